@@ -1,0 +1,3 @@
+"""forumbot: an archive of articles, posted to Discord forum threads and moderated civilly."""
+
+__version__ = "0.1.0"

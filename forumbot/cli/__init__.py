@@ -1,0 +1,11 @@
+"""The `forumbot` command line. Each command group lives in its own module."""
+
+from forumbot.cli.app import main
+
+# Importing the modules registers their commands on `main`.
+from forumbot.cli import archive as _archive  # noqa: E402,F401  isort: skip
+from forumbot.cli import db as _db  # noqa: E402,F401  isort: skip
+from forumbot.cli import rules as _rules  # noqa: E402,F401  isort: skip
+from forumbot.cli import run as _run  # noqa: E402,F401  isort: skip
+
+__all__ = ["main"]

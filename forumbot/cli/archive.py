@@ -1,0 +1,1 @@
+"""`forumbot load | articles | search | cite`: the archive from the command line."""

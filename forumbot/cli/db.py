@@ -1,0 +1,1 @@
+"""`forumbot db ...`: database migrations."""

@@ -1,0 +1,1 @@
+"""`forumbot rules ...`: civility rules from the command line."""

@@ -1,0 +1,1 @@
+"""A local Discord-compatible server (REST v10 + Gateway v10) for tests, benchmarks and demos."""

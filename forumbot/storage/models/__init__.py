@@ -1,0 +1,5 @@
+"""All ORM models, imported here so that Alembic's autogenerate and `check` see every table."""
+
+from forumbot.storage.models.base import Base
+
+__all__ = ["Base"]
