@@ -1,1 +1,1 @@
-"""discord.py extensions: Discord glue only. Modules starting with `_` are helpers, not extensions."""
+"""discord.py extensions: Discord glue only. Modules named `_*` are helpers, not extensions."""

@@ -3,9 +3,9 @@
 from forumbot.cli.app import main
 
 # Importing the modules registers their commands on `main`.
-from forumbot.cli import archive as _archive  # noqa: E402,F401  isort: skip
-from forumbot.cli import db as _db  # noqa: E402,F401  isort: skip
-from forumbot.cli import rules as _rules  # noqa: E402,F401  isort: skip
-from forumbot.cli import run as _run  # noqa: E402,F401  isort: skip
+from forumbot.cli import archive as _archive  # noqa: F401  isort: skip
+from forumbot.cli import db as _db  # noqa: F401  isort: skip
+from forumbot.cli import rules as _rules  # noqa: F401  isort: skip
+from forumbot.cli import run as _run  # noqa: F401  isort: skip
 
 __all__ = ["main"]
