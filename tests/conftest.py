@@ -1,3 +1,3 @@
 """Fixture modules live in tests/fixtures/, one per concern."""
 
-pytest_plugins = ["tests.fixtures.db", "tests.fixtures.sandbox"]
+pytest_plugins = ["tests.fixtures.db", "tests.fixtures.sandbox", "tests.fixtures.bot"]
