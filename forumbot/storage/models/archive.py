@@ -1,0 +1,117 @@
+"""The article archive: articles, their tags, revisions, current passages and comments.
+
+Full-text search objects (SQLite FTS5 table + triggers, PostgreSQL `search_vector` column +
+triggers) are not modelled here: they are dialect-specific and live in migration 0001; env.py
+keeps them out of autogenerate comparisons.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from forumbot.storage.models.base import Base
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class Article(Base):
+    __tablename__ = "articles"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    # Identifies the item across loads (an edited file revises the same article).
+    key: Mapped[str] = mapped_column(String(512), unique=True)
+    title: Mapped[str] = mapped_column(Text)
+    author: Mapped[str | None] = mapped_column(String(300))
+    date: Mapped[str | None] = mapped_column(String(40))  # ISO 8601, possibly partial
+    source: Mapped[str | None] = mapped_column(Text)
+    # Hash of everything a load writes; equal hash means "unchanged", no writes.
+    content_hash: Mapped[str] = mapped_column(String(64))
+    revision: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), default=utcnow, onupdate=utcnow
+    )
+
+    tags: Mapped[list[ArticleTag]] = relationship(
+        back_populates="article", cascade="all, delete-orphan", passive_deletes=True
+    )
+
+
+class ArticleTag(Base):
+    __tablename__ = "article_tags"
+
+    article_id: Mapped[int] = mapped_column(
+        ForeignKey("articles.id", ondelete="CASCADE"), primary_key=True
+    )
+    tag: Mapped[str] = mapped_column(String(100), primary_key=True)
+
+    article: Mapped[Article] = relationship(back_populates="tags")
+
+    __table_args__ = (Index("ix_article_tags_tag", "tag"),)
+
+
+class ArticleRevision(Base):
+    """One saved version of an article. `passage_ids` lists that version's passage stable ids
+    in order, so a citation of an old revision's passage number can still be resolved."""
+
+    __tablename__ = "article_revisions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    article_id: Mapped[int] = mapped_column(ForeignKey("articles.id", ondelete="CASCADE"))
+    number: Mapped[int] = mapped_column(Integer)
+    content_hash: Mapped[str] = mapped_column(String(64))
+    passage_ids: Mapped[list[Any]] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    __table_args__ = (UniqueConstraint("article_id", "number"),)
+
+
+class Passage(Base):
+    """A numbered paragraph of an article's CURRENT revision. `id` is the FTS rowid."""
+
+    __tablename__ = "passages"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    article_id: Mapped[int] = mapped_column(ForeignKey("articles.id", ondelete="CASCADE"))
+    number: Mapped[int] = mapped_column(Integer)  # 1-based, as cited
+    stable_id: Mapped[str] = mapped_column(String(32))
+    text: Mapped[str] = mapped_column(Text)
+
+    __table_args__ = (
+        UniqueConstraint("article_id", "number"),
+        UniqueConstraint("article_id", "stable_id"),
+        Index("ix_passages_stable_id", "stable_id"),
+    )
+
+
+class Comment(Base):
+    """A reader comment: imported with the article, or (later) posted on Discord."""
+
+    __tablename__ = "comments"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    article_id: Mapped[int] = mapped_column(
+        ForeignKey("articles.id", ondelete="CASCADE"), index=True
+    )
+    position: Mapped[int] = mapped_column(Integer)
+    author: Mapped[str | None] = mapped_column(String(300))
+    text: Mapped[str] = mapped_column(Text)
+    origin: Mapped[str] = mapped_column(String(20), default="imported")  # imported | discord
+    discord_message_id: Mapped[int | None] = mapped_column(BigInteger)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
