@@ -4,3 +4,29 @@ from forumbot.storage.models.archive import Article, ArticleRevision, ArticleTag
 from forumbot.storage.models.base import Base
 
 __all__ = ["Article", "ArticleRevision", "ArticleTag", "Base", "Comment", "Passage"]
+from forumbot.storage.models.moderation import (  # isort: skip
+    ModAction,
+    ModGuildPolicy,
+    ModQueueItem,
+    ModRuleChange,
+    ModRuleSet,
+    ModSeenMessage,
+)
+
+__all__ += [
+    "ModAction",
+    "ModGuildPolicy",
+    "ModQueueItem",
+    "ModRuleChange",
+    "ModRuleSet",
+    "ModSeenMessage",
+]
+from forumbot.storage.models.discord import (  # isort: skip
+    BotState,
+    GuildSettings,
+    Publication,
+    PublicationMessage,
+    SearchSession,
+)
+
+__all__ += ["BotState", "GuildSettings", "Publication", "PublicationMessage", "SearchSession"]

@@ -1,0 +1,96 @@
+"""The port through which moderation reaches Discord. The cog implements it with discord.py;
+unit tests use a recording fake. Every method reports whether it worked instead of raising, so
+one failed side effect (a closed DM, a missing permission) never loses the ledger entry."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Protocol
+
+from forumbot.services.moderation_types import LedgerEntry, MessageCopy
+
+
+@dataclass(frozen=True, slots=True)
+class Notice:
+    """What a member is told: what happened, which guideline, and how to appeal."""
+
+    guild_id: int
+    member_id: int
+    case_id: int
+    title: str
+    body: str
+    appealable: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class ThreadChange:
+    """A change to an article thread (None leaves a setting as it is)."""
+
+    locked: bool | None = None
+    archived: bool | None = None
+    slowmode_seconds: int | None = None
+
+
+class ModerationPort(Protocol):
+    async def delete_message(self, channel_id: int, message_id: int, reason: str) -> bool: ...
+
+    async def restore_message(self, copy: MessageCopy, note: str) -> int | None:
+        """Re-post a held message as it was, attributed to its author; the new message id."""
+        ...
+
+    async def notify_member(self, notice: Notice) -> bool:
+        """DM the member; False when DMs are closed or the member is gone."""
+        ...
+
+    async def timeout_member(
+        self, guild_id: int, member_id: int, until: datetime | None, reason: str
+    ) -> bool: ...
+
+    async def post_modlog(self, guild_id: int, entry: LedgerEntry, summary: str) -> None: ...
+
+    async def change_thread(self, thread_id: int, change: ThreadChange, reason: str) -> bool: ...
+
+    async def pin_message(self, channel_id: int, message_id: int, reason: str) -> bool: ...
+
+
+@dataclass
+class RecordingPort:
+    """A port that records every call and succeeds (or not, per flag). For tests and dry runs."""
+
+    dms_open: bool = True
+    calls: list[tuple[str, object]] = field(default_factory=list)
+    next_message_id: int = 9_000_000
+
+    async def delete_message(self, channel_id: int, message_id: int, reason: str) -> bool:
+        self.calls.append(("delete", (channel_id, message_id, reason)))
+        return True
+
+    async def restore_message(self, copy: MessageCopy, note: str) -> int | None:
+        self.calls.append(("restore", (copy, note)))
+        self.next_message_id += 1
+        return self.next_message_id
+
+    async def notify_member(self, notice: Notice) -> bool:
+        self.calls.append(("notify", notice))
+        return self.dms_open
+
+    async def timeout_member(
+        self, guild_id: int, member_id: int, until: datetime | None, reason: str
+    ) -> bool:
+        self.calls.append(("timeout", (guild_id, member_id, until, reason)))
+        return True
+
+    async def post_modlog(self, guild_id: int, entry: LedgerEntry, summary: str) -> None:
+        self.calls.append(("modlog", (entry, summary)))
+
+    async def change_thread(self, thread_id: int, change: ThreadChange, reason: str) -> bool:
+        self.calls.append(("thread", (thread_id, change, reason)))
+        return True
+
+    async def pin_message(self, channel_id: int, message_id: int, reason: str) -> bool:
+        self.calls.append(("pin", (channel_id, message_id, reason)))
+        return True
+
+    def named(self, name: str) -> list[object]:
+        return [args for call, args in self.calls if call == name]

@@ -1,0 +1,202 @@
+"""The review queue: held messages, member reports and appeals, claimable and decided once.
+
+This module keeps the queue's state and enforces who may decide what; the facade
+(`moderation.py`) carries out the decision's side effects through the port.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from forumbot.services.moderation_errors import NotAllowed, NotFound
+from forumbot.services.moderation_ledger import MEMBER_ACTIONS, Ledger
+from forumbot.services.moderation_types import MessageCopy, QueueItem, as_utc, utcnow
+from forumbot.storage.models.moderation import ModQueueItem
+
+DECISIONS = ("approve", "remove", "timeout")
+KINDS = ("held", "report", "appeal")
+
+
+def to_item(row: ModQueueItem) -> QueueItem:
+    return QueueItem(
+        id=row.id,
+        guild_id=row.guild_id,
+        kind=row.kind,
+        status=row.status,
+        action_id=row.action_id,
+        member_id=row.member_id,
+        reporter_id=row.reporter_id,
+        thread_id=row.thread_id,
+        reason=row.reason,
+        message_copy=MessageCopy.from_json(row.message_copy) if row.message_copy else None,
+        created_at=as_utc(row.created_at) or utcnow(),
+        claimed_by=row.claimed_by,
+        decided_by=row.decided_by,
+        decision=row.decision,
+        decision_reason=row.decision_reason,
+    )
+
+
+class ReviewQueue:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+        self.ledger = Ledger(session)
+
+    async def _add(self, **values: object) -> QueueItem:
+        row = ModQueueItem(status="open", created_at=utcnow(), **values)
+        self.session.add(row)
+        await self.session.flush()
+        return to_item(row)
+
+    async def enqueue_held(self, guild_id: int, hold_action_id: int) -> QueueItem:
+        hold = await self.ledger.get(guild_id, hold_action_id)
+        return await self._add(
+            guild_id=guild_id,
+            kind="held",
+            action_id=hold.id,
+            member_id=hold.member_id,
+            thread_id=hold.thread_id,
+            reason=hold.guideline or hold.reason,
+            message_copy=hold.message_copy.to_json() if hold.message_copy else None,
+        )
+
+    async def report(self, message: MessageCopy, *, reporter_id: int, reason: str) -> QueueItem:
+        if message.author_id is not None and message.author_id == reporter_id:
+            raise NotAllowed("You cannot report your own message.")
+        reason = reason.strip()
+        if not reason:
+            raise NotAllowed("Please say why you are reporting this message.")
+        # One open report per reporter and message: a double click files nothing new.
+        pending = await self.session.scalars(
+            select(ModQueueItem).where(
+                ModQueueItem.guild_id == message.guild_id,
+                ModQueueItem.kind == "report",
+                ModQueueItem.reporter_id == reporter_id,
+                ModQueueItem.status != "decided",
+            )
+        )
+        for row in pending.all():
+            if (row.message_copy or {}).get("message_id") == message.message_id:
+                return to_item(row)
+        return await self._add(
+            guild_id=message.guild_id,
+            kind="report",
+            member_id=message.author_id,
+            reporter_id=reporter_id,
+            thread_id=message.thread_id,
+            reason=reason[:1000],
+            message_copy=message.to_json(),
+        )
+
+    async def appeal(
+        self, guild_id: int, action_id: int, *, member_id: int, text: str
+    ) -> QueueItem:
+        action = await self.ledger.get(guild_id, action_id)
+        if action.member_id != member_id:
+            raise NotAllowed(f"Case #{action_id} is not about you, so you cannot appeal it.")
+        if action.kind not in MEMBER_ACTIONS:
+            raise NotAllowed(f"Case #{action_id} is not an action that can be appealed.")
+        if await self.ledger.pardon_of(action_id) is not None:
+            raise NotAllowed(f"Case #{action_id} has already been pardoned.")
+        prior = await self.session.scalar(
+            select(ModQueueItem).where(
+                ModQueueItem.kind == "appeal", ModQueueItem.action_id == action_id
+            )
+        )
+        if prior is not None:
+            state = "is waiting for a moderator" if prior.status != "decided" else "was decided"
+            raise NotAllowed(f"Your appeal of case #{action_id} {state} (appeal #{prior.id}).")
+        text = text.strip()
+        if not text:
+            raise NotAllowed("Please explain why the action should be reconsidered.")
+        return await self._add(
+            guild_id=guild_id,
+            kind="appeal",
+            action_id=action_id,
+            member_id=member_id,
+            thread_id=action.thread_id,
+            reason=text[:1500],
+            message_copy=action.message_copy.to_json() if action.message_copy else None,
+        )
+
+    async def get(self, guild_id: int, item_id: int) -> QueueItem:
+        row = await self.session.get(ModQueueItem, item_id)
+        if row is None or row.guild_id != guild_id:
+            raise NotFound(f"No review item #{item_id} in this server.")
+        return to_item(row)
+
+    async def open_items(self, guild_id: int, limit: int = 25) -> list[QueueItem]:
+        stmt = (
+            select(ModQueueItem)
+            .where(ModQueueItem.guild_id == guild_id, ModQueueItem.status != "decided")
+            .order_by(ModQueueItem.id)
+            .limit(limit)
+        )
+        return [to_item(r) for r in (await self.session.scalars(stmt)).all()]
+
+    async def count_open(self, guild_id: int, thread_id: int | None = None) -> int:
+        stmt = select(func.count(ModQueueItem.id)).where(
+            ModQueueItem.guild_id == guild_id, ModQueueItem.status != "decided"
+        )
+        if thread_id is not None:
+            stmt = stmt.where(ModQueueItem.thread_id == thread_id)
+        return int(await self.session.scalar(stmt) or 0)
+
+    async def check_decider(self, item: QueueItem, moderator_id: int) -> None:
+        """An appeal is decided by someone other than the moderator who acted."""
+        if item.kind != "appeal" or item.action_id is None:
+            return
+        action = await self.ledger.get(item.guild_id, item.action_id)
+        if action.actor_id is not None and action.actor_id == moderator_id:
+            raise NotAllowed(
+                f"You took the action in case #{action.id}; another moderator must decide "
+                "the appeal."
+            )
+
+    async def claim(self, guild_id: int, item_id: int, moderator_id: int) -> QueueItem:
+        row = await self.session.get(ModQueueItem, item_id)
+        if row is None or row.guild_id != guild_id:
+            raise NotFound(f"No review item #{item_id} in this server.")
+        if row.status == "decided":
+            raise NotAllowed(f"Review item #{item_id} is already decided.")
+        if row.status == "claimed" and row.claimed_by != moderator_id:
+            raise NotAllowed(f"Review item #{item_id} is claimed by <@{row.claimed_by}>.")
+        await self.check_decider(to_item(row), moderator_id)
+        row.status, row.claimed_by, row.claimed_at = "claimed", moderator_id, utcnow()
+        await self.session.flush()
+        return to_item(row)
+
+    async def close(
+        self,
+        guild_id: int,
+        item_id: int,
+        *,
+        moderator_id: int,
+        decision: str,
+        reason: str,
+        at: datetime | None = None,
+    ) -> QueueItem:
+        """Mark an item decided, after checking the moderator may decide it."""
+        if decision not in DECISIONS:
+            raise NotAllowed(f"Unknown decision {decision!r}; use one of {', '.join(DECISIONS)}.")
+        row = await self.session.get(ModQueueItem, item_id)
+        if row is None or row.guild_id != guild_id:
+            raise NotFound(f"No review item #{item_id} in this server.")
+        if row.status == "decided":
+            raise NotAllowed(
+                f"Review item #{item_id} was already decided ({row.decision}) by "
+                f"<@{row.decided_by}>."
+            )
+        if row.status == "claimed" and row.claimed_by not in (None, moderator_id):
+            raise NotAllowed(f"Review item #{item_id} is claimed by <@{row.claimed_by}>.")
+        await self.check_decider(to_item(row), moderator_id)
+        row.status = "decided"
+        row.decided_by = moderator_id
+        row.decided_at = at or utcnow()
+        row.decision = decision
+        row.decision_reason = reason
+        await self.session.flush()
+        return to_item(row)
