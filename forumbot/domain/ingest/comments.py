@@ -1,0 +1,85 @@
+"""Reader comments at the end of a plain-text page: a numbered list that runs to the end of the
+document, e.g.
+
+      1. Name says:
+        comment paragraph...
+      2. a comment without an author line
+
+The list counts as comments only when it is the document's tail, numbered 1, 2, 3... without
+gaps, its continuation lines are indented deeper than the numbers, and either the numbers
+themselves are indented or some item has a "Name says:" line. That keeps an ordinary numbered
+list inside an article ("1. The problem...") in the article.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from forumbot.domain.article import ParsedComment
+
+from .textnorm import split_paragraphs
+
+_ITEM = re.compile(r"(?P<indent>[^\S\n]*)(?P<num>\d{1,4})\.[^\S\n]+(?P<rest>\S.*)")
+_SAYS = re.compile(r"(?P<name>\S.{0,79}?)[^\S\n]+(?:says|said|wrote|writes|comments)[^\S\n]*:?")
+_INDENT = re.compile(r"[^\S\n]*")
+
+
+@dataclass(slots=True)
+class _Item:
+    number: int
+    author: str | None
+    lines: list[str]
+
+
+def split_comments(text: str) -> tuple[str, list[ParsedComment]]:
+    """(body text, comments). Without a comment tail the text comes back whole."""
+    lines = text.split("\n")
+    for index, line in enumerate(lines):
+        match = _ITEM.fullmatch(line)
+        if match is None or match["num"] != "1":
+            continue
+        items = _parse_tail(lines, index, len(match["indent"]))
+        if items is None:
+            continue
+        body = "\n".join(lines[:index])
+        if not body.strip():
+            continue
+        return body, _to_comments(items)
+    return text, []
+
+
+def _parse_tail(lines: list[str], start: int, indent: int) -> list[_Item] | None:
+    items: list[_Item] = []
+    for line in lines[start:]:
+        if not line.strip():
+            if items:
+                items[-1].lines.append("")
+            continue
+        match = _ITEM.fullmatch(line)
+        if match and len(match["indent"]) == indent and int(match["num"]) == len(items) + 1:
+            rest = match["rest"].strip()
+            says = _SAYS.fullmatch(rest)
+            if says:
+                items.append(_Item(len(items) + 1, says["name"].strip(), []))
+            else:
+                items.append(_Item(len(items) + 1, None, [rest]))
+            continue
+        leading = _INDENT.match(line)
+        if leading is None or len(leading.group()) <= indent:
+            return None  # an unindented line after the list: the list is not the tail
+        items[-1].lines.append(line)
+    if indent == 0 and not any(item.author for item in items):
+        return None
+    return items
+
+
+def _to_comments(items: list[_Item]) -> list[ParsedComment]:
+    comments: list[ParsedComment] = []
+    for item in items:
+        text = "\n\n".join(split_paragraphs("\n".join(item.lines)))
+        if text:
+            comments.append(
+                ParsedComment(position=len(comments) + 1, text=text, author=item.author)
+            )
+    return comments

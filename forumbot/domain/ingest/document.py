@@ -1,0 +1,111 @@
+"""parse_document: bytes of one file -> the articles it holds."""
+
+from __future__ import annotations
+
+from pathlib import PurePath
+
+from forumbot.domain.article import ParsedArticle, ParsedComment
+
+from .comments import split_comments
+from .errors import IngestError
+from .frontmatter import FrontMatter, split_front_matter
+from .html import parse_html
+from .markdown import markdown_to_text
+from .shapes import Item, Shape, split_items
+from .textnorm import clean_title, slugify, split_paragraphs
+from .validation import check_size, decode_text
+
+TEXT_SUFFIXES = frozenset({".txt"})
+MARKDOWN_SUFFIXES = frozenset({".md", ".markdown"})
+HTML_SUFFIXES = frozenset({".html", ".htm"})
+SUPPORTED_SUFFIXES: frozenset[str] = TEXT_SUFFIXES | MARKDOWN_SUFFIXES | HTML_SUFFIXES
+
+
+def parse_document(name: str, data: bytes, *, max_bytes: int) -> list[ParsedArticle]:
+    """Parse one file. `name` is its file name or path (the suffix picks the format and the
+    stem gives the article keys). Raises IngestError with a one-line reason on bad input."""
+    path = PurePath(name)
+    suffix = path.suffix.lower()
+    if suffix not in SUPPORTED_SUFFIXES:
+        shown = suffix or "(no suffix)"
+        raise IngestError(
+            f"unsupported file type {shown} (supported: {', '.join(sorted(SUPPORTED_SUFFIXES))})"
+        )
+    check_size(data, max_bytes)
+    warnings: list[str] = []
+    text = decode_text(data, warnings)
+    if suffix in HTML_SUFFIXES:
+        return [_from_html(path.stem, text, warnings)]
+    front = FrontMatter()
+    heading: str | None = None
+    if suffix in MARKDOWN_SUFFIXES:
+        front, text = split_front_matter(text, warnings)
+        text, heading = markdown_to_text(text)
+        if heading and front.title and heading != front.title:
+            text = f"{heading}\n\n{text}"  # the heading is body text, not the title
+            heading = None
+    shape = front.shape if front.shape is None else _as_shape(front.shape)
+    comments: list[ParsedComment] = []
+    if shape in (None, "single", "essay"):
+        text, comments = split_comments(text)
+    if comments:
+        shape = "essay"
+    shape, items = split_items(text, shape)
+    items = [item for item in items if item.paragraphs]
+    if not items:
+        raise IngestError("no text paragraphs found")
+    if len(items) == 1:
+        item = items[0]
+        item.comments = comments
+        item.title = front.title or heading or item.title
+        return [_article(front.id or path.stem, item, front, warnings)]
+    base = front.id or path.stem
+    slugs: dict[str, int] = {}
+    articles = []
+    for item in items:
+        slug = slugify(item.title or "item")
+        slugs[slug] = slugs.get(slug, 0) + 1
+        if slugs[slug] > 1:
+            slug = f"{slug}-{slugs[slug]}"
+        articles.append(_article(f"{base}#{slug}", item, front, warnings))
+    return articles
+
+
+def _as_shape(value: str) -> Shape:
+    if value == "single":
+        return "single"
+    if value == "essay":
+        return "essay"
+    if value == "digest":
+        return "digest"
+    return "blog"
+
+
+def _article(key: str, item: Item, front: FrontMatter, warnings: list[str]) -> ParsedArticle:
+    own = list(warnings)
+    title = clean_title(item.title or "", own) or _fallback_title(key)
+    return ParsedArticle(
+        key=key,
+        title=title,
+        paragraphs=tuple(item.paragraphs),
+        author=item.author or front.author,
+        date=front.date,
+        source=front.source,
+        tags=front.tags,
+        comments=tuple(item.comments),
+        warnings=tuple(own),
+    )
+
+
+def _fallback_title(key: str) -> str:
+    return key.rsplit("#", 1)[0].replace("_", " ").strip() or "Untitled"
+
+
+def _from_html(stem: str, text: str, warnings: list[str]) -> ParsedArticle:
+    page = parse_html(text)
+    paragraphs = [p for raw in page.paragraphs for p in split_paragraphs(raw)]
+    if not paragraphs:
+        raise IngestError("no text paragraphs found in the HTML body")
+    item = Item(page.title, paragraphs, page.author, page.comments)
+    front = FrontMatter(date=page.date, source=page.source, tags=tuple(dict.fromkeys(page.tags)))
+    return _article(stem, item, front, warnings)

@@ -1,0 +1,127 @@
+"""YAML front matter (`---` ... `---` at the top of a Markdown file), validated strictly."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+from typing import Any
+
+import yaml
+
+from .errors import IngestError
+from .shapes import SHAPES
+
+KNOWN_KEYS = frozenset({"title", "author", "date", "source", "tags", "id", "shape"})
+_OPEN = re.compile(r"---[^\S\n]*\n")
+_CLOSE = re.compile(r"^(?:---|\.\.\.)[^\S\n]*$", re.MULTILINE)
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+@dataclass(frozen=True, slots=True)
+class FrontMatter:
+    title: str | None = None
+    author: str | None = None
+    date: str | None = None
+    source: str | None = None
+    tags: tuple[str, ...] = ()
+    id: str | None = None
+    shape: str | None = None
+
+
+def split_front_matter(text: str, warnings: list[str]) -> tuple[FrontMatter, str]:
+    """(front matter, body). A file without an opening `---` line has empty front matter."""
+    opening = _OPEN.match(text)
+    if opening is None:
+        return FrontMatter(), text
+    closing = _CLOSE.search(text, opening.end())
+    if closing is None:
+        raise IngestError("front matter: no closing '---' line")
+    raw = text[opening.end() : closing.start()]
+    body = text[closing.end() :]
+    try:
+        data = yaml.safe_load(raw) if raw.strip() else {}
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 2}" if mark is not None else ""
+        problem = getattr(exc, "problem", None) or "invalid syntax"
+        raise IngestError(f"front matter: invalid YAML{where}: {problem}") from None
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        raise IngestError("front matter: expected 'key: value' lines")
+    return _validate(data, warnings), body
+
+
+def _validate(data: dict[Any, Any], warnings: list[str]) -> FrontMatter:
+    unknown = sorted(str(key) for key in data if key not in KNOWN_KEYS)
+    if unknown:
+        warnings.append(f"front matter: ignored unknown key(s): {', '.join(unknown)}")
+    shape = _text(data, "shape")
+    if shape is not None and shape not in SHAPES:
+        raise IngestError(f"front matter: shape must be one of {', '.join(sorted(SHAPES))}")
+    return FrontMatter(
+        title=_text(data, "title"),
+        author=_text(data, "author"),
+        date=_date(data.get("date")),
+        source=_text(data, "source"),
+        tags=_tags(data.get("tags")),
+        id=_identifier(data.get("id")),
+        shape=shape,
+    )
+
+
+def _text(data: dict[Any, Any], key: str) -> str | None:
+    value = data.get(key)
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise IngestError(f"front matter: {key} must be a string, not {_kind(value)}")
+    value = " ".join(value.split())
+    return value or None
+
+
+def _identifier(value: Any) -> str | None:
+    # Numbers are fine as ids (`id: 42`); their text form is the key.
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, str | int):
+        raise IngestError(f"front matter: id must be a string, not {_kind(value)}")
+    text = str(value).strip()
+    if not text or any(ch.isspace() for ch in text) or len(text) > 200:
+        raise IngestError("front matter: id must be non-empty, at most 200 chars, no spaces")
+    return text
+
+
+def _date(value: Any) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, dt.datetime):
+        return value.date().isoformat()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, str) and _ISO_DATE.match(value.strip()):
+        try:
+            return dt.date.fromisoformat(value.strip()[:10]).isoformat()
+        except ValueError:
+            pass
+    raise IngestError(f"front matter: date must be an ISO date (YYYY-MM-DD), got {value!r}")
+
+
+def _tags(value: Any) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    if not isinstance(value, list) or not all(isinstance(tag, str) for tag in value):
+        raise IngestError("front matter: tags must be a list of strings")
+    seen: dict[str, None] = {}
+    for tag in value:
+        cleaned = " ".join(tag.split())
+        if cleaned:
+            seen.setdefault(cleaned, None)
+    return tuple(seen)
+
+
+def _kind(value: Any) -> str:
+    return {list: "a list", dict: "a mapping", bool: "a boolean"}.get(
+        type(value), type(value).__name__
+    )
