@@ -1,0 +1,477 @@
+"""Publishing articles as forum posts, exactly once, through an outbox.
+
+Every Discord call is preceded by a committed record of the intent, so a crash or kill at any point
+leaves a state that the next run can reconcile:
+
+- thread creation takes no nonce on Discord: a publication in state `creating` may or may not have
+  a thread, so the next run looks for the publication's marker among the forum's threads;
+- a message in state `sending` may or may not exist: it is sent with a nonce (Discord deduplicates
+  a resend for a while) and the next run first reads the thread for a bot message with exactly
+  that content after the last recorded one.
+
+The service talks to Discord only through `ForumPort`, which the bot implements with discord.py
+and the unit tests implement with a fake that can crash between any two steps.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, Protocol
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.orm import selectinload
+
+from forumbot.services.errors import NotFound, PublishInterrupted
+from forumbot.storage.models.discord import Publication, PublicationMessage
+
+log = logging.getLogger(__name__)
+
+MESSAGE_LIMIT = 2000
+THREAD_NAME_LIMIT = 100
+MAX_APPLIED_TAGS = 5
+TAG_NAME_LIMIT = 20
+
+
+class DiscordUnavailable(Exception):
+    """Raised by a port when Discord failed in a way worth retrying (5xx, dropped connection).
+
+    After such a failure the call may or may not have taken effect; the service reconciles.
+    """
+
+
+class ForumPort(Protocol):
+    """What publishing needs from Discord."""
+
+    async def ensure_tags(self, forum_id: int, names: Sequence[str]) -> list[int]:
+        """Ids of forum tags with these names, creating missing ones while the forum has room."""
+        ...
+
+    async def create_thread(
+        self, forum_id: int, *, name: str, content: str, tag_ids: Sequence[int]
+    ) -> int:
+        """Create a forum post; returns the thread id (== its starter message id)."""
+        ...
+
+    async def find_threads(self, forum_id: int, marker: str) -> list[int]:
+        """Threads of the forum (active and archived) whose starter message contains `marker`,
+        oldest first."""
+        ...
+
+    async def delete_thread(self, thread_id: int) -> None: ...
+
+    async def send_message(self, thread_id: int, *, content: str, nonce: str) -> int:
+        """Send a message (with an enforced nonce); returns its id."""
+        ...
+
+    async def find_message(self, thread_id: int, *, content: str, after: int) -> int | None:
+        """The id of the bot's first message in the thread after `after` with exactly `content`."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class PlannedMessage:
+    kind: str  # "passages" | "comment"
+    content: str
+    first_passage: int | None = None
+    last_passage: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class PublishPlan:
+    title: str
+    starter: str
+    tags: tuple[str, ...]
+    messages: tuple[PlannedMessage, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class PublishResult:
+    article_id: int
+    title: str
+    thread_id: int
+    status: str  # "published" | "already"
+    messages_sent: int
+
+
+@dataclass(frozen=True, slots=True)
+class PassageLocation:
+    article_id: int
+    passage: int
+    thread_id: int
+    message_id: int
+
+
+@dataclass(frozen=True, slots=True)
+class PublicationInfo:
+    article_id: int
+    revision: int
+    thread_id: int | None
+    state: str
+    messages: int
+    sent: int
+
+
+# --- pure helpers (unit-tested without a database) ---------------------------------------------
+
+
+def shorten(text: str, limit: int) -> str:
+    """Cut `text` to `limit` chars, visibly (ends with an ellipsis) when it had to be cut."""
+    text = " ".join(text.split())
+    if len(text) <= limit:
+        return text
+    return text[: limit - 1].rstrip() + "…"
+
+
+def thread_title(title: str) -> str:
+    return shorten(title, THREAD_NAME_LIMIT) or "Untitled"
+
+
+def marker_for(article_id: int, revision: int, publication_id: int) -> str:
+    """A short reference written into the starter message; unique per publication."""
+    return f"archive ref A{article_id}.R{revision}.P{publication_id}"
+
+
+def _split_text(text: str, limit: int) -> list[str]:
+    """Split plain text into pieces <= limit, preferring line then word boundaries."""
+    pieces: list[str] = []
+    rest = text.strip()
+    while len(rest) > limit:
+        cut = rest.rfind("\n", 0, limit)
+        if cut < limit // 2:
+            cut = rest.rfind(" ", 0, limit)
+        if cut < limit // 2:
+            cut = limit
+        pieces.append(rest[:cut].rstrip())
+        rest = rest[cut:].lstrip()
+    if rest:
+        pieces.append(rest)
+    return pieces
+
+
+def tag_names(tags: Sequence[str]) -> tuple[str, ...]:
+    """Forum tag names for an article: <= 20 chars each, no duplicates, at most 5."""
+    names: list[str] = []
+    for tag in tags:
+        name = shorten(tag, TAG_NAME_LIMIT)
+        if name and name.casefold() not in {n.casefold() for n in names}:
+            names.append(name)
+    return tuple(names[:MAX_APPLIED_TAGS])
+
+
+def build_plan(article: Any, *, marker: str) -> PublishPlan:
+    """Everything to post for an article (an ArchiveRepository record), before any call."""
+    from forumbot.domain.chunking import chunk_passages
+
+    title = thread_title(article.title)
+    lines = [f"**{shorten(article.title, 400)}**"]
+    byline = []
+    if article.author:
+        byline.append(f"by {shorten(article.author, 200)}")
+    if article.date:
+        byline.append(str(article.date))
+    if byline:
+        lines.append(" · ".join(byline))
+    if article.source:
+        lines.append(f"Source: <{shorten(article.source, 500)}>")
+    passages = [(p.number, p.text) for p in article.passages]
+    # Only imported reader comments are posted; comments made on Discord are already there.
+    comments = [
+        c
+        for c in getattr(article, "comments", ()) or ()
+        if getattr(c, "origin", "imported") == "imported"
+    ]
+    lines.append(f"{len(passages)} passages · {len(comments)} reader comments")
+    lines.append(f"-# {marker}")
+    starter = "\n".join(lines)
+
+    messages: list[PlannedMessage] = []
+    for chunk in chunk_passages(passages, limit=MESSAGE_LIMIT):
+        messages.append(
+            PlannedMessage(
+                kind="passages",
+                content=chunk.text,
+                first_passage=min(chunk.passages),
+                last_passage=max(chunk.passages),
+            )
+        )
+    for comment in comments:
+        who = shorten(comment.author or "a reader", 100)
+        head = f"💬 Reader comment {comment.position} by **{who}** (imported):\n"
+        for i, piece in enumerate(_split_text(comment.text, MESSAGE_LIMIT - len(head) - 10)):
+            prefix = head if i == 0 else "💬 (continued)\n"
+            messages.append(PlannedMessage(kind="comment", content=prefix + piece))
+    return PublishPlan(
+        title=title, starter=starter, tags=tag_names(article.tags or ()), messages=tuple(messages)
+    )
+
+
+# --- the service ---------------------------------------------------------------------------------
+
+ArticleLoader = Callable[[AsyncSession, int], Awaitable[Any]]
+
+
+async def _load_article(session: AsyncSession, article_id: int) -> Any:
+    from forumbot.storage.archive import ArchiveRepository
+
+    return await ArchiveRepository(session).get_article(article_id)
+
+
+class PublishingService:
+    def __init__(
+        self,
+        sessionmaker: async_sessionmaker[AsyncSession],
+        *,
+        attempts: int = 3,
+        retry_delay: float = 0.5,
+        load_article: ArticleLoader = _load_article,
+    ) -> None:
+        self._sessionmaker = sessionmaker
+        self._attempts = attempts
+        self._retry_delay = retry_delay
+        self._load_article = load_article
+        self._locks: dict[tuple[int, int], asyncio.Lock] = {}
+
+    # -- queries ----------------------------------------------------------------------------------
+
+    async def publication(self, guild_id: int, article_id: int) -> PublicationInfo | None:
+        async with self._sessionmaker() as session:
+            pub = await self._get(session, guild_id, article_id)
+            if pub is None:
+                return None
+            sent = sum(1 for m in pub.messages if m.state == "sent")
+            return PublicationInfo(
+                article_id=pub.article_id,
+                revision=pub.revision,
+                thread_id=pub.thread_id,
+                state=pub.state,
+                messages=len(pub.messages),
+                sent=sent,
+            )
+
+    async def locate_passages(
+        self, guild_id: int, wanted: Sequence[tuple[int, int]]
+    ) -> dict[tuple[int, int], PassageLocation]:
+        """Where each (article_id, passage) was posted in this guild (for jump links)."""
+        article_ids = {a for a, _ in wanted}
+        if not article_ids:
+            return {}
+        async with self._sessionmaker() as session:
+            rows = await session.execute(
+                select(
+                    Publication.article_id,
+                    Publication.thread_id,
+                    PublicationMessage.first_passage,
+                    PublicationMessage.last_passage,
+                    PublicationMessage.message_id,
+                )
+                .join(PublicationMessage, PublicationMessage.publication_id == Publication.id)
+                .where(
+                    Publication.guild_id == guild_id,
+                    Publication.article_id.in_(article_ids),
+                    PublicationMessage.kind == "passages",
+                    PublicationMessage.message_id.is_not(None),
+                )
+                .order_by(PublicationMessage.seq)
+            )
+            found: dict[tuple[int, int], PassageLocation] = {}
+            want = set(wanted)
+            for article_id, thread_id, first, last, message_id in rows:
+                for passage in range(first, last + 1):
+                    key = (article_id, passage)
+                    if key in want and key not in found:
+                        found[key] = PassageLocation(article_id, passage, thread_id, message_id)
+            return found
+
+    async def pending(self, guild_id: int) -> list[int]:
+        """Article ids whose publication in this guild is not finished."""
+        async with self._sessionmaker() as session:
+            rows = await session.scalars(
+                select(Publication.article_id).where(
+                    Publication.guild_id == guild_id, Publication.state != "done"
+                )
+            )
+            return list(rows)
+
+    # -- publishing -------------------------------------------------------------------------------
+
+    async def publish(
+        self, port: ForumPort, *, guild_id: int, forum_id: int, article_id: int
+    ) -> PublishResult:
+        lock = self._locks.setdefault((guild_id, article_id), asyncio.Lock())
+        async with lock:
+            already = await self._is_done(guild_id, article_id)
+            for attempt in range(1, self._attempts + 1):
+                try:
+                    sent = await self._publish_once(port, guild_id, forum_id, article_id)
+                    break
+                except DiscordUnavailable as exc:
+                    log.info(
+                        "publish interrupted",
+                        extra={"article_id": article_id, "attempt": attempt, "error": str(exc)},
+                    )
+                    if attempt == self._attempts:
+                        raise PublishInterrupted(
+                            "Discord failed while publishing; the progress is saved, "
+                            "run the command again to resume."
+                        ) from exc
+                    await asyncio.sleep(self._retry_delay * attempt)
+            info = await self.publication(guild_id, article_id)
+            assert info is not None and info.thread_id is not None
+            async with self._sessionmaker() as session:
+                pub = await self._get(session, guild_id, article_id)
+                assert pub is not None
+                title = pub.title
+            return PublishResult(
+                article_id=article_id,
+                title=title,
+                thread_id=info.thread_id,
+                status="already" if already else "published",
+                messages_sent=sent,
+            )
+
+    async def publish_all(
+        self,
+        port: ForumPort,
+        *,
+        guild_id: int,
+        forum_id: int,
+        article_ids: Sequence[int],
+    ) -> list[PublishResult]:
+        """Publish articles one after another (in order, so the forum reads in archive order)."""
+        return [
+            await self.publish(port, guild_id=guild_id, forum_id=forum_id, article_id=a)
+            for a in article_ids
+        ]
+
+    async def _is_done(self, guild_id: int, article_id: int) -> bool:
+        async with self._sessionmaker() as session:
+            pub = await self._get(session, guild_id, article_id)
+            return pub is not None and pub.state == "done"
+
+    async def _get(
+        self, session: AsyncSession, guild_id: int, article_id: int
+    ) -> Publication | None:
+        return await session.scalar(
+            select(Publication)
+            .where(Publication.guild_id == guild_id, Publication.article_id == article_id)
+            .options(selectinload(Publication.messages))
+        )
+
+    async def _plan(self, guild_id: int, forum_id: int, article_id: int) -> None:
+        """Create the publication and all its outbox rows in one transaction (idempotent)."""
+        async with self._sessionmaker() as session:
+            if await self._get(session, guild_id, article_id) is not None:
+                return
+            article = await self._load_article(session, article_id)
+            if article is None:
+                raise NotFound(f"No article with id {article_id}.")
+            pub = Publication(
+                guild_id=guild_id,
+                forum_channel_id=forum_id,
+                article_id=article_id,
+                revision=article.revision,
+                title="",
+                starter_content="",
+                marker="",
+                state="planned",
+            )
+            session.add(pub)
+            await session.flush()  # the id goes into the marker and the nonces
+            marker = marker_for(article_id, article.revision, pub.id)
+            plan = build_plan(article, marker=marker)
+            pub.title = plan.title
+            pub.starter_content = plan.starter
+            pub.tag_names = "\n".join(plan.tags)
+            pub.marker = marker
+            for seq, msg in enumerate(plan.messages):
+                session.add(
+                    PublicationMessage(
+                        publication_id=pub.id,
+                        seq=seq,
+                        kind=msg.kind,
+                        content=msg.content,
+                        first_passage=msg.first_passage,
+                        last_passage=msg.last_passage,
+                        nonce=f"fb{pub.id}.{seq}",
+                        state="pending",
+                    )
+                )
+            try:
+                await session.commit()
+            except IntegrityError:
+                # Planned concurrently by another process: theirs stands.
+                await session.rollback()
+
+    async def _set(self, session: AsyncSession, obj: Any, **values: Any) -> None:
+        for key, value in values.items():
+            setattr(obj, key, value)
+        if isinstance(obj, Publication):
+            obj.updated_at = datetime.now(UTC)
+        await session.commit()
+
+    async def _publish_once(
+        self, port: ForumPort, guild_id: int, forum_id: int, article_id: int
+    ) -> int:
+        await self._plan(guild_id, forum_id, article_id)
+        sent = 0
+        async with self._sessionmaker() as session:
+            pub = await self._get(session, guild_id, article_id)
+            assert pub is not None
+            if pub.state == "done":
+                return 0
+            forum_id = pub.forum_channel_id
+            if pub.thread_id is None:
+                await self._ensure_thread(session, port, pub)
+            thread_id = pub.thread_id
+            assert thread_id is not None
+            last_id = thread_id
+            for row in pub.messages:
+                if row.state == "sent":
+                    assert row.message_id is not None
+                    last_id = row.message_id
+                    continue
+                if row.state == "sending":
+                    found = await port.find_message(thread_id, content=row.content, after=last_id)
+                    if found is not None:
+                        await self._set(session, row, state="sent", message_id=found)
+                        last_id = found
+                        continue
+                await self._set(session, row, state="sending")
+                message_id = await port.send_message(
+                    thread_id, content=row.content, nonce=row.nonce
+                )
+                await self._set(session, row, state="sent", message_id=message_id)
+                last_id = message_id
+                sent += 1
+            await self._set(session, pub, state="done")
+            log.info(
+                "article published",
+                extra={"article_id": article_id, "thread_id": thread_id, "guild_id": guild_id},
+            )
+        return sent
+
+    async def _ensure_thread(
+        self, session: AsyncSession, port: ForumPort, pub: Publication
+    ) -> None:
+        if pub.state == "creating":
+            # A previous run may have created the thread without recording it.
+            found = await port.find_threads(pub.forum_channel_id, pub.marker)
+            if found:
+                keep, *extra = found
+                for duplicate in extra:  # only possible if Discord retried a create itself
+                    await port.delete_thread(duplicate)
+                await self._set(session, pub, thread_id=keep, state="posting")
+                return
+        tags = pub.tag_names.split("\n") if pub.tag_names else []
+        tag_ids = await port.ensure_tags(pub.forum_channel_id, tags) if tags else []
+        await self._set(session, pub, state="creating")
+        thread_id = await port.create_thread(
+            pub.forum_channel_id, name=pub.title, content=pub.starter_content, tag_ids=tag_ids
+        )
+        await self._set(session, pub, thread_id=thread_id, state="posting")

@@ -1,0 +1,312 @@
+"""The publishing state machine against a fake Discord that can crash at every step.
+
+A "crash" models the process dying: before a call takes effect, or after it took effect but
+before its answer was recorded. A fresh service on the same database must then finish the job
+with every article in exactly one thread and every message exactly once, in order.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from types import SimpleNamespace
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from forumbot.services.errors import NotFound, PublishInterrupted
+from forumbot.services.publishing import (
+    DiscordUnavailable,
+    PublishingService,
+    build_plan,
+    shorten,
+    tag_names,
+    thread_title,
+)
+from forumbot.storage.models.archive import Article
+from forumbot.storage.models.discord import Publication, PublicationMessage
+
+FORUM = 500
+
+
+class Crash(Exception):
+    """The process died here."""
+
+
+@dataclass
+class FakeThread:
+    id: int
+    forum_id: int
+    name: str
+    content: str
+    tag_ids: list[int]
+    messages: list[tuple[int, str, str]] = field(default_factory=list)  # id, content, nonce
+
+
+class FakeForum:
+    """A tiny Discord: ids grow, nonces are enforced per thread (unless told not to)."""
+
+    def __init__(self, *, enforce_nonce: bool = True) -> None:
+        self.threads: dict[int, FakeThread] = {}
+        self.tags: dict[str, int] = {}
+        self.next_id = 1000
+        self.enforce_nonce = enforce_nonce
+        self.calls: list[str] = []
+        # Fault injection: crash/fail at the n-th crash point (two per call: before, after).
+        self.crash_at: int | None = None
+        self.fail_after_effect_at: int | None = None
+        self.points = 0
+
+    def _id(self) -> int:
+        self.next_id += 1
+        return self.next_id
+
+    def _point(self, *, after_effect: bool) -> None:
+        n = self.points
+        self.points += 1
+        if self.crash_at == n:
+            raise Crash(f"crash at point {n}")
+        if after_effect and self.fail_after_effect_at == n:
+            raise DiscordUnavailable("502 after the work was done")
+
+    async def ensure_tags(self, forum_id: int, names: Sequence[str]) -> list[int]:
+        self.calls.append("ensure_tags")
+        self._point(after_effect=False)
+        for name in names:
+            self.tags.setdefault(name, self._id())
+        self._point(after_effect=True)
+        return [self.tags[n] for n in names]
+
+    async def create_thread(
+        self, forum_id: int, *, name: str, content: str, tag_ids: Sequence[int]
+    ) -> int:
+        self.calls.append("create_thread")
+        assert 1 <= len(name) <= 100 and len(content) <= 2000 and len(tag_ids) <= 5
+        self._point(after_effect=False)
+        thread = FakeThread(self._id(), forum_id, name, content, list(tag_ids))
+        self.threads[thread.id] = thread
+        self._point(after_effect=True)
+        return thread.id
+
+    async def find_threads(self, forum_id: int, marker: str) -> list[int]:
+        self.calls.append("find_threads")
+        return sorted(
+            t.id for t in self.threads.values() if t.forum_id == forum_id and marker in t.content
+        )
+
+    async def delete_thread(self, thread_id: int) -> None:
+        self.calls.append("delete_thread")
+        del self.threads[thread_id]
+
+    async def send_message(self, thread_id: int, *, content: str, nonce: str) -> int:
+        self.calls.append("send_message")
+        assert len(content) <= 2000 and len(nonce) <= 25
+        self._point(after_effect=False)
+        thread = self.threads[thread_id]
+        existing = [m for m in thread.messages if m[2] == nonce]
+        if self.enforce_nonce and existing:
+            message_id = existing[0][0]
+        else:
+            message_id = self._id()
+            thread.messages.append((message_id, content, nonce))
+        self._point(after_effect=True)
+        return message_id
+
+    async def find_message(self, thread_id: int, *, content: str, after: int) -> int | None:
+        self.calls.append("find_message")
+        for message_id, text, _nonce in self.threads[thread_id].messages:
+            if message_id > after and text == content:
+                return message_id
+        return None
+
+
+def make_article(article_id: int, *, title: str = "A title", passages: int = 3) -> Any:
+    return SimpleNamespace(
+        id=article_id,
+        title=title,
+        author="Ada",
+        date="2020-01-02",
+        source="https://example.org/a",
+        tags=("history", "economics"),
+        revision=1,
+        passages=[
+            SimpleNamespace(number=n, text=f"Passage {n}. " * 5) for n in range(1, passages + 1)
+        ],
+        comments=[SimpleNamespace(position=1, text="Nice piece @everyone", author="Bob")],
+    )
+
+
+ARTICLES: dict[int, Any] = {}
+
+
+async def fake_loader(_session: AsyncSession, article_id: int) -> Any:
+    return ARTICLES.get(article_id)
+
+
+@pytest.fixture
+async def article_ids(sqlite_sessionmaker: async_sessionmaker[AsyncSession]) -> list[int]:
+    """Real article rows (the publications table references them) with fake content."""
+    ids = []
+    async with sqlite_sessionmaker() as session:
+        for n in range(2):
+            row = Article(key=f"k{n}", title=f"T{n}", content_hash="x", revision=1)
+            session.add(row)
+            await session.flush()
+            ids.append(row.id)
+            ARTICLES[row.id] = make_article(row.id, passages=3 + n)
+        await session.commit()
+    return ids
+
+
+def service(sm: async_sessionmaker[AsyncSession], **kw: Any) -> PublishingService:
+    kw.setdefault("retry_delay", 0)
+    return PublishingService(sm, load_article=fake_loader, **kw)
+
+
+def expected_contents(article_id: int) -> list[str]:
+    plan = build_plan(ARTICLES[article_id], marker="m")
+    return [m.content for m in plan.messages]
+
+
+def assert_exactly_once(forum: FakeForum, guild_marker_ids: dict[int, int]) -> None:
+    for article_id in guild_marker_ids.values():
+        threads = [t for t in forum.threads.values() if f"A{article_id}." in t.content]
+        assert len(threads) == 1, f"article {article_id}: {len(threads)} threads"
+        got = [content for _id, content, _nonce in threads[0].messages]
+        assert got == expected_contents(article_id)
+
+
+async def test_publish_posts_thread_then_messages_in_order(
+    sqlite_sessionmaker: async_sessionmaker[AsyncSession], article_ids: list[int]
+) -> None:
+    forum = FakeForum()
+    svc = service(sqlite_sessionmaker)
+    result = await svc.publish(forum, guild_id=1, forum_id=FORUM, article_id=article_ids[0])
+    assert result.status == "published"
+    assert_exactly_once(forum, {0: article_ids[0]})
+    thread = forum.threads[result.thread_id]
+    assert "by Ada" in thread.content and "Source: <https://example.org/a>" in thread.content
+    assert len(thread.tag_ids) == 2
+    # Jump-link bookkeeping: every passage maps to the message that holds it.
+    located = await svc.locate_passages(1, [(article_ids[0], n) for n in (1, 2, 3)])
+    assert set(located) == {(article_ids[0], n) for n in (1, 2, 3)}
+    held = {m[0]: m[1] for m in thread.messages}
+    for (_a, n), loc in located.items():
+        assert f"Passage {n}." in held[loc.message_id]
+    # A second publish is a no-op.
+    again = await svc.publish(forum, guild_id=1, forum_id=FORUM, article_id=article_ids[0])
+    assert again.status == "already" and again.thread_id == result.thread_id
+    assert len(forum.threads) == 1
+
+
+@pytest.mark.parametrize("enforce_nonce", [True, False])
+async def test_crash_at_every_point_then_restart_is_exactly_once(
+    sqlite_sessionmaker: async_sessionmaker[AsyncSession],
+    article_ids: list[int],
+    enforce_nonce: bool,
+) -> None:
+    # Count the crash points of a clean run first.
+    probe = FakeForum()
+    await service(sqlite_sessionmaker).publish(
+        probe, guild_id=9999, forum_id=FORUM, article_id=article_ids[0]
+    )
+    total = probe.points
+    assert total >= 8
+    for point in range(total):
+        guild = 10 + point  # one guild per crash point keeps publications apart
+        forum = FakeForum(enforce_nonce=enforce_nonce)
+        forum.crash_at = point
+        with pytest.raises(Crash):
+            await service(sqlite_sessionmaker).publish(
+                forum, guild_id=guild, forum_id=FORUM, article_id=article_ids[0]
+            )
+        forum.crash_at = None
+        result = await service(sqlite_sessionmaker).publish(
+            forum, guild_id=guild, forum_id=FORUM, article_id=article_ids[0]
+        )
+        assert result.thread_id in forum.threads
+        assert_exactly_once(forum, {0: article_ids[0]})
+
+
+async def test_failure_after_the_work_was_done_is_retried_without_duplicates(
+    sqlite_sessionmaker: async_sessionmaker[AsyncSession], article_ids: list[int]
+) -> None:
+    probe = FakeForum()
+    await service(sqlite_sessionmaker).publish(
+        probe, guild_id=9998, forum_id=FORUM, article_id=article_ids[1]
+    )
+    for point in range(1, probe.points, 2):  # the "after effect" points
+        forum = FakeForum(enforce_nonce=False)
+        forum.fail_after_effect_at = point
+        await service(sqlite_sessionmaker).publish(
+            forum, guild_id=20 + point, forum_id=FORUM, article_id=article_ids[1]
+        )
+        assert_exactly_once(forum, {0: article_ids[1]})
+
+
+async def test_persistent_failure_keeps_progress_and_says_so(
+    sqlite_sessionmaker: async_sessionmaker[AsyncSession], article_ids: list[int]
+) -> None:
+    class Down(FakeForum):
+        async def send_message(self, thread_id: int, *, content: str, nonce: str) -> int:
+            raise DiscordUnavailable("503")
+
+    down = Down()
+    with pytest.raises(PublishInterrupted):
+        await service(sqlite_sessionmaker, attempts=2).publish(
+            down, guild_id=3, forum_id=FORUM, article_id=article_ids[0]
+        )
+    async with sqlite_sessionmaker() as session:
+        pub = await session.scalar(select(Publication).where(Publication.guild_id == 3))
+        assert pub is not None and pub.state == "posting" and pub.thread_id in down.threads
+        states = set(
+            await session.scalars(
+                select(PublicationMessage.state).where(PublicationMessage.publication_id == pub.id)
+            )
+        )
+        assert "sent" not in states
+    # Discord comes back: the same thread is completed.
+    up = FakeForum()
+    up.threads = down.threads
+    await service(sqlite_sessionmaker).publish(
+        up, guild_id=3, forum_id=FORUM, article_id=article_ids[0]
+    )
+    assert_exactly_once(up, {0: article_ids[0]})
+    assert "create_thread" not in up.calls
+
+
+async def test_unknown_article_is_a_user_facing_error(
+    sqlite_sessionmaker: async_sessionmaker[AsyncSession],
+) -> None:
+    with pytest.raises(NotFound):
+        await service(sqlite_sessionmaker).publish(
+            FakeForum(), guild_id=1, forum_id=FORUM, article_id=424242
+        )
+
+
+def test_titles_and_tags_respect_discord_limits() -> None:
+    long = "Word " * 60
+    title = thread_title(long)
+    assert len(title) == 100 and title.endswith("…")
+    assert thread_title("  Short   title ") == "Short title"
+    assert shorten("abc", 3) == "abc"
+    names = tag_names(["A very long tag name indeed", "x", "X", "b", "c", "d", "e", "f"])
+    assert len(names) == 5 and all(len(n) <= 20 for n in names)
+    assert names[0].endswith("…") and names.count("x") == 1
+
+
+def test_plan_splits_long_passages_and_keeps_every_word() -> None:
+    article = make_article(1)
+    article.passages = [SimpleNamespace(number=1, text="word " * 1500)]
+    article.comments = [SimpleNamespace(position=1, text="c " * 2500, author=None)]
+    plan = build_plan(article, marker="archive ref A1.R1.P1")
+    assert all(len(m.content) <= 2000 for m in plan.messages)
+    assert len(plan.starter) <= 2000 and plan.starter.endswith("archive ref A1.R1.P1")
+    passages = [m for m in plan.messages if m.kind == "passages"]
+    assert len(passages) >= 4
+    assert sum(m.content.count("word") for m in passages) == 1500
+    comments = [m for m in plan.messages if m.kind == "comment"]
+    assert len(comments) >= 3 and "a reader" in comments[0].content
+    assert sum(m.content.count("c ") + m.content.endswith("c") for m in comments) >= 2500
