@@ -57,7 +57,10 @@ def parse_document(name: str, data: bytes, *, max_bytes: int) -> list[ParsedArti
     if len(items) == 1:
         item = items[0]
         item.comments = comments
-        item.title = front.title or heading or item.title
+        given = front.title or heading
+        if given and item.title_from_body and item.title != given:
+            item.paragraphs.insert(0, item.title or "")  # a headline, but not the title
+        item.title = given or item.title
         return [_article(front.id or path.stem, item, front, warnings)]
     base = front.id or path.stem
     slugs: dict[str, int] = {}

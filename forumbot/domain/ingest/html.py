@@ -32,6 +32,7 @@ _FURNITURE_WORDS = frozenset(
         "share", "sharing", "social", "related", "advert", "advertisement", "ads", "ad",
         "cookie", "cookies", "newsletter", "subscribe", "promo", "masthead", "footer", "header",
         "byline", "meta", "skip", "screen", "sr", "toolbar", "pagination", "tags", "respond",
+        "topbar", "login", "signin", "signup", "paywall", "popup", "modal", "kicker",
     }
 )  # fmt: skip
 _FURNITURE_ROLES = frozenset({"navigation", "banner", "contentinfo", "complementary", "search"})
@@ -258,6 +259,27 @@ def _container(root: lxml_html.HtmlElement) -> etree._Element:
             best, best_len = node, size
     if best is not None:
         return best
+    return _densest(root)
+
+
+def _densest(root: etree._Element) -> etree._Element:
+    """Without semantic markup: the element whose paragraphs hold the most text (a paragraph
+    counts fully for its parent and half for its grandparent, so a body split by an ad box
+    still wins over any single box)."""
+    scores: dict[etree._Element, float] = {}
+    for para in root.iter("p"):
+        if _in_furniture(para) or any(_words(a) & _FURNITURE_WORDS for a in para.iterancestors()):
+            continue
+        size = len(_text_of(para))
+        parent = para.getparent()
+        if parent is None:
+            continue
+        scores[parent] = scores.get(parent, 0.0) + size
+        grandparent = parent.getparent()
+        if grandparent is not None:
+            scores[grandparent] = scores.get(grandparent, 0.0) + size / 2
+    if scores:
+        return max(scores, key=lambda node: scores[node])
     body = root.find("body")
     return body if body is not None else root
 

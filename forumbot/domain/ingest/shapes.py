@@ -50,6 +50,8 @@ class Item:
     paragraphs: list[str]
     author: str | None = None
     comments: list[ParsedComment] = field(default_factory=list)
+    # True when the title is a headline line taken out of the body text.
+    title_from_body: bool = False
 
 
 def split_items(text: str, shape: Shape | None) -> tuple[Shape, list[Item]]:
@@ -77,7 +79,7 @@ def _article_item(blocks: list[Block]) -> Item:
     sentence. Only a standalone headline leaves the body; otherwise no text is lost."""
     first = blocks[0]
     if first.headline_like and len(blocks) > 1:
-        return Item(first.lines[0], [b.text for b in blocks[1:]])
+        return Item(first.lines[0], [b.text for b in blocks[1:]], title_from_body=True)
     if not first.single_line and len(first.lines[0]) <= DERIVED_TITLE_CHARS:
         title = first.lines[0]
     else:

@@ -1,0 +1,199 @@
+"""Documents unlike the seeds: WordPress and news HTML, Markdown with front matter, legacy
+encodings, UTF-16, CRLF line endings."""
+
+from __future__ import annotations
+
+from forumbot.domain.ingest import parse_document
+
+from .conftest import DATA, MAX, parse_path
+
+
+def test_wordpress_page_body_byline_and_comments() -> None:
+    (post,) = parse_path(DATA / "wordpress_post.html")
+    assert post.key == "wordpress_post"
+    assert post.title == "Notes on the dockers’ strike"
+    assert post.author == "Mara Quint"
+    assert post.date == "2019-03-14"
+    assert post.source == "https://harbourlights.example.org/2019/03/notes-on-the-dockers-strike/"
+    assert post.tags == ("labour", "ports")
+    assert post.paragraphs == (
+        "The strike began on a Monday morning, when the night shift refused to hand over the"
+        " cranes.",
+        "Three demands were put to the port authority:",
+        "- an end to zero-hour rosters;\n- safety stewards on every berth;\n"
+        "- reinstatement of the sacked crane drivers.",
+        "“We are not asking for favours,” said one steward — “we are asking for what was agreed…”",
+        "By Friday the authority had conceded the first two points. The third is still open.",
+    )
+    assert [(c.position, c.author) for c in post.comments] == [
+        (1, "Tomás Ibarra"),
+        (2, None),  # shown as "Anonymous"
+        (3, "Li Wen"),
+        (4, None),  # no name at all
+    ]
+    assert post.comments[0].text == (
+        "Solidarity from the Bilbao branch.\n\nWe struck over the same rosters in 2017."
+    )
+    assert post.comments[1].text == "How did it end in Bilbao?"
+    assert post.comments[2].text == "Good write-up. Any news on the crane drivers?"
+
+
+def test_wordpress_page_leaves_out_furniture() -> None:
+    (post,) = parse_path(DATA / "wordpress_post.html")
+    everything = "\n".join([*post.paragraphs, *(c.text for c in post.comments)])
+    for furniture in (
+        "Skip to content",
+        "Home",
+        "Share this",
+        "Twitter",
+        "trackRead",
+        "dataLayer",
+        "Posted in",
+        "Previous post",
+        "Leave a Reply",
+        "Recent Posts",
+        "Proudly powered",
+        "says:",
+        "Reply",
+        "14 March 2019",
+    ):
+        assert furniture not in everything, furniture
+
+
+def test_news_page_meta_author_and_og_title() -> None:
+    (story,) = parse_path(DATA / "news_article.html")
+    assert story.title == "Rail freight to double by 2030, ministry says"
+    assert story.author == "Priya Raman"
+    assert story.source == "https://ledger.example.com/economy/rail-freight-2030"
+    assert story.comments == ()
+    assert len(story.paragraphs) == 3
+    assert story.paragraphs[0].startswith("The transport ministry said on Tuesday")
+    assert (
+        story.paragraphs[2] == "“Targets are easy; trains need people,” a union spokesperson said."
+    )
+    joined = " ".join(story.paragraphs)
+    for furniture in ("Subscribe", "Economy", "Advertisement", "Related", "Port strike", "©"):
+        assert furniture not in joined
+
+
+def test_html_without_semantic_markup_uses_the_body() -> None:
+    page = b"<html><body><h1>Plain page</h1><p>One.</p><p>Two &amp; three.</p></body></html>"
+    (article,) = parse_document("plain.htm", page, max_bytes=MAX)
+    assert article.title == "Plain page"
+    assert article.paragraphs == ("One.", "Two & three.")
+
+
+def test_markdown_front_matter_and_lists() -> None:
+    (notes,) = parse_path(DATA / "field_notes.md")
+    assert notes.key == "field-notes-2021-07"
+    assert notes.title == "Field notes: the tenants’ assembly"
+    assert notes.author == "Ada Okafor"
+    assert notes.date == "2021-07-03"
+    assert notes.source == "https://example.org/notes/tenants-assembly"
+    assert notes.tags == ("housing", "organising")
+    assert notes.paragraphs == (
+        "About forty people came, more than the hall could seat. Latecomers stood along the"
+        " back wall.",
+        "The agenda had three items:",
+        "- the rent increase notice;\n- repairs that have been promised since March;\n"
+        "- electing delegates for the city-wide meeting.",
+        "What was decided",
+        "1. Refuse the increase collectively.\n2. Keep a shared log of repair requests.",
+        "Next meeting: **first Saturday of August**, same hall.",
+    )
+    assert notes.comments == ()
+    assert notes.warnings == ()
+
+
+def test_markdown_heading_is_the_title_without_front_matter() -> None:
+    text = "# Minutes\n\nWe met.\n\nWe agreed.\n"
+    (article,) = parse_document("minutes.markdown", text.encode(), max_bytes=MAX)
+    assert article.key == "minutes"
+    assert article.title == "Minutes"
+    assert article.paragraphs == ("We met.", "We agreed.")
+
+
+def test_front_matter_shape_forces_single() -> None:
+    digest = "\n\n".join(
+        f"Headline number {n}\n\n" + ("A teaser sentence that runs long enough to count. " * 4)
+        for n in range(1, 5)
+    )
+    (as_digest, *rest) = parse_document("d.txt", digest.encode(), max_bytes=MAX)
+    assert len(rest) == 3 and as_digest.title == "Headline number 1"
+    forced = f"---\nshape: single\ntitle: One page\n---\n{digest}"
+    (single,) = parse_document("d.md", forced.encode(), max_bytes=MAX)
+    assert single.title == "One page"
+    assert len(single.paragraphs) == 8
+    assert single.key == "d"
+
+
+def test_multi_item_markdown_with_id_and_duplicate_titles() -> None:
+    body = "\n\n".join(
+        "Same headline\n\n" + ("Teaser text that is long enough to be a teaser line. " * 3)
+        for _ in range(3)
+    )
+    text = f"---\nid: weekly\nauthor: Desk\ntags: [digest]\n---\n{body}"
+    entries = parse_document("weekly.md", text.encode(), max_bytes=MAX)
+    assert [e.key for e in entries] == [
+        "weekly#same-headline",
+        "weekly#same-headline-2",
+        "weekly#same-headline-3",
+    ]
+    assert all(e.author == "Desk" and e.tags == ("digest",) for e in entries)
+
+
+def test_latin1_text_is_accepted_with_a_warning() -> None:
+    text = "Café société\n\nLes grévistes ont voté à l'unanimité; la reprise est refusée.\n"
+    (article,) = parse_document("greve.txt", text.encode("latin-1"), max_bytes=MAX)
+    assert article.title == "Café société"
+    assert article.paragraphs == ("Les grévistes ont voté à l'unanimité; la reprise est refusée.",)
+    assert article.warnings == ("file is not UTF-8; decoded as Windows-1252",)
+
+
+def test_windows_1252_punctuation_decodes() -> None:
+    data = "Strike notes\n\n“Solidarity” — they said… and left.\n".encode("cp1252")
+    (article,) = parse_document("notes.txt", data, max_bytes=MAX)
+    assert article.paragraphs == ("“Solidarity” — they said… and left.",)
+    assert article.warnings == ("file is not UTF-8; decoded as Windows-1252",)
+
+
+def test_utf16_with_bom() -> None:
+    text = "Заметки\n\nРабочие собрались у ворот завода.\n"
+    for codec in ("utf-16", "utf-16-be"):
+        data = text.encode(codec)
+        if codec == "utf-16-be":
+            data = b"\xfe\xff" + data
+        (article,) = parse_document("zametki.txt", data, max_bytes=MAX)
+        assert article.title == "Заметки"
+        assert article.paragraphs == ("Рабочие собрались у ворот завода.",)
+        assert article.warnings == ()
+
+
+def test_utf8_bom_and_crlf() -> None:
+    data = b"\xef\xbb\xbfTitle line\r\n\r\nFirst line\r\nsame paragraph.\r\n\r\nSecond.\r\n"
+    (article,) = parse_document("crlf.txt", data, max_bytes=MAX)
+    assert article.title == "Title line"
+    assert article.paragraphs == ("First line same paragraph.", "Second.")
+
+
+def test_control_characters_are_stripped() -> None:
+    data = b"Heading\n\nBell\x07 and\x0b vertical tab\x1b gone.\tTabbed.\n"
+    (article,) = parse_document("ctl.txt", data, max_bytes=MAX)
+    assert article.paragraphs == ("Bell and vertical tab gone. Tabbed.",)
+
+
+def test_long_title_is_truncated_with_a_warning() -> None:
+    title = "Word " * 100
+    text = f"---\ntitle: {title}\n---\nBody.\n"
+    (article,) = parse_document("long.md", text.encode(), max_bytes=MAX)
+    assert len(article.title) <= 300
+    assert article.title.endswith("…")
+    assert "\n" not in article.title
+    assert article.warnings == ("title truncated to 300 characters",)
+
+
+def test_markdown_heading_title_keeps_a_second_headline_in_the_body() -> None:
+    text = "# Minutes\n\nAgenda\n\nWe met.\n"
+    (article,) = parse_document("minutes.md", text.encode(), max_bytes=MAX)
+    assert article.title == "Minutes"
+    assert article.paragraphs == ("Agenda", "We met.")
