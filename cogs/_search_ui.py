@@ -1,0 +1,167 @@
+"""Search results and their buttons. The buttons are DynamicItems whose custom_id carries all the
+state they need (a saved-search id and a page, or an article and a passage), so they keep working
+after a restart."""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING, Any
+
+import discord
+
+from cogs._errors import reply_error
+from forumbot.domain.citation import discord_length
+from forumbot.services.errors import NotFound
+from forumbot.services.publishing import shorten
+
+if TYPE_CHECKING:
+    from forumbot.runtime import Services
+    from forumbot.runtime_state import SavedSearch
+
+PAGE_SIZE = 5
+SNIPPET_CHARS = 300
+NO_MENTIONS = discord.AllowedMentions.none()
+
+
+def jump_url(guild_id: int, channel_id: int, message_id: int | None = None) -> str:
+    tail = f"/{message_id}" if message_id else ""
+    return f"https://discord.com/channels/{guild_id}/{channel_id}{tail}"
+
+
+def _services(interaction: discord.Interaction[Any]) -> Services:
+    services: Services = interaction.client.services
+    return services
+
+
+async def passage_jump_url(
+    services: Services, guild_id: int | None, article_id: int, passage: int
+) -> str | None:
+    if guild_id is None:
+        return None
+    found = await services.publishing.locate_passages(guild_id, [(article_id, passage)])
+    loc = found.get((article_id, passage))
+    return jump_url(guild_id, loc.thread_id, loc.message_id) if loc else None
+
+
+async def render_results(
+    services: Services, guild_id: int | None, saved: SavedSearch, page: int
+) -> tuple[discord.Embed, discord.ui.View]:
+    hits = await services.archive.search(
+        saved.query,
+        author=saved.author,
+        article_id=saved.article_id,
+        limit=PAGE_SIZE + 1,
+        offset=page * PAGE_SIZE,
+    )
+    has_next = len(hits) > PAGE_SIZE
+    hits = hits[:PAGE_SIZE]
+    located = (
+        await services.publishing.locate_passages(
+            guild_id, [(h.article_id, h.passage) for h in hits]
+        )
+        if guild_id is not None
+        else {}
+    )
+    embed = discord.Embed(title=shorten(f"Search: {saved.query}", 256))
+    if not hits:
+        embed.description = "No passages match." if page == 0 else "No more results."
+    lines = []
+    for i, hit in enumerate(hits, start=1):
+        loc = located.get((hit.article_id, hit.passage))
+        link = (
+            f" · [jump]({jump_url(guild_id, loc.thread_id, loc.message_id)})"
+            if loc and guild_id
+            else ""
+        )
+        snippet = shorten(hit.snippet or hit.text, SNIPPET_CHARS)
+        lines.append(f"**{i}. {shorten(hit.title, 150)}** · ¶{hit.passage}{link}\n{snippet}")
+    if lines:
+        embed.description = "\n\n".join(lines)
+    embed.set_footer(text=f"Page {page + 1}")
+
+    view = discord.ui.View(timeout=None)
+    view.add_item(SearchPageButton(saved.id, max(page - 1, 0), label="◀", disabled=page == 0))
+    view.add_item(SearchPageButton(saved.id, page + 1, label="▶", disabled=not has_next))
+    for i, hit in enumerate(hits, start=1):
+        view.add_item(ShareButton(hit.article_id, hit.passage, label=f"Share {i}"))
+    return embed, view
+
+
+class SearchPageButton(
+    discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"fb:sp:(?P<sid>\d+):(?P<page>\d+)"
+):
+    def __init__(self, search_id: int, page: int, *, label: str = "", disabled: bool = False):
+        super().__init__(
+            discord.ui.Button(
+                label=label or "·",
+                style=discord.ButtonStyle.secondary,
+                custom_id=f"fb:sp:{search_id}:{page}",
+                disabled=disabled,
+                row=0,
+            )
+        )
+        self.search_id = search_id
+        self.page = page
+
+    @classmethod
+    async def from_custom_id(
+        cls,
+        interaction: discord.Interaction[Any],
+        item: discord.ui.Item[Any],
+        match: re.Match[str],
+    ) -> SearchPageButton:
+        return cls(int(match["sid"]), int(match["page"]), label=getattr(item, "label", None) or "")
+
+    async def callback(self, interaction: discord.Interaction[Any]) -> None:
+        try:
+            services = _services(interaction)
+            saved = await services.searches.get(self.search_id)
+            if saved is None:
+                raise NotFound("This search has expired; run /search again.")
+            embed, view = await render_results(services, interaction.guild_id, saved, self.page)
+            await interaction.response.edit_message(embed=embed, view=view)
+        except Exception as exc:
+            await reply_error(interaction, exc)
+
+
+class ShareButton(
+    discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"fb:sh:(?P<aid>\d+):(?P<num>\d+)"
+):
+    """Posts the passage publicly in the channel, as a citation with a jump link."""
+
+    def __init__(self, article_id: int, passage: int, *, label: str = "Share"):
+        super().__init__(
+            discord.ui.Button(
+                label=label,
+                style=discord.ButtonStyle.primary,
+                custom_id=f"fb:sh:{article_id}:{passage}",
+                row=1,
+            )
+        )
+        self.article_id = article_id
+        self.passage = passage
+
+    @classmethod
+    async def from_custom_id(
+        cls,
+        interaction: discord.Interaction[Any],
+        item: discord.ui.Item[Any],
+        match: re.Match[str],
+    ) -> ShareButton:
+        label = getattr(item, "label", None) or "Share"
+        return cls(int(match["aid"]), int(match["num"]), label=label)
+
+    async def callback(self, interaction: discord.Interaction[Any]) -> None:
+        try:
+            services = _services(interaction)
+            url = await passage_jump_url(
+                services, interaction.guild_id, self.article_id, self.passage
+            )
+            citation = await services.archive.cite(
+                self.article_id, self.passage, self.passage, jump_url=url
+            )
+            header = f"{interaction.user.mention} shared:\n"
+            body = citation if discord_length(header + citation) > 2000 else header + citation
+            await interaction.response.send_message(body, allowed_mentions=NO_MENTIONS)
+        except Exception as exc:
+            await reply_error(interaction, exc)

@@ -1,0 +1,98 @@
+"""The discord.py bot: services in through the constructor, cogs loaded from `cogs/`, one
+app-command error handler, and command sync only when the command set changed."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import pkgutil
+from typing import Any
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+import cogs
+from cogs._errors import reply_error
+from forumbot.runtime import Services
+
+log = logging.getLogger(__name__)
+
+COMMAND_HASH_KEY = "command_tree_hash"
+
+
+class ForumTree(app_commands.CommandTree["ForumBot"]):
+    """The single error handler for every app command and context menu."""
+
+    async def on_error(
+        self, interaction: discord.Interaction[ForumBot], error: app_commands.AppCommandError
+    ) -> None:
+        await reply_error(interaction, error)
+
+
+def discover_extensions() -> list[str]:
+    """Every module in `cogs/` whose name does not start with `_`."""
+    return sorted(
+        f"cogs.{m.name}"
+        for m in pkgutil.iter_modules(cogs.__path__)
+        if not m.name.startswith("_") and not m.ispkg
+    )
+
+
+def default_intents() -> discord.Intents:
+    intents = discord.Intents.default()
+    intents.members = True  # moderation needs member updates
+    intents.message_content = True  # moderation reads comments in threads
+    return intents
+
+
+class ForumBot(commands.Bot):
+    def __init__(
+        self,
+        services: Services,
+        *,
+        force_sync: bool = False,
+        extensions: list[str] | None = None,
+        **options: Any,
+    ) -> None:
+        options.setdefault("intents", default_intents())
+        super().__init__(
+            command_prefix=commands.when_mentioned,
+            help_command=None,
+            tree_cls=ForumTree,
+            # Nothing the bot says pings anyone unless a call opts in explicitly.
+            allowed_mentions=discord.AllowedMentions.none(),
+            **options,
+        )
+        self.services = services
+        self.force_sync = force_sync
+        self._extensions = extensions if extensions is not None else discover_extensions()
+        self.synced_commands = False
+
+    async def setup_hook(self) -> None:
+        for name in self._extensions:
+            await self.load_extension(name)
+        log.info("extensions loaded", extra={"extensions": self._extensions})
+        await self.sync_commands(force=self.force_sync)
+
+    def command_tree_hash(self) -> str:
+        payload = sorted(
+            (c.to_dict(self.tree) for c in self.tree.get_commands()),
+            key=lambda c: (c.get("type", 1), c["name"]),
+        )
+        return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
+
+    async def sync_commands(self, *, force: bool = False) -> bool:
+        """Sync the global command set when it changed since the last sync (or when forced)."""
+        digest = self.command_tree_hash()
+        key = f"{COMMAND_HASH_KEY}:{self.application_id}"
+        stored = await self.services.bot_state.get(key)
+        if stored == digest and not force:
+            log.info("commands unchanged; not syncing")
+            return False
+        synced = await self.tree.sync()
+        await self.services.bot_state.put(key, digest)
+        self.synced_commands = True
+        log.info("commands synced", extra={"count": len(synced), "forced": force})
+        return True

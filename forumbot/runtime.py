@@ -1,0 +1,117 @@
+"""Runtime wiring: build the services once, point discord.py at a server, log in a structured way.
+
+Everything the bot needs is built here and handed to `ForumBot` through its constructor; there
+are no module-level singletons.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+import discord
+import yarl
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from forumbot.config import Settings
+from forumbot.runtime_state import BotStateStore, SearchSessionStore
+from forumbot.services.archive import ArchiveService
+from forumbot.services.guilds import GuildSettingsService
+from forumbot.services.publishing import PublishingService
+from forumbot.storage.db import make_engine, make_sessionmaker, upgrade_database
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Services:
+    """The use cases the cogs call. Built once per process (or per test)."""
+
+    settings: Settings
+    engine: AsyncEngine
+    sessionmaker: async_sessionmaker[AsyncSession]
+    archive: ArchiveService
+    publishing: PublishingService
+    guilds: GuildSettingsService
+    bot_state: BotStateStore
+    searches: SearchSessionStore
+    # Services of later features (e.g. moderation) register here by name.
+    extras: dict[str, Any] = field(default_factory=dict)
+
+
+def build_services(settings: Settings, engine: AsyncEngine) -> Services:
+    sessionmaker = make_sessionmaker(engine)
+    return Services(
+        settings=settings,
+        engine=engine,
+        sessionmaker=sessionmaker,
+        archive=ArchiveService(sessionmaker, settings),
+        publishing=PublishingService(sessionmaker),
+        guilds=GuildSettingsService(sessionmaker),
+        bot_state=BotStateStore(sessionmaker),
+        searches=SearchSessionStore(sessionmaker),
+    )
+
+
+@asynccontextmanager
+async def open_services(settings: Settings, *, migrate: bool = True) -> AsyncIterator[Services]:
+    """Migrate (optionally), build the services, and dispose of the engine afterwards."""
+    url = settings.database_url_or_default
+    if migrate:
+        await upgrade_database(url)
+    engine = make_engine(url)
+    try:
+        yield build_services(settings, engine)
+    finally:
+        await engine.dispose()
+
+
+def point_discord_at(api_url: str | None, gateway_url: str | None) -> None:
+    """Send discord.py's REST and gateway traffic to a Discord-compatible server.
+
+    Prefers the sandbox's implementation when present (it knows its own URL layout).
+    """
+    if not api_url and not gateway_url:
+        return
+    try:
+        wire: Any = importlib.import_module("forumbot.sandbox.wire")
+    except ImportError:
+        wire = None
+    if wire is not None and hasattr(wire, "point_discord_at"):
+        wire.point_discord_at(api_url, gateway_url)
+        return
+    if api_url:
+        discord.http.Route.BASE = api_url.rstrip("/")
+    if gateway_url:
+        discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(gateway_url)
+
+
+_STANDARD_ATTRS = set(logging.makeLogRecord({}).__dict__) | {"message", "asctime"}
+
+
+class KeyValueFormatter(logging.Formatter):
+    """`time level logger: message key=value ...`, with `extra=` fields as JSON values."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        base = super().format(record)
+        extras = {k: v for k, v in record.__dict__.items() if k not in _STANDARD_ATTRS}
+        if not extras:
+            return base
+        pairs = " ".join(f"{k}={json.dumps(v, default=str)}" for k, v in sorted(extras.items()))
+        head, sep, tail = base.partition("\n")  # keep tracebacks after the fields
+        return f"{head} {pairs}{sep}{tail}"
+
+
+def configure_logging(level: str = "INFO") -> None:
+    handler = logging.StreamHandler()
+    handler.setFormatter(KeyValueFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(level.upper())
+    # discord.py's gateway chatter at DEBUG is noise even when we debug our own code.
+    logging.getLogger("discord").setLevel(max(logging.INFO, root.level))
