@@ -46,6 +46,10 @@ def split_front_matter(text: str, warnings: list[str]) -> tuple[FrontMatter, str
         where = f" at line {mark.line + 2}" if mark is not None else ""
         problem = getattr(exc, "problem", None) or "invalid syntax"
         raise IngestError(f"front matter: invalid YAML{where}: {problem}") from None
+    except (ValueError, TypeError, OverflowError, RecursionError) as exc:
+        # PyYAML's constructors raise these for values such as 2021-02-30.
+        detail = " ".join(str(exc).split()) or type(exc).__name__
+        raise IngestError(f"front matter: invalid value ({detail})") from None
     if data is None:
         data = {}
     if not isinstance(data, dict):
