@@ -1,0 +1,238 @@
+"""Full-text search over current passages, one interface over two engines.
+
+- SQLite: FTS5 table `passages_fts(title, text)` (porter, unicode61, diacritics removed), ranked
+  by bm25 with the title weighted 5:1, `snippet()` for highlights. bm25 scores every match before
+  the top-k cut, which made common terms the slow tail (archive.md); so a cheap probe first walks
+  the matches newest-first, and when there are more than RANK_WINDOW of them only the newest
+  RANK_WINDOW are ranked. The probe counts the whole query (phrases, several terms, filters),
+  which a per-term document frequency from fts5vocab cannot.
+- PostgreSQL: stored `search_vector` (title A, text B; config `forumbot_english` = english +
+  unaccent) with a GIN index, `ts_rank`, and `ts_headline` on the final rows only.
+
+User text never reaches an engine's query syntax: `forumbot.domain.query.parse_query` makes a
+neutral query and each term is quoted (FTS5) or passed as a bound parameter (PostgreSQL).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from forumbot.domain.query import QueryTerm, SearchQuery, parse_query
+
+MAX_LIMIT = 100
+MAX_OFFSET = 10_000
+RANK_WINDOW = 2000  # matches ranked at most, for queries that match more passages than this
+SNIPPET_TOKENS = 16
+HIGHLIGHT_OPEN = HIGHLIGHT_CLOSE = "**"
+ELLIPSIS = "…"
+PG_CONFIG = "forumbot_english"
+
+
+@dataclass(frozen=True, slots=True)
+class SearchFilters:
+    author: str | None = None  # case-insensitive "contains"
+    article_id: int | None = None
+    tag: str | None = None  # case-insensitive equality
+
+
+@dataclass(frozen=True, slots=True)
+class SearchHit:
+    article_id: int
+    title: str
+    author: str | None
+    passage: int  # the passage number, as cited
+    stable_id: str
+    snippet: str  # passage text around the match, matches in **bold**
+    text: str  # the whole passage
+
+
+async def search_passages(
+    session: AsyncSession,
+    query: str | SearchQuery,
+    *,
+    filters: SearchFilters = SearchFilters(),
+    limit: int = 10,
+    offset: int = 0,
+) -> list[SearchHit]:
+    """Best passages first. Never raises on user text: a query without a searchable word
+    returns []. `author:`/`tag:` written in the query apply when `filters` leaves them None."""
+    parsed = query if isinstance(query, SearchQuery) else parse_query(query)
+    limit = min(int(limit), MAX_LIMIT)
+    offset = min(max(int(offset), 0), MAX_OFFSET)
+    if parsed.is_empty or limit <= 0:
+        return []
+    filters = SearchFilters(
+        author=filters.author if filters.author is not None else parsed.author,
+        article_id=filters.article_id,
+        tag=filters.tag if filters.tag is not None else parsed.tag,
+    )
+    dialect = session.get_bind().dialect.name
+    if dialect == "sqlite":
+        return await _search_sqlite(session, parsed, filters, limit, offset)
+    if dialect == "postgresql":
+        return await _search_postgres(session, parsed, filters, limit, offset)
+    raise NotImplementedError(f"search is not implemented for {dialect}")
+
+
+def _like_contains(value: str) -> str:
+    escaped = value.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def _filter_sql(filters: SearchFilters, params: dict[str, Any]) -> str:
+    """Conditions on `p` (passages) and `a` (articles), shared by both engines."""
+    clauses = []
+    if filters.author:
+        clauses.append("lower(a.author) LIKE :author ESCAPE '\\'")
+        params["author"] = _like_contains(" ".join(filters.author.split()))
+    if filters.article_id is not None:
+        clauses.append("p.article_id = :article_id")
+        params["article_id"] = int(filters.article_id)
+    if filters.tag:
+        clauses.append(
+            "EXISTS (SELECT 1 FROM article_tags t WHERE t.article_id = a.id"
+            " AND lower(t.tag) = :tag)"
+        )
+        params["tag"] = " ".join(filters.tag.split()).lower()
+    return "".join(f" AND {clause}" for clause in clauses)
+
+
+def _hits(rows: Any) -> list[SearchHit]:
+    return [
+        SearchHit(
+            article_id=row.article_id,
+            title=row.title,
+            author=row.author,
+            passage=row.number,
+            stable_id=row.stable_id,
+            snippet=row.snippet or "",
+            text=row.text,
+        )
+        for row in rows
+    ]
+
+
+# ---- SQLite FTS5 ----------------------------------------------------------------------------
+
+
+def _fts5_string(value: str) -> str:
+    return '"' + value.replace('"', '""') + '"'
+
+
+def fts5_expression(query: SearchQuery) -> str:
+    """An FTS5 MATCH expression in which every term is a quoted string (so no user text is
+    ever read as FTS5 syntax); terms are ANDed, `prefix` terms end with `*`."""
+    parts = []
+    for term in query.terms:
+        quoted = _fts5_string(term.text)
+        parts.append(f"{quoted} *" if term.prefix else quoted)
+    return " AND ".join(parts)
+
+
+async def _search_sqlite(
+    session: AsyncSession, query: SearchQuery, filters: SearchFilters, limit: int, offset: int
+) -> list[SearchHit]:
+    params: dict[str, Any] = {"match": fts5_expression(query)}
+    where = _filter_sql(filters, params)
+    joins = (
+        " JOIN passages AS p ON p.id = passages_fts.rowid JOIN articles AS a ON a.id = p.article_id"
+        if where
+        else ""
+    )
+    # Probe: the RANK_WINDOW-th newest match, if there are that many. Walking doclists in rowid
+    # order is cheap; it is bm25 over every match that is not.
+    window = max(RANK_WINDOW, offset + limit)
+    floor = await session.scalar(
+        text(
+            f"SELECT passages_fts.rowid FROM passages_fts{joins}"
+            f" WHERE passages_fts MATCH :match{where}"
+            " ORDER BY passages_fts.rowid DESC LIMIT 1 OFFSET :skip"
+        ),
+        {**params, "skip": window - 1},
+    )
+    if floor is not None:
+        where += " AND passages_fts.rowid >= :floor"
+        params["floor"] = floor
+
+    # Rank in a CTE, then compute snippets only for the page (snippet() needs the MATCH again).
+    sql = f"""
+        WITH top AS (
+            SELECT passages_fts.rowid AS id, bm25(passages_fts, 5.0, 1.0) AS score
+            FROM passages_fts{joins}
+            WHERE passages_fts MATCH :match{where}
+            ORDER BY score, id DESC
+            LIMIT :limit OFFSET :offset
+        )
+        SELECT p.article_id, a.title, a.author, p.number, p.stable_id, p.text,
+               snippet(passages_fts, 1, :open, :close, :ellipsis, :tokens) AS snippet
+        FROM top
+        CROSS JOIN passages_fts ON passages_fts.rowid = top.id
+        JOIN passages AS p ON p.id = top.id
+        JOIN articles AS a ON a.id = p.article_id
+        WHERE passages_fts MATCH :match
+        ORDER BY top.score, top.id DESC
+    """
+    params.update(
+        limit=limit,
+        offset=offset,
+        open=HIGHLIGHT_OPEN,
+        close=HIGHLIGHT_CLOSE,
+        ellipsis=ELLIPSIS,
+        tokens=SNIPPET_TOKENS,
+    )
+    return _hits(await session.execute(text(sql), params))
+
+
+# ---- PostgreSQL tsvector --------------------------------------------------------------------
+
+
+def _tsquery_sql(term: QueryTerm, param: str) -> str:
+    if term.prefix:
+        # Prefix terms are letters/digits only (see QueryTerm), so quoting as a lexeme is safe.
+        return f"to_tsquery('{PG_CONFIG}', :{param})"
+    if term.phrase:
+        return f"phraseto_tsquery('{PG_CONFIG}', :{param})"
+    # plainto_tsquery splits "multi-agent" / "C++" into words the way to_tsvector did.
+    return f"plainto_tsquery('{PG_CONFIG}', :{param})"
+
+
+def postgres_tsquery(query: SearchQuery, params: dict[str, Any]) -> str:
+    """SQL for a tsquery that ANDs every term; the terms go into `params`."""
+    parts = []
+    for index, term in enumerate(query.terms):
+        name = f"term{index}"
+        params[name] = f"'{term.text}':*" if term.prefix else term.text
+        parts.append(_tsquery_sql(term, name))
+    return " && ".join(f"({part})" for part in parts)
+
+
+async def _search_postgres(
+    session: AsyncSession, query: SearchQuery, filters: SearchFilters, limit: int, offset: int
+) -> list[SearchHit]:
+    params: dict[str, Any] = {}
+    tsquery = postgres_tsquery(query, params)
+    where = _filter_sql(filters, params)
+    options = (
+        f"StartSel={HIGHLIGHT_OPEN}, StopSel={HIGHLIGHT_CLOSE}, MaxWords={SNIPPET_TOKENS + 8},"
+        f' MinWords={SNIPPET_TOKENS // 2}, MaxFragments=1, FragmentDelimiter=" {ELLIPSIS} "'
+    )
+    sql = f"""
+        WITH q AS (SELECT {tsquery} AS query),
+        top AS (
+            SELECT p.id, ts_rank(p.search_vector, q.query) AS score
+            FROM passages AS p JOIN articles AS a ON a.id = p.article_id, q
+            WHERE p.search_vector @@ q.query{where}
+            ORDER BY score DESC, p.id DESC
+            LIMIT :limit OFFSET :offset
+        )
+        SELECT p.article_id, a.title, a.author, p.number, p.stable_id, p.text,
+               ts_headline('{PG_CONFIG}', p.text, q.query, :options) AS snippet
+        FROM top JOIN passages AS p ON p.id = top.id JOIN articles AS a ON a.id = p.article_id, q
+        ORDER BY top.score DESC, top.id DESC
+    """
+    params.update(limit=limit, offset=offset, options=options)
+    return _hits(await session.execute(text(sql), params))

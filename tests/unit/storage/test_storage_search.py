@@ -1,0 +1,189 @@
+"""search_passages: the same assertions on SQLite FTS5 and PostgreSQL tsvector."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from forumbot.domain.article import ParsedArticle
+from forumbot.storage.archive import ArchiveRepository
+from forumbot.storage.search import SearchFilters, SearchHit, search_passages
+
+Sessions = async_sessionmaker[AsyncSession]
+
+ARTICLES = [
+    ParsedArticle(
+        key="gardens",
+        title="Community Gardens",
+        paragraphs=(
+            "Neighbours share tools and water in the allotment.",
+            "Volunteers meet at the café every Saturday morning.",
+            "Multi-agent systems coordinate irrigation schedules.",
+        ),
+        author="Ada Lovelace",
+        tags=("Urban", "food"),
+    ),
+    ParsedArticle(
+        key="cities",
+        title="Planning Cities",
+        paragraphs=(
+            "Zoning rules decide where community gardens may grow.",
+            "Open source software helps planners publish maps.",
+            "C++ code still runs many traffic lights; who's maintaining it?",
+        ),
+        author="Grace Hopper",
+        tags=("urban",),
+    ),
+    ParsedArticle(
+        key="privacy",
+        title="Secrets and Software",
+        paragraphs=(
+            "The text: secret keys must never be committed.",
+            "Source code reviews find open questions, not open source licences.",
+        ),
+        author="Alan Turing",
+    ),
+]
+
+HOSTILE = [
+    '"',
+    'unbalanced "quote',
+    "multi-agent",
+    "C++",
+    "who's",
+    "NOT",
+    "garden AND OR NOT NEAR",
+    "NEAR(garden zoning, 2)",
+    "text:secret",
+    "title:gardens",
+    "(((",
+    ")]}",
+    "*",
+    "garden**",
+    "^garden",
+    "-garden",
+    "+garden",
+    "{title text}: garden",
+    "💩🌱",
+    "日本語のテキスト",
+    "Привет мир",
+    "!!!???...",
+    "'; DROP TABLE passages; --",
+    "a" * 10_000,
+    "garden " * 2_000,
+    "\x00\x01\x1f",
+    "garden\x00zoning",
+    "tab\tnew\nline\r",
+    "author:",
+    'tag:"',
+    "\\",
+    "%_",
+]
+
+
+@pytest.fixture
+async def ids(sessionmaker: Sessions) -> dict[str, int]:
+    async with sessionmaker() as session, session.begin():
+        repo = ArchiveRepository(session)
+        return {a.key: (await repo.save_article(a)).article_id for a in ARTICLES}
+
+
+async def search(sessions: Sessions, query: str, **kwargs: object) -> list[SearchHit]:
+    async with sessions() as session:
+        return await search_passages(session, query, **kwargs)  # type: ignore[arg-type]
+
+
+def keys(hits: list[SearchHit], ids: dict[str, int]) -> list[tuple[str, int]]:
+    by_id = {v: k for k, v in ids.items()}
+    return [(by_id[h.article_id], h.passage) for h in hits]
+
+
+async def test_title_match_ranks_first(sessionmaker: Sessions, ids: dict[str, int]) -> None:
+    hits = await search(sessionmaker, "gardens")
+    assert keys(hits, ids)[0][0] == "gardens"
+    assert ("cities", 1) in keys(hits, ids)
+
+
+async def test_hit_shape_and_highlight(sessionmaker: Sessions, ids: dict[str, int]) -> None:
+    (hit,) = await search(sessionmaker, "irrigation")
+    assert (hit.article_id, hit.title, hit.author, hit.passage) == (
+        ids["gardens"],
+        "Community Gardens",
+        "Ada Lovelace",
+        3,
+    )
+    assert hit.text == ARTICLES[0].paragraphs[2]
+    assert "**irrigation**" in hit.snippet
+    assert len(hit.stable_id) == 16
+
+
+async def test_all_words_must_match(sessionmaker: Sessions, ids: dict[str, int]) -> None:
+    assert keys(await search(sessionmaker, "planners maps"), ids) == [("cities", 2)]
+    assert await search(sessionmaker, "planners irrigation") == []
+
+
+async def test_phrase(sessionmaker: Sessions, ids: dict[str, int]) -> None:
+    hits = await search(sessionmaker, '"open source"')
+    assert sorted(keys(hits, ids)) == [("cities", 2), ("privacy", 2)]
+    assert keys(await search(sessionmaker, '"source open"'), ids) == []
+    # Unclosed quote: a phrase to the end.
+    assert keys(await search(sessionmaker, '"software helps'), ids) == [("cities", 2)]
+
+
+async def test_prefix(sessionmaker: Sessions, ids: dict[str, int]) -> None:
+    assert keys(await search(sessionmaker, "irrig*"), ids) == [("gardens", 3)]
+    assert await search(sessionmaker, "irrigx*") == []
+
+
+async def test_diacritics_and_stemming(sessionmaker: Sessions, ids: dict[str, int]) -> None:
+    assert keys(await search(sessionmaker, "cafe"), ids) == [("gardens", 2)]
+    assert keys(await search(sessionmaker, "CAFÉ"), ids) == [("gardens", 2)]
+    assert keys(await search(sessionmaker, "volunteer"), ids) == [("gardens", 2)]
+
+
+async def test_hyphen_and_symbols_are_words(sessionmaker: Sessions, ids: dict[str, int]) -> None:
+    assert keys(await search(sessionmaker, "multi-agent"), ids) == [("gardens", 3)]
+    assert keys(await search(sessionmaker, "C++ traffic"), ids) == [("cities", 3)]
+    assert keys(await search(sessionmaker, "who's maintaining"), ids) == [("cities", 3)]
+    # Column syntax is literal text, not a column filter.
+    assert keys(await search(sessionmaker, "text:secret"), ids) == [("privacy", 1)]
+
+
+async def test_filters(sessionmaker: Sessions, ids: dict[str, int]) -> None:
+    by_author = await search(sessionmaker, "gardens", filters=SearchFilters(author="grace"))
+    assert keys(by_author, ids) == [("cities", 1)]
+    assert keys(await search(sessionmaker, 'gardens author:"GRACE HOPPER"'), ids) == [("cities", 1)]
+    assert await search(sessionmaker, "gardens", filters=SearchFilters(author="%")) == []
+    by_article = await search(
+        sessionmaker, "open", filters=SearchFilters(article_id=ids["privacy"])
+    )
+    assert keys(by_article, ids) == [("privacy", 2)]
+    by_tag = await search(sessionmaker, "gardens tag:URBAN")
+    assert {k for k, _ in keys(by_tag, ids)} == {"gardens", "cities"}
+    assert (
+        keys(await search(sessionmaker, "software", filters=SearchFilters(tag="food")), ids) == []
+    )
+
+
+async def test_paging(sessionmaker: Sessions, ids: dict[str, int]) -> None:
+    everything = await search(sessionmaker, "gardens", limit=10)
+    assert len(everything) == 4  # 3 passages under the title + 1 in the text
+    pages = [await search(sessionmaker, "gardens", limit=1, offset=i) for i in range(5)]
+    assert [p[0] for p in pages[:4]] == everything
+    assert pages[4] == []
+    assert await search(sessionmaker, "gardens", limit=0) == []
+
+
+async def test_empty_queries_return_nothing(sessionmaker: Sessions, ids: dict[str, int]) -> None:
+    for query in ["", "   ", "***", '""', "author:ada", "!!!"]:
+        assert await search(sessionmaker, query) == [], query
+
+
+async def test_hostile_input_never_raises(sessionmaker: Sessions, ids: dict[str, int]) -> None:
+    for query in HOSTILE:
+        hits = await search(sessionmaker, query)
+        assert isinstance(hits, list), query
+    # Hostile wrapping around a real word still finds it.
+    assert keys(await search(sessionmaker, '(irrigation" schedules'), ids) == [("gardens", 3)]
+    assert keys(await search(sessionmaker, "irrigation NOT water"), ids) == []
+    assert keys(await search(sessionmaker, "irrigation)"), ids) == [("gardens", 3)]
