@@ -1,0 +1,101 @@
+"""The words members and moderators read: DMs after an action, and mod-log one-liners."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from forumbot.services.moderation_ladder import format_duration
+from forumbot.services.moderation_port import Notice
+from forumbot.services.moderation_types import LedgerEntry
+
+EXCERPT_CHARS = 300
+
+_WHAT = {
+    "nudge": "A comment of yours may strain a community guideline. It is still up; please "
+    "consider editing it.",
+    "hold": "A comment of yours was held for review: it is hidden until a moderator looks at it.",
+    "remove": "A comment of yours was removed.",
+    "timeout": "You have been timed out",
+    "warn": "A moderator has warned you.",
+}
+
+
+def excerpt(text: str, limit: int = EXCERPT_CHARS) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def appeal_hint(case_id: int) -> str:
+    return (
+        f"If you think this was a mistake, press **Appeal** below or use `/appeal case:{case_id}` "
+        "in the server. Another moderator will decide."
+    )
+
+
+def member_notice(entry: LedgerEntry, *, server: str = "the server") -> Notice:
+    """What happened, which guideline, what was written, and how to appeal."""
+    assert entry.member_id is not None
+    what = _WHAT.get(entry.kind, f"A moderation action ({entry.kind}) was taken.")
+    if entry.kind == "timeout":
+        seconds = float(entry.details.get("seconds", 0))
+        what = f"{what} in {server} for {format_duration(timedelta(seconds=seconds))}."
+        if entry.details.get("escalated"):
+            what += " Repeated held or removed comments lead to timeouts of growing length."
+    lines = [f"**{server}** — case #{entry.id}", what]
+    if entry.guideline:
+        lines.append(
+            f"Guideline: **{entry.guideline}**" + (f" (rule `{entry.rule}`)" if entry.rule else "")
+        )
+    if entry.reason and entry.actor_id is not None:
+        lines.append(f"Moderator's note: {excerpt(entry.reason, 500)}")
+    if entry.message_copy is not None and entry.message_copy.content:
+        lines.append(
+            "What you wrote:\n> " + excerpt(entry.message_copy.content).replace("\n", "\n> ")
+        )
+    lines.append(appeal_hint(entry.id))
+    return Notice(
+        guild_id=entry.guild_id,
+        member_id=entry.member_id,
+        case_id=entry.id,
+        title=f"Moderation notice (case #{entry.id})",
+        body="\n".join(lines),
+    )
+
+
+def decision_notice(
+    entry: LedgerEntry, member_id: int, text: str, *, server: str = "the server"
+) -> Notice:
+    """A follow-up about a case (appeal decided, held comment restored, pardon)."""
+    return Notice(
+        guild_id=entry.guild_id,
+        member_id=member_id,
+        case_id=entry.refers_to_id or entry.id,
+        title=f"Update on case #{entry.refers_to_id or entry.id}",
+        body=f"**{server}** — {text}",
+        appealable=False,
+    )
+
+
+def modlog_summary(entry: LedgerEntry) -> str:
+    """One line for the mod-log channel (rendered without pings)."""
+    who = "automatic" if entry.actor_id is None else f"by <@{entry.actor_id}>"
+    subject = f"<@{entry.member_id}>" if entry.member_id else (entry.member_name or "bot output")
+    parts = [f"#{entry.id} **{entry.kind}**", subject]
+    if entry.thread_id:
+        parts.append(f"in <#{entry.thread_id}>")
+    if entry.rule:
+        parts.append(f"rule `{entry.rule}`")
+    if entry.guideline:
+        parts.append(f"({entry.guideline})")
+    seconds = entry.details.get("seconds")
+    if entry.kind == "timeout" and seconds:
+        parts.append(f"for {format_duration(timedelta(seconds=seconds))}")
+    elif entry.kind == "slowmode" and seconds is not None:
+        parts.append(f"{int(seconds)} s between messages")
+    if entry.refers_to_id:
+        parts.append(f"re #{entry.refers_to_id}")
+    parts.append(who)
+    line = " · ".join(parts)
+    if entry.reason:
+        line += f"\nReason: {excerpt(entry.reason, 300)}"
+    return line

@@ -1,0 +1,292 @@
+"""From a screened message to carried-out actions.
+
+Order matters: the ledger rows are committed first (so the member's DM can name the case to
+appeal), then the side effects run through the port, and their outcomes (DM delivered or not)
+are appended as rows of their own.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from forumbot.services.moderation_ladder import LadderPolicy, Level, climb
+from forumbot.services.moderation_ledger import Ledger
+from forumbot.services.moderation_notices import member_notice, modlog_summary
+from forumbot.services.moderation_policy import PolicyStore
+from forumbot.services.moderation_port import ModerationPort, ThreadChange
+from forumbot.services.moderation_queue import ReviewQueue
+from forumbot.services.moderation_screening import Screening
+from forumbot.services.moderation_types import LedgerEntry, MessageCopy, QueueItem, utcnow
+from forumbot.storage.models.moderation import ModSeenMessage
+
+Screener = Callable[[MessageCopy], Awaitable[Screening]]
+
+
+class HeatTracker:
+    """Counts recent comments per thread; says when a thread crosses the heat threshold."""
+
+    def __init__(self) -> None:
+        self._recent: dict[int, deque[datetime]] = {}
+
+    def hit(self, thread_id: int, at: datetime, *, messages: int, window: timedelta) -> bool:
+        recent = self._recent.setdefault(thread_id, deque())
+        recent.append(at)
+        while recent and at - recent[0] > window:
+            recent.popleft()
+        if len(recent) >= messages:
+            recent.clear()  # start counting afresh once slow mode is on
+            return True
+        return False
+
+
+@dataclass
+class Outcome:
+    """What the pipeline did with one message."""
+
+    screening: Screening
+    level: Level = Level.NONE
+    entries: list[LedgerEntry] = field(default_factory=list)
+    queue_item: QueueItem | None = None
+    dm_delivered: bool | None = None
+    slowmode: LedgerEntry | None = None
+
+    def kinds(self) -> list[str]:
+        return [e.kind for e in self.entries]
+
+
+@dataclass
+class _Plan:
+    main: LedgerEntry | None = None
+    timeout: LedgerEntry | None = None
+    delete: bool = False
+    notify: bool = False
+    extra: list[LedgerEntry] = field(default_factory=list)
+
+
+class Pipeline:
+    def __init__(
+        self,
+        sessionmaker: async_sessionmaker[AsyncSession],
+        port: ModerationPort,
+        screener: Screener,
+        policies: PolicyStore,
+        *,
+        clock: Callable[[], datetime] = utcnow,
+        server_name: Callable[[int], str] | None = None,
+    ) -> None:
+        self._sessionmaker = sessionmaker
+        self.port = port
+        self._screen = screener
+        self._policies = policies
+        self._clock = clock
+        self._server_name = server_name or (lambda _gid: "the server")
+        self.heat = HeatTracker()
+
+    async def handle(self, copy: MessageCopy) -> Outcome:
+        policy = await self._policies.get(copy.guild_id)
+        screening = await self._screen(copy)
+        now = self._clock()
+        outcome = Outcome(screening)
+        async with self._sessionmaker() as session, session.begin():
+            session.add(
+                ModSeenMessage(
+                    guild_id=copy.guild_id,
+                    thread_id=copy.thread_id,
+                    message_id=copy.message_id,
+                    author_id=copy.author_id,
+                    author_name=copy.author_name[:100],
+                    source=copy.source,
+                    content=copy.content,
+                    action=screening.level.name.lower(),
+                    rules=",".join(screening.rule_ids) or None,
+                    created_at=now,
+                )
+            )
+            ledger = Ledger(session)
+            for hit in screening.shadow:
+                # Shadow rules change nothing for anyone: a row for moderators to study, no
+                # points, no DM, no mod-log post.
+                await ledger.record(
+                    guild_id=copy.guild_id,
+                    kind="shadow",
+                    member_id=copy.author_id,
+                    message=copy,
+                    rule=hit.rule,
+                    guideline=hit.guideline,
+                    at=now,
+                    details={"would": hit.level.name.lower(), "source": copy.source},
+                )
+            plan = await self._plan(session, ledger, copy, screening, policy, now)
+            if plan.main is not None:
+                outcome.entries.append(plan.main)
+                if plan.main.kind == "hold":
+                    outcome.queue_item = await ReviewQueue(session).enqueue_held(
+                        copy.guild_id, plan.main.id
+                    )
+            outcome.entries += plan.extra
+            if plan.timeout is not None:
+                outcome.entries.append(plan.timeout)
+        if plan.main is not None:
+            outcome.level = screening.level
+            await self._carry_out(copy, plan, outcome)
+        if copy.source in ("message", "relay", "imported") and copy.thread_id:
+            outcome.slowmode = await self._maybe_slowmode(copy, policy, now)
+        return outcome
+
+    async def _plan(
+        self,
+        session: AsyncSession,
+        ledger: Ledger,
+        copy: MessageCopy,
+        screening: Screening,
+        policy: LadderPolicy,
+        now: datetime,
+    ) -> _Plan:
+        level = screening.level
+        plan = _Plan()
+        if level == Level.NONE:
+            return plan
+        top = screening.top
+        common: dict[str, Any] = {
+            "guild_id": copy.guild_id,
+            "message": copy,
+            "rule": top.rule if top else None,
+            "guideline": (top.guideline if top else None) or screening.guideline,
+            "at": now,
+            "details": {"source": copy.source, "rules": list(screening.rule_ids)},
+        }
+        if copy.source == "title":
+            # A thread title cannot be held; flag it for review instead.
+            plan.main = await ledger.record(kind="log", member_id=copy.author_id, **common)
+            if level >= Level.HOLD:
+                # reporter 0: the bot itself asks a moderator to look.
+                await ReviewQueue(session).report(
+                    copy, reporter_id=0, reason=f"Thread title flagged by rule {common['rule']}"
+                )
+            return plan
+        if not copy.is_member_text:
+            # The bot's own output (citations, imported comments): hide it for review, but there
+            # is no member to tell, score or time out.
+            kind = "hold" if level >= Level.HOLD else "log"
+            plan.main = await ledger.record(kind=kind, member_name=copy.author_name, **common)
+            plan.delete = kind == "hold"
+            return plan
+        assert copy.author_id is not None
+        if level == Level.LOG:
+            plan.main = await ledger.record(kind="log", member_id=copy.author_id, **common)
+            return plan
+        past = await ledger.past_actions(copy.guild_id, copy.author_id)
+        ladder = climb(level, past, now, policy)
+        kind = level.name.lower()
+        if level == Level.TIMEOUT:
+            # The rule asked for a timeout: the comment goes too (its copy stays in the ledger).
+            assert ladder.timeout is not None
+            common["details"]["seconds"] = ladder.timeout.total_seconds()
+            plan.main = await ledger.record(
+                kind="timeout",
+                member_id=copy.author_id,
+                points=policy.points_for("timeout"),
+                expires_at=now + ladder.timeout,
+                **common,
+            )
+            plan.delete = plan.notify = True
+            return plan
+        plan.main = await ledger.record(
+            kind=kind, member_id=copy.author_id, points=policy.points_for(kind), **common
+        )
+        plan.delete = level >= Level.HOLD
+        plan.notify = True
+        if ladder.escalated and ladder.timeout is not None:
+            plan.timeout = await ledger.record(
+                guild_id=copy.guild_id,
+                kind="timeout",
+                member_id=copy.author_id,
+                member_name=copy.author_name,
+                channel_id=copy.channel_id,
+                thread_id=copy.thread_id,
+                rule=plan.main.rule,
+                guideline=plan.main.guideline,
+                reason=f"{ladder.points_after:.1f} points reached the timeout threshold "
+                f"({policy.timeout_threshold:g})",
+                at=now,
+                expires_at=now + ladder.timeout,
+                refers_to_id=plan.main.id,
+                details={"seconds": ladder.timeout.total_seconds(), "escalated": True},
+            )
+        return plan
+
+    async def _carry_out(self, copy: MessageCopy, plan: _Plan, outcome: Outcome) -> None:
+        main = plan.main
+        assert main is not None
+        if plan.delete and copy.message_id is not None:
+            await self.port.delete_message(
+                copy.channel_id, copy.message_id, f"case #{main.id}: {main.kind} ({main.rule})"
+            )
+        timeout = plan.timeout or (main if main.kind == "timeout" else None)
+        if timeout is not None and timeout.member_id is not None:
+            await self.port.timeout_member(
+                copy.guild_id,
+                timeout.member_id,
+                timeout.expires_at,
+                f"case #{timeout.id}: {timeout.guideline or timeout.reason or 'timeout'}",
+            )
+        for entry in (main, plan.timeout):
+            if entry is not None:
+                await self.port.post_modlog(copy.guild_id, entry, modlog_summary(entry))
+        if plan.notify and main.member_id is not None:
+            server = self._server_name(copy.guild_id)
+            delivered = await self.port.notify_member(member_notice(main, server=server))
+            if plan.timeout is not None:
+                delivered = (
+                    await self.port.notify_member(member_notice(plan.timeout, server=server))
+                    and delivered
+                )
+            outcome.dm_delivered = delivered
+            async with self._sessionmaker() as session, session.begin():
+                await Ledger(session).record(
+                    guild_id=copy.guild_id,
+                    kind="notice",
+                    member_id=main.member_id,
+                    refers_to_id=main.id,
+                    at=self._clock(),
+                    details={"dm": "sent" if delivered else "closed"},
+                )
+
+    async def _maybe_slowmode(
+        self, copy: MessageCopy, policy: LadderPolicy, now: datetime
+    ) -> LedgerEntry | None:
+        assert copy.thread_id is not None
+        window = timedelta(seconds=policy.heat_window_seconds)
+        if not self.heat.hit(copy.thread_id, now, messages=policy.heat_messages, window=window):
+            return None
+        async with self._sessionmaker() as session, session.begin():
+            ledger = Ledger(session)
+            for row in reversed(await ledger.thread_rows(copy.guild_id, copy.thread_id)):
+                if row.kind in ("slowmode", "slowmode_end"):
+                    if row.kind == "slowmode" and (row.expires_at is None or row.expires_at > now):
+                        return None  # already slowed (by a moderator or by us)
+                    break
+            entry = await ledger.record(
+                guild_id=copy.guild_id,
+                kind="slowmode",
+                channel_id=copy.thread_id,
+                thread_id=copy.thread_id,
+                at=now,
+                expires_at=now + timedelta(minutes=policy.slowmode_minutes),
+                reason=f"thread heated up: {policy.heat_messages} comments within "
+                f"{policy.heat_window_seconds:g} s",
+                details={"seconds": policy.slowmode_seconds, "automatic": True},
+            )
+        await self.port.change_thread(
+            copy.thread_id,
+            ThreadChange(slowmode_seconds=policy.slowmode_seconds),
+            f"case #{entry.id}: automatic slow mode",
+        )
+        await self.port.post_modlog(copy.guild_id, entry, modlog_summary(entry))
+        return entry
