@@ -1,1 +1,243 @@
-"""`forumbot load | articles | search | cite`: the archive from the command line."""
+"""`forumbot load | articles | search | cite`: the archive from the command line.
+
+The JSON output (`--json`) is a contract scripts rely on; the default output is for people.
+Every command migrates the database first (a no-op when it is already at head).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
+
+import click
+
+from forumbot.cli.app import emit_json, fail, main
+from forumbot.services.archive import ArchiveService, ArticleInfo, LoadReport
+from forumbot.services.errors import UserFacingError
+
+T = TypeVar("T")
+
+database_url_option = click.option(
+    "--database-url",
+    envvar="FORUMBOT_DATABASE_URL",
+    default=None,
+    metavar="URL",
+    help="SQLAlchemy URL of the archive database "
+    "(default: FORUMBOT_DATABASE_URL, else a SQLite file in FORUMBOT_DATA_DIR).",
+)
+json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON (for scripts).")
+
+
+def _run(database_url: str | None, use: Callable[[ArchiveService], Awaitable[T]]) -> T:
+    """Migrate, build the service, run `use` with it, dispose the engine; errors → one line."""
+    from forumbot.config import get_settings
+
+    settings = get_settings()
+    url = database_url or settings.database_url_or_default
+
+    async def go() -> T:
+        from forumbot.storage.db import make_engine, make_sessionmaker, upgrade_database
+
+        if url.startswith("sqlite") and ":///" in url:
+            # The default SQLite file lives under data_dir, which may not exist yet.
+            from pathlib import Path
+
+            db_path = url.split(":///", 1)[1].split("?", 1)[0]
+            if db_path and db_path != ":memory:":
+                Path(db_path).parent.mkdir(parents=True, exist_ok=True)
+        await upgrade_database(url)
+        engine = make_engine(url)
+        try:
+            return await use(ArchiveService(make_sessionmaker(engine), settings))
+        finally:
+            await engine.dispose()
+
+    try:
+        return asyncio.run(go())
+    except UserFacingError as exc:
+        fail(str(exc))
+    except (OSError, ConnectionError) as exc:
+        fail(f"cannot reach the database: {exc}")
+    except Exception as exc:
+        # Anything else is a bug or an unusable database; still one line, never a traceback.
+        from sqlalchemy.exc import SQLAlchemyError
+
+        if isinstance(exc, SQLAlchemyError):
+            detail = str(exc).splitlines()[0][:200]
+            fail(f"database error: {detail}")
+        fail(f"unexpected error ({type(exc).__name__}): {str(exc)[:200]}")
+    raise AssertionError("unreachable")  # fail() exits
+
+
+@main.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=str))
+@json_option
+@database_url_option
+def load(paths: tuple[str, ...], as_json: bool, database_url: str | None) -> None:
+    """Load articles from files or directories (recursively) into the archive.
+
+    Accepts .txt, .md/.markdown and .html/.htm files. Loading is idempotent: unchanged articles
+    are skipped, edited ones become a new revision (passage ids of unchanged paragraphs are
+    kept). A bad file is reported and skipped; the others still load. Exits with 1 if any file
+    failed.
+
+    \b
+    Examples:
+      forumbot load seeds/
+      forumbot load notes.md page.html --json
+    """
+
+    async def use(service: ArchiveService) -> LoadReport:
+        if not sys.stderr.isatty():
+            return await service.load_paths(paths)
+        # A progress bar only for a person watching; scripts get clean stderr.
+        with click.progressbar(length=1, label="Loading", file=sys.stderr) as bar:
+
+            def progress(done: int, total: int, path: str) -> None:
+                bar.length = total
+                bar.update(1)
+
+            return await service.load_paths(paths, progress=progress)
+
+    report = _run(database_url, use)
+    if as_json:
+        emit_json(report.to_dict())
+    else:
+        for item in report.loaded:
+            click.echo(f"{item.status:<9} #{item.article_id:<5} {item.title}  ({item.path})")
+            for warning in item.warnings:
+                click.echo(f"          warning: {warning}")
+        for error in report.errors:
+            click.echo(f"error: {error.path}: {error.error}", err=True)
+        click.echo(
+            f"{len(report.loaded)} loaded, {len(report.skipped)} unchanged, "
+            f"{len(report.errors)} failed"
+        )
+    if report.errors:
+        raise SystemExit(1)
+
+
+def _article_dict(a: ArticleInfo) -> dict[str, Any]:
+    return {
+        "id": a.id,
+        "title": a.title,
+        "author": a.author,
+        "passages": a.passages,
+        "comments": a.comments,
+        "source": a.source,
+        "tags": list(a.tags),
+    }
+
+
+@main.command()
+@json_option
+@database_url_option
+def articles(as_json: bool, database_url: str | None) -> None:
+    """List the archive's articles (id, title, author, passage and comment counts)."""
+
+    async def use(service: ArchiveService) -> list[ArticleInfo]:
+        return await service.list_articles()
+
+    found = _run(database_url, use)
+    if as_json:
+        emit_json([_article_dict(a) for a in found])
+        return
+    if not found:
+        click.echo("The archive is empty: load articles with `forumbot load PATH...`.")
+        return
+    click.echo(f"{'ID':>5}  {'¶':>5}  {'COM':>4}  {'AUTHOR':<20}  TITLE")
+    for a in found:
+        author = _clip(a.author or "-", 20)
+        click.echo(
+            f"{a.id:>5}  {a.passages:>5}  {a.comments:>4}  {author:<20}  {_clip(a.title, 70)}"
+        )
+    click.echo(f"{len(found)} article(s)")
+
+
+@main.command()
+@click.argument("query")
+@click.option("--limit", default=10, show_default=True, type=click.IntRange(1, 100))
+@click.option("--offset", default=0, show_default=True, type=click.IntRange(0, None))
+@click.option("--author", default=None, help="Only articles by this author.")
+@click.option("--article", "article_id", default=None, type=int, help="Only this article id.")
+@click.option("--tag", default=None, help="Only articles with this tag.")
+@json_option
+@database_url_option
+def search(
+    query: str,
+    limit: int,
+    offset: int,
+    author: str | None,
+    article_id: int | None,
+    tag: str | None,
+    as_json: bool,
+    database_url: str | None,
+) -> None:
+    """Full-text search over passages, best first.
+
+    Words are matched in any order (stemmed); "quoted words" match as a phrase; a trailing *
+    matches a prefix (e.g. social*). Any text is safe to search for.
+
+    \b
+    Examples:
+      forumbot search "final victory of socialism"
+      forumbot search farmers --author "Some One" --limit 5 --json
+    """
+
+    async def use(service: ArchiveService) -> list[Any]:
+        return await service.search(
+            query, author=author, article_id=article_id, tag=tag, limit=limit, offset=offset
+        )
+
+    hits = _run(database_url, use)
+    if as_json:
+        emit_json(
+            [
+                {
+                    "article_id": h.article_id,
+                    "title": h.title,
+                    "passage": h.passage,
+                    "snippet": h.snippet,
+                    "text": h.text,
+                }
+                for h in hits
+            ]
+        )
+        return
+    if not hits:
+        click.echo("No matching passages.")
+        return
+    for h in hits:
+        click.echo(f"#{h.article_id} ¶{h.passage}  {h.title}")
+        click.echo(f"    {_clip(' '.join(str(h.snippet).split()), 300)}")
+    click.echo(f"(cite one with: forumbot cite {hits[0].article_id} {hits[0].passage})")
+
+
+@main.command()
+@click.argument("article")
+@click.argument("passages", metavar="PASSAGE[-PASSAGE]")
+@click.option("--jump-url", default=None, help="A link appended to the attribution line.")
+@database_url_option
+def cite(article: str, passages: str, jump_url: str | None, database_url: str | None) -> None:
+    """Print a citation of passage(s) of ARTICLE, as the bot posts it (≤ 2000 chars).
+
+    ARTICLE is an article id (see `forumbot articles`) or its exact title. PASSAGE is a number
+    or a range such as 12-14 (at most 20 passages).
+
+    \b
+    Examples:
+      forumbot cite 2 3
+      forumbot cite 2 3-5
+    """
+
+    async def use(service: ArchiveService) -> str:
+        return await service.cite_text(article, passages, jump_url=jump_url)
+
+    click.echo(_run(database_url, use))
+
+
+def _clip(text: str, width: int) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= width else text[: width - 1] + "…"

@@ -1,0 +1,419 @@
+"""Search latency benchmark: the real `search_passages` over synthetic passages.
+
+Builds N synthetic passages (~600 chars, Zipfian vocabulary, titles and authors) straight into a
+migrated SQLite file (cached under bench/results/ by size, so re-runs are quick), then times
+`search_passages` for rare, common, two-word, phrase and prefix queries, plus a LIKE '%term%'
+scan of the same data as the baseline. Prints JSON.
+
+    .venv/bin/python bench/bench_search.py                      # 200k passages
+    .venv/bin/python bench/bench_search.py --also 1000000       # 200k, then 1M
+    .venv/bin/python bench/bench_search.py --postgres           # also on PostgreSQL
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import itertools
+import json
+import random
+import sqlite3
+import statistics
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from sqlalchemy import text  # noqa: E402
+
+from forumbot.storage.db import make_engine, make_sessionmaker, upgrade_database  # noqa: E402
+from forumbot.storage.search import SearchFilters, search_passages  # noqa: E402
+
+RESULTS = ROOT / "bench" / "results"
+BUILD_VERSION = 1  # bump when the generator changes, so cached databases are rebuilt
+PASSAGES_PER_ARTICLE = 40
+KINDS = ("rare", "common", "two_word", "phrase", "prefix")
+
+_FUNCTION_WORDS_TEXT = (
+    "the of and to in a is that for it as was with be by on not he this are or his from at "
+    "which but have an they you were her she there been one all we their has would when if "
+    "so no will can more who its them into than these other some what up out only time "
+    "could people new over also may after first two any such most made our state work "
+    "party class world power political social war struggle against movement workers "
+    "country government"
+)
+FUNCTION_WORDS = _FUNCTION_WORDS_TEXT.split()
+_SYLLABLES_TEXT = (
+    "ka lo mi ra ten sor vel din pra stu gre ho mun bel tar phi zen cor lis nov dra ques "
+    "ment ism ist tion ary ous ive ate ing er al ic"
+)
+SYLLABLES = _SYLLABLES_TEXT.split()
+
+
+def make_vocabulary(size: int, rng: random.Random) -> list[str]:
+    words = list(dict.fromkeys(FUNCTION_WORDS))
+    seen = set(words)
+    while len(words) < size:
+        word = "".join(rng.choice(SYLLABLES) for _ in range(rng.choice((2, 2, 3, 3, 4))))
+        if word not in seen:
+            seen.add(word)
+            words.append(word)
+    return words
+
+
+def zipf_cum_weights(size: int, exponent: float = 1.07) -> list[float]:
+    return list(itertools.accumulate(1.0 / (rank**exponent) for rank in range(1, size + 1)))
+
+
+class Generator:
+    def __init__(self, seed: int = 7, vocabulary: int = 50_000) -> None:
+        self.rng = random.Random(seed)
+        self.words = make_vocabulary(vocabulary, self.rng)
+        self.cum = zipf_cum_weights(len(self.words))
+
+    def passage(self, stream: list[str], start: int) -> tuple[str, int]:
+        """~600 chars of sentences taken from a pre-drawn word stream; returns text, next index."""
+        out: list[str] = []
+        length = 0
+        i = start
+        sentence_left = 0
+        while length < 600:
+            word = stream[i]
+            i += 1
+            if sentence_left == 0:
+                word = word.capitalize()
+                sentence_left = self.rng.randint(8, 22)
+            sentence_left -= 1
+            if sentence_left == 0:
+                word += "."
+            elif self.rng.random() < 0.05:
+                word += ","
+            out.append(word)
+            length += len(word) + 1
+        text_ = " ".join(out)
+        return (text_ if text_.endswith(".") else text_ + "."), i
+
+    def draw(self, count: int) -> list[str]:
+        return self.rng.choices(self.words, cum_weights=self.cum, k=count)
+
+
+def db_path(passages: int) -> Path:
+    return RESULTS / f"search_{passages}_v{BUILD_VERSION}.sqlite3"
+
+
+def existing_count(path: Path) -> int:
+    if not path.exists():
+        return -1
+    try:
+        with sqlite3.connect(path) as conn:
+            return int(conn.execute("SELECT count(*) FROM passages").fetchone()[0])
+    except sqlite3.Error:
+        return -1
+
+
+def build_sqlite(passages: int, gen: Generator) -> dict[str, Any]:
+    """Build (or reuse) the benchmark database; returns build facts."""
+    path = db_path(passages)
+    if existing_count(path) == passages:
+        return {"path": str(path), "cached": True, "bytes": path.stat().st_size}
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
+    started = time.perf_counter()
+    asyncio.run(upgrade_database(f"sqlite+aiosqlite:///{path.as_posix()}"))
+    conn = sqlite3.connect(path)
+    conn.execute("PRAGMA journal_mode = WAL")
+    conn.execute("PRAGMA synchronous = OFF")
+    conn.execute("PRAGMA cache_size = -200000")
+    now = "2026-11-21 00:00:00.000000"
+    authors = [f"{gen.rng.choice(gen.words[500:5000]).capitalize()} Author{n}" for n in range(300)]
+    articles = (passages + PASSAGES_PER_ARTICLE - 1) // PASSAGES_PER_ARTICLE
+    with conn:
+        conn.executemany(
+            "INSERT INTO articles (id, key, title, author, date, source, content_hash, revision,"
+            " created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, 1, ?, ?)",
+            [
+                (
+                    a,
+                    f"bench-{a}",
+                    " ".join(w.capitalize() for w in gen.draw(gen.rng.randint(3, 7))),
+                    gen.rng.choice(authors),
+                    f"20{gen.rng.randint(10, 25)}-0{gen.rng.randint(1, 9)}-15",
+                    f"https://example.org/{a}",
+                    f"{a:064x}",
+                    now,
+                    now,
+                )
+                for a in range(1, articles + 1)
+            ],
+        )
+        conn.executemany(
+            "INSERT INTO article_tags (article_id, tag) VALUES (?, ?)",
+            [(a, f"tag{a % 12}") for a in range(1, articles + 1)],
+        )
+    batch = 10_000
+    pid = 0
+    for base in range(0, passages, batch):
+        size = min(batch, passages - base)
+        stream = gen.draw(size * 130)
+        rows = []
+        pos = 0
+        for _ in range(size):
+            if pos > len(stream) - 200:
+                stream = gen.draw(size * 130)
+                pos = 0
+            body, pos = gen.passage(stream, pos)
+            pid += 1
+            article = (pid - 1) // PASSAGES_PER_ARTICLE + 1
+            number = (pid - 1) % PASSAGES_PER_ARTICLE + 1
+            rows.append((pid, article, number, f"{pid:016x}", body))
+        with conn:
+            conn.executemany(
+                "INSERT INTO passages (id, article_id, number, stable_id, text)"
+                " VALUES (?, ?, ?, ?, ?)",
+                rows,
+            )
+    merge_started = time.perf_counter()
+    with conn:
+        conn.execute("INSERT INTO passages_fts(passages_fts) VALUES ('optimize')")
+    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    conn.close()
+    return {
+        "path": str(path),
+        "cached": False,
+        "build_seconds": round(time.perf_counter() - started, 1),
+        "fts_optimize_seconds": round(time.perf_counter() - merge_started, 1),
+        "bytes": path.stat().st_size,
+    }
+
+
+def make_queries(gen: Generator, samples: list[str], per_kind: int) -> list[tuple[str, str]]:
+    rng = random.Random(11)
+    words = gen.words
+    queries: list[tuple[str, str]] = []
+    for _ in range(per_kind):
+        queries.append(("rare", rng.choice(words[3000:30000])))
+        queries.append(("common", rng.choice(words[:300])))
+        queries.append(("two_word", f"{rng.choice(words[100:3000])} {rng.choice(words[100:3000])}"))
+        tokens = rng.choice(samples).replace(".", "").replace(",", "").split()
+        at = rng.randrange(0, max(1, len(tokens) - 3))
+        queries.append(("phrase", '"' + " ".join(tokens[at : at + rng.choice((2, 3))]) + '"'))
+        stem = rng.choice(words[50:5000])
+        queries.append(("prefix", stem[: rng.choice((3, 4, 5))] + "*"))
+    rng.shuffle(queries)
+    return queries
+
+
+def percentiles(samples_ms: list[float]) -> dict[str, float]:
+    ordered = sorted(samples_ms)
+
+    def pick(q: float) -> float:
+        return round(ordered[min(len(ordered) - 1, int(q * len(ordered)))], 3)
+
+    return {
+        "n": len(ordered),
+        "p50": pick(0.50),
+        "p95": pick(0.95),
+        "p99": pick(0.99),
+        "max": round(ordered[-1], 3),
+        "mean": round(statistics.fmean(ordered), 3),
+    }
+
+
+def summarise(timings: list[tuple[str, float]]) -> dict[str, Any]:
+    return {
+        "overall": percentiles([ms for _, ms in timings]),
+        "by_kind": {
+            kind: percentiles([ms for k, ms in timings if k == kind])
+            for kind in KINDS
+            if any(k == kind for k, _ in timings)
+        },
+    }
+
+
+def like_params(query: str) -> list[str]:
+    words = [w.strip('"*') for w in query.split()]
+    return [f"%{w}%" for w in words if w] or ["%%"]
+
+
+async def time_queries(
+    url: str, queries: list[tuple[str, str]], like_per_kind: int, postgres: bool
+) -> dict[str, Any]:
+    engine = make_engine(url)
+    sessionmaker = make_sessionmaker(engine)
+    try:
+        async with sessionmaker() as session:
+            for _, query in queries[:50]:  # warm-up: caches, prepared statements
+                await search_passages(session, query, filters=SearchFilters(), limit=10)
+            timings: list[tuple[str, float]] = []
+            empty = 0
+            for kind, query in queries:
+                started = time.perf_counter()
+                hits = await search_passages(session, query, filters=SearchFilters(), limit=10)
+                timings.append((kind, (time.perf_counter() - started) * 1000))
+                empty += not hits
+            like_timings: list[tuple[str, float]] = []
+            counts = dict.fromkeys(KINDS, 0)
+            op = "ILIKE" if postgres else "LIKE"
+            for kind, query in queries:
+                if counts[kind] >= like_per_kind:
+                    continue
+                counts[kind] += 1
+                params = like_params(query)
+                where = " AND ".join(f"text {op} :p{i}" for i in range(len(params)))
+                sql = text(
+                    f"SELECT id, article_id, number, text FROM passages WHERE {where} LIMIT 10"
+                )
+                started = time.perf_counter()
+                (await session.execute(sql, {f"p{i}": p for i, p in enumerate(params)})).all()
+                like_timings.append((kind, (time.perf_counter() - started) * 1000))
+        result = summarise(timings)
+        result["queries_without_hits"] = empty
+        result["like_baseline"] = summarise(like_timings)
+        return result
+    finally:
+        await engine.dispose()
+
+
+def sample_passages(path: Path, count: int = 500) -> list[str]:
+    with sqlite3.connect(path) as conn:
+        total = int(conn.execute("SELECT max(id) FROM passages").fetchone()[0])
+        rng = random.Random(5)
+        ids = [rng.randint(1, total) for _ in range(count)]
+        marks = ",".join("?" * len(ids))
+        return [r[0] for r in conn.execute(f"SELECT text FROM passages WHERE id IN ({marks})", ids)]
+
+
+def run_sqlite(passages: int, per_kind: int, like_per_kind: int) -> dict[str, Any]:
+    gen = Generator()
+    build = build_sqlite(passages, gen)
+    path = Path(build["path"])
+    queries = make_queries(gen, sample_passages(path), per_kind)
+    url = f"sqlite+aiosqlite:///{path.as_posix()}"
+    search = asyncio.run(time_queries(url, queries, like_per_kind, postgres=False))
+    overall = search["overall"]
+    return {
+        "engine": "sqlite",
+        "passages": passages,
+        "build": build,
+        "search": search,
+        "target": {"p50_ms": 2.0, "p99_ms": 50.0},
+        "meets_target": overall["p50"] <= 2.0 and overall["p99"] <= 50.0,
+    }
+
+
+async def build_postgres(
+    server_url: str, passages: int, gen: Generator
+) -> tuple[str, dict[str, Any]]:
+    import asyncpg
+    from sqlalchemy.engine import make_url
+
+    name = f"forumbot_bench_{passages}_v{BUILD_VERSION}"
+    admin_dsn = make_url(server_url).set(drivername="postgresql").render_as_string(False)
+    url = make_url(server_url).set(database=name).render_as_string(hide_password=False)
+    dsn = make_url(url).set(drivername="postgresql").render_as_string(False)
+    admin = await asyncpg.connect(admin_dsn)
+    try:
+        exists = await admin.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", name)
+        if exists:
+            conn = await asyncpg.connect(dsn)
+            try:
+                if await conn.fetchval("SELECT count(*) FROM passages") == passages:
+                    return url, {"database": name, "cached": True}
+            except asyncpg.PostgresError:
+                pass
+            finally:
+                await conn.close()
+            await admin.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
+        await admin.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await admin.close()
+    started = time.perf_counter()
+    await upgrade_database(url)
+    # Reuse the SQLite build's rows so both engines search the same text.
+    source = build_sqlite(passages, gen)
+    conn = await asyncpg.connect(dsn)
+    try:
+        with sqlite3.connect(source["path"]) as lite:
+            articles = lite.execute(
+                "SELECT id, key, title, author, date, source, content_hash FROM articles"
+            ).fetchall()
+            now = time.time()
+            from datetime import UTC, datetime
+
+            stamp = datetime.fromtimestamp(now, UTC)
+            await conn.copy_records_to_table(
+                "articles",
+                records=[(*a, 1, stamp, stamp) for a in articles],
+                columns=[
+                    "id",
+                    "key",
+                    "title",
+                    "author",
+                    "date",
+                    "source",
+                    "content_hash",
+                    "revision",
+                    "created_at",
+                    "updated_at",
+                ],
+            )
+            cursor = lite.execute("SELECT id, article_id, number, stable_id, text FROM passages")
+            while rows := cursor.fetchmany(20_000):
+                await conn.copy_records_to_table(
+                    "passages",
+                    records=rows,
+                    columns=["id", "article_id", "number", "stable_id", "text"],
+                )
+        await conn.execute("ANALYZE")
+    finally:
+        await conn.close()
+    return url, {
+        "database": name,
+        "cached": False,
+        "build_seconds": round(time.perf_counter() - started, 1),
+    }
+
+
+def run_postgres(
+    server_url: str, passages: int, per_kind: int, like_per_kind: int
+) -> dict[str, Any]:
+    gen = Generator()
+    url, build = asyncio.run(build_postgres(server_url, passages, gen))
+    queries = make_queries(gen, sample_passages(db_path(passages)), per_kind)
+    search = asyncio.run(time_queries(url, queries, like_per_kind, postgres=True))
+    return {"engine": "postgresql", "passages": passages, "build": build, "search": search}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawTextHelpFormatter
+    )
+    parser.add_argument("--passages", type=int, default=200_000)
+    parser.add_argument("--also", type=int, action="append", default=[], help="more sizes")
+    parser.add_argument("--queries", type=int, default=200, help="queries per kind (≥ 200)")
+    parser.add_argument("--like-queries", type=int, default=20, help="LIKE baseline per kind")
+    parser.add_argument(
+        "--postgres",
+        nargs="?",
+        const="postgresql+asyncpg://postgres@127.0.0.1:5432/test",
+        default=None,
+        metavar="URL",
+        help="also benchmark PostgreSQL",
+    )
+    args = parser.parse_args()
+    runs = []
+    for size in [args.passages, *args.also]:
+        runs.append(run_sqlite(size, args.queries, args.like_queries))
+        print(json.dumps(runs[-1]), file=sys.stderr, flush=True)
+        if args.postgres:
+            runs.append(run_postgres(args.postgres, size, args.queries, args.like_queries))
+            print(json.dumps(runs[-1]), file=sys.stderr, flush=True)
+    print(json.dumps({"benchmark": "search", "runs": runs}, indent=2))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,325 @@
+"""The archive use cases: load files, list articles, search passages, cite passages.
+
+Shared by the CLI and the Discord bot, so it stays free of discord and of click: it takes a
+session factory and settings, and returns plain dataclasses (or text, for citations).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from forumbot.domain.article import ParsedArticle
+from forumbot.domain.citation import MAX_SPAN, format_citation, parse_passage_range
+from forumbot.domain.ingest import IngestError, iter_document_paths, parse_document
+from forumbot.services.errors import InvalidInput, NotFound
+from forumbot.storage.archive import ArchiveRepository
+from forumbot.storage.search import SearchFilters, SearchHit, search_passages
+
+log = logging.getLogger(__name__)
+
+MAX_SEARCH_LIMIT = 100
+MAX_QUERY_CHARS = 500
+
+ProgressCallback = Callable[[int, int, str], None]  # (files done, files total, current path)
+
+
+class _Settings(Protocol):
+    @property
+    def max_file_bytes(self) -> int: ...
+
+
+class ArticleNotFound(NotFound):
+    """No article with that id (or name)."""
+
+
+class PassageOutOfRange(InvalidInput):
+    """The article exists but has no such passage."""
+
+
+@dataclass(frozen=True, slots=True)
+class LoadedItem:
+    """One article stored by a load (a file may yield several)."""
+
+    path: str
+    article_id: int
+    key: str
+    title: str
+    status: str  # "created" | "revised" | "unchanged"
+    revision: int | None = None
+    warnings: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class LoadError:
+    path: str
+    error: str  # one line, for a human
+
+
+@dataclass(slots=True)
+class LoadReport:
+    loaded: list[LoadedItem] = field(default_factory=list)  # created or revised
+    skipped: list[LoadedItem] = field(default_factory=list)  # same content as stored
+    errors: list[LoadError] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+    def to_dict(self) -> dict[str, list[dict[str, Any]]]:
+        def item(entry: LoadedItem) -> dict[str, Any]:
+            data = asdict(entry)
+            data["warnings"] = list(entry.warnings)
+            return data
+
+        return {
+            "loaded": [item(e) for e in self.loaded],
+            "skipped": [item(e) for e in self.skipped],
+            "errors": [{"path": e.path, "error": e.error} for e in self.errors],
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class ArticleInfo:
+    """An archive article as listed (passages and comments are counts)."""
+
+    id: int
+    key: str
+    title: str
+    author: str | None
+    date: str | None
+    source: str | None
+    tags: tuple[str, ...]
+    passages: int
+    comments: int
+    revision: int | None = None
+
+
+class ArchiveService:
+    def __init__(self, sessionmaker: async_sessionmaker[AsyncSession], settings: _Settings) -> None:
+        self._sessionmaker = sessionmaker
+        self._settings = settings
+
+    # -- loading -------------------------------------------------------------------------------
+
+    async def load_paths(
+        self, paths: Iterable[str | Path], progress: ProgressCallback | None = None
+    ) -> LoadReport:
+        """Load files and directories (recursively). Each file is parsed and stored in its own
+        transaction: a bad file is reported as one error line and never touches stored data."""
+        report = LoadReport()
+        files = self.collect_files(paths, report)
+        total = len(files)
+        for done, path in enumerate(files, start=1):
+            await self._load_file(path, report)
+            if progress is not None:
+                progress(done, total, str(path))
+        return report
+
+    def collect_files(self, paths: Iterable[str | Path], report: LoadReport) -> list[Path]:
+        """Expand the arguments into files; missing paths become errors in `report`."""
+        files: list[Path] = []
+        for raw in paths:
+            path = Path(raw)
+            try:
+                if path.is_dir():
+                    files.extend(iter_document_paths([path]))
+                elif path.exists():
+                    # Named explicitly: try it even with an unsupported suffix, so the user gets a
+                    # reason rather than silence.
+                    files.append(path)
+                else:
+                    report.errors.append(LoadError(str(path), "no such file or directory"))
+            except OSError as exc:
+                report.errors.append(LoadError(str(path), _os_reason(exc)))
+            except IngestError as exc:
+                report.errors.append(LoadError(str(path), _one_line(str(exc))))
+        return files
+
+    async def _load_file(self, path: Path, report: LoadReport) -> None:
+        name = str(path)
+        try:
+            articles = await asyncio.to_thread(self._read_and_parse, path)
+        except IngestError as exc:
+            report.errors.append(LoadError(name, _one_line(str(exc)) or "cannot parse"))
+            return
+        except OSError as exc:
+            report.errors.append(LoadError(name, _os_reason(exc)))
+            return
+        if not articles:
+            report.errors.append(LoadError(name, "no article found in the file"))
+            return
+        try:
+            items = await self.store_articles(name, articles)
+        except Exception as exc:  # one file's storage failure must not stop the others
+            log.exception("storing %s failed", name)
+            report.errors.append(LoadError(name, f"could not store: {_one_line(str(exc))[:200]}"))
+            return
+        for item in items:
+            (report.skipped if item.status == "unchanged" else report.loaded).append(item)
+
+    def _read_and_parse(self, path: Path) -> list[ParsedArticle]:
+        max_bytes = self._settings.max_file_bytes
+        size = path.stat().st_size
+        if size > max_bytes:  # refuse before reading a huge file into memory
+            raise IngestError(f"file too large ({size} bytes; the limit is {max_bytes})")
+        data = path.read_bytes()
+        return list(parse_document(path.name, data, max_bytes=max_bytes))
+
+    async def store_articles(
+        self, name: str, articles: Sequence[ParsedArticle]
+    ) -> list[LoadedItem]:
+        """Store already-parsed articles (e.g. an uploaded file) in one transaction: all of them
+        or, on any error, none. `name` is reported as their path."""
+        items: list[LoadedItem] = []
+        async with self._sessionmaker() as session, session.begin():
+            repo = ArchiveRepository(session)
+            for parsed in articles:
+                outcome = await repo.save_article(parsed)
+                items.append(
+                    LoadedItem(
+                        path=name,
+                        article_id=int(outcome.article_id),
+                        key=parsed.key,
+                        title=parsed.title,
+                        status=str(outcome.status),
+                        revision=getattr(outcome, "revision", None),
+                        warnings=tuple(parsed.warnings),
+                    )
+                )
+        return items
+
+    # The Discord cog calls this name; kept as an alias of the public method.
+    _store = store_articles
+
+    # -- reading -------------------------------------------------------------------------------
+
+    async def list_articles(self) -> list[ArticleInfo]:
+        async with self._sessionmaker() as session:
+            summaries = await ArchiveRepository(session).list_articles()
+        return [_article_info(s) for s in summaries]
+
+    async def suggest_articles(self, text: str, limit: int = 25) -> list[ArticleInfo]:
+        """Articles matching what a user has typed so far (autocomplete)."""
+        limit = max(1, min(limit, 25))
+        async with self._sessionmaker() as session:
+            summaries = await ArchiveRepository(session).suggest_articles(
+                (text or "")[:100], limit=limit
+            )
+        return [_article_info(s) for s in summaries]
+
+    async def resolve_article(self, ref: str | int) -> ArticleInfo:
+        """An article by id, or by key/title when exactly one matches."""
+        text = str(ref).strip()
+        articles = await self.list_articles()
+        if text.isdigit():
+            for article in articles:
+                if article.id == int(text):
+                    return article
+            raise ArticleNotFound(f"no article with id {text}")
+        folded = text.casefold()
+        exact = [a for a in articles if folded in (a.key.casefold(), a.title.casefold())]
+        if len(exact) == 1:
+            return exact[0]
+        candidates = exact or [a for a in articles if folded and folded in a.title.casefold()]
+        if len(candidates) == 1:
+            return candidates[0]
+        if not candidates:
+            raise ArticleNotFound(f"no article matches {text[:60]!r}")
+        listed = ", ".join(f"{a.id} ({a.title[:40]})" for a in candidates[:5])
+        raise InvalidInput(f"{text[:60]!r} matches several articles: {listed}; use the id")
+
+    async def search(
+        self,
+        query: str,
+        *,
+        author: str | None = None,
+        article_id: int | None = None,
+        tag: str | None = None,
+        limit: int = 10,
+        offset: int = 0,
+    ) -> list[SearchHit]:
+        """Passages matching `query`, best first. User text never raises."""
+        if not 1 <= limit <= MAX_SEARCH_LIMIT:
+            raise InvalidInput(f"limit must be between 1 and {MAX_SEARCH_LIMIT}")
+        if offset < 0:
+            raise InvalidInput("offset must be 0 or more")
+        filters = SearchFilters(author=author or None, article_id=article_id, tag=tag or None)
+        async with self._sessionmaker() as session:
+            return await search_passages(
+                session,
+                (query or "")[:MAX_QUERY_CHARS],
+                filters=filters,
+                limit=limit,
+                offset=offset,
+            )
+
+    async def cite(
+        self, article_id: int, first: int, last: int | None = None, jump_url: str | None = None
+    ) -> str:
+        """The citation text for passages first..last of an article (≤ 2000 chars)."""
+        last = first if last is None else last
+        if first < 1 or last < first:
+            raise InvalidInput(f"bad passage range {first}-{last}")
+        if last - first + 1 > MAX_SPAN:
+            raise InvalidInput(f"at most {MAX_SPAN} passages at once")
+        async with self._sessionmaker() as session:
+            record = await ArchiveRepository(session).get_article(article_id)
+        if record is None:
+            raise ArticleNotFound(f"no article with id {article_id}")
+        count = len(record.passages)
+        if last > count:
+            missing = first if first > count else last
+            raise PassageOutOfRange(
+                f"article {article_id} has {count} passages; ¶{missing} does not exist"
+            )
+        rows = [p for p in record.passages if first <= p.number <= last]
+        try:
+            return format_citation(
+                title=record.title,
+                author=record.author,
+                passages=[(r.number, r.text) for r in rows],
+                jump_url=jump_url,
+            )
+        except ValueError as exc:  # e.g. a malformed jump URL
+            raise InvalidInput(str(exc)) from exc
+
+    async def cite_text(
+        self, article: str | int, passage_range: str, jump_url: str | None = None
+    ) -> str:
+        """`cite("3", "12-14")`: parse user input, then cite."""
+        try:
+            first, last = parse_passage_range(passage_range)
+        except ValueError as exc:
+            raise InvalidInput(str(exc)) from exc
+        info = await self.resolve_article(article)
+        return await self.cite(info.id, first, last, jump_url=jump_url)
+
+
+def _article_info(summary: Any) -> ArticleInfo:
+    return ArticleInfo(
+        id=int(summary.id),
+        key=str(summary.key),
+        title=str(summary.title or ""),
+        author=summary.author,
+        date=getattr(summary, "date", None),
+        source=getattr(summary, "source", None),
+        tags=tuple(getattr(summary, "tags", ()) or ()),
+        passages=int(summary.passages),
+        comments=int(getattr(summary, "comments", 0) or 0),
+        revision=getattr(summary, "revision", None),
+    )
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _os_reason(exc: OSError) -> str:
+    return f"cannot read: {(exc.strerror or type(exc).__name__).lower()}"
