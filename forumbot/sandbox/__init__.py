@@ -1,1 +1,95 @@
-"""A local Discord-compatible server (REST v10 + Gateway v10) for tests, benchmarks and demos."""
+"""A local Discord-compatible server (REST v10 + Gateway v10) for tests, benchmarks and demos.
+
+An unmodified discord.py client talks to it over real sockets once pointed at it:
+
+    async with Sandbox.running(host="127.0.0.1", port=0) as sb:
+        demo = sb.create_demo_guild()                 # DemoGuild: ids of guild, channels, members
+        point_discord_at(sb.api_url, sb.gateway_url)  # discord.http.Route.BASE + DEFAULT_GATEWAY
+        async with connected(bot, sb):                # forumbot.sandbox.clients: start, wait ready
+            await bot.tree.sync()
+            h = await sb.invoke_command(demo.alice_id, demo.general_id, "search", {"query": "x"})
+            assert "x" in await h.text()
+            sb.assert_no_violations()
+
+Server: `Sandbox(host="127.0.0.1", port=0, token=DEFAULT_TOKEN, bot_name="forumbot")`;
+`await start()` / `await stop()` or `async with Sandbox.running(...)`. Attributes: `api_url`
+(http://host:port/api/v10), `gateway_url` (ws://host:port/gateway/), `token` (the bot token the
+server accepts), `bot_id` == `application_id`, `world` (the in-memory Discord: `world.users`,
+`world.guilds`, `world.channels`, `world.messages`, payload dicts), `demo` (after
+`create_demo_guild`). Tunables: `interaction_deadline` (3.0 s), `followup_ttl` (900 s),
+`heartbeat_interval_ms`, `resume_window`, `nonce_window`, `granted_intents` (privileged intents
+the app may use; others close with 4014).
+
+Records: `requests: list[RecordedRequest]` (method, path after /api/v10, query, json, reason =
+decoded X-Audit-Log-Reason, headers, time, status, response, error_code, files);
+`violations: list[Violation]` (requests Discord would reject because the client broke a rule:
+limits, 40060 double ack, 10062 late ack, bad callback types; not simulated conditions such as
+closed DMs, 403 hierarchy or injected faults); `audit_log` (moderation actions with reasons);
+`commands` ({guild_id or None: [command]}); `find_requests(method, path_regex, since=0)`;
+`assert_no_violations()`; `clear_records()`.
+
+Waiting (event based, never sleeps; TimeoutError lists the recent requests):
+`await wait_for_request(method, path_regex, timeout=5.0, *, since=None, status=None,
+predicate=None) -> RecordedRequest` (since defaults to the last harness action, see `mark()`);
+`await wait_for_message(channel=None, *, author=None (the bot), predicate=None, timeout=5.0,
+since_mark=True) -> dict`; `await wait_until(predicate, timeout=5.0, what=...)`;
+`await wait_until_connected(timeout=10.0, count=1)` (count-th IDENTIFY answered).
+
+Building: `create_demo_guild(name="Forum Sandbox") -> DemoGuild(guild_id, general_id, forum_id
+(forum with tags article/discussion/question), modlog_id, admin_role_id (administrator),
+moderator_role_id (manage messages/threads, moderate members), bot_role_id, admin_id (the owner),
+moderator_id, alice_id, bob_id, bot_id, tag_ids={name: id})`; `create_user(name)`,
+`create_guild(name, owner)`, `create_role(guild, name, permissions)`, `add_member(guild, user,
+roles)`, `create_channel(guild, name, kind=0)`, `create_forum(guild, name, tags=())`,
+`store_attachment(filename, data) -> attachment dict` (served over HTTP so `Attachment.read()`
+works), `set_dms_closed(user, closed=True)` (DMs then fail with 403/50007).
+
+Acting as members (users/messages/channels may be ids or payload dicts; returns are live dicts):
+`await send_message(user, channel, content="", *, embeds=None, files=[SandboxFile], reply_to=None)`,
+`await send_dm(user, content)`, `dm_messages(user)`, `await edit_message(user, message, content)`,
+`await delete_message(user, message)`, `await create_forum_post(user, forum, name, content, *,
+tags=None) -> thread`; inspection: `messages(channel)` (oldest first, no ephemerals),
+`channel(id)`, `member(guild, user)`, `threads(forum)`.
+
+Interactions, each `-> InteractionHandle` (the bot must have synced the command):
+`await invoke_command(user, channel, name, options=None, *, subcommand=None)` (name may be
+"group sub"; option values: str/int/float/bool, user/role/channel ids or dicts, SandboxFile or an
+attachment dict; resolved data is filled in, required options and choices are checked);
+`await autocomplete(user, channel, name, options, focused, *, subcommand=None)`;
+`await click(user, message, custom_id, *, values=None)` (buttons and selects; carries `message`);
+`await submit_modal(user, source_handle, {text_input_custom_id: value})`;
+`await invoke_message_command(user, message, name)`; `await invoke_user_command(user, channel,
+target, name)`.
+InteractionHandle: `await response()` (first callback {type, data}), `await message()` (the answer
+once not a loading placeholder), `await text()` (content + embed text), `await followup(i)`,
+`await choices()` (autocomplete), `await modal()`, `await wait_for(pred)`; properties
+`responded`, `response_type`, `ephemeral`, `original`, `followups`, `record`, `payload`.
+
+Faults: `inject(route_regex, status=429, *, method=None, retry_after=0.05, times=1,
+is_global=False)` (429 answers carry `Via` and JSON retry_after, as discord.py requires; other
+statuses answer {"code": 0}); `await drop_connections(abrupt=True)` (sessions stay resumable and
+buffer events; the client RESUMEs and gets the replay); `await request_reconnect()` (op 7);
+`await invalidate_sessions()` (op 9, must IDENTIFY again). Killing/restarting a bot: close the
+client and start a new one against the same Sandbox (state persists).
+
+Pointing discord.py elsewhere is also a user feature: `point_discord_at(api_url, gateway_url)`.
+"""
+
+from .errors import ApiError
+from .interactions import InteractionHandle, message_text
+from .rest import RecordedRequest, Violation
+from .server import DEFAULT_TOKEN, DemoGuild, Sandbox, SandboxFile
+from .wire import point_discord_at
+
+__all__ = [
+    "DEFAULT_TOKEN",
+    "ApiError",
+    "DemoGuild",
+    "InteractionHandle",
+    "RecordedRequest",
+    "Sandbox",
+    "SandboxFile",
+    "Violation",
+    "message_text",
+    "point_discord_at",
+]
