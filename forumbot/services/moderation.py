@@ -28,7 +28,7 @@ from forumbot.services.moderation_pipeline import Outcome, Pipeline
 from forumbot.services.moderation_policy import PolicyStore
 from forumbot.services.moderation_port import ModerationPort
 from forumbot.services.moderation_queue import ReviewQueue
-from forumbot.services.moderation_rules import RuleBook, build_rules
+from forumbot.services.moderation_rules import RuleBook
 from forumbot.services.moderation_screening import Screening, screen
 from forumbot.services.moderation_threads import ThreadControls
 from forumbot.services.moderation_types import LedgerEntry, MessageCopy, QueueItem, utcnow
@@ -113,7 +113,7 @@ class ModerationService:
         if overrides_yaml is None:
             engine = await self.engine_for(guild_id)
         else:
-            engine = Engine(build_rules(overrides_yaml))
+            engine = Engine(self.rules.build(overrides_yaml))
         copy = MessageCopy(
             guild_id=guild_id,
             channel_id=0,
@@ -136,11 +136,11 @@ class ModerationService:
     ) -> BacktestReport:
         if rules is None:
             if overrides_yaml is not None:
-                rules = build_rules(overrides_yaml)
+                rules = self.rules.build(overrides_yaml)
             elif guild_id is not None:
                 rules = await self.rules.rules_for(guild_id)
             else:
-                rules = build_rules("")
+                rules = self.rules.base()
         return await backtest(self._sessionmaker, rules, rule_id=rule_id, guild_id=guild_id)
 
     # -- members -------------------------------------------------------------------------------

@@ -26,15 +26,59 @@ def default_rules() -> RuleSet:
     return load_default_rules()
 
 
+def _plain(value: Any) -> Any:
+    """Tuples (as validated rules hold them) back to the lists rule files are made of."""
+    if isinstance(value, tuple | list):
+        return [_plain(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    return value
+
+
+def _load_yaml(text: str) -> Any:
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
+        reason = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise InvalidRules(f"invalid rules: YAML syntax error{where}: {reason}") from None
+
+
 def build_rules(overrides_yaml: str, base: RuleSet | None = None) -> RuleSet:
-    """The effective rule set, or InvalidRules listing every problem in the overrides."""
+    """The effective rule set: the base pack with the overrides merged by rule id (fields
+    replace fields, new ids add rules, `enabled: false` turns one off), validated as a whole.
+    Raises InvalidRules listing every problem."""
     base = base if base is not None else default_rules()
     if len(overrides_yaml) > MAX_OVERRIDES_CHARS:
         raise InvalidRules(f"The overrides are longer than {MAX_OVERRIDES_CHARS:,} characters.")
-    if not overrides_yaml.strip():
+    data = _load_yaml(overrides_yaml) if overrides_yaml.strip() else None
+    if data is None:
         return base
+    if isinstance(data, dict) and set(data) <= {"rules", "version"}:
+        entries = data.get("rules")
+    else:
+        entries = data
+    if not isinstance(entries, list):
+        raise InvalidRules("invalid rules: overrides need a top-level 'rules:' list")
+    merged: dict[str, dict[str, Any]] = {r.id: _plain(r.to_dict()) for r in base.rules}
+    problems: list[str] = []
+    for i, entry in enumerate(entries):
+        if not isinstance(entry, dict) or not isinstance(entry.get("id"), str):
+            problems.append(f"override #{i + 1}: field 'id': every override needs a rule id")
+            continue
+        rid = entry["id"]
+        if rid in merged:
+            if "kind" in entry and entry["kind"] != merged[rid]["kind"]:
+                problems.append(f"override '{rid}': field 'kind': cannot change a rule's kind")
+                continue
+            merged[rid].update(entry)
+        else:
+            merged[rid] = dict(entry)
+    if problems:
+        raise InvalidRules(str(RuleSetError(problems)))
     try:
-        return base.with_overrides(overrides_yaml)
+        return RuleSet.from_dict({"rules": list(merged.values())})
     except RuleSetError as exc:
         raise InvalidRules(str(exc)) from None
 
@@ -97,6 +141,14 @@ class RuleBook:
         self._cache: dict[int, RuleSet] = {}
         # Listeners (e.g. the engine cache) told when a guild's rules change.
         self.on_change: list[Callable[[int], None]] = []
+
+    def base(self) -> RuleSet:
+        """The rule pack overrides apply to."""
+        return self._base()
+
+    def build(self, overrides_yaml: str) -> RuleSet:
+        """Validate proposed overrides against the pack (InvalidRules lists every problem)."""
+        return build_rules(overrides_yaml, self._base())
 
     async def overrides(self, guild_id: int) -> str:
         async with self._sessionmaker() as session:
