@@ -152,7 +152,7 @@ async def test_appeal_of_automatic_hold_any_moderator_restores(
 async def test_denied_appeal_keeps_the_action(service: ModerationService) -> None:
     warn = await service.warn(GUILD, ALICE, "alice", actor_id=MOD_A, reason="tone")
     appeal = await service.appeal(GUILD, warn.id, member_id=ALICE, text="no")
-    with pytest.raises(NotAllowed, match="granted .* or denied"):
+    with pytest.raises(NotAllowed, match=r"granted .* or denied"):
         await service.decide(GUILD, appeal.id, moderator_id=MOD_B, decision="timeout", reason="")
     await service.decide(GUILD, appeal.id, moderator_id=MOD_B, decision="remove", reason="stands")
     assert (await service.history(GUILD, ALICE)).points == pytest.approx(2.0)
