@@ -35,11 +35,15 @@ class _Item:
 def split_comments(text: str) -> tuple[str, list[ParsedComment]]:
     """(body text, comments). Without a comment tail the text comes back whole."""
     lines = text.split("\n")
+    budget = 4 * len(lines) + 100  # bounds the search on adversarial input: stays linear
     for index, line in enumerate(lines):
         match = _ITEM.fullmatch(line)
         if match is None or match["num"] != "1":
             continue
-        items = _parse_tail(lines, index, len(match["indent"]))
+        items, scanned = _parse_tail(lines, index, len(match["indent"]))
+        budget -= scanned
+        if budget < 0:
+            break
         if items is None:
             continue
         body = "\n".join(lines[:index])
@@ -49,9 +53,11 @@ def split_comments(text: str) -> tuple[str, list[ParsedComment]]:
     return text, []
 
 
-def _parse_tail(lines: list[str], start: int, indent: int) -> list[_Item] | None:
+def _parse_tail(lines: list[str], start: int, indent: int) -> tuple[list[_Item] | None, int]:
+    """(items, lines scanned); items is None when the list is not the document's tail."""
     items: list[_Item] = []
-    for line in lines[start:]:
+    for position in range(start, len(lines)):
+        line = lines[position]
         if not line.strip():
             if items:
                 items[-1].lines.append("")
@@ -67,11 +73,13 @@ def _parse_tail(lines: list[str], start: int, indent: int) -> list[_Item] | None
             continue
         leading = _INDENT.match(line)
         if leading is None or len(leading.group()) <= indent:
-            return None  # an unindented line after the list: the list is not the tail
+            # An unindented line after the list: the list is not the tail.
+            return None, position - start + 1
         items[-1].lines.append(line)
+    scanned = len(lines) - start
     if indent == 0 and not any(item.author for item in items):
-        return None
-    return items
+        return None, scanned
+    return items, scanned
 
 
 def _to_comments(items: list[_Item]) -> list[ParsedComment]:

@@ -43,16 +43,16 @@ def is_list_item(line: str) -> bool:
 def join_lines(lines: list[str]) -> str:
     """One paragraph from its lines: lines are joined with a space, except list items, which
     keep their own line so that a list stays a list."""
-    out: list[str] = []
+    out: list[list[str]] = []
     for raw in lines:
         line = normalise_space(raw)
         if not line:
             continue
         if out and not is_list_item(line):
-            out[-1] = f"{out[-1]} {line}"
+            out[-1].append(line)
         else:
-            out.append(line)
-    return "\n".join(out)
+            out.append([line])
+    return "\n".join(" ".join(parts) for parts in out)
 
 
 def split_paragraphs(text: str) -> list[str]:
