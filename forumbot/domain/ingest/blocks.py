@@ -11,7 +11,7 @@ from .textnorm import join_lines, normalise_space
 # A headline is one short line that does not end like a sentence fragment or a citation.
 HEADLINE_MAX_CHARS = 120
 _NOT_HEADLINE_END = (".", ",", ";", ":")
-_TRUNCATED_END = ("…", "...", "[…]", "[...]")
+TRUNCATED_END = ("…", "...", "[…]", "[...]")
 _SENTENCE_END = re.compile(r"(?<=[.!?…])[\"”’)\]]*\s+(?=[\"“‘(\[]?[A-Z0-9])")
 
 
@@ -35,7 +35,7 @@ class Block:
 
     @property
     def truncated(self) -> bool:
-        return self.lines[-1].endswith(_TRUNCATED_END)
+        return self.lines[-1].endswith(TRUNCATED_END)
 
 
 def is_headline(line: str) -> bool:

@@ -38,13 +38,17 @@ def parse_document(name: str, data: bytes, *, max_bytes: int) -> list[ParsedArti
         return [_from_html(path.stem, text, warnings)]
     front = FrontMatter()
     heading: str | None = None
+    sections = False
     if suffix in MARKDOWN_SUFFIXES:
         front, text = split_front_matter(text, warnings)
-        text, heading = markdown_to_text(text)
+        text, heading, sections = markdown_to_text(text)
         if heading and front.title and heading != front.title:
             text = f"{heading}\n\n{text}"  # the heading is body text, not the title
             heading = None
     shape = front.shape if front.shape is None else _as_shape(front.shape)
+    if shape is None and sections:
+        # Markdown headings mark sections of one article, not entries of a digest.
+        shape = "single"
     comments: list[ParsedComment] = []
     if shape in (None, "single", "essay"):
         text, comments = split_comments(text)
@@ -63,13 +67,15 @@ def parse_document(name: str, data: bytes, *, max_bytes: int) -> list[ParsedArti
         item.title = given or item.title
         return [_article(front.id or path.stem, item, front, warnings)]
     base = front.id or path.stem
-    slugs: dict[str, int] = {}
+    used: set[str] = set()
     articles = []
     for item in items:
-        slug = slugify(item.title or "item")
-        slugs[slug] = slugs.get(slug, 0) + 1
-        if slugs[slug] > 1:
-            slug = f"{slug}-{slugs[slug]}"
+        slug = base_slug = slugify(item.title or "item")
+        copy = 1
+        while slug in used:  # the same headline twice: -2, -3...
+            copy += 1
+            slug = f"{base_slug}-{copy}"
+        used.add(slug)
         articles.append(_article(f"{base}#{slug}", item, front, warnings))
     return articles
 

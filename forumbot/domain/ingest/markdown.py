@@ -9,13 +9,15 @@ _HEADING = re.compile(r"[^\S\n]{0,3}(#{1,6})[^\S\n]+(?P<text>.*?)(?:[^\S\n]+#+)?
 _FENCE = re.compile(r"[^\S\n]{0,3}(```|~~~)")
 
 
-def markdown_to_text(body: str) -> tuple[str, str | None]:
-    """(plain text body, first level-1 heading if the body opens with one)."""
+def markdown_to_text(body: str) -> tuple[str, str | None, bool]:
+    """(plain text body, first level-1 heading if the body opens with one, whether further
+    headings divide the body into sections)."""
     out: list[str] = []
     first_heading: str | None = None
     seen_text = False
     in_fence = False
     pending_blank = False
+    sections = False
     for line in body.split("\n"):
         if _FENCE.match(line):
             in_fence = not in_fence
@@ -37,10 +39,11 @@ def markdown_to_text(body: str) -> tuple[str, str | None]:
             continue
         # A heading is a paragraph of its own even without blank lines around it (but no extra
         # blank lines: a wide gap is a post boundary for the shape rules).
+        sections = True
         if out and out[-1].strip():
             out.append("")
         out.append(text)
         pending_blank = True
         seen_text = True
         continue
-    return "\n".join(out), first_heading
+    return "\n".join(out), first_heading, sections

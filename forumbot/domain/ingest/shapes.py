@@ -19,7 +19,7 @@ from typing import Literal
 
 from forumbot.domain.article import ParsedComment
 
-from .blocks import Block, first_sentence, is_headline, to_blocks
+from .blocks import TRUNCATED_END, Block, first_sentence, is_headline, to_blocks
 from .textnorm import normalise_space, shorten
 
 Shape = Literal["single", "essay", "digest", "blog"]
@@ -39,7 +39,6 @@ _NAME_WORD = r"[A-Z][^\s—–]*"
 _PARTICLE = r"(?:de|da|del|der|di|du|la|le|van|von|bin|al|el)"
 _NAME = rf"{_NAME_WORD}(?:[ ](?:{_PARTICLE}[ ])?{_NAME_WORD}){{0,4}}"
 _BYLINE = re.compile(rf"(?P<name>{_NAME})[ ]+[—–][ ]+(?P<rest>\S.*)")
-_TRUNCATED_END = ("…", "...", "[…]", "[...]")
 
 
 @dataclass(slots=True)
@@ -132,7 +131,7 @@ def _digest_entries(blocks: list[Block]) -> list[Item] | None:
     entries: list[Item] = []
     previous_teaser = True  # so a teaser at the very top has no headline
     for index, line in enumerate(lines):
-        teaser = len(line) >= TEASER_MIN_CHARS or line.endswith(_TRUNCATED_END)
+        teaser = len(line) >= TEASER_MIN_CHARS or line.endswith(TRUNCATED_END)
         if teaser:
             if previous_teaser or not is_headline(lines[index - 1]):
                 return None

@@ -197,3 +197,21 @@ def test_markdown_heading_title_keeps_a_second_headline_in_the_body() -> None:
     (article,) = parse_document("minutes.md", text.encode(), max_bytes=MAX)
     assert article.title == "Minutes"
     assert article.paragraphs == ("Agenda", "We met.")
+
+
+def test_markdown_sections_stay_one_article() -> None:
+    teaser = "A long paragraph of this section that goes on well past a headline's length. " * 2
+    text = "".join(f"## Part {n}\n\n{teaser}\n\n" for n in range(1, 5))
+    (article,) = parse_document("parts.md", text.encode(), max_bytes=MAX)
+    assert article.title == "Part 1"
+    assert len(article.paragraphs) == 7
+    forced = f"---\nshape: digest\n---\n{text}"
+    assert len(parse_document("parts.md", forced.encode(), max_bytes=MAX)) == 4
+
+
+def test_slug_suffixes_never_collide() -> None:
+    teaser = "Teaser text that is long enough to be a teaser line in any digest page. " * 2
+    titles = ["Alpha", "Alpha", "Alpha 2", "Beta"]
+    text = "".join(f"{t}\n\n{teaser}\n\n" for t in titles)
+    keys = [a.key for a in parse_document("d.txt", text.encode(), max_bytes=MAX)]
+    assert keys == ["d#alpha", "d#alpha-2", "d#alpha-2-2", "d#beta"]
