@@ -7,8 +7,10 @@ Every command migrates the database first (a no-op when it is already at head).
 from __future__ import annotations
 
 import asyncio
+import logging
 import sys
 from collections.abc import Awaitable, Callable
+from contextlib import ExitStack
 from typing import Any, TypeVar
 
 import click
@@ -36,6 +38,9 @@ def _run(database_url: str | None, use: Callable[[ArchiveService], Awaitable[T]]
 
     settings = get_settings()
     url = database_url or settings.database_url_or_default
+    if logging.getLogger().getEffectiveLevel() > logging.DEBUG:
+        # Alembic narrates every (no-op) upgrade at INFO; that is noise for these commands.
+        logging.getLogger("alembic").setLevel(logging.WARNING)
 
     async def go() -> T:
         from forumbot.storage.db import make_engine, make_sessionmaker, upgrade_database
@@ -90,14 +95,18 @@ def load(paths: tuple[str, ...], as_json: bool, database_url: str | None) -> Non
     """
 
     async def use(service: ArchiveService) -> LoadReport:
-        if not sys.stderr.isatty():
+        if not _stderr_is_tty():
             return await service.load_paths(paths)
-        # A progress bar only for a person watching; scripts get clean stderr.
-        with click.progressbar(length=1, label="Loading", file=sys.stderr) as bar:
+        # A progress bar only for a person watching; scripts get clean stderr. It is opened on
+        # the first report, when the number of files is known.
+        with ExitStack() as stack:
+            bars: list[Any] = []
 
             def progress(done: int, total: int, path: str) -> None:
-                bar.length = total
-                bar.update(1)
+                if not bars:
+                    bar = click.progressbar(length=total, label="Loading", file=sys.stderr)
+                    bars.append(stack.enter_context(bar))
+                bars[0].update(1)
 
             return await service.load_paths(paths, progress=progress)
 
@@ -236,6 +245,10 @@ def cite(article: str, passages: str, jump_url: str | None, database_url: str | 
         return await service.cite_text(article, passages, jump_url=jump_url)
 
     click.echo(_run(database_url, use))
+
+
+def _stderr_is_tty() -> bool:
+    return sys.stderr.isatty()
 
 
 def _clip(text: str, width: int) -> str:

@@ -147,6 +147,17 @@ def test_human_output(cli_env: Path, seeds: Path) -> None:
     assert hits.exit_code == 0 and "¶" in hits.stdout
 
 
+def test_progress_bar_only_on_a_terminal(
+    cli_env: Path, seeds: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    quiet = run("load", str(seeds), "--json")
+    assert quiet.stderr == ""
+    monkeypatch.setattr("forumbot.cli.archive._stderr_is_tty", lambda: True)
+    shown = run("load", str(seeds), "--json")
+    assert "Loading" in shown.stderr
+    assert json.loads(shown.stdout)["errors"] == []
+
+
 def test_empty_archive_messages(cli_env: Path) -> None:
     assert "empty" in run("articles").stdout
     assert run_json("articles") == []
