@@ -1,0 +1,535 @@
+"""The rule engine: a message context goes in, a verdict comes out. No side effects besides the
+rate tracker (which `check(..., track=False)` leaves alone, e.g. for backtests).
+
+Speed comes from compiling once: every word, insult, target and filler of every rule goes into
+one lexicon (token -> owners, cached per token), every regex into one RE2 set per text layer.
+A message is normalised once, tokenised once, and each token costs one cached dict lookup
+however many rules there are.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Literal, NamedTuple
+
+import re2
+
+from forumbot.domain.civility.actions import Action
+from forumbot.domain.civility.normalise import (
+    clean_text,
+    dedouble,
+    normalise_clean,
+    normalise_detail,
+)
+from forumbot.domain.civility.rules import Rule, RuleSet
+from forumbot.domain.civility.tracker import RateTracker
+
+ContextKind = Literal["message", "edit", "thread_title", "bot_output"]
+
+_TOKEN_RE = re.compile(r"[a-z0-9*]+")
+_TOKEN_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789*")
+# ASCII-to-ASCII table (str.translate's fast path): everything but [a-z0-9*] becomes a space.
+_TOKEN_TABLE = "".join(chr(c) if chr(c) in _TOKEN_CHARS else " " for c in range(128))
+
+
+def _strip_stars(tokens: list[str]) -> list[str]:
+    return [s for s in (t.strip("*") for t in tokens) if s]
+
+
+_MENTION_RE = re.compile(r"<@[!&]?\d+>|@everyone\b|@here\b")
+_LINK_RE = re.compile(r"https?://|\bwww\.", re.IGNORECASE)
+_ASCII_LETTERS = b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+_ASCII_UPPER = _ASCII_LETTERS[26:]
+_EXCERPT = 80
+_NO_ROLES: Mapping[int, frozenset[str]] = {}
+_EMPTY: frozenset[str] = frozenset()
+_FORWARD_TARGETS = frozenset({"you", "u", "ya", "yall"})
+_BARE_ROLES = frozenset({"insult", "adjective", "filler"})
+# After "<insult> you": the insult is vocative only at the end or before these.
+_FORWARD_OK = frozenset({"", "are", "r", "re", "arent", "again", "there", "all", "lot", "people",
+                         "guys", "two", "both", "too"})  # fmt: skip
+# After "you <insult>": these show the insult word is being used as a verb.
+_VERB_NEXT = frozenset({"about", "out", "around", "up", "yourself", "yourselves", "nobody",
+                        "everyone", "everybody", "anyone", "anybody", "it", "the", "that", "this",
+                        "these", "those", "me", "them", "him", "her", "us", "on", "into", "over",
+                        "away", "a", "an", "your", "my", "our", "their", "his", "its", "to", "with",
+                        "off", "down", "people", "everything", "things"})  # fmt: skip
+
+
+@dataclass(frozen=True)
+class MessageContext:
+    text: str
+    author_id: str = ""
+    channel_id: str = ""  # the thread (or channel) the message is in
+    timestamp: float = 0.0  # seconds (e.g. message.created_at.timestamp())
+    kind: ContextKind = "message"
+    mention_count: int = 0  # user + role mentions as Discord reports them
+
+
+@dataclass(frozen=True)
+class RuleHit:
+    rule_id: str
+    guideline: str
+    severity: int
+    action: Action
+    mode: str
+    excerpt: str
+
+
+@dataclass(frozen=True)
+class Verdict:
+    action: Action
+    hits: list[RuleHit] = field(default_factory=list)  # enforced, harshest first
+    shadow_hits: list[RuleHit] = field(default_factory=list)  # never affect `action`
+    guideline: str | None = None
+    normalised: str = ""
+
+    @property
+    def rule_ids(self) -> list[str]:
+        return [h.rule_id for h in self.hits]
+
+    @property
+    def winning_hit(self) -> RuleHit | None:
+        return self.hits[0] if self.hits else None
+
+
+# --- the lexicon ------------------------------------------------------------------------------
+_Owner = tuple[int, str]  # (rule index, role)
+
+
+class _TokInfo(NamedTuple):
+    """What the lexicon knows about one token (cached per distinct token)."""
+
+    roles: Mapping[int, frozenset[str]]  # rule index -> roles of this token in that rule
+    words: tuple[int, ...]  # word-list rules this token hits
+    insult: bool  # an insult or adjective of some targeted_insult rule
+    phrase: bool  # the first word of some phrase
+    flat: str  # de-doubled form, for phrase matching
+    hot: bool  # any of the above: worth a closer look
+
+
+def _entry_forms(entry: str) -> tuple[str, bool]:
+    """Normalise a list entry like a message; a trailing '*' makes it a prefix."""
+    prefix = entry.endswith("*")
+    text = entry[:-1] if prefix else entry
+    norm, _ = normalise_detail(text)
+    return " ".join(_TOKEN_RE.findall(norm)), prefix
+
+
+class _Lexicon:
+    def __init__(self) -> None:
+        self.exact: dict[str, set[_Owner]] = {}
+        self.dedup: dict[str, set[_Owner]] = {}
+        self.prefix: dict[int, dict[str, set[_Owner]]] = {}
+        self.phrases: dict[str, list[tuple[tuple[str, ...], _Owner]]] = {}
+        self.by_length: dict[int, set[str]] = {}
+        self.prefixes: set[str] = set()
+        self.lookup = lru_cache(maxsize=131_072)(self._lookup)
+        self.unmask = lru_cache(maxsize=16_384)(self._unmask)
+
+    def add(self, entry: str, owner: _Owner) -> None:
+        word, prefix = _entry_forms(entry)
+        if not word:
+            return
+        if " " in word:
+            parts = tuple(dedouble(p) for p in word.split())
+            self.phrases.setdefault(parts[0], []).append((parts, owner))
+            for part in word.split():
+                self.by_length.setdefault(len(part), set()).add(part)
+            return
+        if prefix:
+            self.prefixes.add(word)
+            base = dedouble(word)
+            self.prefix.setdefault(len(base), {}).setdefault(base, set()).add(owner)
+            return
+        self.exact.setdefault(word, set()).add(owner)
+        self.dedup.setdefault(dedouble(word), set()).add(owner)
+        self.by_length.setdefault(len(word), set()).add(word)
+
+    def _lookup(self, token: str) -> _TokInfo:
+        owners = self._owners(token)
+        flat = dedouble(token)
+        phrase = flat in self.phrases
+        if not owners:
+            return _TokInfo(_NO_ROLES, (), False, phrase, flat, phrase)
+        by_rule: dict[int, set[str]] = {}
+        for idx, role in owners:
+            by_rule.setdefault(idx, set()).add(role)
+        words = tuple(sorted(idx for idx, r in by_rule.items() if "word" in r))
+        insult = any("insult" in r or "adjective" in r for r in by_rule.values())
+        roles = {idx: frozenset(r) for idx, r in by_rule.items()}
+        return _TokInfo(roles, words, insult, phrase, flat, bool(words) or insult or phrase)
+
+    def _owners(self, token: str) -> frozenset[_Owner]:
+        found: set[_Owner] = set(self.exact.get(token, ()))
+        flat = dedouble(token)
+        if flat != token:
+            found.update(self.dedup.get(flat, ()))
+        for length, table in self.prefix.items():
+            if len(flat) >= length:
+                owners = table.get(flat[:length])
+                if owners:
+                    found.update(owners)
+        return frozenset(found)
+
+    def _unmask(self, token: str) -> str:
+        """'f*ck', 'sh*t': each '*' stands for one letter; at least two letters must show.
+        Returns the one lexicon word the mask fits, or the token unchanged."""
+        core = token.rstrip("*")
+        letters = sum(c != "*" for c in core)
+        if letters < 2 or letters < len(core) - letters:
+            return token
+        pattern = re.compile(re.escape(core).replace(r"\*", "[a-z]"))
+        fits = sorted(w for w in self.by_length.get(len(core), ()) if pattern.fullmatch(w))
+        if fits:
+            return fits[0]
+        for base in sorted(self.prefixes):  # "f*cking" fits the prefix entry "fuck*"
+            head = core[: len(base)]
+            if (
+                len(base) < len(core)
+                and "*" in head
+                and "*" not in core[len(base) :]
+                and re.fullmatch(re.escape(head).replace(r"\*", "[a-z]"), base)
+            ):
+                return base + core[len(base) :]
+        return token
+
+
+# --- compiled rules ---------------------------------------------------------------------------
+@dataclass
+class _Insult:
+    index: int
+    rule: Rule
+    max_gap: int
+    allow: frozenset[str]
+
+
+def _flat_allow(entries: Iterable[str]) -> frozenset[str]:
+    out: set[str] = set()
+    for e in entries:
+        word, _ = _entry_forms(e)
+        if word:
+            out.add(word)
+            out.add(dedouble(word))
+    return frozenset(out)
+
+
+class Engine:
+    """Compiled rules. Build once per rule set and reuse; `check` is cheap and thread-compatible
+    except for the rate tracker, which is per engine unless one is passed in."""
+
+    def __init__(self, rules: RuleSet, *, tracker: RateTracker | None = None) -> None:
+        self.rules = rules
+        self.tracker = tracker if tracker is not None else RateTracker()
+        self._active: list[Rule] = list(rules.active)
+        self._lex = _Lexicon()
+        self._word_allow: dict[int, frozenset[str]] = {}
+        self._insults: list[_Insult] = []
+        self._regex_sets: dict[str, tuple[re2.Set, list[tuple[int, object]]]] = {}
+        self._other: list[tuple[int, Rule]] = []
+        patterns: dict[str, list[tuple[int, str]]] = {}
+        for i, rule in enumerate(self._active):
+            p = rule.params
+            if rule.kind == "words":
+                for w in p["words"]:
+                    self._lex.add(w, (i, "word"))
+                self._word_allow[i] = _flat_allow(p["allow"])
+            elif rule.kind == "targeted_insult":
+                for role in ("insults", "adjectives", "targets", "weak_targets", "fillers"):
+                    for w in p[role]:
+                        self._lex.add(w, (i, role.rstrip("s")))
+                self._insults.append(_Insult(i, rule, p["max_gap"], _flat_allow(p["allow"])))
+            elif rule.kind == "regex":
+                for pat in p["patterns"]:
+                    patterns.setdefault(p["target"], []).append((i, pat))
+            else:
+                self._other.append((i, rule))
+        for target, pats in patterns.items():
+            rset = re2.Set.SearchSet()
+            compiled: list[tuple[int, object]] = []
+            for i, pat in pats:
+                rset.Add(pat)
+                compiled.append((i, re2.compile(pat)))
+            rset.Compile()
+            self._regex_sets[target] = (rset, compiled)
+        runs = [r.params["max_char_run"] for _, r in self._other if r.kind == "flood"]
+        self._min_run = min(runs, default=3)
+        # RE2 has no back-references, so spell the run out for every printable ASCII character.
+        self._run_check = re2.Set.SearchSet()
+        self._run_check.Add(
+            "|".join(f"{re2.escape(chr(c))}{{{self._min_run}}}" for c in range(33, 127))
+        )
+        self._run_check.Compile()
+        self._needs_tracker = any(r.kind in ("rate", "repeat") for _, r in self._other)
+
+    # -- the one public operation --------------------------------------------------------------
+    def check(self, ctx: MessageContext, *, track: bool = True) -> Verdict:
+        text = ctx.text or ""
+        kind = ctx.kind
+        active = self._active
+        found: dict[int, str] = {}  # rule index -> excerpt (first hit per rule)
+
+        clean_cased = clean_text(text)
+        normalised, joined = normalise_clean(clean_cased)
+        if normalised.isascii():
+            tokens = normalised.translate(_TOKEN_TABLE).split()
+        else:
+            tokens = _TOKEN_RE.findall(normalised)
+        if "*" in normalised:
+            tokens = [self._lex.unmask(t) if "*" in t else t for t in _strip_stars(tokens)]
+
+        # words, phrases and targeted insults: one cached lookup per token
+        lookup = self._lex.lookup
+        infos = list(map(lookup, tokens))
+        if joined:
+            for pos, tok in enumerate(tokens):
+                if not infos[pos].roles and tok in joined and len(tok) > 4 and tok[0] in "aiu":
+                    infos[pos] = lookup(tok[1:])  # "ur a i d i o t" was joined into "aidiot"
+        hot = [info for info in infos if info.hot]
+        if hot:
+            self._lexical(tokens, infos, hot, found)
+
+        # regular expressions, one RE2 set per text layer
+        for target, (rset, compiled) in self._regex_sets.items():
+            subject = (
+                normalised
+                if target == "normalised"
+                else clean_cased.lower()
+                if target == "clean"
+                else text
+            )
+            matched = rset.Match(subject)
+            if matched:
+                for n in matched:
+                    idx, rx = compiled[n]
+                    if idx not in found:
+                        m = rx.search(subject)
+                        found[idx] = m.group(0) if m else ""
+
+        # structural rules
+        if self._other:
+            self._structural(ctx, clean_cased, normalised, tokens, found, track)
+
+        hits: list[RuleHit] = []
+        shadow: list[RuleHit] = []
+        for idx, excerpt in found.items():
+            rule = active[idx]
+            if kind not in rule.applies_to:
+                continue
+            hit = RuleHit(
+                rule_id=rule.id,
+                guideline=rule.guideline,
+                severity=rule.severity,
+                action=rule.action,
+                mode=rule.mode,
+                excerpt=excerpt[:_EXCERPT],
+            )
+            (shadow if rule.shadow else hits).append(hit)
+        if not hits and not shadow:
+            return Verdict(action=Action.NONE, normalised=normalised)
+        hits.sort(key=lambda h: (h.action, h.severity), reverse=True)
+        shadow.sort(key=lambda h: (h.action, h.severity), reverse=True)
+        top = hits[0] if hits else None
+        return Verdict(
+            action=top.action if top else Action.NONE,
+            hits=hits,
+            shadow_hits=shadow,
+            guideline=top.guideline if top else None,
+            normalised=normalised,
+        )
+
+    # -- helpers ------------------------------------------------------------------------------
+    def _lexical(
+        self, tokens: list[str], infos: list[_TokInfo], hot: list[_TokInfo], found: dict[int, str]
+    ) -> None:
+        for pos, info in enumerate(infos):
+            if not info.words:
+                continue
+            tok = tokens[pos]
+            for idx in info.words:
+                if idx not in found:
+                    allow = self._word_allow.get(idx, frozenset())
+                    if tok not in allow and dedouble(tok) not in allow:
+                        found[idx] = tok
+        if any(info.insult for info in hot):
+            roles = [info.roles for info in infos]
+            for ins in self._insults:
+                if ins.index not in found:
+                    excerpt = self._targeted(ins, tokens, roles)
+                    if excerpt:
+                        found[ins.index] = excerpt
+        if any(info.phrase for info in hot):
+            self._match_phrases(tokens, [info.flat for info in infos], found)
+
+    def _targeted(
+        self, ins: _Insult, tokens: list[str], roles: list[Mapping[int, frozenset[str]]]
+    ) -> str | None:
+        """Second person near an insult, in either order, with only filler words between.
+
+        "you are an idiot", "ur a moron", "you absolute muppet", "idiot, you", "what an idiot
+        you are", "you leftists are clowns". Insults aimed at ideas ("this argument is
+        idiotic") or third parties ("Khrushchev was a liar") have no second person in reach.
+        """
+        i_idx = ins.index
+
+        def role_at(pos: int) -> frozenset[str]:
+            return roles[pos].get(i_idx, _EMPTY)
+
+        for pos, tok in enumerate(tokens):
+            here = role_at(pos)
+            is_noun = "insult" in here
+            if not is_noun and "adjective" not in here:
+                continue
+            if tok in ins.allow or dedouble(tok) in ins.allow:
+                continue
+            # backwards: target [wildcard] filler* insult
+            gap = 0
+            j = pos - 1
+            while j >= 0 and gap <= ins.max_gap:
+                r = role_at(j)
+                if "target" in r:
+                    # "you fool yourself", "you bitch about", "you trash the record": verbs
+                    if gap == 0 and pos + 1 < len(tokens) and tokens[pos + 1] in _VERB_NEXT:
+                        break
+                    return " ".join(tokens[j : pos + 1])
+                if "weak_target" in r and gap >= 1:
+                    return " ".join(tokens[j : pos + 1])
+                if r & {"filler", "insult", "adjective"}:
+                    gap += 1
+                    j -= 1
+                    continue
+                # one unknown word right after the target: "you liberals are idiots",
+                # "you tankie clowns"
+                if j >= 1 and "target" in role_at(j - 1):
+                    nxt = tokens[j + 1] if j + 1 < len(tokens) else ""
+                    if j + 1 == pos or nxt in ("are", "r"):
+                        return " ".join(tokens[j - 1 : pos + 1])
+                break
+            # the whole message is the insult: "idiot.", "moron!!", "absolute clown"
+            if (
+                is_noun
+                and len(tokens) <= 3
+                and all(role_at(k) & _BARE_ROLES for k in range(len(tokens)))
+            ):
+                return " ".join(tokens)
+            # forwards (nouns only): "idiot, you", "what a moron you are"
+            # ...but not "Stalin was a fool, you know": only at the end or before "are"/"all".
+            if is_noun and pos + 1 < len(tokens) and tokens[pos + 1] in _FORWARD_TARGETS:
+                after = tokens[pos + 2] if pos + 2 < len(tokens) else ""
+                if after in _FORWARD_OK:
+                    return " ".join(tokens[pos : pos + 2])
+        return None
+
+    def _match_phrases(self, tokens: list[str], flat: list[str], found: dict[int, str]) -> None:
+        phrases = self._lex.phrases
+        for pos, tok in enumerate(flat):
+            cands = phrases.get(tok)
+            if not cands:
+                continue
+            for parts, (idx, role) in cands:
+                if role != "word" or idx in found:
+                    continue
+                n = len(parts)
+                if tuple(flat[pos : pos + n]) == parts:
+                    found[idx] = " ".join(tokens[pos : pos + n])
+
+    def _structural(
+        self,
+        ctx: MessageContext,
+        clean_cased: str,
+        normalised: str,
+        tokens: list[str],
+        found: dict[int, str],
+        track: bool,
+    ) -> None:
+        history = None
+        digest = 0
+        longest_run: str | None = None
+        if self._needs_tracker and track and ctx.author_id and ctx.kind == "message":
+            digest = hash(" ".join(tokens)) if tokens else hash(normalised.strip())
+            history = self.tracker.observe((ctx.author_id, ctx.channel_id), ctx.timestamp, digest)
+        for idx, rule in self._other:
+            if ctx.kind not in rule.applies_to:
+                continue
+            p = rule.params
+            kind = rule.kind
+            if kind == "caps":
+                if len(clean_cased) < p["min_letters"] or clean_cased.islower():
+                    continue
+                raw = clean_cased.encode("ascii", "ignore")
+                letters = len(raw) - len(raw.translate(None, _ASCII_LETTERS))
+                if letters < p["min_letters"]:
+                    continue
+                upper = len(raw) - len(raw.translate(None, _ASCII_UPPER))
+                if upper / letters >= p["ratio"]:
+                    found[idx] = clean_cased[:_EXCERPT]
+            elif kind == "flood":
+                if longest_run is None:
+                    longest_run = _longest_run(clean_cased, self._min_run, self._run_check)
+                excerpt = _flood(clean_cased, tokens, p, longest_run)
+                if excerpt:
+                    found[idx] = excerpt
+            elif kind == "mentions":
+                counted = len(_MENTION_RE.findall(ctx.text)) if "@" in ctx.text else 0
+                n = max(ctx.mention_count, counted)
+                if n >= p["min_mentions"]:
+                    found[idx] = f"{n} mentions"
+            elif kind == "links":
+                n = (
+                    len(_LINK_RE.findall(clean_cased))
+                    if "/" in clean_cased or "www" in clean_cased
+                    else 0
+                )
+                if n >= p["min_links"]:
+                    found[idx] = f"{n} links"
+            elif history is not None:
+                since = ctx.timestamp - p["window_seconds"]
+                if kind == "rate":
+                    n = 0
+                    for ts, _ in reversed(history):  # newest first; stop at the window edge
+                        if ts < since:
+                            break
+                        n += 1
+                    if n >= p["count"]:
+                        found[idx] = f"{n} messages in {p['window_seconds']}s"
+                elif kind == "repeat" and tokens:
+                    n = 0
+                    for ts, d in reversed(history):
+                        if ts < since:
+                            break
+                        n += d == digest
+                    if n >= p["count"]:
+                        found[idx] = f"same message {n} times: {normalised[:40]}"
+
+
+_RUN_CACHE: dict[int, re.Pattern[str]] = {}
+
+
+def _longest_run(text: str, minimum: int, check: re2.Set) -> str:
+    """The longest run of one repeated non-space character, if at least `minimum` long."""
+    if len(text) < minimum or (text.isascii() and not check.Match(text)):
+        return ""
+    rx = _RUN_CACHE.get(minimum)
+    if rx is None:
+        rx = _RUN_CACHE.setdefault(minimum, re.compile(rf"(\S)\1{{{minimum - 1},}}"))
+    return max((m.group(0) for m in rx.finditer(text)), key=len, default="")
+
+
+def _flood(text: str, tokens: list[str], params: Mapping[str, int], run: str) -> str | None:
+    lines = text.count("\n") + 1
+    if lines > params["max_lines"]:
+        return f"{lines} lines"
+    if len(run) >= params["max_char_run"]:
+        return run[:20]
+    repeats = params["max_word_repeats"]
+    if len(tokens) >= repeats and len(tokens) - len(set(tokens)) >= repeats - 1:
+        run_len = 1
+        for a, b in itertools.pairwise(tokens):
+            run_len = run_len + 1 if a == b else 1
+            if run_len >= repeats:
+                return f"{a} x{run_len}"
+    return None

@@ -1,0 +1,219 @@
+"""Text normalisation that undoes the usual filter-evasion tricks before any rule matches.
+
+Two layers come out of a message:
+
+* ``clean``: NFKC, invisible characters stripped, look-alike letters from other scripts folded to
+  Latin, combining marks (zalgo) removed. Case is kept (``clean_text``) or lowered. Links, e-mail
+  addresses and phone numbers are matched here, because the word-level folding below would
+  mangle them.
+* ``normalised``: the clean text lowered, apostrophes dropped, spaced or dotted letters rejoined
+  ("i d i o t", "i.d.i.o.t"), stretched letters shortened to two ("idiooooot" -> "idioot"; the
+  lexicon then compares de-doubled forms), and leetspeak folded inside *mixed* tokens only
+  ("1d10t" -> "idiot", while "1937", "$5" and "50%" stay as they are).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+
+import re2
+from anyascii import anyascii
+
+# --- invisible characters: dropped outright -------------------------------------------------
+_INVISIBLE_RANGES: tuple[tuple[int, int], ...] = (
+    (0x00AD, 0x00AD),  # soft hyphen
+    (0x034F, 0x034F),  # combining grapheme joiner
+    (0x061C, 0x061C),  # Arabic letter mark (bidi)
+    (0x115F, 0x1160),  # Hangul fillers
+    (0x17B4, 0x17B5),  # Khmer invisible vowels
+    (0x180B, 0x180F),  # Mongolian variation selectors / vowel separator
+    (0x200B, 0x200F),  # zero-width space/non-joiner/joiner, LRM, RLM
+    (0x202A, 0x202E),  # bidi embeddings and overrides
+    (0x2060, 0x206F),  # word joiner, invisible operators, bidi isolates, deprecated controls
+    (0x3164, 0x3164),  # Hangul filler
+    (0xFE00, 0xFE0F),  # variation selectors
+    (0xFEFF, 0xFEFF),  # BOM / zero-width no-break space
+    (0xFFA0, 0xFFA0),  # halfwidth Hangul filler
+    (0x1D173, 0x1D17A),  # musical invisible formatting
+    (0xE0000, 0xE007F),  # Unicode tag characters
+    (0xE0100, 0xE01EF),  # variation selectors supplement
+)
+
+# --- look-alike letters from other scripts (our own table; upper case maps to upper) ---------
+_CONFUSABLES: dict[str, str] = {
+    # Cyrillic lower case
+    "а": "a", "в": "b", "е": "e", "ё": "e", "к": "k", "м": "m", "н": "h", "о": "o", "р": "p",
+    "с": "c", "т": "t", "у": "y", "х": "x", "ѕ": "s", "і": "i", "ї": "i", "ј": "j", "ԁ": "d",
+    "ӏ": "l", "ԛ": "q", "ԝ": "w", "ь": "b", "һ": "h", "ү": "y", "ց": "g", "п": "n", "г": "r",
+    "ɡ": "g", "ꙇ": "i", "ӧ": "o", "ә": "e", "ҫ": "c",
+    # Cyrillic upper case
+    "А": "A", "В": "B", "Е": "E", "Ё": "E", "К": "K", "М": "M", "Н": "H", "О": "O", "Р": "P",
+    "С": "C", "Т": "T", "У": "Y", "Х": "X", "Ѕ": "S", "І": "I", "Ї": "I", "Ј": "J", "Ԁ": "D",
+    "Ӏ": "I", "Ԛ": "Q", "Ԝ": "W", "Ү": "Y", "Һ": "H",
+    # Greek lower case (κ is the classic miss of generic tables)
+    "α": "a", "β": "b", "γ": "y", "ε": "e", "η": "n", "ι": "i", "κ": "k", "ν": "v", "ο": "o",
+    "ρ": "p", "τ": "t", "υ": "u", "χ": "x", "ω": "w", "ς": "s", "μ": "u", "ϲ": "c", "ϳ": "j",
+    "ί": "i", "ό": "o", "ά": "a", "έ": "e", "ύ": "u", "ή": "n", "ώ": "w", "ϊ": "i", "ϋ": "u",
+    # Greek upper case
+    "Α": "A", "Β": "B", "Ε": "E", "Ζ": "Z", "Η": "H", "Ι": "I", "Κ": "K", "Μ": "M", "Ν": "N",
+    "Ο": "O", "Ρ": "P", "Τ": "T", "Υ": "Y", "Χ": "X", "Ϲ": "C", "Ϳ": "J",
+    # Armenian, Cherokee and other frequent stand-ins
+    "օ": "o", "ս": "u", "ո": "n", "ց ": "g", "Ꭺ": "A", "Ꭼ": "E", "Ꮋ": "H", "Ꭻ": "J", "Ꮶ": "K",
+    "Ꮇ": "M", "Ꮲ": "P", "Ꭲ": "T", "Ꮃ": "W", "Ꮪ": "S", "Ꮯ": "C", "Ꭰ": "D",
+    # Latin oddities NFKC leaves alone
+    "ı": "i", "ȷ": "j", "ł": "l", "ø": "o", "đ": "d", "ħ": "h", "ŧ": "t", "ɪ": "i", "ʏ": "y",
+    "ɑ": "a", "ɩ": "i", "ʟ": "l", "ɴ": "n", "ʀ": "r", "ʜ": "h", "ᴀ": "a", "ᴄ": "c", "ᴅ": "d",
+    "ᴇ": "e", "ᴊ": "j", "ᴋ": "k", "ᴍ": "m", "ᴏ": "o", "ᴘ": "p", "ᴛ": "t", "ᴜ": "u", "ᴠ": "v",
+    "ᴡ": "w", "ᴢ": "z", "ꜱ": "s", "ғ": "f", "ɢ": "g", "ʙ": "b",
+    # quotes and apostrophes that matter for "you're"
+    "’": "'", "‘": "'", "ʼ": "'", "ʹ": "'", "`": "'", "´": "'",
+}  # fmt: skip
+
+_TABLE: dict[int, str | None] = {}
+for _lo, _hi in _INVISIBLE_RANGES:
+    for _cp in range(_lo, _hi + 1):
+        _TABLE[_cp] = None
+for _src, _dst in _CONFUSABLES.items():
+    if len(_src) == 1:
+        _TABLE[ord(_src)] = _dst
+# Typographic punctuation becomes ASCII so that most prose takes the fast path.
+for _src, _dst in {"—": "-", "–": "-", "‒": "-", "―": "-", "“": '"', "”": '"', "„": '"',
+                   "«": '"', "»": '"', "•": "*", "·": ".", "…": "...", "′": "'", "″": '"',
+                   "‐": "-", "‑": "-", "−": "-"}.items():  # fmt: skip
+    _TABLE[ord(_src)] = _dst
+# Blank-looking characters become plain spaces.
+for _cp in (0x2800, 0x00A0, 0x2007, 0x202F, 0x3000):
+    _TABLE[_cp] = " "
+
+_NON_ASCII_RE = re.compile(r"[^\x00-\x7f]")
+
+
+@lru_cache(maxsize=8192)
+def _fold_char(ch: str) -> str:
+    """Fold one non-ASCII character (after NFKC): our table first, then drop format characters
+    and combining marks, then strip accents, then transliterate remaining letters."""
+    mapped = _TABLE.get(ord(ch), ch)
+    if mapped != ch:
+        return mapped or ""
+    category = unicodedata.category(ch)
+    if category in ("Mn", "Me", "Cf"):  # zalgo marks; zero-width, bidi and tag characters
+        return ""
+    base = unicodedata.normalize("NFD", ch)[0]
+    if base.isascii():
+        return base
+    base = _TABLE.get(ord(base), base) or ""
+    if base.isascii():
+        return base
+    if category.startswith("L"):
+        return anyascii(base) or base
+    return ch
+
+
+def _fold_match(m: re.Match[str]) -> str:
+    return _fold_char(m.group(0))
+
+
+def clean_text(text: str) -> str:
+    """NFKC, strip invisibles, fold confusables and combining marks; keeps case.
+
+    ASCII text (most messages) returns unchanged at once; otherwise only the non-ASCII
+    characters are visited, each folded once and cached."""
+    if text.isascii():
+        return text
+    text = unicodedata.normalize("NFKC", text)
+    if text.isascii():
+        return text
+    return _NON_ASCII_RE.sub(_fold_match, text)
+
+
+# --- word-level folding ----------------------------------------------------------------------
+_LEET = str.maketrans(
+    {"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "8": "b", "9": "g", "@": "a",
+     "$": "s", "!": "i", "|": "l", "+": "t", "€": "e", "£": "l"}
+)  # fmt: skip
+_LEET_CHARS = frozenset("0134578 9@$!|+".replace(" ", ""))
+_SEP = r"[ \t._\-*~/\\:,]"
+# Three or more single characters separated by spaces/dots/dashes: "i d i o t", "i.d.i.o.t".
+_SPACED_RE = re.compile(
+    rf"(?<![a-z0-9@$])[a-z0-9@$](?:{_SEP}{{1,3}}[a-z0-9@$](?![a-z0-9@$])){{2,}}"
+)
+_SPACED_STRIP_RE = re.compile(_SEP)
+_CHAT_LETTERS = frozenset("aiurykonc24")
+_STRETCH_RE = re.compile(r"([a-z])\1{2,}")
+# Tokens that may carry leetspeak: letters mixed with digits or symbols.
+_MIXED_RE = re.compile(r"[a-z0-9@$|!+]*[a-z][a-z0-9@$|!+]*")
+# Prose tokens that contain digits but are not leetspeak: 1930s, 2nd, 10th, 5pm, 100km.
+_PROSE_NUMBER_RE = re.compile(
+    r"^\d+(?:s|st|nd|rd|th|am|pm|km|kg|mm|cm|ml|m|k|bn|mn|x|d|gb|mb|h|hrs|yrs)?$"
+)
+_LEET_NEAR_LETTER_RE = re.compile(r"[a-z][0-9@$|!+]|[0-9@$|!+][a-z]")
+_APOSTROPHES = str.maketrans({"'": None})
+
+
+def _fold_mixed(match: re.Match[str]) -> str:
+    tok = match.group(0)
+    core = tok.rstrip("!")  # "idiot!" keeps its exclamation mark
+    if not any(c in _LEET_CHARS for c in core) or _PROSE_NUMBER_RE.match(core):
+        return tok
+    if not any(c.isalpha() for c in core):
+        return tok
+    return core.translate(_LEET) + tok[len(core) :]
+
+
+def normalise_detail(text: str) -> tuple[str, frozenset[str]]:
+    """Return the normalised text and the set of words rebuilt from spaced-out letters."""
+    return normalise_clean(clean_text(text))
+
+
+def normalise_clean(text: str) -> tuple[str, frozenset[str]]:
+    """`normalise_detail` for text that already went through `clean_text`."""
+    text = text.lower()
+    if "'" in text:
+        text = text.replace("'", "")
+    # One RE2 pass tells which of the (slower, backtracking) rewrites are needed at all.
+    needed = _PRECHECK.Match(text)
+    if not needed:
+        return text, _NO_JOINS
+    joined: set[str] = set()
+    if _NEED_SPACED in needed and _SPACED_RE.search(text):
+
+        def _join(m: re.Match[str]) -> str:
+            word = _SPACED_STRIP_RE.sub("", m.group(0))
+            if set(word) <= _CHAT_LETTERS:
+                return m.group(0)  # "u r a", "c u": chat shorthand, not a spaced-out word
+            joined.add(word.translate(_LEET))
+            return word
+
+        text = _SPACED_RE.sub(_join, text)
+    if _NEED_STRETCH in needed:
+        text = _STRETCH_RE.sub(r"\1\1", text)
+    if _NEED_LEET in needed or (joined and _LEET_NEAR_LETTER_RE.search(text)):
+        text = _MIXED_RE.sub(_fold_mixed, text)
+    return text, frozenset(joined) if joined else _NO_JOINS
+
+
+_NO_JOINS: frozenset[str] = frozenset()
+_NEED_STRETCH, _NEED_SPACED, _NEED_LEET = 0, 1, 2
+_PRECHECK = re2.Set.SearchSet()
+_PRECHECK.Add("|".join(c * 3 for c in "abcdefghijklmnopqrstuvwxyz"))
+_PRECHECK.Add(
+    rf"(?:^|[^a-z0-9@$])[a-z0-9@$]{_SEP}{{1,3}}[a-z0-9@$]{_SEP}{{1,3}}[a-z0-9@$](?:[^a-z0-9@$]|$)"
+)
+_PRECHECK.Add(r"[a-z][0-9@$|!+]|[0-9@$|!+][a-z]")
+_PRECHECK.Compile()
+
+
+def normalise(text: str) -> str:
+    """The full pipeline: what word, phrase and insult rules match against."""
+    return normalise_detail(text)[0]
+
+
+_DOUBLE_RE = re.compile(r"([a-z])\1+")
+
+
+@lru_cache(maxsize=65536)
+def dedouble(word: str) -> str:
+    """Collapse every run of a repeated letter to one letter ("idioot" -> "idiot")."""
+    return _DOUBLE_RE.sub(r"\1", word)

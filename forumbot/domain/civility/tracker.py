@@ -1,0 +1,44 @@
+"""Per-member-per-thread message history for the `rate` and `repeat` rules.
+
+Bounded twice over: at most `max_keys` (member, thread) pairs are kept, least recently used
+evicted first, and each pair keeps at most `max_events` recent messages no older than
+`max_window` seconds. Memory therefore stays flat however busy the guild is.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict, deque
+
+
+class RateTracker:
+    def __init__(
+        self, *, max_keys: int = 20_000, max_events: int = 64, max_window: float = 3600.0
+    ) -> None:
+        self.max_keys = max_keys
+        self.max_events = max_events
+        self.max_window = max_window
+        self._events: OrderedDict[tuple[str, str], deque[tuple[float, int]]] = OrderedDict()
+
+    def observe(
+        self, key: tuple[str, str], timestamp: float, digest: int
+    ) -> deque[tuple[float, int]]:
+        """Record one message and return the (pruned) recent history of this key, oldest first."""
+        events = self._events.get(key)
+        if events is None:
+            events = deque(maxlen=self.max_events)
+            self._events[key] = events
+            if len(self._events) > self.max_keys:
+                self._events.popitem(last=False)
+        else:
+            self._events.move_to_end(key)
+        horizon = timestamp - self.max_window
+        while events and events[0][0] < horizon:
+            events.popleft()
+        events.append((timestamp, digest))
+        return events
+
+    def clear(self) -> None:
+        self._events.clear()
+
+    def __len__(self) -> int:
+        return len(self._events)
