@@ -7,6 +7,7 @@ import datetime as dt
 import json
 import re
 import time
+from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -120,6 +121,55 @@ class Injection:
     times: int
     hits: int = 0
     is_global: bool = False
+
+
+@dataclass
+class RateLimit:
+    """A Discord-like per-route bucket: `limit` requests per `per` seconds for each major
+    parameter (the channel, guild or webhook id in the path)."""
+
+    pattern: re.Pattern[str]
+    method: str | None
+    limit: int
+    per: float
+    name: str
+    hits: dict[str, deque[float]] = field(default_factory=dict)
+
+    def check(self, method: str, path: str) -> tuple[bool, dict[str, str], float]:
+        """(allowed, headers, retry_after) for one request, counting it when allowed."""
+        if self.method is not None and self.method != method:
+            return True, {}, 0.0
+        found = self.pattern.search(path)
+        if not found:
+            return True, {}, 0.0
+        major = found.group(1) if found.groups() else ""
+        now = time.monotonic()
+        window = self.hits.setdefault(major, deque())
+        while window and now - window[0] >= self.per:
+            window.popleft()
+        if len(window) >= self.limit:
+            retry = self.per - (now - window[0])
+            return False, {}, max(retry, 0.001)
+        window.append(now)
+        reset_after = self.per - (now - window[0])
+        headers = {
+            "X-RateLimit-Limit": str(self.limit),
+            "X-RateLimit-Remaining": str(self.limit - len(window)),
+            "X-RateLimit-Reset": f"{time.time() + reset_after:.3f}",
+            "X-RateLimit-Reset-After": f"{reset_after:.3f}",
+            "X-RateLimit-Bucket": self.name,
+        }
+        return True, headers, 0.0
+
+
+# Discord's commonly observed buckets (a bot must survive these without losing work).
+DEFAULT_RATE_LIMITS: tuple[tuple[str, str | None, int, float], ...] = (
+    (r"^/channels/(\d+)/messages$", "POST", 5, 5.0),
+    (r"^/channels/(\d+)/threads$", "POST", 5, 5.0),
+    (r"^/channels/(\d+)$", "PATCH", 5, 5.0),
+    (r"^/channels/(\d+)/messages/\d+$", "PATCH", 5, 5.0),
+    (r"^/guilds/(\d+)/members/\d+$", "PATCH", 10, 10.0),
+)
 
 
 @dataclass
@@ -252,6 +302,9 @@ class RestApi:
             if injected is not None:
                 return self._finish(rec, injected)
             handler, params, auth = self._match(request.method, path)
+            limited, rl_headers = self._rate_limited(request.method, path)
+            if limited is not None:
+                return self._finish(rec, limited)
             if auth and request.headers.get("Authorization") != f"Bot {self.sb.token}":
                 raise ApiError(401, 0, "401: Unauthorized", violation=False)
             if isinstance(body, _BadJson):
@@ -271,7 +324,31 @@ class RestApi:
                     )
                 )
             return self._finish(rec, _response(exc.status, exc.body()), exc.body())
-        return self._finish(rec, _response(status, payload), payload)
+        return self._finish(rec, _response(status, payload, rl_headers or None), payload)
+
+    def _rate_limited(self, method: str, path: str) -> tuple[web.Response | None, dict[str, str]]:
+        headers: dict[str, str] = {}
+        for rule in self.sb.rate_limits:
+            allowed, rule_headers, retry_after = rule.check(method, path)
+            if not allowed:
+                body = {
+                    "message": "You are being rate limited.",
+                    "retry_after": retry_after,
+                    "global": False,
+                }
+                hdrs = {
+                    "Via": "1.1 google",
+                    "Retry-After": str(max(1, round(retry_after))),
+                    "X-RateLimit-Scope": "user",
+                    "X-RateLimit-Bucket": rule.name,
+                    "X-RateLimit-Limit": str(rule.limit),
+                    "X-RateLimit-Remaining": "0",
+                    "X-RateLimit-Reset-After": f"{retry_after:.3f}",
+                }
+                self.sb.rate_limited.append((method, path, retry_after))
+                return _response(429, body, hdrs), {}
+            headers.update(rule_headers)
+        return None, headers
 
     def _finish(self, rec: RecordedRequest, resp: web.Response, body: Any = None) -> web.Response:
         rec.status = resp.status

@@ -26,7 +26,15 @@ from .interactions import (
     InteractionHandle,
     InteractionRecord,
 )
-from .rest import API_PREFIX, Injection, RecordedRequest, RestApi, Violation
+from .rest import (
+    API_PREFIX,
+    DEFAULT_RATE_LIMITS,
+    Injection,
+    RateLimit,
+    RecordedRequest,
+    RestApi,
+    Violation,
+)
 from .snowflake import SnowflakeFactory
 from .world import (
     ADMINISTRATOR,
@@ -134,6 +142,8 @@ class Sandbox:
         self.requests: list[RecordedRequest] = []
         self.violations: list[Violation] = []
         self.injections: list[Injection] = []
+        self.rate_limits: list[RateLimit] = []
+        self.rate_limited: list[tuple[str, str, float]] = []  # (method, path, retry_after)
         self.commands: dict[str | None, list[Json]] = {}
         self.interactions: dict[str, InteractionRecord] = {}
         self.interactions_by_token: dict[str, InteractionRecord] = {}
@@ -341,6 +351,23 @@ class Sandbox:
         )
         self.injections.append(injection)
         return injection
+
+    def add_rate_limit(
+        self, route: str, limit: int, per: float, *, method: str | None = None
+    ) -> RateLimit:
+        """Enforce a bucket on paths matching `route` (its first group is the major parameter)."""
+        rule = RateLimit(
+            re.compile(route), method, limit, per, name=f"sandbox-{len(self.rate_limits)}"
+        )
+        self.rate_limits.append(rule)
+        return rule
+
+    def enable_rate_limits(self) -> None:
+        """Discord-like buckets: 5 messages / 5 s per channel, 5 forum posts / 5 s per forum,
+        5 channel edits / 5 s and 5 message edits / 5 s per channel, 10 member edits / 10 s per
+        guild; answers carry X-RateLimit-* headers and 429s carry retry_after."""
+        for route, method, limit, per in DEFAULT_RATE_LIMITS:
+            self.add_rate_limit(route, limit, per, method=method)
 
     async def drop_connections(self, *, abrupt: bool = True) -> int:
         """Cut every gateway connection (sessions stay resumable); returns how many."""

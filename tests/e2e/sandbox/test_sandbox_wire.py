@@ -334,6 +334,21 @@ async def test_rate_limit_is_retried_transparently(
     sandbox.assert_no_violations()
 
 
+async def test_route_buckets_slow_the_bot_down_without_losing_messages(
+    sandbox: Sandbox, demo: DemoGuild, bot: commands.Bot, allow_warnings: Callable[[str], None]
+) -> None:
+    allow_warnings(r"We are being rate limited")
+    general = bot.get_channel(int(demo.general_id))
+    assert isinstance(general, discord.TextChannel)
+    sandbox.add_rate_limit(r"^/channels/(\d+)/messages$", 2, 0.2, method="POST")
+    await asyncio.gather(*(general.send(f"burst {i}") for i in range(5)))
+    contents = sorted(m["content"] for m in sandbox.messages(demo.general_id))
+    assert contents == [f"burst {i}" for i in range(5)]
+    posts = sandbox.find_requests("POST", r"^/channels/\d+/messages$")
+    assert [r.status for r in posts].count(200) == 5
+    sandbox.assert_no_violations()
+
+
 async def test_dropped_connection_resumes_and_replays(
     sandbox: Sandbox, demo: DemoGuild, bot: commands.Bot, probe: Probe
 ) -> None:
