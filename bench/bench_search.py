@@ -33,7 +33,7 @@ from forumbot.storage.db import make_engine, make_sessionmaker, upgrade_database
 from forumbot.storage.search import SearchFilters, search_passages  # noqa: E402
 
 RESULTS = ROOT / "bench" / "results"
-BUILD_VERSION = 1  # bump when the generator changes, so cached databases are rebuilt
+BUILD_VERSION = 2  # bump when the generator changes, so cached databases are rebuilt
 PASSAGES_PER_ARTICLE = 40
 KINDS = ("rare", "common", "two_word", "phrase", "prefix")
 
@@ -46,18 +46,58 @@ _FUNCTION_WORDS_TEXT = (
     "country government"
 )
 FUNCTION_WORDS = _FUNCTION_WORDS_TEXT.split()
-_SYLLABLES_TEXT = (
-    "ka lo mi ra ten sor vel din pra stu gre ho mun bel tar phi zen cor lis nov dra ques "
-    "ment ism ist tion ary ous ive ate ing er al ic"
+# Letter frequencies of English text, so that synthetic words share prefixes about as often as
+# real ones do (prefix queries are only as expensive as the number of words they expand to).
+CONSONANTS = "tnshrdlcmwfgypbvkjxqz"
+CONSONANT_WEIGHTS = (
+    9.1,
+    6.7,
+    6.3,
+    6.1,
+    6.0,
+    4.3,
+    4.0,
+    2.8,
+    2.4,
+    2.4,
+    2.2,
+    2.0,
+    2.0,
+    1.9,
+    1.5,
+    1.0,
+    0.8,
+    0.2,
+    0.2,
+    0.1,
+    0.1,
 )
-SYLLABLES = _SYLLABLES_TEXT.split()
+VOWELS = "eaoiu"
+VOWEL_WEIGHTS = (12.7, 8.2, 7.5, 7.0, 2.8)
+
+
+def make_word(rng: random.Random, length: int) -> str:
+    letters = []
+    vowel = rng.random() < 0.3
+    while len(letters) < length:
+        if vowel:
+            letters.append(rng.choices(VOWELS, VOWEL_WEIGHTS)[0])
+        else:
+            letters.append(rng.choices(CONSONANTS, CONSONANT_WEIGHTS)[0])
+            if rng.random() < 0.25 and len(letters) < length:  # clusters: "str", "nd", "th"
+                letters.append(rng.choices(CONSONANTS, CONSONANT_WEIGHTS)[0])
+        vowel = not vowel
+    return "".join(letters)
 
 
 def make_vocabulary(size: int, rng: random.Random) -> list[str]:
+    """Real function words first (the most frequent), then synthetic words, longer with rank."""
     words = list(dict.fromkeys(FUNCTION_WORDS))
     seen = set(words)
     while len(words) < size:
-        word = "".join(rng.choice(SYLLABLES) for _ in range(rng.choice((2, 2, 3, 3, 4))))
+        rank = len(words)
+        length = rng.randint(3, 7) + (rank > 2000) + (rank > 10000) + rng.randint(0, 3)
+        word = make_word(rng, length)
         if word not in seen:
             seen.add(word)
             words.append(word)

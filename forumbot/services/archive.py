@@ -116,8 +116,9 @@ class ArchiveService:
         report = LoadReport()
         files = self.collect_files(paths, report)
         total = len(files)
+        keys: dict[str, str] = {}  # article key -> the file that provided it in this load
         for done, path in enumerate(files, start=1):
-            await self._load_file(path, report)
+            await self._load_file(path, report, keys)
             if progress is not None:
                 progress(done, total, str(path))
         return report
@@ -142,7 +143,7 @@ class ArchiveService:
                 report.errors.append(LoadError(str(path), _one_line(str(exc))))
         return files
 
-    async def _load_file(self, path: Path, report: LoadReport) -> None:
+    async def _load_file(self, path: Path, report: LoadReport, keys: dict[str, str]) -> None:
         name = str(path)
         try:
             articles = await asyncio.to_thread(self._read_and_parse, path)
@@ -155,6 +156,15 @@ class ArchiveService:
         if not articles:
             report.errors.append(LoadError(name, "no article found in the file"))
             return
+        # Keys come from file names: two files with the same name would keep overwriting each
+        # other's article on every load, so the second one is refused.
+        clash = next((keys[a.key] for a in articles if keys.get(a.key, name) != name), None)
+        if clash is not None:
+            report.errors.append(
+                LoadError(name, f"same article key as {clash} (rename one of the files)")
+            )
+            return
+        keys.update((a.key, name) for a in articles)
         try:
             items = await self.store_articles(name, articles)
         except Exception as exc:  # one file's storage failure must not stop the others

@@ -340,3 +340,11 @@ def test_unreachable_database_is_one_line(cli_env: Path) -> None:
     result = run("articles", "--database-url", "postgresql+asyncpg://nobody@127.0.0.1:9/none")
     assert result.exit_code == 1
     assert result.stderr.startswith("error: ") and len(result.stderr.strip().splitlines()) == 1
+
+
+def test_invalid_setting_is_one_line(cli_env: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("FORUMBOT_MAX_FILE_BYTES", "lots")
+    get_settings.cache_clear()
+    result = run("--log-level", "INFO", "load", str(cli_env))
+    assert result.exit_code == 1
+    assert result.stderr.startswith("error: invalid setting max_file_bytes")

@@ -131,6 +131,18 @@ async def test_bad_file_never_touches_stored_data(service: ArchiveService, tmp_p
     assert report.to_dict()["errors"][0].keys() == {"path", "error"}
 
 
+async def test_same_file_name_twice_in_one_load_is_refused(
+    service: ArchiveService, tmp_path: Path
+) -> None:
+    for folder in ("a", "b"):
+        (tmp_path / folder).mkdir()
+        (tmp_path / folder / "notes.txt").write_text(f"Notes {folder}\n\nText of {folder}.\n")
+    report = await service.load_paths([tmp_path / "a", tmp_path / "b"])
+    assert [Path(i.path).parent.name for i in report.loaded] == ["a"]
+    assert len(report.errors) == 1 and "same article key" in report.errors[0].error
+    assert [a.title for a in await service.list_articles()] == ["Notes a"]
+
+
 async def test_errors_are_user_facing(service: ArchiveService, seeds: Path) -> None:
     await service.load_paths([seeds])
     article = (await service.list_articles())[0]
