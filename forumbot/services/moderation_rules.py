@@ -26,12 +26,12 @@ def default_rules() -> RuleSet:
     return load_default_rules()
 
 
-def _plain(value: Any) -> Any:
+def plain(value: Any) -> Any:
     """Tuples (as validated rules hold them) back to the lists rule files are made of."""
     if isinstance(value, tuple | list):
-        return [_plain(v) for v in value]
+        return [plain(v) for v in value]
     if isinstance(value, dict):
-        return {k: _plain(v) for k, v in value.items()}
+        return {k: plain(v) for k, v in value.items()}
     return value
 
 
@@ -61,7 +61,7 @@ def build_rules(overrides_yaml: str, base: RuleSet | None = None) -> RuleSet:
         entries = data
     if not isinstance(entries, list):
         raise InvalidRules("invalid rules: overrides need a top-level 'rules:' list")
-    merged: dict[str, dict[str, Any]] = {r.id: _plain(r.to_dict()) for r in base.rules}
+    merged: dict[str, dict[str, Any]] = {r.id: plain(r.to_dict()) for r in base.rules}
     problems: list[str] = []
     for i, entry in enumerate(entries):
         if not isinstance(entry, dict) or not isinstance(entry.get("id"), str):

@@ -1,0 +1,442 @@
+"""Moderation on Discord: watches article threads (new comments, edits, titles, the bot's own
+relayed text), and offers /mod, /appeal and the "Report message" context menu. Thin: parse,
+call ModerationService, render."""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+from typing import TYPE_CHECKING, Any, Literal
+
+import discord
+from discord import app_commands
+from discord.ext import commands, tasks
+
+from cogs._moderation_ui import (
+    DYNAMIC_ITEMS,
+    MEMBER_PERMISSION,
+    NO_MENTIONS,
+    RESTORED_FOOTER,
+    THREAD_PERMISSION,
+    TextModal,
+    copy_of,
+    decision_text,
+    history_embed,
+    moderation,
+    open_appeal,
+    queue_embed,
+    queue_view,
+    require_moderator,
+)
+from forumbot.services.errors import InvalidInput
+from forumbot.services.moderation_ladder import format_duration
+from forumbot.services.moderation_types import MessageCopy
+
+if TYPE_CHECKING:
+    from forumbot.bot import ForumBot
+
+log = logging.getLogger(__name__)
+
+SLOWMODE_SWEEP_SECONDS = 30.0
+
+
+def _parse_message_id(value: str) -> int:
+    """A message id or a jump link."""
+    tail = value.strip().rstrip("/").rsplit("/", 1)[-1]
+    if not tail.isdigit():
+        raise InvalidInput("Give a message id or a message link.")
+    return int(tail)
+
+
+class ModerationCog(commands.Cog):
+    mod = app_commands.Group(
+        name="mod",
+        description="Moderation: review queue, member actions, thread controls",
+        guild_only=True,
+        default_permissions=discord.Permissions(moderate_members=True),
+    )
+
+    def __init__(self, bot: ForumBot) -> None:
+        self.bot = bot
+        self.service = moderation(bot)
+        self.report_menu = app_commands.ContextMenu(
+            name="Report message", callback=self.report_message
+        )
+        self.report_menu.guild_only = True
+
+    async def cog_load(self) -> None:
+        self.bot.add_dynamic_items(*DYNAMIC_ITEMS)
+        self.bot.tree.add_command(self.report_menu)
+        self.sweep_slowmodes.start()
+
+    async def cog_unload(self) -> None:
+        self.sweep_slowmodes.cancel()
+        self.bot.tree.remove_command(self.report_menu.name, type=self.report_menu.type)
+        self.bot.remove_dynamic_items(*DYNAMIC_ITEMS)
+
+    # -- watching article threads -------------------------------------------------------------
+    async def _is_article_thread(self, channel: Any) -> bool:
+        if not isinstance(channel, discord.Thread) or channel.guild is None:
+            return False
+        config = await self.bot.services.guilds.get(channel.guild.id)
+        return config is not None and channel.parent_id == config.forum_channel_id
+
+    def _skip_own(self, message: discord.Message) -> bool:
+        """Our own mod notes and restored comments are never screened again."""
+        if message.author.id != getattr(self.bot.user, "id", None):
+            return False
+        port = self.service.port
+        if message.id in getattr(port, "restored_ids", ()):
+            return True
+        return any((e.footer.text or "").startswith(RESTORED_FOOTER) for e in message.embeds) or (
+            not message.content.strip()
+        )
+
+    async def _screen(self, copy: MessageCopy) -> None:
+        try:
+            await self.service.handle_message(copy)
+        except Exception:
+            log.exception("moderation pipeline failed", extra={"message": copy.message_id})
+
+    @commands.Cog.listener()
+    async def on_message(self, message: discord.Message) -> None:
+        if message.guild is None or message.webhook_id is not None:
+            return
+        if message.type not in (discord.MessageType.default, discord.MessageType.reply):
+            return
+        if message.author.bot and message.author.id != getattr(self.bot.user, "id", None):
+            return
+        if self._skip_own(message) or not await self._is_article_thread(message.channel):
+            return
+        await self._screen(copy_of(message))
+
+    @commands.Cog.listener()
+    async def on_raw_message_edit(self, payload: discord.RawMessageUpdateEvent) -> None:
+        message = payload.message
+        if message.guild is None or message.author.bot:
+            return
+        before = payload.cached_message
+        if before is not None and before.content == message.content:
+            return  # an embed or pin update, not an edit of the text
+        if "content" not in payload.data or not await self._is_article_thread(message.channel):
+            return
+        await self._screen(copy_of(message, "edit"))
+
+    async def _screen_title(self, thread: discord.Thread) -> None:
+        if not await self._is_article_thread(thread):
+            return
+        owner = thread.owner_id
+        is_bot = owner == getattr(self.bot.user, "id", None)
+        copy = MessageCopy(
+            guild_id=thread.guild.id,
+            channel_id=thread.id,
+            message_id=None,
+            author_id=None if is_bot else owner,
+            author_name="forumbot" if is_bot else str(owner),
+            content=thread.name,
+            created_at=thread.created_at or discord.utils.utcnow(),
+            thread_id=thread.id,
+            parent_id=thread.parent_id,
+            source="title",
+        )
+        await self._screen(copy)
+
+    @commands.Cog.listener()
+    async def on_thread_create(self, thread: discord.Thread) -> None:
+        await self._screen_title(thread)
+
+    @commands.Cog.listener()
+    async def on_thread_update(self, before: discord.Thread, after: discord.Thread) -> None:
+        if before.name != after.name:
+            await self._screen_title(after)
+
+    @tasks.loop(seconds=SLOWMODE_SWEEP_SECONDS)
+    async def sweep_slowmodes(self) -> None:
+        try:
+            await self.service.threads.expire_slowmodes()
+        except Exception:
+            log.exception("slow-mode sweep failed")
+
+    @sweep_slowmodes.before_loop
+    async def _before_sweep(self) -> None:
+        await self.bot.wait_until_ready()
+
+    # -- members: report and appeal ------------------------------------------------------------
+    async def report_message(
+        self, interaction: discord.Interaction[Any], message: discord.Message
+    ) -> None:
+        if message.guild is None:
+            raise InvalidInput("Only messages in a server can be reported.")
+        copy = copy_of(message)
+
+        async def submit(modal_interaction: discord.Interaction[Any], reason: str) -> None:
+            item = await self.service.report(
+                copy, reporter_id=modal_interaction.user.id, reason=reason
+            )
+            await modal_interaction.response.send_message(
+                f"Thanks: report #{item.id} is in the moderators' review queue.",
+                ephemeral=True,
+                allowed_mentions=NO_MENTIONS,
+            )
+
+        await interaction.response.send_modal(TextModal("Report message", "What is wrong?", submit))
+
+    @app_commands.command(name="appeal", description="Appeal a moderation action taken on you")
+    @app_commands.describe(case="The case number from the bot's message to you", reason="Why")
+    @app_commands.guild_only()
+    async def appeal(
+        self, interaction: discord.Interaction[Any], case: int, reason: str | None = None
+    ) -> None:
+        assert interaction.guild_id is not None
+        if reason is None:
+            await open_appeal(interaction, interaction.guild_id, case)
+            return
+        item = await self.service.appeal(
+            interaction.guild_id, case, member_id=interaction.user.id, text=reason
+        )
+        await interaction.response.send_message(
+            f"Appeal #{item.id} filed for case #{case}. A moderator other than the one who "
+            "acted will decide, and you will get a DM.",
+            ephemeral=True,
+            allowed_mentions=NO_MENTIONS,
+        )
+
+    @appeal.autocomplete("case")
+    async def _case_choices(
+        self, interaction: discord.Interaction[Any], current: str
+    ) -> list[app_commands.Choice[int]]:
+        if interaction.guild_id is None:
+            return []
+        cases = await self.service.appealable_cases(interaction.guild_id, interaction.user.id)
+        return [
+            app_commands.Choice(
+                name=f"#{c.id} {c.kind}: {c.guideline or c.reason or ''}"[:100], value=c.id
+            )
+            for c in reversed(cases)
+            if current in str(c.id)
+        ][:25]
+
+    # -- /mod: review queue --------------------------------------------------------------------
+    @mod.command(name="queue", description="Open review items: held comments, reports, appeals")
+    async def queue(self, interaction: discord.Interaction[Any]) -> None:
+        guild_id = await require_moderator(interaction, MEMBER_PERMISSION)
+        items = await self.service.queue(guild_id)
+        await interaction.response.send_message(
+            embed=queue_embed(items),
+            view=queue_view(items),
+            ephemeral=True,
+            allowed_mentions=NO_MENTIONS,
+        )
+
+    @mod.command(name="review", description="Decide a review item")
+    @app_commands.describe(item="Review item number", decision="What to do", reason="Why")
+    async def review(
+        self,
+        interaction: discord.Interaction[Any],
+        item: int,
+        decision: Literal["approve", "remove", "timeout", "claim"],
+        reason: str | None = None,
+    ) -> None:
+        guild_id = await require_moderator(interaction, MEMBER_PERMISSION)
+        if decision == "claim":
+            await self.service.claim(guild_id, item, moderator_id=interaction.user.id)
+            text = f"You claimed review item #{item}."
+        else:
+            result = await self.service.decide(
+                guild_id,
+                item,
+                moderator_id=interaction.user.id,
+                decision=decision,
+                reason=reason or "",
+            )
+            text = decision_text(result)
+        await interaction.response.send_message(text, ephemeral=True, allowed_mentions=NO_MENTIONS)
+
+    # -- /mod: members -------------------------------------------------------------------------
+    @mod.command(name="warn", description="Warn a member (logged, counts towards timeouts)")
+    @app_commands.describe(member="Who", reason="Why (shown to the member)")
+    async def warn(
+        self, interaction: discord.Interaction[Any], member: discord.Member, reason: str
+    ) -> None:
+        guild_id = await require_moderator(interaction, MEMBER_PERMISSION)
+        entry = await self.service.warn(
+            guild_id, member.id, member.display_name, actor_id=interaction.user.id, reason=reason
+        )
+        await interaction.response.send_message(
+            f"Warned {member.mention} (case #{entry.id}).",
+            ephemeral=True,
+            allowed_mentions=NO_MENTIONS,
+        )
+
+    @mod.command(
+        name="timeout", description="Time a member out (default: the ladder's next length)"
+    )
+    @app_commands.describe(
+        member="Who", reason="Why (shown to the member)", minutes="Length (max 28 days)"
+    )
+    async def timeout(
+        self,
+        interaction: discord.Interaction[Any],
+        member: discord.Member,
+        reason: str,
+        minutes: app_commands.Range[int, 1, 40320] | None = None,
+    ) -> None:
+        guild_id = await require_moderator(interaction, MEMBER_PERMISSION)
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        entry = await self.service.timeout(
+            guild_id,
+            member.id,
+            member.display_name,
+            actor_id=interaction.user.id,
+            reason=reason,
+            minutes=minutes,
+        )
+        length = format_duration(timedelta(seconds=float(entry.details.get("seconds", 0))))
+        await interaction.followup.send(
+            f"Timed out {member.mention} for {length} (case #{entry.id}).",
+            ephemeral=True,
+            allowed_mentions=NO_MENTIONS,
+        )
+
+    @mod.command(name="pardon", description="Pardon a case: its points stop counting")
+    @app_commands.describe(case="Case number", reason="Why")
+    async def pardon(self, interaction: discord.Interaction[Any], case: int, reason: str) -> None:
+        guild_id = await require_moderator(interaction, MEMBER_PERMISSION)
+        entry = await self.service.pardon(
+            guild_id, case, actor_id=interaction.user.id, reason=reason
+        )
+        await interaction.response.send_message(
+            f"Case #{case} pardoned (#{entry.id}).", ephemeral=True, allowed_mentions=NO_MENTIONS
+        )
+
+    @mod.command(name="history", description="A member's moderation record and current points")
+    async def history(self, interaction: discord.Interaction[Any], member: discord.Member) -> None:
+        guild_id = await require_moderator(interaction, MEMBER_PERMISSION)
+        record = await self.service.history(guild_id, member.id)
+        await interaction.response.send_message(
+            embed=history_embed(member.display_name, record),
+            ephemeral=True,
+            allowed_mentions=NO_MENTIONS,
+        )
+
+    # -- /mod: article threads -----------------------------------------------------------------
+    async def _thread_action(
+        self,
+        interaction: discord.Interaction[Any],
+        action: str,
+        reason: str,
+        thread: discord.Thread | None,
+        **extra: Any,
+    ) -> None:
+        guild_id = await require_moderator(interaction, THREAD_PERMISSION)
+        target = thread or interaction.channel
+        if not isinstance(target, discord.Thread) or not await self._is_article_thread(target):
+            raise InvalidInput("Use this in an article thread, or name one with `thread:`.")
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        entry = await self.service.threads.apply(
+            guild_id, target.id, action, actor_id=interaction.user.id, reason=reason, **extra
+        )
+        await interaction.followup.send(
+            f"{action.title()}: {target.mention} (case #{entry.id}).",
+            ephemeral=True,
+            allowed_mentions=NO_MENTIONS,
+        )
+
+    @mod.command(name="lock", description="Lock an article thread (no new comments)")
+    async def lock(
+        self,
+        interaction: discord.Interaction[Any],
+        reason: str,
+        thread: discord.Thread | None = None,
+    ) -> None:
+        await self._thread_action(interaction, "lock", reason, thread)
+
+    @mod.command(name="unlock", description="Unlock an article thread")
+    async def unlock(
+        self,
+        interaction: discord.Interaction[Any],
+        reason: str,
+        thread: discord.Thread | None = None,
+    ) -> None:
+        await self._thread_action(interaction, "unlock", reason, thread)
+
+    @mod.command(name="archive", description="Archive an article thread")
+    async def archive(
+        self,
+        interaction: discord.Interaction[Any],
+        reason: str,
+        thread: discord.Thread | None = None,
+    ) -> None:
+        await self._thread_action(interaction, "archive", reason, thread)
+
+    @mod.command(name="slowmode", description="Set slow mode on an article thread (0 turns it off)")
+    @app_commands.describe(
+        seconds="Seconds between a member's messages (0-21600)",
+        minutes="Turn it off again after this many minutes",
+    )
+    async def slowmode(
+        self,
+        interaction: discord.Interaction[Any],
+        seconds: app_commands.Range[int, 0, 21600],
+        reason: str,
+        minutes: app_commands.Range[int, 1, 10080] | None = None,
+        thread: discord.Thread | None = None,
+    ) -> None:
+        await self._thread_action(
+            interaction, "slowmode", reason, thread, seconds=seconds, minutes=minutes
+        )
+
+    @mod.command(name="pin", description="Pin a message in an article thread")
+    @app_commands.describe(message="Message id or link")
+    async def pin(
+        self,
+        interaction: discord.Interaction[Any],
+        message: str,
+        reason: str,
+        thread: discord.Thread | None = None,
+    ) -> None:
+        await self._thread_action(
+            interaction, "pin", reason, thread, message_id=_parse_message_id(message)
+        )
+
+    @mod.command(name="thread", description="An article thread's comments, actions and state")
+    async def thread_info(
+        self, interaction: discord.Interaction[Any], thread: discord.Thread | None = None
+    ) -> None:
+        guild_id = await require_moderator(interaction, THREAD_PERMISSION)
+        target = thread or interaction.channel
+        if not isinstance(target, discord.Thread):
+            raise InvalidInput("Use this in an article thread, or name one with `thread:`.")
+        summary = await self.service.threads.summary(guild_id, target.id)
+        embed = discord.Embed(title=f"Thread: {target.name}"[:256], colour=discord.Colour.blurple())
+        embed.add_field(name="Comments", value=str(summary.comments))
+        embed.add_field(name="Participants", value=str(summary.participants))
+        embed.add_field(name="Flagged", value=str(summary.flagged))
+        embed.add_field(name="Open review items", value=str(summary.open_items))
+        embed.add_field(
+            name="Slow mode",
+            value=f"{target.slowmode_delay} s" if target.slowmode_delay else "off",
+        )
+        embed.add_field(
+            name="State",
+            value=", ".join(
+                s for s, on in (("locked", target.locked), ("archived", target.archived)) if on
+            )
+            or "open",
+        )
+        counts = ", ".join(f"{kind} {n}" for kind, n in sorted(summary.actions.items()))
+        embed.add_field(name="Actions taken", value=counts or "none", inline=False)
+        for entry in summary.recent:
+            who = "auto" if entry.actor_id is None else f"<@{entry.actor_id}>"
+            embed.add_field(
+                name=f"#{entry.id} {entry.kind}",
+                value=f"{who} · {(entry.guideline or entry.reason or '')[:200]}",
+                inline=False,
+            )
+        await interaction.response.send_message(
+            embed=embed, ephemeral=True, allowed_mentions=NO_MENTIONS
+        )
+
+
+async def setup(bot: ForumBot) -> None:
+    await bot.add_cog(ModerationCog(bot))

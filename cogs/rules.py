@@ -1,0 +1,229 @@
+"""/rules: see, change (with a reason, audited), try and backtest the guild's civility rules."""
+
+from __future__ import annotations
+
+import io
+from typing import TYPE_CHECKING, Any, Literal
+
+import discord
+import yaml
+from discord import app_commands
+from discord.ext import commands
+
+from cogs._moderation_ui import (
+    MEMBER_PERMISSION,
+    NO_MENTIONS,
+    RULES_PERMISSION,
+    TextModal,
+    moderation,
+    reply,
+    require_moderator,
+)
+from forumbot.services.errors import InvalidInput
+from forumbot.services.moderation_notices import excerpt
+from forumbot.services.moderation_rules import plain
+
+if TYPE_CHECKING:
+    from forumbot.bot import ForumBot
+
+MAX_RULES_FILE = 20_000
+MODAL_TEXT_LIMIT = 4000
+
+
+def _code(text: str, limit: int = 3900) -> str:
+    text = text.replace("```", "`\u200b``")
+    if len(text) > limit:
+        text = text[: limit - 20] + "\n… (truncated)"
+    return f"```yaml\n{text}\n```"
+
+
+class RulesCog(commands.Cog):
+    rules = app_commands.Group(
+        name="rules",
+        description="The server's civility rules: list, show, change, test, backtest",
+        guild_only=True,
+        default_permissions=discord.Permissions(manage_messages=True),
+    )
+
+    def __init__(self, bot: ForumBot) -> None:
+        self.bot = bot
+        self.service = moderation(bot)
+
+    async def _rule_choices(
+        self, interaction: discord.Interaction[Any], current: str
+    ) -> list[app_commands.Choice[str]]:
+        if interaction.guild_id is None:
+            return []
+        rules = await self.service.rules.rules_for(interaction.guild_id)
+        needle = current.casefold()
+        return [
+            app_commands.Choice(name=f"{r.id} ({r.mode}, {r.action.label})"[:100], value=r.id)
+            for r in rules.rules
+            if needle in r.id or needle in r.guideline.casefold()
+        ][:25]
+
+    @rules.command(name="list", description="Every rule with its action, mode and guideline")
+    async def list_rules(self, interaction: discord.Interaction[Any]) -> None:
+        guild_id = await require_moderator(interaction, MEMBER_PERMISSION)
+        ruleset = await self.service.rules.rules_for(guild_id)
+        lines = [
+            f"`{r.id}` · {r.action.label} · {r.mode}{'' if r.enabled else ' · off'} — {r.guideline}"
+            for r in ruleset.rules
+        ]
+        embed = discord.Embed(
+            title=f"{len(lines)} rules",
+            description="\n".join(lines)[:4000] or "No rules.",
+            colour=discord.Colour.blurple(),
+        )
+        await interaction.response.send_message(
+            embed=embed, ephemeral=True, allowed_mentions=NO_MENTIONS
+        )
+
+    @rules.command(name="show", description="One rule in full, or the stored overrides")
+    @app_commands.describe(rule="Rule id (leave empty for the server's overrides and changes)")
+    @app_commands.autocomplete(rule=_rule_choices)
+    async def show(self, interaction: discord.Interaction[Any], rule: str | None = None) -> None:
+        guild_id = await require_moderator(interaction, MEMBER_PERMISSION)
+        if rule is not None:
+            found = await self.service.rules.rule(guild_id, rule)
+            text = yaml.safe_dump(plain(found.to_dict()), sort_keys=False, allow_unicode=True)
+            await interaction.response.send_message(
+                _code(text), ephemeral=True, allowed_mentions=NO_MENTIONS
+            )
+            return
+        overrides = await self.service.rules.overrides(guild_id)
+        changes = await self.service.rules.changes(guild_id, limit=5)
+        embed = discord.Embed(
+            title="Rule overrides",
+            description=_code(overrides or "# none: the shipped pack"),
+            colour=discord.Colour.blurple(),
+        )
+        for change in changes:
+            embed.add_field(
+                name=f"{change.change} {change.rule or ''}"[:256],
+                value=f"<@{change.actor_id}> · {discord.utils.format_dt(change.created_at, 'R')}"
+                f" · {excerpt(change.reason, 200)}",
+                inline=False,
+            )
+        await interaction.response.send_message(
+            embed=embed, ephemeral=True, allowed_mentions=NO_MENTIONS
+        )
+
+    @rules.command(name="set", description="Replace the server's rule overrides (YAML)")
+    @app_commands.describe(
+        reason="Why (logged)", file="A YAML file; without one, a form opens with the current text"
+    )
+    async def set_rules(
+        self,
+        interaction: discord.Interaction[Any],
+        reason: str,
+        file: discord.Attachment | None = None,
+    ) -> None:
+        guild_id = await require_moderator(interaction, RULES_PERMISSION)
+        actor = interaction.user.id
+
+        async def save(target: discord.Interaction[Any], text: str) -> None:
+            change = await self.service.rules.set_overrides(
+                guild_id, text, actor_id=actor, reason=reason
+            )
+            await reply(
+                target, f"Rules saved (change #{change.id}); they apply to new comments now."
+            )
+
+        if file is not None:
+            if file.size > MAX_RULES_FILE:
+                raise InvalidInput(f"The file is larger than {MAX_RULES_FILE:,} bytes.")
+            await interaction.response.defer(ephemeral=True, thinking=True)
+            try:
+                text = (await file.read()).decode("utf-8")
+            except UnicodeDecodeError:
+                raise InvalidInput("The file is not UTF-8 text.") from None
+            await save(interaction, text)
+            return
+        current = await self.service.rules.overrides(guild_id)
+        if len(current) > MODAL_TEXT_LIMIT:
+            raise InvalidInput("The overrides are too long for the form: attach a file instead.")
+        await interaction.response.send_modal(
+            TextModal(
+                "Rule overrides (YAML)",
+                "rules: - id: ...",
+                save,
+                default=current or None,
+                max_length=MODAL_TEXT_LIMIT,
+                required=False,
+            )
+        )
+
+    @rules.command(name="mode", description="Switch a rule between enforce and shadow")
+    @app_commands.describe(rule="Rule id", mode="enforce acts; shadow only records", reason="Why")
+    @app_commands.autocomplete(rule=_rule_choices)
+    async def mode(
+        self,
+        interaction: discord.Interaction[Any],
+        rule: str,
+        mode: Literal["enforce", "shadow"],
+        reason: str,
+    ) -> None:
+        guild_id = await require_moderator(interaction, RULES_PERMISSION)
+        change = await self.service.rules.set_mode(
+            guild_id, rule, mode, actor_id=interaction.user.id, reason=reason
+        )
+        await interaction.response.send_message(
+            f"Rule `{rule}` is now in {mode} mode (change #{change.id}).",
+            ephemeral=True,
+            allowed_mentions=NO_MENTIONS,
+        )
+
+    @rules.command(name="test", description="What the rules would do with a piece of text")
+    @app_commands.describe(text="The text to try (nothing is stored or enforced)")
+    async def test(self, interaction: discord.Interaction[Any], text: str) -> None:
+        guild_id = await require_moderator(interaction, MEMBER_PERMISSION)
+        result = await self.service.test_text(guild_id, text)
+        lines = [f"Action: **{result.level.name.lower()}**"]
+        for hit in result.hits:
+            lines.append(
+                f"- `{hit.rule}` → {hit.level.name.lower()} ({hit.guideline}): "
+                f"{excerpt(hit.excerpt or '', 80)}"
+            )
+        for hit in result.shadow:
+            lines.append(f"- shadow `{hit.rule}` would {hit.level.name.lower()}")
+        if len(lines) == 1:
+            lines.append("No rule matched.")
+        await interaction.response.send_message(
+            "\n".join(lines)[:2000], ephemeral=True, allowed_mentions=NO_MENTIONS
+        )
+
+    @rules.command(name="backtest", description="Run the rules over the archive and past comments")
+    @app_commands.describe(rule="Only this rule (default: every rule, shadow ones included)")
+    @app_commands.autocomplete(rule=_rule_choices)
+    async def backtest(
+        self, interaction: discord.Interaction[Any], rule: str | None = None
+    ) -> None:
+        guild_id = await require_moderator(interaction, MEMBER_PERMISSION)
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        report = await self.service.backtest(guild_id, rule_id=rule)
+        lines = [f"Backtest of {len(report.rules)} rule(s):", *report.lines()]
+        for name, counts in sorted(report.by_rule.items()):
+            lines.append(f"`{name}`: " + ", ".join(f"{a} {n}" for a, n in counts.items()))
+        if report.examples:
+            lines.append("Examples:")
+        for example in report.examples[:10]:
+            lines.append(
+                f"- `{example.rule}` would {example.action} — {example.where}: "
+                f"{excerpt(example.text, 120)}"
+            )
+        text = "\n".join(lines)
+        if len(text) <= 2000:
+            await interaction.followup.send(text, ephemeral=True, allowed_mentions=NO_MENTIONS)
+            return
+        data = io.BytesIO(text.encode())
+        await interaction.followup.send(
+            "\n".join(lines[:3]),
+            file=discord.File(data, filename="backtest.txt"),
+            ephemeral=True,
+            allowed_mentions=NO_MENTIONS,
+        )
+
+
+async def setup(bot: ForumBot) -> None:
+    await bot.add_cog(RulesCog(bot))
