@@ -1,0 +1,46 @@
+"""The demo console drives the test bot the way a person at `make run` would."""
+
+from __future__ import annotations
+
+from discord.ext import commands
+
+from forumbot.sandbox import DemoGuild, Sandbox
+from forumbot.sandbox.clients import connected
+from forumbot.sandbox.console import SandboxConsole
+
+from .test_sandbox_wire import Probe, make_bot
+
+
+async def test_console_commands_buttons_modals_and_posts(sandbox: Sandbox, demo: DemoGuild) -> None:
+    lines: list[str] = []
+    console = SandboxConsole(sandbox, write=lines.append)
+
+    def printed(text: str) -> bool:
+        console.flush()
+        return any(text in line for line in lines)
+
+    bot: commands.Bot = make_bot(Probe())
+    async with connected(bot, sandbox), console.watching():
+        await bot.tree.sync()
+        await console.execute("as bob")
+        await console.execute('/echo text:"hi there" times:2 who:alice')
+        await sandbox.wait_until(lambda: printed("hi there hi there for alice"))
+        await console.execute("/panel")
+        await sandbox.wait_until(lambda: printed("[button demo:approve: Approve]"))
+        panel = sandbox.messages(demo.general_id)[-1]
+        await console.execute(f"click {panel['id']} demo:approve")
+        await sandbox.wait_until(lambda: printed("bot edited in #general"))
+        await console.execute("/feedback")
+        assert printed("fb:text  (Your feedback)")
+        await console.execute("submit fb:text=lovely")
+        await sandbox.wait_until(lambda: printed("thanks: lovely"))
+        await console.execute("?find query:cit")
+        assert printed("• cit 0")
+        await console.execute("post My question | Is this on?")
+        assert console.channel_id == sandbox.threads(demo.forum_id)[-1]["id"]
+        await console.execute("say a reply")
+        await console.execute("read 2")
+        assert printed("bob: a reply")
+        await console.execute("/nope")
+        assert printed("! no synced command 'nope'")
+    sandbox.assert_no_violations()
