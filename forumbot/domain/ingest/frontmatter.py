@@ -15,6 +15,8 @@ from .shapes import SHAPES
 KNOWN_KEYS = frozenset({"title", "author", "date", "source", "tags", "id", "shape"})
 _OPEN = re.compile(r"---[^\S\n]*\n")
 _CLOSE = re.compile(r"^(?:---|\.\.\.)[^\S\n]*$", re.MULTILINE)
+# libyaml's safe loader when available: same results, several times faster.
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
@@ -40,7 +42,7 @@ def split_front_matter(text: str, warnings: list[str]) -> tuple[FrontMatter, str
     raw = text[opening.end() : closing.start()]
     body = text[closing.end() :]
     try:
-        data = yaml.safe_load(raw) if raw.strip() else {}
+        data = yaml.load(raw, Loader=_LOADER) if raw.strip() else {}
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 2}" if mark is not None else ""

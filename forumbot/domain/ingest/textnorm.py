@@ -33,6 +33,8 @@ def normalise_newlines(text: str) -> str:
 
 def normalise_space(text: str) -> str:
     """Collapse every horizontal whitespace run (NBSP included) to one space and strip."""
+    if "\n" not in text:
+        return " ".join(text.split())  # str.split knows Unicode spaces and is much faster
     return _HSPACE_RUN.sub(" ", text).strip()
 
 
