@@ -190,7 +190,7 @@ class _Lexicon:
         for base in sorted(self.prefixes):  # "f*cking" fits the prefix entry "fuck*"
             head = core[: len(base)]
             if (
-                len(base) < len(core)
+                len(base) <= len(core)
                 and "*" in head
                 and "*" not in core[len(base) :]
                 and re.fullmatch(re.escape(head).replace(r"\*", "[a-z]"), base)

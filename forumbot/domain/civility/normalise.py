@@ -140,7 +140,7 @@ _SPACED_RE = re.compile(
     rf"(?<![a-z0-9@$])[a-z0-9@$](?:{_SEP}{{1,3}}[a-z0-9@$](?![a-z0-9@$])){{2,}}"
 )
 _SPACED_STRIP_RE = re.compile(_SEP)
-_CHAT_LETTERS = frozenset("aiurykonc24")
+_CHAT_LETTERS = frozenset("aiurykonc24@")
 _STRETCH_RE = re.compile(r"([a-z])\1{2,}")
 # Tokens that may carry leetspeak: letters mixed with digits or symbols.
 _MIXED_RE = re.compile(r"[a-z0-9@$|!+]*[a-z][a-z0-9@$|!+]*")

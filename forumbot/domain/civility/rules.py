@@ -361,14 +361,14 @@ class RuleSet:
         rules: list[Rule] = []
         seen: set[str] = set()
         for i, raw in enumerate(raws):
+            rid = raw.get("id") if isinstance(raw, Mapping) else None
+            if isinstance(rid, str) and rid:
+                if rid in seen:
+                    problems.add(f"rule '{rid}'", "id", "is used by more than one rule")
+                seen.add(rid)
             rule = _validate_rule(raw, i, problems)
-            if rule is None:
-                continue
-            if rule.id in seen:
-                problems.add(f"rule '{rule.id}'", "id", "is used by more than one rule")
-                continue
-            seen.add(rule.id)
-            rules.append(rule)
+            if rule is not None:
+                rules.append(rule)
         _check_set_limits(rules, problems)
         if problems.items:
             raise RuleSetError(problems.items)

@@ -1,0 +1,166 @@
+"""Engine behaviour beyond word lists: context kinds, rate and repetition state, structure."""
+
+from __future__ import annotations
+
+import pytest
+
+from forumbot.domain.civility import (
+    Action,
+    Engine,
+    MessageContext,
+    RateTracker,
+    RuleSet,
+    load_default_rules,
+)
+
+
+@pytest.fixture
+def engine() -> Engine:
+    return Engine(load_default_rules())
+
+
+def _msg(
+    text: str, t: float = 0.0, author: str = "7", thread: str = "9", **kw: object
+) -> MessageContext:
+    return MessageContext(text=text, author_id=author, channel_id=thread, timestamp=t, **kw)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("text", "rule", "action"),
+    [
+        ("you are an idiot", "personal-insults", Action.HOLD),
+        ("you are a liar", "personal-jabs", Action.NUDGE),
+        ("I will find you and hurt you", "threats-of-violence", Action.TIMEOUT),
+        ("kill yourself", "incitement-to-self-harm", Action.REMOVE),
+        ("fuck you", "hostile-phrases", Action.HOLD),
+        ("that was fucking brilliant", "strong-profanity", Action.LOG),
+        ("join discord.gg/abc", "invite-links", Action.REMOVE),
+        ("mail jane@example.org", "personal-data", Action.HOLD),
+        ("EVERYBODY IN THIS THREAD IS IGNORING THE OBVIOUS", "shouting", Action.NUDGE),
+    ],
+)
+def test_each_default_family_fires_with_its_action(
+    engine: Engine, text: str, rule: str, action: Action
+) -> None:
+    verdict = engine.check(_msg(text), track=False)
+    assert rule in verdict.rule_ids
+    assert verdict.action is action
+    hit = next(h for h in verdict.hits if h.rule_id == rule)
+    assert hit.guideline and hit.excerpt and hit.mode == "enforce"
+    assert verdict.guideline == verdict.hits[0].guideline
+
+
+def test_ideas_versus_people(engine: Engine) -> None:
+    idea = engine.check(_msg("this argument is idiotic"), track=False)
+    person = engine.check(_msg("you are an idiot"), track=False)
+    third = engine.check(_msg("Khrushchev was an idiot and a liar"), track=False)
+    assert idea.action is Action.NONE and third.action is Action.NONE
+    assert person.action is Action.HOLD
+
+
+def test_short_caps_and_acronyms_are_not_shouting(engine: Engine) -> None:
+    for text in ("CPI(ML) and the USSR", "LOL", "NATO, the UN and the IMF met in NYC"):
+        assert engine.check(_msg(text), track=False).action is Action.NONE
+
+
+def test_repeated_messages_per_member_per_thread(engine: Engine) -> None:
+    actions = [engine.check(_msg("Read my blog post!", t=i * 10.0)).action for i in range(3)]
+    assert actions == [Action.NONE, Action.NONE, Action.REMOVE]
+    # another member, or the same member in another thread, has their own history
+    assert engine.check(_msg("Read my blog post!", t=31, author="8")).action is Action.NONE
+    assert engine.check(_msg("Read my blog post!", t=32, thread="10")).action is Action.NONE
+    # evasion does not make a repeat look new
+    assert engine.check(_msg("R e a d my b\u200blog post!!", t=33)).rule_ids == [
+        "repeated-messages"
+    ]
+
+
+def test_repeats_outside_the_window_do_not_count(engine: Engine) -> None:
+    for i in range(5):
+        verdict = engine.check(_msg("same again", t=i * 200.0))
+        assert verdict.action is Action.NONE
+
+
+def test_message_rate(engine: Engine) -> None:
+    verdicts = [engine.check(_msg(f"point number {i}", t=i * 2.0)) for i in range(10)]
+    assert [v.action for v in verdicts[:9]] == [Action.NONE] * 9
+    assert verdicts[9].rule_ids == ["message-rate"]
+
+
+def test_edits_bot_output_and_untracked_checks_do_not_feed_the_tracker(engine: Engine) -> None:
+    for i in range(5):
+        engine.check(_msg("hello there", t=float(i), kind="edit"))
+        engine.check(_msg("hello there", t=float(i), kind="bot_output"))
+        engine.check(_msg("hello there", t=float(i)), track=False)
+    assert len(engine.tracker) == 0
+
+
+def test_tracker_is_bounded() -> None:
+    tracker = RateTracker(max_keys=3, max_events=4)
+    engine = Engine(load_default_rules(), tracker=tracker)
+    for i in range(10):
+        engine.check(_msg("hi", t=float(i), author=str(i)))
+    assert len(tracker) == 3
+    for i in range(20):
+        tracker.observe(("a", "b"), float(i), 1)
+    assert len(tracker.observe(("a", "b"), 21.0, 1)) == 4
+
+
+def test_mass_mentions_by_count_or_text(engine: Engine) -> None:
+    assert engine.check(_msg("look", mention_count=5), track=False).rule_ids == ["mass-mentions"]
+    assert engine.check(_msg("look", mention_count=4), track=False).action is Action.NONE
+    text = "<@1> <@!2> <@&3> @everyone @here"
+    assert engine.check(_msg(text), track=False).rule_ids == ["mass-mentions"]
+
+
+def test_link_flood_and_invites(engine: Engine) -> None:
+    links = " ".join(f"https://example.org/{i}" for i in range(5))
+    assert engine.check(_msg(links), track=False).rule_ids == ["link-flood"]
+    four = " ".join(f"https://example.org/{i}" for i in range(4))
+    assert engine.check(_msg(four), track=False).action is Action.NONE
+    for invite in ("discord.com/invite/xyz", "DISCORD.GG/xyz", "discord\u200b.gg/xyz"):
+        assert "invite-links" in engine.check(_msg(invite), track=False).rule_ids
+
+
+def test_floods(engine: Engine) -> None:
+    assert "flood" in engine.check(_msg("a" * 30), track=False).rule_ids
+    assert "flood" in engine.check(_msg("\n".join("x" * 61)), track=False).rule_ids
+    assert "flood" in engine.check(_msg("😂" * 25), track=False).rule_ids
+    stretched = engine.check(_msg("noooooooooooo"), track=False)
+    assert stretched.rule_ids == ["stretched-characters"] and stretched.action is Action.LOG
+    assert engine.check(_msg("Well..... maybe"), track=False).action is Action.NONE
+
+
+def test_applies_to_limits_rules_to_context_kinds(engine: Engine) -> None:
+    shout = "EVERYBODY IN THIS THREAD IS IGNORING THE OBVIOUS"
+    assert engine.check(_msg(shout, kind="thread_title"), track=False).action is Action.NUDGE
+    # bot output (citations, relayed comments) is checked for content, not for style
+    assert engine.check(_msg(shout, kind="bot_output"), track=False).action is Action.NONE
+    relayed = engine.check(_msg("you are an idiot", kind="bot_output"), track=False)
+    assert relayed.action is Action.HOLD
+    rules = RuleSet.from_dict(
+        [
+            {
+                "id": "titles",
+                "kind": "words",
+                "guideline": "g",
+                "action": "log",
+                "words": ["x"],
+                "applies_to": ["thread_title"],
+            }
+        ]
+    )
+    only_titles = Engine(rules)
+    assert only_titles.check(_msg("x"), track=False).action is Action.NONE
+    assert only_titles.check(_msg("x", kind="thread_title"), track=False).action is Action.LOG
+
+
+def test_empty_and_huge_messages(engine: Engine) -> None:
+    assert engine.check(_msg(""), track=False).action is Action.NONE
+    big = "The party congress debated the plan at length. " * 2000
+    assert engine.check(_msg(big), track=False).action is Action.NONE
+
+
+def test_verdict_excerpts_are_short(engine: Engine) -> None:
+    verdict = engine.check(_msg("you are an idiot " + "x " * 500), track=False)
+    assert all(len(h.excerpt) <= 80 for h in verdict.hits)

@@ -1,0 +1,76 @@
+"""Each evasion family is undone by normalisation, and ordinary prose survives it."""
+
+from __future__ import annotations
+
+import pytest
+
+from forumbot.domain.civility import clean_text, normalise
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("id\u200biot", "idiot"),  # zero-width space
+        ("i\u200cd\u200di\u2060ot", "idiot"),  # ZWNJ, ZWJ, word joiner
+        ("\u202eidiot\u202c", "idiot"),  # bidi override
+        ("idi\U000e0061\U000e007fot", "idiot"),  # Unicode tag characters
+        ("mor\ufe0fon\U000e0100", "moron"),  # variation selectors
+        ("k\u00adys", "kys"),  # soft hyphen
+        ("іdіоt", "idiot"),  # Cyrillic і and о
+        ("уоu", "you"),  # Cyrillic у, о
+        ("κunt", "kunt"),  # Greek kappa
+        ("ιdιοt", "idiot"),  # Greek iota and omicron
+        ("ɪᴅɪᴏᴛ", "idiot"),  # small capitals
+        ("ｉｄｉｏｔ", "idiot"),  # full width
+        ("𝐢𝐝𝐢𝐨𝐭", "idiot"),  # mathematical bold
+        ("ⓘⓓⓘⓞⓣ", "idiot"),  # circled
+        ("i̸d̴i̷o̶t̵", "idiot"),  # zalgo / combining marks
+        ("Café", "cafe"),
+        ("i d i o t", "idiot"),
+        ("i.d.i.o.t", "idiot"),
+        ("i-d-i-o-t", "idiot"),
+        ("i_d_i_o_t", "idiot"),
+        ("idiooooooot", "idioot"),  # stretched letters shortened to two
+        ("1d10t", "idiot"),
+        ("m0r0n", "moron"),
+        ("@$$", "@$$"),  # no letters: left alone
+        ("a55", "ass"),
+        ("$hit", "shit"),
+        ("5h17", "shit"),
+        ("b|tch", "bltch"),
+        ("you're", "youre"),
+        ("you’re", "youre"),
+    ],
+)
+def test_evasions_are_undone(text: str, expected: str) -> None:
+    assert normalise(text) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "In 1937 about 680,000 people were executed.",
+        "It cost $5 and 50% of it went to the fund.",
+        "The 1930s, the 2nd congress, 10th anniversary, 5pm, 100km.",
+        "Version 2.0.1, phone lines cut in 1991.",
+    ],
+)
+def test_numbers_in_prose_are_not_leet_folded(text: str) -> None:
+    out = normalise(text)
+    for number in ("1937", "680,000", "$5", "50%", "1930s", "2nd", "10th", "5pm", "100km", "1991"):
+        if number in text:
+            assert number in out
+
+
+def test_chat_shorthand_is_not_rejoined() -> None:
+    assert normalise("u r a moron") == "u r a moron"
+
+
+def test_clean_text_keeps_case_and_links() -> None:
+    assert clean_text("Visit HTTPS://discord\u200b.gg/Abc") == "Visit HTTPS://discord.gg/Abc"
+    assert clean_text("plain ascii") == "plain ascii"
+
+
+def test_greek_and_cyrillic_look_alikes_fold_to_latin() -> None:
+    assert normalise("уου αrε αn ιdιοt") == "you are an idiot"
+    assert normalise("YOU ARE AN ІDІОТ") == "you are an idiot"
