@@ -23,6 +23,13 @@ from .textnorm import split_paragraphs
 _ITEM = re.compile(r"(?P<indent>[^\S\n]*)(?P<num>\d{1,4})\.[^\S\n]+(?P<rest>\S.*)")
 _SAYS = re.compile(r"(?P<name>\S.{0,79}?)[^\S\n]+(?:says|said|wrote|writes|comments)[^\S\n]*:?")
 _INDENT = re.compile(r"[^\S\n]*")
+# A comment's first line that only dates it ("March 5, 2020 at 10:12 am", "5 March 2020 at
+# 10:12"): page furniture, not comment text.
+_MONTH = r"[A-Z][a-z]{2,8}\.?"
+_DATE_LINE = re.compile(
+    rf"(?:{_MONTH} \d{{1,2}},? \d{{4}}|\d{{1,2}} {_MONTH},? \d{{4}}|\d{{4}}-\d{{2}}-\d{{2}})"
+    r"(?:,? (?:at )?\d{1,2}[:.]\d{2}(?: ?[apAP]\.?[mM]\.?)?)?"
+)
 
 
 @dataclass(slots=True)
@@ -85,7 +92,11 @@ def _parse_tail(lines: list[str], start: int, indent: int) -> tuple[list[_Item] 
 def _to_comments(items: list[_Item]) -> list[ParsedComment]:
     comments: list[ParsedComment] = []
     for item in items:
-        text = "\n\n".join(split_paragraphs("\n".join(item.lines)))
+        lines = item.lines
+        first = next((i for i, line in enumerate(lines) if line.strip()), None)
+        if first is not None and _DATE_LINE.fullmatch(lines[first].strip()):
+            lines = lines[first + 1 :]
+        text = "\n\n".join(split_paragraphs("\n".join(lines)))
         if text:
             comments.append(
                 ParsedComment(position=len(comments) + 1, text=text, author=item.author)

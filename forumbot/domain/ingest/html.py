@@ -8,6 +8,7 @@ the author comes from `.comment-author` (`.fn`, `cite`) or a `cite`/`.fn` in the
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from lxml import etree
@@ -22,7 +23,7 @@ _DROP_TAGS = frozenset(
     {
         "script", "style", "noscript", "template", "nav", "aside", "header", "footer", "form",
         "iframe", "svg", "button", "select", "input", "textarea", "label", "object", "embed",
-        "canvas", "video", "audio", "map", "figure", "dialog", "menu",
+        "canvas", "video", "audio", "map", "figcaption", "dialog", "menu",
     }
 )  # fmt: skip
 # Class/id words (split on - and _) that mark furniture inside an article container.
@@ -44,6 +45,7 @@ _BLOCK_TAGS = frozenset(
     }
 )  # fmt: skip
 _COMMENT_AREAS = ("comments", "commentlist", "comment-list", "comments-area", "respond")
+_XML_DECLARATION = re.compile(r"\A\s*<\?xml[^>]*\?>")
 _ANONYMOUS = frozenset({"anonymous", "anon", "guest", "unknown"})
 
 
@@ -59,6 +61,11 @@ class HtmlArticle:
 
 
 def parse_html(text: str) -> HtmlArticle:
+    # lxml refuses str input that carries an XML encoding declaration (XHTML); the text is
+    # already decoded, so the declaration is dropped.
+    text = _XML_DECLARATION.sub("", text, count=1)
+    if not text.strip():
+        raise IngestError("no text paragraphs found in the HTML body")
     try:
         root = lxml_html.document_fromstring(text)
     except (etree.ParserError, ValueError) as exc:
@@ -154,7 +161,13 @@ def _is_comment_area(node: etree._Element) -> bool:
 
 
 def _is_comment_item(node: etree._Element) -> bool:
-    return node.tag in ("li", "article", "div") and "comment" in _classes(node)
+    """li.comment / article.comment anywhere; div.comment only inside a comment area (a bare
+    div.comment in an article body is more often an editor's note than a reader comment)."""
+    if "comment" not in _classes(node):
+        return False
+    if node.tag in ("li", "article"):
+        return True
+    return node.tag == "div" and any(_is_comment_area(a) for a in node.iterancestors())
 
 
 # -- comments -----------------------------------------------------------------------------------

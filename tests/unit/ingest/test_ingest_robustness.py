@@ -97,3 +97,18 @@ def test_mutated_documents_fail_cleanly_or_parse_sanely(seed: int) -> None:
         assert str(error) and "\n" not in str(error)
     else:
         _sane(articles)
+
+
+def test_comment_date_lines_are_dropped() -> None:
+    text = (
+        "Essay\n\nBody paragraph.\n\n"
+        "  1. Rosa says:\n    March 5, 2020 at 10:12 am\n    First!\n"
+        "  2. Karl says:\n    5 March 2020 at 11:40\n\n    Second.\n"
+        "  3. No date here, just text.\n"
+    )
+    (article,) = parse_document("e.txt", text.encode(), max_bytes=MAX)
+    assert [(c.author, c.text) for c in article.comments] == [
+        ("Rosa", "First!"),
+        ("Karl", "Second."),
+        (None, "No date here, just text."),
+    ]
