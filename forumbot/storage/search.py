@@ -1,11 +1,14 @@
 """Full-text search over current passages, one interface over two engines.
 
 - SQLite: FTS5 table `passages_fts(title, text)` (porter, unicode61, diacritics removed), ranked
-  by bm25 with the title weighted 5:1, `snippet()` for highlights. bm25 scores every match before
-  the top-k cut, which made common terms the slow tail (archive.md); so a cheap probe first walks
-  the matches newest-first, and when there are more than RANK_WINDOW of them only the newest
-  RANK_WINDOW are ranked. The probe counts the whole query (phrases, several terms, filters),
-  which a per-term document frequency from fts5vocab cannot.
+  by bm25 with the title weighted 5:1, `snippet()` for highlights. bm25 scores every match and
+  scans each term's whole doclist, which made common terms the slow tail (archive.md). So a cheap
+  probe first walks the matches newest-first; when there are more than RANK_WINDOW of them, only
+  the newest RANK_WINDOW are considered, title matches first, then newest first (bm25 over even
+  2000 rows of a 150k-row term costs ~5 ms of doclist statistics). The probe counts the whole
+  query (phrases, several terms, filters), which a per-term document frequency from fts5vocab
+  cannot. A prefix index ('2 3') keeps short prefixes such as `co*` from merging thousands of
+  doclists.
 - PostgreSQL: stored `search_vector` (title A, text B; config `forumbot_english` = english +
   unaccent) with a GIN index, `ts_rank`, and `ts_headline` on the final rows only.
 
@@ -136,7 +139,8 @@ def fts5_expression(query: SearchQuery) -> str:
 async def _search_sqlite(
     session: AsyncSession, query: SearchQuery, filters: SearchFilters, limit: int, offset: int
 ) -> list[SearchHit]:
-    params: dict[str, Any] = {"match": fts5_expression(query)}
+    expression = fts5_expression(query)
+    params: dict[str, Any] = {"match": expression}
     where = _filter_sql(filters, params)
     joins = (
         " JOIN passages AS p ON p.id = passages_fts.rowid JOIN articles AS a ON a.id = p.article_id"
@@ -144,7 +148,7 @@ async def _search_sqlite(
         else ""
     )
     # Probe: the RANK_WINDOW-th newest match, if there are that many. Walking doclists in rowid
-    # order is cheap; it is bm25 over every match that is not.
+    # order is cheap; bm25 is not (it also scans each term's whole doclist for its statistics).
     window = max(RANK_WINDOW, offset + limit)
     floor = await session.scalar(
         text(
@@ -154,19 +158,32 @@ async def _search_sqlite(
         ),
         {**params, "skip": window - 1},
     )
-    if floor is not None:
-        where += " AND passages_fts.rowid >= :floor"
-        params["floor"] = floor
-
-    # Rank in a CTE, then compute snippets only for the page (snippet() needs the MATCH again).
-    sql = f"""
-        WITH top AS (
+    if floor is None:
+        # Few matches: full bm25, title weighted 5:1.
+        ranked = f"""
             SELECT passages_fts.rowid AS id, bm25(passages_fts, 5.0, 1.0) AS score
             FROM passages_fts{joins}
             WHERE passages_fts MATCH :match{where}
             ORDER BY score, id DESC
-            LIMIT :limit OFFSET :offset
-        )
+            LIMIT :limit OFFSET :offset"""
+    else:
+        # Very common query: only the newest `window` matches, those matching in the title
+        # first, then newest first. No bm25, so no scan of huge doclists.
+        params.update(floor=floor, title_match=f"{{title}} : ({expression})")
+        ranked = f"""
+            SELECT passages_fts.rowid AS id,
+                   CASE WHEN passages_fts.rowid IN (
+                       SELECT rowid FROM passages_fts
+                       WHERE passages_fts MATCH :title_match AND rowid >= :floor
+                   ) THEN 0 ELSE 1 END AS score
+            FROM passages_fts{joins}
+            WHERE passages_fts MATCH :match{where} AND passages_fts.rowid >= :floor
+            ORDER BY score, id DESC
+            LIMIT :limit OFFSET :offset"""
+
+    # Snippets only for the page; snippet() needs the MATCH again, joined row by row.
+    sql = f"""
+        WITH top AS ({ranked})
         SELECT p.article_id, a.title, a.author, p.number, p.stable_id, p.text,
                snippet(passages_fts, 1, :open, :close, :ellipsis, :tokens) AS snippet
         FROM top

@@ -32,7 +32,7 @@ SQLITE_FTS_UP = [
     FROM passages AS p JOIN articles AS a ON a.id = p.article_id""",
     """CREATE VIRTUAL TABLE passages_fts USING fts5(
     title, text, content='passages_fts_source', content_rowid='id',
-    tokenize='porter unicode61 remove_diacritics 2')""",
+    tokenize='porter unicode61 remove_diacritics 2', prefix='2 3')""",
     """CREATE TRIGGER passages_fts_ai AFTER INSERT ON passages BEGIN
     INSERT INTO passages_fts(rowid, title, text)
     VALUES (new.id, (SELECT title FROM articles WHERE id = new.article_id), new.text);
