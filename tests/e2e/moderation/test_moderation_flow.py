@@ -2,71 +2,18 @@
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Awaitable, Callable
 from typing import Any
 
 import pytest
 
-from cogs._moderation_ui import moderation
-from forumbot.bot import ForumBot
 from forumbot.sandbox import DemoGuild, Sandbox
-from forumbot.services.moderation_pipeline import Outcome
-from forumbot.services.moderation_types import MessageCopy
-
-
-class Processed:
-    """Counts messages the real pipeline finished with, so tests await instead of sleeping."""
-
-    def __init__(self, bot: ForumBot) -> None:
-        self.outcomes: list[Outcome] = []
-        self._changed = asyncio.Event()
-        pipeline = moderation(bot).pipeline
-        original = pipeline.handle
-
-        async def handle(copy: MessageCopy) -> Outcome:
-            outcome = await original(copy)
-            self.outcomes.append(outcome)
-            self._changed.set()
-            return outcome
-
-        pipeline.handle = handle  # type: ignore[method-assign]
-
-    async def until(self, count: int, timeout: float = 5.0) -> list[Outcome]:  # noqa: ASYNC109
-        async with asyncio.timeout(timeout):
-            while len(self.outcomes) < count:
-                self._changed.clear()
-                await self._changed.wait()
-        return self.outcomes
-
-
-@pytest.fixture
-def processed(bot: ForumBot) -> Processed:
-    return Processed(bot)
-
-
-async def article_thread(sandbox: Sandbox, demo: DemoGuild) -> dict[str, Any]:
-    return await sandbox.create_forum_post(
-        demo.admin_id, demo.forum_id, "On the purges of 1937", "Discuss the article here."
-    )
-
-
-def deleted(sandbox: Sandbox, message: dict[str, Any]) -> bool:
-    return bool(sandbox.find_requests("DELETE", rf"/messages/{message['id']}$", since=0))
-
-
-async def command(
-    sandbox: Sandbox, user: str, channel: Any, name: str, options: dict[str, Any] | None = None
-) -> str:
-    handle = await sandbox.invoke_command(user, channel, name, options or {})
-    return await handle.text()
-
-
-def dm_texts(sandbox: Sandbox, user: str) -> list[str]:
-    return [
-        " ".join([m.get("content") or ""] + [e.get("description") or "" for e in m["embeds"]])
-        for m in sandbox.dm_messages(user)
-    ]
+from tests.e2e.moderation.moderation_support import (
+    Processed,
+    article_thread,
+    command,
+    deleted,
+    dm_texts,
+)
 
 
 async def test_insult_is_held_logged_and_member_told(
@@ -215,9 +162,6 @@ async def test_shadow_rules_change_nothing(
     assert not any(m.get("embeds") for m in sandbox.messages(demo.modlog_id))
     shown = await command(sandbox, demo.admin_id, demo.general_id, "rules show")
     assert "trial before enforcing" in shown
-
-
-Invoke = Callable[..., Awaitable[str]]
 
 
 @pytest.mark.parametrize(

@@ -1,0 +1,101 @@
+"""More moderation surfaces end to end: imported comments, buttons that survive in DMs and the
+mod-log, /rules test and backtest, closed DMs."""
+
+from __future__ import annotations
+
+from forumbot.sandbox import DemoGuild, Sandbox
+from tests.e2e.moderation.moderation_support import Processed, article_thread, command
+from tests.fixtures.bot import SEEDS_DIR, LoadArticles
+
+ESSAY = next(SEEDS_DIR.glob("003_*"))
+
+
+async def test_imported_reader_comments_are_screened_and_recorded(
+    configured: DemoGuild,
+    sandbox: Sandbox,
+    processed: Processed,
+    load_articles: LoadArticles,
+) -> None:
+    demo = configured
+    [article_id] = await load_articles(ESSAY)
+    published = await command(
+        sandbox, demo.admin_id, demo.general_id, "article publish", {"article": str(article_id)}
+    )
+    assert "Published" in published
+    [thread] = sandbox.threads(demo.forum_id)
+    bot_messages = [m for m in sandbox.messages(thread["id"]) if m["author"]["id"] == demo.bot_id]
+    # Title, every relayed message (passages and the three comments) went through the engine.
+    outcomes = await processed.until(len(bot_messages) + 1, timeout=10)
+    sources = [c.source for c in processed.copies]
+    assert sources.count("imported") == 3 and "title" in sources
+    comments = [c for c in processed.copies if c.source == "imported"]
+    assert all(c.author_id is None and c.author_name for c in comments)
+    assert all(not o.entries for o in outcomes)  # the seed essay and its comments are civil
+    info = await command(sandbox, demo.moderator_id, thread, "mod thread")
+    assert "Flagged" in info and "Actions taken" in info
+
+
+async def test_appeal_button_in_dm_files_an_appeal(
+    configured: DemoGuild, sandbox: Sandbox, processed: Processed
+) -> None:
+    demo = configured
+    thread = await article_thread(sandbox, demo)
+    await sandbox.send_message(demo.alice_id, thread, "you are an idiot")
+    await sandbox.wait_until(lambda: sandbox.dm_messages(demo.alice_id), what="DM")
+    dm = sandbox.dm_messages(demo.alice_id)[-1]
+    [custom_id] = [c["custom_id"] for row in dm["components"] for c in row["components"]]
+    handle = await sandbox.click(demo.alice_id, dm, custom_id)
+    await handle.modal()
+    filed = await sandbox.submit_modal(demo.alice_id, handle, {"text": "it was sarcasm"})
+    assert "Appeal #" in await filed.text()
+    queue = await command(sandbox, demo.moderator_id, demo.general_id, "mod queue")
+    assert "appeal" in queue and "it was sarcasm" in queue
+
+
+async def test_mod_log_buttons_work(
+    configured: DemoGuild, sandbox: Sandbox, processed: Processed
+) -> None:
+    demo = configured
+    warned = await command(
+        sandbox, demo.moderator_id, demo.general_id, "mod warn",
+        {"member": demo.bob_id, "reason": "tone"},
+    )  # fmt: skip
+    case = warned.split("case #")[1].split(")")[0]
+    await sandbox.wait_until(lambda: sandbox.messages(demo.modlog_id), what="mod-log post")
+    log = sandbox.messages(demo.modlog_id)[-1]
+    history = await sandbox.click(demo.moderator_id, log, f"mod:history:{demo.bob_id}")
+    assert f"#{case} warn" in await history.text()
+    refused = await sandbox.click(demo.alice_id, log, f"mod:pardon:{case}")
+    assert "Only moderators" in await refused.text()
+    pardon = await sandbox.click(demo.admin_id, log, f"mod:pardon:{case}")
+    await pardon.modal()
+    done = await sandbox.submit_modal(demo.admin_id, pardon, {"text": "context"})
+    assert f"Case #{case} pardoned" in await done.text()
+
+
+async def test_rules_test_and_backtest(configured: DemoGuild, sandbox: Sandbox) -> None:
+    demo = configured
+    tested = await command(
+        sandbox, demo.moderator_id, demo.general_id, "rules test", {"text": "you are an idiot"}
+    )
+    assert "Action: **hold**" in tested and "personal-insults" in tested
+    backtest = await command(sandbox, demo.moderator_id, demo.general_id, "rules backtest")
+    assert "Backtest of" in backtest and "would" in backtest
+    listed = await command(sandbox, demo.moderator_id, demo.general_id, "rules list")
+    assert "personal-insults" in listed
+
+
+async def test_closed_dms_are_recorded(
+    configured: DemoGuild, sandbox: Sandbox, processed: Processed
+) -> None:
+    demo = configured
+    sandbox.set_dms_closed(demo.bob_id)
+    thread = await article_thread(sandbox, demo)
+    msg = await sandbox.send_message(demo.bob_id, thread, "you moron")
+    await sandbox.wait_for_request("DELETE", rf"/messages/{msg['id']}$")
+    outcome = next(o for o in await processed.until(3) if o.entries)
+    assert outcome.dm_delivered is False
+    history = await command(
+        sandbox, demo.moderator_id, demo.general_id, "mod history", {"member": demo.bob_id}
+    )
+    assert "hold" in history
