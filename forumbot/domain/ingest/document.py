@@ -36,6 +36,11 @@ def parse_document(name: str, data: bytes, *, max_bytes: int) -> list[ParsedArti
     text = decode_text(data, warnings)
     if suffix in HTML_SUFFIXES:
         return [_from_html(path.stem, text, warnings)]
+    return _from_text(path.stem, suffix, text, warnings)
+
+
+def _from_text(stem: str, suffix: str, text: str, warnings: list[str]) -> list[ParsedArticle]:
+    """Plain text and Markdown: front matter, comment tail, then the page shape."""
     front = FrontMatter()
     heading: str | None = None
     sections = False
@@ -65,8 +70,15 @@ def parse_document(name: str, data: bytes, *, max_bytes: int) -> list[ParsedArti
         if given and item.title_from_body and item.title != given:
             item.paragraphs.insert(0, item.title or "")  # a headline, but not the title
         item.title = given or item.title
-        return [_article(front.id or path.stem, item, front, warnings)]
-    base = front.id or path.stem
+        return [_article(front.id or stem, item, front, warnings)]
+    return _keyed_items(front.id or stem, items, front, warnings)
+
+
+def _keyed_items(
+    base: str, items: list[Item], front: FrontMatter, warnings: list[str]
+) -> list[ParsedArticle]:
+    """Items of a multi-item page, keyed `<base>#<slug of the title>` so that each keeps its
+    identity when the page is edited or reordered."""
     used: set[str] = set()
     articles = []
     for item in items:

@@ -242,10 +242,21 @@ def _comment_body(node: etree._Element) -> etree._Element:
             or (child.tag in ("ol", "ul") and "children" in _classes(child))
             or words & {"author", "meta", "metadata", "commentmetadata", "reply", "says"}
             or child.tag in _DROP_TAGS
-            or child.tag == "cite"
+            or (child.tag in ("cite", "time") and not _in_prose(child, copy))
         ):
             _drop(child)
     return copy
+
+
+def _in_prose(node: etree._Element, root: etree._Element) -> bool:
+    """Inside a paragraph-like element below `root`: a <cite> or <time> there is comment text,
+    elsewhere it is the comment's signature or timestamp."""
+    for ancestor in node.iterancestors():
+        if ancestor is root:
+            return False
+        if ancestor.tag in ("p", "blockquote", "li", "td", "pre"):
+            return True
+    return False
 
 
 # -- article ------------------------------------------------------------------------------------

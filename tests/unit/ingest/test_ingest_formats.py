@@ -229,3 +229,23 @@ def test_xhtml_declaration_and_editor_note_div() -> None:
     assert article.title == "Note"
     assert article.paragraphs == ("Main text.", "Editor: corrected on 3 May.", "Cell text")
     assert article.comments == ()
+
+
+def test_article_comment_markup_with_cite_authors() -> None:
+    page = """<html><head><meta property="og:title" content="Open letter"></head><body>
+    <main><article class="post"><p>We, the undersigned, ask for the depot to reopen.</p></article>
+    <section id="comments"><h2>Responses</h2>
+      <article class="comment"><cite>Nadia K.</cite><time>2 days ago</time>
+        <p>Signed, and shared with our branch.</p></article>
+      <article class="comment"><cite></cite><p>Anonymous support from a driver.</p></article>
+      <article class="comment"><div class="comment-author">Guest</div>
+        <p>Me too, see <cite>The Depot Papers</cite> from <time>1998</time>.</p></article>
+    </section></main></body></html>"""
+    (article,) = parse_document("letter.html", page.encode(), max_bytes=MAX)
+    assert article.title == "Open letter"
+    assert article.paragraphs == ("We, the undersigned, ask for the depot to reopen.",)
+    assert [(c.author, c.text) for c in article.comments] == [
+        ("Nadia K.", "Signed, and shared with our branch."),
+        (None, "Anonymous support from a driver."),
+        (None, "Me too, see The Depot Papers from 1998."),
+    ]

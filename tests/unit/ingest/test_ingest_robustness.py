@@ -112,3 +112,10 @@ def test_comment_date_lines_are_dropped() -> None:
         ("Karl", "Second."),
         (None, "No date here, just text."),
     ]
+
+
+def test_iter_document_paths_survives_symlink_loops(tmp_path: Path) -> None:
+    (tmp_path / "d").mkdir()
+    (tmp_path / "d" / "a.txt").write_text("x")
+    (tmp_path / "d" / "loop").symlink_to(tmp_path / "d", target_is_directory=True)
+    assert list(iter_document_paths([tmp_path])) == [tmp_path / "d" / "a.txt"]
