@@ -32,6 +32,21 @@ ALEMBIC_INI = REPO_ROOT / "alembic.ini"
 SQLITE_BUSY_TIMEOUT_MS = 10_000
 
 
+ASYNC_DRIVERS = {"sqlite": "sqlite+aiosqlite", "postgresql": "postgresql+asyncpg"}
+
+
+def normalise_url(url: str) -> str:
+    """Accept plain `sqlite:///...` / `postgresql://...` (and `postgres://`) URLs by picking the
+    async driver we ship; URLs that name a driver are left alone."""
+    if url.startswith("postgres://"):
+        url = "postgresql://" + url.removeprefix("postgres://")
+    parsed = make_url(url)
+    driver = ASYNC_DRIVERS.get(parsed.drivername)
+    if driver is None:
+        return url
+    return parsed.set(drivername=driver).render_as_string(hide_password=False)
+
+
 def is_sqlite(url: str) -> bool:
     return make_url(url).get_backend_name() == "sqlite"
 
@@ -47,6 +62,7 @@ def sqlite_file(url: str) -> Path | None:
 def make_engine(url: str, *, foreign_keys: bool = True, **kwargs: Any) -> AsyncEngine:
     """An async engine. SQLite gets WAL, foreign keys (unless turned off for migrations, where
     batch mode recreates tables) and a busy timeout; its parent folder is created."""
+    url = normalise_url(url)
     if not is_sqlite(url):
         kwargs.setdefault("pool_pre_ping", True)
         return create_async_engine(url, **kwargs)
