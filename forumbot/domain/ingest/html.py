@@ -8,6 +8,7 @@ the author comes from `.comment-author` (`.fn`, `cite`) or a `cite`/`.fn` in the
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from dataclasses import dataclass, field
 
@@ -17,7 +18,7 @@ from lxml import html as lxml_html
 from forumbot.domain.article import ParsedComment
 
 from .errors import IngestError
-from .textnorm import normalise_space
+from .textnorm import normalise_space, split_paragraphs
 
 _DROP_TAGS = frozenset(
     {
@@ -90,12 +91,22 @@ def parse_html(text: str) -> HtmlArticle:
     return HtmlArticle(
         title=title,
         author=_clean_author(author),
-        date=date[:10] if date and len(date) >= 10 and date[4] == "-" else None,
+        date=_iso_date(date),
         source=source,
         tags=tags,
         paragraphs=paragraphs,
         comments=comments,
     )
+
+
+def _iso_date(value: str | None) -> str | None:
+    """YYYY-MM-DD from an ISO timestamp such as 2019-03-14T09:12:00+00:00, else None."""
+    if not value:
+        return None
+    try:
+        return dt.date.fromisoformat(value.strip()[:10]).isoformat()
+    except ValueError:
+        return None
 
 
 class _Meta:
@@ -409,7 +420,8 @@ def _paragraphs(container: etree._Element) -> list[str]:
     buffer: list[str] = []
 
     def flush() -> None:
-        text = normalise_space("".join(buffer))
+        # Newlines in HTML source are just spaces.
+        text = " ".join("".join(buffer).split())
         buffer.clear()
         if text:
             out.append(text)
@@ -422,6 +434,12 @@ def _paragraphs(container: etree._Element) -> list[str]:
             return
         if tag == "br":
             buffer.append(" ")
+        elif tag == "pre":
+            # Preformatted text keeps its blank-line paragraphs.
+            flush()
+            out.extend(
+                split_paragraphs(node.text_content() if hasattr(node, "text_content") else "")
+            )
         elif tag in ("ul", "ol"):
             flush()
             items = [_text_of(li) for li in node if getattr(li, "tag", None) == "li"]

@@ -249,3 +249,18 @@ def test_article_comment_markup_with_cite_authors() -> None:
         (None, "Anonymous support from a driver."),
         (None, "Me too, see The Depot Papers from 1998."),
     ]
+
+
+def test_html_source_newlines_and_pre_blocks() -> None:
+    page = (
+        "<html><body><article><h1>T</h1><p>Line one\n\nstill the same paragraph\n- not a list"
+        "</p><pre>First block\nof preformatted text.\n\nSecond block.</pre>"
+        '<time datetime="2019-13-45"></time></article></body></html>'
+    )
+    (article,) = parse_document("t.html", page.encode(), max_bytes=MAX)
+    assert article.paragraphs == (
+        "Line one still the same paragraph - not a list",
+        "First block of preformatted text.",
+        "Second block.",
+    )
+    assert article.date is None
