@@ -14,16 +14,17 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Literal, NamedTuple
+from typing import Any, Literal, NamedTuple
 
 import re2
 
 from forumbot.domain.civility.actions import Action
 from forumbot.domain.civility.normalise import (
+    PRECHECK_PATTERNS,
     clean_text,
     dedouble,
-    normalise_clean,
     normalise_detail,
+    normalise_lowered,
 )
 from forumbot.domain.civility.rules import Rule, RuleSet
 from forumbot.domain.civility.tracker import RateTracker
@@ -229,7 +230,7 @@ class Engine:
         self._lex = _Lexicon()
         self._word_allow: dict[int, frozenset[str]] = {}
         self._insults: list[_Insult] = []
-        self._regex_sets: dict[str, tuple[re2.Set, list[tuple[int, object]]]] = {}
+        self._regex_sets: dict[str, tuple[Any, list[tuple[int, Any]]]] = {}
         self._other: list[tuple[int, Rule]] = []
         patterns: dict[str, list[tuple[int, str]]] = {}
         for i, rule in enumerate(self._active):
@@ -248,22 +249,25 @@ class Engine:
                     patterns.setdefault(p["target"], []).append((i, pat))
             else:
                 self._other.append((i, rule))
-        for target, pats in patterns.items():
-            rset = re2.Set.SearchSet()
-            compiled: list[tuple[int, object]] = []
-            for i, pat in pats:
-                rset.Add(pat)
-                compiled.append((i, re2.compile(pat)))
-            rset.Compile()
-            self._regex_sets[target] = (rset, compiled)
         runs = [r.params["max_char_run"] for _, r in self._other if r.kind == "flood"]
         self._min_run = min(runs, default=3)
-        # RE2 has no back-references, so spell the run out for every printable ASCII character.
-        self._run_check = re2.Set.SearchSet()
-        self._run_check.Add(
-            "|".join(f"{re2.escape(chr(c))}{{{self._min_run}}}" for c in range(33, 127))
-        )
-        self._run_check.Compile()
+        # One RE2 set over the lower-cased clean text answers, in one pass: which normalisation
+        # steps are needed, whether a flood-length character run may exist (RE2 has no
+        # back-references, so the run is spelled out per printable character), and which
+        # `clean` regex rules match.
+        low_patterns = [
+            *PRECHECK_PATTERNS,
+            "|".join(f"{re2.escape(chr(c))}{{{self._min_run}}}" for c in range(33, 127)),
+        ]
+        self._low_base = len(low_patterns)
+        self._low_rules: list[tuple[int, Any]] = []
+        for i, pat in patterns.pop("clean", []):
+            low_patterns.append(pat)
+            self._low_rules.append((i, re2.compile(pat)))
+        self._low_set = _compile_set(low_patterns)
+        for target, pats in patterns.items():
+            compiled = [(i, re2.compile(pat)) for i, pat in pats]
+            self._regex_sets[target] = (_compile_set([p for _, p in pats]), compiled)
         self._needs_tracker = any(r.kind in ("rate", "repeat") for _, r in self._other)
 
     # -- the one public operation --------------------------------------------------------------
@@ -274,7 +278,11 @@ class Engine:
         found: dict[int, str] = {}  # rule index -> excerpt (first hit per rule)
 
         clean_cased = clean_text(text)
-        normalised, joined = normalise_clean(clean_cased)
+        low = clean_cased.lower()
+        low_hits = self._low_set.Match(low) or ()
+        base = self._low_base
+        normalised, joined = normalise_lowered(low, [n for n in low_hits if n < base - 1])
+        maybe_run = (base - 1) in low_hits or not low.isascii()
         if normalised.isascii():
             tokens = normalised.translate(_TOKEN_TABLE).split()
         else:
@@ -293,15 +301,15 @@ class Engine:
         if hot:
             self._lexical(tokens, infos, hot, found)
 
-        # regular expressions, one RE2 set per text layer
+        # regular expressions: `clean` ones were matched above; one RE2 set per other layer
+        for n in low_hits:
+            if n >= base:
+                idx, rx = self._low_rules[n - base]
+                if idx not in found:
+                    m = rx.search(low)
+                    found[idx] = m.group(0) if m else ""
         for target, (rset, compiled) in self._regex_sets.items():
-            subject = (
-                normalised
-                if target == "normalised"
-                else clean_cased.lower()
-                if target == "clean"
-                else text
-            )
+            subject = normalised if target == "normalised" else text
             matched = rset.Match(subject)
             if matched:
                 for n in matched:
@@ -312,7 +320,7 @@ class Engine:
 
         # structural rules
         if self._other:
-            self._structural(ctx, clean_cased, normalised, tokens, found, track)
+            self._structural(ctx, clean_cased, normalised, tokens, found, track, maybe_run)
 
         hits: list[RuleHit] = []
         shadow: list[RuleHit] = []
@@ -445,6 +453,7 @@ class Engine:
         tokens: list[str],
         found: dict[int, str],
         track: bool,
+        maybe_run: bool,
     ) -> None:
         history = None
         digest = 0
@@ -469,7 +478,7 @@ class Engine:
                     found[idx] = clean_cased[:_EXCERPT]
             elif kind == "flood":
                 if longest_run is None:
-                    longest_run = _longest_run(clean_cased, self._min_run, self._run_check)
+                    longest_run = _longest_run(clean_cased, self._min_run) if maybe_run else ""
                 excerpt = _flood(clean_cased, tokens, p, longest_run)
                 if excerpt:
                     found[idx] = excerpt
@@ -509,9 +518,17 @@ class Engine:
 _RUN_CACHE: dict[int, re.Pattern[str]] = {}
 
 
-def _longest_run(text: str, minimum: int, check: re2.Set) -> str:
+def _compile_set(patterns: list[str]) -> Any:
+    rset = re2.Set.SearchSet()
+    for pattern in patterns:
+        rset.Add(pattern)
+    rset.Compile()
+    return rset
+
+
+def _longest_run(text: str, minimum: int) -> str:
     """The longest run of one repeated non-space character, if at least `minimum` long."""
-    if len(text) < minimum or (text.isascii() and not check.Match(text)):
+    if len(text) < minimum:
         return ""
     rx = _RUN_CACHE.get(minimum)
     if rx is None:

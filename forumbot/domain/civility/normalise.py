@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Collection
 from functools import lru_cache
 
 import re2
@@ -143,12 +144,12 @@ _SPACED_STRIP_RE = re.compile(_SEP)
 _CHAT_LETTERS = frozenset("aiurykonc24@")
 _STRETCH_RE = re.compile(r"([a-z])\1{2,}")
 # Tokens that may carry leetspeak: letters mixed with digits or symbols.
-_MIXED_RE = re.compile(r"[a-z0-9@$|!+]*[a-z][a-z0-9@$|!+]*")
+_MIXED_RE = re.compile(r"[a-z0-9@$|!+]*(?:[a-z][0-9@$|!+]|[0-9@$|!+][a-z])[a-z0-9@$|!+]*")
 # Prose tokens that contain digits but are not leetspeak: 1930s, 2nd, 10th, 5pm, 100km.
 _PROSE_NUMBER_RE = re.compile(
     r"^\d+(?:s|st|nd|rd|th|am|pm|km|kg|mm|cm|ml|m|k|bn|mn|x|d|gb|mb|h|hrs|yrs)?$"
 )
-_LEET_NEAR_LETTER_RE = re.compile(r"[a-z][0-9@$|!+]|[0-9@$|!+][a-z]")
+_LEET_NEAR_LETTER_RE = re.compile(r"[a-z][0-9@$|+]|[0-9@$|!+][a-z]|[a-z]![a-z]")
 _APOSTROPHES = str.maketrans({"'": None})
 
 
@@ -169,11 +170,16 @@ def normalise_detail(text: str) -> tuple[str, frozenset[str]]:
 
 def normalise_clean(text: str) -> tuple[str, frozenset[str]]:
     """`normalise_detail` for text that already went through `clean_text`."""
-    text = text.lower()
+    low = text.lower()
+    return normalise_lowered(low, _PRECHECK.Match(low) or ())
+
+
+def normalise_lowered(text: str, needed: Collection[int]) -> tuple[str, frozenset[str]]:
+    """The word-level steps on lower-cased clean text. `needed` holds the indices of the
+    PRECHECK_PATTERNS that matched it (one RE2 pass, which callers may share with their own
+    patterns): only those rewrites, all backtracking regexes, run at all."""
     if "'" in text:
         text = text.replace("'", "")
-    # One RE2 pass tells which of the (slower, backtracking) rewrites are needed at all.
-    needed = _PRECHECK.Match(text)
     if not needed:
         return text, _NO_JOINS
     joined: set[str] = set()
@@ -196,12 +202,14 @@ def normalise_clean(text: str) -> tuple[str, frozenset[str]]:
 
 _NO_JOINS: frozenset[str] = frozenset()
 _NEED_STRETCH, _NEED_SPACED, _NEED_LEET = 0, 1, 2
-_PRECHECK = re2.Set.SearchSet()
-_PRECHECK.Add("|".join(c * 3 for c in "abcdefghijklmnopqrstuvwxyz"))
-_PRECHECK.Add(
-    rf"(?:^|[^a-z0-9@$])[a-z0-9@$]{_SEP}{{1,3}}[a-z0-9@$]{_SEP}{{1,3}}[a-z0-9@$](?:[^a-z0-9@$]|$)"
+PRECHECK_PATTERNS: tuple[str, ...] = (
+    "|".join(c * 3 for c in "abcdefghijklmnopqrstuvwxyz"),  # stretched letters
+    rf"(?:^|[^a-z0-9@$])[a-z0-9@$]{_SEP}{{1,3}}[a-z0-9@$]{_SEP}{{1,3}}[a-z0-9@$](?:[^a-z0-9@$]|$)",
+    r"[a-z][0-9@$|+]|[0-9@$|!+][a-z]|[a-z]![a-z]",  # leetspeak next to a letter
 )
-_PRECHECK.Add(r"[a-z][0-9@$|!+]|[0-9@$|!+][a-z]")
+_PRECHECK = re2.Set.SearchSet()
+for _pattern in PRECHECK_PATTERNS:
+    _PRECHECK.Add(_pattern)
 _PRECHECK.Compile()
 
 
