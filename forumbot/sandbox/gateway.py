@@ -50,6 +50,9 @@ _EVENT_INTENTS = {
     "GUILD_ROLE_UPDATE": GUILDS,
 }
 _MESSAGE_EVENTS = frozenset({"MESSAGE_CREATE", "MESSAGE_UPDATE", "MESSAGE_DELETE"})
+_REACTION_EVENTS = frozenset({"MESSAGE_REACTION_ADD", "MESSAGE_REACTION_REMOVE"})
+GUILD_MESSAGE_REACTIONS = 1 << 10
+DIRECT_MESSAGE_REACTIONS = 1 << 13
 
 
 @dataclass
@@ -102,6 +105,10 @@ class Gateway:
         need = _EVENT_INTENTS.get(event)
         if need is not None and not session.intents & need:
             return None
+        if event in _REACTION_EVENTS:
+            need = GUILD_MESSAGE_REACTIONS if "guild_id" in data else DIRECT_MESSAGE_REACTIONS
+            if not session.intents & need:
+                return None
         if event in _MESSAGE_EVENTS:
             in_guild = "guild_id" in data
             if not session.intents & (GUILD_MESSAGES if in_guild else DIRECT_MESSAGES):

@@ -135,6 +135,19 @@ def check_components(
             _check_item(errs, f"{p}.components.{j}", child)
 
 
+def _all_components(components: list[Any]) -> list[dict[str, Any]]:
+    out: list[dict[str, Any]] = []
+    for comp in components:
+        if not isinstance(comp, dict):
+            continue
+        out.append(comp)
+        out += _all_components(comp.get("components") or [])
+        for key in ("accessory", "component"):
+            if isinstance(comp.get(key), dict):
+                out += _all_components([comp[key]])
+    return out
+
+
 def _count_components(components: list[Any]) -> int:
     n = 0
     for comp in components:
@@ -213,6 +226,20 @@ def check_message(
     if flags & 64 and not allow_ephemeral:
         errs.add("flags", "MESSAGE_FLAGS_INVALID", "Ephemeral is only valid for interactions")
     check_components(errs, body.get("components"), flags)
+    if flags & COMPONENTS_V2 and (body.get("content") or body.get("embeds")):
+        errs.add(
+            "content",
+            "MESSAGE_CANNOT_USE_LEGACY_FIELDS_WITH_COMPONENTS_V2",
+            "The 'content' and 'embeds' fields cannot be used with components v2",
+        )
+    ids = [c.get("custom_id") for c in _all_components(body.get("components") or [])]
+    ids = [i for i in ids if i]
+    if len(ids) != len(set(ids)):
+        errs.add(
+            "components",
+            "COMPONENT_CUSTOM_ID_DUPLICATED",
+            "Component custom id cannot be duplicated",
+        )
     nonce = body.get("nonce")
     if isinstance(nonce, str) and len(nonce) > MAX_NONCE:
         errs.too_long("nonce", MAX_NONCE)

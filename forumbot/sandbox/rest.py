@@ -64,6 +64,7 @@ from .world import (
     THREAD_TYPES,
     Guild,
     Json,
+    emoji_payload,
 )
 
 if TYPE_CHECKING:
@@ -255,7 +256,10 @@ class RestApi:
         r("PATCH", "/channels/{c}/messages/{m}", self.edit_message)
         r("DELETE", "/channels/{c}/messages/{m}", self.delete_message)
         r("POST", "/channels/{c}/messages/{m}/threads", self.thread_from_message)
-        r("PUT", "/channels/{c}/messages/{m}/reactions/{e}/@me", self.no_content)
+        r("PUT", "/channels/{c}/messages/{m}/reactions/{e}/@me", self.add_reaction)
+        r("DELETE", "/channels/{c}/messages/{m}/reactions/{e}/@me", self.remove_own_reaction)
+        r("DELETE", "/channels/{c}/messages/{m}/reactions/{e}/{u}", self.remove_reaction)
+        r("GET", "/channels/{c}/messages/{m}/reactions/{e}", self.reaction_users)
         r("POST", "/channels/{c}/threads", self.create_thread)
         r("GET", "/channels/{c}/threads/archived/public", self.archived_threads)
         r("PUT", "/channels/{c}/thread-members/{u}", self.no_content)
@@ -1026,6 +1030,55 @@ class RestApi:
     async def no_content(self, req: Req) -> tuple[int, Any]:
         self.world.channel(req.params[0])
         return 204, None
+
+    # ---- reactions ----------------------------------------------------------------------------
+    def reaction_event(self, event: str, message: Json, user_id: str, emoji: str) -> None:
+        channel = self.world.channel(message["channel_id"])
+        payload: Json = {
+            "user_id": user_id,
+            "channel_id": message["channel_id"],
+            "message_id": message["id"],
+            "emoji": emoji_payload(emoji),
+            "burst": False,
+            "type": 0,
+        }
+        guild = self.world.guild_of(channel)
+        if guild is not None:
+            payload["guild_id"] = guild.id
+            if event == "MESSAGE_REACTION_ADD" and user_id in guild.members:
+                payload["member"] = self.world.member_payload(guild, user_id)
+                payload["message_author_id"] = message["author"]["id"]
+        self.sb.gateway.dispatch(event, payload)
+
+    async def add_reaction(self, req: Req) -> tuple[int, Any]:
+        message = self.world.message(req.params[0], req.params[1])
+        emoji = unquote(req.params[2])
+        if self.world.react(message, self.bot_id, emoji, add=True):
+            self.reaction_event("MESSAGE_REACTION_ADD", message, self.bot_id, emoji)
+        return 204, None
+
+    async def remove_own_reaction(self, req: Req) -> tuple[int, Any]:
+        message = self.world.message(req.params[0], req.params[1])
+        emoji = unquote(req.params[2])
+        if self.world.react(message, self.bot_id, emoji, add=False):
+            self.reaction_event("MESSAGE_REACTION_REMOVE", message, self.bot_id, emoji)
+        return 204, None
+
+    async def remove_reaction(self, req: Req) -> tuple[int, Any]:
+        channel = self.world.channel(req.params[0])
+        message = self.world.message(req.params[0], req.params[1])
+        guild = self.world.guild_of(channel)
+        if guild is not None:
+            self._require(guild, MANAGE_MESSAGES)
+        emoji, user_id = unquote(req.params[2]), req.params[3]
+        if self.world.react(message, user_id, emoji, add=False):
+            self.reaction_event("MESSAGE_REACTION_REMOVE", message, user_id, emoji)
+        return 204, None
+
+    async def reaction_users(self, req: Req) -> tuple[int, Any]:
+        message = self.world.message(req.params[0], req.params[1])
+        users = self.world.reactions.get(message["id"], {}).get(unquote(req.params[2]), [])
+        return 200, [copy.deepcopy(self.world.user(u)) for u in users]
 
     # ---- pins -------------------------------------------------------------------------------
     async def pin(self, req: Req) -> tuple[int, Any]:

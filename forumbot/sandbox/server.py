@@ -8,6 +8,7 @@ import copy
 import logging
 import re
 import secrets
+import time
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
@@ -155,6 +156,7 @@ class Sandbox:
         self._message_mark = 0
         self._runner: web.AppRunner | None = None
         self.demo: DemoGuild | None = None
+        self._last_post: dict[tuple[str, str], float] = {}
 
     # ---- lifecycle --------------------------------------------------------------------------
     @classmethod
@@ -528,6 +530,7 @@ class Sandbox:
 
     # ---- acting as members: messages ----------------------------------------------------------
     def _check_member_can_post(self, channel: Json, user_id: str) -> None:
+        """What Discord refuses a member, raised as ApiError (never a violation)."""
         guild = self.world.guild_of(channel)
         if guild is None:
             return
@@ -539,7 +542,19 @@ class Sandbox:
                 "Missing Permissions (member is timed out)",
                 violation=False,
             )
+        slowmode = int(channel.get("rate_limit_per_user") or 0)
+        exempt = self.world.permissions(guild, user_id) & (MANAGE_MESSAGES | MANAGE_CHANNELS_BIT)
+        last = self._last_post.get((channel["id"], user_id))
+        now = time.monotonic()
+        if slowmode and not exempt and last is not None and now - last < slowmode:
+            raise ApiError(
+                429,
+                20016,
+                "This action cannot be performed due to slowmode rate limit.",
+                violation=False,
+            )
         self.rest._check_can_post(channel, user_id)
+        self._last_post[(channel["id"], user_id)] = now
 
     async def send_message(
         self,
@@ -630,6 +645,50 @@ class Sandbox:
         )
         self.gateway.dispatch("MESSAGE_CREATE", self.world.event_message(starter))
         return thread
+
+    async def react(self, user: UserRef, message: MessageRef, emoji: str) -> None:
+        """`user` adds reaction `emoji` (unicode, or `name:id`): MESSAGE_REACTION_ADD."""
+        msg = self.world.find_message(_id(message))
+        self.mark()
+        if self.world.react(msg, _id(user), emoji, add=True):
+            self.rest.reaction_event("MESSAGE_REACTION_ADD", msg, _id(user), emoji)
+
+    async def unreact(self, user: UserRef, message: MessageRef, emoji: str) -> None:
+        msg = self.world.find_message(_id(message))
+        self.mark()
+        if self.world.react(msg, _id(user), emoji, add=False):
+            self.rest.reaction_event("MESSAGE_REACTION_REMOVE", msg, _id(user), emoji)
+
+    async def edit_thread(self, user: UserRef, thread: str | int | Json, **fields: Any) -> Json:
+        """`user` (the owner, or a member who may manage threads) changes a thread: name,
+        archived, locked, rate_limit_per_user, applied_tags. Dispatches THREAD_UPDATE."""
+        uid = _id(user)
+        channel = self.world.channel(_id(thread))
+        if channel["type"] not in THREAD_TYPES:
+            raise ApiError(400, 50024, "Cannot execute action on this channel type")
+        guild = self.world.guild(channel["guild_id"])
+        manager = bool(self.world.permissions(guild, uid) & MANAGE_THREADS)
+        if not manager and (channel["owner_id"] != uid or {"locked", "applied_tags"} & set(fields)):
+            raise ApiError(403, MISSING_PERMISSIONS, "Missing Permissions", violation=False)
+        meta = channel["thread_metadata"]
+        self.mark()
+        for key, value in fields.items():
+            if key in ("archived", "locked", "auto_archive_duration"):
+                meta[key] = value
+            else:
+                channel[key] = value
+        self.gateway.dispatch("THREAD_UPDATE", copy.deepcopy(channel))
+        return channel
+
+    async def set_roles(self, guild: Guild | str, user: UserRef, roles: list[str]) -> Json:
+        """Replace `user`'s roles (as an admin would): GUILD_MEMBER_UPDATE."""
+        g = self.world.guild(_id(guild))
+        member = self.world.member(g, _id(user))
+        member["roles"] = [str(r) for r in roles]
+        self.mark()
+        payload = self.world.member_payload(g, _id(user))
+        self.gateway.dispatch("GUILD_MEMBER_UPDATE", {**payload, "guild_id": g.id})
+        return member
 
     def messages(self, channel: str | int | Json) -> list[Json]:
         """Visible messages of a channel or thread, oldest first (live dicts)."""

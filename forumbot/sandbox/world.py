@@ -45,6 +45,11 @@ _USER_MENTION = re.compile(r"<@!?(\d+)>")
 _ROLE_MENTION = re.compile(r"<@&(\d+)>")
 
 
+def emoji_payload(key: str) -> Json:
+    name, _, eid = key.partition(":")
+    return {"id": eid or None, "name": name}
+
+
 @dataclass
 class Guild:
     id: str
@@ -66,6 +71,7 @@ class World:
         self.channel_messages: dict[str, list[str]] = {}
         self.pins: dict[str, list[tuple[str, str]]] = {}  # channel -> [(message id, pinned_at)]
         self.dm_channels: dict[str, str] = {}  # user id -> DM channel id
+        self.reactions: dict[str, dict[str, list[str]]] = {}  # message -> emoji -> user ids
         self.closed_dms: set[str] = set()
         self.audit_log: list[Json] = []
         self.bot_user_id = ""
@@ -348,6 +354,33 @@ class World:
                 channel["message_count"] += 1
                 channel["total_message_sent"] += 1
         return message
+
+    def react(self, message: Json, user_id: str, emoji: str, *, add: bool) -> bool:
+        """Add/remove `user_id`'s reaction; returns whether anything changed. `emoji` is a unicode
+        emoji or `name:id` for a custom one."""
+        users = self.reactions.setdefault(message["id"], {}).setdefault(emoji, [])
+        if add == (user_id in users):
+            return False
+        if add:
+            users.append(user_id)
+        else:
+            users.remove(user_id)
+        summary = []
+        for key, who in self.reactions[message["id"]].items():
+            if not who:
+                continue
+            summary.append(
+                {
+                    "count": len(who),
+                    "count_details": {"burst": 0, "normal": len(who)},
+                    "me": self.bot_user_id in who,
+                    "me_burst": False,
+                    "burst_colors": [],
+                    "emoji": emoji_payload(key),
+                }
+            )
+        message["reactions"] = summary
+        return True
 
     def message(self, channel_id: str, message_id: str) -> Json:
         message = self.messages.get(str(message_id))

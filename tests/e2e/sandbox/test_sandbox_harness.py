@@ -22,6 +22,9 @@ class Seen:
         self.edits: list[discord.RawMessageUpdateEvent] = []
         self.deletes: list[discord.RawMessageDeleteEvent] = []
         self.uploads: list[bytes] = []
+        self.reactions: list[discord.RawReactionActionEvent] = []
+        self.thread_updates: list[discord.Thread] = []
+        self.member_updates: list[discord.Member] = []
         self._changed = asyncio.Event()
 
     def note(self) -> None:
@@ -65,6 +68,18 @@ def make_bot(seen: Seen, *, message_content: bool = True) -> commands.Bot:
     @bot.event
     async def on_socket_event_type(event_type: str) -> None:
         seen.note()
+
+    @bot.event
+    async def on_raw_reaction_add(payload: discord.RawReactionActionEvent) -> None:
+        seen.reactions.append(payload)
+
+    @bot.event
+    async def on_thread_update(before: discord.Thread, after: discord.Thread) -> None:
+        seen.thread_updates.append(after)
+
+    @bot.event
+    async def on_member_update(before: discord.Member, after: discord.Member) -> None:
+        seen.member_updates.append(after)
 
     @bot.tree.command(name="upload", description="Read an attached file")
     async def upload(interaction: discord.Interaction, file: discord.Attachment) -> None:
@@ -275,3 +290,44 @@ async def test_reconnect_and_invalid_session(
     await sandbox.wait_until_connected(count=2)
     await sandbox.send_message(demo.alice_id, demo.general_id, "after re-identify")
     await seen.until(lambda: any(m.content == "after re-identify" for m in seen.messages))
+
+
+async def test_reactions_thread_controls_roles_slowmode_and_server_errors(
+    sandbox: Sandbox, demo: DemoGuild, bot: commands.Bot, seen: Seen
+) -> None:
+    thread = await sandbox.create_forum_post(demo.alice_id, demo.forum_id, "Alice asks", "Why?")
+    starter = sandbox.messages(thread["id"])[0]
+    await sandbox.react(demo.bob_id, starter, "👍")
+    await seen.until(lambda: seen.reactions)
+    assert str(seen.reactions[0].emoji) == "👍" and seen.reactions[0].user_id == int(demo.bob_id)
+    channel = bot.get_channel(int(thread["id"]))
+    assert isinstance(channel, discord.Thread)
+    message = await channel.fetch_message(int(starter["id"]))
+    await message.add_reaction("✅")
+    assert {r["emoji"]["name"]: r["count"] for r in starter["reactions"]} == {"👍": 1, "✅": 1}
+
+    await channel.edit(slowmode_delay=60)
+    await sandbox.send_message(demo.bob_id, thread["id"], "one")
+    with pytest.raises(ApiError) as slow:
+        await sandbox.send_message(demo.bob_id, thread["id"], "two")
+    assert slow.value.code == 20016
+    await sandbox.send_message(demo.moderator_id, thread["id"], "mods are exempt")
+    await sandbox.send_message(demo.moderator_id, thread["id"], "twice")
+
+    await sandbox.edit_thread(demo.moderator_id, thread["id"], locked=True)
+    await seen.until(lambda: seen.thread_updates and seen.thread_updates[-1].locked)
+    with pytest.raises(ApiError) as locked:
+        await sandbox.send_message(demo.alice_id, thread["id"], "let me in")
+    assert locked.value.code == 160005
+    with pytest.raises(ApiError):
+        await sandbox.edit_thread(demo.alice_id, thread["id"], locked=False)
+
+    await sandbox.set_roles(demo.guild_id, demo.bob_id, [demo.moderator_role_id])
+    await seen.until(lambda: seen.member_updates)
+    assert [r.name for r in seen.member_updates[-1].roles][-1] == "Moderator"
+
+    sandbox.inject(r"^/channels/\d+/messages$", 503, method="POST")
+    with pytest.raises(discord.DiscordServerError):
+        await channel.send("during an outage")
+    await channel.send("after the outage")
+    sandbox.assert_no_violations()
