@@ -2,9 +2,7 @@
 
 from forumbot.storage.models.archive import Article, ArticleRevision, ArticleTag, Comment, Passage
 from forumbot.storage.models.base import Base
-
-__all__ = ["Article", "ArticleRevision", "ArticleTag", "Base", "Comment", "Passage"]
-from forumbot.storage.models.moderation import (  # isort: skip
+from forumbot.storage.models.moderation import (
     ModAction,
     ModGuildPolicy,
     ModQueueItem,
@@ -13,14 +11,7 @@ from forumbot.storage.models.moderation import (  # isort: skip
     ModSeenMessage,
 )
 
-__all__ += [
-    "ModAction",
-    "ModGuildPolicy",
-    "ModQueueItem",
-    "ModRuleChange",
-    "ModRuleSet",
-    "ModSeenMessage",
-]
+__all__ = ["Article", "ArticleRevision", "ArticleTag", "Base", "Comment", "Passage"]
 from forumbot.storage.models.discord import (  # isort: skip
     BotState,
     GuildSettings,
@@ -30,3 +21,11 @@ from forumbot.storage.models.discord import (  # isort: skip
 )
 
 __all__ += ["BotState", "GuildSettings", "Publication", "PublicationMessage", "SearchSession"]
+__all__ += [
+    "ModAction",
+    "ModGuildPolicy",
+    "ModQueueItem",
+    "ModRuleChange",
+    "ModRuleSet",
+    "ModSeenMessage",
+]
