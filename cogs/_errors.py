@@ -14,6 +14,12 @@ log = logging.getLogger("forumbot.errors")
 GENERIC = "Something went wrong on our side; it has been logged."
 
 
+def _permission_names(names: list[str]) -> str:
+    # discord.py says "manage_guild"; Discord's UI says "Manage Server".
+    pretty = [n.replace("guild", "server").replace("_", " ").title() for n in names]
+    return ", ".join(pretty)
+
+
 def user_message(error: BaseException) -> str | None:
     """The sentence to show for an expected error, or None for a bug."""
     # Unwrap what discord.py wraps around the real cause.
@@ -29,10 +35,10 @@ def user_message(error: BaseException) -> str | None:
     if isinstance(error, UserFacingError):
         return str(error)[:1900]
     if isinstance(error, app_commands.MissingPermissions):
-        needed = ", ".join(p.replace("_", " ").title() for p in error.missing_permissions)
+        needed = _permission_names(error.missing_permissions)
         return f"You need the {needed} permission for this."
     if isinstance(error, app_commands.BotMissingPermissions):
-        needed = ", ".join(p.replace("_", " ").title() for p in error.missing_permissions)
+        needed = _permission_names(error.missing_permissions)
         return f"I need the {needed} permission for this."
     if isinstance(error, app_commands.NoPrivateMessage):
         return "This command only works in a server."

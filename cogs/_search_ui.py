@@ -74,7 +74,7 @@ async def render_results(
             else ""
         )
         snippet = shorten(hit.snippet or hit.text, SNIPPET_CHARS)
-        lines.append(f"**{i}. {shorten(hit.title, 150)}** · ¶{hit.passage}{link}\n{snippet}")
+        lines.append(f"**{i}. {shorten(hit.title, 100)}** · ¶{hit.passage}{link}\n{snippet}")
     if lines:
         embed.description = "\n\n".join(lines)
     embed.set_footer(text=f"Page {page + 1}")
