@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import itertools
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any, Literal, NamedTuple
@@ -48,6 +48,13 @@ _ASCII_UPPER = _ASCII_LETTERS[26:]
 _EXCERPT = 80
 _NO_ROLES: Mapping[int, frozenset[str]] = {}
 _EMPTY: frozenset[str] = frozenset()
+_NEGATIONS = frozenset({"not", "never", "dont", "didnt", "wont", "wouldnt", "isnt", "nobody",
+                        "cant", "shouldnt", "neither", "nor", "arent", "aint"})  # fmt: skip
+_IMPERATIVES = frozenset({"get", "go", "shut", "stop", "piss", "bugger", "sod", "keep", "learn",
+                          "read", "grow", "sit", "cry", "move", "back"})  # fmt: skip
+_DETERMINERS = frozenset({"a", "an", "the", "this", "that", "his", "her", "their", "my", "our",
+                          "its", "some", "such"})  # fmt: skip
+_SEGMENT_RE = re.compile(r"[,;:.!?\n]+")
 _FORWARD_TARGETS = frozenset({"you", "u", "ya", "yall"})
 _BARE_ROLES = frozenset({"insult", "adjective", "filler"})
 # After "<insult> you": the insult is vocative only at the end or before these.
@@ -299,7 +306,7 @@ class Engine:
                     infos[pos] = lookup(tok[1:])  # "ur a i d i o t" was joined into "aidiot"
         hot = [info for info in infos if info.hot]
         if hot:
-            self._lexical(tokens, infos, hot, found)
+            self._lexical(tokens, infos, hot, found, normalised)
 
         # regular expressions: `clean` ones were matched above; one RE2 set per other layer
         for n in low_hits:
@@ -352,7 +359,12 @@ class Engine:
 
     # -- helpers ------------------------------------------------------------------------------
     def _lexical(
-        self, tokens: list[str], infos: list[_TokInfo], hot: list[_TokInfo], found: dict[int, str]
+        self,
+        tokens: list[str],
+        infos: list[_TokInfo],
+        hot: list[_TokInfo],
+        found: dict[int, str],
+        normalised: str,
     ) -> None:
         for pos, info in enumerate(infos):
             if not info.words:
@@ -367,26 +379,36 @@ class Engine:
             roles = [info.roles for info in infos]
             for ins in self._insults:
                 if ins.index not in found:
-                    excerpt = self._targeted(ins, tokens, roles)
+                    excerpt = self._targeted(ins, tokens, roles, normalised)
                     if excerpt:
                         found[ins.index] = excerpt
         if any(info.phrase for info in hot):
             self._match_phrases(tokens, [info.flat for info in infos], found)
 
     def _targeted(
-        self, ins: _Insult, tokens: list[str], roles: list[Mapping[int, frozenset[str]]]
+        self,
+        ins: _Insult,
+        tokens: list[str],
+        roles: list[Mapping[int, frozenset[str]]],
+        normalised: str,
     ) -> str | None:
         """Second person near an insult, in either order, with only filler words between.
 
         "you are an idiot", "ur a moron", "you absolute muppet", "idiot, you", "what an idiot
-        you are", "you leftists are clowns". Insults aimed at ideas ("this argument is
-        idiotic") or third parties ("Khrushchev was a liar") have no second person in reach.
+        you are", "an idiot like you", "you leftists are clowns", and vocatives ("Get lost,
+        scum."). Insults aimed at ideas ("this argument is idiotic") or third parties
+        ("Khrushchev was a liar") have no second person in reach, and negated ones ("I'm not
+        calling you a liar") are skipped.
         """
         i_idx = ins.index
 
         def role_at(pos: int) -> frozenset[str]:
             return roles[pos].get(i_idx, _EMPTY)
 
+        def negated(j: int) -> bool:
+            return any(t in _NEGATIONS for t in tokens[max(0, j - 3) : j])
+
+        n_tokens = len(tokens)
         for pos, tok in enumerate(tokens):
             here = role_at(pos)
             is_noun = "insult" in here
@@ -399,12 +421,12 @@ class Engine:
             j = pos - 1
             while j >= 0 and gap <= ins.max_gap:
                 r = role_at(j)
-                if "target" in r:
+                if "target" in r or ("weak_target" in r and gap >= 1):
                     # "you fool yourself", "you bitch about", "you trash the record": verbs
-                    if gap == 0 and pos + 1 < len(tokens) and tokens[pos + 1] in _VERB_NEXT:
+                    if gap == 0 and pos + 1 < n_tokens and tokens[pos + 1] in _VERB_NEXT:
                         break
-                    return " ".join(tokens[j : pos + 1])
-                if "weak_target" in r and gap >= 1:
+                    if negated(j):
+                        break
                     return " ".join(tokens[j : pos + 1])
                 if r & {"filler", "insult", "adjective"}:
                     gap += 1
@@ -412,24 +434,60 @@ class Engine:
                     continue
                 # one unknown word right after the target: "you liberals are idiots",
                 # "you tankie clowns"
-                if j >= 1 and "target" in role_at(j - 1):
-                    nxt = tokens[j + 1] if j + 1 < len(tokens) else ""
+                if j >= 1 and "target" in role_at(j - 1) and not negated(j - 1):
+                    nxt = tokens[j + 1] if j + 1 < n_tokens else ""
                     if j + 1 == pos or nxt in ("are", "r"):
                         return " ".join(tokens[j - 1 : pos + 1])
                 break
+            if not is_noun:
+                continue
             # the whole message is the insult: "idiot.", "moron!!", "absolute clown"
-            if (
-                is_noun
-                and len(tokens) <= 3
-                and all(role_at(k) & _BARE_ROLES for k in range(len(tokens)))
-            ):
+            if n_tokens <= 3 and all(role_at(k) & _BARE_ROLES for k in range(n_tokens)):
                 return " ".join(tokens)
-            # forwards (nouns only): "idiot, you", "what a moron you are"
+            # forwards: "idiot, you", "what a moron you are", "an idiot like you"
             # ...but not "Stalin was a fool, you know": only at the end or before "are"/"all".
-            if is_noun and pos + 1 < len(tokens) and tokens[pos + 1] in _FORWARD_TARGETS:
-                after = tokens[pos + 2] if pos + 2 < len(tokens) else ""
-                if after in _FORWARD_OK:
+            nxt = tokens[pos + 1] if pos + 1 < n_tokens else ""
+            if nxt in _FORWARD_TARGETS:
+                after = tokens[pos + 2] if pos + 2 < n_tokens else ""
+                if after in _FORWARD_OK and not negated(pos):
                     return " ".join(tokens[pos : pos + 2])
+            elif (
+                nxt == "like"
+                and pos + 2 < n_tokens
+                and tokens[pos + 2] in _FORWARD_TARGETS
+                and not negated(pos)
+            ):
+                return " ".join(tokens[pos : pos + 3])
+        return self._vocative(ins, tokens, role_at, normalised)
+
+    def _vocative(
+        self,
+        ins: _Insult,
+        tokens: list[str],
+        role_at: Callable[[int], frozenset[str]],
+        normalised: str,
+    ) -> str | None:
+        """An insult set off by a comma at either end of a message that addresses someone:
+        "Get lost, scum.", "Shut it, muppet.", "Muppet, you have not read it." but not
+        "He was, in short, a fool." (an article makes it a description)."""
+        if "," not in normalised:
+            return None
+        addressed = tokens[0] in _IMPERATIVES or any(
+            "target" in role_at(k) for k in range(len(tokens))
+        )
+        if not addressed:
+            return None
+        segments = [seg for seg in _SEGMENT_RE.split(normalised) if seg.strip()]
+        if len(segments) < 2:
+            return None
+        for seg in (segments[0], segments[-1]):
+            words = _TOKEN_RE.findall(seg)
+            if not 1 <= len(words) <= 2 or words[0] in _DETERMINERS:
+                continue
+            last = words[-1]
+            roles = self._lex.lookup(last).roles.get(ins.index, _EMPTY)
+            if "insult" in roles and last not in ins.allow:
+                return seg.strip()
         return None
 
     def _match_phrases(self, tokens: list[str], flat: list[str], found: dict[int, str]) -> None:
