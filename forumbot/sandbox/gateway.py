@@ -49,7 +49,9 @@ _EVENT_INTENTS = {
     "GUILD_ROLE_CREATE": GUILDS,
     "GUILD_ROLE_UPDATE": GUILDS,
 }
-_MESSAGE_EVENTS = frozenset({"MESSAGE_CREATE", "MESSAGE_UPDATE", "MESSAGE_DELETE"})
+_MESSAGE_EVENTS = frozenset(
+    {"MESSAGE_CREATE", "MESSAGE_UPDATE", "MESSAGE_DELETE", "MESSAGE_DELETE_BULK"}
+)
 _REACTION_EVENTS = frozenset({"MESSAGE_REACTION_ADD", "MESSAGE_REACTION_REMOVE"})
 GUILD_MESSAGE_REACTIONS = 1 << 10
 DIRECT_MESSAGE_REACTIONS = 1 << 13
@@ -113,7 +115,11 @@ class Gateway:
             in_guild = "guild_id" in data
             if not session.intents & (GUILD_MESSAGES if in_guild else DIRECT_MESSAGES):
                 return None
-            if event != "MESSAGE_DELETE" and in_guild and not session.intents & MESSAGE_CONTENT:
+            if (
+                event in ("MESSAGE_CREATE", "MESSAGE_UPDATE")
+                and in_guild
+                and not session.intents & MESSAGE_CONTENT
+            ):
                 return self._without_content(data)
         return json.loads(json.dumps(data))
 

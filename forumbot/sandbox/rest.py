@@ -252,6 +252,7 @@ class RestApi:
         r("GET", "/channels/{c}/pins", self.list_pins)
         r("PUT", "/channels/{c}/pins/{m}", self.pin)
         r("DELETE", "/channels/{c}/pins/{m}", self.unpin)
+        r("POST", "/channels/{c}/messages/bulk-delete", self.bulk_delete)
         r("GET", "/channels/{c}/messages/{m}", self.get_message)
         r("PATCH", "/channels/{c}/messages/{m}", self.edit_message)
         r("DELETE", "/channels/{c}/messages/{m}", self.delete_message)
@@ -271,6 +272,7 @@ class RestApi:
         r("GET", "/guilds/{g}/roles", self.guild_roles)
         r("GET", "/guilds/{g}/threads/active", self.active_threads)
         r("GET", "/guilds/{g}/members", self.list_members)
+        r("GET", "/guilds/{g}/members/search", self.search_members)
         r("GET", "/guilds/{g}/members/{u}", self.get_member)
         r("PATCH", "/guilds/{g}/members/{u}", self.edit_member)
         r("DELETE", "/guilds/{g}/members/{u}", self.kick_member)
@@ -1027,6 +1029,31 @@ class RestApi:
         self._delete(message)
         return 204, None
 
+    async def bulk_delete(self, req: Req) -> tuple[int, Any]:
+        channel = self.world.channel(req.params[0])
+        guild = self.world.guild_of(channel)
+        if guild is None:
+            raise ApiError(400, WRONG_CHANNEL_TYPE, "Cannot execute action on this channel type")
+        self._require(guild, MANAGE_MESSAGES)
+        ids = [str(i) for i in req.json().get("messages") or []]
+        errs = FormErrors()
+        if not 2 <= len(ids) <= 100:
+            errs.bad_length("messages", 2, 100)
+        cutoff = dt.datetime.now(dt.UTC) - dt.timedelta(days=14)
+        for i, mid in enumerate(ids):
+            message = self.world.messages.get(mid)
+            if message is None or message["channel_id"] != channel["id"]:
+                errs.add(f"messages.{i}", "UNKNOWN_MESSAGE", "Unknown message")
+            elif _parse_time(message["timestamp"]) < cutoff:
+                errs.add(f"messages.{i}", "MESSAGE_TOO_OLD", "Messages older than 2 weeks")
+        errs.raise_if_any()
+        for mid in ids:
+            self.world.delete_message(self.world.messages[mid])
+        self.sb.gateway.dispatch(
+            "MESSAGE_DELETE_BULK", {"ids": ids, "channel_id": channel["id"], "guild_id": guild.id}
+        )
+        return 204, None
+
     async def no_content(self, req: Req) -> tuple[int, Any]:
         self.world.channel(req.params[0])
         return 204, None
@@ -1270,6 +1297,18 @@ class RestApi:
         after = int(req.query.get("after", 0))
         ids = sorted((u for u in guild.members if int(u) > after), key=int)[:limit]
         return 200, [self.world.member_payload(guild, u) for u in ids]
+
+    async def search_members(self, req: Req) -> tuple[int, Any]:
+        guild = self.world.guild(req.params[0])
+        query = req.query.get("query", "").lower()
+        limit = int(req.query.get("limit", 1))
+        found = [
+            uid
+            for uid, member in guild.members.items()
+            if self.world.users[uid]["username"].lower().startswith(query)
+            or (member.get("nick") or "").lower().startswith(query)
+        ]
+        return 200, [self.world.member_payload(guild, u) for u in found[:limit]]
 
     async def get_member(self, req: Req) -> tuple[int, Any]:
         guild = self.world.guild(req.params[0])

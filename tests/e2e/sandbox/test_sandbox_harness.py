@@ -326,6 +326,19 @@ async def test_reactions_thread_controls_roles_slowmode_and_server_errors(
     await seen.until(lambda: seen.member_updates)
     assert [r.name for r in seen.member_updates[-1].roles][-1] == "Moderator"
 
+    general = bot.get_channel(int(demo.general_id))
+    assert isinstance(general, discord.TextChannel)
+    for i in range(3):
+        await sandbox.send_message(demo.bob_id, demo.general_id, f"spam {i}")
+    await seen.until(lambda: sum(m.content.startswith("spam") for m in seen.messages) == 3)
+    purged = await general.purge(limit=10, check=lambda m: m.content.startswith("spam"))
+    assert len(purged) == 3 and sandbox.messages(demo.general_id) == []
+    assert sandbox.find_requests("POST", r"/messages/bulk-delete$")
+    guild = bot.get_guild(int(demo.guild_id))
+    assert guild is not None
+    found = await guild.query_members("ali")
+    assert [m.name for m in found] == ["alice"]
+
     sandbox.inject(r"^/channels/\d+/messages$", 503, method="POST")
     with pytest.raises(discord.DiscordServerError):
         await channel.send("during an outage")
