@@ -48,7 +48,11 @@ Acting as members (users/messages/channels may be ids or payload dicts; returns 
 `await send_message(user, channel, content="", *, embeds=None, files=[SandboxFile], reply_to=None)`,
 `await send_dm(user, content)`, `dm_messages(user)`, `await edit_message(user, message, content)`,
 `await delete_message(user, message)`, `await create_forum_post(user, forum, name, content, *,
-tags=None) -> thread`; inspection: `messages(channel)` (oldest first, no ephemerals),
+tags=None) -> thread`, `await react(user, message, emoji)` / `unreact(...)`,
+`await edit_thread(user, thread, **fields)` (archived, locked, name, rate_limit_per_user,
+applied_tags; needs owner or manage-threads), `await set_roles(guild, user, role_ids)`.
+Members are refused as Discord would (ApiError, not a violation): timed out (50013), slowmode
+(20016), locked thread (160005). Inspection: `messages(channel)` (oldest first, no ephemerals),
 `channel(id)`, `member(guild, user)`, `threads(forum)`.
 
 Interactions, each `-> InteractionHandle` (the bot must have synced the command):
@@ -67,12 +71,17 @@ once not a loading placeholder), `await text()` (content + embed text), `await f
 
 Faults: `inject(route_regex, status=429, *, method=None, retry_after=0.05, times=1,
 is_global=False)` (429 answers carry `Via` and JSON retry_after, as discord.py requires; other
-statuses answer {"code": 0}); `await drop_connections(abrupt=True)` (sessions stay resumable and
+statuses answer {"code": 0}); `add_rate_limit(route_regex_with_major_group, limit, per, *,
+method=None)` and `enable_rate_limits()` (Discord-like buckets with X-RateLimit-* headers;
+`rate_limited` lists the 429s); `await drop_connections(abrupt=True)` (sessions stay resumable and
 buffer events; the client RESUMEs and gets the replay); `await request_reconnect()` (op 7);
 `await invalidate_sessions()` (op 9, must IDENTIFY again). Killing/restarting a bot: close the
 client and start a new one against the same Sandbox (state persists).
 
 Pointing discord.py elsewhere is also a user feature: `point_discord_at(api_url, gateway_url)`.
+Console for `make run`: `forumbot.sandbox.console.demo_sandbox()` (running sandbox + demo guild,
+discord.py pointed at it) and `SandboxConsole(sb).run()` (act as members from stdin; bot output
+printed live; `execute(line)` for scripts). See README.md in this package for what is enforced.
 """
 
 from .errors import ApiError
