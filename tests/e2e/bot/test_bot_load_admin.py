@@ -1,0 +1,186 @@
+"""End to end: /article load (preview, confirm, cancel, bad files), /setup requirements,
+command sync only when the command set changed, /admin sync, and the `forumbot run` demo."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from click.testing import CliRunner
+
+from forumbot.bot import ForumBot
+from forumbot.sandbox import DemoGuild, Sandbox, SandboxFile
+from tests.fixtures.bot import BotRunner
+
+ARTICLE = b"---\ntitle: Loaded from Discord\nauthor: Grace\n---\n\nFirst part.\n\nSecond part.\n"
+
+
+def buttons(message: dict[str, Any]) -> dict[str, str]:
+    return {
+        c.get("label"): c["custom_id"]
+        for row in message.get("components") or []
+        for c in row.get("components") or []
+    }
+
+
+async def titles(bot: ForumBot) -> list[str]:
+    return [a.title for a in await bot.services.archive.list_articles()]
+
+
+async def test_load_previews_then_confirm_stores_and_publishes(
+    bot: ForumBot, sandbox: Sandbox, configured: DemoGuild
+) -> None:
+    handle = await sandbox.invoke_command(
+        configured.admin_id,
+        configured.general_id,
+        "article load",
+        {"file": SandboxFile("loaded.md", ARTICLE), "publish": True},
+    )
+    preview = await handle.message()
+    text = await handle.text()
+    assert preview["flags"] & 64
+    assert "Loaded from Discord" in text and "2 passages" in text and "Grace" in text
+    assert await titles(bot) == [], "nothing is stored before Confirm"
+    # Someone else cannot confirm it.
+    other = await sandbox.click(configured.alice_id, preview, buttons(preview)["Confirm"])
+    assert "Only the person" in (await other.message())["content"]
+    assert await titles(bot) == []
+    confirm = await sandbox.click(configured.admin_id, preview, buttons(preview)["Confirm"])
+    await confirm.response()
+    done = await sandbox.wait_until(
+        lambda: "Published" in (sandbox.world.messages[preview["id"]]["content"] or ""),
+        what="the publish line",
+    )
+    assert done
+    assert await titles(bot) == ["Loaded from Discord"]
+    assert [t["name"] for t in sandbox.threads(configured.forum_id)] == ["Loaded from Discord"]
+    sandbox.assert_no_violations()
+
+
+async def test_load_cancel_stores_nothing(
+    bot: ForumBot, sandbox: Sandbox, configured: DemoGuild
+) -> None:
+    handle = await sandbox.invoke_command(
+        configured.admin_id,
+        configured.general_id,
+        "article load",
+        {"file": SandboxFile("loaded.md", ARTICLE)},
+    )
+    preview = await handle.message()
+    cancel = await sandbox.click(configured.admin_id, preview, buttons(preview)["Cancel"])
+    await cancel.response()
+    assert "nothing was stored" in sandbox.world.messages[preview["id"]]["content"]
+    assert await titles(bot) == []
+
+
+async def test_load_rejects_bad_files_with_a_reason(
+    bot: ForumBot, sandbox: Sandbox, configured: DemoGuild
+) -> None:
+    cases = [
+        (SandboxFile("binary.txt", b"\x00\x01\x02garbage" * 10), "binary"),
+        (SandboxFile("photo.png", b"\x89PNG\r\n\x1a\n" + b"0" * 50), "photo.png"),
+        (SandboxFile("huge.txt", b"word " * 60_000), "too large"),
+        (SandboxFile("empty.txt", b""), "empty.txt"),
+    ]
+    for upload, expected in cases:
+        handle = await sandbox.invoke_command(
+            configured.admin_id, configured.general_id, "article load", {"file": upload}
+        )
+        message = await handle.message()
+        assert message["flags"] & 64
+        assert expected in message["content"], message["content"]
+        assert "Something went wrong" not in message["content"]
+    assert await titles(bot) == []
+    sandbox.assert_no_violations()
+
+
+async def test_publish_before_setup_says_what_to_do(
+    bot: ForumBot, sandbox: Sandbox, demo: DemoGuild
+) -> None:
+    handle = await sandbox.invoke_command(demo.admin_id, demo.general_id, "article publish-all")
+    assert "/setup" in await handle.text()
+
+
+async def test_setup_is_stored_and_survives_restart(
+    bot_runner: BotRunner, sandbox: Sandbox, demo: DemoGuild, configured: DemoGuild, bot: ForumBot
+) -> None:
+    config = await bot.services.guilds.get(int(demo.guild_id))
+    assert config is not None and config.forum_channel_id == int(demo.forum_id)
+    await bot.close()
+    async with bot_runner.running() as again:
+        config = await again.services.guilds.get(int(demo.guild_id))
+        assert config is not None and config.moderator_role_id == int(demo.moderator_role_id)
+
+
+async def test_commands_sync_only_when_changed_and_owner_can_force(
+    bot_runner: BotRunner, sandbox: Sandbox, demo: DemoGuild
+) -> None:
+    async with bot_runner.running() as first:
+        assert first.synced_commands
+    puts_before = len(sandbox.find_requests("PUT", r"/commands$"))
+    async with bot_runner.running() as second:
+        assert not second.synced_commands, "unchanged command set must not be re-synced"
+        assert len(sandbox.find_requests("PUT", r"/commands$")) == puts_before
+        handle = await sandbox.invoke_command(demo.admin_id, demo.general_id, "admin sync")
+        assert "Synced" in await handle.text()
+        assert len(sandbox.find_requests("PUT", r"/commands$")) == puts_before + 1
+        refused = await sandbox.invoke_command(demo.moderator_id, demo.general_id, "admin sync")
+        assert "owner" in await refused.text()
+    sandbox.assert_no_violations()
+
+
+def test_every_command_has_a_description_and_unique_name(bot_settings: Any) -> None:
+    import asyncio
+
+    from forumbot.bot import discover_extensions
+    from forumbot.runtime import build_services
+    from forumbot.storage.db import make_engine
+
+    async def check() -> None:
+        engine = make_engine(bot_settings.database_url_or_default)
+        bot = ForumBot(build_services(bot_settings, engine))
+        try:
+            for name in discover_extensions():
+                await bot.load_extension(name)
+            payload = [c.to_dict(bot.tree) for c in bot.tree.get_commands()]
+            keys = [(c.get("type", 1), c["name"]) for c in payload]
+            assert len(keys) == len(set(keys))
+            assert {"setup", "search", "cite", "article", "admin"} <= {k[1] for k in keys}
+            for command in payload:
+                if command.get("type", 1) == 1:
+                    assert 1 <= len(command["description"]) <= 100
+        finally:
+            await bot.close()
+            await engine.dispose()
+
+    asyncio.run(check())
+
+
+def test_run_demo_console(tmp_path: Path, monkeypatch: Any) -> None:
+    from forumbot.cli import main
+    from forumbot.config import get_settings
+
+    monkeypatch.delenv("DISCORD_TOKEN", raising=False)
+    monkeypatch.delenv("FORUMBOT_DISCORD_TOKEN", raising=False)
+    monkeypatch.setenv("FORUMBOT_DATA_DIR", str(tmp_path))
+    seeds = tmp_path / "seeds"
+    seeds.mkdir()
+    (seeds / "a.md").write_text(
+        "---\ntitle: Tea\nauthor: Ada\n---\n\nTea is a drink.\n\nSome like it green.\n"
+    )
+    get_settings.cache_clear()
+    try:
+        result = CliRunner().invoke(
+            main,
+            ["run", "--seeds", str(seeds)],
+            input="/search green\n/cite 1 1-2\nas bob\n/article publish 1\nnonsense\nquit\n",
+        )
+    finally:
+        get_settings.cache_clear()
+    out = result.output
+    assert result.exit_code == 0, out
+    assert "1 published" in out
+    assert "**green**" in out  # the search result, highlighted
+    assert "¶1–2" in out  # the citation
+    assert "Manage Server" in out  # bob may not publish
+    assert "unknown command" in out
