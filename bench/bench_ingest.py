@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import random
 import resource
 import sys
@@ -78,13 +79,14 @@ def write_articles(folder: Path, count: int, rng: random.Random) -> int:
     return total
 
 
-async def load_once(url: str, folder: Path) -> tuple[float, Any]:
+async def load_once(url: str, folder: Path) -> tuple[float, float, Any]:
+    """(wall seconds, CPU seconds of all our threads, LoadReport)."""
     engine = make_engine(url)
     try:
         service = ArchiveService(make_sessionmaker(engine), Settings())
-        started = time.perf_counter()
+        started, cpu_started = time.perf_counter(), time.process_time()
         report = await service.load_paths([folder])
-        return time.perf_counter() - started, report
+        return time.perf_counter() - started, time.process_time() - cpu_started, report
     finally:
         await engine.dispose()
 
@@ -103,23 +105,28 @@ def main() -> None:
         asyncio.run(upgrade_database(url))
         if args.tracemalloc:
             tracemalloc.start()
-        first_s, first = asyncio.run(load_once(url, folder))
-        second_s, second = asyncio.run(load_once(url, folder))
+        first_s, first_cpu, first = asyncio.run(load_once(url, folder))
+        second_s, second_cpu, second = asyncio.run(load_once(url, folder))
         peak_heap = tracemalloc.get_traced_memory()[1] if args.tracemalloc else None
         db_bytes = (Path(tmp) / "bench.sqlite3").stat().st_size
     result = {
         "benchmark": "ingest",
+        "load_average_1m": round(os.getloadavg()[0], 2),
+        "cpus": os.cpu_count(),
         "articles": args.articles,
         "input_bytes": written,
         "first_load": {
             "seconds": round(first_s, 2),
             "articles_per_s": round(len(first.loaded) / first_s, 1),
+            "cpu_seconds": round(first_cpu, 2),
+            "articles_per_cpu_s": round(len(first.loaded) / first_cpu, 1),
             "loaded": len(first.loaded),
             "errors": len(first.errors),
         },
         "reload_unchanged": {
             "seconds": round(second_s, 2),
             "articles_per_s": round(len(second.skipped) / second_s, 1),
+            "cpu_seconds": round(second_cpu, 2),
             "skipped": len(second.skipped),
         },
         "peak_rss_mib": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
