@@ -25,7 +25,8 @@ decoded X-Audit-Log-Reason, headers, time, status, response, error_code, files);
 `violations: list[Violation]` (requests Discord would reject because the client broke a rule:
 limits, 40060 double ack, 10062 late ack, bad callback types; not simulated conditions such as
 closed DMs, 403 hierarchy or injected faults); `audit_log` (moderation actions with reasons);
-`commands` ({guild_id or None: [command]}); `find_requests(method, path_regex, since=0)`;
+`commands` ({guild_id or None: [command]}); `events` ([(name, data)] of every gateway event
+dispatched to all sessions); `find_events(name)`; `find_requests(method, path_regex, since=0)`;
 `assert_no_violations()`; `clear_records()`.
 
 Waiting (event based, never sleeps; TimeoutError lists the recent requests):

@@ -88,6 +88,8 @@ class Gateway:
     # ---- dispatch ---------------------------------------------------------------------------
     def dispatch(self, event: str, data: Json, *, only: Session | None = None) -> None:
         """Queue an event for every live session (buffered for replay while disconnected)."""
+        if only is None:
+            self.sb.events.append((event, data))
         now = time.monotonic()
         for sid, session in list(self.sessions.items()):
             if only is not None and session is not only:
@@ -300,6 +302,11 @@ class Gateway:
             self._detach(session)
             await old.close(code=4000, message=b"Session resumed elsewhere")
         last = int(data.get("seq") or 0)
+        if session.buffer and last < session.buffer[0]["s"] - 1:
+            # The events the client missed were already dropped from the buffer.
+            await ws.send_str(json.dumps({"op": INVALID_SESSION, "d": False}))
+            del self.sessions[session.id]
+            return None
         session.ws, session.request = ws, request
         session.queue = asyncio.Queue()
         session.disconnected_at = None

@@ -143,6 +143,8 @@ class Sandbox:
         self.requests: list[RecordedRequest] = []
         self.violations: list[Violation] = []
         self.injections: list[Injection] = []
+        # Every gateway event dispatched to all sessions: (name, data).
+        self.events: list[tuple[str, Json]] = []
         self.rate_limits: list[RateLimit] = []
         self.rate_limited: list[tuple[str, str, float]] = []  # (method, path, retry_after)
         self.commands: dict[str | None, list[Json]] = {}
@@ -258,6 +260,10 @@ class Sandbox:
             for r in self.requests[since:]
             if (method is None or r.method == method) and pattern.search(r.path)
         ]
+
+    def find_events(self, name: str) -> list[Json]:
+        """Data of every dispatched gateway event called `name` (e.g. "THREAD_UPDATE")."""
+        return [data for event, data in self.events if event == name]
 
     async def wait_for_request(
         self,
