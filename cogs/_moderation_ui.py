@@ -4,12 +4,14 @@ case or item id, so they keep working after a restart), modals and embeds."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Any
 
+import aiohttp
 import discord
 
 from cogs._errors import reply_error
@@ -25,6 +27,8 @@ log = logging.getLogger(__name__)
 NO_MENTIONS = discord.AllowedMentions.none()
 EXTRAS_KEY = "moderation"
 RESTORED_FOOTER = "Restored after review"
+# Failures a port call reports as "did not work" rather than raising.
+FAILED = (discord.HTTPException, aiohttp.ClientError, OSError, asyncio.TimeoutError)
 IMPORTED_RE = re.compile(r"^💬 Reader comment \d+ by \*\*(?P<who>.+?)\*\* \(imported\)")
 
 _COLOURS = {
@@ -129,8 +133,10 @@ class DiscordModerationPort:
             await self._client.http.delete_message(channel_id, message_id, reason=reason[:512])
         except discord.NotFound:
             return True  # already gone
-        except discord.HTTPException as exc:
-            log.info("could not delete message", extra={"message": message_id, "error": str(exc)})
+        except FAILED as exc:
+            log.info(
+                "could not delete message", extra={"message_id": message_id, "error": str(exc)}
+            )
             return False
         return True
 
@@ -154,7 +160,7 @@ class DiscordModerationPort:
             sent = await channel.send(
                 content=copy.content or None, embed=embed, allowed_mentions=NO_MENTIONS
             )
-        except discord.HTTPException as exc:
+        except FAILED as exc:
             log.info("could not restore message", extra={"error": str(exc)})
             return None
         self.restored_ids.add(sent.id)
@@ -174,7 +180,7 @@ class DiscordModerationPort:
             if notice.appealable:
                 view.add_item(AppealButton(notice.guild_id, notice.case_id))
             await user.send(embed=embed, view=view, allowed_mentions=NO_MENTIONS)
-        except discord.HTTPException as exc:
+        except FAILED as exc:
             log.info("member DM failed", extra={"member": notice.member_id, "error": str(exc)})
             return False
         return True
@@ -186,7 +192,7 @@ class DiscordModerationPort:
             guild = self._client.get_guild(guild_id)
             member = guild.get_member(member_id) or await guild.fetch_member(member_id)
             await member.edit(timed_out_until=until, reason=reason[:512])
-        except (discord.HTTPException, AttributeError) as exc:
+        except (*FAILED, AttributeError) as exc:
             log.info("timeout failed", extra={"member": member_id, "error": str(exc)})
             return False
         return True
@@ -202,7 +208,7 @@ class DiscordModerationPort:
                 view=entry_view(entry),
                 allowed_mentions=NO_MENTIONS,
             )
-        except discord.HTTPException as exc:
+        except FAILED as exc:
             log.info("mod-log post failed", extra={"case": entry.id, "error": str(exc)})
 
     async def change_thread(self, thread_id: int, change: ThreadChange, reason: str) -> bool:
@@ -218,7 +224,7 @@ class DiscordModerationPort:
             if thread.archived and not fields.get("archived", False):
                 fields["archived"] = False  # an archived thread must be reopened to change
             await thread.edit(**fields, reason=reason[:512])
-        except discord.HTTPException as exc:
+        except FAILED as exc:
             log.info("thread change failed", extra={"thread": thread_id, "error": str(exc)})
             return False
         return True
@@ -227,8 +233,8 @@ class DiscordModerationPort:
         try:
             channel = await self._channel(channel_id)
             await channel.get_partial_message(message_id).pin(reason=reason[:512])
-        except discord.HTTPException as exc:
-            log.info("pin failed", extra={"message": message_id, "error": str(exc)})
+        except FAILED as exc:
+            log.info("pin failed", extra={"message_id": message_id, "error": str(exc)})
             return False
         return True
 

@@ -17,6 +17,7 @@ from cogs._moderation_ui import (
     MEMBER_PERMISSION,
     NO_MENTIONS,
     RESTORED_FOOTER,
+    RULES_PERMISSION,
     THREAD_PERMISSION,
     TextModal,
     copy_of,
@@ -96,7 +97,7 @@ class ModerationCog(commands.Cog):
         try:
             await self.service.handle_message(copy)
         except Exception:
-            log.exception("moderation pipeline failed", extra={"message": copy.message_id})
+            log.exception("moderation pipeline failed", extra={"message_id": copy.message_id})
 
     @commands.Cog.listener()
     async def on_message(self, message: discord.Message) -> None:
@@ -315,6 +316,54 @@ class ModerationCog(commands.Cog):
         record = await self.service.history(guild_id, member.id)
         await interaction.response.send_message(
             embed=history_embed(member.display_name, record),
+            ephemeral=True,
+            allowed_mentions=NO_MENTIONS,
+        )
+
+    @mod.command(name="config", description="Points decay, timeout ladder and automatic slow mode")
+    @app_commands.describe(
+        reason="Why (logged)",
+        half_life_hours="Hours for a member's points to halve",
+        timeout_threshold="Points at which a hold or harsher also times out",
+        first_timeout_minutes="Length of a first timeout (each later one x growth)",
+        heat_messages="Comments within the window that make a thread hot",
+        heat_window_seconds="The window for heat_messages",
+        slowmode_seconds="Automatic slow mode: seconds between a member's messages",
+        slowmode_minutes="Automatic slow mode lasts this long",
+    )
+    async def config(
+        self,
+        interaction: discord.Interaction[Any],
+        reason: str | None = None,
+        half_life_hours: app_commands.Range[float, 0.1, 8760.0] | None = None,
+        timeout_threshold: app_commands.Range[float, 0.5, 1000.0] | None = None,
+        first_timeout_minutes: app_commands.Range[float, 1.0, 40320.0] | None = None,
+        heat_messages: app_commands.Range[int, 2, 1000] | None = None,
+        heat_window_seconds: app_commands.Range[float, 1.0, 3600.0] | None = None,
+        slowmode_seconds: app_commands.Range[int, 1, 21600] | None = None,
+        slowmode_minutes: app_commands.Range[float, 1.0, 10080.0] | None = None,
+    ) -> None:
+        guild_id = await require_moderator(interaction, RULES_PERMISSION)
+        given: dict[str, object] = {
+            "half_life_hours": half_life_hours,
+            "timeout_threshold": timeout_threshold,
+            "first_timeout_minutes": first_timeout_minutes,
+            "heat_messages": heat_messages,
+            "heat_window_seconds": heat_window_seconds,
+            "slowmode_seconds": slowmode_seconds,
+            "slowmode_minutes": slowmode_minutes,
+        }
+        changes = {k: v for k, v in given.items() if v is not None}
+        if changes:
+            policy = await self.service.update_policy(
+                guild_id, changes, actor_id=interaction.user.id, reason=reason or ""
+            )
+        else:
+            policy = await self.service.policy(guild_id)
+        lines = [f"{k}: {v}" for k, v in policy.to_mapping().items()]
+        head = "Saved." if changes else "Current settings (pass options to change them):"
+        await interaction.response.send_message(
+            head + "\n```\n" + "\n".join(lines) + "\n```",
             ephemeral=True,
             allowed_mentions=NO_MENTIONS,
         )

@@ -135,7 +135,8 @@ class Pipeline:
         if plan.main is not None:
             outcome.level = screening.level
             await self._carry_out(copy, plan, outcome)
-        if copy.source in ("message", "relay", "imported") and copy.thread_id:
+        # Heat is members talking: the bot relaying an article's passages is not a flame war.
+        if copy.source == "message" and copy.thread_id:
             outcome.slowmode = await self._maybe_slowmode(copy, policy, now)
         return outcome
 

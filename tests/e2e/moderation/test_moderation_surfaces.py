@@ -99,3 +99,34 @@ async def test_closed_dms_are_recorded(
         sandbox, demo.moderator_id, demo.general_id, "mod history", {"member": demo.bob_id}
     )
     assert "hold" in history
+
+
+async def test_hot_thread_gets_automatic_slow_mode(
+    configured: DemoGuild, sandbox: Sandbox, processed: Processed
+) -> None:
+    demo = configured
+    refused = await command(
+        sandbox, demo.alice_id, demo.general_id, "mod config", {"heat_messages": 2}
+    )
+    assert "Only moderators" in refused
+    saved = await command(
+        sandbox, demo.admin_id, demo.general_id, "mod config",
+        {"heat_messages": 4, "slowmode_seconds": 15, "reason": "busy forum"},
+    )  # fmt: skip
+    assert "Saved." in saved and "heat_messages: 4" in saved
+    thread = await article_thread(sandbox, demo)
+    for n in range(3):
+        who = demo.alice_id if n % 2 else demo.bob_id
+        await sandbox.send_message(who, thread, f"A calm point number {n}.")
+    patch = await sandbox.wait_for_request(
+        "PATCH", rf"/channels/{thread['id']}$", since=0,
+        predicate=lambda r: (r.json or {}).get("rate_limit_per_user") == 15,
+    )  # fmt: skip
+    assert patch.reason and "automatic slow mode" in patch.reason
+    assert sandbox.channel(thread["id"])["rate_limit_per_user"] == 15
+    await processed.until(5)  # title, starter and three comments
+    await sandbox.wait_until(
+        lambda: any("slowmode" in (e.get("title") or "") for m in sandbox.messages(demo.modlog_id)
+                    for e in m.get("embeds", [])),
+        what="slow mode in the mod-log",
+    )  # fmt: skip

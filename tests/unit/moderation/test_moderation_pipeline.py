@@ -150,3 +150,30 @@ async def test_hot_thread_gets_slow_mode_which_expires(
     assert [e.kind for e in ended] == ["slowmode_end"]
     assert port.named("thread")[-1][1].slowmode_seconds == 0  # type: ignore[index]
     assert await service.threads.expire_slowmodes(clock.now) == []  # only once
+
+
+async def test_bot_relays_do_not_heat_a_thread(
+    service: ModerationService, port: RecordingPort
+) -> None:
+    await service.update_policy(GUILD, {"heat_messages": 2}, actor_id=99, reason="test")
+    for _ in range(5):
+        out = await service.handle_message(message("A passage.", author=None, source="relay"))
+        assert out.slowmode is None
+    assert port.named("thread") == []
+
+
+async def test_policy_changes_are_validated_and_logged(
+    service: ModerationService, port: RecordingPort
+) -> None:
+    import pytest
+
+    from forumbot.services.moderation_errors import ModerationError
+
+    with pytest.raises(ModerationError, match="half_life_hours must be positive"):
+        await service.update_policy(GUILD, {"half_life_hours": 0}, actor_id=99, reason="x")
+    policy = await service.update_policy(
+        GUILD, {"half_life_hours": 24}, actor_id=99, reason="faster forgiveness"
+    )
+    assert policy.half_life_hours == 24 and (await service.policy(GUILD)).half_life_hours == 24
+    ((entry, _summary),) = port.named("modlog")  # type: ignore[misc]
+    assert entry.kind == "settings" and entry.reason == "faster forgiveness"
