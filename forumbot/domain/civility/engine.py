@@ -54,6 +54,7 @@ _IMPERATIVES = frozenset({"get", "go", "shut", "stop", "piss", "bugger", "sod", 
                           "read", "grow", "sit", "cry", "move", "back"})  # fmt: skip
 _DETERMINERS = frozenset({"a", "an", "the", "this", "that", "his", "her", "their", "my", "our",
                           "its", "some", "such"})  # fmt: skip
+_EXCLAMATIONS = frozenset({"fuck", "shit", "damn", "hell", "crap", "bollocks", "bugger"})
 _SEGMENT_RE = re.compile(r"[,;:.!?\n]+")
 _FORWARD_TARGETS = frozenset({"you", "u", "ya", "yall"})
 _BARE_ROLES = frozenset({"insult", "adjective", "filler"})
@@ -442,7 +443,12 @@ class Engine:
             if not is_noun:
                 continue
             # the whole message is the insult: "idiot.", "moron!!", "absolute clown"
-            if n_tokens <= 3 and all(role_at(k) & _BARE_ROLES for k in range(n_tokens)):
+            # (but "fuck!" alone is an exclamation, not an insult)
+            if (
+                n_tokens <= 3
+                and tok not in _EXCLAMATIONS
+                and all(role_at(k) & _BARE_ROLES for k in range(n_tokens))
+            ):
                 return " ".join(tokens)
             # forwards: "idiot, you", "what a moron you are", "an idiot like you"
             # ...but not "Stalin was a fool, you know": only at the end or before "are"/"all".
@@ -472,15 +478,17 @@ class Engine:
         "He was, in short, a fool." (an article makes it a description)."""
         if "," not in normalised:
             return None
-        addressed = tokens[0] in _IMPERATIVES or any(
-            "target" in role_at(k) for k in range(len(tokens))
-        )
-        if not addressed:
-            return None
         segments = [seg for seg in _SEGMENT_RE.split(normalised) if seg.strip()]
         if len(segments) < 2:
             return None
-        for seg in (segments[0], segments[-1]):
+        # A trailing vocative needs no other cue ("Nobody asked, idiot."); a leading one must
+        # be followed by an address ("Muppet, you have not read it"), since "Fools, he called
+        # them" is narration.
+        addressed = tokens[0] in _IMPERATIVES or any(
+            "target" in role_at(k) for k in range(len(tokens))
+        )
+        candidates = [segments[-1], segments[0]] if addressed else [segments[-1]]
+        for seg in candidates:
             words = _TOKEN_RE.findall(seg)
             if not 1 <= len(words) <= 2 or words[0] in _DETERMINERS:
                 continue
