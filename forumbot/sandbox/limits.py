@@ -210,11 +210,10 @@ def check_message(
     errs: FormErrors,
     body: dict[str, Any],
     *,
-    editing: bool = False,
-    has_attachments: bool = False,
     allow_ephemeral: bool = False,
 ) -> None:
-    """A message create or edit body (channel message, interaction response, webhook)."""
+    """A message create or edit body (channel message, interaction response, webhook).
+    Emptiness is checked by the caller: Discord answers it with its own code (50006)."""
     content = body.get("content")
     if content is not None and not isinstance(content, str):
         errs.add("content", "STRING_TYPE_CONVERT", "Must be a string.")
@@ -253,8 +252,6 @@ def check_message(
                     "MESSAGE_ALLOWED_MENTIONS_PARSE_EXCLUSIVE",
                     f'parse:["{key}"] and {key}: [ids...] are mutually exclusive.',
                 )
-    if not editing and not has_attachments and not is_nonempty(body):
-        errs.add("content", "BASE_TYPE_REQUIRED", "Cannot send an empty message")
 
 
 def is_nonempty(body: dict[str, Any]) -> bool:

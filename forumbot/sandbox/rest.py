@@ -470,16 +470,10 @@ class RestApi:
     ) -> Json:
         body = req.json()
         errs = FormErrors()
-        limits.check_message(
-            errs,
-            body,
-            editing=editing,
-            has_attachments=bool(req.files),
-            allow_ephemeral=allow_ephemeral,
-        )
-        if not editing and not req.files and not limits.is_nonempty(body) and not errs:
-            raise ApiError(400, EMPTY_MESSAGE, "Cannot send an empty message")
+        limits.check_message(errs, body, allow_ephemeral=allow_ephemeral)
         errs.raise_if_any()
+        if not editing and not req.files and not limits.is_nonempty(body):
+            raise ApiError(400, EMPTY_MESSAGE, "Cannot send an empty message")
         if req.files or (editing and "attachments" in body):
             body = {**body, "attachments": self._attachments(body, req.files)}
         return body
@@ -1158,13 +1152,16 @@ class RestApi:
                 errs.add("message", "BASE_TYPE_REQUIRED", "This field is required")
             else:
                 sub = FormErrors()
-                limits.check_message(sub, msg, has_attachments=bool(req.files))
+                limits.check_message(sub, msg)
                 for line_path, node in sub.tree.items():
                     errs.tree.setdefault("message", {})[line_path] = node
             self._check_tags(errs, parent, body.get("applied_tags"))
         elif parent["type"] != TEXT:
             raise ApiError(400, WRONG_CHANNEL_TYPE, "Cannot execute action on this channel type")
         errs.raise_if_any()
+        msg = body.get("message")
+        if parent["type"] == FORUM and not req.files and not limits.is_nonempty(msg or {}):
+            raise ApiError(400, EMPTY_MESSAGE, "Cannot send an empty message")
         if parent["type"] == FORUM and parent["flags"] & 16 and not body.get("applied_tags"):
             raise ApiError(
                 400, TAG_REQUIRED, "A tag is required to create a forum post in this channel"
