@@ -51,7 +51,10 @@ def test_recall_on_incivility_is_at_least_95_percent(engine: Engine) -> None:
     assert recall >= 0.95, f"recall {recall:.3f}; missed: {missed}"
 
 
-@pytest.mark.parametrize("family", sorted({g["name"] for g in GROUPS if g["label"] == "uncivil"}))
+@pytest.mark.parametrize(
+    "family",
+    sorted({g["name"] for g in GROUPS if g["label"] == "uncivil" and not g.get("holdout")}),
+)
 def test_every_uncivil_family_is_mostly_caught(engine: Engine, family: str) -> None:
     items = [(t, need) for g, t, need in _items("uncivil") if g == family]
     caught = sum(_check(engine, t) >= need for t, need in items)
