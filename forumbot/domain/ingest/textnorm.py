@@ -15,7 +15,7 @@ MAX_TITLE_CHARS = 300
 _HSPACE_RUN = re.compile(r"[^\S\n]+")
 # C0/C1 controls except tab and newline, plus DEL. Zero-width chars are kept out too.
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b\u2060\ufeff]")
-_LIST_ITEM = re.compile(r"(?:[-*+•·‣◦]|\d{1,3}[.)]|[a-zA-Z][.)])\s")
+_LIST_ITEM = re.compile(r"(?:[-*+•·‣◦]|\d{1,3}[.)]|[a-z]\))\s")  # "- x", "1. x", "a) x"
 _SLUG_DROP = re.compile(r"[^a-z0-9]+")
 
 
