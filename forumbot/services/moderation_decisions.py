@@ -1,0 +1,298 @@
+"""The review desk: reports, appeals, claims and decisions on queue items (held comments,
+reports, appeals), with their side effects (restore, delete, timeout, DMs) through the port."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from forumbot.services.moderation_errors import NotAllowed
+from forumbot.services.moderation_ladder import LadderPolicy
+from forumbot.services.moderation_ledger import Ledger
+from forumbot.services.moderation_members import MemberActions
+from forumbot.services.moderation_notices import modlog_summary
+from forumbot.services.moderation_policy import PolicyStore
+from forumbot.services.moderation_port import ModerationPort
+from forumbot.services.moderation_queue import ReviewQueue
+from forumbot.services.moderation_types import LedgerEntry, MessageCopy, QueueItem
+from forumbot.storage.models.moderation import ModQueueItem
+
+
+@dataclass
+class Decision:
+    item: QueueItem
+    entries: list[LedgerEntry] = field(default_factory=list)
+    restored_message_id: int | None = None
+    dm_delivered: bool | None = None
+
+
+class ReviewDesk:
+    def __init__(
+        self,
+        sessionmaker: async_sessionmaker[AsyncSession],
+        port: ModerationPort,
+        policies: PolicyStore,
+        members: MemberActions,
+        *,
+        clock: Callable[[], datetime],
+    ) -> None:
+        self._sessionmaker = sessionmaker
+        self.port = port
+        self.policies = policies
+        self.members = members
+        self._clock = clock
+
+    async def report(self, copy: MessageCopy, *, reporter_id: int, reason: str) -> QueueItem:
+        async with self._sessionmaker() as session, session.begin():
+            item = await ReviewQueue(session).report(copy, reporter_id=reporter_id, reason=reason)
+        return item
+
+    async def appeal(self, guild_id: int, case_id: int, *, member_id: int, text: str) -> QueueItem:
+        async with self._sessionmaker() as session, session.begin():
+            return await ReviewQueue(session).appeal(
+                guild_id, case_id, member_id=member_id, text=text
+            )
+
+    async def appealable_cases(self, guild_id: int, member_id: int) -> list[LedgerEntry]:
+        """The member's own actions that are not pardoned and not yet appealed (autocomplete)."""
+        async with self._sessionmaker() as session:
+            ledger = Ledger(session)
+            rows = await ledger.history(guild_id, member_id)
+            appealed = set(
+                (
+                    await session.scalars(
+                        select(ModQueueItem.action_id).where(
+                            ModQueueItem.guild_id == guild_id,
+                            ModQueueItem.kind == "appeal",
+                            ModQueueItem.member_id == member_id,
+                        )
+                    )
+                ).all()
+            )
+        pardoned = {r.refers_to_id for r in rows if r.kind == "pardon"}
+        return [
+            r
+            for r in rows
+            if r.kind in ("nudge", "hold", "remove", "timeout", "warn")
+            and r.id not in pardoned
+            and r.id not in appealed
+        ]
+
+    async def queue(self, guild_id: int, limit: int = 25) -> list[QueueItem]:
+        async with self._sessionmaker() as session:
+            return await ReviewQueue(session).open_items(guild_id, limit)
+
+    async def queue_item(self, guild_id: int, item_id: int) -> QueueItem:
+        async with self._sessionmaker() as session:
+            return await ReviewQueue(session).get(guild_id, item_id)
+
+    async def claim(self, guild_id: int, item_id: int, *, moderator_id: int) -> QueueItem:
+        async with self._sessionmaker() as session, session.begin():
+            return await ReviewQueue(session).claim(guild_id, item_id, moderator_id)
+
+    async def decide(
+        self, guild_id: int, item_id: int, *, moderator_id: int, decision: str, reason: str
+    ) -> Decision:
+        """Approve (restore / dismiss / grant), Remove (confirm / remove / deny) or Timeout."""
+        reason = (reason or "").strip() or f"{decision} on review"
+        policy = await self.policies.get(guild_id)
+        now = self._clock()
+        async with self._sessionmaker() as session, session.begin():
+            queue = ReviewQueue(session)
+            ledger = Ledger(session)
+            item = await queue.get(guild_id, item_id)
+            if item.kind == "appeal" and decision == "timeout":
+                raise NotAllowed("An appeal is granted (Approve) or denied (Remove).")
+            item = await queue.close(
+                guild_id,
+                item_id,
+                moderator_id=moderator_id,
+                decision=decision,
+                reason=reason,
+                at=now,
+            )
+            result = Decision(item)
+            action = await ledger.get(guild_id, item.action_id) if item.action_id else None
+            result.entries.append(
+                await ledger.record(
+                    guild_id=guild_id,
+                    kind="review",
+                    member_id=item.member_id,
+                    thread_id=item.thread_id,
+                    actor_id=moderator_id,
+                    reason=reason,
+                    at=now,
+                    refers_to_id=item.action_id,
+                    details={"item": item.id, "item_kind": item.kind, "decision": decision},
+                )
+            )
+            plan = await self._decision_rows(
+                ledger, queue, item, action, decision, reason, moderator_id, policy, now
+            )
+            result.entries += plan.rows
+        await self._decision_effects(result, plan, moderator_id)
+        return result
+
+    async def _decision_rows(
+        self,
+        ledger: Ledger,
+        queue: ReviewQueue,
+        item: QueueItem,
+        action: LedgerEntry | None,
+        decision: str,
+        reason: str,
+        moderator_id: int,
+        policy: LadderPolicy,
+        now: datetime,
+    ) -> _DecisionPlan:
+        plan = _DecisionPlan()
+        gid = item.guild_id
+        copy = item.message_copy
+        member = item.member_id
+        common: dict[str, Any] = {
+            "guild_id": gid,
+            "actor_id": moderator_id,
+            "reason": reason,
+            "at": now,
+        }
+        if item.kind == "held":
+            assert action is not None
+            if decision == "approve":
+                plan.restore = copy
+                plan.rows.append(
+                    await ledger.pardon(
+                        gid, action.id, actor_id=moderator_id, reason=f"approved: {reason}"
+                    )
+                    if action.member_id is not None
+                    else await ledger.record(kind="log", refers_to_id=action.id, **common)
+                )
+                plan.tell = "Your held comment was approved and is back in the thread."
+            elif decision == "remove":
+                plan.rows.append(
+                    await ledger.record(
+                        kind="remove",
+                        member_id=member,
+                        message=copy,
+                        refers_to_id=action.id,
+                        rule=action.rule,
+                        guideline=action.guideline,
+                        **common,
+                        details={"confirms": action.id},
+                    )
+                )
+                plan.tell = "A moderator reviewed your held comment; it stays removed."
+            else:
+                plan.timeout_member = member
+        elif item.kind == "report":
+            if decision == "approve":
+                return plan  # dismissed: the comment stays, nobody is scored
+            plan.delete = copy
+            if decision == "remove" or member is None:
+                entry = await ledger.record(
+                    kind="remove",
+                    member_id=member,
+                    message=copy,
+                    points=policy.points_for("remove") if member else 0.0,
+                    guideline=f"reported: {item.reason}"[:300],
+                    **common,
+                )
+                plan.rows.append(entry)
+                plan.announce = entry
+            else:
+                plan.timeout_member = member
+        else:  # appeal
+            assert action is not None
+            if decision == "approve":
+                plan.rows.append(
+                    await ledger.pardon(
+                        gid,
+                        action.id,
+                        actor_id=moderator_id,
+                        reason=f"appeal #{item.id} granted: {reason}",
+                    )
+                )
+                plan.lift = action
+                restored = await ledger.references(action.id, "restore")
+                if action.message_copy and action.kind in ("hold", "remove") and not restored:
+                    plan.restore = action.message_copy
+                    plan.restore_of = action.id
+                for open_item in await queue.open_items(gid, limit=500):
+                    if open_item.kind == "held" and open_item.action_id == action.id:
+                        await queue.close(
+                            gid,
+                            open_item.id,
+                            moderator_id=moderator_id,
+                            decision="approve",
+                            reason=f"appeal #{item.id} granted",
+                            at=now,
+                        )
+                plan.tell = f"Your appeal of case #{action.id} was granted. Reason: {reason}"
+            else:
+                plan.tell = f"Your appeal of case #{action.id} was denied. Reason: {reason}"
+        plan.restore_of = plan.restore_of or (action.id if action else None)
+        return plan
+
+    async def _decision_effects(self, result: Decision, plan: _DecisionPlan, mod: int) -> None:
+        item = result.item
+        gid = item.guild_id
+        if plan.delete is not None and plan.delete.message_id is not None:
+            await self.port.delete_message(
+                plan.delete.channel_id, plan.delete.message_id, f"review #{item.id}"
+            )
+        if plan.restore is not None:
+            new_id = await self.port.restore_message(
+                plan.restore, f"restored after review #{item.id}"
+            )
+            result.restored_message_id = new_id
+            async with self._sessionmaker() as session, session.begin():
+                result.entries.append(
+                    await Ledger(session).record(
+                        guild_id=gid,
+                        kind="restore",
+                        member_id=plan.restore.author_id,
+                        message=plan.restore,
+                        actor_id=mod,
+                        refers_to_id=plan.restore_of,
+                        at=self._clock(),
+                        details={"new_message_id": new_id, "item": item.id},
+                    )
+                )
+        if plan.lift is not None:
+            await self.members.lift_timeout(plan.lift)
+        if plan.timeout_member is not None:
+            name = item.message_copy.author_name if item.message_copy else str(plan.timeout_member)
+            entry = await self.members.timeout(
+                gid,
+                plan.timeout_member,
+                name,
+                actor_id=mod,
+                reason=f"review #{item.id}: {item.decision_reason}",
+                refers_to_id=item.action_id,
+            )
+            result.entries.append(entry)
+        if plan.announce is not None:
+            result.dm_delivered = await self.members.announce(plan.announce)
+        for entry in result.entries:
+            if entry.kind in ("review", "restore", "pardon"):
+                await self.port.post_modlog(gid, entry, modlog_summary(entry))
+        if plan.tell:
+            result.dm_delivered = await self.members.tell(
+                result.entries[0], item.member_id, plan.tell
+            )
+
+
+@dataclass
+class _DecisionPlan:
+    rows: list[LedgerEntry] = field(default_factory=list)
+    restore: MessageCopy | None = None
+    restore_of: int | None = None
+    delete: MessageCopy | None = None
+    lift: LedgerEntry | None = None
+    timeout_member: int | None = None
+    announce: LedgerEntry | None = None
+    tell: str | None = None
