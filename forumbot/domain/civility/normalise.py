@@ -141,6 +141,7 @@ _SPACED_RE = re.compile(
     rf"(?<![a-z0-9@$])[a-z0-9@$](?:{_SEP}{{1,3}}[a-z0-9@$](?![a-z0-9@$])){{2,}}"
 )
 _SPACED_STRIP_RE = re.compile(_SEP)
+_WORD_GAP_RE = re.compile(r"\s{2,}")
 _CHAT_LETTERS = frozenset("aiurykonc24@")
 _STRETCH_RE = re.compile(r"([a-z])\1{2,}")
 # Tokens that may carry leetspeak: letters mixed with digits or symbols.
@@ -185,12 +186,19 @@ def normalise_lowered(text: str, needed: Collection[int]) -> tuple[str, frozense
     joined: set[str] = set()
     if _NEED_SPACED in needed and _SPACED_RE.search(text):
 
-        def _join(m: re.Match[str]) -> str:
-            word = _SPACED_STRIP_RE.sub("", m.group(0))
+        def _join_one(run: str) -> str:
+            word = _SPACED_STRIP_RE.sub("", run)
             if set(word) <= _CHAT_LETTERS:
-                return m.group(0)  # "u r a", "c u": chat shorthand, not a spaced-out word
+                return run  # "u r a", "c u": chat shorthand, not a spaced-out word
             joined.add(word.translate(_LEET))
             return word
+
+        def _join(m: re.Match[str]) -> str:
+            run = m.group(0)
+            if "  " in run and _WORD_GAP_RE.search(run):
+                # "Y O U  A R E  A  M O R O N": single spaces inside words, wider gaps between
+                return " ".join(_join_one(part) for part in _WORD_GAP_RE.split(run))
+            return _join_one(run)
 
         text = _SPACED_RE.sub(_join, text)
     if _NEED_STRETCH in needed:
