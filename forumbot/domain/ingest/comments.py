@@ -6,9 +6,10 @@ document, e.g.
       2. a comment without an author line
 
 The list counts as comments only when it is the document's tail, numbered 1, 2, 3... without
-gaps, its continuation lines are indented deeper than the numbers, and either the numbers
-themselves are indented or some item has a "Name says:" line. That keeps an ordinary numbered
-list inside an article ("1. The problem...") in the article.
+gaps, with continuation lines indented deeper than the numbers, and either some item has a
+"Name says:" line, or the numbers are indented, some item runs over several lines and a wide
+gap (two or more blank lines) separates the list from the article. That keeps an ordinary
+numbered list inside or at the end of an article ("1. The problem...") in the article.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from forumbot.domain.article import ParsedComment
 from .textnorm import split_paragraphs
 
 _ITEM = re.compile(r"(?P<indent>[^\S\n]*)(?P<num>\d{1,4})\.[^\S\n]+(?P<rest>\S.*)")
-_SAYS = re.compile(r"(?P<name>\S.{0,79}?)[^\S\n]+(?:says|said|wrote|writes|comments)[^\S\n]*:?")
+_SAYS = re.compile(r"(?P<name>\S.{0,79}?)[^\S\n]+(?:says|said|wrote|writes)[^\S\n]*:")
 _INDENT = re.compile(r"[^\S\n]*")
 # A comment's first line that only dates it ("March 5, 2020 at 10:12 am", "5 March 2020 at
 # 10:12"): page furniture, not comment text.
@@ -54,10 +55,22 @@ def split_comments(text: str) -> tuple[str, list[ParsedComment]]:
         if items is None:
             continue
         body = "\n".join(lines[:index])
-        if not body.strip():
+        if not body.strip() or not _looks_like_comments(items, lines, index, match):
             continue
         return body, _to_comments(items)
     return text, []
+
+
+def _looks_like_comments(
+    items: list[_Item], lines: list[str], start: int, first: re.Match[str]
+) -> bool:
+    if any(item.author for item in items):
+        return True
+    gap = 0
+    while gap < start and not lines[start - gap - 1].strip():
+        gap += 1
+    multi_line = any(sum(1 for line in item.lines if line.strip()) > 1 for item in items)
+    return bool(first["indent"]) and multi_line and gap >= 2
 
 
 def _parse_tail(lines: list[str], start: int, indent: int) -> tuple[list[_Item] | None, int]:
@@ -83,10 +96,7 @@ def _parse_tail(lines: list[str], start: int, indent: int) -> tuple[list[_Item] 
             # An unindented line after the list: the list is not the tail.
             return None, position - start + 1
         items[-1].lines.append(line)
-    scanned = len(lines) - start
-    if indent == 0 and not any(item.author for item in items):
-        return None, scanned
-    return items, scanned
+    return items, len(lines) - start
 
 
 def _to_comments(items: list[_Item]) -> list[ParsedComment]:

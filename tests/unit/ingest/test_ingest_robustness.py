@@ -119,3 +119,23 @@ def test_iter_document_paths_survives_symlink_loops(tmp_path: Path) -> None:
     (tmp_path / "d" / "a.txt").write_text("x")
     (tmp_path / "d" / "loop").symlink_to(tmp_path / "d", target_is_directory=True)
     assert list(iter_document_paths([tmp_path])) == [tmp_path / "d" / "a.txt"]
+
+
+def test_indented_list_closing_an_article_is_not_comments() -> None:
+    text = "Demands\n\nWe demand:\n\n  1. Safety stewards.\n  2. Fair rosters.\n"
+    (article,) = parse_document("d.txt", text.encode(), max_bytes=MAX)
+    assert article.comments == ()
+    assert article.paragraphs[-1] == "1. Safety stewards.\n2. Fair rosters."
+
+
+def test_anonymous_indented_comments_after_a_wide_gap() -> None:
+    text = (
+        "Essay\n\nBody.\n\n\n"
+        "  1. First comment line\n     and its second line.\n"
+        "  2. Another comment.\n"
+    )
+    (article,) = parse_document("e.txt", text.encode(), max_bytes=MAX)
+    assert [(c.author, c.text) for c in article.comments] == [
+        (None, "First comment line and its second line."),
+        (None, "Another comment."),
+    ]
