@@ -7,6 +7,7 @@ are appended as rows of their own.
 
 from __future__ import annotations
 
+import asyncio
 from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -87,8 +88,16 @@ class Pipeline:
         self._clock = clock
         self._server_name = server_name or (lambda _gid: "the server")
         self.heat = HeatTracker()
+        self._locks: dict[tuple[int, int], asyncio.Lock] = {}
 
     async def handle(self, copy: MessageCopy) -> Outcome:
+        # One message per member at a time, so two quick offences both see each other's points.
+        key = (copy.guild_id, copy.author_id or 0)
+        lock = self._locks.setdefault(key, asyncio.Lock())
+        async with lock:
+            return await self._handle(copy)
+
+    async def _handle(self, copy: MessageCopy) -> Outcome:
         policy = await self._policies.get(copy.guild_id)
         screening = await self._screen(copy)
         now = self._clock()
@@ -173,10 +182,16 @@ class Pipeline:
             return plan
         if not copy.is_member_text:
             # The bot's own output (citations, imported comments): hide it for review, but there
-            # is no member to tell, score or time out.
-            kind = "hold" if level >= Level.HOLD else "log"
+            # is no member to tell, score or time out. A thread's starter message is the article
+            # itself: flag it rather than delete it from under the thread.
+            starter = copy.message_id is not None and copy.message_id == copy.thread_id
+            kind = "hold" if level >= Level.HOLD and not starter else "log"
             plan.main = await ledger.record(kind=kind, member_name=copy.author_name, **common)
             plan.delete = kind == "hold"
+            if starter and level >= Level.HOLD:
+                await ReviewQueue(session).report(
+                    copy, reporter_id=0, reason=f"Article text flagged by rule {common['rule']}"
+                )
             return plan
         assert copy.author_id is not None
         if level == Level.LOG:

@@ -177,3 +177,24 @@ async def test_policy_changes_are_validated_and_logged(
     assert policy.half_life_hours == 24 and (await service.policy(GUILD)).half_life_hours == 24
     ((entry, _summary),) = port.named("modlog")  # type: ignore[misc]
     assert entry.kind == "settings" and entry.reason == "faster forgiveness"
+
+
+async def test_bot_article_starter_is_flagged_not_deleted(
+    service: ModerationService, port: RecordingPort
+) -> None:
+    starter = message("you are an idiot", author=None, source="relay", message_id=THREAD)
+    out = await service.handle_message(starter)
+    assert out.kinds() == ["log"] and port.named("delete") == []
+    [item] = await service.queue(GUILD)
+    assert item.kind == "report" and "Article text flagged" in (item.reason or "")
+
+
+async def test_concurrent_offences_still_escalate(
+    service: ModerationService, port: RecordingPort
+) -> None:
+    import asyncio
+
+    texts = ["you are an idiot", "you moron", "ur a total idiot"]
+    outs = await asyncio.gather(*(service.handle_message(message(t)) for t in texts))
+    assert sorted(len(o.entries) for o in outs) == [1, 1, 2]  # the third also timed out
+    assert len(port.named("timeout")) == 1
