@@ -26,7 +26,7 @@ from forumbot.domain.civility.normalise import (
     normalise_detail,
     normalise_lowered,
 )
-from forumbot.domain.civility.rules import Rule, RuleSet
+from forumbot.domain.civility.rules import Rule, RuleSet, re2_options
 from forumbot.domain.civility.tracker import RateTracker
 
 ContextKind = Literal["message", "edit", "thread_title", "bot_output"]
@@ -137,7 +137,7 @@ class _Lexicon:
         self.phrases: dict[str, list[tuple[tuple[str, ...], _Owner]]] = {}
         self.by_length: dict[int, set[str]] = {}
         self.prefixes: set[str] = set()
-        self.lookup = lru_cache(maxsize=131_072)(self._lookup)
+        self.lookup = lru_cache(maxsize=32_768)(self._lookup)
         self.unmask = lru_cache(maxsize=16_384)(self._unmask)
 
     def add(self, entry: str, owner: _Owner) -> None:
@@ -271,10 +271,10 @@ class Engine:
         self._low_rules: list[tuple[int, Any]] = []
         for i, pat in patterns.pop("clean", []):
             low_patterns.append(pat)
-            self._low_rules.append((i, re2.compile(pat)))
+            self._low_rules.append((i, re2.compile(pat, re2_options())))
         self._low_set = _compile_set(low_patterns)
         for target, pats in patterns.items():
-            compiled = [(i, re2.compile(pat)) for i, pat in pats]
+            compiled = [(i, re2.compile(pat, re2_options())) for i, pat in pats]
             self._regex_sets[target] = (_compile_set([p for _, p in pats]), compiled)
         self._needs_tracker = any(r.kind in ("rate", "repeat") for _, r in self._other)
 
@@ -585,7 +585,7 @@ _RUN_CACHE: dict[int, re.Pattern[str]] = {}
 
 
 def _compile_set(patterns: list[str]) -> Any:
-    rset = re2.Set.SearchSet()
+    rset = re2.Set.SearchSet(re2_options())
     for pattern in patterns:
         rset.Add(pattern)
     rset.Compile()

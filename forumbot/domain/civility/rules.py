@@ -54,6 +54,13 @@ _KINDS: dict[str, tuple[frozenset[str], tuple[str, ...]]] = {
 }
 
 
+def re2_options() -> Any:
+    """RE2 options shared by validation and the engine: errors are reported, not logged."""
+    options = re2.Options()
+    options.log_errors = False
+    return options
+
+
 class RuleSetError(ValueError):
     """A rule file is invalid. `problems` lists every problem; str() shows them all."""
 
@@ -192,9 +199,14 @@ def _validate_params(
                 )  # fmt: skip
                 continue
             try:
-                re2.compile(pat)
+                re2.compile(pat, re2_options())
             except Exception as exc:  # re2.error and friends: report, never crash
-                problems.add(where, "patterns", f"pattern {i + 1} {pat!r} is not valid RE2: {exc}")
+                reason = exc.args[0] if exc.args else exc
+                if isinstance(reason, bytes):
+                    reason = reason.decode("utf-8", "replace")
+                problems.add(
+                    where, "patterns", f"pattern {i + 1} `{pat}` is not valid RE2: {reason}"
+                )
         p["patterns"] = patterns
         target = raw.get("target", "normalised")
         if target not in TARGETS:
