@@ -27,7 +27,8 @@ limits, 40060 double ack, 10062 late ack, bad callback types; not simulated cond
 closed DMs, 403 hierarchy or injected faults); `audit_log` (moderation actions with reasons);
 `commands` ({guild_id or None: [command]}); `events` ([(name, data)] of every gateway event
 dispatched to all sessions); `find_events(name)`; `find_requests(method, path_regex, since=0)`;
-`assert_no_violations()`; `clear_records()`.
+`assert_no_violations()`; `clear_records()`; `pings(message)` ({"users", "roles", "everyone"}
+that the message pinged on creation given its allowed_mentions: assert echoes ping nobody).
 
 Waiting (event based, never sleeps; TimeoutError lists the recent requests):
 `await wait_for_request(method, path_regex, timeout=5.0, *, since=None, status=None,

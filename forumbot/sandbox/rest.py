@@ -487,6 +487,9 @@ class RestApi:
             # Only SUPPRESS_EMBEDS is editable; keep ephemeral and the rest as they were.
             message["flags"] = (message["flags"] & ~4) | (int(body["flags"]) & 4)
         message["edited_timestamp"] = iso()
+        if "content" in body or "allowed_mentions" in body:
+            # Edits never ping again; only the mention fields follow the new content.
+            self.world.apply_mentions(message, body.get("allowed_mentions"))
 
     # ---- gateway, users, application --------------------------------------------------------
     async def get_gateway(self, req: Req) -> tuple[int, Any]:

@@ -261,6 +261,12 @@ class Sandbox:
             if (method is None or r.method == method) and pattern.search(r.path)
         ]
 
+    def pings(self, message: MessageRef) -> Json:
+        """Who a message pinged when it was created, given its allowed_mentions:
+        {"users": [ids], "roles": [ids], "everyone": bool}. Echoes of user input and article
+        text must ping nobody (AllowedMentions.none())."""
+        return self.world.pings.get(_id(message), {"users": [], "roles": [], "everyone": False})
+
     def find_events(self, name: str) -> list[Json]:
         """Data of every dispatched gateway event called `name` (e.g. "THREAD_UPDATE")."""
         return [data for event, data in self.events if event == name]

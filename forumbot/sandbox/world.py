@@ -72,6 +72,8 @@ class World:
         self.pins: dict[str, list[tuple[str, str]]] = {}  # channel -> [(message id, pinned_at)]
         self.dm_channels: dict[str, str] = {}  # user id -> DM channel id
         self.reactions: dict[str, dict[str, list[str]]] = {}  # message -> emoji -> user ids
+        # message id -> who its creation pinged: {"users": [...], "roles": [...], "everyone": b}
+        self.pings: dict[str, Json] = {}
         self.closed_dms: set[str] = set()
         self.audit_log: list[Json] = []
         self.bot_user_id = ""
@@ -318,11 +320,6 @@ class World:
         """Store a message; ephemeral ones are kept for webhook endpoints but not in the channel."""
         mid = message_id or self.ids.next()
         content = body.get("content") or ""
-        mentions = [
-            copy.deepcopy(self.users[uid])
-            for uid in dict.fromkeys(_USER_MENTION.findall(content))
-            if uid in self.users
-        ]
         message: Json = {
             "id": mid,
             "type": kind,
@@ -333,8 +330,8 @@ class World:
             "edited_timestamp": None,
             "tts": bool(body.get("tts", False)),
             "mention_everyone": False,
-            "mentions": mentions,
-            "mention_roles": list(dict.fromkeys(_ROLE_MENTION.findall(content))),
+            "mentions": [],
+            "mention_roles": [],
             "attachments": copy.deepcopy(body.get("attachments") or []),
             "embeds": copy.deepcopy(body.get("embeds") or []),
             "components": copy.deepcopy(body.get("components") or []),
@@ -345,6 +342,7 @@ class World:
             message["nonce"] = body["nonce"]
         if extra:
             message.update(copy.deepcopy(extra))
+        self.pings[mid] = self.apply_mentions(message, body.get("allowed_mentions"))
         self.messages[mid] = message
         self.created_order.append(mid)
         if not ephemeral:
@@ -381,6 +379,36 @@ class World:
             )
         message["reactions"] = summary
         return True
+
+    def apply_mentions(self, message: Json, allowed: Json | None) -> Json:
+        """Fill mentions/mention_roles/mention_everyone from the content the way Discord does,
+        honouring `allowed_mentions` (None = everything pings); returns who gets pinged."""
+        content = message.get("content") or ""
+        if allowed is None:
+            parse, users, roles, replied = {"users", "roles", "everyone"}, [], [], True
+        else:
+            parse = set(allowed.get("parse") or [])
+            users = [str(u) for u in allowed.get("users") or []]
+            roles = [str(r) for r in allowed.get("roles") or []]
+            replied = bool(allowed.get("replied_user", False))
+        user_ids = [
+            u
+            for u in dict.fromkeys(_USER_MENTION.findall(content))
+            if u in self.users and ("users" in parse or u in users)
+        ]
+        ref = message.get("referenced_message")
+        if replied and isinstance(ref, dict) and ref["author"]["id"] not in user_ids:
+            user_ids.append(ref["author"]["id"])
+        role_ids = [
+            r
+            for r in dict.fromkeys(_ROLE_MENTION.findall(content))
+            if "roles" in parse or r in roles
+        ]
+        everyone = "everyone" in parse and ("@everyone" in content or "@here" in content)
+        message["mentions"] = [copy.deepcopy(self.users[u]) for u in user_ids]
+        message["mention_roles"] = role_ids
+        message["mention_everyone"] = everyone
+        return {"users": user_ids, "roles": role_ids, "everyone": everyone}
 
     def message(self, channel_id: str, message_id: str) -> Json:
         message = self.messages.get(str(message_id))

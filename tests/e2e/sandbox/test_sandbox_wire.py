@@ -402,3 +402,22 @@ async def test_member_moderation_rules(
         await bob.send("hello")
     assert closed.value.code == 50007
     assert [v.code for v in sandbox.violations] == [50035, 50035]
+
+
+async def test_pings_follow_allowed_mentions(
+    sandbox: Sandbox, demo: DemoGuild, bot: commands.Bot
+) -> None:
+    said = await sandbox.send_message(
+        demo.alice_id, demo.general_id, f"hey <@{demo.bob_id}> @everyone"
+    )
+    assert sandbox.pings(said) == {"users": [demo.bob_id], "roles": [], "everyone": True}
+    echo = await sandbox.invoke_command(
+        demo.alice_id, demo.general_id, "echo", {"text": f"<@{demo.bob_id}>"}
+    )
+    answer = await echo.message()
+    assert sandbox.pings(answer) == {"users": [], "roles": [], "everyone": False}
+    assert answer["mentions"] == []
+    general = bot.get_channel(int(demo.general_id))
+    assert isinstance(general, discord.TextChannel)
+    loud = await general.send(f"<@{demo.bob_id}>")
+    assert sandbox.pings(str(loud.id))["users"] == [demo.bob_id]
