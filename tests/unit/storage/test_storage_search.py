@@ -190,17 +190,14 @@ async def test_hostile_input_never_raises(sessionmaker: Sessions, ids: dict[str,
 
 
 async def test_common_queries_rank_newest_window_title_first(
-    sqlite_sessionmaker: Sessions, monkeypatch: pytest.MonkeyPatch
+    sessionmaker: Sessions, ids: dict[str, int], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from forumbot.storage import search as search_module
 
-    async with sqlite_sessionmaker() as session, session.begin():
-        repo = ArchiveRepository(session)
-        ids = {a.key: (await repo.save_article(a)).article_id for a in ARTICLES}
     # "gardens" matches 4 passages; with a window of 3 the oldest (gardens 1) drops out.
     monkeypatch.setattr(search_module, "RANK_WINDOW", 3)
-    hits = await search(sqlite_sessionmaker, "gardens", limit=3)
+    hits = await search(sessionmaker, "gardens", limit=3)
     assert keys(hits, ids) == [("gardens", 3), ("gardens", 2), ("cities", 1)]
     assert "**gardens**" in hits[2].snippet
     # Paging past the window widens it rather than losing results.
-    assert len(await search(sqlite_sessionmaker, "gardens", limit=2, offset=2)) == 2
+    assert len(await search(sessionmaker, "gardens", limit=2, offset=2)) == 2
