@@ -130,3 +130,32 @@ async def test_hot_thread_gets_automatic_slow_mode(
                     for e in m.get("embeds", [])),
         what="slow mode in the mod-log",
     )  # fmt: skip
+
+
+async def test_rules_set_validates_and_applies(
+    configured: DemoGuild, sandbox: Sandbox, processed: Processed
+) -> None:
+    demo = configured
+    handle = await sandbox.invoke_command(
+        demo.admin_id, demo.general_id, "rules set", {"reason": "stricter on jabs"}
+    )
+    await handle.modal()
+    bad = await sandbox.submit_modal(
+        demo.admin_id, handle, {"text": "rules:\n  - id: personal-jabs\n    action: explode\n"}
+    )
+    assert "invalid rules" in await bad.text() and "explode" in await bad.text()
+    handle = await sandbox.invoke_command(
+        demo.admin_id, demo.general_id, "rules set", {"reason": "stricter on jabs"}
+    )
+    await handle.modal()
+    good = await sandbox.submit_modal(
+        demo.admin_id, handle, {"text": "rules:\n  - id: personal-jabs\n    action: remove\n"}
+    )
+    assert "Rules saved" in await good.text()
+    tested = await command(
+        sandbox, demo.moderator_id, demo.general_id, "rules test",
+        {"text": "you are a liar and a fool"},
+    )  # fmt: skip
+    assert "Action: **remove**" in tested
+    shown = await command(sandbox, demo.moderator_id, demo.general_id, "rules show")
+    assert "stricter on jabs" in shown and "action: remove" in shown
