@@ -8,6 +8,7 @@ import json
 import logging
 import secrets
 import time
+import zlib
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -57,6 +58,27 @@ GUILD_MESSAGE_REACTIONS = 1 << 10
 DIRECT_MESSAGE_REACTIONS = 1 << 13
 
 
+class _Sender:
+    """Sends payloads on one connection: text frames, or one zlib stream flushed per payload
+    (what discord.py asks for with compress=zlib-stream); the lock keeps stream order."""
+
+    def __init__(self, ws: web.WebSocketResponse, *, zlib_stream: bool) -> None:
+        self.ws = ws
+        self.lock = asyncio.Lock()
+        self.zlib = zlib.compressobj() if zlib_stream else None
+
+    async def send(self, payload: Json) -> None:
+        text = json.dumps(payload)
+        async with self.lock:
+            if self.ws.closed:
+                return
+            if self.zlib is None:
+                await self.ws.send_str(text)
+            else:
+                data = self.zlib.compress(text.encode()) + self.zlib.flush(zlib.Z_SYNC_FLUSH)
+                await self.ws.send_bytes(data)
+
+
 @dataclass
 class Session:
     id: str
@@ -84,6 +106,13 @@ class Gateway:
         self.identify_count = 0
         self.resume_count = 0
         self._connections: set[web.WebSocketResponse] = set()
+        self._senders: dict[web.WebSocketResponse, _Sender] = {}
+        self.compressed_connections = 0
+
+    async def _send(self, ws: web.WebSocketResponse, payload: Json) -> None:
+        sender = self._senders.get(ws)
+        if sender is not None:
+            await sender.send(payload)
 
     # ---- dispatch ---------------------------------------------------------------------------
     def dispatch(self, event: str, data: Json, *, only: Session | None = None) -> None:
@@ -153,12 +182,12 @@ class Gateway:
     async def send_reconnect(self) -> None:
         for session in self.sessions.values():
             if session.ws is not None and not session.ws.closed:
-                await session.ws.send_str(json.dumps({"op": RECONNECT, "d": None}))
+                await self._send(session.ws, {"op": RECONNECT, "d": None})
 
     async def invalidate_sessions(self) -> None:
         for session in list(self.sessions.values()):
             if session.ws is not None and not session.ws.closed:
-                await session.ws.send_str(json.dumps({"op": INVALID_SESSION, "d": False}))
+                await self._send(session.ws, {"op": INVALID_SESSION, "d": False})
         self.sessions.clear()
 
     async def close_all(self) -> None:
@@ -181,8 +210,11 @@ class Gateway:
         self._connections.add(ws)
         session: Session | None = None
         writer: asyncio.Task[None] | None = None
-        await ws.send_str(
-            json.dumps({"op": HELLO, "d": {"heartbeat_interval": self.sb.heartbeat_interval_ms}})
+        compress = request.query.get("compress")
+        self._senders[ws] = _Sender(ws, zlib_stream=compress == "zlib-stream")
+        self.compressed_connections += compress == "zlib-stream"
+        await self._send(
+            ws, {"op": HELLO, "d": {"heartbeat_interval": self.sb.heartbeat_interval_ms}}
         )
         try:
             async for msg in ws:
@@ -198,7 +230,7 @@ class Gateway:
                     break
                 data = payload.get("d")
                 if op == HEARTBEAT:
-                    await ws.send_str(json.dumps({"op": HEARTBEAT_ACK}))
+                    await self._send(ws, {"op": HEARTBEAT_ACK})
                 elif op == IDENTIFY:
                     if session is not None:
                         await ws.close(code=4005, message=b"Already authenticated")
@@ -226,6 +258,7 @@ class Gateway:
                     break
         finally:
             self._connections.discard(ws)
+            self._senders.pop(ws, None)
             if session is not None and session.ws is ws:
                 self._detach(session)
             if writer is not None:
@@ -243,7 +276,7 @@ class Gateway:
             if payload is None or ws.closed:
                 return
             try:
-                await ws.send_str(json.dumps(payload))
+                await self._send(ws, payload)
             except (ConnectionResetError, RuntimeError):
                 return
 
@@ -295,7 +328,7 @@ class Gateway:
     ) -> Session | None:
         session = self.sessions.get(str(data.get("session_id")))
         if session is None or data.get("token") != self.sb.token:
-            await ws.send_str(json.dumps({"op": INVALID_SESSION, "d": False}))
+            await self._send(ws, {"op": INVALID_SESSION, "d": False})
             return None
         if session.ws is not None:
             old = session.ws
@@ -304,7 +337,7 @@ class Gateway:
         last = int(data.get("seq") or 0)
         if session.buffer and last < session.buffer[0]["s"] - 1:
             # The events the client missed were already dropped from the buffer.
-            await ws.send_str(json.dumps({"op": INVALID_SESSION, "d": False}))
+            await self._send(ws, {"op": INVALID_SESSION, "d": False})
             del self.sessions[session.id]
             return None
         session.ws, session.request = ws, request
