@@ -1,10 +1,12 @@
 """Search results and their buttons. The buttons are DynamicItems whose custom_id carries all the
-state they need (a saved-search id and a page, or an article and a passage), so they keep working
-after a restart."""
+state they need, so they keep working after a restart: the query itself when it fits in the
+100-char custom_id (no database write per search), else the id of a saved search; a share button
+carries an article id and a passage number."""
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import discord
@@ -16,11 +18,45 @@ from forumbot.services.publishing import shorten
 
 if TYPE_CHECKING:
     from forumbot.runtime import Services
-    from forumbot.runtime_state import SavedSearch
 
+CUSTOM_ID_LIMIT = 100
+MAX_PAGE_DIGITS = 3
 PAGE_SIZE = 5
 SNIPPET_CHARS = 300
 NO_MENTIONS = discord.AllowedMentions.none()
+
+
+@dataclass(frozen=True, slots=True)
+class SearchRef:
+    """A search as its buttons remember it: inline (query and article in the custom_id) or by
+    the id of a saved search (long queries, author filters)."""
+
+    query: str
+    author: str | None = None
+    article_id: int | None = None
+    saved_id: int | None = None
+
+    def custom_id(self, page: int) -> str:
+        if self.saved_id is not None:
+            return f"fb:sp:{page}:{self.saved_id}"
+        return f"fb:sq:{page}:{self.article_id or ''}:{self.query}"
+
+    @property
+    def fits_inline(self) -> bool:
+        longest = SearchRef(self.query, article_id=self.article_id).custom_id(
+            10**MAX_PAGE_DIGITS - 1
+        )
+        return self.author is None and len(longest) <= CUSTOM_ID_LIMIT
+
+
+async def make_search_ref(
+    services: Services, query: str, author: str | None, article_id: int | None
+) -> SearchRef:
+    ref = SearchRef(query=query, author=author or None, article_id=article_id)
+    if ref.fits_inline:
+        return ref
+    saved = await services.searches.save(query, author, article_id)
+    return SearchRef(saved.query, saved.author, saved.article_id, saved_id=saved.id)
 
 
 def jump_url(guild_id: int, channel_id: int, message_id: int | None = None) -> str:
@@ -44,7 +80,7 @@ async def passage_jump_url(
 
 
 async def render_results(
-    services: Services, guild_id: int | None, saved: SavedSearch, page: int
+    services: Services, guild_id: int | None, saved: SearchRef, page: int
 ) -> tuple[discord.Embed, discord.ui.View]:
     hits = await services.archive.search(
         saved.query,
@@ -80,27 +116,28 @@ async def render_results(
     embed.set_footer(text=f"Page {page + 1}")
 
     view = discord.ui.View(timeout=None)
-    view.add_item(SearchPageButton(saved.id, max(page - 1, 0), label="◀", disabled=page == 0))
-    view.add_item(SearchPageButton(saved.id, page + 1, label="▶", disabled=not has_next))
+    view.add_item(SearchPageButton(saved, max(page - 1, 0), label="◀", disabled=page == 0))
+    view.add_item(SearchPageButton(saved, page + 1, label="▶", disabled=not has_next))
     for i, hit in enumerate(hits, start=1):
         view.add_item(ShareButton(hit.article_id, hit.passage, label=f"Share {i}"))
     return embed, view
 
 
 class SearchPageButton(
-    discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"fb:sp:(?P<sid>\d+):(?P<page>\d+)"
+    discord.ui.DynamicItem[discord.ui.Button[Any]],
+    template=r"fb:s(?P<kind>[pq]):(?P<page>\d{1,3}):(?P<rest>.*)",
 ):
-    def __init__(self, search_id: int, page: int, *, label: str = "", disabled: bool = False):
+    def __init__(self, ref: SearchRef, page: int, *, label: str = "", disabled: bool = False):
         super().__init__(
             discord.ui.Button(
                 label=label or "·",
                 style=discord.ButtonStyle.secondary,
-                custom_id=f"fb:sp:{search_id}:{page}",
+                custom_id=ref.custom_id(page),
                 disabled=disabled,
                 row=0,
             )
         )
-        self.search_id = search_id
+        self.ref = ref
         self.page = page
 
     @classmethod
@@ -110,15 +147,24 @@ class SearchPageButton(
         item: discord.ui.Item[Any],
         match: re.Match[str],
     ) -> SearchPageButton:
-        return cls(int(match["sid"]), int(match["page"]), label=getattr(item, "label", None) or "")
+        rest = match["rest"]
+        if match["kind"] == "p":
+            ref = SearchRef(query="", saved_id=int(rest))
+        else:
+            article, _, query = rest.partition(":")
+            ref = SearchRef(query=query, article_id=int(article) if article else None)
+        return cls(ref, int(match["page"]), label=getattr(item, "label", None) or "")
 
     async def callback(self, interaction: discord.Interaction[Any]) -> None:
         try:
             services = _services(interaction)
-            saved = await services.searches.get(self.search_id)
-            if saved is None:
-                raise NotFound("This search has expired; run /search again.")
-            embed, view = await render_results(services, interaction.guild_id, saved, self.page)
+            ref = self.ref
+            if ref.saved_id is not None:
+                saved = await services.searches.get(ref.saved_id)
+                if saved is None:
+                    raise NotFound("This search has expired; run /search again.")
+                ref = SearchRef(saved.query, saved.author, saved.article_id, saved_id=saved.id)
+            embed, view = await render_results(services, interaction.guild_id, ref, self.page)
             await interaction.response.edit_message(embed=embed, view=view)
         except Exception as exc:
             await reply_error(interaction, exc)

@@ -20,6 +20,7 @@ from cogs._search_ui import (
     SearchPageButton,
     ShareButton,
     jump_url,
+    make_search_ref,
     passage_jump_url,
     render_results,
 )
@@ -303,8 +304,8 @@ class ArchiveCog(commands.Cog):
         author: app_commands.Range[str, 1, 100] | None = None,
         article: ArticleOption | None = None,
     ) -> None:
-        saved = await self.services.searches.save(query, author, article.id if article else None)
-        embed, view = await render_results(self.services, interaction.guild_id, saved, 0)
+        ref = await make_search_ref(self.services, query, author, article.id if article else None)
+        embed, view = await render_results(self.services, interaction.guild_id, ref, 0)
         await interaction.response.send_message(
             embed=embed, view=view, ephemeral=True, allowed_mentions=NO_MENTIONS
         )

@@ -236,6 +236,8 @@ class PublishingService:
         self._retry_delay = retry_delay
         self._load_article = load_article
         self._locks: dict[tuple[int, int], asyncio.Lock] = {}
+        # (guild, article) -> ((first passage, last passage, thread id, message id), ...)
+        self._locations: dict[tuple[int, int], tuple[tuple[int, int, int, int], ...]] = {}
 
     # -- queries ----------------------------------------------------------------------------------
 
@@ -257,10 +259,27 @@ class PublishingService:
     async def locate_passages(
         self, guild_id: int, wanted: Sequence[tuple[int, int]]
     ) -> dict[tuple[int, int], PassageLocation]:
-        """Where each (article_id, passage) was posted in this guild (for jump links)."""
+        """Where each (article_id, passage) was posted in this guild (for jump links).
+
+        Served from memory after the first lookup (every search needs it); the entry of an
+        article is dropped whenever one of its messages is recorded."""
         article_ids = {a for a, _ in wanted}
-        if not article_ids:
-            return {}
+        missing = [a for a in article_ids if (guild_id, a) not in self._locations]
+        if missing:
+            await self._load_locations(guild_id, missing)
+        found: dict[tuple[int, int], PassageLocation] = {}
+        for article_id, passage in wanted:
+            for first, last, thread_id, message_id in self._locations.get(
+                (guild_id, article_id), ()
+            ):
+                if first <= passage <= last:
+                    found[(article_id, passage)] = PassageLocation(
+                        article_id, passage, thread_id, message_id
+                    )
+                    break
+        return found
+
+    async def _load_locations(self, guild_id: int, article_ids: Sequence[int]) -> None:
         async with self._sessionmaker() as session:
             rows = await session.execute(
                 select(
@@ -279,14 +298,11 @@ class PublishingService:
                 )
                 .order_by(PublicationMessage.seq)
             )
-            found: dict[tuple[int, int], PassageLocation] = {}
-            want = set(wanted)
+            loaded: dict[int, list[tuple[int, int, int, int]]] = {a: [] for a in article_ids}
             for article_id, thread_id, first, last, message_id in rows:
-                for passage in range(first, last + 1):
-                    key = (article_id, passage)
-                    if key in want and key not in found:
-                        found[key] = PassageLocation(article_id, passage, thread_id, message_id)
-            return found
+                loaded[article_id].append((first, last, thread_id, message_id))
+        for article_id, spans in loaded.items():
+            self._locations[(guild_id, article_id)] = tuple(spans)
 
     async def pending(self, guild_id: int) -> list[int]:
         """Article ids whose publication in this guild is not finished."""
@@ -440,6 +456,7 @@ class PublishingService:
                     found = await port.find_message(thread_id, content=row.content, after=last_id)
                     if found is not None:
                         await self._set(session, row, state="sent", message_id=found)
+                        self._locations.pop((guild_id, article_id), None)
                         last_id = found
                         continue
                 await self._set(session, row, state="sending")
@@ -447,6 +464,7 @@ class PublishingService:
                     thread_id, content=row.content, nonce=row.nonce
                 )
                 await self._set(session, row, state="sent", message_id=message_id)
+                self._locations.pop((guild_id, article_id), None)
                 last_id = message_id
                 sent += 1
             await self._set(session, pub, state="done")

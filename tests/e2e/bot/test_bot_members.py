@@ -22,6 +22,15 @@ def button_ids(message: dict) -> list[str]:
     ]
 
 
+def button(message: dict, label: str) -> str:
+    return next(
+        c["custom_id"]
+        for row in message.get("components") or []
+        for c in row.get("components") or []
+        if c.get("label") == label
+    )
+
+
 def assert_jump_targets_passage(sandbox: Sandbox, url_match: re.Match[str], passage: int) -> None:
     _guild, channel, message = url_match.groups()
     held = next(m for m in sandbox.messages(channel) if m["id"] == message)
@@ -41,10 +50,9 @@ async def test_search_shows_results_with_jump_links_and_pages(
     links = list(JUMP.finditer(text))
     assert len(links) == 5
     ids = button_ids(message)
-    assert (
-        any(i.startswith("fb:sp:") for i in ids) and sum(i.startswith("fb:sh:") for i in ids) == 5
-    )
-    nxt = next(i for i in ids if i.startswith("fb:sp:") and i.endswith(":1"))
+    assert sum(i.startswith("fb:sh:") for i in ids) == 5
+    nxt = button(message, "▶")
+    assert nxt.startswith("fb:sq:1:") and "working class" in nxt  # the query rides along
     assert all(len(i) <= 100 for i in ids)
     page2 = await sandbox.click(demo.alice_id, message, nxt)
     await page2.response()
@@ -59,7 +67,7 @@ async def test_search_buttons_survive_a_restart(
         demo.alice_id, demo.general_id, "search", {"query": "fascism"}
     )
     message = await handle.message()
-    nxt = next(i for i in button_ids(message) if i.startswith("fb:sp:") and i.endswith(":1"))
+    nxt = button(message, "▶")
     await bot.close()
     async with bot_runner.running():
         click = await sandbox.click(demo.alice_id, message, nxt)
@@ -72,6 +80,24 @@ async def test_search_buttons_survive_a_restart(
         sent = await sandbox.wait_for_request("POST", r"/interactions/.*/callback")
         assert sent.json["data"]["allowed_mentions"] == {"parse": []}
     sandbox.assert_no_violations()
+
+
+async def test_long_or_filtered_searches_page_through_a_saved_search(
+    bot: ForumBot, sandbox: Sandbox, demo: DemoGuild, published: list[int]
+) -> None:
+    long_query = "the working class " + "and " * 40 + "party"
+    handle = await sandbox.invoke_command(
+        demo.alice_id, demo.general_id, "search", {"query": long_query[:200]}
+    )
+    message = await handle.message()
+    nxt = button(message, "▶")
+    assert nxt.startswith("fb:sp:1:") and len(nxt) <= 100
+    filtered = await sandbox.invoke_command(
+        demo.alice_id, demo.general_id, "search", {"query": "India", "author": "Dipankar"}
+    )
+    text = await filtered.text()
+    assert "Search: India" in text and "¶" in text
+    assert button(await filtered.message(), "◀").startswith("fb:sp:0:")
 
 
 async def test_search_without_results_says_so(

@@ -310,3 +310,15 @@ def test_plan_splits_long_passages_and_keeps_every_word() -> None:
     comments = [m for m in plan.messages if m.kind == "comment"]
     assert len(comments) >= 3 and "a reader" in comments[0].content
     assert sum(m.content.count("c ") + m.content.endswith("c") for m in comments) >= 2500
+
+
+async def test_passage_locations_are_cached_and_refreshed_by_publishing(
+    sqlite_sessionmaker: async_sessionmaker[AsyncSession], article_ids: list[int]
+) -> None:
+    svc = service(sqlite_sessionmaker)
+    wanted = [(article_ids[0], 1), (article_ids[0], 3)]
+    assert await svc.locate_passages(7, wanted) == {}  # not published yet (and now cached)
+    await svc.publish(FakeForum(), guild_id=7, forum_id=FORUM, article_id=article_ids[0])
+    found = await svc.locate_passages(7, wanted)
+    assert set(found) == set(wanted)
+    assert await svc.locate_passages(8, wanted) == {}  # other guilds see nothing
