@@ -384,7 +384,7 @@ class Engine:
                     if excerpt:
                         found[ins.index] = excerpt
         if any(info.phrase for info in hot):
-            self._match_phrases(tokens, [info.flat for info in infos], found)
+            self._match_phrases(tokens, infos, found)
 
     def _targeted(
         self,
@@ -498,13 +498,15 @@ class Engine:
                 return seg.strip()
         return None
 
-    def _match_phrases(self, tokens: list[str], flat: list[str], found: dict[int, str]) -> None:
+    def _match_phrases(
+        self, tokens: list[str], infos: list[_TokInfo], found: dict[int, str]
+    ) -> None:
         phrases = self._lex.phrases
-        for pos, tok in enumerate(flat):
-            cands = phrases.get(tok)
-            if not cands:
-                continue
-            for parts, (idx, role) in cands:
+        flat: list[str] | None = None
+        for pos in [p for p, info in enumerate(infos) if info.phrase]:
+            if flat is None:
+                flat = [info.flat for info in infos]
+            for parts, (idx, role) in phrases[flat[pos]]:
                 if role != "word" or idx in found:
                     continue
                 n = len(parts)
@@ -523,7 +525,7 @@ class Engine:
     ) -> None:
         history = None
         digest = 0
-        longest_run: str | None = None
+        flood: _FloodFacts | None = None
         if self._needs_tracker and track and ctx.author_id and ctx.kind == "message":
             digest = hash(" ".join(tokens)) if tokens else hash(normalised.strip())
             history = self.tracker.observe((ctx.author_id, ctx.channel_id), ctx.timestamp, digest)
@@ -543,9 +545,9 @@ class Engine:
                 if upper / letters >= p["ratio"]:
                     found[idx] = clean_cased[:_EXCERPT]
             elif kind == "flood":
-                if longest_run is None:
-                    longest_run = _longest_run(clean_cased, self._min_run) if maybe_run else ""
-                excerpt = _flood(clean_cased, tokens, p, longest_run)
+                if flood is None:
+                    flood = _FloodFacts.of(clean_cased, tokens, self._min_run, maybe_run)
+                excerpt = flood.excerpt(p)
                 if excerpt:
                     found[idx] = excerpt
             elif kind == "mentions":
@@ -602,17 +604,31 @@ def _longest_run(text: str, minimum: int) -> str:
     return max((m.group(0) for m in rx.finditer(text)), key=len, default="")
 
 
-def _flood(text: str, tokens: list[str], params: Mapping[str, int], run: str) -> str | None:
-    lines = text.count("\n") + 1
-    if lines > params["max_lines"]:
-        return f"{lines} lines"
-    if len(run) >= params["max_char_run"]:
-        return run[:20]
-    repeats = params["max_word_repeats"]
-    if len(tokens) >= repeats and len(tokens) - len(set(tokens)) >= repeats - 1:
-        run_len = 1
-        for a, b in itertools.pairwise(tokens):
-            run_len = run_len + 1 if a == b else 1
-            if run_len >= repeats:
-                return f"{a} x{run_len}"
-    return None
+class _FloodFacts(NamedTuple):
+    """What the flood rules look at, measured once per message."""
+
+    lines: int
+    run: str  # the longest run of one repeated non-space character (if long enough to matter)
+    word: str  # the most repeated consecutive token
+    word_run: int
+
+    @classmethod
+    def of(cls, text: str, tokens: list[str], min_run: int, maybe_run: bool) -> _FloodFacts:
+        run = _longest_run(text, min_run) if maybe_run else ""
+        word, word_run = "", 1
+        if len(tokens) - len(set(tokens)) >= 1:
+            current = 1
+            for a, b in itertools.pairwise(tokens):
+                current = current + 1 if a == b else 1
+                if current > word_run:
+                    word, word_run = a, current
+        return cls(text.count("\n") + 1, run, word, word_run)
+
+    def excerpt(self, params: Mapping[str, int]) -> str | None:
+        if self.lines > params["max_lines"]:
+            return f"{self.lines} lines"
+        if len(self.run) >= params["max_char_run"]:
+            return self.run[:20]
+        if self.word_run >= params["max_word_repeats"]:
+            return f"{self.word} x{self.word_run}"
+        return None
