@@ -23,6 +23,35 @@ from forumbot.services.moderation_port import ModerationPort
 from forumbot.services.moderation_types import LedgerEntry
 
 
+async def record_notice(
+    sessionmaker: async_sessionmaker[AsyncSession],
+    port: ModerationPort,
+    entry: LedgerEntry,
+    member_id: int,
+    delivered: bool,
+    *,
+    at: datetime,
+) -> LedgerEntry:
+    """Append whether the member's DM arrived; tell the mod-log when it did not, so moderators
+    know the member was not told."""
+    async with sessionmaker() as session, session.begin():
+        notice = await Ledger(session).record(
+            guild_id=entry.guild_id,
+            kind="notice",
+            member_id=member_id,
+            refers_to_id=entry.id,
+            at=at,
+            details={"dm": "sent" if delivered else "closed"},
+        )
+    if not delivered:
+        await port.post_modlog(
+            entry.guild_id,
+            notice,
+            f"#{notice.id} DMs closed: <@{member_id}> was not told about case #{entry.id}",
+        )
+    return notice
+
+
 @dataclass(frozen=True, slots=True)
 class MemberRecord:
     member_id: int
@@ -59,15 +88,9 @@ class MemberActions:
         return delivered
 
     async def _record_notice(self, entry: LedgerEntry, member_id: int, delivered: bool) -> None:
-        async with self._sessionmaker() as session, session.begin():
-            await Ledger(session).record(
-                guild_id=entry.guild_id,
-                kind="notice",
-                member_id=member_id,
-                refers_to_id=entry.id,
-                at=self._clock(),
-                details={"dm": "sent" if delivered else "closed"},
-            )
+        await record_notice(
+            self._sessionmaker, self.port, entry, member_id, delivered, at=self._clock()
+        )
 
     async def tell(self, entry: LedgerEntry, member_id: int | None, text: str) -> bool | None:
         if member_id is None:

@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from forumbot.services.moderation_ladder import LadderPolicy, Level, climb
 from forumbot.services.moderation_ledger import Ledger
+from forumbot.services.moderation_members import record_notice
 from forumbot.services.moderation_notices import member_notice, modlog_summary
 from forumbot.services.moderation_policy import PolicyStore
 from forumbot.services.moderation_port import ModerationPort, ThreadChange
@@ -264,15 +265,9 @@ class Pipeline:
                     and delivered
                 )
             outcome.dm_delivered = delivered
-            async with self._sessionmaker() as session, session.begin():
-                await Ledger(session).record(
-                    guild_id=copy.guild_id,
-                    kind="notice",
-                    member_id=main.member_id,
-                    refers_to_id=main.id,
-                    at=self._clock(),
-                    details={"dm": "sent" if delivered else "closed"},
-                )
+            await record_notice(
+                self._sessionmaker, self.port, main, main.member_id, delivered, at=self._clock()
+            )
 
     async def _maybe_slowmode(
         self, copy: MessageCopy, policy: LadderPolicy, now: datetime

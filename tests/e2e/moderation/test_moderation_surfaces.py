@@ -95,6 +95,11 @@ async def test_closed_dms_are_recorded(
     await sandbox.wait_for_request("DELETE", rf"/messages/{msg['id']}$")
     outcome = next(o for o in await processed.until(3) if o.entries)
     assert outcome.dm_delivered is False
+    await sandbox.wait_until(
+        lambda: any("DMs closed" in (e.get("description") or "")
+                    for m in sandbox.messages(demo.modlog_id) for e in m.get("embeds", [])),
+        what="mod-log note that the member was not told",
+    )  # fmt: skip
     history = await command(
         sandbox, demo.moderator_id, demo.general_id, "mod history", {"member": demo.bob_id}
     )

@@ -54,6 +54,8 @@ async def test_closed_dms_are_recorded(service: ModerationService, port: Recordi
 
         notices = await Ledger(session).references(out.entries[0].id, "notice")
     assert [n.details["dm"] for n in notices] == ["closed"]
+    summaries = [summary for _entry, summary in port.named("modlog")]  # type: ignore[misc]
+    assert any("DMs closed" in s and f"case #{out.entries[0].id}" in s for s in summaries)
 
 
 async def test_repeated_holds_escalate_to_growing_timeouts(
