@@ -164,3 +164,22 @@ async def test_rules_set_validates_and_applies(
     assert "Action: **remove**" in tested
     shown = await command(sandbox, demo.moderator_id, demo.general_id, "rules show")
     assert "stricter on jabs" in shown and "action: remove" in shown
+
+
+async def test_queue_buttons_claim_and_decide(
+    configured: DemoGuild, sandbox: Sandbox, processed: Processed
+) -> None:
+    demo = configured
+    thread = await article_thread(sandbox, demo)
+    msg = await sandbox.send_message(demo.alice_id, thread, "you absolute muppet")
+    await sandbox.wait_for_request("DELETE", rf"/messages/{msg['id']}$")
+    item = next(o for o in await processed.until(3) if o.entries).queue_item
+    assert item is not None
+    handle = await sandbox.invoke_command(demo.moderator_id, demo.general_id, "mod queue", {})
+    listing = await handle.message()
+    claim = await sandbox.click(demo.moderator_id, listing, f"mod:decide:{item.id}:claim")
+    assert f"claimed review item #{item.id}" in await claim.text()
+    other = await sandbox.click(demo.admin_id, listing, f"mod:decide:{item.id}:remove")
+    assert "is claimed by" in await other.text()
+    removed = await sandbox.click(demo.moderator_id, listing, f"mod:decide:{item.id}:remove")
+    assert "decided: remove" in await removed.text()
