@@ -66,7 +66,8 @@ _VERB_NEXT = frozenset({"about", "out", "around", "up", "yourself", "yourselves"
                         "everyone", "everybody", "anyone", "anybody", "it", "the", "that", "this",
                         "these", "those", "me", "them", "him", "her", "us", "on", "into", "over",
                         "away", "a", "an", "your", "my", "our", "their", "his", "its", "to", "with",
-                        "off", "down", "people", "everything", "things"})  # fmt: skip
+                        "off", "down", "people", "everything", "things", "but", "if", "when",
+                        "because", "like"})  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -494,8 +495,15 @@ class Engine:
                 continue
             last = words[-1]
             roles = self._lex.lookup(last).roles.get(ins.index, _EMPTY)
-            if "insult" in roles and last not in ins.allow:
-                return seg.strip()
+            if "insult" not in roles or last in ins.allow:
+                continue
+            if len(words) == 2:
+                # "absolute muppet" is a vocative; "you joke" is a sentence the main scan
+                # has already judged
+                first = self._lex.lookup(words[0]).roles.get(ins.index, _EMPTY)
+                if not first & _BARE_ROLES:
+                    continue
+            return seg.strip()
         return None
 
     def _match_phrases(

@@ -164,3 +164,24 @@ def test_empty_and_huge_messages(engine: Engine) -> None:
 def test_verdict_excerpts_are_short(engine: Engine) -> None:
     verdict = engine.check(_msg("you are an idiot " + "x " * 500), track=False)
     assert all(len(h.excerpt) <= 80 for h in verdict.hits)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Get lost, scum.", Action.HOLD),  # trailing vocative
+        ("Nobody asked, idiot.", Action.HOLD),
+        ("Muppet, you have not read it.", Action.HOLD),  # leading vocative with an address
+        ("He was, in short, a fool.", Action.NONE),  # an article makes it a description
+        ("Fools, he called them.", Action.NONE),  # leading, but nobody is addressed
+        ("Only an idiot like you would post this.", Action.HOLD),
+        ("I'm not calling you a liar, the source is unreliable.", Action.NONE),  # negation
+        ("Nobody thinks you are an idiot.", Action.NONE),
+        ("You joke, but the harvest really did fail.", Action.NONE),  # "joke" as a verb
+        ("you fool yourself", Action.NONE),
+        ("fuck!", Action.LOG),  # an exclamation, not an insult
+        ("you fuck", Action.HOLD),
+    ],
+)
+def test_addressing_negation_and_verbs(engine: Engine, text: str, expected: Action) -> None:
+    assert engine.check(_msg(text), track=False).action is expected
