@@ -3,6 +3,9 @@ mod-log, /rules test and backtest, closed DMs."""
 
 from __future__ import annotations
 
+import asyncio
+
+from forumbot.bot import ForumBot
 from forumbot.sandbox import DemoGuild, Sandbox
 from tests.e2e.moderation.moderation_support import Processed, article_thread, command
 from tests.fixtures.bot import SEEDS_DIR, LoadArticles
@@ -183,3 +186,26 @@ async def test_queue_buttons_claim_and_decide(
     assert "is claimed by" in await other.text()
     removed = await sandbox.click(demo.moderator_id, listing, f"mod:decide:{item.id}:remove")
     assert "decided: remove" in await removed.text()
+
+
+async def test_configured_moderator_role_alone_is_enough(
+    bot: ForumBot, configured: DemoGuild, sandbox: Sandbox
+) -> None:
+    demo = configured
+    carol = sandbox.create_user("carol")
+    joined = asyncio.ensure_future(
+        bot.wait_for("member_join", check=lambda m: m.id == int(carol["id"]), timeout=5)
+    )
+    helpers = sandbox.create_role(demo.guild_id, "Helpers", 0)  # no Discord permissions at all
+    sandbox.add_member(demo.guild_id, carol, [helpers["id"]])
+    member = await joined  # events arrive in order: the role is cached by now
+    assert [r.name for r in member.roles if not r.is_default()] == ["Helpers"]
+    before = await command(sandbox, carol, demo.general_id, "mod queue")
+    assert "Only moderators" in before  # the role is not the configured one yet
+    setup = await command(
+        sandbox, demo.admin_id, demo.general_id, "setup",
+        {"forum": demo.forum_id, "modlog": demo.modlog_id, "moderator_role": helpers["id"]},
+    )  # fmt: skip
+    assert "Set up" in setup
+    after = await command(sandbox, carol, demo.general_id, "mod queue")
+    assert "Review queue" in after
