@@ -275,3 +275,19 @@ async def _search_postgres(
     """
     params.update(limit=limit, offset=offset, options=options)
     return _hits(await session.execute(text(sql), params))
+
+
+# ---- maintenance ----------------------------------------------------------------------------
+
+
+async def rebuild_search_index(session: AsyncSession) -> None:
+    """Rebuild the full-text index from the passages table (repair after edits made behind the
+    triggers' back, e.g. with sync disabled). The caller commits."""
+    dialect = session.get_bind().dialect.name
+    if dialect == "sqlite":
+        await session.execute(text("INSERT INTO passages_fts(passages_fts) VALUES ('rebuild')"))
+    elif dialect == "postgresql":
+        # The trigger recomputes search_vector whenever `text` is assigned.
+        await session.execute(text("UPDATE passages SET text = text"))
+    else:
+        raise NotImplementedError(f"search is not implemented for {dialect}")

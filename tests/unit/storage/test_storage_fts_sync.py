@@ -59,3 +59,22 @@ async def test_index_follows_revisions_and_title_changes(sessionmaker: Sessions)
     assert remaining == 0
     assert await found(sessionmaker, "typhoon") == []
     assert await found(sessionmaker, "rain") == []
+
+
+async def test_rebuild_restores_a_lost_index(sessionmaker: Sessions) -> None:
+    from forumbot.storage.search import rebuild_search_index
+
+    async with sessionmaker() as session, session.begin():
+        await ArchiveRepository(session).save_article(ARTICLE)
+        if session.get_bind().dialect.name == "sqlite":
+            await session.execute(
+                text("INSERT INTO passages_fts(passages_fts) VALUES ('delete-all')")
+            )
+        else:
+            await session.execute(text("UPDATE passages SET search_vector = NULL"))
+    assert await found(sessionmaker, "rice") == []
+
+    async with sessionmaker() as session, session.begin():
+        await rebuild_search_index(session)
+        await check_index(session)
+    assert await found(sessionmaker, "rice") == [("Monsoon Notes", 2)]
