@@ -318,7 +318,7 @@ class Engine:
                     m = rx.search(low)
                     found[idx] = m.group(0) if m else ""
         for target, (rset, compiled) in self._regex_sets.items():
-            subject = normalised if target == "normalised" else text
+            subject = normalised if target == "normalised" else _encodable(text)
             matched = rset.Match(subject)
             if matched:
                 for n in matched:
@@ -592,6 +592,13 @@ class Engine:
 
 
 _RUN_CACHE: dict[int, re.Pattern[str]] = {}
+
+
+def _encodable(text: str) -> str:
+    """Raw text as RE2 can take it: lone surrogates (possible from JSON) become U+FFFD."""
+    if text.isascii():
+        return text
+    return text.encode("utf-8", "replace").decode("utf-8")
 
 
 def _compile_set(patterns: list[str]) -> Any:

@@ -99,7 +99,9 @@ def _fold_char(ch: str) -> str:
     if mapped != ch:
         return mapped or ""
     category = unicodedata.category(ch)
-    if category in ("Mn", "Me", "Cf"):  # zalgo marks; zero-width, bidi and tag characters
+    if category in ("Mn", "Me", "Cf", "Cs"):
+        # zalgo marks; zero-width, bidi and tag characters; lone surrogates (which cannot be
+        # encoded, so would crash any UTF-8 consumer such as RE2)
         return ""
     base = unicodedata.normalize("NFD", ch)[0]
     if base.isascii():

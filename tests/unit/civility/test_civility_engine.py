@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import random
+
 import pytest
 
 from forumbot.domain.civility import (
@@ -185,3 +187,17 @@ def test_verdict_excerpts_are_short(engine: Engine) -> None:
 )
 def test_addressing_negation_and_verbs(engine: Engine, text: str, expected: Action) -> None:
     assert engine.check(_msg(text), track=False).action is expected
+
+
+def test_never_raises_on_garbage() -> None:
+    raw_rule = {"id": "raw", "kind": "regex", "guideline": "g", "action": "log",
+                "target": "raw", "patterns": ["zz"]}  # fmt: skip
+    engine = Engine(load_default_rules().with_overrides([raw_rule]))
+    rng = random.Random(1)
+    ranges = [(0, 0x7F), (0x80, 0x2FFF), (0xD800, 0xDFFF), (0xE0000, 0xE01EF), (0x1F300, 0x1FAFF),
+              (0x10000, 0x10FFFF)]  # fmt: skip
+    for _ in range(500):
+        text = "".join(chr(rng.randint(*rng.choice(ranges))) for _ in range(rng.randint(0, 60)))
+        for kind in ("message", "bot_output"):
+            verdict = engine.check(_msg(text, kind=kind), track=False)
+            assert isinstance(verdict.action, Action)
