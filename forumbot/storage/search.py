@@ -29,6 +29,8 @@ from forumbot.domain.query import QueryTerm, SearchQuery, parse_query
 
 MAX_LIMIT = 100
 MAX_OFFSET = 10_000
+MAX_ID = 2**31 - 1
+MAX_FILTER_CHARS = 200
 RANK_WINDOW = 2000  # matches ranked at most, for queries that match more passages than this
 SNIPPET_TOKENS = 16
 HIGHLIGHT_OPEN = HIGHLIGHT_CLOSE = "**"
@@ -69,6 +71,8 @@ async def search_passages(
     offset = min(max(int(offset), 0), MAX_OFFSET)
     if parsed.is_empty or limit <= 0:
         return []
+    if filters.article_id is not None and not 0 < filters.article_id <= MAX_ID:
+        return []  # no such article (and out of range for an integer column)
     filters = SearchFilters(
         author=filters.author if filters.author is not None else parsed.author,
         article_id=filters.article_id,
@@ -92,7 +96,7 @@ def _filter_sql(filters: SearchFilters, params: dict[str, Any]) -> str:
     clauses = []
     if filters.author:
         clauses.append("lower(a.author) LIKE :author ESCAPE '\\'")
-        params["author"] = _like_contains(" ".join(filters.author.split()))
+        params["author"] = _like_contains(" ".join(filters.author.split())[:MAX_FILTER_CHARS])
     if filters.article_id is not None:
         clauses.append("p.article_id = :article_id")
         params["article_id"] = int(filters.article_id)
@@ -101,7 +105,7 @@ def _filter_sql(filters: SearchFilters, params: dict[str, Any]) -> str:
             "EXISTS (SELECT 1 FROM article_tags t WHERE t.article_id = a.id"
             " AND lower(t.tag) = :tag)"
         )
-        params["tag"] = " ".join(filters.tag.split()).lower()
+        params["tag"] = " ".join(filters.tag.split()).lower()[:MAX_FILTER_CHARS]
     return "".join(f" AND {clause}" for clause in clauses)
 
 
