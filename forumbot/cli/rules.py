@@ -27,7 +27,7 @@ _KINDS = ("message", "edit", "thread_title", "bot_output")
 
 @main.group()
 def rules() -> None:
-    """Civility rules: check messages against a rule pack."""
+    """Civility rules: try messages and rule files against the engine."""
 
 
 def load_rules(path: str | None) -> RuleSet:

@@ -83,3 +83,11 @@ def test_invalid_rules_file_gives_a_short_error_not_a_traceback(tmp_path: Path) 
     assert "not valid RE2" in result.stderr
     missing = CliRunner().invoke(main, ["rules", "check", "--rules", str(tmp_path / "nope.yaml")])
     assert missing.exit_code == 1 and "cannot read rules file" in missing.stderr
+
+
+def test_non_utf8_input_is_a_short_error(tmp_path: Path) -> None:
+    source = tmp_path / "latin1.txt"
+    source.write_bytes("caf\xe9 au lait\n".encode("latin-1"))
+    result = CliRunner().invoke(main, ["rules", "check", str(source)])
+    assert result.exit_code == 1
+    assert "not UTF-8" in result.stderr and "Traceback" not in result.output
