@@ -163,6 +163,11 @@ async def test_filters(sessionmaker: Sessions, ids: dict[str, int]) -> None:
     assert (
         keys(await search(sessionmaker, "software", filters=SearchFilters(tag="food")), ids) == []
     )
+    for article_id in (0, -1, 2**70):
+        none = SearchFilters(article_id=article_id)
+        assert await search(sessionmaker, "gardens", filters=none) == []
+    huge = SearchFilters(author="x" * 10_000, tag="y" * 10_000)
+    assert await search(sessionmaker, "gardens", filters=huge) == []
 
 
 async def test_paging(sessionmaker: Sessions, ids: dict[str, int]) -> None:
