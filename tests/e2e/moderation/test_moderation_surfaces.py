@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 
 from forumbot.bot import ForumBot
-from forumbot.sandbox import DemoGuild, Sandbox
+from forumbot.sandbox import ApiError, DemoGuild, Sandbox
 from tests.e2e.moderation.moderation_support import Processed, article_thread, command
 from tests.fixtures.bot import SEEDS_DIR, LoadArticles
 
@@ -68,8 +68,12 @@ async def test_mod_log_buttons_work(
     log = sandbox.messages(demo.modlog_id)[-1]
     history = await sandbox.click(demo.moderator_id, log, f"mod:history:{demo.bob_id}")
     assert f"#{case} warn" in await history.text()
-    refused = await sandbox.click(demo.alice_id, log, f"mod:pardon:{case}")
-    assert "Only moderators" in await refused.text()
+    try:
+        refused = await sandbox.click(demo.alice_id, log, f"mod:pardon:{case}")
+    except ApiError as exc:  # a server that hides the mod-log from members refuses the click
+        assert "Missing Access" in str(exc)
+    else:  # otherwise the bot itself refuses
+        assert "Only moderators" in await refused.text()
     pardon = await sandbox.click(demo.admin_id, log, f"mod:pardon:{case}")
     await pardon.modal()
     done = await sandbox.submit_modal(demo.admin_id, pardon, {"text": "context"})
