@@ -36,7 +36,13 @@ from forumbot.services.errors import UserFacingError
     help="Only this guild's recorded comments, and its stored rules unless RULES.yaml is given.",
 )
 @click.option("--examples", default=3, show_default=True, help="Examples shown per rule.")
-@click.option("--database-url", envvar="FORUMBOT_DATABASE_URL", default=None, metavar="URL")
+@click.option(
+    "--database-url",
+    envvar="FORUMBOT_DATABASE_URL",
+    default=None,
+    metavar="URL",
+    help="Archive database (default: FORUMBOT_DATABASE_URL, else the SQLite file in the data dir).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON (for scripts).")
 def backtest_command(
     rules_file: Path | None,
