@@ -60,8 +60,11 @@ from .world import (
     MANAGE_THREADS,
     MODERATE_MEMBERS,
     PUBLIC_THREAD,
+    SEND_MESSAGES,
+    SEND_MESSAGES_IN_THREADS,
     TEXT,
     THREAD_TYPES,
+    VIEW_CHANNEL,
     Guild,
     Json,
     emoji_payload,
@@ -944,6 +947,12 @@ class RestApi:
                 )
             return
         guild = self.world.guild_of(channel)
+        perms = self.world.channel_permissions(channel, author_id)
+        send = SEND_MESSAGES_IN_THREADS if channel["type"] in THREAD_TYPES else SEND_MESSAGES
+        if not perms & VIEW_CHANNEL:
+            raise ApiError(403, 50001, "Missing Access", violation=False)
+        if not perms & send:
+            raise ApiError(403, MISSING_PERMISSIONS, "Missing Permissions", violation=False)
         if channel["type"] in THREAD_TYPES:
             meta = channel["thread_metadata"]
             can_manage = guild is not None and bool(
@@ -1161,6 +1170,11 @@ class RestApi:
             self._check_tags(errs, parent, body.get("applied_tags"))
         elif parent["type"] != TEXT:
             raise ApiError(400, WRONG_CHANNEL_TYPE, "Cannot execute action on this channel type")
+        perms = self.world.channel_permissions(parent, self.bot_id)
+        if not perms & VIEW_CHANNEL:
+            raise ApiError(403, 50001, "Missing Access", violation=False)
+        if not perms & SEND_MESSAGES:
+            raise ApiError(403, MISSING_PERMISSIONS, "Missing Permissions", violation=False)
         errs.raise_if_any()
         msg = body.get("message")
         if parent["type"] == FORUM and not req.files and not limits.is_nonempty(msg or {}):

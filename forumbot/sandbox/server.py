@@ -50,6 +50,7 @@ from .world import (
     MODERATE_MEMBERS,
     TEXT,
     THREAD_TYPES,
+    VIEW_CHANNEL,
     Guild,
     Json,
     World,
@@ -692,6 +693,25 @@ class Sandbox:
         self.gateway.dispatch("THREAD_UPDATE", copy.deepcopy(channel))
         return channel
 
+    def set_overwrite(
+        self,
+        channel: str | int | Json,
+        target: str,
+        *,
+        allow: int = 0,
+        deny: int = 0,
+        member: bool = False,
+    ) -> Json:
+        """Set the permission overwrite of a role (or a member) on a channel: CHANNEL_UPDATE."""
+        ch = self.world.channel(_id(channel))
+        overwrites = [o for o in ch.get("permission_overwrites") or [] if o["id"] != str(target)]
+        overwrites.append(
+            {"id": str(target), "type": int(member), "allow": str(allow), "deny": str(deny)}
+        )
+        ch["permission_overwrites"] = overwrites
+        self._dispatch_if_connected("CHANNEL_UPDATE", copy.deepcopy(ch))
+        return ch
+
     async def set_roles(self, guild: Guild | str, user: UserRef, roles: list[str]) -> Json:
         """Replace `user`'s roles (as an admin would): GUILD_MEMBER_UPDATE."""
         g = self.world.guild(_id(guild))
@@ -754,7 +774,11 @@ class Sandbox:
         }
         if guild is not None:
             self.world.member(guild, uid)
-            perms = self.world.permissions(guild, uid)
+            perms = self.world.channel_permissions(channel, uid)
+            if not perms & VIEW_CHANNEL:
+                raise ApiError(
+                    403, 50001, "Missing Access (member cannot see the channel)", violation=False
+                )
             channel_payload["permissions"] = str(perms)
             member = self.world.member_payload(guild, uid)
             member["permissions"] = str(perms)
@@ -763,7 +787,7 @@ class Sandbox:
                 guild={"id": guild.id, "locale": "en-US", "features": ["COMMUNITY"]},
                 guild_locale="en-US",
                 member=member,
-                app_permissions=str(self.world.permissions(guild, self.bot_id)),
+                app_permissions=str(self.world.channel_permissions(channel, self.bot_id)),
             )
         else:
             payload["user"] = copy.deepcopy(self.world.user(uid))

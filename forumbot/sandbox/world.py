@@ -32,6 +32,9 @@ EVERYONE_PERMISSIONS = (
     | (1 << 31)
 )
 MODERATE_MEMBERS = 1 << 40
+VIEW_CHANNEL = 1 << 10
+SEND_MESSAGES = 1 << 11
+SEND_MESSAGES_IN_THREADS = 1 << 38
 MANAGE_MESSAGES = 1 << 13
 MANAGE_THREADS = 1 << 34
 MANAGE_CHANNELS_BIT = 1 << 4
@@ -182,6 +185,34 @@ class World:
             if role:
                 value |= int(role["permissions"])
         return ALL_PERMISSIONS if value & ADMINISTRATOR else value
+
+    def channel_permissions(self, channel: Json, user_id: str) -> int:
+        """Guild permissions with the channel's overwrites applied (threads use their parent's):
+        @everyone, then the member's roles together, then the member, each deny before allow."""
+        guild = self.guild_of(channel)
+        if guild is None:
+            return EVERYONE_PERMISSIONS
+        base = self.permissions(guild, user_id)
+        if base & ADMINISTRATOR:
+            return ALL_PERMISSIONS
+        if channel["type"] in THREAD_TYPES and channel.get("parent_id") in self.channels:
+            channel = self.channels[channel["parent_id"]]
+        overwrites = {o["id"]: o for o in channel.get("permission_overwrites") or []}
+        everyone = overwrites.get(guild.id)
+        if everyone:
+            base = (base & ~int(everyone["deny"])) | int(everyone["allow"])
+        roles = (guild.members.get(user_id) or {}).get("roles", [])
+        deny = allow = 0
+        for rid in roles:
+            o = overwrites.get(rid)
+            if o and int(o.get("type", 0)) == 0:
+                deny |= int(o["deny"])
+                allow |= int(o["allow"])
+        base = (base & ~deny) | allow
+        mine = overwrites.get(user_id)
+        if mine and int(mine.get("type", 1)) == 1:
+            base = (base & ~int(mine["deny"])) | int(mine["allow"])
+        return base
 
     def top_role_position(self, guild: Guild, user_id: str) -> int:
         member = guild.members.get(user_id) or {}

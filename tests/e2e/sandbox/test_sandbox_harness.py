@@ -344,3 +344,28 @@ async def test_reactions_thread_controls_roles_slowmode_and_server_errors(
         await channel.send("during an outage")
     await channel.send("after the outage")
     sandbox.assert_no_violations()
+
+
+async def test_channel_overwrites_limit_members_and_the_bot(
+    sandbox: Sandbox, demo: DemoGuild, bot: commands.Bot, seen: Seen
+) -> None:
+    view, send = 1 << 10, 1 << 11
+    sandbox.set_overwrite(demo.modlog_id, demo.guild_id, deny=view)
+    sandbox.set_overwrite(demo.modlog_id, demo.moderator_role_id, allow=view | send)
+    with pytest.raises(ApiError) as hidden:
+        await sandbox.send_message(demo.alice_id, demo.modlog_id, "can I see this?")
+    assert hidden.value.code == 50001
+    with pytest.raises(ApiError):
+        await sandbox.invoke_command(
+            demo.alice_id, demo.modlog_id, "mod mute", {"member": demo.bob_id, "minutes": 1}
+        )
+    await sandbox.send_message(demo.moderator_id, demo.modlog_id, "moderators can")
+    modlog = bot.get_channel(int(demo.modlog_id))
+    assert isinstance(modlog, discord.TextChannel)
+    with pytest.raises(discord.Forbidden) as bot_hidden:
+        await modlog.send("the bot's role has no overwrite yet")
+    assert bot_hidden.value.code == 50001
+    sandbox.set_overwrite(demo.modlog_id, demo.bot_role_id, allow=view | send)
+    await seen.until(lambda: any(o.id == int(demo.bot_role_id) for o in modlog.overwrites))
+    await modlog.send("now it can")
+    sandbox.assert_no_violations()
