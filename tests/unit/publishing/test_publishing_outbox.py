@@ -146,10 +146,10 @@ async def fake_loader(_session: AsyncSession, article_id: int) -> Any:
 
 
 @pytest.fixture
-async def article_ids(sqlite_sessionmaker: async_sessionmaker[AsyncSession]) -> list[int]:
+async def article_ids(sessionmaker: async_sessionmaker[AsyncSession]) -> list[int]:
     """Real article rows (the publications table references them) with fake content."""
     ids = []
-    async with sqlite_sessionmaker() as session:
+    async with sessionmaker() as session:
         for n in range(2):
             row = Article(key=f"k{n}", title=f"T{n}", content_hash="x", revision=1)
             session.add(row)
@@ -179,10 +179,10 @@ def assert_exactly_once(forum: FakeForum, guild_marker_ids: dict[int, int]) -> N
 
 
 async def test_publish_posts_thread_then_messages_in_order(
-    sqlite_sessionmaker: async_sessionmaker[AsyncSession], article_ids: list[int]
+    sessionmaker: async_sessionmaker[AsyncSession], article_ids: list[int]
 ) -> None:
     forum = FakeForum()
-    svc = service(sqlite_sessionmaker)
+    svc = service(sessionmaker)
     result = await svc.publish(forum, guild_id=1, forum_id=FORUM, article_id=article_ids[0])
     assert result.status == "published"
     assert_exactly_once(forum, {0: article_ids[0]})
@@ -203,13 +203,13 @@ async def test_publish_posts_thread_then_messages_in_order(
 
 @pytest.mark.parametrize("enforce_nonce", [True, False])
 async def test_crash_at_every_point_then_restart_is_exactly_once(
-    sqlite_sessionmaker: async_sessionmaker[AsyncSession],
+    sessionmaker: async_sessionmaker[AsyncSession],
     article_ids: list[int],
     enforce_nonce: bool,
 ) -> None:
     # Count the crash points of a clean run first.
     probe = FakeForum()
-    await service(sqlite_sessionmaker).publish(
+    await service(sessionmaker).publish(
         probe, guild_id=9999, forum_id=FORUM, article_id=article_ids[0]
     )
     total = probe.points
@@ -219,11 +219,11 @@ async def test_crash_at_every_point_then_restart_is_exactly_once(
         forum = FakeForum(enforce_nonce=enforce_nonce)
         forum.crash_at = point
         with pytest.raises(Crash):
-            await service(sqlite_sessionmaker).publish(
+            await service(sessionmaker).publish(
                 forum, guild_id=guild, forum_id=FORUM, article_id=article_ids[0]
             )
         forum.crash_at = None
-        result = await service(sqlite_sessionmaker).publish(
+        result = await service(sessionmaker).publish(
             forum, guild_id=guild, forum_id=FORUM, article_id=article_ids[0]
         )
         assert result.thread_id in forum.threads
@@ -231,23 +231,23 @@ async def test_crash_at_every_point_then_restart_is_exactly_once(
 
 
 async def test_failure_after_the_work_was_done_is_retried_without_duplicates(
-    sqlite_sessionmaker: async_sessionmaker[AsyncSession], article_ids: list[int]
+    sessionmaker: async_sessionmaker[AsyncSession], article_ids: list[int]
 ) -> None:
     probe = FakeForum()
-    await service(sqlite_sessionmaker).publish(
+    await service(sessionmaker).publish(
         probe, guild_id=9998, forum_id=FORUM, article_id=article_ids[1]
     )
     for point in range(1, probe.points, 2):  # the "after effect" points
         forum = FakeForum(enforce_nonce=False)
         forum.fail_after_effect_at = point
-        await service(sqlite_sessionmaker).publish(
+        await service(sessionmaker).publish(
             forum, guild_id=20 + point, forum_id=FORUM, article_id=article_ids[1]
         )
         assert_exactly_once(forum, {0: article_ids[1]})
 
 
 async def test_persistent_failure_keeps_progress_and_says_so(
-    sqlite_sessionmaker: async_sessionmaker[AsyncSession], article_ids: list[int]
+    sessionmaker: async_sessionmaker[AsyncSession], article_ids: list[int]
 ) -> None:
     class Down(FakeForum):
         async def send_message(self, thread_id: int, *, content: str, nonce: str) -> int:
@@ -255,10 +255,10 @@ async def test_persistent_failure_keeps_progress_and_says_so(
 
     down = Down()
     with pytest.raises(PublishInterrupted):
-        await service(sqlite_sessionmaker, attempts=2).publish(
+        await service(sessionmaker, attempts=2).publish(
             down, guild_id=3, forum_id=FORUM, article_id=article_ids[0]
         )
-    async with sqlite_sessionmaker() as session:
+    async with sessionmaker() as session:
         pub = await session.scalar(select(Publication).where(Publication.guild_id == 3))
         assert pub is not None and pub.state == "posting" and pub.thread_id in down.threads
         states = set(
@@ -270,18 +270,16 @@ async def test_persistent_failure_keeps_progress_and_says_so(
     # Discord comes back: the same thread is completed.
     up = FakeForum()
     up.threads = down.threads
-    await service(sqlite_sessionmaker).publish(
-        up, guild_id=3, forum_id=FORUM, article_id=article_ids[0]
-    )
+    await service(sessionmaker).publish(up, guild_id=3, forum_id=FORUM, article_id=article_ids[0])
     assert_exactly_once(up, {0: article_ids[0]})
     assert "create_thread" not in up.calls
 
 
 async def test_unknown_article_is_a_user_facing_error(
-    sqlite_sessionmaker: async_sessionmaker[AsyncSession],
+    sessionmaker: async_sessionmaker[AsyncSession],
 ) -> None:
     with pytest.raises(NotFound):
-        await service(sqlite_sessionmaker).publish(
+        await service(sessionmaker).publish(
             FakeForum(), guild_id=1, forum_id=FORUM, article_id=424242
         )
 
@@ -313,9 +311,9 @@ def test_plan_splits_long_passages_and_keeps_every_word() -> None:
 
 
 async def test_passage_locations_are_cached_and_refreshed_by_publishing(
-    sqlite_sessionmaker: async_sessionmaker[AsyncSession], article_ids: list[int]
+    sessionmaker: async_sessionmaker[AsyncSession], article_ids: list[int]
 ) -> None:
-    svc = service(sqlite_sessionmaker)
+    svc = service(sessionmaker)
     wanted = [(article_ids[0], 1), (article_ids[0], 3)]
     assert await svc.locate_passages(7, wanted) == {}  # not published yet (and now cached)
     await svc.publish(FakeForum(), guild_id=7, forum_id=FORUM, article_id=article_ids[0])

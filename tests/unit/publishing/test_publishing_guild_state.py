@@ -1,0 +1,43 @@
+"""Guild settings (cached, invalidated on write), bot state and saved searches, on both engines."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from forumbot.runtime_state import BotStateStore, SearchSessionStore
+from forumbot.services.errors import NotConfigured
+from forumbot.services.guilds import GuildSettingsService
+
+BIG = 1573835145805430793  # snowflakes need 64 bits
+
+
+async def test_guild_settings_are_cached_and_invalidated_on_write(
+    sessionmaker: async_sessionmaker[AsyncSession],
+) -> None:
+    guilds = GuildSettingsService(sessionmaker)
+    assert await guilds.get(BIG) is None
+    with pytest.raises(NotConfigured):
+        await guilds.require(BIG)
+    await guilds.configure(BIG, forum_channel_id=BIG + 1, modlog_channel_id=2, moderator_role_id=3)
+    config = await guilds.require(BIG)
+    assert config.forum_channel_id == BIG + 1
+    await guilds.configure(BIG, forum_channel_id=9, modlog_channel_id=2, moderator_role_id=3)
+    assert (await guilds.require(BIG)).forum_channel_id == 9
+    # Another instance (a restart) reads the row.
+    assert (await GuildSettingsService(sessionmaker).require(BIG)).forum_channel_id == 9
+
+
+async def test_bot_state_and_saved_searches_round_trip(
+    sessionmaker: async_sessionmaker[AsyncSession],
+) -> None:
+    state = BotStateStore(sessionmaker)
+    assert await state.get("k") is None
+    await state.put("k", "v1")
+    await state.put("k", "v2")
+    assert await state.get("k") == "v2"
+    searches = SearchSessionStore(sessionmaker)
+    saved = await searches.save("x" * 500, "Ada", 3)
+    again = await searches.get(saved.id)
+    assert again is not None and again.author == "Ada" and len(again.query) == 300
+    assert await searches.get(saved.id + 1000) is None
