@@ -40,6 +40,7 @@ ARTICLES = [
         paragraphs=(
             "The text: secret keys must never be committed.",
             "Source code reviews find open questions, not open source licences.",
+            "Stalin’s reply was “final” — or was it?",
         ),
         author="Alan Turing",
     ),
@@ -145,6 +146,9 @@ async def test_hyphen_and_symbols_are_words(sessionmaker: Sessions, ids: dict[st
     assert keys(await search(sessionmaker, "multi-agent"), ids) == [("gardens", 3)]
     assert keys(await search(sessionmaker, "C++ traffic"), ids) == [("cities", 3)]
     assert keys(await search(sessionmaker, "who's maintaining"), ids) == [("cities", 3)]
+    # Typographic apostrophes and quotes in the text match plain ones typed by users.
+    assert keys(await search(sessionmaker, "Stalin's reply"), ids) == [("privacy", 3)]
+    assert keys(await search(sessionmaker, '"final"'), ids) == [("privacy", 3)]
     # Column syntax is literal text, not a column filter.
     assert keys(await search(sessionmaker, "text:secret"), ids) == [("privacy", 1)]
 
