@@ -35,16 +35,6 @@ def plain(value: Any) -> Any:
     return value
 
 
-def _load_yaml(text: str) -> Any:
-    try:
-        return yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
-        reason = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        raise InvalidRules(f"invalid rules: YAML syntax error{where}: {reason}") from None
-
-
 def build_rules(overrides_yaml: str, base: RuleSet | None = None) -> RuleSet:
     """The effective rule set: the base pack with the overrides merged by rule id (fields
     replace fields, new ids add rules, `enabled: false` turns one off), validated as a whole.
@@ -52,33 +42,10 @@ def build_rules(overrides_yaml: str, base: RuleSet | None = None) -> RuleSet:
     base = base if base is not None else default_rules()
     if len(overrides_yaml) > MAX_OVERRIDES_CHARS:
         raise InvalidRules(f"The overrides are longer than {MAX_OVERRIDES_CHARS:,} characters.")
-    data = _load_yaml(overrides_yaml) if overrides_yaml.strip() else None
-    if data is None:
+    if not overrides_yaml.strip():
         return base
-    if isinstance(data, dict) and set(data) <= {"rules", "version"}:
-        entries = data.get("rules")
-    else:
-        entries = data
-    if not isinstance(entries, list):
-        raise InvalidRules("invalid rules: overrides need a top-level 'rules:' list")
-    merged: dict[str, dict[str, Any]] = {r.id: plain(r.to_dict()) for r in base.rules}
-    problems: list[str] = []
-    for i, entry in enumerate(entries):
-        if not isinstance(entry, dict) or not isinstance(entry.get("id"), str):
-            problems.append(f"override #{i + 1}: field 'id': every override needs a rule id")
-            continue
-        rid = entry["id"]
-        if rid in merged:
-            if "kind" in entry and entry["kind"] != merged[rid]["kind"]:
-                problems.append(f"override '{rid}': field 'kind': cannot change a rule's kind")
-                continue
-            merged[rid].update(entry)
-        else:
-            merged[rid] = dict(entry)
-    if problems:
-        raise InvalidRules(str(RuleSetError(problems)))
     try:
-        return RuleSet.from_dict({"rules": list(merged.values())})
+        return base.with_overrides(overrides_yaml)
     except RuleSetError as exc:
         raise InvalidRules(str(exc)) from None
 
