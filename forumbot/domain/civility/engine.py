@@ -258,8 +258,14 @@ class Engine:
                     patterns.setdefault(p["target"], []).append((i, pat))
             else:
                 self._other.append((i, rule))
-        runs = [r.params["max_char_run"] for _, r in self._other if r.kind == "flood"]
-        self._min_run = min(runs, default=3)
+        floods = [r.params for _, r in self._other if r.kind == "flood"]
+        self._min_run = min((f["max_char_run"] for f in floods), default=3)
+        self._min_repeats = min((f["max_word_repeats"] for f in floods), default=2)
+        # structural rules per context kind, so `check` does not filter them every time
+        self._other_by_kind: dict[str, list[tuple[int, str, Mapping[str, Any]]]] = {
+            kind: [(i, r.kind, r.params) for i, r in self._other if kind in r.applies_to]
+            for kind in ("message", "edit", "thread_title", "bot_output")
+        }
         # One RE2 set over the lower-cased clean text answers, in one pass: which normalisation
         # steps are needed, whether a flood-length character run may exist (RE2 has no
         # back-references, so the run is spelled out per printable character), and which
@@ -537,11 +543,7 @@ class Engine:
         if self._needs_tracker and track and ctx.author_id and ctx.kind == "message":
             digest = hash(" ".join(tokens)) if tokens else hash(normalised.strip())
             history = self.tracker.observe((ctx.author_id, ctx.channel_id), ctx.timestamp, digest)
-        for idx, rule in self._other:
-            if ctx.kind not in rule.applies_to:
-                continue
-            p = rule.params
-            kind = rule.kind
+        for idx, kind, p in self._other_by_kind.get(ctx.kind, ()):
             if kind == "caps":
                 if len(clean_cased) < p["min_letters"] or clean_cased.islower():
                     continue
@@ -554,7 +556,9 @@ class Engine:
                     found[idx] = clean_cased[:_EXCERPT]
             elif kind == "flood":
                 if flood is None:
-                    flood = _FloodFacts.of(clean_cased, tokens, self._min_run, maybe_run)
+                    flood = _FloodFacts.of(
+                        clean_cased, tokens, self._min_run, self._min_repeats, maybe_run
+                    )
                 excerpt = flood.excerpt(p)
                 if excerpt:
                     found[idx] = excerpt
@@ -573,22 +577,24 @@ class Engine:
                     found[idx] = f"{n} links"
             elif history is not None:
                 since = ctx.timestamp - p["window_seconds"]
+                need = p["count"]
                 if kind == "rate":
-                    n = 0
-                    for ts, _ in reversed(history):  # newest first; stop at the window edge
+                    # newest first; stop at the window edge or as soon as the count is reached
+                    for n, (ts, _) in enumerate(reversed(history), start=1):
                         if ts < since:
                             break
-                        n += 1
-                    if n >= p["count"]:
-                        found[idx] = f"{n} messages in {p['window_seconds']}s"
+                        if n >= need:
+                            found[idx] = f"{need} or more messages in {p['window_seconds']}s"
+                            break
                 elif kind == "repeat" and tokens:
                     n = 0
                     for ts, d in reversed(history):
                         if ts < since:
                             break
                         n += d == digest
-                    if n >= p["count"]:
-                        found[idx] = f"same message {n} times: {normalised[:40]}"
+                        if n >= need:
+                            found[idx] = f"same message {need} times: {normalised[:40]}"
+                            break
 
 
 _RUN_CACHE: dict[int, re.Pattern[str]] = {}
@@ -628,10 +634,13 @@ class _FloodFacts(NamedTuple):
     word_run: int
 
     @classmethod
-    def of(cls, text: str, tokens: list[str], min_run: int, maybe_run: bool) -> _FloodFacts:
+    def of(
+        cls, text: str, tokens: list[str], min_run: int, min_repeats: int, maybe_run: bool
+    ) -> _FloodFacts:
         run = _longest_run(text, min_run) if maybe_run else ""
         word, word_run = "", 1
-        if len(tokens) - len(set(tokens)) >= 1:
+        # a run of N equal tokens needs at least N-1 duplicates: skip the walk otherwise
+        if len(tokens) >= min_repeats and len(tokens) - len(set(tokens)) >= min_repeats - 1:
             current = 1
             for a, b in itertools.pairwise(tokens):
                 current = current + 1 if a == b else 1
