@@ -18,6 +18,7 @@ from sqlalchemy import ColumnElement, case, delete, func, insert, or_, select, u
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from forumbot.domain.article import ParsedArticle
+from forumbot.storage.db import SQLITE_LOWER
 from forumbot.storage.models.archive import (
     Article,
     ArticleRevision,
@@ -299,10 +300,13 @@ class ArchiveRepository:
         needle = " ".join(text.split()).lower()[:200]
         if not needle:
             return await self._summaries(order_by=[Article.id.desc()], limit=limit)
-        title = func.lower(Article.title)
+        lower = func.lower
+        if self.session.get_bind().dialect.name == "sqlite":
+            lower = getattr(func, SQLITE_LOWER)  # Unicode-aware, registered by make_engine
+        title = lower(Article.title)
         conditions: list[ColumnElement[bool]] = [
             title.contains(needle, autoescape=True),
-            func.lower(Article.key).contains(needle, autoescape=True),
+            lower(Article.key).contains(needle, autoescape=True),
         ]
         rank = case((title.startswith(needle, autoescape=True), 1), else_=2)
         if needle.isdigit() and len(needle) < 10:

@@ -30,6 +30,8 @@ MIGRATIONS_DIR = REPO_ROOT / "migrations"
 ALEMBIC_INI = REPO_ROOT / "alembic.ini"
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000
+# Registered on every SQLite connection by make_engine: lower() for all of Unicode.
+SQLITE_LOWER = "unicode_lower"
 
 
 ASYNC_DRIVERS = {"sqlite": "sqlite+aiosqlite", "postgresql": "postgresql+asyncpg"}
@@ -59,9 +61,14 @@ def sqlite_file(url: str) -> Path | None:
     return Path(database)
 
 
+def _unicode_lower(value: object) -> object:
+    return value.lower() if isinstance(value, str) else value
+
+
 def make_engine(url: str, *, foreign_keys: bool = True, **kwargs: Any) -> AsyncEngine:
     """An async engine. SQLite gets WAL, foreign keys (unless turned off for migrations, where
-    batch mode recreates tables) and a busy timeout; its parent folder is created."""
+    batch mode recreates tables), a busy timeout and the function `unicode_lower`; its parent
+    folder is created."""
     url = normalise_url(url)
     if not is_sqlite(url):
         kwargs.setdefault("pool_pre_ping", True)
@@ -82,6 +89,8 @@ def make_engine(url: str, *, foreign_keys: bool = True, **kwargs: Any) -> AsyncE
             cursor.execute(f"PRAGMA foreign_keys = {'ON' if foreign_keys else 'OFF'}")
         finally:
             cursor.close()
+        # SQLite's lower() folds ASCII only; case-insensitive filters need all of Unicode.
+        dbapi_connection.create_function(SQLITE_LOWER, 1, _unicode_lower, deterministic=True)
 
     return engine
 

@@ -26,6 +26,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from forumbot.domain.query import QueryTerm, SearchQuery, parse_query
+from forumbot.storage.db import SQLITE_LOWER
 
 MAX_LIMIT = 100
 MAX_OFFSET = 10_000
@@ -91,11 +92,11 @@ def _like_contains(value: str) -> str:
     return f"%{escaped}%"
 
 
-def _filter_sql(filters: SearchFilters, params: dict[str, Any]) -> str:
+def _filter_sql(filters: SearchFilters, params: dict[str, Any], lower: str = "lower") -> str:
     """Conditions on `p` (passages) and `a` (articles), shared by both engines."""
     clauses = []
     if filters.author:
-        clauses.append("lower(a.author) LIKE :author ESCAPE '\\'")
+        clauses.append(f"{lower}(a.author) LIKE :author ESCAPE '\\'")
         params["author"] = _like_contains(" ".join(filters.author.split())[:MAX_FILTER_CHARS])
     if filters.article_id is not None:
         clauses.append("p.article_id = :article_id")
@@ -103,7 +104,7 @@ def _filter_sql(filters: SearchFilters, params: dict[str, Any]) -> str:
     if filters.tag:
         clauses.append(
             "EXISTS (SELECT 1 FROM article_tags t WHERE t.article_id = a.id"
-            " AND lower(t.tag) = :tag)"
+            f" AND {lower}(t.tag) = :tag)"
         )
         params["tag"] = " ".join(filters.tag.split()).lower()[:MAX_FILTER_CHARS]
     return "".join(f" AND {clause}" for clause in clauses)
@@ -146,7 +147,7 @@ async def _search_sqlite(
 ) -> list[SearchHit]:
     expression = fts5_expression(query)
     params: dict[str, Any] = {"match": expression}
-    where = _filter_sql(filters, params)
+    where = _filter_sql(filters, params, lower=SQLITE_LOWER)
     joins = (
         " JOIN passages AS p ON p.id = passages_fts.rowid JOIN articles AS a ON a.id = p.article_id"
         if where

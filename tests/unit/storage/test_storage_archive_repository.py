@@ -154,3 +154,12 @@ async def test_get_passages_and_suggest(sessionmaker: Sessions) -> None:
             first.article_id
         ]
         assert len(await repo.suggest_articles("", limit=1)) == 1
+
+
+async def test_suggest_folds_case_beyond_ascii(sessionmaker: Sessions) -> None:
+    saved = await save(
+        sessionmaker, ParsedArticle(key="eco", title="ÉCONOMIE Politique", paragraphs=("x",))
+    )
+    async with sessionmaker() as session:
+        repo = ArchiveRepository(session)
+        assert [s.id for s in await repo.suggest_articles("économie")] == [saved.article_id]
