@@ -108,6 +108,7 @@ class Gateway:
         self._connections: set[web.WebSocketResponse] = set()
         self._senders: dict[web.WebSocketResponse, _Sender] = {}
         self.compressed_connections = 0
+        self.zombies_closed = 0
 
     async def _send(self, ws: web.WebSocketResponse, payload: Json) -> None:
         sender = self._senders.get(ws)
@@ -217,7 +218,14 @@ class Gateway:
             ws, {"op": HELLO, "d": {"heartbeat_interval": self.sb.heartbeat_interval_ms}}
         )
         try:
-            async for msg in ws:
+            while True:
+                try:
+                    # A client that stops heartbeating is a zombie: Discord drops it.
+                    msg = await ws.receive(timeout=self.sb.heartbeat_interval_ms / 1000 * 2 + 1)
+                except TimeoutError:
+                    self.zombies_closed += 1
+                    await ws.close(code=4000, message=b"Heartbeat timed out")
+                    break
                 if msg.type != WSMsgType.TEXT:
                     if msg.type == WSMsgType.BINARY:
                         await ws.close(code=4002, message=b"Decode error")
