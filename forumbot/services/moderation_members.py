@@ -16,7 +16,7 @@ from forumbot.services.moderation_ladder import (
     current_points,
     timeout_length,
 )
-from forumbot.services.moderation_ledger import Ledger
+from forumbot.services.moderation_ledger import MEMBER_ACTIONS, Ledger
 from forumbot.services.moderation_notices import decision_notice, member_notice, modlog_summary
 from forumbot.services.moderation_policy import PolicyStore
 from forumbot.services.moderation_port import ModerationPort
@@ -181,8 +181,10 @@ class MemberActions:
         """The next step for the member of a case: a timeout of the ladder's next length."""
         async with self._sessionmaker() as session:
             case = await Ledger(session).get(guild_id, case_id)
-        if case.member_id is None:
-            raise NotAllowed(f"Case #{case_id} is not about a member.")
+        if case.member_id is None or case.kind not in MEMBER_ACTIONS:
+            raise NotAllowed(
+                f"Case #{case_id} is a {case.kind}; only actions on members can be escalated."
+            )
         return await self.timeout(
             guild_id,
             case.member_id,

@@ -8,7 +8,7 @@ import asyncio
 from forumbot.bot import ForumBot
 from forumbot.sandbox import ApiError, DemoGuild, Sandbox
 from tests.e2e.moderation.moderation_support import Processed, article_thread, command
-from tests.fixtures.bot import SEEDS_DIR, LoadArticles
+from tests.fixtures.bot import SEEDS_DIR, BotRunner, LoadArticles, run_setup
 
 ESSAY = next(SEEDS_DIR.glob("003_*"))
 
@@ -213,3 +213,27 @@ async def test_configured_moderator_role_alone_is_enough(
     assert "Set up" in setup
     after = await command(sandbox, carol, demo.general_id, "mod queue")
     assert "Review queue" in after
+
+
+async def test_mod_log_buttons_survive_a_restart(
+    bot_runner: BotRunner, sandbox: Sandbox, demo: DemoGuild
+) -> None:
+    async with bot_runner.running():
+        assert "Set up" in await run_setup(sandbox, demo)
+        warned = await command(
+            sandbox, demo.moderator_id, demo.general_id, "mod warn",
+            {"member": demo.bob_id, "reason": "tone"},
+        )  # fmt: skip
+        case = warned.split("case #")[1].split(")")[0]
+        await sandbox.wait_until(lambda: sandbox.messages(demo.modlog_id), what="mod-log post")
+    log = sandbox.messages(demo.modlog_id)[-1]
+    async with bot_runner.running():  # a new process: nothing of the old views in memory
+        history = await sandbox.click(demo.admin_id, log, f"mod:history:{demo.bob_id}")
+        assert f"#{case} warn" in await history.text()
+        escalate = await sandbox.click(demo.admin_id, log, f"mod:escalate:{case}")
+        await escalate.modal()
+        done = await sandbox.submit_modal(demo.admin_id, escalate, {"text": "kept going"})
+        assert "timed out for 60 min" in await done.text()
+        await sandbox.wait_for_request(
+            "PATCH", rf"/guilds/{demo.guild_id}/members/{demo.bob_id}$", since=0
+        )

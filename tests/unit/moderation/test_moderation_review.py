@@ -168,3 +168,16 @@ async def test_ledger_history_is_append_only_sequence(
         rows = await Ledger(session).history(GUILD, ALICE)
     assert [r.reason for r in rows] == ["one", "two"]
     assert (await service.history(GUILD, ALICE)).points == pytest.approx(1.0 + 2.0)
+
+
+async def test_escalate_times_out_the_cases_member_with_growing_lengths(
+    service: ModerationService, port: RecordingPort
+) -> None:
+    warn = await service.warn(GUILD, BOB, "bob", actor_id=MOD_A, reason="tone")
+    first = await service.escalate(GUILD, warn.id, actor_id=MOD_A, reason="kept going")
+    second = await service.escalate(GUILD, warn.id, actor_id=MOD_B, reason="still going")
+    assert (first.kind, first.member_id, first.refers_to_id) == ("timeout", BOB, warn.id)
+    assert (first.details["seconds"], second.details["seconds"]) == (3600, 4 * 3600)
+    pardon = await service.pardon(GUILD, first.id, actor_id=MOD_A, reason="x")
+    with pytest.raises(NotAllowed, match="only actions on members"):
+        await service.escalate(GUILD, pardon.id, actor_id=MOD_A, reason="x")
