@@ -125,7 +125,7 @@ async def _corpus(
     seen = select(ModSeenMessage).order_by(ModSeenMessage.id)
     if guild_id is not None:
         seen = seen.where(ModSeenMessage.guild_id == guild_id)
-    for row in (await session.scalars(seen)).all():
+    async for row in await session.stream_scalars(seen):
         if row.source in ("relay", "imported"):
             continue  # already counted as passages and archive comments
         where = f"thread {row.thread_id} message {row.message_id} ({row.source})"
