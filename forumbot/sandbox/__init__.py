@@ -17,8 +17,10 @@ Server: `Sandbox(host="127.0.0.1", port=0, token=DEFAULT_TOKEN, bot_name="forumb
 server accepts), `bot_id` == `application_id`, `world` (the in-memory Discord: `world.users`,
 `world.guilds`, `world.channels`, `world.messages`, payload dicts), `demo` (after
 `create_demo_guild`). Tunables: `interaction_deadline` (3.0 s), `followup_ttl` (900 s),
-`heartbeat_interval_ms`, `resume_window`, `nonce_window`, `granted_intents` (privileged intents
-the app may use; others close with 4014).
+`heartbeat_interval_ms` (connections silent for two intervals are closed), `resume_window`,
+`nonce_window`, `enforce_command_permissions` (False: members may run commands whose
+default_member_permissions they lack, as when guild admins override them), `granted_intents`
+(privileged intents the app may use; others close with 4014).
 
 Records: `requests: list[RecordedRequest]` (method, path after /api/v10, query, json, reason =
 decoded X-Audit-Log-Reason, headers, time, status, response, error_code, files);

@@ -39,6 +39,7 @@ from .rest import (
 from .snowflake import SnowflakeFactory
 from .world import (
     ADMINISTRATOR,
+    ALL_PERMISSIONS,
     BAN_MEMBERS,
     DM,
     EVERYONE_PERMISSIONS,
@@ -135,6 +136,8 @@ class Sandbox:
         self.owner_user_id: str | None = None
         # Tunables (tests shorten these).
         self.interaction_deadline = 3.0
+        # Off by default: guild admins can override who may use a command on real Discord.
+        self.enforce_command_permissions = False
         self.followup_ttl = 15 * 60.0
         self.heartbeat_interval_ms = 41250
         self.resume_window = 120.0
@@ -817,6 +820,24 @@ class Sandbox:
                     return cmd
         raise LookupError(f"no synced command {name!r} (type {kind}) for guild {guild_id}")
 
+    def _check_command_visible(self, cmd: Json, user: UserRef, channel_id: str) -> None:
+        """With `enforce_command_permissions`, members lacking the command's
+        default_member_permissions cannot use it (Discord hides it from them)."""
+        required = cmd.get("default_member_permissions")
+        if not self.enforce_command_permissions or required is None:
+            return
+        channel = self.world.channel(channel_id)
+        perms = self.world.channel_permissions(channel, _id(user))
+        if perms & ADMINISTRATOR or perms == ALL_PERMISSIONS:
+            return
+        if int(required) == 0 or perms & int(required) != int(required):
+            raise ApiError(
+                403,
+                MISSING_PERMISSIONS,
+                f"{cmd['name']!r} is hidden from this member",
+                violation=False,
+            )
+
     def _guild_of_channel(self, channel_id: str) -> str | None:
         return self.world.channel(channel_id).get("guild_id")
 
@@ -839,6 +860,7 @@ class Sandbox:
         elif subcommand:
             path += list(subcommand)
         cmd = self._command(guild_id, path[0], 1)
+        self._check_command_visible(cmd, user, channel_id)
         data = cmdbuild.build_command_data(
             self, cmd, path[1:], options or {}, guild_id, focused=None
         )
@@ -863,6 +885,7 @@ class Sandbox:
         elif subcommand:
             path += list(subcommand)
         cmd = self._command(guild_id, path[0], 1)
+        self._check_command_visible(cmd, user, channel_id)
         data = cmdbuild.build_command_data(self, cmd, path[1:], options, guild_id, focused=focused)
         return self._interaction(AUTOCOMPLETE, user, channel_id, data)
 
@@ -873,6 +896,7 @@ class Sandbox:
         msg = self.world.find_message(_id(message))
         guild_id = self._guild_of_channel(msg["channel_id"])
         cmd = self._command(guild_id, name, 3)
+        self._check_command_visible(cmd, user, msg["channel_id"])
         resolved_msg = self.world.event_message(msg)
         resolved_msg.pop("member", None)
         data: Json = {
@@ -893,6 +917,7 @@ class Sandbox:
         channel_id = _id(channel)
         guild_id = self._guild_of_channel(channel_id)
         cmd = self._command(guild_id, name, 2)
+        self._check_command_visible(cmd, user, channel_id)
         tid = _id(target)
         resolved: Json = {"users": {tid: copy.deepcopy(self.world.user(tid))}}
         if guild_id and tid in self.world.guild(guild_id).members:

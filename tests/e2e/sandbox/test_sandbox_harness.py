@@ -88,7 +88,11 @@ def make_bot(seen: Seen, *, message_content: bool = True) -> commands.Bot:
             f"{file.filename}: {file.size} bytes", ephemeral=True
         )
 
-    group = app_commands.Group(name="mod", description="Moderation")
+    group = app_commands.Group(
+        name="mod",
+        description="Moderation",
+        default_permissions=discord.Permissions(moderate_members=True),
+    )
 
     @group.command(name="mute", description="Time a member out")
     async def mute(interaction: discord.Interaction, member: discord.Member, minutes: int) -> None:
@@ -369,3 +373,18 @@ async def test_channel_overwrites_limit_members_and_the_bot(
     await seen.until(lambda: any(o.id == int(demo.bot_role_id) for o in modlog.overwrites))
     await modlog.send("now it can")
     sandbox.assert_no_violations()
+
+
+async def test_command_permissions_can_be_enforced(
+    sandbox: Sandbox, demo: DemoGuild, bot: commands.Bot
+) -> None:
+    sandbox.enforce_command_permissions = True
+    with pytest.raises(ApiError) as hidden:
+        await sandbox.invoke_command(
+            demo.alice_id, demo.general_id, "mod mute", {"member": demo.bob_id, "minutes": 1}
+        )
+    assert hidden.value.code == 50013
+    allowed = await sandbox.invoke_command(
+        demo.admin_id, demo.general_id, "mod mute", {"member": demo.bob_id, "minutes": 1}
+    )
+    assert await allowed.text() == "muted bob"
