@@ -52,6 +52,7 @@ _NEGATIONS = frozenset({"not", "never", "dont", "didnt", "wont", "wouldnt", "isn
                         "cant", "shouldnt", "neither", "nor", "arent", "aint"})  # fmt: skip
 _IMPERATIVES = frozenset({"get", "go", "shut", "stop", "piss", "bugger", "sod", "keep", "learn",
                           "read", "grow", "sit", "cry", "move", "back"})  # fmt: skip
+_VOCATIVE_CUES = frozenset({"hey", "oi", "listen", "shut", "stfu"})
 _DETERMINERS = frozenset({"a", "an", "the", "this", "that", "his", "her", "their", "my", "our",
                           "its", "some", "such"})  # fmt: skip
 _EXCLAMATIONS = frozenset({"fuck", "shit", "damn", "hell", "crap", "bollocks", "bugger"})
@@ -434,6 +435,12 @@ class Engine:
                     if gap == 0 and pos + 1 < n_tokens and tokens[pos + 1] in _VERB_NEXT:
                         break
                     if negated(j):
+                        break
+                    # "hey idiot" addresses the reader; "listen, the idiot who wrote this"
+                    # describes someone else
+                    if tokens[j] in _VOCATIVE_CUES and _DETERMINERS.intersection(
+                        tokens[j + 1 : pos]
+                    ):
                         break
                     return " ".join(tokens[j : pos + 1])
                 if r & {"filler", "insult", "adjective"}:

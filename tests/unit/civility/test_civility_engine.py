@@ -201,3 +201,10 @@ def test_never_raises_on_garbage() -> None:
         for kind in ("message", "bot_output"):
             verdict = engine.check(_msg(text, kind=kind), track=False)
             assert isinstance(verdict.action, Action)
+
+
+def test_vocative_cues_need_no_article(engine: Engine) -> None:
+    assert engine.check(_msg("hey idiot, read it again"), track=False).action is Action.HOLD
+    assert engine.check(_msg("shut up idiot"), track=False).action is Action.HOLD
+    third = engine.check(_msg("Listen, the idiot who wrote this got it wrong"), track=False)
+    assert third.action is Action.NONE
