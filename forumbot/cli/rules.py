@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import IO, Any
 
 import click
+import yaml
 
 from forumbot.cli.app import fail, main
 from forumbot.domain.civility import (
@@ -54,8 +55,6 @@ def load_rules(path: str | None) -> RuleSet:
 
 
 def _full_or_overrides(text: str) -> RuleSet:
-    import yaml
-
     try:
         data = yaml.safe_load(text)
     except yaml.YAMLError:

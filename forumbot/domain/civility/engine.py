@@ -214,7 +214,6 @@ class _Lexicon:
 @dataclass
 class _Insult:
     index: int
-    rule: Rule
     max_gap: int
     allow: frozenset[str]
 
@@ -253,7 +252,7 @@ class Engine:
                 for role in ("insults", "adjectives", "targets", "weak_targets", "fillers"):
                     for w in p[role]:
                         self._lex.add(w, (i, role.rstrip("s")))
-                self._insults.append(_Insult(i, rule, p["max_gap"], _flat_allow(p["allow"])))
+                self._insults.append(_Insult(i, p["max_gap"], _flat_allow(p["allow"])))
             elif rule.kind == "regex":
                 for pat in p["patterns"]:
                     patterns.setdefault(p["target"], []).append((i, pat))

@@ -61,7 +61,7 @@ _CONFUSABLES: dict[str, str] = {
     "Α": "A", "Β": "B", "Ε": "E", "Ζ": "Z", "Η": "H", "Ι": "I", "Κ": "K", "Μ": "M", "Ν": "N",
     "Ο": "O", "Ρ": "P", "Τ": "T", "Υ": "Y", "Χ": "X", "Ϲ": "C", "Ϳ": "J",
     # Armenian, Cherokee and other frequent stand-ins
-    "օ": "o", "ս": "u", "ո": "n", "ց ": "g", "Ꭺ": "A", "Ꭼ": "E", "Ꮋ": "H", "Ꭻ": "J", "Ꮶ": "K",
+    "օ": "o", "ս": "u", "ո": "n", "Ꭺ": "A", "Ꭼ": "E", "Ꮋ": "H", "Ꭻ": "J", "Ꮶ": "K",
     "Ꮇ": "M", "Ꮲ": "P", "Ꭲ": "T", "Ꮃ": "W", "Ꮪ": "S", "Ꮯ": "C", "Ꭰ": "D",
     # Latin oddities NFKC leaves alone
     "ı": "i", "ȷ": "j", "ł": "l", "ø": "o", "đ": "d", "ħ": "h", "ŧ": "t", "ɪ": "i", "ʏ": "y",
@@ -77,8 +77,7 @@ for _lo, _hi in _INVISIBLE_RANGES:
     for _cp in range(_lo, _hi + 1):
         _TABLE[_cp] = None
 for _src, _dst in _CONFUSABLES.items():
-    if len(_src) == 1:
-        _TABLE[ord(_src)] = _dst
+    _TABLE[ord(_src)] = _dst
 # Typographic punctuation becomes ASCII so that most prose takes the fast path.
 for _src, _dst in {"—": "-", "–": "-", "‒": "-", "―": "-", "“": '"', "”": '"', "„": '"',
                    "«": '"', "»": '"', "•": "*", "·": ".", "…": "...", "′": "'", "″": '"',
@@ -134,9 +133,9 @@ def clean_text(text: str) -> str:
 # --- word-level folding ----------------------------------------------------------------------
 _LEET = str.maketrans(
     {"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "8": "b", "9": "g", "@": "a",
-     "$": "s", "!": "i", "|": "l", "+": "t", "€": "e", "£": "l"}
+     "$": "s", "!": "i", "|": "l", "+": "t"}
 )  # fmt: skip
-_LEET_CHARS = frozenset("0134578 9@$!|+".replace(" ", ""))
+_LEET_CHARS = frozenset("01345789@$!|+")
 _SEP = r"[ \t._\-*~/\\:,]"
 # Three or more single characters separated by spaces/dots/dashes: "i d i o t", "i.d.i.o.t".
 _SPACED_RE = re.compile(
@@ -153,7 +152,6 @@ _PROSE_NUMBER_RE = re.compile(
     r"^\d+(?:s|st|nd|rd|th|am|pm|km|kg|mm|cm|ml|m|k|bn|mn|x|d|gb|mb|h|hrs|yrs)?$"
 )
 _LEET_NEAR_LETTER_RE = re.compile(r"[a-z][0-9@$|+]|[0-9@$|!+][a-z]|[a-z]![a-z]")
-_APOSTROPHES = str.maketrans({"'": None})
 
 
 def _fold_mixed(match: re.Match[str]) -> str:
