@@ -38,7 +38,7 @@ class SaveOutcome:
     article_id: int
     revision: int
     key: str
-    passages: int = 0
+    passages: int = 0  # passages in the new revision; 0 when "unchanged" (nothing written)
 
 
 @dataclass(frozen=True, slots=True)
