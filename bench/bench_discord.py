@@ -25,7 +25,7 @@ from typing import Any
 
 from forumbot.bot import ForumBot
 from forumbot.config import Settings
-from forumbot.runtime import build_services
+from forumbot.runtime import build_services, tune_interpreter
 from forumbot.sandbox import Sandbox
 from forumbot.sandbox.clients import connected
 from forumbot.storage.db import REPO_ROOT, make_engine, upgrade_database
@@ -144,6 +144,7 @@ def main() -> None:
     parser.add_argument("--rate", type=float, default=50.0, help="paced searches per second")
     args = parser.parse_args()
     logging.basicConfig(level=logging.CRITICAL)
+    tune_interpreter()  # as `forumbot run` does
     print(json.dumps(asyncio.run(bench(args.searches, args.rate)), indent=2))
 
 

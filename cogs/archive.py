@@ -87,7 +87,7 @@ class LoadPreview(discord.ui.View):
     ) -> None:
         self.stop()
         await interaction.response.edit_message(content="Storing…", embed=None, view=None)
-        items = await self.cog.services.archive._store(self.name, self.articles)
+        items = await self.cog.services.archive.store_articles(self.name, self.articles)
         lines = [
             f"{i.status.title()}: **{shorten(i.title, 100)}** (#{i.article_id})" for i in items
         ]

@@ -9,6 +9,7 @@ from __future__ import annotations
 import importlib
 import json
 import logging
+import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -105,6 +106,13 @@ class KeyValueFormatter(logging.Formatter):
         pairs = " ".join(f"{k}={json.dumps(v, default=str)}" for k, v in sorted(extras.items()))
         head, sep, tail = base.partition("\n")  # keep tracebacks after the fields
         return f"{head} {pairs}{sep}{tail}"
+
+
+def tune_interpreter() -> None:
+    """Hand the GIL over more often than every 5 ms: database calls run in aiosqlite's worker
+    threads, and with the default interval a burst of interactions waits on GIL hand-offs
+    (measured: /search burst latency roughly halves)."""
+    sys.setswitchinterval(0.001)
 
 
 def configure_logging(level: str = "INFO") -> None:
