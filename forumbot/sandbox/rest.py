@@ -450,6 +450,9 @@ class RestApi:
         self.sb.gateway.dispatch(event, copy.deepcopy(channel))
 
     def _attachments(self, body: Json, files: list[Json]) -> list[Json]:
+        total = sum(len(f["data"]) for f in files)
+        if total > self.sb.attachment_size_limit:
+            raise ApiError(413, 40005, "Request entity too large")
         out: list[Json] = []
         described = {str(a.get("id")): a for a in body.get("attachments") or []}
         for index, f in enumerate(files):

@@ -137,6 +137,7 @@ class Sandbox:
         self.owner_user_id: str | None = None
         # Tunables (tests shorten these).
         self.interaction_deadline = 3.0
+        self.attachment_size_limit = 10 * 1024 * 1024  # bytes per message, as for most guilds
         # Off by default: guild admins can override who may use a command on real Discord.
         self.enforce_command_permissions = False
         self.followup_ttl = 15 * 60.0
@@ -779,7 +780,7 @@ class Sandbox:
             "version": 1,
             "locale": "en-US",
             "entitlements": [],
-            "attachment_size_limit": 25 * 1024 * 1024,
+            "attachment_size_limit": self.attachment_size_limit,
             "authorizing_integration_owners": {"0": guild.id} if guild else {"1": uid},
             "context": 0 if guild else 1,
         }

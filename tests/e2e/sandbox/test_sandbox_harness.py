@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import io
 from collections.abc import AsyncIterator, Callable
 
 import aiohttp
@@ -388,3 +389,17 @@ async def test_command_permissions_can_be_enforced(
         demo.admin_id, demo.general_id, "mod mute", {"member": demo.bob_id, "minutes": 1}
     )
     assert await allowed.text() == "muted bob"
+
+
+async def test_uploads_over_the_size_limit_are_rejected(
+    sandbox: Sandbox, demo: DemoGuild, bot: commands.Bot
+) -> None:
+    sandbox.attachment_size_limit = 1000
+    general = bot.get_channel(int(demo.general_id))
+    assert isinstance(general, discord.TextChannel)
+    small = await general.send(file=discord.File(io.BytesIO(b"x" * 1000), filename="ok.txt"))
+    assert small.attachments[0].size == 1000
+    assert await small.attachments[0].read() == b"x" * 1000
+    with pytest.raises(discord.HTTPException) as too_big:
+        await general.send(file=discord.File(io.BytesIO(b"x" * 1001), filename="big.txt"))
+    assert too_big.value.status == 413 and too_big.value.code == 40005
