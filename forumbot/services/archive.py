@@ -13,6 +13,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
+from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from forumbot.domain.article import ParsedArticle
@@ -131,10 +132,12 @@ class ArchiveService:
             try:
                 if path.is_dir():
                     files.extend(iter_document_paths([path]))
-                elif path.exists():
+                elif path.is_file():
                     # Named explicitly: try it even with an unsupported suffix, so the user gets a
                     # reason rather than silence.
                     files.append(path)
+                elif path.exists():  # a FIFO or device could block or never end
+                    report.errors.append(LoadError(str(path), "not a regular file"))
                 else:
                     report.errors.append(LoadError(str(path), "no such file or directory"))
             except OSError as exc:
@@ -167,8 +170,12 @@ class ArchiveService:
         keys.update((a.key, name) for a in articles)
         try:
             items = await self.store_articles(name, articles)
-        except Exception as exc:  # one file's storage failure must not stop the others
-            log.exception("storing %s failed", name)
+        except (OperationalError, InterfaceError):
+            raise  # the database itself is unusable: every other file would fail the same way
+        except Exception as exc:  # this file's data could not be stored; the others still load
+            log.warning(
+                "storing %s failed: %r", name, exc, exc_info=log.isEnabledFor(logging.DEBUG)
+            )
             report.errors.append(LoadError(name, f"could not store: {_one_line(str(exc))[:200]}"))
             return
         for item in items:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 from collections import Counter
@@ -111,12 +112,14 @@ async def test_bad_file_never_touches_stored_data(service: ArchiveService, tmp_p
     (tmp_path / "empty.md").write_bytes(b"")
     (tmp_path / "nul.txt").write_bytes(b"abc\x00def")
     (tmp_path / "huge.txt").write_bytes(b"x " * 40_000)  # over the 64 KiB limit
+    os.mkfifo(tmp_path / "pipe.txt")  # would block forever if read
     report = await service.load_paths(
         [
             tmp_path / "empty.md",
             tmp_path / "nul.txt",
             tmp_path / "huge.txt",
             tmp_path / "gone",
+            tmp_path / "pipe.txt",
             good,
         ]
     )
@@ -125,6 +128,7 @@ async def test_bad_file_never_touches_stored_data(service: ArchiveService, tmp_p
         "gone",
         "huge.txt",
         "nul.txt",
+        "pipe.txt",
     ]
     assert [i.article_id for i in report.skipped] == [article_id]
     assert await service.list_articles() == before
