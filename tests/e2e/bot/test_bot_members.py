@@ -57,6 +57,10 @@ async def test_search_shows_results_with_jump_links_and_pages(
     page2 = await sandbox.click(demo.alice_id, message, nxt)
     await page2.response()
     assert "Page 2" in await page2.text()
+    edited = sandbox.world.messages[message["id"]]
+    back = await sandbox.click(demo.alice_id, edited, button(edited, "◀"))
+    await back.response()
+    assert "Page 1" in await back.text()
     sandbox.assert_no_violations()
 
 
