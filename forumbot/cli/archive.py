@@ -51,14 +51,7 @@ def _run(database_url: str | None, use: Callable[[ArchiveService], Awaitable[T]]
     async def go() -> T:
         from forumbot.storage.db import make_engine, make_sessionmaker, upgrade_database
 
-        if url.startswith("sqlite") and ":///" in url:
-            # The default SQLite file lives under data_dir, which may not exist yet.
-            from pathlib import Path
-
-            db_path = url.split(":///", 1)[1].split("?", 1)[0]
-            if db_path and db_path != ":memory:":
-                Path(db_path).parent.mkdir(parents=True, exist_ok=True)
-        await upgrade_database(url)
+        await upgrade_database(url)  # also creates the SQLite file's folder
         engine = make_engine(url)
         try:
             return await use(ArchiveService(make_sessionmaker(engine), settings))

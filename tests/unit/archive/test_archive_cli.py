@@ -348,3 +348,16 @@ def test_invalid_setting_is_one_line(cli_env: Path, monkeypatch: pytest.MonkeyPa
     result = run("--log-level", "INFO", "load", str(cli_env))
     assert result.exit_code == 1
     assert result.stderr.startswith("error: invalid setting max_file_bytes")
+
+
+def test_default_database_under_data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("FORUMBOT_DATABASE_URL", raising=False)
+    monkeypatch.setenv("FORUMBOT_DATA_DIR", str(tmp_path / "fresh" / "data"))
+    get_settings.cache_clear()
+    try:
+        assert run_json("articles") == []
+        assert (tmp_path / "fresh" / "data" / "forumbot.sqlite3").is_file()
+        bad = run("articles", "--database-url", "not a url")
+        assert bad.exit_code == 1 and bad.stderr.startswith("error: database error")
+    finally:
+        get_settings.cache_clear()
