@@ -44,8 +44,16 @@ def _thread_link(guild_id: int, thread_id: int) -> str:
     return f"<#{thread_id}> ({jump_url(guild_id, thread_id)})"
 
 
+VERBS = {
+    "published": "Published",
+    "resumed": "Published (resumed)",
+    "revised": "Revision notice posted",
+    "already": "Already published",
+}
+
+
 def _publish_line(guild_id: int, result: PublishResult) -> str:
-    verb = "Already published" if result.status == "already" else "Published"
+    verb = VERBS.get(result.status, "Published")
     return f"{verb}: **{shorten(result.title, 100)}** → {_thread_link(guild_id, result.thread_id)}"
 
 
@@ -218,8 +226,11 @@ class ArchiveCog(commands.Cog):
         done: list[PublishResult] = []
         for info in sorted(articles, key=lambda a: a.id):
             done.append(await self.publish_one(interaction.guild_id, info.id))
-        new = sum(1 for r in done if r.status == "published")
-        summary = f"{new} published, {len(done) - new} already there, {len(done)} articles in all."
+        new = sum(1 for r in done if r.status in ("published", "resumed"))
+        revised = sum(1 for r in done if r.status == "revised")
+        summary = f"{new} published, {len(done) - new - revised} already there, "
+        summary += f"{revised} revised, " if revised else ""
+        summary += f"{len(done)} articles in all."
         await interaction.followup.send(summary, ephemeral=True, allowed_mentions=NO_MENTIONS)
 
     @article.command(name="show", description="Link to an article's forum post, with a summary")

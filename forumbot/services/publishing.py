@@ -95,7 +95,7 @@ class PublishResult:
     article_id: int
     title: str
     thread_id: int
-    status: str  # "published" | "already"
+    status: str  # "published" | "resumed" | "revised" | "already"
     messages_sent: int
 
 
@@ -211,6 +211,13 @@ def build_plan(article: Any, *, marker: str) -> PublishPlan:
     )
 
 
+def revision_notice(old: int, new: int, passages: int) -> str:
+    return (
+        f"📝 **Revised in the archive** (revision {old} → {new}, now {passages} passages). "
+        f"The passages above are revision {old}; `/cite` quotes the current text."
+    )
+
+
 # --- the service ---------------------------------------------------------------------------------
 
 ArticleLoader = Callable[[AsyncSession, int], Awaitable[Any]]
@@ -220,6 +227,14 @@ async def _load_article(session: AsyncSession, article_id: int) -> Any:
     from forumbot.storage.archive import ArchiveRepository
 
     return await ArchiveRepository(session).get_article(article_id)
+
+
+def _status(before: PublicationInfo | None, after: PublicationInfo) -> str:
+    if before is None or before.thread_id is None:
+        return "published"
+    if before.state == "done":
+        return "revised" if after.revision > before.revision else "already"
+    return "resumed"
 
 
 class PublishingService:
@@ -321,7 +336,7 @@ class PublishingService:
     ) -> PublishResult:
         lock = self._locks.setdefault((guild_id, article_id), asyncio.Lock())
         async with lock:
-            already = await self._is_done(guild_id, article_id)
+            before = await self.publication(guild_id, article_id)
             for attempt in range(1, self._attempts + 1):
                 try:
                     sent = await self._publish_once(port, guild_id, forum_id, article_id)
@@ -347,7 +362,7 @@ class PublishingService:
                 article_id=article_id,
                 title=title,
                 thread_id=info.thread_id,
-                status="already" if already else "published",
+                status=_status(before, info),
                 messages_sent=sent,
             )
 
@@ -365,11 +380,6 @@ class PublishingService:
             for a in article_ids
         ]
 
-    async def _is_done(self, guild_id: int, article_id: int) -> bool:
-        async with self._sessionmaker() as session:
-            pub = await self._get(session, guild_id, article_id)
-            return pub is not None and pub.state == "done"
-
     async def _get(
         self, session: AsyncSession, guild_id: int, article_id: int
     ) -> Publication | None:
@@ -382,7 +392,9 @@ class PublishingService:
     async def _plan(self, guild_id: int, forum_id: int, article_id: int) -> None:
         """Create the publication and all its outbox rows in one transaction (idempotent)."""
         async with self._sessionmaker() as session:
-            if await self._get(session, guild_id, article_id) is not None:
+            existing = await self._get(session, guild_id, article_id)
+            if existing is not None:
+                await self._plan_revision_notice(session, existing)
                 return
             article = await self._load_article(session, article_id)
             if article is None:
@@ -423,6 +435,33 @@ class PublishingService:
             except IntegrityError:
                 # Planned concurrently by another process: theirs stands.
                 await session.rollback()
+
+    async def _plan_revision_notice(self, session: AsyncSession, pub: Publication) -> None:
+        """A published article that was revised since gets a notice appended to its thread
+        (through the outbox like any message) rather than a rewrite of old messages."""
+        if pub.state != "done":
+            return
+        article = await self._load_article(session, pub.article_id)
+        if article is None or article.revision <= pub.revision:
+            return
+        seq = len(pub.messages)
+        session.add(
+            PublicationMessage(
+                publication_id=pub.id,
+                seq=seq,
+                kind="notice",
+                content=revision_notice(pub.revision, article.revision, len(article.passages)),
+                nonce=f"fb{pub.id}.{seq}",
+                state="pending",
+            )
+        )
+        pub.revision = article.revision
+        pub.state = "posting"
+        pub.updated_at = datetime.now(UTC)
+        try:
+            await session.commit()
+        except IntegrityError:  # planned concurrently by another process
+            await session.rollback()
 
     async def _set(self, session: AsyncSession, obj: Any, **values: Any) -> None:
         for key, value in values.items():

@@ -42,3 +42,24 @@ async def test_setup_then_publish_one_article(
     assert "by Ada" in messages[0]["content"]
     assert "First paragraph about tea." in messages[1]["content"]
     sandbox.assert_no_violations()
+
+
+async def test_republishing_a_revised_article_posts_a_notice(
+    bot: ForumBot, sandbox: Sandbox, demo: DemoGuild, load_articles: LoadArticles, tmp_path: Path
+) -> None:
+    assert "Set up" in await run_setup(sandbox, demo)
+    path = write_article(tmp_path, "r.md", "Revised", ["Old text."], author="Ada")
+    [article_id] = await load_articles(path)
+    first = await sandbox.invoke_command(
+        demo.admin_id, demo.general_id, "article publish", {"article": str(article_id)}
+    )
+    assert "Published" in await first.text()
+    write_article(tmp_path, "r.md", "Revised", ["New text.", "And more."], author="Ada")
+    assert await load_articles(path) == [article_id]
+    second = await sandbox.invoke_command(
+        demo.admin_id, demo.general_id, "article publish", {"article": str(article_id)}
+    )
+    assert "Revision notice posted" in await second.text()
+    [thread] = sandbox.threads(demo.forum_id)
+    assert "revision 1 → 2" in sandbox.messages(thread["id"])[-1]["content"]
+    sandbox.assert_no_violations()

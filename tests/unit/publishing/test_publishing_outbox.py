@@ -320,3 +320,23 @@ async def test_passage_locations_are_cached_and_refreshed_by_publishing(
     found = await svc.locate_passages(7, wanted)
     assert set(found) == set(wanted)
     assert await svc.locate_passages(8, wanted) == {}  # other guilds see nothing
+
+
+async def test_a_revised_article_gets_a_notice_not_a_second_thread(
+    sessionmaker: async_sessionmaker[AsyncSession], article_ids: list[int]
+) -> None:
+    forum = FakeForum()
+    svc = service(sessionmaker)
+    first = await svc.publish(forum, guild_id=5, forum_id=FORUM, article_id=article_ids[0])
+    original = ARTICLES[article_ids[0]]
+    ARTICLES[article_ids[0]] = SimpleNamespace(**{**vars(original), "revision": 2})
+    try:
+        revised = await svc.publish(forum, guild_id=5, forum_id=FORUM, article_id=article_ids[0])
+        again = await svc.publish(forum, guild_id=5, forum_id=FORUM, article_id=article_ids[0])
+    finally:
+        ARTICLES[article_ids[0]] = original
+    assert (first.status, revised.status, again.status) == ("published", "revised", "already")
+    assert len(forum.threads) == 1
+    messages = forum.threads[first.thread_id].messages
+    assert "revision 1 → 2" in messages[-1][1]
+    assert sum("Revised in the archive" in m[1] for m in messages) == 1
