@@ -84,6 +84,9 @@ class DiscordForumPort:
     ) -> int:
         forum = await self._forum(forum_id)
         tags = [t for t in (forum.get_tag(i) for i in tag_ids) if t is not None]
+        if not tags and forum.flags.require_tag and forum.available_tags:
+            # A forum that requires a tag rejects an untagged post (40067): use its first tag.
+            tags = [forum.available_tags[0]]
         try:
             created = await forum.create_thread(
                 name=name,

@@ -304,3 +304,24 @@ async def _kill_at_every_boundary(
 def test_marker_is_short_and_unique() -> None:
     assert marker_for(1, 2, 3) != marker_for(1, 2, 4)
     assert len(marker_for(10**9, 10**3, 10**9)) < 64
+
+
+async def test_forum_that_requires_a_tag_still_gets_the_post(
+    bot_runner: Any,
+    sandbox: Sandbox,
+    demo: DemoGuild,
+    load_articles: LoadArticles,
+    tmp_path: Path,
+) -> None:
+    sandbox.channel(demo.forum_id)["flags"] |= 16  # REQUIRE_TAG, before the bot connects
+    path = write_article(tmp_path, "u.md", "Untagged", ["Only text."])
+    [article_id] = await load_articles(path)
+    async with bot_runner.running():
+        assert "Set up" in await run_setup(sandbox, demo)
+        handle = await sandbox.invoke_command(
+            demo.admin_id, demo.general_id, "article publish", {"article": str(article_id)}
+        )
+        assert "Published" in await handle.text()
+    [thread] = article_threads(sandbox, demo.forum_id, article_id)
+    assert thread["applied_tags"] == [demo.tag_ids["article"]]
+    sandbox.assert_no_violations()
