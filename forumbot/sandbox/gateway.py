@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 from aiohttp import WSMsgType, web
 
 if TYPE_CHECKING:
-    from .server import Sandbox
+    from .base import SandboxBase
 
 log = logging.getLogger(__name__)
 
@@ -100,7 +100,7 @@ class Session:
 
 
 class Gateway:
-    def __init__(self, sandbox: Sandbox) -> None:
+    def __init__(self, sandbox: SandboxBase) -> None:
         self.sb = sandbox
         self.sessions: dict[str, Session] = {}
         self.identify_count = 0

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from .server import Sandbox
+    from .base import SandboxBase
 
 Json = dict[str, Any]
 
@@ -61,7 +61,7 @@ class InteractionHandle:
     All waits are event based (no polling sleeps) and raise `TimeoutError` with context.
     """
 
-    def __init__(self, sandbox: Sandbox, record: InteractionRecord) -> None:
+    def __init__(self, sandbox: SandboxBase, record: InteractionRecord) -> None:
         self._sb = sandbox
         self.record = record
 

@@ -29,7 +29,7 @@ from .routes_interactions import InteractionRoutes
 from .world import Json
 
 if TYPE_CHECKING:
-    from .server import Sandbox
+    from .base import SandboxBase
 
 API_PREFIX = "/api/v10"
 
@@ -146,7 +146,7 @@ def _response(status: int, body: Any, headers: dict[str, str] | None = None) -> 
 
 
 class RestApi(AppRoutes, InteractionRoutes, ChannelRoutes, GuildRoutes):
-    def __init__(self, sandbox: Sandbox) -> None:
+    def __init__(self, sandbox: SandboxBase) -> None:
         self.sb = sandbox
         self.world = sandbox.world
         self._routes: list[tuple[str, re.Pattern[str], Handler, bool]] = []

@@ -39,7 +39,7 @@ from .world import (
 )
 
 if TYPE_CHECKING:
-    from .server import Sandbox
+    from .base import SandboxBase
     from .world import World
 
 
@@ -64,7 +64,7 @@ class Req:
 class RouteBase:
     """Helpers for the route groups; RestApi combines the groups with the router."""
 
-    sb: Sandbox
+    sb: SandboxBase
     world: World
     _nonces: dict[tuple[str, str, str], tuple[str, float]]
 
