@@ -222,6 +222,9 @@ class RestApi(AppRoutes, InteractionRoutes, ChannelRoutes, GuildRoutes):
         r("PUT", "/guilds/{g}/members/{u}/roles/{r}", self.add_role)
         r("DELETE", "/guilds/{g}/members/{u}/roles/{r}", self.remove_role)
         r("PUT", "/guilds/{g}/bans/{u}", self.ban_member)
+        r("GET", "/guilds/{g}/bans/{u}", self.get_ban)
+        r("DELETE", "/guilds/{g}/bans/{u}", self.unban_member)
+        r("GET", "/guilds/{g}/bans", self.list_bans)
 
     # ---- the aiohttp entry point ------------------------------------------------------------
     async def handle(self, request: web.Request) -> web.StreamResponse:

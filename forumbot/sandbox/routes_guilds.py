@@ -211,4 +211,36 @@ class GuildRoutes(RouteBase):
                 {"guild_id": guild.id, "user": copy.deepcopy(self.world.user(user_id))},
             )
         self._audit(guild, "member_ban_add", user_id, req.reason, {})
+        self.world.bans.setdefault(guild.id, {})[user_id] = req.reason
+        self.sb.gateway.dispatch(
+            "GUILD_BAN_ADD", {"guild_id": guild.id, "user": copy.deepcopy(self.world.user(user_id))}
+        )
+        return 204, None
+
+    def _ban(self, guild_id: str, user_id: str) -> Json:
+        bans = self.world.bans.get(guild_id, {})
+        if user_id not in bans:
+            raise not_found(10026, "Ban")
+        return {"reason": bans[user_id], "user": copy.deepcopy(self.world.user(user_id))}
+
+    async def get_ban(self, req: Req) -> tuple[int, Any]:
+        guild = self.world.guild(req.params[0])
+        self._require(guild, 1 << 2)
+        return 200, self._ban(guild.id, req.params[1])
+
+    async def list_bans(self, req: Req) -> tuple[int, Any]:
+        guild = self.world.guild(req.params[0])
+        self._require(guild, 1 << 2)
+        return 200, [self._ban(guild.id, u) for u in self.world.bans.get(guild.id, {})]
+
+    async def unban_member(self, req: Req) -> tuple[int, Any]:
+        guild = self.world.guild(req.params[0])
+        self._require(guild, 1 << 2)
+        self._ban(guild.id, req.params[1])
+        del self.world.bans[guild.id][req.params[1]]
+        self._audit(guild, "member_ban_remove", req.params[1], req.reason, {})
+        self.sb.gateway.dispatch(
+            "GUILD_BAN_REMOVE",
+            {"guild_id": guild.id, "user": copy.deepcopy(self.world.user(req.params[1]))},
+        )
         return 204, None

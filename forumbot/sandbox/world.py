@@ -77,6 +77,7 @@ class World:
         self.reactions: dict[str, dict[str, list[str]]] = {}  # message -> emoji -> user ids
         # message id -> who its creation pinged: {"users": [...], "roles": [...], "everyone": b}
         self.pings: dict[str, Json] = {}
+        self.bans: dict[str, dict[str, str | None]] = {}  # guild -> user -> reason
         self.closed_dms: set[str] = set()
         self.audit_log: list[Json] = []
         self.bot_user_id = ""

@@ -403,3 +403,26 @@ async def test_uploads_over_the_size_limit_are_rejected(
     with pytest.raises(discord.HTTPException) as too_big:
         await general.send(file=discord.File(io.BytesIO(b"x" * 1001), filename="big.txt"))
     assert too_big.value.status == 413 and too_big.value.code == 40005
+
+
+async def test_kick_ban_and_unban(sandbox: Sandbox, demo: DemoGuild, bot: commands.Bot) -> None:
+    guild = bot.get_guild(int(demo.guild_id))
+    assert guild is not None
+    bob = guild.get_member(int(demo.bob_id))
+    assert bob is not None
+    await bob.ban(reason="spam", delete_message_seconds=0)
+    assert demo.bob_id not in sandbox.world.guild(demo.guild_id).members
+    ban = await guild.fetch_ban(discord.Object(id=int(demo.bob_id)))
+    assert ban.reason == "spam" and ban.user.id == int(demo.bob_id)
+    await guild.unban(discord.Object(id=int(demo.bob_id)), reason="appeal accepted")
+    with pytest.raises(discord.NotFound):
+        await guild.fetch_ban(discord.Object(id=int(demo.bob_id)))
+    alice = guild.get_member(int(demo.alice_id))
+    assert alice is not None
+    await alice.kick(reason="bye")
+    assert [e["action"] for e in sandbox.audit_log] == [
+        "member_ban_add",
+        "member_ban_remove",
+        "member_kick",
+    ]
+    sandbox.assert_no_violations()
