@@ -55,8 +55,10 @@ Acting as members (users/messages/channels may be ids or payload dicts; returns 
 tags=None) -> thread`, `await react(user, message, emoji)` / `unreact(...)`,
 `await edit_thread(user, thread, **fields)` (archived, locked, name, rate_limit_per_user,
 applied_tags; needs owner or manage-threads), `await set_roles(guild, user, role_ids)`,
-`set_overwrite(channel, role_or_member_id, *, allow=0, deny=0, member=False)` (view and send
-are enforced for members and the bot: 50001/50013).
+`age_messages(channel, hours=2.0)` (backdate, for `old_edit_limit`: 30046 on edits of >1 h
+old messages beyond that many per channel-hour), `set_overwrite(channel, role_or_member_id, *,
+allow=0, deny=0, member=False)` (view and send are enforced for members and the bot:
+50001/50013).
 Members are refused as Discord would (ApiError, not a violation): timed out (50013), slowmode
 (20016), locked thread (160005). Inspection: `messages(channel)` (oldest first, no ephemerals),
 `channel(id)`, `member(guild, user)`, `threads(forum)`.

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import copy
+import datetime as dt
 import time
 from typing import Any
 
 from . import limits
 from .base import MessageRef, SandboxBase, SandboxFile, UserRef, _id
 from .errors import MISSING_PERMISSIONS, ApiError, FormErrors
+from .snowflake import iso
 from .world import (
     FORUM,
     MANAGE_CHANNELS_BIT,
@@ -215,6 +217,12 @@ class MemberActions(SandboxBase):
         payload = self.world.member_payload(g, _id(user))
         self.gateway.dispatch("GUILD_MEMBER_UPDATE", {**payload, "guild_id": g.id})
         return member
+
+    def age_messages(self, channel: str | int | Json, hours: float = 2.0) -> None:
+        """Backdate every message of a channel (to exercise `old_edit_limit`)."""
+        for message in self.world.history(_id(channel)):
+            moment = dt.datetime.fromisoformat(message["timestamp"]) - dt.timedelta(hours=hours)
+            message["timestamp"] = iso(moment)
 
     def messages(self, channel: str | int | Json) -> list[Json]:
         """Visible messages of a channel or thread, oldest first (live dicts)."""

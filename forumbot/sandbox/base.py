@@ -98,6 +98,7 @@ class SandboxBase:
         self.owner_user_id: str | None = None
         # Tunables (tests shorten these).
         self.interaction_deadline = 3.0
+        self.old_edit_limit: int | None = None  # edits of >1 h old messages per channel-hour
         self.attachment_size_limit = 10 * 1024 * 1024  # bytes per message, as for most guilds
         # Off by default: guild admins can override who may use a command on real Discord.
         self.enforce_command_permissions = False

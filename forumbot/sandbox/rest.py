@@ -151,6 +151,7 @@ class RestApi(AppRoutes, InteractionRoutes, ChannelRoutes, GuildRoutes):
         self.world = sandbox.world
         self._routes: list[tuple[str, re.Pattern[str], Handler, bool]] = []
         self._nonces: dict[tuple[str, str, str], tuple[str, float]] = {}
+        self._old_edits: dict[str, list[float]] = {}  # channel -> times of old-message edits
         self._register()
 
     # ---- routing ----------------------------------------------------------------------------

@@ -67,6 +67,7 @@ class RouteBase:
     sb: SandboxBase
     world: World
     _nonces: dict[tuple[str, str, str], tuple[str, float]]
+    _old_edits: dict[str, list[float]]
 
     @property
     def bot_id(self) -> str:

@@ -176,9 +176,29 @@ class ChannelRoutes(RouteBase):
             raise ApiError(
                 403, CANNOT_EDIT_OTHERS_MESSAGE, "Cannot edit a message authored by another user"
             )
+        self._throttle_old_edit(message)
         self._apply_edit(message, body)
         self._dispatch_message("MESSAGE_UPDATE", message)
         return 200, copy.deepcopy(message)
+
+    def _throttle_old_edit(self, message: Json) -> None:
+        """Discord throttles edits to messages older than an hour (30046); the budget per
+        channel and hour is `sb.old_edit_limit` (None: unlimited)."""
+        limit = self.sb.old_edit_limit
+        age = dt.datetime.now(dt.UTC) - _parse_time(message["timestamp"])
+        if limit is None or age < dt.timedelta(hours=1):
+            return
+        now = time.monotonic()
+        window = self._old_edits.setdefault(message["channel_id"], [])
+        window[:] = [t for t in window if now - t < 3600]
+        if len(window) >= limit:
+            raise ApiError(
+                400,
+                30046,
+                "Maximum number of edits to messages older than 1 hour reached. Try again later.",
+                violation=False,
+            )
+        window.append(now)
 
     async def delete_message(self, req: Req) -> tuple[int, Any]:
         channel = self.world.channel(req.params[0])

@@ -426,3 +426,20 @@ async def test_kick_ban_and_unban(sandbox: Sandbox, demo: DemoGuild, bot: comman
         "member_kick",
     ]
     sandbox.assert_no_violations()
+
+
+async def test_edits_of_old_messages_are_throttled_when_configured(
+    sandbox: Sandbox, demo: DemoGuild, bot: commands.Bot
+) -> None:
+    general = bot.get_channel(int(demo.general_id))
+    assert isinstance(general, discord.TextChannel)
+    first = await general.send("v1")
+    second = await general.send("v1")
+    sandbox.age_messages(demo.general_id, hours=2)
+    sandbox.old_edit_limit = 1
+    await first.edit(content="v2")
+    with pytest.raises(discord.HTTPException) as throttled:
+        await second.edit(content="v2")
+    assert throttled.value.code == 30046
+    fresh = await general.send("new")
+    await fresh.edit(content="recent messages are not throttled")
