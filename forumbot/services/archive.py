@@ -212,9 +212,6 @@ class ArchiveService:
                 )
         return items
 
-    # The Discord cog calls this name; kept as an alias of the public method.
-    _store = store_articles
-
     # -- reading -------------------------------------------------------------------------------
 
     async def list_articles(self) -> list[ArticleInfo]:
