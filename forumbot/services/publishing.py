@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -245,8 +246,12 @@ class PublishingService:
         attempts: int = 3,
         retry_delay: float = 0.5,
         load_article: ArticleLoader = _load_article,
+        slow_create_seconds: float = 1.0,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._sessionmaker = sessionmaker
+        self._slow_create = slow_create_seconds
+        self._clock = clock
         self._attempts = attempts
         self._retry_delay = retry_delay
         self._load_article = load_article
@@ -528,7 +533,14 @@ class PublishingService:
         tags = pub.tag_names.split("\n") if pub.tag_names else []
         tag_ids = await port.ensure_tags(pub.forum_channel_id, tags) if tags else []
         await self._set(session, pub, state="creating")
+        started = self._clock()
         thread_id = await port.create_thread(
             pub.forum_channel_id, name=pub.title, content=pub.starter_content, tag_ids=tag_ids
         )
+        if self._clock() - started >= self._slow_create:
+            # discord.py retries a 5xx after sleeping >= 1 s; if the first try had been carried
+            # out, that retry made a second post. Keep the one we were given.
+            for other in await port.find_threads(pub.forum_channel_id, pub.marker):
+                if other != thread_id:
+                    await port.delete_thread(other)
         await self._set(session, pub, thread_id=thread_id, state="posting")

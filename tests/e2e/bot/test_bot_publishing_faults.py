@@ -325,3 +325,38 @@ async def test_forum_that_requires_a_tag_still_gets_the_post(
     [thread] = article_threads(sandbox, demo.forum_id, article_id)
     assert thread["applied_tags"] == [demo.tag_ids["article"]]
     sandbox.assert_no_violations()
+
+
+async def test_thread_post_carried_out_but_answered_500_is_not_duplicated(
+    bot: ForumBot,
+    sandbox: Sandbox,
+    configured: DemoGuild,
+    load_articles: LoadArticles,
+    tmp_path: Path,
+) -> None:
+    """Discord created the post but answered 502; discord.py retries by itself (after 1 s) and
+    creates a second one. The bot notices and removes the extra post."""
+    path = write_article(tmp_path, "d.md", "Doubled", ["One.", "Two."])
+    [article_id] = await load_articles(path)
+    routes = sandbox.rest._routes
+    index = next(
+        i
+        for i, r in enumerate(routes)
+        if r[0] == "POST" and r[1].pattern == "^/channels/([^/]+)/threads$"
+    )
+    method, regex, handler, auth = routes[index]
+    calls = []
+
+    async def done_but_502(req: Any) -> Any:
+        calls.append(req)
+        result = await handler(req)
+        return (502, {"message": "Bad gateway", "code": 0}) if len(calls) == 1 else result
+
+    routes[index] = (method, regex, done_but_502, auth)
+    handle = await sandbox.invoke_command(
+        configured.admin_id, configured.general_id, "article publish", {"article": str(article_id)}
+    )
+    assert "Published" in await handle.text(timeout=15)
+    assert len(calls) == 2, "discord.py retried the post"
+    assert_published_once(sandbox, configured.forum_id, article_id, 2)
+    sandbox.assert_no_violations()

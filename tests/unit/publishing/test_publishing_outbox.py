@@ -340,3 +340,29 @@ async def test_a_revised_article_gets_a_notice_not_a_second_thread(
     messages = forum.threads[first.thread_id].messages
     assert "revision 1 → 2" in messages[-1][1]
     assert sum("Revised in the archive" in m[1] for m in messages) == 1
+
+
+async def test_a_slow_create_that_hid_a_retried_post_leaves_one_thread(
+    sessionmaker: async_sessionmaker[AsyncSession], article_ids: list[int]
+) -> None:
+    now = [0.0]
+
+    class RetryingForum(FakeForum):
+        """The first try was carried out but its answer lost; the client retried after 1 s."""
+
+        async def create_thread(
+            self, forum_id: int, *, name: str, content: str, tag_ids: Sequence[int]
+        ) -> int:
+            await super().create_thread(forum_id, name=name, content=content, tag_ids=tag_ids)
+            now[0] += 1.0
+            return await super().create_thread(
+                forum_id, name=name, content=content, tag_ids=tag_ids
+            )
+
+    forum = RetryingForum()
+    svc = PublishingService(
+        sessionmaker, load_article=fake_loader, retry_delay=0, clock=lambda: now[0]
+    )
+    result = await svc.publish(forum, guild_id=6, forum_id=FORUM, article_id=article_ids[0])
+    assert list(forum.threads) == [result.thread_id]
+    assert_exactly_once(forum, {0: article_ids[0]})
