@@ -360,3 +360,36 @@ async def test_thread_post_carried_out_but_answered_500_is_not_duplicated(
     assert len(calls) == 2, "discord.py retried the post"
     assert_published_once(sandbox, configured.forum_id, article_id, 2)
     sandbox.assert_no_violations()
+
+
+async def test_message_carried_out_but_answered_500_is_deduplicated_by_nonce(
+    bot: ForumBot,
+    sandbox: Sandbox,
+    configured: DemoGuild,
+    load_articles: LoadArticles,
+    tmp_path: Path,
+) -> None:
+    path = write_article(tmp_path, "n.md", "Nonced", ["One.", "Two."])
+    [article_id] = await load_articles(path)
+    routes = sandbox.rest._routes
+    index = next(
+        i
+        for i, r in enumerate(routes)
+        if r[0] == "POST" and r[1].pattern == "^/channels/([^/]+)/messages$"
+    )
+    method, regex, handler, auth = routes[index]
+    calls = []
+
+    async def done_but_500(req: Any) -> Any:
+        calls.append(req.json().get("nonce"))
+        result = await handler(req)
+        return (500, {"message": "Internal", "code": 0}) if len(calls) == 1 else result
+
+    routes[index] = (method, regex, done_but_500, auth)
+    handle = await sandbox.invoke_command(
+        configured.admin_id, configured.general_id, "article publish", {"article": str(article_id)}
+    )
+    assert "Published" in await handle.text(timeout=15)
+    assert calls[0] == calls[1] and calls[0], "the retry carried the same nonce"
+    assert_published_once(sandbox, configured.forum_id, article_id, 2)
+    sandbox.assert_no_violations()
