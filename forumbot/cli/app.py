@@ -17,9 +17,23 @@ from forumbot import __version__
 @click.option("--log-level", default=None, help="Override FORUMBOT_LOG_LEVEL (DEBUG, INFO, ...).")
 def main(log_level: str | None) -> None:
     """forumbot: load articles into an archive, search and cite them, and run the Discord bot."""
+    from pydantic import ValidationError
+
     from forumbot.config import get_settings
 
-    level = (log_level or get_settings().log_level).upper()
+    try:
+        settings = get_settings()
+    except ValidationError as exc:
+        # A bad FORUMBOT_* variable: name it in one line instead of pydantic's traceback.
+        problems = "; ".join(
+            f"FORUMBOT_{'_'.join(str(p) for p in err['loc']).upper()}: {err['msg']}"
+            for err in exc.errors()
+        )
+        fail(f"invalid setting: {problems}")
+        return
+    level = (log_level or settings.log_level).upper()
+    if level not in logging.getLevelNamesMapping():
+        fail(f"unknown log level {level!r} (use DEBUG, INFO, WARNING, ERROR or CRITICAL)")
     logging.basicConfig(
         level=level, stream=sys.stderr, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
