@@ -393,3 +393,38 @@ async def test_message_carried_out_but_answered_500_is_deduplicated_by_nonce(
     assert calls[0] == calls[1] and calls[0], "the retry carried the same nonce"
     assert_published_once(sandbox, configured.forum_id, article_id, 2)
     sandbox.assert_no_violations()
+
+
+async def test_a_full_forum_gets_no_more_tags_but_the_post_goes_out(
+    bot: ForumBot,
+    sandbox: Sandbox,
+    configured: DemoGuild,
+    load_articles: LoadArticles,
+    tmp_path: Path,
+) -> None:
+    paths = [
+        write_article(
+            tmp_path,
+            f"t{i}.md",
+            f"Tags {i}",
+            ["Text."],
+            tags=", ".join(f"topic{i}{j}" for j in range(5)),
+        )
+        for i in range(4)
+    ]
+    ids = await load_articles(*paths)
+    for article_id in ids:
+        handle = await sandbox.invoke_command(
+            configured.admin_id,
+            configured.general_id,
+            "article publish",
+            {"article": str(article_id)},
+        )
+        assert "Published" in await handle.text()
+    forum = sandbox.channel(configured.forum_id)
+    assert len(forum["available_tags"]) == 20  # 3 demo tags + 17 created, then no room
+    last = article_threads(sandbox, configured.forum_id, ids[-1])[0]
+    assert len(last["applied_tags"]) <= 5
+    for article_id in ids:
+        assert_published_once(sandbox, configured.forum_id, article_id, 1)
+    sandbox.assert_no_violations()
