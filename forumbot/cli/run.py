@@ -138,14 +138,37 @@ class DemoConsole:
                 continue
             where = self._channel_name(msg["channel_id"])
             private = " (only you see this)" if msg["flags"] & 64 else ""
-            self.say(f"[bot → {where}{private}]\n{self.text_of(msg)}\n")
+            self.say(f"[bot → {where}{private}]\n{self._humanize(self.text_of(msg))}\n")
             if msg.get("components"):
                 self.last_with_buttons = msg
         self.seen = len(order)
 
+    def _humanize(self, text: str) -> str:
+        """Mentions as a reader sees them: <@id> -> @name, <#id> -> #channel, <@&id> -> @role."""
+        world = self.sb.world
+
+        def user(m: re.Match[str]) -> str:
+            found = world.users.get(m.group(1))
+            return f"@{found['username']}" if found else m.group(0)
+
+        def role(m: re.Match[str]) -> str:
+            for guild in world.guilds.values():
+                if m.group(1) in guild.roles:
+                    return f"@{guild.roles[m.group(1)]['name']}"
+            return m.group(0)
+
+        text = re.sub(r"<@&(\d+)>", role, text)
+        text = re.sub(r"<@!?(\d+)>", user, text)
+        return re.sub(r"<#(\d+)>", lambda m: self._channel_name(m.group(1)), text)
+
     def _channel_name(self, channel_id: str) -> str:
         channel = self.sb.world.channels.get(channel_id)
-        return f"#{channel['name']}" if channel else channel_id
+        if channel is None:
+            return channel_id
+        if channel.get("name"):
+            return f"#{channel['name']}"
+        people = [u.get("username", "?") for u in channel.get("recipients") or []]
+        return "DM " + ", ".join(f"@{p}" for p in people) if people else "DM"
 
     # -- actions ------------------------------------------------------------------------------
 
@@ -217,7 +240,7 @@ class DemoConsole:
         await asyncio.sleep(0.3)
         updated = self.sb.world.messages.get(msg["id"])
         if updated is not None and handle.response_type == 7:  # the message was edited
-            self.say(f"[bot updated its message]\n{self.text_of(updated)}\n")
+            self.say(f"[bot updated its message]\n{self._humanize(self.text_of(updated))}\n")
             self.last_with_buttons = updated
         self._print_new()
 
