@@ -7,26 +7,29 @@ session factory and settings, and returns plain dataclasses (or text, for citati
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
-from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from forumbot.domain.article import ParsedArticle
 from forumbot.domain.citation import MAX_SPAN, format_citation, parse_passage_range
 from forumbot.domain.ingest import IngestError, iter_document_paths, parse_document
 from forumbot.services.errors import InvalidInput, NotFound
-from forumbot.storage.archive import ArchiveRepository
+from forumbot.storage.archive import ArchiveRepository, SaveOutcome
 from forumbot.storage.search import SearchFilters, SearchHit, search_passages
 
 log = logging.getLogger(__name__)
 
 MAX_SEARCH_LIMIT = 100
 MAX_QUERY_CHARS = 500
+# Files stored per transaction by load_paths: fewer commits and round trips per article.
+LOAD_BATCH_FILES = 100
 
 ProgressCallback = Callable[[int, int, str], None]  # (files done, files total, current path)
 
@@ -112,17 +115,130 @@ class ArchiveService:
     async def load_paths(
         self, paths: Iterable[str | Path], progress: ProgressCallback | None = None
     ) -> LoadReport:
-        """Load files and directories (recursively). Each file is parsed and stored in its own
-        transaction: a bad file is reported as one error line and never touches stored data."""
+        """Load files and directories (recursively). A bad file is reported as one error line
+        and never touches stored data: parse errors happen before any write, and a batch whose
+        store fails is rolled back and stored again one file per transaction."""
         report = LoadReport()
         files = self.collect_files(paths, report)
         total = len(files)
         keys: dict[str, str] = {}  # article key -> the file that provided it in this load
-        for done, path in enumerate(files, start=1):
-            await self._load_file(path, report, keys)
-            if progress is not None:
-                progress(done, total, str(path))
+        batches = [files[i : i + LOAD_BATCH_FILES] for i in range(0, total, LOAD_BATCH_FILES)]
+        done = 0
+        # Parsing runs in a worker thread one batch ahead of the database writes.
+        pending = (
+            asyncio.create_task(asyncio.to_thread(self._parse_batch, batches[0]))
+            if batches
+            else None
+        )
+        try:
+            for index in range(len(batches)):
+                assert pending is not None
+                parsed = await pending
+                pending = (
+                    asyncio.create_task(asyncio.to_thread(self._parse_batch, batches[index + 1]))
+                    if index + 1 < len(batches)
+                    else None
+                )
+                await self._store_batch(parsed, report, keys)
+                for path, _result in parsed:
+                    done += 1
+                    if progress is not None:
+                        progress(done, total, str(path))
+        finally:
+            if pending is not None:  # a database error stopped the load: drop the parse ahead
+                pending.cancel()
+                with contextlib.suppress(BaseException):
+                    await pending
         return report
+
+    def _parse_batch(self, paths: list[Path]) -> list[tuple[Path, list[ParsedArticle] | LoadError]]:
+        results: list[tuple[Path, list[ParsedArticle] | LoadError]] = []
+        for path in paths:
+            name = str(path)
+            try:
+                articles = self._read_and_parse(path)
+            except IngestError as exc:
+                results.append((path, LoadError(name, _one_line(str(exc)) or "cannot parse")))
+            except OSError as exc:
+                results.append((path, LoadError(name, _os_reason(exc))))
+            else:
+                if articles:
+                    results.append((path, articles))
+                else:
+                    results.append((path, LoadError(name, "no article found in the file")))
+        return results
+
+    async def _store_batch(
+        self,
+        parsed: list[tuple[Path, list[ParsedArticle] | LoadError]],
+        report: LoadReport,
+        keys: dict[str, str],
+    ) -> None:
+        """Store the parsed files of a batch in one transaction, each file's outcome reported in
+        file order. If that fails, roll back and retry file by file, so the failure is reported
+        against its own file and the other files still load."""
+        outcomes: list[LoadError | tuple[str, list[ParsedArticle]]] = []
+        for path, result in parsed:
+            name = str(path)
+            if isinstance(result, LoadError):
+                outcomes.append(result)
+                continue
+            # Keys come from file names: two files with the same name would keep overwriting
+            # each other's article on every load, so the second one is refused.
+            clash = next((keys[a.key] for a in result if keys.get(a.key, name) != name), None)
+            if clash is not None:
+                outcomes.append(
+                    LoadError(name, f"same article key as {clash} (rename one of the files)")
+                )
+                continue
+            keys.update((a.key, name) for a in result)
+            outcomes.append((name, result))
+        storable = [o for o in outcomes if not isinstance(o, LoadError)]
+        stored: dict[str, list[LoadedItem] | LoadError] = {}
+        try:
+            if storable:
+                stored.update(await self._store_files(storable))
+        except Exception:
+            stored.clear()
+            for name, articles in storable:
+                stored[name] = await self._store_one_file(name, articles)
+        for outcome in outcomes:
+            if isinstance(outcome, LoadError):
+                report.errors.append(outcome)
+                continue
+            items = stored[outcome[0]]
+            if isinstance(items, LoadError):
+                report.errors.append(items)
+                continue
+            for item in items:
+                (report.skipped if item.status == "unchanged" else report.loaded).append(item)
+
+    async def _store_files(
+        self, files: list[tuple[str, list[ParsedArticle]]]
+    ) -> dict[str, list[LoadedItem] | LoadError]:
+        """Several files' articles in one transaction: all of them or, on any error, none."""
+        articles = [a for _name, file_articles in files for a in file_articles]
+        async with self._sessionmaker() as session, session.begin():
+            outcomes = iter(await ArchiveRepository(session).save_articles(articles))
+        return {
+            name: [_loaded_item(name, parsed, next(outcomes)) for parsed in file_articles]
+            for name, file_articles in files
+        }
+
+    async def _store_one_file(
+        self, name: str, articles: list[ParsedArticle]
+    ) -> list[LoadedItem] | LoadError:
+        try:
+            return await self.store_articles(name, articles)
+        except (OperationalError, InterfaceError):
+            raise  # the database itself is unusable: every other file would fail the same way
+        except Exception as exc:  # this file's data could not be stored; the others still load
+            log.warning(
+                "storing %s failed: %r", name, exc, exc_info=log.isEnabledFor(logging.DEBUG)
+            )
+            # The driver's own message, without the SQL statement SQLAlchemy appends.
+            reason = exc.orig if isinstance(exc, DBAPIError) and exc.orig is not None else exc
+            return LoadError(name, f"could not store: {_one_line(str(reason))[:200]}")
 
     def collect_files(self, paths: Iterable[str | Path], report: LoadReport) -> list[Path]:
         """Expand the arguments into files; missing paths become errors in `report`."""
@@ -146,41 +262,6 @@ class ArchiveService:
                 report.errors.append(LoadError(str(path), _one_line(str(exc))))
         return files
 
-    async def _load_file(self, path: Path, report: LoadReport, keys: dict[str, str]) -> None:
-        name = str(path)
-        try:
-            articles = await asyncio.to_thread(self._read_and_parse, path)
-        except IngestError as exc:
-            report.errors.append(LoadError(name, _one_line(str(exc)) or "cannot parse"))
-            return
-        except OSError as exc:
-            report.errors.append(LoadError(name, _os_reason(exc)))
-            return
-        if not articles:
-            report.errors.append(LoadError(name, "no article found in the file"))
-            return
-        # Keys come from file names: two files with the same name would keep overwriting each
-        # other's article on every load, so the second one is refused.
-        clash = next((keys[a.key] for a in articles if keys.get(a.key, name) != name), None)
-        if clash is not None:
-            report.errors.append(
-                LoadError(name, f"same article key as {clash} (rename one of the files)")
-            )
-            return
-        keys.update((a.key, name) for a in articles)
-        try:
-            items = await self.store_articles(name, articles)
-        except (OperationalError, InterfaceError):
-            raise  # the database itself is unusable: every other file would fail the same way
-        except Exception as exc:  # this file's data could not be stored; the others still load
-            log.warning(
-                "storing %s failed: %r", name, exc, exc_info=log.isEnabledFor(logging.DEBUG)
-            )
-            report.errors.append(LoadError(name, f"could not store: {_one_line(str(exc))[:200]}"))
-            return
-        for item in items:
-            (report.skipped if item.status == "unchanged" else report.loaded).append(item)
-
     def _read_and_parse(self, path: Path) -> list[ParsedArticle]:
         max_bytes = self._settings.max_file_bytes
         size = path.stat().st_size
@@ -194,23 +275,9 @@ class ArchiveService:
     ) -> list[LoadedItem]:
         """Store already-parsed articles (e.g. an uploaded file) in one transaction: all of them
         or, on any error, none. `name` is reported as their path."""
-        items: list[LoadedItem] = []
         async with self._sessionmaker() as session, session.begin():
-            repo = ArchiveRepository(session)
-            for parsed in articles:
-                outcome = await repo.save_article(parsed)
-                items.append(
-                    LoadedItem(
-                        path=name,
-                        article_id=int(outcome.article_id),
-                        key=parsed.key,
-                        title=parsed.title,
-                        status=str(outcome.status),
-                        revision=getattr(outcome, "revision", None),
-                        warnings=tuple(parsed.warnings),
-                    )
-                )
-        return items
+            outcomes = await ArchiveRepository(session).save_articles(articles)
+        return [_loaded_item(name, parsed, o) for parsed, o in zip(articles, outcomes, strict=True)]
 
     # -- reading -------------------------------------------------------------------------------
 
@@ -314,6 +381,18 @@ class ArchiveService:
             raise InvalidInput(str(exc)) from exc
         info = await self.resolve_article(article)
         return await self.cite(info.id, first, last, jump_url=jump_url)
+
+
+def _loaded_item(name: str, parsed: ParsedArticle, outcome: SaveOutcome) -> LoadedItem:
+    return LoadedItem(
+        path=name,
+        article_id=int(outcome.article_id),
+        key=parsed.key,
+        title=parsed.title,
+        status=str(outcome.status),
+        revision=outcome.revision,
+        warnings=tuple(parsed.warnings),
+    )
 
 
 def _article_info(summary: Any) -> ArticleInfo:

@@ -12,9 +12,10 @@ import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any, Literal
+from datetime import datetime
+from typing import Any, Literal, cast
 
-from sqlalchemy import ColumnElement, case, delete, func, insert, or_, select, update
+from sqlalchemy import ColumnElement, Table, case, delete, func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from forumbot.domain.article import ParsedArticle
@@ -30,6 +31,14 @@ from forumbot.storage.models.archive import (
 
 SaveStatus = Literal["created", "revised", "unchanged"]
 STABLE_ID_LENGTH = 16
+KEY_LOOKUP_CHUNK = 500  # keys per IN (...) lookup, well under SQLite's bound-parameter limit
+
+# Core tables for the multi-row inserts of new articles (the ORM's bulk path costs more per row).
+ARTICLES = cast(Table, Article.__table__)
+PASSAGES = cast(Table, Passage.__table__)
+TAGS = cast(Table, ArticleTag.__table__)
+COMMENTS = cast(Table, Comment.__table__)
+REVISIONS = cast(Table, ArticleRevision.__table__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -163,23 +172,121 @@ class ArchiveRepository:
 
     async def save_article(self, parsed: ParsedArticle) -> SaveOutcome:
         """Create the article, or make revision n+1 if anything changed, or do nothing."""
-        session = self.session
-        digest = content_hash(parsed)
-        article = await session.scalar(select(Article).where(Article.key == parsed.key))
-        if article is not None and article.content_hash == digest:
-            return SaveOutcome("unchanged", article.id, article.revision, article.key)
+        (outcome,) = await self.save_articles([parsed])
+        return outcome
 
+    async def save_articles(self, articles: Sequence[ParsedArticle]) -> list[SaveOutcome]:
+        """`save_article` for several articles in the caller's transaction, in a few statements:
+        one lookup for all keys, then brand-new articles are written with one multi-row insert
+        per table (nothing of theirs can exist yet, so there is nothing to sync). Changed
+        articles go through the row-by-row sync that keeps unchanged passages' rows."""
+        if not articles:
+            return []
+        if len({a.key for a in articles}) < len(articles):
+            # A key twice: the second save must see the first, so one at a time.
+            return [(await self.save_articles([a]))[0] for a in articles]
+        digests = [content_hash(a) for a in articles]
+        existing = await self._existing([a.key for a in articles])
+        outcomes: dict[int, SaveOutcome] = {}
+        fresh: list[int] = []
+        for index, (parsed, digest) in enumerate(zip(articles, digests, strict=True)):
+            found = existing.get(parsed.key)
+            if found is None:
+                fresh.append(index)
+            elif found[2] == digest:
+                outcomes[index] = SaveOutcome("unchanged", found[0], found[1], parsed.key)
+        if fresh:
+            created = await self._insert_new(
+                [articles[i] for i in fresh], [digests[i] for i in fresh]
+            )
+            outcomes.update(zip(fresh, created, strict=True))
+        for index, parsed in enumerate(articles):
+            if index not in outcomes:
+                outcomes[index] = await self._revise(parsed, digests[index])
+        return [outcomes[i] for i in range(len(articles))]
+
+    async def _existing(self, keys: list[str]) -> dict[str, tuple[int, int, str]]:
+        """key -> (id, revision, content hash) of the stored articles among `keys`."""
+        found: dict[str, tuple[int, int, str]] = {}
+        for start in range(0, len(keys), KEY_LOOKUP_CHUNK):
+            rows = await self.session.execute(
+                select(Article.key, Article.id, Article.revision, Article.content_hash).where(
+                    Article.key.in_(keys[start : start + KEY_LOOKUP_CHUNK])
+                )
+            )
+            found.update((key, (aid, rev, digest)) for key, aid, rev, digest in rows)
+        return found
+
+    async def _insert_new(
+        self, articles: list[ParsedArticle], digests: list[str]
+    ) -> list[SaveOutcome]:
+        """Brand-new articles: Core multi-row inserts (no ORM unit of work, one round trip per
+        table for the whole batch)."""
+        session = self.session
+        now = utcnow()
+        rows = await session.execute(
+            insert(ARTICLES).returning(ARTICLES.c.id, ARTICLES.c.key),
+            [
+                {
+                    "key": a.key,
+                    "title": a.title,
+                    "author": a.author,
+                    "date": a.date,
+                    "source": a.source,
+                    "content_hash": digest,
+                    "revision": 1,
+                    "created_at": now,
+                    "updated_at": now,
+                }
+                for a, digest in zip(articles, digests, strict=True)
+            ],
+        )
+        ids = {key: article_id for article_id, key in rows}
+        passages: list[dict[str, Any]] = []
+        tags: list[dict[str, Any]] = []
+        comments: list[dict[str, Any]] = []
+        revisions: list[dict[str, Any]] = []
+        outcomes = []
+        for parsed, digest in zip(articles, digests, strict=True):
+            article_id = ids[parsed.key]
+            paragraphs = article_paragraphs(parsed)
+            stable_ids = stable_passage_ids(parsed.key, paragraphs)
+            passages.extend(
+                {"article_id": article_id, "number": number, "stable_id": sid, "text": text}
+                for number, (sid, text) in enumerate(zip(stable_ids, paragraphs, strict=True), 1)
+            )
+            tags.extend({"article_id": article_id, "tag": tag} for tag in article_tags(parsed))
+            comments.extend(_comment_rows(article_id, parsed, now))
+            revisions.append(
+                {
+                    "article_id": article_id,
+                    "number": 1,
+                    "content_hash": digest,
+                    "passage_ids": stable_ids,
+                    "created_at": now,
+                }
+            )
+            outcomes.append(SaveOutcome("created", article_id, 1, parsed.key, len(paragraphs)))
+        for table, values in (
+            (PASSAGES, passages),
+            (TAGS, tags),
+            (COMMENTS, comments),
+            (REVISIONS, revisions),
+        ):
+            if values:
+                await session.execute(insert(table), values)
+        return outcomes
+
+    async def _revise(self, parsed: ParsedArticle, digest: str) -> SaveOutcome:
+        """Revision n+1 of a stored article whose content changed."""
+        session = self.session
+        article = await session.scalar(select(Article).where(Article.key == parsed.key))
+        if article is None:  # pragma: no cover - looked up in this transaction just before
+            raise LookupError(f"article {parsed.key!r} vanished")
         paragraphs = article_paragraphs(parsed)
         ids = stable_passage_ids(parsed.key, paragraphs)
-        status: SaveStatus
-        if article is None:
-            status = "created"
-            article = Article(key=parsed.key, revision=1)
-            session.add(article)
-        else:
-            status = "revised"
-            article.revision += 1
-            article.updated_at = utcnow()
+        article.revision += 1
+        article.updated_at = utcnow()
         article.title = parsed.title
         article.author = parsed.author
         article.date = parsed.date
@@ -196,7 +303,7 @@ class ArchiveRepository:
             )
         )
         await session.flush()
-        return SaveOutcome(status, article.id, article.revision, article.key, len(paragraphs))
+        return SaveOutcome("revised", article.id, article.revision, article.key, len(paragraphs))
 
     async def _sync_passages(self, article_id: int, paragraphs: list[str], ids: list[str]) -> None:
         """Keep rows (and so FTS entries) of unchanged passages; renumber, delete, insert."""
@@ -247,22 +354,9 @@ class ArchiveRepository:
         await self.session.execute(
             delete(Comment).where(Comment.article_id == article_id, Comment.origin == "imported")
         )
-        if parsed.comments:
-            now = utcnow()
-            await self.session.execute(
-                insert(Comment),
-                [
-                    {
-                        "article_id": article_id,
-                        "position": c.position,
-                        "author": c.author,
-                        "text": c.text,
-                        "origin": "imported",
-                        "created_at": now,
-                    }
-                    for c in parsed.comments
-                ],
-            )
+        rows = _comment_rows(article_id, parsed, utcnow())
+        if rows:
+            await self.session.execute(insert(COMMENTS), rows)
 
     async def add_comment(
         self,
@@ -447,6 +541,21 @@ class ArchiveRepository:
         for article_id, tag in rows:
             tags.setdefault(article_id, []).append(tag)
         return {k: tuple(v) for k, v in tags.items()}
+
+
+def _comment_rows(article_id: int, parsed: ParsedArticle, now: datetime) -> list[dict[str, Any]]:
+    return [
+        {
+            "article_id": article_id,
+            "position": c.position,
+            "author": c.author,
+            "text": c.text,
+            "origin": "imported",
+            "discord_message_id": None,
+            "created_at": now,
+        }
+        for c in parsed.comments
+    ]
 
 
 def _comment_record(comment: Comment) -> CommentRecord:
