@@ -123,7 +123,7 @@ def _fallback_title(key: str) -> str:
 
 
 def _from_html(stem: str, text: str, warnings: list[str]) -> ParsedArticle:
-    page = parse_html(text)
+    page = parse_html(text, warnings)
     paragraphs = [p for raw in page.paragraphs for p in split_paragraphs(raw)]
     if not paragraphs:
         raise IngestError("no text paragraphs found in the HTML body")

@@ -9,7 +9,6 @@ bars...) is removed from it before its text is read.
 from __future__ import annotations
 
 import datetime as dt
-import re
 from dataclasses import dataclass, field
 
 from lxml import etree
@@ -17,14 +16,15 @@ from lxml import html as lxml_html
 
 from forumbot.domain.article import ParsedComment
 
-from .errors import IngestError
 from .htmlcomments import comments as read_comments
+from .htmlparse import load_html
 from .htmltree import (
     DROP_TAGS,
     FURNITURE_ROLES,
     FURNITURE_WORDS,
     clean_author,
     drop,
+    furniture_elements,
     in_furniture,
     is_comment_area,
     is_comment_item,
@@ -34,8 +34,6 @@ from .htmltree import (
 )
 from .htmltree import paragraphs as read_paragraphs
 from .textnorm import normalise_space
-
-_XML_DECLARATION = re.compile(r"\A\s*<\?xml[^>]*\?>")
 
 
 @dataclass(slots=True)
@@ -49,16 +47,8 @@ class HtmlArticle:
     comments: list[ParsedComment] = field(default_factory=list)
 
 
-def parse_html(text: str) -> HtmlArticle:
-    # lxml refuses str input that carries an XML encoding declaration (XHTML); the text is
-    # already decoded, so the declaration is dropped.
-    text = _XML_DECLARATION.sub("", text, count=1)
-    if not text.strip():
-        raise IngestError("no text paragraphs found in the HTML body")
-    try:
-        root = lxml_html.document_fromstring(text)
-    except (etree.ParserError, ValueError) as exc:
-        raise IngestError(f"unreadable HTML ({exc})") from None
+def parse_html(text: str, warnings: list[str] | None = None) -> HtmlArticle:
+    root = load_html(text, warnings if warnings is not None else [])
     for bad in xpath(root, "//script|//style|//noscript|//template"):
         drop(bad)
     for node in root.iter(etree.Comment, etree.ProcessingInstruction):
@@ -151,8 +141,9 @@ def _densest(root: etree._Element) -> etree._Element:
     counts fully for its parent and half for its grandparent, so a body split by an ad box
     still wins over any single box)."""
     scores: dict[etree._Element, float] = {}
+    furniture = furniture_elements(root)
     for para in root.iter("p"):
-        if in_furniture(para) or any(words(a) & FURNITURE_WORDS for a in para.iterancestors()):
+        if para in furniture:
             continue
         size = len(text_of(para))
         parent = para.getparent()

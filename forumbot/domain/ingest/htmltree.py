@@ -100,6 +100,28 @@ def in_furniture(node: etree._Element) -> bool:
     return False
 
 
+def is_furniture(node: etree._Element) -> bool:
+    """Marked as page furniture by its tag, ARIA role or class/id words."""
+    return (
+        node.tag in DROP_TAGS
+        or node.get("role") in FURNITURE_ROLES
+        or bool(words(node) & FURNITURE_WORDS)
+    )
+
+
+def furniture_elements(root: etree._Element) -> set[etree._Element]:
+    """Every element that is furniture or inside furniture, found in one document-order pass
+    (asking each paragraph about all its ancestors is quadratic on deeply nested pages)."""
+    found: set[etree._Element] = set()
+    for node in root.iter():
+        if not isinstance(node.tag, str):
+            continue
+        parent = node.getparent()
+        if (parent is not None and parent in found) or is_furniture(node):
+            found.add(node)
+    return found
+
+
 def clean_author(name: str | None) -> str | None:
     if not name:
         return None
@@ -118,7 +140,10 @@ def text_of(node: etree._Element) -> str:
 
 def paragraphs(container: etree._Element) -> list[str]:
     """Paragraph texts in document order. Block elements end a paragraph; inline text between
-    blocks forms paragraphs of its own; list items become one "- item" line each."""
+    blocks forms paragraphs of its own; list items become one "- item" line each.
+
+    The walk keeps its own stack instead of recursing, so deeply nested pages cannot exhaust
+    Python's recursion limit."""
     out: list[str] = []
     buffer: list[str] = []
 
@@ -129,13 +154,19 @@ def paragraphs(container: etree._Element) -> list[str]:
         if text:
             out.append(text)
 
-    def walk(node: etree._Element) -> None:
-        tag = node.tag if isinstance(node.tag, str) else ""
-        if tag in DROP_TAGS:
-            if node.tail:
-                buffer.append(node.tail)
-            return
-        if tag == "br":
+    if container.text:
+        buffer.append(container.text)
+    # (node, leaving): a block is flushed again when the walk leaves it, then its tail follows.
+    stack: list[tuple[etree._Element, bool]] = [(child, False) for child in reversed(container)]
+    while stack:
+        node, leaving = stack.pop()
+        tag = node.tag if isinstance(node.tag, str) else None
+        if leaving:
+            if tag in BLOCK_TAGS:
+                flush()
+        elif tag is None or tag in DROP_TAGS:
+            pass  # comments, processing instructions, furniture: only their tail is text
+        elif tag == "br":
             buffer.append(" ")
         elif tag == "pre":
             # Preformatted text keeps its blank-line paragraphs.
@@ -149,24 +180,15 @@ def paragraphs(container: etree._Element) -> list[str]:
             items = [item for item in items if item]
             if items:
                 out.append("\n".join(f"- {item}" for item in items))
-        elif tag in BLOCK_TAGS:
-            flush()
-            if node.text:
-                buffer.append(node.text)
-            for child in node:
-                walk(child)
-            flush()
         else:
+            if tag in BLOCK_TAGS:
+                flush()
             if node.text:
                 buffer.append(node.text)
-            for child in node:
-                walk(child)
+            stack.append((node, True))
+            stack.extend((child, False) for child in reversed(node))
+            continue  # the tail is read when the walk leaves the node
         if node.tail:
             buffer.append(node.tail)
-
-    if container.text:
-        buffer.append(container.text)
-    for child in container:
-        walk(child)
     flush()
     return out

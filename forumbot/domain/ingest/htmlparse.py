@@ -1,0 +1,63 @@
+"""Text -> lxml document, surviving pages nested deeper than libxml2 allows.
+
+libxml2 stops reading a document whose elements nest past its depth limit (256, or about 2000
+with `huge_tree`), silently dropping the rest of the page; thousands of unclosed <font> or
+<div> tags are enough. When that happens the page is parsed again with only the tags that
+give it structure kept, so its text survives.
+"""
+
+from __future__ import annotations
+
+import re
+
+from lxml import etree
+from lxml import html as lxml_html
+
+from .errors import IngestError
+
+_XML_DECLARATION = re.compile(r"\A\s*<\?xml[^>]*\?>")
+# `[^<>]*` rather than `[^>]*`: a tag left open cannot make every later "<" scan to the end.
+_TAG = re.compile(r"<(/?)([a-zA-Z][a-zA-Z0-9]*)\b[^<>]*>")
+# Tags kept when a too-deep page is flattened: paragraphs, headings, lists, metadata and the
+# furniture that must still be recognised and removed.
+_STRUCTURAL = frozenset(
+    {
+        "html", "head", "body", "title", "meta", "link", "script", "style", "noscript",
+        "template", "p", "br", "h1", "h2", "h3", "h4", "h5", "h6", "ul", "ol", "li", "pre",
+        "blockquote", "nav", "aside", "header", "footer", "form", "article", "main",
+    }
+)  # fmt: skip
+FLATTENED_WARNING = "HTML nested too deeply; its layout tags were dropped to keep the text"
+
+
+def _parser() -> lxml_html.HTMLParser:
+    return lxml_html.HTMLParser(huge_tree=True)
+
+
+def _too_deep(parser: lxml_html.HTMLParser) -> bool:
+    return any("depth" in entry.message.lower() for entry in parser.error_log)
+
+
+def _flatten(text: str) -> str:
+    def keep_structure(match: re.Match[str]) -> str:
+        return match.group(0) if match.group(2).lower() in _STRUCTURAL else " "
+
+    return _TAG.sub(keep_structure, text)
+
+
+def load_html(text: str, warnings: list[str]) -> lxml_html.HtmlElement:
+    """The parsed document. Raises IngestError for empty or unreadable input."""
+    # lxml refuses str input that carries an XML encoding declaration (XHTML); the text is
+    # already decoded, so the declaration is dropped.
+    text = _XML_DECLARATION.sub("", text, count=1)
+    if not text.strip():
+        raise IngestError("no text paragraphs found in the HTML body")
+    try:
+        parser = _parser()
+        root = lxml_html.document_fromstring(text, parser=parser)
+        if _too_deep(parser):
+            warnings.append(FLATTENED_WARNING)
+            root = lxml_html.document_fromstring(_flatten(text), parser=_parser())
+    except (etree.ParserError, ValueError) as exc:
+        raise IngestError(f"unreadable HTML ({exc})") from None
+    return root
