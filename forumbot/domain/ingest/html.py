@@ -18,6 +18,7 @@ from forumbot.domain.article import ParsedComment
 
 from .htmlcomments import comments as read_comments
 from .htmlparse import load_html
+from .htmltitle import page_title
 from .htmltree import (
     DROP_TAGS,
     FURNITURE_ROLES,
@@ -184,14 +185,18 @@ def _title(root: etree._Element, container: etree._Element, meta: _Meta) -> str 
             text = text_of(node)
             if text:
                 return text
+    site = meta.get("og:site_name") or meta.get("application-name")
+    headings = [text_of(node) for node in xpath(root, "//h1|//h2|//h3")]
     og = meta.get("og:title") or meta.get("twitter:title")
     if og:
-        return og
+        return page_title(og, site, headings)
     for node in root.iter("h1"):
         if not in_furniture(node) and text_of(node):
             return text_of(node)
     title = root.find(".//title")
-    return text_of(title) if title is not None and text_of(title) else None
+    if title is None or not text_of(title):
+        return None
+    return page_title(text_of(title), site, headings)
 
 
 def _byline(scope: etree._Element) -> str | None:

@@ -44,3 +44,39 @@ def test_unclosed_tags_past_the_parser_depth_limit_keep_the_rest_of_the_page() -
     assert article.paragraphs[0] == "Opening words of the page."
     assert article.paragraphs[-1] == "Closing words that must not be lost."
     assert FLATTENED_WARNING in article.warnings
+
+
+BODY = "<p>The harbour cranes moved again on Monday after a week of silence.</p>"
+
+
+def test_site_name_suffix_is_cut_from_the_document_title() -> None:
+    page = (
+        "<html><head><title>Cranes restart after the strike | Portside Weekly</title></head>"
+        f"<body>{BODY}</body></html>"
+    )
+    assert parse_html_page(page).title == "Cranes restart after the strike"
+
+
+def test_og_title_loses_the_declared_site_name() -> None:
+    page = (
+        "<html><head><meta property='og:site_name' content='Portside'>"
+        "<meta property='og:title' content='Cranes restart - Portside'></head>"
+        f"<body>{BODY}</body></html>"
+    )
+    assert parse_html_page(page).title == "Cranes restart"
+
+
+def test_title_matching_a_heading_keeps_only_the_story_part() -> None:
+    # The story heading sits in the article header (furniture), the logo in the page header.
+    page = (
+        "<html><head><title>Tide tables explained | Guides | Portside</title></head><body>"
+        "<header><h1>Portside</h1></header><main><article><header><h2>Tide tables explained"
+        f"</h2></header>{BODY}</article></main></body></html>"
+    )
+    assert parse_html_page(page).title == "Tide tables explained"
+
+
+def test_titles_without_a_site_part_are_left_alone() -> None:
+    for title in ("Self-driving ships are coming", "About | Portside", "Time: a history of docks"):
+        page = f"<html><head><title>{title}</title></head><body>{BODY}</body></html>"
+        assert parse_html_page(page).title == title
