@@ -58,7 +58,7 @@ def parse_html(text: str, warnings: list[str] | None = None) -> HtmlArticle:
     comments = read_comments(root)
     container = _container(root)
     title = _title(root, container, meta)
-    author = meta.get("author") or _byline(container) or _byline(root)
+    author = clean_author(meta.get("author")) or _byline(container) or _byline(root)
     date = meta.get("article:published_time") or _time(container)
     source = _canonical(root) or meta.get("og:url")
     tags = [t for t in meta.get_all("article:tag") if t]
@@ -199,21 +199,27 @@ def _title(root: etree._Element, container: etree._Element, meta: _Meta) -> str 
     return page_title(text_of(title), site, headings)
 
 
+_LOWER = "translate(@class, 'ABCDEFGHIJKLMNOPQRSTUVWXYZ', 'abcdefghijklmnopqrstuvwxyz')"
+
+
 def _byline(scope: etree._Element) -> str | None:
-    nodes = xpath(
-        scope,
-        ".//*[@rel='author']|.//*[@itemprop='author']"
-        "|.//*[contains(concat(' ', normalize-space(@class), ' '), ' byline ')]"
-        "|.//*[contains(concat(' ', normalize-space(@class), ' '), ' author ')]"
-        "|.//*[contains(concat(' ', normalize-space(@class), ' '), ' entry-author ')]"
-        "|.//*[contains(concat(' ', normalize-space(@class), ' '), ' post-author ')]",
-    )
-    for node in nodes:
-        if any(is_comment_item(a) or is_comment_area(a) for a in node.iterancestors()):
-            continue
-        text = text_of(node)
-        if text:
-            return text
+    """The first byline-like element whose text cleans up to a name, most specific markup
+    first: rel/itemprop author, then author/byline class tokens, then classes that merely
+    contain "byline" (FeatureByline, article-byline) or "author" (article-author)."""
+    for path in (
+        ".//*[@rel='author']|.//*[@itemprop='author']",
+        "|".join(
+            f".//*[contains(concat(' ', normalize-space(@class), ' '), ' {token} ')]"
+            for token in ("byline", "author", "entry-author", "post-author")
+        ),
+        f".//*[contains({_LOWER}, 'byline')]|.//*[contains({_LOWER}, 'author')]",
+    ):
+        for node in xpath(scope, path):
+            if any(is_comment_item(a) or is_comment_area(a) for a in node.iterancestors()):
+                continue
+            name = clean_author(text_of(node))
+            if name:
+                return name
     return None
 
 

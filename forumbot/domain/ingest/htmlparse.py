@@ -60,4 +60,8 @@ def load_html(text: str, warnings: list[str]) -> lxml_html.HtmlElement:
             root = lxml_html.document_fromstring(_flatten(text), parser=_parser())
     except (etree.ParserError, ValueError) as exc:
         raise IngestError(f"unreadable HTML ({exc})") from None
+    # A <br> separates words: "Ines Okafor<br>March 25" must not read "Ines OkaforMarch 25"
+    # wherever an element's text is taken whole.
+    for br in root.iter("br"):
+        br.tail = "\n" + (br.tail or "")
     return root

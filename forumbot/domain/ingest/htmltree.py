@@ -3,6 +3,8 @@ walk that turns an element into paragraphs."""
 
 from __future__ import annotations
 
+import re
+
 from lxml import etree
 
 from .textnorm import normalise_space, split_paragraphs
@@ -44,6 +46,23 @@ COMMENT_AREAS = ("comments", "commentlist", "comment-list", "comments-area", "re
 
 
 ANONYMOUS = frozenset({"anonymous", "anon", "guest", "unknown"})
+
+
+MAX_NAME_WORDS = 10
+MAX_BYLINE_CHARS = 300
+_BYLINE_LEAD = re.compile(
+    r"\A(?:(?:posted|written|words|story|text|reported|published)\s+)?by\s*:?\s+|\Aauthor\s*:\s*",
+    re.IGNORECASE,
+)
+_CONTACT = re.compile(r"\s*[(<]\s*(?:https?://|mailto:|[^()<>\s]+@)[^()<>]*[)>]")
+_MONTH = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?"
+# "Nathan Willis March 25, 2015", "… on 12 May 2019", "… 2019-05-12", "… Tuesday, 3 June".
+_TRAILING_DATE = re.compile(
+    r"[\s,|·•—–-]+(?:on\s+)?(?:(?:mon|tues|wednes|thurs|fri|satur|sun)day,?\s+)?"
+    rf"(?:{_MONTH}\s+\d{{1,2}}\b|\d{{1,2}}(?:st|nd|rd|th)?\s+{_MONTH}(?:\s|$)|\d{{1,4}}[-/.]\d{{1,2}}[-/.]\d{{1,4}}\b|\d{{4}}\b).*\Z",
+    re.IGNORECASE,
+)
+_DANGLING = " \t|·•—–-,;:/"
 
 
 def xpath(node: etree._Element, path: str) -> list[etree._Element]:
@@ -123,13 +142,21 @@ def furniture_elements(root: etree._Element) -> set[etree._Element]:
 
 
 def clean_author(name: str | None) -> str | None:
+    """A person's name from a byline: without "By"/"Posted by", a trailing date, a
+    parenthesised URL or e-mail, or dangling separators. None for anonymous names, URLs, and
+    text too long to be a name (a paragraph that merely mentions an author)."""
     if not name:
         return None
-    name = normalise_space(name)
-    lowered = name.lower()
-    if lowered.startswith("by "):
-        name = name[3:].strip()
+    name = " ".join(name.split())
+    if len(name) > MAX_BYLINE_CHARS:
+        return None  # a paragraph, not a byline (and keeps the patterns below cheap)
+    name = _BYLINE_LEAD.sub("", name)
+    name = _CONTACT.sub("", name)
+    name = _TRAILING_DATE.sub("", name)
+    name = name.strip(_DANGLING).strip()
     if not name or name.lower() in ANONYMOUS or name.startswith(("http://", "https://")):
+        return None
+    if len(name.split()) > MAX_NAME_WORDS:
         return None
     return name[:200]
 

@@ -80,3 +80,41 @@ def test_titles_without_a_site_part_are_left_alone() -> None:
     for title in ("Self-driving ships are coming", "About | Portside", "Time: a history of docks"):
         page = f"<html><head><title>{title}</title></head><body>{BODY}</body></html>"
         assert parse_html_page(page).title == title
+
+
+def test_camel_case_byline_class_with_a_date_gives_the_name() -> None:
+    page = (
+        "<html><body><div class='ArticleText'><h2>Dock cranes</h2>"
+        "<div class='FeatureByline'> By <b>Ines Okafor</b><br/>March 25, 2015 </div>"
+        f"{BODY}</div></body></html>"
+    )
+    assert parse_html_page(page).author == "Ines Okafor"
+
+
+def test_byline_separators_contact_urls_and_posted_by_are_trimmed() -> None:
+    cases = {
+        "<span itemprop='author'>Ines Okafor —</span>": "Ines Okafor",
+        "<p class='byline'>Posted by Ines Okafor | 14 March 2019</p>": "Ines Okafor",
+        "<p class='byline'>Ines Okafor (https://okafor.example.net/)</p>": "Ines Okafor",
+        "<p class='byline'>Ines Okafor, 2019-03-14</p>": "Ines Okafor",
+    }
+    for byline, name in cases.items():
+        page = f"<html><body><article>{byline}{BODY}</article></body></html>"
+        assert parse_html_page(page).author == name, byline
+
+
+def test_meta_author_with_a_homepage_url_is_just_the_name() -> None:
+    page = (
+        "<html><head><meta name='author' content='Ines Okafor (http://okafor.example.net/)'>"
+        f"</head><body>{BODY}</body></html>"
+    )
+    assert parse_html_page(page).author == "Ines Okafor"
+
+
+def test_a_long_author_box_is_not_a_byline() -> None:
+    bio = (
+        "Ines writes about ports, shipping and the people who work on the docks, and has done"
+        " so for twenty years from a small office above the harbour."
+    )
+    page = f"<html><body><article>{BODY}<div class='author-bio'>{bio}</div></article></body></html>"
+    assert parse_html_page(page).author is None
