@@ -21,16 +21,14 @@ from .htmlparse import load_html
 from .htmltitle import page_title
 from .htmltree import (
     DROP_TAGS,
-    FURNITURE_ROLES,
-    FURNITURE_WORDS,
     clean_author,
     drop,
     furniture_elements,
     in_furniture,
     is_comment_area,
     is_comment_item,
+    is_furniture,
     text_of,
-    words,
     xpath,
 )
 from .htmltree import paragraphs as read_paragraphs
@@ -166,11 +164,9 @@ def _furniture(container: etree._Element) -> list[etree._Element]:
         if not isinstance(node.tag, str):
             continue
         if (
-            node.tag in DROP_TAGS
-            or node.get("role") in FURNITURE_ROLES
+            is_furniture(node)
             or node.get("hidden") is not None
             or node.get("aria-hidden") == "true"
-            or words(node) & FURNITURE_WORDS
         ):
             found.append(node)
     return found

@@ -30,6 +30,15 @@ FURNITURE_WORDS = frozenset(
 )  # fmt: skip
 
 
+# Stems that mark furniture inside a compound class word ("jp-relatedposts", "sharedaddy",
+# "socialbar"). Words that also name page wrappers ("sidebar" in "content-with-sidebar",
+# "paywall" in "paywall-article") stay whole-word only.
+FURNITURE_STEMS = (
+    "related", "share", "sharing", "social", "newsletter", "subscribe", "cookie", "advert",
+    "breadcrumb", "popup", "toolbar", "pagination",
+)  # fmt: skip
+
+
 FURNITURE_ROLES = frozenset({"navigation", "banner", "contentinfo", "complementary", "search"})
 
 
@@ -121,10 +130,11 @@ def in_furniture(node: etree._Element) -> bool:
 
 def is_furniture(node: etree._Element) -> bool:
     """Marked as page furniture by its tag, ARIA role or class/id words."""
-    return (
-        node.tag in DROP_TAGS
-        or node.get("role") in FURNITURE_ROLES
-        or bool(words(node) & FURNITURE_WORDS)
+    if node.tag in DROP_TAGS or node.get("role") in FURNITURE_ROLES:
+        return True
+    marks = words(node)
+    return bool(marks & FURNITURE_WORDS) or any(
+        stem in mark for mark in marks for stem in FURNITURE_STEMS
     )
 
 

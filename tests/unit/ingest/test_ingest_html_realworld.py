@@ -118,3 +118,32 @@ def test_a_long_author_box_is_not_a_byline() -> None:
     )
     page = f"<html><body><article>{BODY}<div class='author-bio'>{bio}</div></article></body></html>"
     assert parse_html_page(page).author is None
+
+
+def test_compound_class_names_of_share_and_related_blocks_are_furniture() -> None:
+    page = (
+        "<html><body><article><div class='entry-content'>"
+        f"{BODY}<p>A second paragraph of the story itself.</p>"
+        "<div class='sharedaddy sd-block'><h3>Pass it on:</h3><ul><li>Mail</li></ul></div>"
+        "<div id='jp-relatedposts' class='jp-relatedposts'><h3>Further reading</h3>"
+        "<p class='jp-relatedposts-post-excerpt'>An older story about the port.</p></div>"
+        "<div class='socialbar'>Follow the port</div>"
+        "</div></article></body></html>"
+    )
+    article = parse_html_page(page)
+    assert article.paragraphs == (
+        "The harbour cranes moved again on Monday after a week of silence.",
+        "A second paragraph of the story itself.",
+    )
+
+
+def test_a_wrapper_named_after_its_sidebar_is_still_the_body() -> None:
+    page = (
+        "<html><body><div id='sidebar'><p>Archive links and a tag cloud.</p></div>"
+        f"<div id='contentWithSidebar'><div id='post'><h1>Dock story</h1>{BODY}"
+        "<p>More of the story.</p></div></div></body></html>"
+    )
+    assert parse_html_page(page).paragraphs == (
+        "The harbour cranes moved again on Monday after a week of silence.",
+        "More of the story.",
+    )
