@@ -5,21 +5,20 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import re
 from typing import TYPE_CHECKING, Any
 
 import discord
 from discord import app_commands
 from discord.ext import commands
 
-from cogs._errors import reply_error
+from cogs._find import normalise, quoted_text, search_terms
 from cogs._forum import DiscordForumPort
 from cogs._options import ArticleOption
+from cogs._publish_ui import LoadPreview, preview_embed, publish_line, thread_link
 from cogs._search_ui import (
     NO_MENTIONS,
     SearchPageButton,
     ShareButton,
-    jump_url,
     make_search_ref,
     passage_jump_url,
     render_results,
@@ -32,127 +31,11 @@ from forumbot.services.publishing import PublishResult, shorten
 
 if TYPE_CHECKING:
     from forumbot.bot import ForumBot
-    from forumbot.domain.article import ParsedArticle
 
 log = logging.getLogger(__name__)
 
 manage_guild = app_commands.checks.has_permissions(manage_guild=True)
 PREVIEW_ARTICLES = 5
-
-
-def _thread_link(guild_id: int, thread_id: int) -> str:
-    return f"<#{thread_id}> ({jump_url(guild_id, thread_id)})"
-
-
-VERBS = {
-    "published": "Published",
-    "resumed": "Published (resumed)",
-    "revised": "Revision notice posted",
-    "already": "Already published",
-}
-
-
-def _publish_line(guild_id: int, result: PublishResult) -> str:
-    verb = VERBS.get(result.status, "Published")
-    return f"{verb}: **{shorten(result.title, 100)}** → {_thread_link(guild_id, result.thread_id)}"
-
-
-class LoadPreview(discord.ui.View):
-    """Confirm/Cancel for /article load; nothing is stored before Confirm."""
-
-    def __init__(
-        self,
-        cog: ArchiveCog,
-        *,
-        author_id: int,
-        name: str,
-        articles: list[ParsedArticle],
-        publish: bool,
-    ) -> None:
-        super().__init__(timeout=600)
-        self.cog = cog
-        self.author_id = author_id
-        self.name = name
-        self.articles = articles
-        self.publish = publish
-
-    async def interaction_check(self, interaction: discord.Interaction[Any]) -> bool:
-        if interaction.user.id != self.author_id:
-            await interaction.response.send_message(
-                "Only the person who loaded the file can confirm it.", ephemeral=True
-            )
-            return False
-        return True
-
-    async def on_error(
-        self, interaction: discord.Interaction[Any], error: Exception, item: discord.ui.Item[Any]
-    ) -> None:
-        await reply_error(interaction, error)
-
-    @discord.ui.button(label="Confirm", style=discord.ButtonStyle.success)
-    async def confirm(
-        self, interaction: discord.Interaction[Any], _button: discord.ui.Button[Any]
-    ) -> None:
-        self.stop()
-        await interaction.response.edit_message(content="Storing…", embed=None, view=None)
-        items = await self.cog.services.archive.store_articles(self.name, self.articles)
-        lines = [
-            f"{i.status.title()}: **{shorten(i.title, 100)}** (#{i.article_id})" for i in items
-        ]
-        if self.publish and interaction.guild_id is not None:
-            for item in items:
-                result = await self.cog.publish_one(interaction.guild_id, item.article_id)
-                lines.append(_publish_line(interaction.guild_id, result))
-        await interaction.edit_original_response(
-            content="\n".join(lines)[:2000], allowed_mentions=NO_MENTIONS
-        )
-
-    @discord.ui.button(label="Cancel", style=discord.ButtonStyle.secondary)
-    async def cancel(
-        self, interaction: discord.Interaction[Any], _button: discord.ui.Button[Any]
-    ) -> None:
-        self.stop()
-        await interaction.response.edit_message(
-            content="Cancelled; nothing was stored.", embed=None, view=None
-        )
-
-
-def preview_embed(name: str, articles: list[ParsedArticle]) -> discord.Embed:
-    embed = discord.Embed(title=shorten(f"Preview: {name}", 256))
-    for parsed in articles[:PREVIEW_ARTICLES]:
-        details = [
-            f"by {shorten(parsed.author, 100)}" if parsed.author else "no author",
-            f"{len(parsed.paragraphs)} passages",
-            f"{len(parsed.comments)} comments",
-        ]
-        if parsed.tags:
-            details.append("tags: " + ", ".join(shorten(t, 20) for t in parsed.tags[:5]))
-        value = " · ".join(details)
-        if parsed.warnings:
-            value += "\n⚠ " + "\n⚠ ".join(shorten(w, 150) for w in parsed.warnings[:3])
-        embed.add_field(
-            name=shorten(parsed.title or "Untitled", 256), value=shorten(value, 1024), inline=False
-        )
-    if len(articles) > PREVIEW_ARTICLES:
-        embed.set_footer(text=f"… and {len(articles) - PREVIEW_ARTICLES} more articles")
-    return embed
-
-
-_QUOTE_PREFIX = re.compile(r"^\s*(>>>|>)\s?")
-_WORD = re.compile(r"\w+", re.UNICODE)
-
-
-def quoted_text(content: str) -> str:
-    """The quoted part of a message: its '>' lines if any (minus attribution), else all of it."""
-    lines = content.splitlines()
-    quoted = [_QUOTE_PREFIX.sub("", line) for line in lines if _QUOTE_PREFIX.match(line)]
-    text = " ".join(quoted) if quoted else content
-    text = re.sub(r"^\s*(\*\*)?¶\s*\d+(\*\*)?\s*", "", text)  # a leading passage number
-    return " ".join(text.replace("**", "").replace("*", "").split())
-
-
-def _norm(text: str) -> str:
-    return " ".join(_WORD.findall(text.casefold()))
 
 
 class ArchiveCog(commands.Cog):
@@ -211,7 +94,7 @@ class ArchiveCog(commands.Cog):
         await interaction.response.defer(ephemeral=True, thinking=True)
         result = await self.publish_one(interaction.guild_id, article.id)
         await interaction.followup.send(
-            _publish_line(interaction.guild_id, result),
+            publish_line(interaction.guild_id, result),
             ephemeral=True,
             allowed_mentions=NO_MENTIONS,
         )
@@ -243,7 +126,7 @@ class ArchiveCog(commands.Cog):
             status = "" if pub.state == "done" else f" (publishing: {pub.sent}/{pub.messages})"
             embed.add_field(
                 name="Forum post",
-                value=_thread_link(interaction.guild_id, pub.thread_id) + status,
+                value=thread_link(interaction.guild_id, pub.thread_id) + status,
                 inline=False,
             )
         else:
@@ -291,7 +174,8 @@ class ArchiveCog(commands.Cog):
         if not articles:
             raise InvalidInput(f"{shorten(file.filename, 100)}: no article found in the file.")
         view = LoadPreview(
-            self,
+            store=self.services.archive.store_articles,
+            publish_one=self.publish_one,
             author_id=interaction.user.id,
             name=file.filename,
             articles=list(articles),
@@ -344,16 +228,14 @@ class ArchiveCog(commands.Cog):
         self, interaction: discord.Interaction[Any], message: discord.Message
     ) -> None:
         quote = quoted_text(message.content)
-        words = _norm(quote).split()
+        words = normalise(quote).split()
         if len(words) < 3:
             raise InvalidInput("That message has too little text to look up.")
-        # The first words are enough to find it; a cut last word ("…") would not match.
-        query = " ".join(words[:12] if len(words) > 12 else words[:-1] if len(words) > 4 else words)
-        hits = await self.services.archive.search(query, limit=10)
-        target = _norm(quote)
+        hits = await self.services.archive.search(search_terms(quote), limit=10)
+        target = " ".join(words)
         probe = " ".join(words[:12])
-        match = next((h for h in hits if target in _norm(h.text)), None)
-        match = match or next((h for h in hits if probe in _norm(h.text)), None)
+        match = next((h for h in hits if target in normalise(h.text)), None)
+        match = match or next((h for h in hits if probe in normalise(h.text)), None)
         if match is None:
             raise NotFound("I could not find that text in the archive.")
         url = await passage_jump_url(
