@@ -1,9 +1,11 @@
 """Reader comments in HTML pages (WordPress-style markup).
 
-Comment items are `li.comment` / `article.comment` anywhere and `div.comment` inside a comment
-area (`#comments`, `.commentlist`, `.comment-list`, `.comments-area`). A threaded reply (in a
-nested `ol.children`) is a comment of its own. The author comes from `.comment-author`, `.fn`
-or `cite`; "Anonymous"/"Guest" or no name gives None.
+Comment items are `li.comment` / `article.comment` / elements with a numbered comment id
+(`comment-123`, as WordPress and plugins such as Epoch write) anywhere, and `div.comment`
+inside a comment area (`#comments`, `.commentlist`, `.comment-list`, `.comments-area`). A
+threaded reply (in a nested list, or carrying another comment number) is a comment of its own.
+The author comes from `.fn`, `cite`, or the comment's author block without its avatar, date
+and reply links; "Anonymous"/"Guest" or no name gives None.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from .htmltree import (
     DROP_TAGS,
     classes,
     clean_author,
+    comment_number,
     drop,
     is_comment_area,
     is_comment_item,
@@ -39,8 +42,8 @@ def comments(root: lxml_html.HtmlElement) -> list[ParsedComment]:
         text = "\n\n".join(paragraphs(comment_body(node)))
         if text:
             comments.append(ParsedComment(len(comments) + 1, text, author))
-    areas = [node for node in root.iter() if is_comment_area(node) or is_comment_item(node)]
-    for node in areas:
+    areas = {node for node in root.iter() if is_comment_area(node) or is_comment_item(node)}
+    for node in list(areas):
         if node.getparent() is not None and not any(a in areas for a in node.iterancestors()):
             drop(node)
     return comments
@@ -51,8 +54,23 @@ def wrapped_in_item(node: etree._Element) -> bool:
         if ancestor.tag in ("ol", "ul"):
             return False
         if is_comment_item(ancestor):
-            return True
+            return same_comment(node, ancestor)
     return False
+
+
+def same_comment(inner: etree._Element, outer: etree._Element) -> bool:
+    """Two nested items are one comment (li#comment-7 > article#div-comment-7) unless they
+    carry different comment numbers (a reply nested without a list)."""
+    numbers = {comment_number(inner), comment_number(outer)} - {None}
+    return len(numbers) <= 1
+
+
+# Parts of a comment's header that are not its author's name.
+_NOT_NAME = frozenset(
+    {"avatar", "floor", "meta", "metadata", "commentmetadata", "reply", "says", "date",
+     "datetime", "time", "timestamp", "divide", "permalink", "edit"}
+)  # fmt: skip
+_AUTHOR_BLOCK = "contains(translate(@class, 'AUTHOR', 'author'), 'author')"
 
 
 def comment_author(node: etree._Element) -> str | None:
@@ -60,19 +78,51 @@ def comment_author(node: etree._Element) -> str | None:
         ".//*[contains(concat(' ', normalize-space(@class), ' '), ' comment-author ')]",
         ".//*[contains(concat(' ', normalize-space(@class), ' '), ' fn ')]",
         ".//cite",
+        f".//*[{_AUTHOR_BLOCK}]",  # epoch-comment-author, comment-author-name...
     ):
         for found in xpath(node, path):
-            if inside_reply(found, node):
+            if (
+                inside_reply(found, node)
+                or words(found) & {"avatar"}
+                # a bare <cite> in the comment's text is a quoted title, not a signature
+                or (found.tag == "cite" and not classes(found) and in_prose(found, node))
+            ):
                 continue
-            named = xpath(
-                found, ".//*[contains(concat(' ', normalize-space(@class), ' '), ' fn ')]|.//cite"
-            )
-            name = text_of(named[0] if named else found)
-            for suffix in ("says:", "says", "said:", "wrote:"):
-                if name.lower().endswith(suffix):
-                    name = name[: -len(suffix)].strip()
-            return clean_author(name)
+            return clean_author(_strip_says(_name_in(found)))
     return None
+
+
+def _name_in(block: etree._Element) -> str:
+    """The name inside an author block: its .fn/cite/strong/b/link text once avatars, dates,
+    separators and permalinks are gone, else what text is left."""
+    copy = lxml_html.fromstring(etree.tostring(block, encoding="unicode", with_tail=False))
+    for child in list(copy.iterdescendants()):
+        if child.getparent() is None:
+            continue
+        href = child.get("href", "")
+        if (
+            child.tag in ("time", "img")
+            or words(child) & _NOT_NAME
+            or "#comment" in href
+            or ("replytocom" in href)
+        ):
+            drop(child)
+    for path in (
+        ".//*[contains(concat(' ', normalize-space(@class), ' '), ' fn ')]",
+        ".//cite",
+        ".//strong|.//b|.//a",
+    ):
+        for found in xpath(copy, path):
+            if text_of(found):
+                return text_of(found)
+    return text_of(copy)
+
+
+def _strip_says(name: str) -> str:
+    for suffix in ("says:", "says", "said:", "wrote:"):
+        if name.lower().endswith(suffix):
+            return name[: -len(suffix)].strip()
+    return name
 
 
 def inside_reply(found: etree._Element, item: etree._Element) -> bool:
@@ -80,9 +130,12 @@ def inside_reply(found: etree._Element, item: etree._Element) -> bool:
     for ancestor in found.iterancestors():
         if ancestor is item:
             return False
-        if is_comment_item(ancestor):
+        if is_comment_item(ancestor) and not same_comment(ancestor, item):
             return True
     return False
+
+
+_NOT_BODY = _NOT_NAME | {"author", "actions", "report"}
 
 
 def comment_body(node: etree._Element) -> etree._Element:
@@ -92,9 +145,9 @@ def comment_body(node: etree._Element) -> etree._Element:
             continue
         marks = words(child)
         if (
-            is_comment_item(child)
+            (is_comment_item(child) and not same_comment(child, copy))
             or (child.tag in ("ol", "ul") and "children" in classes(child))
-            or marks & {"author", "meta", "metadata", "commentmetadata", "reply", "says"}
+            or marks & _NOT_BODY
             or child.tag in DROP_TAGS
             or (child.tag in ("cite", "time") and not in_prose(child, copy))
         ):

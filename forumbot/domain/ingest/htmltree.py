@@ -111,9 +111,24 @@ def is_comment_area(node: etree._Element) -> bool:
     return node.get("id", "").lower() in COMMENT_AREAS or any(c in names for c in COMMENT_AREAS)
 
 
+_COMMENT_ID = re.compile(r"(?:li-|div-)?comment-?(\d+)", re.IGNORECASE)
+
+
+def comment_number(node: etree._Element) -> str | None:
+    """The number in a comment id such as comment-123 / div-comment-123 / li-comment-123,
+    which WordPress and most comment plugins give every comment."""
+    if not isinstance(node.tag, str):
+        return None  # comments and processing instructions have no attributes
+    match = _COMMENT_ID.fullmatch((node.get("id") or "").strip())
+    return match.group(1) if match else None
+
+
 def is_comment_item(node: etree._Element) -> bool:
-    """li.comment / article.comment anywhere; div.comment only inside a comment area (a bare
-    div.comment in an article body is more often an editor's note than a reader comment)."""
+    """li.comment / article.comment / any element with a numbered comment id; div.comment only
+    inside a comment area (a bare div.comment in an article body is more often an editor's
+    note than a reader comment)."""
+    if comment_number(node) is not None:
+        return True
     if "comment" not in classes(node):
         return False
     if node.tag in ("li", "article"):

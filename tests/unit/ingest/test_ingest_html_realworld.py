@@ -147,3 +147,66 @@ def test_a_wrapper_named_after_its_sidebar_is_still_the_body() -> None:
         "The harbour cranes moved again on Monday after a week of silence.",
         "More of the story.",
     )
+
+
+def test_plugin_comments_found_by_numbered_ids_with_replies_nested_in_divs() -> None:
+    # A comment plugin's markup: no `comment` class, numbered ids, replies nested in plain divs,
+    # author blocks with avatar, separator and permalink, report and reply links.
+    def item(number: int, author: str, text: str, replies: str = "") -> str:
+        return (
+            f"<div id='comment-{number}'><article id='div-comment-{number}' class='xc-body'>"
+            "<footer class='xc-meta'><div class='xc-comment-author'>"
+            "<div class='xc-comment-author-avatar'><img src='a.png'></div>"
+            f"{author}<span class='xc-divide'>·</span><a href='/story#comment-{number}'>"
+            "<time>May 2, 2020 at 9:15 AM</time></a></div></footer>"
+            f"<div class='xc-content'><p>{text}<span class='xc-report-link'><a>Report</a>"
+            "</span></p></div><ul class='xc-actions'><li class='xc-reply'><a>Reply</a></li></ul>"
+            f"</article>{replies}</div>"
+        )
+
+    replies = "<div class='xc-child'>" + item(12, "<a href='/u/b'>Bo Lindqvist</a>", "Agreed.")
+    replies += "</div>"
+    page = (
+        f"<html><body><article>{BODY}</article><div class='comments-area'><h3>2 comments</h3>"
+        + item(
+            11, "<a href='/u/a'>Ada Mensah (harbour pilot)</a>", "The night shift saw it.", replies
+        )
+        + item(13, "Cato", "Unsigned but named.")
+        + "</div></body></html>"
+    )
+    article = parse_html_page(page)
+    assert [(c.author, c.text) for c in article.comments] == [
+        ("Ada Mensah (harbour pilot)", "The night shift saw it."),
+        ("Bo Lindqvist", "Agreed."),
+        ("Cato", "Unsigned but named."),
+    ]
+    assert article.paragraphs == (
+        "The harbour cranes moved again on Monday after a week of silence.",
+    )
+
+
+def test_comment_author_block_with_floor_number_and_reply_link() -> None:
+    page = (
+        f"<html><body><div class='post'>{BODY}</div><ol class='commentlist'>"
+        "<li class='comment' id='comment-45'><div id='div-comment-45' class='comment-body'>"
+        "<div class='comment-author vcard'><img src='a.png'><div class='floor'>18th</div>"
+        "<strong><a href='https://example.org'>Wen Jie</a></strong> <span class='commentmetadata'>"
+        "<a class='comment-reply-link' href='/p?replytocom=45#respond'>[reply]</a></span></div>"
+        "<span class='datetime'>Post: 2014-02-15 11:51 pm</span><p>Worth thinking about.</p>"
+        "</div></li></ol></body></html>"
+    )
+    (comment,) = parse_html_page(page).comments
+    assert (comment.author, comment.text) == ("Wen Jie", "Worth thinking about.")
+
+
+def test_signature_cite_inside_a_header_paragraph_is_the_author() -> None:
+    page = (
+        f"<html><body><main>{BODY}</main><section id='comments'><ol>"
+        "<li class='comment' id='comment-7'><p class='entry-title vcard'>"
+        "<cite class='author fn'>Ada Mensah</cite> <span class='comment-meta'>wrote on"
+        " <a href='#comment-7'>March 11th</a>:</span></p>"
+        "<blockquote class='entry-content'><p>When does the next shift start?</p></blockquote>"
+        "</li></ol></section></body></html>"
+    )
+    (comment,) = parse_html_page(page).comments
+    assert (comment.author, comment.text) == ("Ada Mensah", "When does the next shift start?")
