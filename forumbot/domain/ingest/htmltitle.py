@@ -29,6 +29,8 @@ def page_title(raw: str, site_name: str | None, headings: Iterable[str]) -> str:
     if prefix:
         story_sides.append(title[prefix.end() :].strip())
     heads = {normalise_space(h).casefold() for h in headings}
+    if title.casefold() in heads:
+        return title  # the page's own headline has the separator in it
     matching = [side for side in story_sides if side and side.casefold() in heads]
     if matching:
         return max(matching, key=len)

@@ -7,7 +7,7 @@ import re
 
 from lxml import etree
 
-from .textnorm import normalise_space, split_paragraphs
+from .textnorm import join_lines, normalise_space, split_paragraphs
 
 DROP_TAGS = frozenset(
     {
@@ -190,6 +190,26 @@ def text_of(node: etree._Element) -> str:
     return normalise_space(node.text_content()) if hasattr(node, "text_content") else ""
 
 
+# Stands for a <br> in the paragraph walk's buffer (decoded text never holds NUL).
+_BR = "\x00"
+_BR_RUN = re.compile(r"\x00\s*(?:\x00\s*)+")
+
+
+def _br_paragraphs(raw: str) -> list[str]:
+    """Paragraphs of inline text. Newlines in HTML source are just spaces; two or more <br>
+    in a row end a paragraph (older pages have no <p>), and after a single <br> a list line
+    ("- x", "+ x", "1. x") keeps a line of its own while other lines join with a space."""
+    if _BR not in raw:
+        text = " ".join(raw.split())
+        return [text] if text else []
+    found = []
+    for chunk in _BR_RUN.split(raw):
+        text = join_lines([" ".join(line.split()) for line in chunk.split(_BR)])
+        if text:
+            found.append(text)
+    return found
+
+
 def paragraphs(container: etree._Element) -> list[str]:
     """Paragraph texts in document order. Block elements end a paragraph; inline text between
     blocks forms paragraphs of its own; list items become one "- item" line each.
@@ -200,11 +220,9 @@ def paragraphs(container: etree._Element) -> list[str]:
     buffer: list[str] = []
 
     def flush() -> None:
-        # Newlines in HTML source are just spaces.
-        text = " ".join("".join(buffer).split())
+        raw = "".join(buffer)
         buffer.clear()
-        if text:
-            out.append(text)
+        out.extend(_br_paragraphs(raw))
 
     if container.text:
         buffer.append(container.text)
@@ -219,7 +237,7 @@ def paragraphs(container: etree._Element) -> list[str]:
         elif tag is None or tag in DROP_TAGS:
             pass  # comments, processing instructions, furniture: only their tail is text
         elif tag == "br":
-            buffer.append(" ")
+            buffer.append(_BR)
         elif tag == "pre":
             # Preformatted text keeps its blank-line paragraphs.
             flush()

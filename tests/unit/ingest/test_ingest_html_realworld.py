@@ -76,6 +76,14 @@ def test_title_matching_a_heading_keeps_only_the_story_part() -> None:
     assert parse_html_page(page).title == "Tide tables explained"
 
 
+def test_a_headline_that_contains_a_separator_is_kept_whole() -> None:
+    page = (
+        "<html><head><title>Cranes, winches and tugs - a field guide</title></head><body>"
+        f"<h2>Cranes, winches and tugs - a field guide</h2>{BODY}</body></html>"
+    )
+    assert parse_html_page(page).title == "Cranes, winches and tugs - a field guide"
+
+
 def test_titles_without_a_site_part_are_left_alone() -> None:
     for title in ("Self-driving ships are coming", "About | Portside", "Time: a history of docks"):
         page = f"<html><head><title>{title}</title></head><body>{BODY}</body></html>"
@@ -210,3 +218,19 @@ def test_signature_cite_inside_a_header_paragraph_is_the_author() -> None:
     )
     (comment,) = parse_html_page(page).comments
     assert (comment.author, comment.text) == ("Ada Mensah", "When does the next shift start?")
+
+
+def test_br_breaks_in_a_paragraph_keep_lists_and_split_paragraphs() -> None:
+    page = (
+        "<html><body><div class='post'><p>Changes in this release:<br />+ New crane"
+        " controls<br />+ Quieter winches<br />* Faster unloading<br />- Removed the old"
+        " horn<br /><br /></p><div>First old-style paragraph, no p tags,\nacross a source"
+        " newline<br>and a single line break.<br><br>Second old-style paragraph.</div>"
+        "</div></body></html>"
+    )
+    assert parse_html_page(page).paragraphs == (
+        "Changes in this release:\n+ New crane controls\n+ Quieter winches\n"
+        "* Faster unloading\n- Removed the old horn",
+        "First old-style paragraph, no p tags, across a source newline and a single line break.",
+        "Second old-style paragraph.",
+    )
