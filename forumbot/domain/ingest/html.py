@@ -17,6 +17,7 @@ from lxml import html as lxml_html
 from forumbot.domain.article import ParsedComment
 
 from .htmlcomments import comments as read_comments
+from .htmllinks import is_permalink_mark, link_boxes
 from .htmlparse import load_html
 from .htmltitle import page_title
 from .htmltree import (
@@ -61,7 +62,8 @@ def parse_html(text: str, warnings: list[str] | None = None) -> HtmlArticle:
     source = _canonical(root) or meta.get("og:url")
     tags = [t for t in meta.get_all("article:tag") if t]
     for node in _furniture(container):
-        drop(node)
+        if node.getparent() is not None:  # not already gone with an enclosing block
+            drop(node)
     body = read_paragraphs(container)
     if body and title and body[0] == title:
         body = body[1:]
@@ -167,9 +169,10 @@ def _furniture(container: etree._Element) -> list[etree._Element]:
             is_furniture(node)
             or node.get("hidden") is not None
             or node.get("aria-hidden") == "true"
+            or is_permalink_mark(node)
         ):
             found.append(node)
-    return found
+    return found + link_boxes(container)
 
 
 def _title(root: etree._Element, container: etree._Element, meta: _Meta) -> str | None:

@@ -11,6 +11,10 @@ from .textnorm import normalise_space
 # A separator stands between spaces, so hyphenated words ("Self-driving") are left alone.
 _SEPARATOR = re.compile(r"\s+(?:\||-|–|—|·|•|»|«|::|/|\\|~|✩|★)\s+")
 _PREFIX = re.compile(r":\s+")
+# "Story [Site]", "Story ＜Site＞", "Story 【Site】": a bracketed tail names the site.
+_BRACKET_TAIL = re.compile(
+    r"\s*(?:\[[^\[\]]{1,60}\]|＜[^＜＞]{1,60}＞|<[^<>]{1,60}>|【[^【】]{1,60}】)\Z"
+)
 MIN_WORDS = 3  # a cut that leaves fewer words was probably not a site name
 
 
@@ -19,6 +23,9 @@ def page_title(raw: str, site_name: str | None, headings: Iterable[str]) -> str:
     separator wins; otherwise a known site name is dropped; otherwise the last separated part
     goes when at least MIN_WORDS words remain."""
     title = normalise_space(raw)
+    bracket = _BRACKET_TAIL.search(title)
+    if bracket and bracket.start() > 0:
+        title = title[: bracket.start()].strip()
     spans = [m.span() for m in _SEPARATOR.finditer(title)]
     prefix = _PREFIX.search(title)
     if not spans and not prefix:

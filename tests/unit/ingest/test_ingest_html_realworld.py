@@ -234,3 +234,29 @@ def test_br_breaks_in_a_paragraph_keep_lists_and_split_paragraphs() -> None:
         "First old-style paragraph, no p tags, across a source newline and a single line break.",
         "Second old-style paragraph.",
     )
+
+
+def test_bracketed_site_tag_after_the_title_is_dropped() -> None:
+    for raw in ("Harbour notes for May [Portside]", "Harbour notes for May　＜Portside Weekly＞"):
+        page = f"<html><head><title>{raw}</title></head><body>{BODY}</body></html>"
+        assert parse_html_page(page).title == "Harbour notes for May", raw
+
+
+def test_unmarked_boxes_of_links_and_heading_permalinks_are_dropped() -> None:
+    page = (
+        "<html><body><table><tr><td class='l'><p>Side column text that is not the story.</p>"
+        "</td><td>"
+        "<h2>Cranes again <a href='#cranes' class='bookmark'>#</a></h2>"
+        f"{BODY}<p>Source files: <a href='/a'>cranes.csv</a>, <a href='/b'>tugs.csv</a></p>"
+        "<table><tr><td><a href='/x'>Tide tables</a> | <a href='/y'>Pilot rota</a> |"
+        " <a href='/z'>Berth map</a></td></tr></table>"
+        "<p>The night shift worked until dawn and the first ship left at six.</p>"
+        "<div>Read more: <a href='/p1'>The strike, day one</a>, <a href='/p2'>day two</a></div>"
+        "</td></tr></table></body></html>"
+    )
+    assert parse_html_page(page).paragraphs == (
+        "Cranes again",
+        "The harbour cranes moved again on Monday after a week of silence.",
+        "Source files: cranes.csv, tugs.csv",  # a sentence with links is prose
+        "The night shift worked until dawn and the first ship left at six.",
+    )
