@@ -55,5 +55,5 @@ def is_permalink_mark(node: etree._Element) -> bool:
     """A heading's "#"/"¶" self-link, which is not part of the heading's text."""
     if node.tag != "a" or not node.get("href", "").startswith("#"):
         return False
-    text = "".join(node.itertext()).strip()
+    text = "".join(str(part) for part in node.itertext()).strip()
     return text in PERMALINK_MARKS
