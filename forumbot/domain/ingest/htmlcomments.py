@@ -10,6 +10,8 @@ and reply links; "Anonymous"/"Guest" or no name gives None.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 from lxml import etree
 from lxml import html as lxml_html
 
@@ -36,10 +38,11 @@ def comments(root: lxml_html.HtmlElement) -> list[ParsedComment]:
     # An item inside another item is the same comment (li.comment > article.comment) unless a
     # list sits between them (a threaded reply in ol.children).
     items = [node for node in items if not wrapped_in_item(node)]
+    found = [(comment_author(node), "\n\n".join(paragraphs(comment_body(node)))) for node in items]
+    if not items:
+        found = list(definition_list_comments(root))
     comments: list[ParsedComment] = []
-    for node in items:
-        author = comment_author(node)
-        text = "\n\n".join(paragraphs(comment_body(node)))
+    for author, text in found:
         if text:
             comments.append(ParsedComment(len(comments) + 1, text, author))
     areas = {node for node in root.iter() if is_comment_area(node) or is_comment_item(node)}
@@ -47,6 +50,24 @@ def comments(root: lxml_html.HtmlElement) -> list[ParsedComment]:
         if node.getparent() is not None and not any(a in areas for a in node.iterancestors()):
             drop(node)
     return comments
+
+
+def definition_list_comments(
+    root: lxml_html.HtmlElement,
+) -> Iterator[tuple[str | None, str]]:
+    """Comments written as a definition list in a comment area (Blogger's classic template):
+    `<dt>Name said...</dt><dd class="comment-body">text</dd><dd class="comment-footer">`."""
+    for dl in root.iter("dl"):
+        if not (is_comment_area(dl) or any(is_comment_area(a) for a in dl.iterancestors())):
+            continue
+        poster: etree._Element | None = None
+        for child in dl:
+            if child.tag == "dt":
+                poster = child
+            elif child.tag == "dd" and poster is not None and not words(child) & _NOT_BODY:
+                author = clean_author(_strip_says(text_of(poster)))
+                yield author, "\n\n".join(paragraphs(comment_body(child)))
+                poster = None  # later dd's of the same entry are its footer
 
 
 def wrapped_in_item(node: etree._Element) -> bool:
@@ -119,7 +140,7 @@ def _name_in(block: etree._Element) -> str:
 
 
 def _strip_says(name: str) -> str:
-    for suffix in ("says:", "says", "said:", "wrote:"):
+    for suffix in ("says:", "says", "said:", "said...", "said…", "said", "wrote:"):
         if name.lower().endswith(suffix):
             return name[: -len(suffix)].strip()
     return name
@@ -135,7 +156,7 @@ def inside_reply(found: etree._Element, item: etree._Element) -> bool:
     return False
 
 
-_NOT_BODY = _NOT_NAME | {"author", "actions", "report"}
+_NOT_BODY = _NOT_NAME | {"author", "actions", "report", "footer"}
 
 
 def comment_body(node: etree._Element) -> etree._Element:

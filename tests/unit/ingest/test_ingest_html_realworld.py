@@ -260,3 +260,27 @@ def test_unmarked_boxes_of_links_and_heading_permalinks_are_dropped() -> None:
         "Source files: cranes.csv, tugs.csv",  # a sentence with links is prose
         "The night shift worked until dawn and the first ship left at six.",
     )
+
+
+def test_definition_list_comments_of_the_classic_blog_template() -> None:
+    page = (
+        f"<html><body><div class='post'>{BODY}</div><div id='comments'><h4>2 Comments:</h4>"
+        "<dl id='comments-block'>"
+        "<dt class='comment-author' id='c101'><a name='c101'></a>Ines Okafor said...</dt>"
+        "<dd class='comment-body'><p>The tugs were back too.</p></dd>"
+        "<dd class='comment-footer'><span class='comment-timestamp'>"
+        "<a href='#c101'>3 May 2011 10:02</a></span></dd>"
+        "<dt class='comment-author' id='c102'><a name='c102'></a>Anonymous said...</dt>"
+        "<dd class='comment-body'><p>Good news for the town.</p></dd>"
+        "<dd class='comment-footer'>4 May 2011 08:15</dd>"
+        "</dl><p class='comment-timestamp'><a href='/post-comment'>Post a Comment</a></p>"
+        "</div></body></html>"
+    )
+    article = parse_html_page(page)
+    assert [(c.author, c.text) for c in article.comments] == [
+        ("Ines Okafor", "The tugs were back too."),
+        (None, "Good news for the town."),
+    ]
+    assert article.paragraphs == (
+        "The harbour cranes moved again on Monday after a week of silence.",
+    )
