@@ -143,10 +143,16 @@ def in_furniture(node: etree._Element) -> bool:
     return False
 
 
+_HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGNORECASE)
+
+
 def is_furniture(node: etree._Element) -> bool:
     """Marked as page furniture by its tag, ARIA role or class/id words."""
     if node.tag in DROP_TAGS or node.get("role") in FURNITURE_ROLES:
         return True
+    style = node.get("style")
+    if style and _HIDDEN_STYLE.search(style):
+        return True  # invisible on the page (placeholders, tracking boxes, spam traps)
     marks = words(node)
     return bool(marks & FURNITURE_WORDS) or any(
         stem in mark for mark in marks for stem in FURNITURE_STEMS

@@ -284,3 +284,16 @@ def test_definition_list_comments_of_the_classic_blog_template() -> None:
     assert article.paragraphs == (
         "The harbour cranes moved again on Monday after a week of silence.",
     )
+
+
+def test_elements_hidden_by_inline_style_are_left_out() -> None:
+    page = (
+        f"<html><body><article>{BODY}"
+        "<div style='height: 55px; display: none;'>Loading likes...</div>"
+        "<p style='visibility:hidden'>Leave this field empty</p>"
+        "<p style='display:block'>A visible closing line.</p></article></body></html>"
+    )
+    assert parse_html_page(page).paragraphs == (
+        "The harbour cranes moved again on Monday after a week of silence.",
+        "A visible closing line.",
+    )
