@@ -19,6 +19,7 @@ neutral query and each term is quoted (FTS5) or passed as a bound parameter (Pos
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -32,11 +33,16 @@ MAX_LIMIT = 100
 MAX_OFFSET = 10_000
 MAX_ID = 2**31 - 1
 MAX_FILTER_CHARS = 200
+# bm25 weight of the title against the text, among passages whose text has every term (a
+# passage that has the terms only through its article's title never outranks those).
+TITLE_WEIGHT = 5.0
 RANK_WINDOW = 2000  # matches ranked at most, for queries that match more passages than this
 SNIPPET_TOKENS = 16
 HIGHLIGHT_OPEN = HIGHLIGHT_CLOSE = "**"
 ELLIPSIS = "…"
 PG_CONFIG = "forumbot_english"
+# An FTS5 query that matches no row, found at once (an empty phrase).
+FTS5_NOTHING = '""'
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,18 +116,19 @@ def _filter_sql(filters: SearchFilters, params: dict[str, Any], lower: str = "lo
     return "".join(f" AND {clause}" for clause in clauses)
 
 
-def _hits(rows: Any) -> list[SearchHit]:
+def _hits(rows: Iterable[Sequence[Any]]) -> list[SearchHit]:
+    """Rows of (article_id, title, author, number, stable_id, text, snippet)."""
     return [
         SearchHit(
-            article_id=row.article_id,
-            title=row.title,
-            author=row.author,
-            passage=row.number,
-            stable_id=row.stable_id,
-            snippet=row.snippet or "",
-            text=row.text,
+            article_id=article_id,
+            title=title,
+            author=author,
+            passage=number,
+            stable_id=stable_id,
+            snippet=snippet or "",
+            text=passage_text,
         )
-        for row in rows
+        for article_id, title, author, number, stable_id, passage_text, snippet in rows
     ]
 
 
@@ -142,54 +149,106 @@ def fts5_expression(query: SearchQuery) -> str:
     return " AND ".join(parts)
 
 
+async def _sqlite_fetchall(
+    session: AsyncSession, sql: str, params: dict[str, Any]
+) -> Iterable[Sequence[Any]]:
+    """Run one read statement with a single trip through aiosqlite's thread. SQLAlchemy's
+    aiosqlite adapter makes four (cursor, execute, fetchall, close), each a thread hop of
+    ~0.1 ms CPU, which was half the cost of a rare-word search. The statement runs on the
+    session's own connection, so it sees the session's transaction."""
+    connection = await session.connection()
+    driver = (await connection.get_raw_connection()).driver_connection
+    execute_fetchall = getattr(driver, "execute_fetchall", None)
+    if execute_fetchall is None:  # not aiosqlite
+        return (await session.execute(text(sql), params)).all()
+    rows: Iterable[Sequence[Any]] = await execute_fetchall(sql, params)
+    return rows
+
+
+def _is_word_query(query: SearchQuery) -> bool:
+    """Only whole words (no phrase of several words, no prefix): cheap to rank with bm25."""
+    return not any(term.prefix or len(term.text.split()) > 1 for term in query.terms)
+
+
 async def _search_sqlite(
     session: AsyncSession, query: SearchQuery, filters: SearchFilters, limit: int, offset: int
 ) -> list[SearchHit]:
     expression = fts5_expression(query)
-    params: dict[str, Any] = {"match": expression}
+    params: dict[str, Any] = {
+        "match": expression,
+        # Tier 0: every term in the passage text. Tier 1: the rest (a term only in the title).
+        "text_match": f"{{text}} : ({expression})",
+        "title_only": f"({expression}) NOT ({{text}} : ({expression}))",
+        # Matches the same rows as text_match; bm25 then counts the terms in the title (weighted)
+        # and twice in the text, so among passages that contain the words, a matching title helps.
+        "ranked_match": f"({expression}) AND ({{text}} : ({expression}))",
+        "nothing": FTS5_NOTHING,
+        "title_weight": TITLE_WEIGHT,
+        "need": offset + limit,
+        "skip": RANK_WINDOW - 1,
+        "limit": limit,
+        "offset": offset,
+        "open": HIGHLIGHT_OPEN,
+        "close": HIGHLIGHT_CLOSE,
+        "ellipsis": ELLIPSIS,
+        "tokens": SNIPPET_TOKENS,
+    }
     where = _filter_sql(filters, params, lower=SQLITE_LOWER)
     joins = (
         " JOIN passages AS p ON p.id = passages_fts.rowid JOIN articles AS a ON a.id = p.article_id"
         if where
         else ""
     )
-    # Probe: the RANK_WINDOW-th newest match, if there are that many. Walking doclists in rowid
-    # order is cheap; bm25 is not (it also scans each term's whole doclist for its statistics).
-    window = max(RANK_WINDOW, offset + limit)
-    floor = await session.scalar(
-        text(
-            f"SELECT passages_fts.rowid FROM passages_fts{joins}"
-            f" WHERE passages_fts MATCH :match{where}"
-            " ORDER BY passages_fts.rowid DESC LIMIT 1 OFFSET :skip"
-        ),
-        {**params, "skip": window - 1},
-    )
-    if floor is None:
-        # Few matches: full bm25, title weighted 5:1.
-        ranked = f"""
-            SELECT passages_fts.rowid AS id, bm25(passages_fts, 5.0, 1.0) AS score
-            FROM passages_fts{joins}
-            WHERE passages_fts MATCH :match{where}
-            ORDER BY score, id DESC
-            LIMIT :limit OFFSET :offset"""
-    else:
-        # Very common query: only the newest `window` matches, those matching in the title
-        # first, then newest first. No bm25, so no scan of huge doclists.
-        params.update(floor=floor, title_match=f"{{title}} : ({expression})")
-        ranked = f"""
-            SELECT passages_fts.rowid AS id,
-                   CASE WHEN passages_fts.rowid IN (
-                       SELECT rowid FROM passages_fts
-                       WHERE passages_fts MATCH :title_match AND rowid >= :floor
-                   ) THEN 0 ELSE 1 END AS score
-            FROM passages_fts{joins}
-            WHERE passages_fts MATCH :match{where} AND passages_fts.rowid >= :floor
-            ORDER BY score, id DESC
-            LIMIT :limit OFFSET :offset"""
+    matches = f"FROM passages_fts{joins} WHERE passages_fts MATCH"
 
-    # Snippets only for the page; snippet() needs the MATCH again, joined row by row.
+    # One statement (one round trip through aiosqlite's thread). A branch that must not run gets
+    # MATCH '""', which matches nothing at once: SQLite would still scan for a false constant
+    # condition, so the switch has to be in the MATCH argument itself.
+    if _is_word_query(query):
+        # bm25 scores every match and scans each term's whole doclist for its statistics, which
+        # made common words the slow tail (archive.md). A probe walks the text matches newest
+        # first: if there are at least RANK_WINDOW, they are listed newest first (the walk stops
+        # after a page), otherwise bm25 ranks them all.
+        tier0 = f"""
+            floor(f) AS (SELECT (SELECT passages_fts.rowid {matches} :text_match{where}
+                                 ORDER BY passages_fts.rowid DESC LIMIT 1 OFFSET :skip)),
+            tier0 AS (
+                SELECT * FROM (
+                    SELECT passages_fts.rowid AS id,
+                           bm25(passages_fts, :title_weight, 1.0) AS score
+                    {matches} CASE WHEN (SELECT f FROM floor) IS NULL
+                                   THEN :ranked_match ELSE :nothing END{where}
+                    ORDER BY score, id DESC LIMIT :need)
+                UNION ALL
+                SELECT * FROM (
+                    SELECT passages_fts.rowid AS id, 0.0 AS score
+                    {matches} CASE WHEN (SELECT f FROM floor) IS NULL
+                                   THEN :nothing ELSE :text_match END{where}
+                    ORDER BY passages_fts.rowid DESC LIMIT :need))"""
+    else:
+        # Phrases and prefixes: checking positions (or merging a prefix's words) for every
+        # match is what costs, and bm25 would do it twice more for its statistics. Newest
+        # first, which stops after a page.
+        tier0 = f"""
+            tier0 AS (
+                SELECT * FROM (
+                    SELECT passages_fts.rowid AS id, 0.0 AS score
+                    {matches} :text_match{where}
+                    ORDER BY passages_fts.rowid DESC LIMIT :need))"""
     sql = f"""
-        WITH top AS ({ranked})
+        WITH {tier0},
+        tier1 AS (
+            SELECT * FROM (
+                SELECT passages_fts.rowid AS id, 0.0 AS score
+                {matches} CASE WHEN (SELECT count(*) FROM tier0) < :need
+                               THEN :title_only ELSE :nothing END{where}
+                ORDER BY passages_fts.rowid DESC LIMIT :need)),
+        top AS (
+            SELECT id, 0 AS tier, score FROM tier0
+            UNION ALL
+            SELECT id, 1 AS tier, score FROM tier1
+            ORDER BY tier, score, id DESC
+            LIMIT :limit OFFSET :offset)
         SELECT p.article_id, a.title, a.author, p.number, p.stable_id, p.text,
                snippet(passages_fts, 1, :open, :close, :ellipsis, :tokens) AS snippet
         FROM top
@@ -197,17 +256,9 @@ async def _search_sqlite(
         JOIN passages AS p ON p.id = top.id
         JOIN articles AS a ON a.id = p.article_id
         WHERE passages_fts MATCH :match
-        ORDER BY top.score, top.id DESC
+        ORDER BY top.tier, top.score, top.id DESC
     """
-    params.update(
-        limit=limit,
-        offset=offset,
-        open=HIGHLIGHT_OPEN,
-        close=HIGHLIGHT_CLOSE,
-        ellipsis=ELLIPSIS,
-        tokens=SNIPPET_TOKENS,
-    )
-    return _hits(await session.execute(text(sql), params))
+    return _hits(await _sqlite_fetchall(session, sql, params))
 
 
 # ---- PostgreSQL tsvector --------------------------------------------------------------------
@@ -244,39 +295,55 @@ async def _search_postgres(
         "FROM passages AS p JOIN articles AS a ON a.id = p.article_id"
         f" WHERE p.search_vector @@ ({tsquery}){where}"
     )
-    window = max(RANK_WINDOW, offset + limit)
-    params["window"] = window
+    # Tier 0: the passage text holds every term (weight B); the rest matched through the title.
+    in_text = f"ts_filter(p.search_vector, '{{b}}') @@ ({tsquery})"
+    params["window"] = RANK_WINDOW
     # asyncpg prepares statements; after five runs PostgreSQL may switch to a generic plan that
     # cannot see the tsquery and picks a full bitmap scan for common terms (~100 ms instead of
     # ~5). Custom plans for the rest of this transaction only.
     await session.execute(text("SELECT set_config('plan_cache_mode', 'force_custom_plan', true)"))
-    # Same bound as SQLite: ts_rank over 150k matches took ~300 ms at 200k passages; over the
-    # newest `window` matches (a backward primary-key scan) ~10 ms. Counting up to the window
-    # stops early, so the probe is cheap either way.
+    # Same policy as SQLite. Counting up to the window stops early, so the probe is cheap.
     count = await session.scalar(
         text(f"SELECT count(*) FROM (SELECT 1 {matches} LIMIT :window) AS m"), params
     )
-    if count is None or count < window:
-        candidates = matches
+    if count is None or count < RANK_WINDOW:
+        # Few matches: ts_rank over all of them (title A, text B), text matches first.
+        top = f"""
+            SELECT p.id, CASE WHEN {in_text} THEN 0 ELSE 1 END AS tier,
+                   CASE WHEN {in_text} THEN ts_rank(p.search_vector, ({tsquery})) ELSE 0 END
+                       AS score
+            {matches}
+            ORDER BY tier, score DESC, p.id DESC
+            LIMIT :limit OFFSET :offset"""
     else:
-        candidates = (
-            f"{matches} AND p.id IN (SELECT p.id {matches} ORDER BY p.id DESC LIMIT :window)"
-        )
+        # Common query: ts_rank over 150k matches took ~300 ms at 200k passages. Text matches
+        # newest first (a backward primary-key scan that stops after a page), then, only if the
+        # page is not full, title-only matches (a one-time filter skips that scan otherwise).
+        top = f"""
+            WITH tier0 AS MATERIALIZED (
+                SELECT p.id {matches} AND {in_text} ORDER BY p.id DESC LIMIT :need
+            ),
+            tier1 AS (
+                SELECT p.id {matches} AND NOT ({in_text})
+                    AND (SELECT count(*) FROM tier0) < :need
+                ORDER BY p.id DESC LIMIT :need
+            )
+            SELECT id, 0 AS tier, 0.0 AS score FROM tier0
+            UNION ALL
+            SELECT id, 1 AS tier, 0.0 AS score FROM tier1
+            ORDER BY tier, id DESC
+            LIMIT :limit OFFSET :offset"""
+        params["need"] = offset + limit
     options = (
         f"StartSel={HIGHLIGHT_OPEN}, StopSel={HIGHLIGHT_CLOSE}, MaxWords={SNIPPET_TOKENS + 8},"
         f' MinWords={SNIPPET_TOKENS // 2}, MaxFragments=1, FragmentDelimiter=" {ELLIPSIS} "'
     )
     sql = f"""
-        WITH top AS (
-            SELECT p.id, ts_rank(p.search_vector, ({tsquery})) AS score
-            {candidates}
-            ORDER BY score DESC, p.id DESC
-            LIMIT :limit OFFSET :offset
-        )
+        WITH top AS ({top})
         SELECT p.article_id, a.title, a.author, p.number, p.stable_id, p.text,
                ts_headline('{PG_CONFIG}', p.text, ({tsquery}), :options) AS snippet
         FROM top JOIN passages AS p ON p.id = top.id JOIN articles AS a ON a.id = p.article_id
-        ORDER BY top.score DESC, top.id DESC
+        ORDER BY top.tier, top.score DESC, top.id DESC
     """
     params.update(limit=limit, offset=offset, options=options)
     return _hits(await session.execute(text(sql), params))

@@ -257,7 +257,7 @@ def test_search_json_shape_and_filters(cli_env: Path, seeds: Path) -> None:
     for hit in hits:
         assert set(hit) == HIT_KEYS
         assert isinstance(hit["passage"], int) and hit["passage"] >= 1
-        assert "socialis" in (hit["text"] + hit["title"]).lower()
+        assert "social" in hit["text"].lower()  # the word's stem, in the passage itself
     first = hits[0]["article_id"]
     only = run_json("search", "socialism", "--article", str(first))
     assert only and {h["article_id"] for h in only} == {first}

@@ -54,7 +54,8 @@ async def test_load_list_search_cite(service: ArchiveService, seeds: Path) -> No
 
     hits = await service.search("socialism", limit=5)
     assert 0 < len(hits) <= 5
-    assert all("socialis" in (h.text + h.title).lower() for h in hits)
+    # Passages that contain the word come first (the porter stemmer also matches "social").
+    assert all("social" in h.text.lower() for h in hits)
 
     hit = hits[0]
     text = await service.cite(hit.article_id, hit.passage)

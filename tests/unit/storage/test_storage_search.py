@@ -99,10 +99,13 @@ def keys(hits: list[SearchHit], ids: dict[str, int]) -> list[tuple[str, int]]:
     return [(by_id[h.article_id], h.passage) for h in hits]
 
 
-async def test_title_match_ranks_first(sessionmaker: Sessions, ids: dict[str, int]) -> None:
+async def test_text_matches_rank_before_title_only_matches(
+    sessionmaker: Sessions, ids: dict[str, int]
+) -> None:
+    # "gardens" is in the text of cities 1 and only in the title of the gardens article: the
+    # passage that contains the word comes first, then the title-only matches, newest first.
     hits = await search(sessionmaker, "gardens")
-    assert keys(hits, ids)[0][0] == "gardens"
-    assert ("cities", 1) in keys(hits, ids)
+    assert keys(hits, ids) == [("cities", 1), ("gardens", 3), ("gardens", 2), ("gardens", 1)]
 
 
 async def test_hit_shape_and_highlight(sessionmaker: Sessions, ids: dict[str, int]) -> None:
@@ -200,15 +203,28 @@ async def test_hostile_input_never_raises(sessionmaker: Sessions, ids: dict[str,
     assert keys(await search(sessionmaker, "irrigation)"), ids) == [("gardens", 3)]
 
 
-async def test_common_queries_rank_newest_window_title_first(
+async def test_common_queries_list_newest_first(
     sessionmaker: Sessions, ids: dict[str, int], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from forumbot.storage import search as search_module
 
-    # "gardens" matches 4 passages; with a window of 3 the oldest (gardens 1) drops out.
-    monkeypatch.setattr(search_module, "RANK_WINDOW", 3)
-    hits = await search(sessionmaker, "gardens", limit=3)
-    assert keys(hits, ids) == [("gardens", 3), ("gardens", 2), ("cities", 1)]
-    assert "**gardens**" in hits[2].snippet
-    # Paging past the window widens it rather than losing results.
-    assert len(await search(sessionmaker, "gardens", limit=2, offset=2)) == 2
+    async with sessionmaker() as session, session.begin():
+        repo = ArchiveRepository(session)
+        await repo.save_article(
+            ParsedArticle(key="old", title="Old", paragraphs=("Echo echo echo.",))
+        )
+        await repo.save_article(
+            ParsedArticle(
+                key="new",
+                title="New",
+                paragraphs=("A long passage that says echo once among many other words here.",),
+            )
+        )
+    ranked = await search(sessionmaker, "echo")
+    assert [h.title for h in ranked] == ["Old", "New"]  # bm25: the denser match first
+    # With at least RANK_WINDOW text matches the query counts as common: newest first.
+    monkeypatch.setattr(search_module, "RANK_WINDOW", 2)
+    newest = await search(sessionmaker, "echo")
+    assert [h.title for h in newest] == ["New", "Old"]
+    assert "**echo**" in newest[0].snippet
+    assert [h.title for h in await search(sessionmaker, "echo", limit=1, offset=1)] == ["Old"]
