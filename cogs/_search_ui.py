@@ -12,7 +12,6 @@ from typing import TYPE_CHECKING, Any
 import discord
 
 from cogs._errors import reply_error
-from forumbot.domain.citation import discord_length
 from forumbot.services.errors import NotFound
 from forumbot.services.publishing import shorten
 
@@ -206,8 +205,10 @@ class ShareButton(
             citation = await services.archive.cite(
                 self.article_id, self.passage, self.passage, jump_url=url
             )
-            header = f"{interaction.user.mention} shared:\n"
-            body = citation if discord_length(header + citation) > 2000 else header + citation
-            await interaction.response.send_message(body, allowed_mentions=NO_MENTIONS)
+            # Who shared it goes in a small embed: the citation may use all 2000 characters.
+            sharer = discord.Embed(description=f"Shared by {interaction.user.mention}")
+            await interaction.response.send_message(
+                citation, embed=sharer, allowed_mentions=NO_MENTIONS
+            )
         except Exception as exc:
             await reply_error(interaction, exc)

@@ -80,7 +80,8 @@ async def test_search_buttons_survive_a_restart(
         share = await sandbox.click(demo.alice_id, message, share_id)
         shared = await share.message()
         assert not shared["flags"] & 64, "sharing posts publicly"
-        assert "shared:" in shared["content"] and JUMP.search(shared["content"])
+        assert JUMP.search(shared["content"])
+        assert f"Shared by <@{demo.alice_id}>" in shared["embeds"][0]["description"]
         sent = await sandbox.wait_for_request("POST", r"/interactions/.*/callback")
         assert sent.json["data"]["allowed_mentions"] == {"parse": []}
     sandbox.assert_no_violations()
