@@ -17,6 +17,7 @@ from lxml import html as lxml_html
 from forumbot.domain.article import ParsedComment
 
 from .htmlcomments import comments as read_comments
+from .htmljsonld import jsonld_article
 from .htmllinks import is_permalink_mark, link_boxes
 from .htmlparse import load_html
 from .htmltitle import page_title
@@ -49,6 +50,7 @@ class HtmlArticle:
 
 def parse_html(text: str, warnings: list[str] | None = None) -> HtmlArticle:
     root = load_html(text, warnings if warnings is not None else [])
+    declared = jsonld_article(root)  # read before scripts go
     for bad in xpath(root, "//script|//style|//noscript|//template"):
         drop(bad)
     for node in root.iter(etree.Comment, etree.ProcessingInstruction):
@@ -57,8 +59,19 @@ def parse_html(text: str, warnings: list[str] | None = None) -> HtmlArticle:
     comments = read_comments(root)
     container = _container(root)
     title = _title(root, container, meta)
-    author = clean_author(meta.get("author")) or _byline(container) or _byline(root)
-    date = meta.get("article:published_time") or _time(container)
+    author = (
+        clean_author(meta.get("author"))
+        or clean_author(declared.author)
+        or _byline(container)
+        or _byline(root)
+    )
+    date = (
+        meta.get("article:published_time")
+        or declared.date
+        or _time(container)
+        or meta.get("date")
+        or meta.get("dc.date")
+    )
     source = _canonical(root) or meta.get("og:url")
     tags = [t for t in meta.get_all("article:tag") if t]
     for node in _furniture(container):

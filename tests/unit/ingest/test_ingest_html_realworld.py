@@ -297,3 +297,23 @@ def test_elements_hidden_by_inline_style_are_left_out() -> None:
         "The harbour cranes moved again on Monday after a week of silence.",
         "A visible closing line.",
     )
+
+
+def test_json_ld_declares_author_and_date_when_the_markup_does_not() -> None:
+    declared = (
+        '{"@context": "https://schema.org", "@graph": ['
+        '{"@type": "WebSite", "name": "Portside"},'
+        '{"@type": "NewsArticle", "headline": "Cranes restart",'
+        ' "datePublished": "2021-06-02T07:30:00+01:00",'
+        ' "author": [{"@type": "Person", "name": "Ines Okafor"}, {"name": "Bo Lindqvist"}]}]}'
+    )
+    page = (
+        f"<html><head><script type='application/ld+json'>{declared}</script>"
+        "<script type='application/ld+json'>{not json</script></head>"
+        f"<body><div class='story'>{BODY}</div></body></html>"
+    )
+    article = parse_html_page(page)
+    assert (article.author, article.date) == ("Ines Okafor, Bo Lindqvist", "2021-06-02")
+    assert article.paragraphs == (
+        "The harbour cranes moved again on Monday after a week of silence.",
+    )
