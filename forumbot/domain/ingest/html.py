@@ -61,6 +61,7 @@ def parse_html(text: str, warnings: list[str] | None = None) -> HtmlArticle:
     title = _title(root, container, meta)
     author = (
         clean_author(meta.get("author"))
+        or clean_author(meta.get("dc:creator") or meta.get("dc.creator"))
         or clean_author(declared.author)
         or _byline(container)
         or _byline(root)
@@ -119,10 +120,13 @@ class _Meta:
 def _meta(root: lxml_html.HtmlElement) -> _Meta:
     meta = _Meta()
     for node in root.iter("meta"):
-        key = node.get("property") or node.get("name")
         content = node.get("content")
-        if key and content:
-            meta.add(key, content)
+        if not content:
+            continue
+        # RDFa allows several properties in one attribute: property="og:title twitter:title".
+        for key in (node.get("property") or "").split() or [node.get("name") or ""]:
+            if key:
+                meta.add(key, content)
     return meta
 
 

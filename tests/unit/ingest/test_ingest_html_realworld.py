@@ -317,3 +317,14 @@ def test_json_ld_declares_author_and_date_when_the_markup_does_not() -> None:
     assert article.paragraphs == (
         "The harbour cranes moved again on Monday after a week of silence.",
     )
+
+
+def test_space_separated_meta_properties_and_dublin_core_creator() -> None:
+    page = (
+        "<html><head><title>Untitled document</title>"
+        "<meta property='og:title twitter:title' content='Cranes restart'>"
+        "<meta property='dc:creator twitter:creator' content='Ines Okafor'>"
+        f"</head><body>{BODY}</body></html>"
+    )
+    article = parse_html_page(page)
+    assert (article.title, article.author) == ("Cranes restart", "Ines Okafor")
