@@ -35,7 +35,7 @@ FURNITURE_WORDS = frozenset(
 # "paywall" in "paywall-article") stay whole-word only.
 FURNITURE_STEMS = (
     "related", "share", "sharing", "social", "newsletter", "subscribe", "cookie", "advert",
-    "breadcrumb", "popup", "toolbar", "pagination",
+    "breadcrumb", "popup", "toolbar", "pagination", "byline",
 )  # fmt: skip
 
 

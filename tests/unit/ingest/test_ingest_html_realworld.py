@@ -328,3 +328,15 @@ def test_space_separated_meta_properties_and_dublin_core_creator() -> None:
     )
     article = parse_html_page(page)
     assert (article.title, article.author) == ("Cranes restart", "Ines Okafor")
+
+
+def test_a_camel_case_byline_block_is_not_body_text() -> None:
+    page = (
+        "<html><body><div class='ArticleText'><div class='FeatureByline'>By <b>Ines Okafor</b>"
+        f"<br>March 25, 2015</div>{BODY}</div></body></html>"
+    )
+    article = parse_html_page(page)
+    assert article.author == "Ines Okafor"
+    assert article.paragraphs == (
+        "The harbour cranes moved again on Monday after a week of silence.",
+    )
