@@ -3,7 +3,9 @@
 Comments are read first and cut out of the page (see `htmlcomments`). The article container is
 the largest <article>/<main>/entry-content block, else the element whose paragraphs hold the
 most text. Page furniture (navigation, scripts, styles, asides, headers/footers, forms, share
-bars...) is removed from it before its text is read.
+bars, hidden elements, unmarked boxes of links...) is removed from it before its text is read.
+Titles lose their site name (`htmltitle`); the author comes from meta tags, JSON-LD
+(`htmljsonld`), then byline markup, cleaned to a bare name.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from .htmltree import (
     drop,
     furniture_elements,
     in_furniture,
+    is_box_heading,
     is_comment_area,
     is_comment_item,
     is_furniture,
@@ -234,7 +237,7 @@ def _byline(scope: etree._Element) -> str | None:
             if any(is_comment_item(a) or is_comment_area(a) for a in node.iterancestors()):
                 continue
             name = clean_author(text_of(node))
-            if name:
+            if name and not is_box_heading(name):
                 return name
     return None
 

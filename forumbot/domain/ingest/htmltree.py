@@ -71,6 +71,10 @@ _TRAILING_DATE = re.compile(
     rf"(?:{_MONTH}\s+\d{{1,2}}\b|\d{{1,2}}(?:st|nd|rd|th)?\s+{_MONTH}(?:\s|$)|\d{{1,4}}[-/.]\d{{1,2}}[-/.]\d{{1,4}}\b|\d{{4}}\b).*\Z",
     re.IGNORECASE,
 )
+# Headings of author boxes and comment counters that sit where bylines do.
+_NOT_A_NAME = re.compile(
+    r"\b(?:about|authors?|posted|written|comments?|responses?|replies)\b", re.IGNORECASE
+)
 _DANGLING = " \t|·•—–-,;:/"
 
 
@@ -172,6 +176,12 @@ def furniture_elements(root: etree._Element) -> set[etree._Element]:
     return found
 
 
+def is_box_heading(name: str) -> bool:
+    """ "About the author", "13 comments": text of author boxes and counters found where
+    byline markup is guessed from class names (declared metadata is trusted as it is)."""
+    return _NOT_A_NAME.search(name) is not None
+
+
 def clean_author(name: str | None) -> str | None:
     """A person's name from a byline: without "By"/"Posted by", a trailing date, a
     parenthesised URL or e-mail, or dangling separators. None for anonymous names, URLs, and
@@ -189,6 +199,8 @@ def clean_author(name: str | None) -> str | None:
         return None
     if len(name.split()) > MAX_NAME_WORDS:
         return None
+    if not any(ch.isalpha() for ch in name):
+        return None  # "—", "13": what was left of a byline without a name
     return name[:200]
 
 

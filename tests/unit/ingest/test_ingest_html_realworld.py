@@ -340,3 +340,11 @@ def test_a_camel_case_byline_block_is_not_body_text() -> None:
     assert article.paragraphs == (
         "The harbour cranes moved again on Monday after a week of silence.",
     )
+
+
+def test_author_box_headings_and_counters_are_not_names() -> None:
+    page = (
+        f"<html><body><article>{BODY}<h4 class='author-title'>About the author</h4>"
+        "<span class='post-author-count'>13</span></article></body></html>"
+    )
+    assert parse_html_page(page).author is None
