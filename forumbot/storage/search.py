@@ -1,17 +1,21 @@
 """Full-text search over current passages, one interface over two engines.
 
-- SQLite: FTS5 table `passages_fts(title, text)` (porter, unicode61, diacritics removed), ranked
-  by bm25 with the title weighted 5:1, `snippet()` for highlights. bm25 scores every match and
-  scans each term's whole doclist, which made common terms the slow tail (archive.md). So a cheap
-  probe first walks the matches newest-first; when there are more than RANK_WINDOW of them, only
-  the newest RANK_WINDOW are considered, title matches first, then newest first (bm25 over even
-  2000 rows of a 150k-row term costs ~5 ms of doclist statistics). The probe counts the whole
-  query (phrases, several terms, filters), which a per-term document frequency from fts5vocab
-  cannot. A prefix index ('2 3') keeps short prefixes such as `co*` from merging thousands of
-  doclists.
+Ranking policy (both engines):
+- Tier 0 first: passages whose own text contains every term. Tier 1 after, only to fill a page:
+  passages that match only through their article's title. (A title weighted 5:1 across the
+  board let "Dear Comrade Stalin," outrank the passages that discuss the words.)
+- Within tier 0, word queries with fewer than RANK_WINDOW text matches are ranked by relevance
+  (bm25 / ts_rank, where a matching title still helps). Queries with more matches ("common"),
+  and on SQLite every query with a phrase or a prefix, list matches newest first: ranking them
+  costs a scan of every match (and, for bm25, of each term's whole doclist), which was the slow
+  tail (archive.md), while newest first stops after a page.
+
+- SQLite: FTS5 table `passages_fts(title, text)` (porter, unicode61, diacritics removed, prefix
+  index '2 3'), one statement per search (a probe for the RANK_WINDOW-th newest match decides
+  the branch inside the statement), `snippet()` for highlights.
 - PostgreSQL: stored `search_vector` (title A, text B; config `forumbot_english` = english +
-  unaccent) with a GIN index, `ts_rank`, and `ts_headline` on the final rows only. The same
-  RANK_WINDOW bound applies: queries with more matches rank only the newest RANK_WINDOW.
+  unaccent) with a GIN index, `ts_filter(..., '{b}')` for the tiers, `ts_rank`, and
+  `ts_headline` on the final rows only.
 
 User text never reaches an engine's query syntax: `forumbot.domain.query.parse_query` makes a
 neutral query and each term is quoted (FTS5) or passed as a bound parameter (PostgreSQL).
@@ -19,11 +23,13 @@ neutral query and each term is quoted (FTS5) or passed as a bound parameter (Pos
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from forumbot.domain.query import QueryTerm, SearchQuery, parse_query
@@ -161,7 +167,10 @@ async def _sqlite_fetchall(
     execute_fetchall = getattr(driver, "execute_fetchall", None)
     if execute_fetchall is None:  # not aiosqlite
         return (await session.execute(text(sql), params)).all()
-    rows: Iterable[Sequence[Any]] = await execute_fetchall(sql, params)
+    try:
+        rows: Iterable[Sequence[Any]] = await execute_fetchall(sql, params)
+    except sqlite3.Error as exc:  # as SQLAlchemy would raise it (e.g. OperationalError)
+        raise DBAPIError.instance(sql, params, exc, sqlite3.Error) from exc
     return rows
 
 
@@ -200,6 +209,10 @@ async def _search_sqlite(
         else ""
     )
     matches = f"FROM passages_fts{joins} WHERE passages_fts MATCH"
+    # Snippets are made where the rows are found when they are listed newest first (only a
+    # page of rows is produced). Making them afterwards row by row re-runs the MATCH for each
+    # row, which for a prefix means merging all its words' doclists again (10 x 9 ms).
+    snippet = "snippet(passages_fts, 1, :open, :close, :ellipsis, :tokens)"
 
     # One statement (one round trip through aiosqlite's thread). A branch that must not run gets
     # MATCH '""', which matches nothing at once: SQLite would still scan for a false constant
@@ -212,16 +225,16 @@ async def _search_sqlite(
         tier0 = f"""
             floor(f) AS (SELECT (SELECT passages_fts.rowid {matches} :text_match{where}
                                  ORDER BY passages_fts.rowid DESC LIMIT 1 OFFSET :skip)),
-            tier0 AS (
+            tier0 AS MATERIALIZED (
                 SELECT * FROM (
                     SELECT passages_fts.rowid AS id,
-                           bm25(passages_fts, :title_weight, 1.0) AS score
+                           bm25(passages_fts, :title_weight, 1.0) AS score, NULL AS snippet
                     {matches} CASE WHEN (SELECT f FROM floor) IS NULL
                                    THEN :ranked_match ELSE :nothing END{where}
                     ORDER BY score, id DESC LIMIT :need)
                 UNION ALL
                 SELECT * FROM (
-                    SELECT passages_fts.rowid AS id, 0.0 AS score
+                    SELECT passages_fts.rowid AS id, 0.0 AS score, {snippet} AS snippet
                     {matches} CASE WHEN (SELECT f FROM floor) IS NULL
                                    THEN :nothing ELSE :text_match END{where}
                     ORDER BY passages_fts.rowid DESC LIMIT :need))"""
@@ -230,32 +243,32 @@ async def _search_sqlite(
         # match is what costs, and bm25 would do it twice more for its statistics. Newest
         # first, which stops after a page.
         tier0 = f"""
-            tier0 AS (
+            tier0 AS MATERIALIZED (
                 SELECT * FROM (
-                    SELECT passages_fts.rowid AS id, 0.0 AS score
+                    SELECT passages_fts.rowid AS id, 0.0 AS score, {snippet} AS snippet
                     {matches} :text_match{where}
                     ORDER BY passages_fts.rowid DESC LIMIT :need))"""
     sql = f"""
         WITH {tier0},
         tier1 AS (
             SELECT * FROM (
-                SELECT passages_fts.rowid AS id, 0.0 AS score
+                SELECT passages_fts.rowid AS id, 0.0 AS score, {snippet} AS snippet
                 {matches} CASE WHEN (SELECT count(*) FROM tier0) < :need
                                THEN :title_only ELSE :nothing END{where}
                 ORDER BY passages_fts.rowid DESC LIMIT :need)),
         top AS (
-            SELECT id, 0 AS tier, score FROM tier0
+            SELECT id, 0 AS tier, score, snippet FROM tier0
             UNION ALL
-            SELECT id, 1 AS tier, score FROM tier1
+            SELECT id, 1 AS tier, score, snippet FROM tier1
             ORDER BY tier, score, id DESC
             LIMIT :limit OFFSET :offset)
         SELECT p.article_id, a.title, a.author, p.number, p.stable_id, p.text,
-               snippet(passages_fts, 1, :open, :close, :ellipsis, :tokens) AS snippet
+               coalesce(top.snippet, (
+                   SELECT {snippet} FROM passages_fts
+                   WHERE passages_fts MATCH :match AND passages_fts.rowid = top.id)) AS snippet
         FROM top
-        CROSS JOIN passages_fts ON passages_fts.rowid = top.id
         JOIN passages AS p ON p.id = top.id
         JOIN articles AS a ON a.id = p.article_id
-        WHERE passages_fts MATCH :match
         ORDER BY top.tier, top.score, top.id DESC
     """
     return _hits(await _sqlite_fetchall(session, sql, params))
