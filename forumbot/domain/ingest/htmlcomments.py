@@ -168,12 +168,18 @@ def comment_body(node: etree._Element) -> etree._Element:
         if (
             (is_comment_item(child) and not same_comment(child, copy))
             or (child.tag in ("ol", "ul") and "children" in classes(child))
-            or marks & _NOT_BODY
+            # a header, date or link bar; a block holding the comment's paragraphs is not one
+            # even when its class says "report-comment" or "comment-meta-wrap"
+            or (marks & _NOT_BODY and not _holds_prose(child))
             or child.tag in DROP_TAGS
             or (child.tag in ("cite", "time") and not in_prose(child, copy))
         ):
             drop(child)
     return copy
+
+
+def _holds_prose(node: etree._Element) -> bool:
+    return any(True for _ in node.iterdescendants("p", "blockquote"))
 
 
 def in_prose(node: etree._Element, root: etree._Element) -> bool:

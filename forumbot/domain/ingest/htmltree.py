@@ -51,7 +51,14 @@ BLOCK_TAGS = frozenset(
 )  # fmt: skip
 
 
-COMMENT_AREAS = ("comments", "commentlist", "comment-list", "comments-area", "respond")
+COMMENT_AREAS = (
+    "comments",
+    "commentlist",
+    "comment-list",
+    "comments-list",
+    "comments-area",
+    "respond",
+)
 
 
 ANONYMOUS = frozenset({"anonymous", "anon", "guest", "unknown"})
@@ -127,13 +134,20 @@ def comment_number(node: etree._Element) -> str | None:
     return match.group(1) if match else None
 
 
+# Class names of one comment (WordPress, Douban-style and hand-made comment lists).
+COMMENT_ITEM_CLASSES = frozenset({"comment", "comment-item", "comment-entry", "single-comment"})
+
+
 def is_comment_item(node: etree._Element) -> bool:
-    """li.comment / article.comment / any element with a numbered comment id; div.comment only
-    inside a comment area (a bare div.comment in an article body is more often an editor's
-    note than a reader comment)."""
+    """li.comment / article.comment / any element with a numbered comment id / a list item of
+    a comment list (ul.comment-list > li); div.comment only inside a comment area (a bare
+    div.comment in an article body is more often an editor's note than a reader comment)."""
     if comment_number(node) is not None:
         return True
-    if "comment" not in classes(node):
+    parent = node.getparent()
+    if node.tag == "li" and parent is not None and is_comment_area(parent):
+        return True
+    if not classes(node) & COMMENT_ITEM_CLASSES:
         return False
     if node.tag in ("li", "article"):
         return True

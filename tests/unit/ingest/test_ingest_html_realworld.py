@@ -348,3 +348,28 @@ def test_author_box_headings_and_counters_are_not_names() -> None:
         "<span class='post-author-count'>13</span></article></body></html>"
     )
     assert parse_html_page(page).author is None
+
+
+def test_items_of_a_comment_list_without_comment_classes() -> None:
+    page = (
+        f"<html><body><div class='note'>{BODY}</div><div id='comments'>"
+        "<ul class='comment-list'>"
+        "<li><div class='comment-content'><p>First reader note.</p></div>"
+        "<span><a href='?cid=1#add_comment' class='lnk-reply'>answer</a></span></li>"
+        "<li><div class='comment-content'><p>Second reader note.</p></div></li>"
+        "</ul></div></body></html>"
+    )
+    article = parse_html_page(page)
+    assert [c.text for c in article.comments] == ["First reader note.", "Second reader note."]
+
+
+def test_comment_item_whose_text_block_has_a_report_class() -> None:
+    page = (
+        f"<html><body><div class='post'>{BODY}</div><div id='comments'>"
+        "<div class='comment-item'><div class='pic'><a href='/u/7'><img src='a.png'></a></div>"
+        "<div class='content report-comment'><div class='author'><span>2014-10-12 16:14</span>"
+        " <a href='/u/7'>Wen Jie</a> (dock fan)</div><p>Great photos of the cranes.</p></div>"
+        "</div></div></body></html>"
+    )
+    (comment,) = parse_html_page(page).comments
+    assert (comment.author, comment.text) == ("Wen Jie", "Great photos of the cranes.")
