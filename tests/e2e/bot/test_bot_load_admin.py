@@ -184,3 +184,28 @@ def test_run_demo_console(tmp_path: Path, monkeypatch: Any) -> None:
     assert "¶1–2" in out  # the citation
     assert "Manage Server" in out  # bob may not publish
     assert "unknown command" in out
+
+
+async def test_an_unexpected_error_is_logged_and_answered_generically(
+    bot: ForumBot,
+    sandbox: Sandbox,
+    demo: DemoGuild,
+    allow_warnings: Any,
+    caplog: Any,
+) -> None:
+    allow_warnings(r"unexpected error handling an interaction")
+
+    async def broken(*_args: Any, **_kwargs: Any) -> Any:
+        raise RuntimeError("boom: a bug")
+
+    bot.services.archive.search = broken  # type: ignore[method-assign]
+    handle = await sandbox.invoke_command(
+        demo.alice_id, demo.general_id, "search", {"query": "anything"}
+    )
+    message = await handle.message()
+    assert message["flags"] & 64
+    assert message["content"].startswith("Something went wrong")
+    assert "boom" not in message["content"]  # no internals shown to users
+    logged = [r for r in caplog.records if r.name == "forumbot.errors"]
+    assert logged and logged[0].exc_info is not None
+    assert logged[0].command == "search"  # type: ignore[attr-defined]
