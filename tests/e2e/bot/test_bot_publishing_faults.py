@@ -73,6 +73,9 @@ async def test_publish_all_seeds_respects_limits(
         for m in sandbox.messages(t["id"])
     ]
     assert any("(cont.)" in body for body in all_bodies)
+    # Imported reader comments follow the passages, attributed (a seed page has three).
+    comments = [body for body in all_bodies if body.startswith("💬 Reader comment")]
+    assert len(comments) >= 3 and all(" by **" in c for c in comments)
     # Running it again posts nothing new.
     before = len(sandbox.world.messages)
     again = await sandbox.invoke_command(
