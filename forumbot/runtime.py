@@ -115,6 +115,13 @@ def tune_interpreter() -> None:
     sys.setswitchinterval(0.001)
 
 
+def quiet_voice_warnings() -> None:
+    """discord.py warns that voice libraries are missing; a forum bot never uses voice."""
+    logging.getLogger("discord.client").addFilter(
+        lambda record: "voice will NOT be supported" not in record.getMessage()
+    )
+
+
 def configure_logging(level: str = "INFO") -> None:
     handler = logging.StreamHandler()
     handler.setFormatter(KeyValueFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
@@ -123,3 +130,4 @@ def configure_logging(level: str = "INFO") -> None:
     root.setLevel(level.upper())
     # discord.py's gateway chatter at DEBUG is noise even when we debug our own code.
     logging.getLogger("discord").setLevel(max(logging.INFO, root.level))
+    quiet_voice_warnings()

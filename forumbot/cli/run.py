@@ -304,13 +304,14 @@ class DemoConsole:
 
 async def _run_demo(settings: Settings, seeds: Path) -> None:
     from forumbot.bot import ForumBot
-    from forumbot.runtime import build_services
+    from forumbot.runtime import build_services, quiet_voice_warnings
     from forumbot.sandbox import Sandbox
     from forumbot.sandbox.clients import connected
     from forumbot.storage.db import make_engine, upgrade_database
 
     # Quiet logs: the console prints what matters; warnings still show.
     logging.getLogger().setLevel(max(logging.WARNING, logging.getLogger().level))
+    quiet_voice_warnings()
     with tempfile.TemporaryDirectory(prefix="forumbot-demo-") as tmp:
         demo_settings = settings.model_copy(
             update={"data_dir": Path(tmp), "database_url": None, "discord_token": None}
