@@ -34,15 +34,10 @@ json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON (
 
 def _run(database_url: str | None, use: Callable[[ArchiveService], Awaitable[T]]) -> T:
     """Migrate, build the service, run `use` with it, dispose the engine; errors → one line."""
-    from pydantic import ValidationError
-
     from forumbot.config import get_settings
 
-    try:
-        settings = get_settings()
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        fail(f"invalid setting {'.'.join(map(str, first['loc']))}: {first['msg']}")
+    # The root command has already validated the settings (a bad one is a one-line error there).
+    settings = get_settings()
     url = database_url or settings.database_url_or_default
     if logging.getLogger().getEffectiveLevel() > logging.DEBUG:
         # Alembic narrates every (no-op) upgrade at INFO; that is noise for these commands.

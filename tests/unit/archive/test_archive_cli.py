@@ -347,7 +347,7 @@ def test_invalid_setting_is_one_line(cli_env: Path, monkeypatch: pytest.MonkeyPa
     get_settings.cache_clear()
     result = run("--log-level", "INFO", "load", str(cli_env))
     assert result.exit_code == 1
-    assert result.stderr.startswith("error: invalid setting max_file_bytes")
+    assert result.stderr.startswith("error: invalid setting: FORUMBOT_MAX_FILE_BYTES")
 
 
 def test_default_database_under_data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
