@@ -39,6 +39,10 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 SLOWMODE_SWEEP_SECONDS = 30.0
+# A `thread:` option is resolved from the interaction itself: discord.Thread would need the
+# thread in the cache, and archived threads are not (so archived ones could not be unarchived).
+ThreadOption = app_commands.AppCommandThread
+THREADS = (discord.Thread, app_commands.AppCommandThread)
 
 
 def _parse_message_id(value: str) -> int:
@@ -77,9 +81,12 @@ class ModerationCog(commands.Cog):
 
     # -- watching article threads -------------------------------------------------------------
     async def _is_article_thread(self, channel: Any) -> bool:
-        if not isinstance(channel, discord.Thread) or channel.guild is None:
+        if not isinstance(channel, THREADS):
             return False
-        config = await self.bot.services.guilds.get(channel.guild.id)
+        guild_id = getattr(channel, "guild_id", None) or getattr(channel.guild, "id", None)
+        if guild_id is None:
+            return False
+        config = await self.bot.services.guilds.get(guild_id)
         return config is not None and channel.parent_id == config.forum_channel_id
 
     def _skip_own(self, message: discord.Message) -> bool:
@@ -374,12 +381,12 @@ class ModerationCog(commands.Cog):
         interaction: discord.Interaction[Any],
         action: str,
         reason: str,
-        thread: discord.Thread | None,
+        thread: ThreadOption | None,
         **extra: Any,
     ) -> None:
         guild_id = await require_moderator(interaction, THREAD_PERMISSION)
         target = thread or interaction.channel
-        if not isinstance(target, discord.Thread) or not await self._is_article_thread(target):
+        if not isinstance(target, THREADS) or not await self._is_article_thread(target):
             raise InvalidInput("Use this in an article thread, or name one with `thread:`.")
         await interaction.response.defer(ephemeral=True, thinking=True)
         entry = await self.service.threads.apply(
@@ -396,7 +403,7 @@ class ModerationCog(commands.Cog):
         self,
         interaction: discord.Interaction[Any],
         reason: str,
-        thread: discord.Thread | None = None,
+        thread: ThreadOption | None = None,
     ) -> None:
         await self._thread_action(interaction, "lock", reason, thread)
 
@@ -405,7 +412,7 @@ class ModerationCog(commands.Cog):
         self,
         interaction: discord.Interaction[Any],
         reason: str,
-        thread: discord.Thread | None = None,
+        thread: ThreadOption | None = None,
     ) -> None:
         await self._thread_action(interaction, "unlock", reason, thread)
 
@@ -414,7 +421,7 @@ class ModerationCog(commands.Cog):
         self,
         interaction: discord.Interaction[Any],
         reason: str,
-        thread: discord.Thread | None = None,
+        thread: ThreadOption | None = None,
     ) -> None:
         await self._thread_action(interaction, "archive", reason, thread)
 
@@ -429,7 +436,7 @@ class ModerationCog(commands.Cog):
         seconds: app_commands.Range[int, 0, 21600],
         reason: str,
         minutes: app_commands.Range[int, 1, 10080] | None = None,
-        thread: discord.Thread | None = None,
+        thread: ThreadOption | None = None,
     ) -> None:
         await self._thread_action(
             interaction, "slowmode", reason, thread, seconds=seconds, minutes=minutes
@@ -442,7 +449,7 @@ class ModerationCog(commands.Cog):
         interaction: discord.Interaction[Any],
         message: str,
         reason: str,
-        thread: discord.Thread | None = None,
+        thread: ThreadOption | None = None,
     ) -> None:
         await self._thread_action(
             interaction, "pin", reason, thread, message_id=_parse_message_id(message)
@@ -450,11 +457,11 @@ class ModerationCog(commands.Cog):
 
     @mod.command(name="thread", description="An article thread's comments, actions and state")
     async def thread_info(
-        self, interaction: discord.Interaction[Any], thread: discord.Thread | None = None
+        self, interaction: discord.Interaction[Any], thread: ThreadOption | None = None
     ) -> None:
         guild_id = await require_moderator(interaction, THREAD_PERMISSION)
         target = thread or interaction.channel
-        if not isinstance(target, discord.Thread):
+        if not isinstance(target, THREADS):
             raise InvalidInput("Use this in an article thread, or name one with `thread:`.")
         summary = await self.service.threads.summary(guild_id, target.id)
         embed = discord.Embed(title=f"Thread: {target.name}"[:256], colour=discord.Colour.blurple())
