@@ -122,12 +122,19 @@ def _human(number: int, text: str, verdict: Verdict) -> str:
     help="A rule file: a full pack, or overrides of the default pack by rule id.",
 )
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per input line.")
-def check(source: IO[str], rules_path: str | None, as_json: bool) -> None:
+@click.option(
+    "--shadow",
+    "with_shadow",
+    is_flag=True,
+    help='With --json, add "shadow_rules": the shadow rules that would have fired.',
+)
+def check(source: IO[str], rules_path: str | None, as_json: bool, with_shadow: bool) -> None:
     """Check messages against the rules: one message per line of SOURCE (a file or - for stdin).
 
     A line may be plain text or a JSON object with a "text" field (and optionally author_id,
     channel_id, timestamp, kind, mention_count). Empty lines are skipped in human output and
-    reported as action "none" with --json, so output lines match input lines.
+    reported as action "none" with --json, so output lines match input lines. Each JSON object
+    has exactly the keys action, rules and guideline (plus shadow_rules with --shadow).
     """
     engine = Engine(load_rules(rules_path))
     counts: dict[str, int] = {}
@@ -143,7 +150,7 @@ def check(source: IO[str], rules_path: str | None, as_json: bool) -> None:
                     "rules": verdict.rule_ids,
                     "guideline": verdict.guideline,
                 }
-                if verdict.shadow_hits:
+                if with_shadow:
                     payload["shadow_rules"] = [h.rule_id for h in verdict.shadow_hits]
                 click.echo(json.dumps(payload, ensure_ascii=False))
             elif line.strip():

@@ -34,8 +34,19 @@ def test_json_output_one_object_per_line_in_order() -> None:
     }
     assert rows[2]["action"] == "remove" and rows[2]["rules"] == ["incitement-to-self-harm"]
     assert rows[3]["action"] == "none"  # braces but not JSON: checked as plain text
-    assert rows[4]["action"] == "none" and rows[4]["shadow_rules"] == ["rude-dismissals"]
+    assert rows[4] == {"action": "none", "rules": [], "guideline": None}  # a shadow hit only
     assert rows[5] == {"action": "none", "rules": [], "guideline": None}
+    assert all(list(row) == ["action", "rules", "guideline"] for row in rows)
+
+
+def test_shadow_flag_adds_the_shadow_rules() -> None:
+    result = CliRunner().invoke(
+        main, ["rules", "check", "--json", "--shadow"], input="hello\ncope and seethe\n"
+    )
+    assert result.exit_code == 0, result.output
+    rows = [json.loads(line) for line in result.stdout.splitlines()]
+    assert rows[0]["shadow_rules"] == []
+    assert rows[1]["action"] == "none" and rows[1]["shadow_rules"] == ["rude-dismissals"]
 
 
 def test_human_output_and_file_argument(tmp_path: Path) -> None:

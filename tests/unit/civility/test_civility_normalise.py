@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from forumbot.domain.civility import clean_text, normalise
+from forumbot.domain.civility import (
+    Action,
+    Engine,
+    MessageContext,
+    clean_text,
+    load_default_rules,
+    normalise,
+)
 
 
 @pytest.mark.parametrize(
@@ -74,3 +81,35 @@ def test_clean_text_keeps_case_and_links() -> None:
 def test_greek_and_cyrillic_look_alikes_fold_to_latin() -> None:
     assert normalise("уου αrε αn ιdιοt") == "you are an idiot"
     assert normalise("YOU ARE AN ІDІОТ") == "you are an idiot"
+
+
+INNOCENT = ("Scunthorpe", "classic", "assess", "therapist", "cocktail")
+
+
+def _disguises(word: str) -> list[str]:
+    """The word itself and the word passed through each evasion family: normalisation must not
+    turn an innocent word into a bad one."""
+    return [
+        word,
+        word.upper(),
+        f"The {word} question, again.",
+        "\u200b".join(word),  # zero-width between letters
+        "".join(c + "\U000e0020" for c in word),  # tag characters
+        "".join(c + "\ufe0f" for c in word),  # variation selectors
+        "".join(c + "\u0301" for c in word),  # combining marks
+        " ".join(word),  # spaced letters
+        ".".join(word),  # dotted letters
+        "".join(c * 3 for c in word),  # stretched letters
+        word.translate(str.maketrans("oasi", "0@51")),  # leetspeak
+        word.translate(str.maketrans("aeoc", "аеос")),  # Cyrillic look-alikes
+        "".join(chr(0xFF00 + ord(c) - 0x20) for c in word),  # full width (NFKC)
+    ]
+
+
+@pytest.mark.parametrize("word", INNOCENT)
+def test_innocent_words_survive_every_evasion_family_unflagged(word: str) -> None:
+    engine = Engine(load_default_rules())
+    for text in _disguises(word):
+        verdict = engine.check(MessageContext(text=text), track=False)
+        assert verdict.action is Action.NONE, (text, normalise(text), verdict.rule_ids)
+        assert not verdict.shadow_hits, text
