@@ -48,13 +48,14 @@ def load_rules(path: str | None) -> RuleSet:
         fail(f"rules file {path} is not UTF-8 text")
         raise
     try:
-        return _full_or_overrides(text)
+        return rules_from_text(text)
     except RuleSetError as exc:
         fail(f"{path}: {exc}")
         raise
 
 
-def _full_or_overrides(text: str) -> RuleSet:
+def rules_from_text(text: str) -> RuleSet:
+    """A full pack when every rule names its `kind`, else overrides of the default pack."""
     try:
         data = yaml.safe_load(text)
     except yaml.YAMLError:

@@ -25,7 +25,8 @@ from forumbot.services.errors import UserFacingError
     "as_overrides",
     is_flag=True,
     help="Treat RULES.yaml as overrides of the shipped rule pack (as /rules set stores them) "
-    "rather than a complete rule set.",
+    "even when every rule in it names its kind. Without it, a file is a complete rule set when "
+    "every rule names its kind, and overrides otherwise (as for `rules check --rules`).",
 )
 @click.option("--rule", "rule_id", default=None, metavar="ID", help="Backtest only this rule.")
 @click.option(
@@ -54,7 +55,8 @@ def backtest_command(
     as_json: bool,
 ) -> None:
     """Run RULES.yaml (default: the shipped rule pack) over the archive and recorded comments."""
-    from forumbot.domain.civility.rules import RuleSet, RuleSetError
+    from forumbot.cli.rules import rules_from_text
+    from forumbot.domain.civility.rules import RuleSetError
     from forumbot.services.moderation_backtest import backtest
     from forumbot.services.moderation_rules import RuleBook, build_rules, default_rules
 
@@ -85,7 +87,7 @@ def backtest_command(
             elif as_overrides:
                 chosen = build_rules(text)
             else:
-                chosen = RuleSet.from_yaml(text)
+                chosen = rules_from_text(text)
             report = await backtest(
                 sessionmaker,
                 chosen,

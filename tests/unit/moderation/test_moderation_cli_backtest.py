@@ -66,3 +66,31 @@ def test_backtest_reports_bad_rules_in_one_line(sqlite_url: str, tmp_path: Path)
         main, ["rules", "backtest", str(tmp_path / "nope.yaml"), "--database-url", sqlite_url]
     )
     assert missing.exit_code == 1 and "cannot read" in missing.output
+
+
+def test_backtest_reads_an_overrides_file_like_rules_check(sqlite_url: str, tmp_path: Path) -> None:
+    _seed(sqlite_url)
+    overrides = tmp_path / "overrides.yaml"
+    overrides.write_text("rules:\n  - id: personal-insults\n    action: log\n", encoding="utf-8")
+    runner = CliRunner()
+    result = runner.invoke(
+        main, ["rules", "backtest", str(overrides), "--json", "--database-url", sqlite_url]
+    )
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert len(data["rules"]) > 10  # the shipped pack, with the one rule changed
+    assert data["by_rule"]["personal-insults"] == {"log": 1}
+    forced = runner.invoke(
+        main,
+        [
+            "rules",
+            "backtest",
+            str(overrides),
+            "--overrides",
+            "--json",
+            "--database-url",
+            sqlite_url,
+        ],
+    )
+    assert forced.exit_code == 0, forced.output
+    assert json.loads(forced.output)["by_rule"] == data["by_rule"]
