@@ -30,6 +30,15 @@ MAX_RULES_FILE = 20_000
 MODAL_TEXT_LIMIT = 4000
 
 
+async def _read_rules_file(file: discord.Attachment) -> str:
+    if file.size > MAX_RULES_FILE:
+        raise InvalidInput(f"The file is larger than {MAX_RULES_FILE:,} bytes.")
+    try:
+        return (await file.read()).decode("utf-8")
+    except UnicodeDecodeError:
+        raise InvalidInput("The file is not UTF-8 text.") from None
+
+
 def _code(text: str, limit: int = 3900) -> str:
     text = text.replace("```", "`\u200b``")
     if len(text) > limit:
@@ -131,13 +140,8 @@ class RulesCog(commands.Cog):
             )
 
         if file is not None:
-            if file.size > MAX_RULES_FILE:
-                raise InvalidInput(f"The file is larger than {MAX_RULES_FILE:,} bytes.")
+            text = await _read_rules_file(file)
             await interaction.response.defer(ephemeral=True, thinking=True)
-            try:
-                text = (await file.read()).decode("utf-8")
-            except UnicodeDecodeError:
-                raise InvalidInput("The file is not UTF-8 text.") from None
             await save(interaction, text)
             return
         current = await self.service.rules.overrides(guild_id)
@@ -194,15 +198,23 @@ class RulesCog(commands.Cog):
         )
 
     @rules.command(name="backtest", description="Run the rules over the archive and past comments")
-    @app_commands.describe(rule="Only this rule (default: every rule, shadow ones included)")
+    @app_commands.describe(
+        rule="Only this rule (default: every rule, shadow ones included)",
+        file="Proposed overrides (YAML, as /rules set takes them), tried before anyone saves them",
+    )
     @app_commands.autocomplete(rule=_rule_choices)
     async def backtest(
-        self, interaction: discord.Interaction[Any], rule: str | None = None
+        self,
+        interaction: discord.Interaction[Any],
+        rule: str | None = None,
+        file: discord.Attachment | None = None,
     ) -> None:
         guild_id = await require_moderator(interaction, MEMBER_PERMISSION)
+        proposed = await _read_rules_file(file) if file is not None else None
         await interaction.response.defer(ephemeral=True, thinking=True)
-        report = await self.service.backtest(guild_id, rule_id=rule)
-        lines = [f"Backtest of {len(report.rules)} rule(s):", *report.lines()]
+        report = await self.service.backtest(guild_id, rule_id=rule, overrides_yaml=proposed)
+        which = "proposed" if proposed is not None else "current"
+        lines = [f"Backtest of {len(report.rules)} {which} rule(s):", *report.lines()]
         for name, counts in sorted(report.by_rule.items()):
             lines.append(f"`{name}`: " + ", ".join(f"{a} {n}" for a, n in counts.items()))
         if report.examples:

@@ -7,7 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from forumbot.sandbox import DemoGuild, Sandbox
+from forumbot.sandbox import DemoGuild, Sandbox, SandboxFile
 from forumbot.sandbox.commands import (
     ATTACHMENT,
     BOOLEAN,
@@ -237,3 +237,35 @@ async def test_queue_and_mod_log_buttons_are_refused_to_members(
     assert sandbox.find_requests("PATCH", r"/guilds/.+/members/", since=start) == []
     queue = await _queue(sandbox, demo)
     assert f"#{item.id} held · open" in queue
+
+
+async def test_rules_backtest_tries_a_proposed_rule_file_without_saving_it(
+    configured: DemoGuild, sandbox: Sandbox, processed: Processed
+) -> None:
+    demo = configured
+    thread = await article_thread(sandbox, demo)
+    await sandbox.send_message(demo.alice_id, thread, "I baked banana bread for the meeting.")
+    await processed.until(3)
+    proposed = (
+        "rules:\n  - id: no-bananas\n    kind: words\n    words: [banana]\n"
+        "    guideline: be civil\n    action: hold\n"
+    )
+    handle = await sandbox.invoke_command(
+        demo.moderator_id, demo.general_id, "rules backtest",
+        {"rule": "no-bananas", "file": SandboxFile("proposed.yaml", proposed.encode())},
+    )  # fmt: skip
+    text = await handle.text()
+    assert "Backtest of 1 proposed rule(s)" in text, text
+    assert "would hold 1 of" in text and "banana bread" in text
+    bad = await sandbox.invoke_command(
+        demo.moderator_id, demo.general_id, "rules backtest",
+        {"file": SandboxFile("bad.yaml", b"rules:\n  - id: x\n    action: explode\n")},
+    )  # fmt: skip
+    assert "invalid rules" in await bad.text()
+    # Nothing was saved: the live rules do not know the proposed rule.
+    tested = await command(
+        sandbox, demo.moderator_id, demo.general_id, "rules test", {"text": "banana"}
+    )
+    assert "No rule matched" in tested
+    shown = await command(sandbox, demo.moderator_id, demo.general_id, "rules show")
+    assert "no-bananas" not in shown
