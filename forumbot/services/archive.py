@@ -7,7 +7,6 @@ session factory and settings, and returns plain dataclasses (or text, for citati
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass, field
@@ -147,8 +146,6 @@ class ArchiveService:
         finally:
             if pending is not None:  # a database error stopped the load: drop the parse ahead
                 pending.cancel()
-                with contextlib.suppress(BaseException):
-                    await pending
         return report
 
     def _parse_batch(self, paths: list[Path]) -> list[tuple[Path, list[ParsedArticle] | LoadError]]:

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import text
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from forumbot.config import Settings
@@ -81,3 +82,17 @@ async def test_store_failure_in_a_batch_fails_only_that_file(
         "Title 3",
         "Title 4",
     ]
+
+
+async def test_database_level_error_stops_the_load(
+    sqlite_sessionmaker: Sessions, tmp_path: Path
+) -> None:
+    service = ArchiveService(sqlite_sessionmaker, Settings(max_file_bytes=64 * 1024))
+    write(tmp_path / "docs", 3)
+    async with sqlite_sessionmaker() as session, session.begin():
+        # Every passage insert now fails in its FTS trigger: the database itself is unusable.
+        await session.execute(text("DROP TABLE passages_fts"))
+    with pytest.raises(OperationalError):
+        await service.load_paths([tmp_path / "docs"])
+    async with sqlite_sessionmaker() as session:
+        assert await session.scalar(text("SELECT count(*) FROM articles")) == 0
