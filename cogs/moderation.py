@@ -12,23 +12,22 @@ import discord
 from discord import app_commands
 from discord.ext import commands, tasks
 
-from cogs._moderation_ui import (
-    DYNAMIC_ITEMS,
+from cogs._moderation_access import (
     MEMBER_PERMISSION,
-    NO_MENTIONS,
-    RESTORED_FOOTER,
     RULES_PERMISSION,
     THREAD_PERMISSION,
-    TextModal,
-    copy_of,
-    decision_text,
-    history_embed,
-    moderation,
-    open_appeal,
-    queue_embed,
-    queue_view,
     require_moderator,
 )
+from cogs._moderation_buttons import DYNAMIC_ITEMS, open_appeal, queue_view
+from cogs._moderation_embeds import (
+    appeal_filed_text,
+    decision_text,
+    history_embed,
+    queue_embed,
+    thread_embed,
+)
+from cogs._moderation_forms import NO_MENTIONS, TextModal
+from cogs._moderation_port import RESTORED_FOOTER, copy_of, moderation
 from forumbot.services.errors import InvalidInput
 from forumbot.services.moderation_ladder import format_duration
 from forumbot.services.moderation_types import MessageCopy
@@ -203,8 +202,7 @@ class ModerationCog(commands.Cog):
             interaction.guild_id, case, member_id=interaction.user.id, text=reason
         )
         await interaction.response.send_message(
-            f"Appeal #{item.id} filed for case #{case}. A moderator other than the one who "
-            "acted will decide, and you will get a DM.",
+            appeal_filed_text(item, case),
             ephemeral=True,
             allowed_mentions=NO_MENTIONS,
         )
@@ -464,31 +462,13 @@ class ModerationCog(commands.Cog):
         if not isinstance(target, THREADS):
             raise InvalidInput("Use this in an article thread, or name one with `thread:`.")
         summary = await self.service.threads.summary(guild_id, target.id)
-        embed = discord.Embed(title=f"Thread: {target.name}"[:256], colour=discord.Colour.blurple())
-        embed.add_field(name="Comments", value=str(summary.comments))
-        embed.add_field(name="Participants", value=str(summary.participants))
-        embed.add_field(name="Flagged", value=str(summary.flagged))
-        embed.add_field(name="Open review items", value=str(summary.open_items))
-        embed.add_field(
-            name="Slow mode",
-            value=f"{target.slowmode_delay} s" if target.slowmode_delay else "off",
+        embed = thread_embed(
+            target.name,
+            summary,
+            slowmode=target.slowmode_delay,
+            locked=target.locked,
+            archived=target.archived,
         )
-        embed.add_field(
-            name="State",
-            value=", ".join(
-                s for s, on in (("locked", target.locked), ("archived", target.archived)) if on
-            )
-            or "open",
-        )
-        counts = ", ".join(f"{kind} {n}" for kind, n in sorted(summary.actions.items()))
-        embed.add_field(name="Actions taken", value=counts or "none", inline=False)
-        for entry in summary.recent:
-            who = "auto" if entry.actor_id is None else f"<@{entry.actor_id}>"
-            embed.add_field(
-                name=f"#{entry.id} {entry.kind}",
-                value=f"{who} · {(entry.guideline or entry.reason or '')[:200]}",
-                inline=False,
-            )
         await interaction.response.send_message(
             embed=embed, ephemeral=True, allowed_mentions=NO_MENTIONS
         )

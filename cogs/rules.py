@@ -10,15 +10,9 @@ import yaml
 from discord import app_commands
 from discord.ext import commands
 
-from cogs._moderation_ui import (
-    MEMBER_PERMISSION,
-    NO_MENTIONS,
-    RULES_PERMISSION,
-    TextModal,
-    moderation,
-    reply,
-    require_moderator,
-)
+from cogs._moderation_access import MEMBER_PERMISSION, RULES_PERMISSION, require_moderator
+from cogs._moderation_forms import NO_MENTIONS, TextModal, reply
+from cogs._moderation_port import moderation
 from forumbot.services.errors import InvalidInput
 from forumbot.services.moderation_notices import excerpt
 from forumbot.services.moderation_rules import plain

@@ -4,9 +4,10 @@ shortcuts."""
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from typing import Any
 
-from cogs._moderation_ui import moderation
+from cogs._moderation_port import moderation
 from forumbot.bot import ForumBot
 from forumbot.sandbox import DemoGuild, Sandbox
 from forumbot.services.moderation_pipeline import Outcome
@@ -31,6 +32,20 @@ class Processed:
             return outcome
 
         pipeline.handle = handle  # type: ignore[method-assign]
+
+    async def first(
+        self,
+        predicate: Callable[[MessageCopy], bool],
+        timeout: float = 5.0,  # noqa: ASYNC109
+    ) -> Outcome:
+        """The outcome of the first message matching `predicate`, waiting for it if need be."""
+        async with asyncio.timeout(timeout):
+            while True:
+                self._changed.clear()
+                for copy, outcome in zip(self.copies, self.outcomes, strict=True):
+                    if predicate(copy):
+                        return outcome
+                await self._changed.wait()
 
     async def until(self, count: int, timeout: float = 5.0) -> list[Outcome]:  # noqa: ASYNC109
         async with asyncio.timeout(timeout):

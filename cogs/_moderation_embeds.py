@@ -1,0 +1,123 @@
+"""How moderation records look on Discord: mod-log cases, a member's history, the review queue,
+a thread's state, and the one-line answers to decisions and appeals."""
+
+from __future__ import annotations
+
+import discord
+
+from forumbot.services.moderation_decisions import Decision
+from forumbot.services.moderation_members import MemberRecord
+from forumbot.services.moderation_notices import excerpt
+from forumbot.services.moderation_threads import ThreadSummary
+from forumbot.services.moderation_types import LedgerEntry, QueueItem
+
+_COLOURS = {
+    "hold": discord.Colour.orange(),
+    "remove": discord.Colour.red(),
+    "timeout": discord.Colour.dark_red(),
+    "warn": discord.Colour.gold(),
+    "nudge": discord.Colour.yellow(),
+    "pardon": discord.Colour.green(),
+    "restore": discord.Colour.green(),
+}
+
+
+def _actor(entry: LedgerEntry) -> str:
+    return "auto" if entry.actor_id is None else f"<@{entry.actor_id}>"
+
+
+def entry_embed(entry: LedgerEntry, summary: str) -> discord.Embed:
+    embed = discord.Embed(
+        title=f"Case #{entry.id} · {entry.kind}",
+        description=summary[:4000],
+        colour=_COLOURS.get(entry.kind, discord.Colour.blurple()),
+        timestamp=entry.created_at,
+    )
+    if entry.message_copy is not None and entry.message_copy.content:
+        embed.add_field(
+            name="Message", value=excerpt(entry.message_copy.content, 1000), inline=False
+        )
+    if entry.expires_at is not None:
+        embed.add_field(name="Until", value=discord.utils.format_dt(entry.expires_at))
+    dm = entry.details.get("dm")
+    if dm:
+        embed.add_field(name="DM", value=dm)
+    return embed
+
+
+def history_embed(member_name: str, record: MemberRecord) -> discord.Embed:
+    embed = discord.Embed(
+        title=f"Moderation history: {member_name}"[:256],
+        description=f"Current points: **{record.points:.1f}** (timeout at "
+        f"{record.policy.timeout_threshold:g}; half-life {record.policy.half_life_hours:g} h)",
+        colour=discord.Colour.blurple(),
+    )
+    for entry in record.entries[-20:]:
+        mark = " (pardoned)" if entry.id in record.pardoned else ""
+        what = entry.guideline or entry.reason or ""
+        embed.add_field(
+            name=f"#{entry.id} {entry.kind}{mark}"[:256],
+            value=f"{discord.utils.format_dt(entry.created_at, 'R')} · {_actor(entry)} · "
+            f"{excerpt(what, 200)}"[:1024],
+            inline=False,
+        )
+    if not record.entries:
+        embed.add_field(name="Clean record", value="No actions on record.")
+    return embed
+
+
+def queue_embed(items: list[QueueItem]) -> discord.Embed:
+    embed = discord.Embed(title=f"Review queue: {len(items)} open", colour=discord.Colour.orange())
+    for item in items[:25]:
+        who = f"<@{item.member_id}>" if item.member_id else "bot output"
+        state = f"claimed by <@{item.claimed_by}>" if item.claimed_by else "open"
+        text = excerpt(item.message_copy.content, 300) if item.message_copy else ""
+        where = f" in <#{item.thread_id}>" if item.thread_id else ""
+        embed.add_field(
+            name=f"#{item.id} {item.kind} · {state}"[:256],
+            value=f"{who}{where}: {excerpt(item.reason or '', 200)}\n> {text}"[:1024],
+            inline=False,
+        )
+    if not items:
+        embed.description = "Nothing to review."
+    return embed
+
+
+def thread_embed(
+    name: str, summary: ThreadSummary, *, slowmode: int, locked: bool, archived: bool
+) -> discord.Embed:
+    """/mod thread: a thread's comments, actions and state at a glance."""
+    embed = discord.Embed(title=f"Thread: {name}"[:256], colour=discord.Colour.blurple())
+    embed.add_field(name="Comments", value=str(summary.comments))
+    embed.add_field(name="Participants", value=str(summary.participants))
+    embed.add_field(name="Flagged", value=str(summary.flagged))
+    embed.add_field(name="Open review items", value=str(summary.open_items))
+    embed.add_field(name="Slow mode", value=f"{slowmode} s" if slowmode else "off")
+    states = [state for state, on in (("locked", locked), ("archived", archived)) if on]
+    embed.add_field(name="State", value=", ".join(states) or "open")
+    counts = ", ".join(f"{kind} {n}" for kind, n in sorted(summary.actions.items()))
+    embed.add_field(name="Actions taken", value=counts or "none", inline=False)
+    for entry in summary.recent:
+        embed.add_field(
+            name=f"#{entry.id} {entry.kind}",
+            value=f"{_actor(entry)} · {(entry.guideline or entry.reason or '')[:200]}",
+            inline=False,
+        )
+    return embed
+
+
+def decision_text(decision: Decision) -> str:
+    item = decision.item
+    text = f"Review item #{item.id} ({item.kind}) decided: {item.decision}."
+    if decision.restored_message_id:
+        text += " The comment is back in the thread."
+    if decision.dm_delivered is False:
+        text += " The member's DMs are closed; they were not told."
+    return text
+
+
+def appeal_filed_text(item: QueueItem, case_id: int) -> str:
+    return (
+        f"Appeal #{item.id} filed for case #{case_id}. A moderator other than the one who "
+        "acted will decide, and you will get a DM."
+    )

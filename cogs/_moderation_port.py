@@ -1,0 +1,211 @@
+"""ModerationPort implemented with discord.py (delete, restore, DM, timeout, mod-log, thread
+changes, pins), the conversion of a Discord message into a MessageCopy, and the bot's one
+ModerationService built on it."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+from datetime import datetime
+from typing import Any
+
+import aiohttp
+import discord
+
+from cogs._moderation_access import EXTRAS_KEY
+from cogs._moderation_buttons import appeal_view, entry_view
+from cogs._moderation_embeds import entry_embed
+from cogs._moderation_forms import NO_MENTIONS
+from forumbot.services.moderation import ModerationService
+from forumbot.services.moderation_port import Notice, ThreadChange
+from forumbot.services.moderation_types import LedgerEntry, MessageCopy
+
+log = logging.getLogger(__name__)
+
+RESTORED_FOOTER = "Restored after review"
+# Failures a port call reports as "did not work" rather than raising.
+FAILED = (discord.HTTPException, aiohttp.ClientError, OSError, asyncio.TimeoutError)
+IMPORTED_RE = re.compile(r"^💬 Reader comment \d+ by \*\*(?P<who>.+?)\*\* \(imported\)")
+
+
+def moderation(client: Any) -> ModerationService:
+    """The bot's one ModerationService (built on first use, shared by both cogs)."""
+    extras: dict[str, Any] = client.services.extras
+    service = extras.get(EXTRAS_KEY)
+    if service is None:
+        port = DiscordModerationPort(client)
+        service = ModerationService(
+            client.services.sessionmaker, port, server_name=port.server_name
+        )
+        extras[EXTRAS_KEY] = service
+    assert isinstance(service, ModerationService)
+    return service
+
+
+def copy_of(message: discord.Message, source: str | None = None) -> MessageCopy:
+    """Everything needed to judge or restore the message. The bot's own text is "relay", or
+    "imported" for a relayed reader comment (attributed to its original author)."""
+    assert message.guild is not None
+    channel = message.channel
+    author_name = getattr(message.author, "display_name", None) or message.author.name
+    author_id: int | None = message.author.id
+    if message.author.bot:
+        author_id = None
+        imported = IMPORTED_RE.match(message.content)
+        if imported:
+            source, author_name = "imported", imported["who"]
+        else:
+            source = "relay"
+    return MessageCopy(
+        guild_id=message.guild.id,
+        channel_id=channel.id,
+        message_id=message.id,
+        author_id=author_id,
+        author_name=author_name,
+        content=message.content,
+        created_at=message.created_at,
+        thread_id=channel.id if isinstance(channel, discord.Thread) else None,
+        parent_id=getattr(channel, "parent_id", None),
+        edited_at=message.edited_at,
+        attachments=tuple(a.url for a in message.attachments),
+        source=source or "message",
+        jump_url=message.jump_url,
+    )
+
+
+def _restored_embed(copy: MessageCopy, note: str) -> discord.Embed:
+    """The attribution that rides alongside a restored comment's unchanged text."""
+    embed = discord.Embed(
+        description=f"Comment by **{discord.utils.escape_markdown(copy.author_name)}**"
+        + (f" (<@{copy.author_id}>)" if copy.author_id else "")
+        + f", first posted {discord.utils.format_dt(copy.created_at)}",
+        colour=discord.Colour.green(),
+    )
+    if copy.attachments:
+        embed.add_field(name="Attachments", value="\n".join(copy.attachments)[:1024], inline=False)
+    embed.set_footer(text=f"{RESTORED_FOOTER} · {note}"[:2048])
+    return embed
+
+
+class DiscordModerationPort:
+    """ModerationPort with discord.py. Failures are reported as False and logged at INFO: a
+    closed DM or a missing permission is an expected outcome, recorded in the ledger."""
+
+    def __init__(self, client: Any) -> None:
+        self._client = client
+        # Messages the bot re-posted on restore: never screened again.
+        self.restored_ids: set[int] = set()
+
+    def server_name(self, guild_id: int) -> str:
+        guild = self._client.get_guild(guild_id)
+        return guild.name if guild is not None else "the server"
+
+    async def _channel(self, channel_id: int) -> Any:
+        channel = self._client.get_channel(channel_id)
+        if channel is None:
+            channel = await self._client.fetch_channel(channel_id)
+        return channel
+
+    async def delete_message(self, channel_id: int, message_id: int, reason: str) -> bool:
+        try:
+            await self._client.http.delete_message(channel_id, message_id, reason=reason[:512])
+        except discord.NotFound:
+            return True  # already gone
+        except FAILED as exc:
+            log.info(
+                "could not delete message", extra={"message_id": message_id, "error": str(exc)}
+            )
+            return False
+        return True
+
+    async def restore_message(self, copy: MessageCopy, note: str) -> int | None:
+        try:
+            channel = await self._channel(copy.channel_id)
+            if isinstance(channel, discord.Thread) and channel.archived:
+                await channel.edit(archived=False)
+            # The content goes out exactly as it was written; the attribution rides alongside.
+            sent = await channel.send(
+                content=copy.content or None,
+                embed=_restored_embed(copy, note),
+                allowed_mentions=NO_MENTIONS,
+            )
+        except FAILED as exc:
+            log.info("could not restore message", extra={"error": str(exc)})
+            return None
+        self.restored_ids.add(sent.id)
+        return int(sent.id)
+
+    async def notify_member(self, notice: Notice) -> bool:
+        try:
+            user = self._client.get_user(notice.member_id) or await self._client.fetch_user(
+                notice.member_id
+            )
+            embed = discord.Embed(
+                title=notice.title[:256],
+                description=notice.body[:4000],
+                colour=discord.Colour.orange(),
+            )
+            view = (
+                appeal_view(notice.guild_id, notice.case_id)
+                if notice.appealable
+                else discord.ui.View(timeout=None)
+            )
+            await user.send(embed=embed, view=view, allowed_mentions=NO_MENTIONS)
+        except FAILED as exc:
+            log.info("member DM failed", extra={"member": notice.member_id, "error": str(exc)})
+            return False
+        return True
+
+    async def timeout_member(
+        self, guild_id: int, member_id: int, until: datetime | None, reason: str
+    ) -> bool:
+        try:
+            guild = self._client.get_guild(guild_id)
+            member = guild.get_member(member_id) or await guild.fetch_member(member_id)
+            await member.edit(timed_out_until=until, reason=reason[:512])
+        except (*FAILED, AttributeError) as exc:
+            log.info("timeout failed", extra={"member": member_id, "error": str(exc)})
+            return False
+        return True
+
+    async def post_modlog(self, guild_id: int, entry: LedgerEntry, summary: str) -> None:
+        config = await self._client.services.guilds.get(guild_id)
+        if config is None:
+            return
+        try:
+            channel = await self._channel(config.modlog_channel_id)
+            await channel.send(
+                embed=entry_embed(entry, summary),
+                view=entry_view(entry),
+                allowed_mentions=NO_MENTIONS,
+            )
+        except FAILED as exc:
+            log.info("mod-log post failed", extra={"case": entry.id, "error": str(exc)})
+
+    async def change_thread(self, thread_id: int, change: ThreadChange, reason: str) -> bool:
+        fields: dict[str, Any] = {}
+        if change.locked is not None:
+            fields["locked"] = change.locked
+        if change.archived is not None:
+            fields["archived"] = change.archived
+        if change.slowmode_seconds is not None:
+            fields["slowmode_delay"] = change.slowmode_seconds
+        try:
+            thread = await self._channel(thread_id)
+            if thread.archived and not fields.get("archived", False):
+                fields["archived"] = False  # an archived thread must be reopened to change
+            await thread.edit(**fields, reason=reason[:512])
+        except FAILED as exc:
+            log.info("thread change failed", extra={"thread": thread_id, "error": str(exc)})
+            return False
+        return True
+
+    async def pin_message(self, channel_id: int, message_id: int, reason: str) -> bool:
+        try:
+            channel = await self._channel(channel_id)
+            await channel.get_partial_message(message_id).pin(reason=reason[:512])
+        except FAILED as exc:
+            log.info("pin failed", extra={"message_id": message_id, "error": str(exc)})
+            return False
+        return True
