@@ -91,7 +91,9 @@ class PardonButton(_CaseWithReasonButton, template=r"mod:pardon:(\d+)"):
     async def act(
         self, service: ModerationService, guild_id: int, actor_id: int, reason: str
     ) -> str:
-        entry = await service.pardon(guild_id, self.case_id, actor_id=actor_id, reason=reason)
+        entry = await service.members.pardon(
+            guild_id, self.case_id, actor_id=actor_id, reason=reason
+        )
         return f"Case #{self.case_id} pardoned (#{entry.id})."
 
 
@@ -102,7 +104,9 @@ class EscalateButton(_CaseWithReasonButton, template=r"mod:escalate:(\d+)"):
     async def act(
         self, service: ModerationService, guild_id: int, actor_id: int, reason: str
     ) -> str:
-        entry = await service.escalate(guild_id, self.case_id, actor_id=actor_id, reason=reason)
+        entry = await service.members.escalate(
+            guild_id, self.case_id, actor_id=actor_id, reason=reason
+        )
         seconds = int(entry.details.get("seconds", 0))
         return (
             f"Escalated: <@{entry.member_id}> timed out for {seconds // 60} min (case #{entry.id})."
@@ -116,7 +120,7 @@ class HistoryButton(ModButton, template=r"mod:history:(\d+)"):
 
     async def run(self, interaction: discord.Interaction[Any]) -> None:
         guild_id = await require_moderator(interaction, MEMBER_PERMISSION)
-        record = await service_of(interaction.client).history(guild_id, self.member_id)
+        record = await service_of(interaction.client).members.history(guild_id, self.member_id)
         name = str(self.member_id)
         if interaction.guild is not None:
             member = interaction.guild.get_member(self.member_id)
@@ -149,10 +153,10 @@ class DecideButton(ModButton, template=r"mod:decide:(\d+):(claim|approve|remove|
         guild_id = await require_moderator(interaction, MEMBER_PERMISSION)
         service = service_of(interaction.client)
         if self.what == "claim":
-            await service.claim(guild_id, self.item_id, moderator_id=interaction.user.id)
+            await service.desk.claim(guild_id, self.item_id, moderator_id=interaction.user.id)
             await reply(interaction, f"You claimed review item #{self.item_id}.")
             return
-        decision = await service.decide(
+        decision = await service.desk.decide(
             guild_id, self.item_id, moderator_id=interaction.user.id, decision=self.what, reason=""
         )
         await reply(interaction, decision_text(decision))
@@ -174,7 +178,7 @@ class AppealButton(ModButton, template=r"mod:appeal:(\d+):(\d+)"):
 
 async def open_appeal(interaction: discord.Interaction[Any], guild_id: int, case_id: int) -> None:
     async def submit(modal_interaction: discord.Interaction[Any], text: str) -> None:
-        item = await service_of(interaction.client).appeal(
+        item = await service_of(interaction.client).desk.appeal(
             guild_id, case_id, member_id=modal_interaction.user.id, text=text
         )
         await reply(modal_interaction, appeal_filed_text(item, case_id))

@@ -177,7 +177,7 @@ class ModerationCog(commands.Cog):
         copy = copy_of(message)
 
         async def submit(modal_interaction: discord.Interaction[Any], reason: str) -> None:
-            item = await self.service.report(
+            item = await self.service.desk.report(
                 copy, reporter_id=modal_interaction.user.id, reason=reason
             )
             await modal_interaction.response.send_message(
@@ -198,7 +198,7 @@ class ModerationCog(commands.Cog):
         if reason is None:
             await open_appeal(interaction, interaction.guild_id, case)
             return
-        item = await self.service.appeal(
+        item = await self.service.desk.appeal(
             interaction.guild_id, case, member_id=interaction.user.id, text=reason
         )
         await interaction.response.send_message(
@@ -213,7 +213,7 @@ class ModerationCog(commands.Cog):
     ) -> list[app_commands.Choice[int]]:
         if interaction.guild_id is None:
             return []
-        cases = await self.service.appealable_cases(interaction.guild_id, interaction.user.id)
+        cases = await self.service.desk.appealable_cases(interaction.guild_id, interaction.user.id)
         return [
             app_commands.Choice(
                 name=f"#{c.id} {c.kind}: {c.guideline or c.reason or ''}"[:100], value=c.id
@@ -226,7 +226,7 @@ class ModerationCog(commands.Cog):
     @mod.command(name="queue", description="Open review items: held comments, reports, appeals")
     async def queue(self, interaction: discord.Interaction[Any]) -> None:
         guild_id = await require_moderator(interaction, MEMBER_PERMISSION)
-        items = await self.service.queue(guild_id)
+        items = await self.service.desk.queue(guild_id)
         await interaction.response.send_message(
             embed=queue_embed(items),
             view=queue_view(items),
@@ -245,10 +245,10 @@ class ModerationCog(commands.Cog):
     ) -> None:
         guild_id = await require_moderator(interaction, MEMBER_PERMISSION)
         if decision == "claim":
-            await self.service.claim(guild_id, item, moderator_id=interaction.user.id)
+            await self.service.desk.claim(guild_id, item, moderator_id=interaction.user.id)
             text = f"You claimed review item #{item}."
         else:
-            result = await self.service.decide(
+            result = await self.service.desk.decide(
                 guild_id,
                 item,
                 moderator_id=interaction.user.id,
@@ -265,7 +265,7 @@ class ModerationCog(commands.Cog):
         self, interaction: discord.Interaction[Any], member: discord.Member, reason: str
     ) -> None:
         guild_id = await require_moderator(interaction, MEMBER_PERMISSION)
-        entry = await self.service.warn(
+        entry = await self.service.members.warn(
             guild_id, member.id, member.display_name, actor_id=interaction.user.id, reason=reason
         )
         await interaction.response.send_message(
@@ -289,7 +289,7 @@ class ModerationCog(commands.Cog):
     ) -> None:
         guild_id = await require_moderator(interaction, MEMBER_PERMISSION)
         await interaction.response.defer(ephemeral=True, thinking=True)
-        entry = await self.service.timeout(
+        entry = await self.service.members.timeout(
             guild_id,
             member.id,
             member.display_name,
@@ -308,7 +308,7 @@ class ModerationCog(commands.Cog):
     @app_commands.describe(case="Case number", reason="Why")
     async def pardon(self, interaction: discord.Interaction[Any], case: int, reason: str) -> None:
         guild_id = await require_moderator(interaction, MEMBER_PERMISSION)
-        entry = await self.service.pardon(
+        entry = await self.service.members.pardon(
             guild_id, case, actor_id=interaction.user.id, reason=reason
         )
         await interaction.response.send_message(
@@ -318,7 +318,7 @@ class ModerationCog(commands.Cog):
     @mod.command(name="history", description="A member's moderation record and current points")
     async def history(self, interaction: discord.Interaction[Any], member: discord.Member) -> None:
         guild_id = await require_moderator(interaction, MEMBER_PERMISSION)
-        record = await self.service.history(guild_id, member.id)
+        record = await self.service.members.history(guild_id, member.id)
         await interaction.response.send_message(
             embed=history_embed(member.display_name, record),
             ephemeral=True,

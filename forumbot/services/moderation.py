@@ -22,12 +22,16 @@ from forumbot.services.moderation_port import ModerationPort
 from forumbot.services.moderation_rules import RuleBook
 from forumbot.services.moderation_screening import Screening, screen
 from forumbot.services.moderation_threads import ThreadControls
-from forumbot.services.moderation_types import LedgerEntry, MessageCopy, QueueItem, utcnow
+from forumbot.services.moderation_types import MessageCopy, utcnow
 
 __all__ = ["Decision", "MemberRecord", "ModerationService", "Outcome"]
 
 
 class ModerationService:
+    """Screening, backtests and settings live here; the parts are used directly:
+    `members` (warn, timeout, escalate, pardon, history, case), `desk` (report, appeal, queue,
+    claim, decide), `threads` (lock, slow mode, pin, summary) and `rules` (the rule book)."""
+
     def __init__(
         self,
         sessionmaker: async_sessionmaker[AsyncSession],
@@ -119,67 +123,6 @@ class ModerationService:
             else:
                 rules = self.rules.base()
         return await backtest(self._sessionmaker, rules, rule_id=rule_id, guild_id=guild_id)
-
-    # -- members (MemberActions) ---------------------------------------------------------------
-    async def warn(
-        self, guild_id: int, member_id: int, member_name: str, *, actor_id: int, reason: str
-    ) -> LedgerEntry:
-        return await self.members.warn(
-            guild_id, member_id, member_name, actor_id=actor_id, reason=reason
-        )
-
-    async def timeout(
-        self,
-        guild_id: int,
-        member_id: int,
-        member_name: str,
-        *,
-        actor_id: int,
-        reason: str,
-        minutes: float | None = None,
-    ) -> LedgerEntry:
-        return await self.members.timeout(
-            guild_id, member_id, member_name, actor_id=actor_id, reason=reason, minutes=minutes
-        )
-
-    async def escalate(
-        self, guild_id: int, case_id: int, *, actor_id: int, reason: str
-    ) -> LedgerEntry:
-        return await self.members.escalate(guild_id, case_id, actor_id=actor_id, reason=reason)
-
-    async def pardon(
-        self, guild_id: int, case_id: int, *, actor_id: int, reason: str
-    ) -> LedgerEntry:
-        return await self.members.pardon(guild_id, case_id, actor_id=actor_id, reason=reason)
-
-    async def history(self, guild_id: int, member_id: int) -> MemberRecord:
-        return await self.members.history(guild_id, member_id)
-
-    async def case(self, guild_id: int, case_id: int) -> LedgerEntry:
-        return await self.members.case(guild_id, case_id)
-
-    # -- review queue (ReviewDesk) -------------------------------------------------------------
-    async def report(self, copy: MessageCopy, *, reporter_id: int, reason: str) -> QueueItem:
-        return await self.desk.report(copy, reporter_id=reporter_id, reason=reason)
-
-    async def appeal(self, guild_id: int, case_id: int, *, member_id: int, text: str) -> QueueItem:
-        return await self.desk.appeal(guild_id, case_id, member_id=member_id, text=text)
-
-    async def appealable_cases(self, guild_id: int, member_id: int) -> list[LedgerEntry]:
-        return await self.desk.appealable_cases(guild_id, member_id)
-
-    async def queue(self, guild_id: int, limit: int = 25) -> list[QueueItem]:
-        return await self.desk.queue(guild_id, limit)
-
-    async def claim(self, guild_id: int, item_id: int, *, moderator_id: int) -> QueueItem:
-        return await self.desk.claim(guild_id, item_id, moderator_id=moderator_id)
-
-    async def decide(
-        self, guild_id: int, item_id: int, *, moderator_id: int, decision: str, reason: str
-    ) -> Decision:
-        return await self.desk.decide(
-            guild_id, item_id, moderator_id=moderator_id, decision=decision, reason=reason
-        )
 
     # -- settings ------------------------------------------------------------------------------
     async def policy(self, guild_id: int) -> LadderPolicy:

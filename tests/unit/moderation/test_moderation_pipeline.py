@@ -73,7 +73,7 @@ async def test_repeated_holds_escalate_to_growing_timeouts(
     # Growing: 1 h, 4 h, 16 h (each measured from when it was set; the clock moved 10 min each).
     assert [round((t + timedelta(minutes=10 * (3 - i))).total_seconds() / 3600)
             for i, t in enumerate(lengths)] == [1, 4, 16]  # fmt: skip
-    history = await service.history(GUILD, ALICE)
+    history = await service.members.history(GUILD, ALICE)
     assert [e.kind for e in history.entries].count("timeout") == 3
 
 
@@ -109,7 +109,7 @@ async def test_shadow_rules_change_nothing(service: ModerationService, port: Rec
     assert out.entries == [] and out.level.name == "NONE"
     assert port.calls == []
     assert [h.rule for h in out.screening.shadow] == ["fruit"]
-    record = await service.history(GUILD, ALICE)
+    record = await service.members.history(GUILD, ALICE)
     assert record.points == 0 and record.entries == ()
 
 
@@ -187,7 +187,7 @@ async def test_bot_article_starter_is_flagged_not_deleted(
     starter = message("you are an idiot", author=None, source="relay", message_id=THREAD)
     out = await service.handle_message(starter)
     assert out.kinds() == ["log"] and port.named("delete") == []
-    [item] = await service.queue(GUILD)
+    [item] = await service.desk.queue(GUILD)
     assert item.kind == "report" and "Article text flagged" in (item.reason or "")
 
 

@@ -71,7 +71,7 @@ async def test_test_text_has_no_side_effects(
         GUILD, "shut up", overrides_yaml="rules:\n  - id: rudeness\n    action: remove\n"
     )
     assert proposed.level.name == "REMOVE"
-    assert port.calls == [] and (await service.history(GUILD, ALICE)).entries == ()
+    assert port.calls == [] and (await service.members.history(GUILD, ALICE)).entries == ()
 
 
 async def test_backtest_counts_over_passages_comments_and_recorded(
