@@ -188,23 +188,40 @@ class RuleBook:
             raise InvalidRules("Say why you are changing the rules (the reason is logged).")
         return reason[:500]
 
-    async def set_overrides(
-        self, guild_id: int, text: str, *, actor_id: int | None, reason: str
+    async def _save(
+        self,
+        guild_id: int,
+        new_text: Callable[[str], str],
+        *,
+        actor_id: int | None,
+        reason: str,
+        change: str,
+        rule: str | None,
     ) -> RuleChange:
-        reason = self._reason(reason)
-        build_rules(text, self._base())  # raises InvalidRules with every problem listed
+        """Store `new_text(current overrides)` after validating it, with an audit row."""
         async with self._sessionmaker() as session, session.begin():
+            row = await session.get(ModRuleSet, guild_id)
+            text = new_text(row.overrides_yaml if row else "")
+            build_rules(text, self._base())  # raises InvalidRules with every problem listed
             result = await self._store(
                 session,
                 guild_id,
                 text=text,
                 actor_id=actor_id,
                 reason=reason,
-                change="set",
-                rule=None,
+                change=change,
+                rule=rule,
             )
         self._invalidate(guild_id)
         return result
+
+    async def set_overrides(
+        self, guild_id: int, text: str, *, actor_id: int | None, reason: str
+    ) -> RuleChange:
+        reason = self._reason(reason)
+        return await self._save(
+            guild_id, lambda _old: text, actor_id=actor_id, reason=reason, change="set", rule=None
+        )
 
     async def set_mode(
         self, guild_id: int, rule_id: str, mode: str, *, actor_id: int | None, reason: str
@@ -213,21 +230,14 @@ class RuleBook:
         if mode not in MODES:
             raise InvalidRules(f"Mode must be one of {', '.join(MODES)}.")
         await self.rule(guild_id, rule_id)
-        async with self._sessionmaker() as session, session.begin():
-            row = await session.get(ModRuleSet, guild_id)
-            text = with_mode(row.overrides_yaml if row else "", rule_id, mode)
-            build_rules(text, self._base())
-            result = await self._store(
-                session,
-                guild_id,
-                text=text,
-                actor_id=actor_id,
-                reason=reason,
-                change="mode",
-                rule=rule_id,
-            )
-        self._invalidate(guild_id)
-        return result
+        return await self._save(
+            guild_id,
+            lambda old: with_mode(old, rule_id, mode),
+            actor_id=actor_id,
+            reason=reason,
+            change="mode",
+            rule=rule_id,
+        )
 
     async def changes(self, guild_id: int, limit: int = 20) -> list[RuleChange]:
         async with self._sessionmaker() as session:
