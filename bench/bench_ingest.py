@@ -1,7 +1,8 @@
 """Ingest throughput: synthetic .txt/.md/.html articles through the real ArchiveService.load_paths.
 
 Writes N articles (mixed formats) into a temp directory, loads them into a fresh migrated SQLite
-file (one transaction per file, as in production), then loads them again (all unchanged).
+file (batches of files per transaction, as in production), then loads them again (all
+unchanged).
 Prints JSON: articles/s for both passes and peak memory.
 
     .venv/bin/python bench/bench_ingest.py --articles 10000
@@ -26,7 +27,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from forumbot.config import Settings  # noqa: E402
-from forumbot.services.archive import ArchiveService  # noqa: E402
+from forumbot.services.archive import LOAD_BATCH_FILES, ArchiveService  # noqa: E402
 from forumbot.storage.db import make_engine, make_sessionmaker, upgrade_database  # noqa: E402
 
 _WORDS_TEXT = (
@@ -115,6 +116,7 @@ def main() -> None:
         "cpus": os.cpu_count(),
         "articles": args.articles,
         "input_bytes": written,
+        "files_per_transaction": LOAD_BATCH_FILES,
         "first_load": {
             "seconds": round(first_s, 2),
             "articles_per_s": round(len(first.loaded) / first_s, 1),

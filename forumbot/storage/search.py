@@ -333,11 +333,13 @@ async def _search_postgres(
     if count is None or count < RANK_WINDOW:
         # Few matches: ts_rank over all of them (title A, text B), text matches first.
         top = f"""
-            SELECT p.id, CASE WHEN {in_text} THEN 0 ELSE 1 END AS tier,
-                   CASE WHEN {in_text} THEN ts_rank(p.search_vector, ({tsquery})) ELSE 0 END
-                       AS score
-            {matches}
-            ORDER BY tier, score DESC, p.id DESC
+            SELECT id, tier, CASE WHEN tier = 0 THEN rank ELSE 0 END AS score
+            FROM (
+                SELECT p.id, CASE WHEN {in_text} THEN 0 ELSE 1 END AS tier,
+                       ts_rank(p.search_vector, ({tsquery})) AS rank
+                {matches}
+            ) AS ranked
+            ORDER BY tier, score DESC, id DESC
             LIMIT :limit OFFSET :offset"""
     else:
         # Common query: ts_rank over 150k matches took ~300 ms at 200k passages. Text matches
