@@ -42,6 +42,11 @@ SLOWMODE_SWEEP_SECONDS = 30.0
 # thread in the cache, and archived threads are not (so archived ones could not be unarchived).
 ThreadOption = app_commands.AppCommandThread
 THREADS = (discord.Thread, app_commands.AppCommandThread)
+COMMENT_TYPES = (discord.MessageType.default, discord.MessageType.reply)
+COMMAND_ANSWER_TYPES = (
+    discord.MessageType.chat_input_command,
+    discord.MessageType.context_menu_command,
+)
 
 
 def _parse_message_id(value: str) -> int:
@@ -107,11 +112,15 @@ class ModerationCog(commands.Cog):
 
     @commands.Cog.listener()
     async def on_message(self, message: discord.Message) -> None:
-        if message.guild is None or message.webhook_id is not None:
+        if message.guild is None:
             return
-        if message.type not in (discord.MessageType.default, discord.MessageType.reply):
+        own = message.author.id == getattr(self.bot.user, "id", None)
+        # The bot's public answers to commands (a /cite in a thread) come through the
+        # interaction webhook; they are relayed text like any other and are screened too.
+        kinds = COMMENT_TYPES + (COMMAND_ANSWER_TYPES if own else ())
+        if message.type not in kinds or (message.webhook_id is not None and not own):
             return
-        if message.author.bot and message.author.id != getattr(self.bot.user, "id", None):
+        if message.author.bot and not own:
             return
         if self._skip_own(message) or not await self._is_article_thread(message.channel):
             return

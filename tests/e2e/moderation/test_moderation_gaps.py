@@ -268,3 +268,36 @@ async def test_rules_backtest_tries_a_proposed_rule_file_without_saving_it(
     assert "No rule matched" in tested
     shown = await command(sandbox, demo.moderator_id, demo.general_id, "rules show")
     assert "no-bananas" not in shown
+
+
+async def test_the_bots_public_command_answers_in_article_threads_are_screened(
+    configured: DemoGuild,
+    sandbox: Sandbox,
+    processed: Processed,
+    load_articles: LoadArticles,
+    tmp_path: Path,
+) -> None:
+    demo = configured
+    doc = tmp_path / "rude.md"
+    doc.write_text(
+        "# A rude piece\n\nA harmless paragraph.\n\nYou are an idiot and you are a moron.\n",
+        encoding="utf-8",
+    )
+    [article_id] = await load_articles(doc)
+    thread = await article_thread(sandbox, demo)
+    await processed.until(2)
+    handle = await sandbox.invoke_command(
+        demo.bob_id, thread, "cite", {"article": str(article_id), "passage": "2"}
+    )
+    cited = await handle.message()
+    outcome = await processed.first(lambda copy: copy.message_id == int(cited["id"]))
+    assert processed.copies[-1].source == "relay" and processed.copies[-1].author_id is None
+    assert outcome.queue_item is not None and outcome.queue_item.member_id is None
+    await sandbox.wait_for_request("DELETE", rf"/messages/{cited['id']}$", since=0)
+    # Bob only asked for the quote: nothing is held against him.
+    assert sandbox.dm_messages(demo.bob_id) == []
+    civil = await sandbox.invoke_command(
+        demo.bob_id, thread, "cite", {"article": str(article_id), "passage": "1"}
+    )
+    quiet = await civil.message()
+    assert not (await processed.first(lambda copy: copy.message_id == int(quiet["id"]))).entries
