@@ -126,9 +126,7 @@ class RulesCog(commands.Cog):
         actor = interaction.user.id
 
         async def save(target: discord.Interaction[Any], text: str) -> None:
-            change = await self.service.rules.set_overrides(
-                guild_id, text, actor_id=actor, reason=reason
-            )
+            change = await self.service.set_rules(guild_id, text, actor_id=actor, reason=reason)
             await reply(
                 target, f"Rules saved (change #{change.id}); they apply to new comments now."
             )
@@ -163,7 +161,7 @@ class RulesCog(commands.Cog):
         reason: str,
     ) -> None:
         guild_id = await require_moderator(interaction, RULES_PERMISSION)
-        change = await self.service.rules.set_mode(
+        change = await self.service.set_rule_mode(
             guild_id, rule, mode, actor_id=interaction.user.id, reason=reason
         )
         await interaction.response.send_message(

@@ -19,10 +19,10 @@ from forumbot.services.moderation_notices import modlog_summary
 from forumbot.services.moderation_pipeline import Outcome, Pipeline
 from forumbot.services.moderation_policy import PolicyStore
 from forumbot.services.moderation_port import ModerationPort
-from forumbot.services.moderation_rules import RuleBook
+from forumbot.services.moderation_rules import RuleBook, RuleChange
 from forumbot.services.moderation_screening import Screening, screen
 from forumbot.services.moderation_threads import ThreadControls
-from forumbot.services.moderation_types import MessageCopy, utcnow
+from forumbot.services.moderation_types import LedgerEntry, MessageCopy, utcnow
 
 __all__ = ["Decision", "MemberRecord", "ModerationService", "Outcome"]
 
@@ -133,17 +133,64 @@ class ModerationService:
     ) -> LadderPolicy:
         reason = self.members.reason(reason)
         policy = await self.policies.update(guild_id, dict(changes), actor_id=actor_id)
+        details = {k: str(v) for k, v in changes.items()}
+        await self._log_change(guild_id, "settings", actor_id=actor_id, reason=reason, **details)
+        return policy
+
+    async def set_rules(
+        self, guild_id: int, overrides_yaml: str, *, actor_id: int, reason: str
+    ) -> RuleChange:
+        """Replace the guild's rule overrides (validated, audited) and say so in the mod-log."""
+        change = await self.rules.set_overrides(
+            guild_id, overrides_yaml, actor_id=actor_id, reason=reason
+        )
+        await self._log_rule_change(change)
+        return change
+
+    async def set_rule_mode(
+        self, guild_id: int, rule_id: str, mode: str, *, actor_id: int, reason: str
+    ) -> RuleChange:
+        change = await self.rules.set_mode(
+            guild_id, rule_id, mode, actor_id=actor_id, reason=reason
+        )
+        await self._log_rule_change(change, mode=mode)
+        return change
+
+    async def _log_rule_change(self, change: RuleChange, **details: str) -> None:
+        await self._log_change(
+            change.guild_id,
+            "rules",
+            actor_id=change.actor_id,
+            reason=change.reason,
+            rule=change.rule,
+            change=change.change,
+            change_id=str(change.id),
+            **details,
+        )
+
+    async def _log_change(
+        self,
+        guild_id: int,
+        kind: str,
+        *,
+        actor_id: int | None,
+        reason: str,
+        rule: str | None = None,
+        **details: str,
+    ) -> LedgerEntry:
+        """A settings or rules change: a ledger row, and a line in the mod-log."""
         async with self._sessionmaker() as session, session.begin():
             entry = await Ledger(session).record(
                 guild_id=guild_id,
-                kind="settings",
+                kind=kind,
                 actor_id=actor_id,
                 reason=reason,
+                rule=rule,
                 at=self._clock(),
-                details={k: str(v) for k, v in changes.items()},
+                details=details,
             )
         await self.port.post_modlog(guild_id, entry, modlog_summary(entry))
-        return policy
+        return entry
 
     def level_names(self) -> list[str]:
         return [level.name.lower() for level in Level]

@@ -79,8 +79,11 @@ def decision_notice(
 def modlog_summary(entry: LedgerEntry) -> str:
     """One line for the mod-log channel (rendered without pings)."""
     who = "automatic" if entry.actor_id is None else f"by <@{entry.actor_id}>"
-    subject = f"<@{entry.member_id}>" if entry.member_id else (entry.member_name or "bot output")
-    parts = [f"#{entry.id} **{entry.kind}**", subject]
+    subject = f"<@{entry.member_id}>" if entry.member_id else entry.member_name
+    if subject is None and entry.message_copy is not None:
+        subject = "bot output"
+    # Thread, settings and rule changes are about no one: no subject.
+    parts = [f"#{entry.id} **{entry.kind}**", *([subject] if subject else [])]
     if entry.thread_id:
         parts.append(f"in <#{entry.thread_id}>")
     if entry.rule:

@@ -159,7 +159,11 @@ async def test_shadow_rules_change_nothing(
         h.rule for h in outcome.screening.shadow
     ] == ["personal-insults"]
     assert not deleted(sandbox, msg) and sandbox.dm_messages(demo.alice_id) == []
-    assert not any(m.get("embeds") for m in sandbox.messages(demo.modlog_id))
+    # The mod-log has the rule change (who and why) and no action on anyone.
+    logged = [e for m in sandbox.messages(demo.modlog_id) for e in m.get("embeds", [])]
+    assert [e["title"].split(" · ")[1] for e in logged] == ["rules"]
+    assert "trial before enforcing" in logged[0]["description"]
+    assert f"<@{demo.admin_id}>" in logged[0]["description"]
     shown = await command(sandbox, demo.admin_id, demo.general_id, "rules show")
     assert "trial before enforcing" in shown
 

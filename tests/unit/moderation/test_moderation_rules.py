@@ -108,3 +108,23 @@ async def test_backtest_counts_over_passages_comments_and_recorded(
     assert one.to_json()["by_action"] == {"hold": 1}
     with pytest.raises(NotFound):
         await service.backtest(GUILD, rule_id="missing")
+
+
+async def test_rule_changes_reach_the_mod_log_with_who_and_why(
+    service: ModerationService, port: RecordingPort
+) -> None:
+    await service.set_rule_mode(GUILD, "personal-attack", "shadow", actor_id=MOD_A, reason="try")
+    overrides = "rules:\n  - id: rudeness\n    action: hold\n"
+    change = await service.set_rules(GUILD, overrides, actor_id=MOD_B, reason="rude replies")
+    with pytest.raises(InvalidRules):
+        await service.set_rules(GUILD, "rules: [{id: x}]", actor_id=MOD_B, reason="broken")
+    logged = port.named("modlog")
+    assert [(e.kind, e.rule, e.actor_id, e.reason) for e, _ in logged] == [  # type: ignore[misc]
+        ("rules", "personal-attack", MOD_A, "try"),
+        ("rules", None, MOD_B, "rude replies"),
+    ]
+    entry, summary = logged[1]  # type: ignore[misc]
+    assert entry.details == {"change": "set", "change_id": str(change.id)}
+    assert summary.startswith(f"#{entry.id} **rules** · by <@{MOD_B}>")
+    assert "bot output" not in summary and "Reason: rude replies" in summary
+    assert logged[0][0].details["mode"] == "shadow"  # type: ignore[index]
