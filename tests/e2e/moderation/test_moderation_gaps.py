@@ -301,3 +301,35 @@ async def test_the_bots_public_command_answers_in_article_threads_are_screened(
     )
     quiet = await civil.message()
     assert not (await processed.first(lambda copy: copy.message_id == int(quiet["id"]))).entries
+
+
+async def test_manual_timeout_and_pardon_commands_act_log_and_tell(
+    configured: DemoGuild, sandbox: Sandbox
+) -> None:
+    demo = configured
+    timed = await command(
+        sandbox, demo.moderator_id, demo.general_id, "mod timeout",
+        {"member": demo.bob_id, "reason": "flame war", "minutes": 10},
+    )  # fmt: skip
+    assert "Timed out" in timed and "10 min" in timed
+    case = timed.split("case #")[1].split(")")[0]
+    patch = await sandbox.wait_for_request(
+        "PATCH", rf"/guilds/{demo.guild_id}/members/{demo.bob_id}$", since=0
+    )
+    assert patch.json and patch.json.get("communication_disabled_until")
+    assert patch.reason and "flame war" in patch.reason
+    assert sandbox.world.is_timed_out(sandbox.world.guild(demo.guild_id), demo.bob_id)
+    assert any("flame war" in t for t in dm_texts(sandbox, demo.bob_id))
+    pardoned = await command(
+        sandbox, demo.moderator_id, demo.general_id, "mod pardon",
+        {"case": int(case), "reason": "misread the thread"},
+    )  # fmt: skip
+    assert f"Case #{case} pardoned" in pardoned
+    assert not sandbox.world.is_timed_out(sandbox.world.guild(demo.guild_id), demo.bob_id)
+    logged = [e["title"] for m in sandbox.messages(demo.modlog_id) for e in m.get("embeds", [])]
+    assert any(t.endswith("· timeout") for t in logged)
+    assert any(t.endswith("· pardon") for t in logged)
+    history = await command(
+        sandbox, demo.moderator_id, demo.general_id, "mod history", {"member": demo.bob_id}
+    )
+    assert f"#{case} timeout (pardoned)" in history
