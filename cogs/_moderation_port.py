@@ -74,6 +74,23 @@ def copy_of(message: discord.Message, source: str | None = None) -> MessageCopy:
     )
 
 
+def title_copy(thread: discord.Thread, *, bot_id: int | None) -> MessageCopy:
+    """A thread's title as text to screen; an article thread the bot opened has no member."""
+    is_bot = thread.owner_id == bot_id
+    return MessageCopy(
+        guild_id=thread.guild.id,
+        channel_id=thread.id,
+        message_id=None,
+        author_id=None if is_bot else thread.owner_id,
+        author_name="forumbot" if is_bot else str(thread.owner_id),
+        content=thread.name,
+        created_at=thread.created_at or discord.utils.utcnow(),
+        thread_id=thread.id,
+        parent_id=thread.parent_id,
+        source="title",
+    )
+
+
 def _restored_embed(copy: MessageCopy, note: str) -> discord.Embed:
     """The attribution that rides alongside a restored comment's unchanged text."""
     embed = discord.Embed(

@@ -1,16 +1,15 @@
-"""Moderation on Discord: watches article threads (new comments, edits, titles, the bot's own
-relayed text), and offers /mod, /appeal and the "Report message" context menu. Thin: parse,
-call ModerationService, render."""
+"""Moderation on Discord: /mod, /appeal and the "Report message" context menu (thin: parse, call
+ModerationService, render). The extension also loads ThreadWatchCog, which screens article
+threads (see _moderation_watch)."""
 
 from __future__ import annotations
 
-import logging
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any, Literal
 
 import discord
 from discord import app_commands
-from discord.ext import commands, tasks
+from discord.ext import commands
 
 from cogs._moderation_access import (
     MEMBER_PERMISSION,
@@ -27,26 +26,17 @@ from cogs._moderation_embeds import (
     thread_embed,
 )
 from cogs._moderation_forms import NO_MENTIONS, TextModal
-from cogs._moderation_port import RESTORED_FOOTER, copy_of, moderation
+from cogs._moderation_port import copy_of, moderation
+from cogs._moderation_watch import THREADS, ThreadWatchCog, is_article_thread
 from forumbot.services.errors import InvalidInput
 from forumbot.services.moderation_ladder import format_duration
-from forumbot.services.moderation_types import MessageCopy
 
 if TYPE_CHECKING:
     from forumbot.bot import ForumBot
 
-log = logging.getLogger(__name__)
-
-SLOWMODE_SWEEP_SECONDS = 30.0
 # A `thread:` option is resolved from the interaction itself: discord.Thread would need the
 # thread in the cache, and archived threads are not (so archived ones could not be unarchived).
 ThreadOption = app_commands.AppCommandThread
-THREADS = (discord.Thread, app_commands.AppCommandThread)
-COMMENT_TYPES = (discord.MessageType.default, discord.MessageType.reply)
-COMMAND_ANSWER_TYPES = (
-    discord.MessageType.chat_input_command,
-    discord.MessageType.context_menu_command,
-)
 
 
 def _parse_message_id(value: str) -> int:
@@ -76,106 +66,10 @@ class ModerationCog(commands.Cog):
     async def cog_load(self) -> None:
         self.bot.add_dynamic_items(*DYNAMIC_ITEMS)
         self.bot.tree.add_command(self.report_menu)
-        self.sweep_slowmodes.start()
 
     async def cog_unload(self) -> None:
-        self.sweep_slowmodes.cancel()
         self.bot.tree.remove_command(self.report_menu.name, type=self.report_menu.type)
         self.bot.remove_dynamic_items(*DYNAMIC_ITEMS)
-
-    # -- watching article threads -------------------------------------------------------------
-    async def _is_article_thread(self, channel: Any) -> bool:
-        if not isinstance(channel, THREADS):
-            return False
-        guild_id = getattr(channel, "guild_id", None) or getattr(channel.guild, "id", None)
-        if guild_id is None:
-            return False
-        config = await self.bot.services.guilds.get(guild_id)
-        return config is not None and channel.parent_id == config.forum_channel_id
-
-    def _skip_own(self, message: discord.Message) -> bool:
-        """Our own mod notes and restored comments are never screened again."""
-        if message.author.id != getattr(self.bot.user, "id", None):
-            return False
-        port = self.service.port
-        if message.id in getattr(port, "restored_ids", ()):
-            return True
-        return any((e.footer.text or "").startswith(RESTORED_FOOTER) for e in message.embeds) or (
-            not message.content.strip()
-        )
-
-    async def _screen(self, copy: MessageCopy) -> None:
-        try:
-            await self.service.handle_message(copy)
-        except Exception:
-            log.exception("moderation pipeline failed", extra={"message_id": copy.message_id})
-
-    @commands.Cog.listener()
-    async def on_message(self, message: discord.Message) -> None:
-        if message.guild is None:
-            return
-        own = message.author.id == getattr(self.bot.user, "id", None)
-        # The bot's public answers to commands (a /cite in a thread) come through the
-        # interaction webhook; they are relayed text like any other and are screened too.
-        kinds = COMMENT_TYPES + (COMMAND_ANSWER_TYPES if own else ())
-        if message.type not in kinds or (message.webhook_id is not None and not own):
-            return
-        if message.author.bot and not own:
-            return
-        if self._skip_own(message) or not await self._is_article_thread(message.channel):
-            return
-        await self._screen(copy_of(message))
-
-    @commands.Cog.listener()
-    async def on_raw_message_edit(self, payload: discord.RawMessageUpdateEvent) -> None:
-        message = payload.message
-        if message.guild is None or message.author.bot:
-            return
-        before = payload.cached_message
-        if before is not None and before.content == message.content:
-            return  # an embed or pin update, not an edit of the text
-        if "content" not in payload.data or not await self._is_article_thread(message.channel):
-            return
-        await self._screen(copy_of(message, "edit"))
-
-    async def _screen_title(self, thread: discord.Thread) -> None:
-        if not await self._is_article_thread(thread):
-            return
-        owner = thread.owner_id
-        is_bot = owner == getattr(self.bot.user, "id", None)
-        copy = MessageCopy(
-            guild_id=thread.guild.id,
-            channel_id=thread.id,
-            message_id=None,
-            author_id=None if is_bot else owner,
-            author_name="forumbot" if is_bot else str(owner),
-            content=thread.name,
-            created_at=thread.created_at or discord.utils.utcnow(),
-            thread_id=thread.id,
-            parent_id=thread.parent_id,
-            source="title",
-        )
-        await self._screen(copy)
-
-    @commands.Cog.listener()
-    async def on_thread_create(self, thread: discord.Thread) -> None:
-        await self._screen_title(thread)
-
-    @commands.Cog.listener()
-    async def on_thread_update(self, before: discord.Thread, after: discord.Thread) -> None:
-        if before.name != after.name:
-            await self._screen_title(after)
-
-    @tasks.loop(seconds=SLOWMODE_SWEEP_SECONDS)
-    async def sweep_slowmodes(self) -> None:
-        try:
-            await self.service.threads.expire_slowmodes()
-        except Exception:
-            log.exception("slow-mode sweep failed")
-
-    @sweep_slowmodes.before_loop
-    async def _before_sweep(self) -> None:
-        await self.bot.wait_until_ready()
 
     # -- members: report and appeal ------------------------------------------------------------
     async def report_message(
@@ -393,7 +287,7 @@ class ModerationCog(commands.Cog):
     ) -> None:
         guild_id = await require_moderator(interaction, THREAD_PERMISSION)
         target = thread or interaction.channel
-        if not isinstance(target, THREADS) or not await self._is_article_thread(target):
+        if not isinstance(target, THREADS) or not await is_article_thread(self.bot, target):
             raise InvalidInput("Use this in an article thread, or name one with `thread:`.")
         await interaction.response.defer(ephemeral=True, thinking=True)
         entry = await self.service.threads.apply(
@@ -484,4 +378,5 @@ class ModerationCog(commands.Cog):
 
 
 async def setup(bot: ForumBot) -> None:
+    await bot.add_cog(ThreadWatchCog(bot))
     await bot.add_cog(ModerationCog(bot))

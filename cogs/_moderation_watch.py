@@ -1,0 +1,122 @@
+"""Watching article threads: every new comment, edit, thread title (new or renamed) and the bot's
+own relayed text goes through the moderation pipeline; a loop ends automatic slow modes."""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING, Any
+
+import discord
+from discord import app_commands
+from discord.ext import commands, tasks
+
+from cogs._moderation_port import RESTORED_FOOTER, copy_of, moderation, title_copy
+from forumbot.services.moderation_types import MessageCopy
+
+if TYPE_CHECKING:
+    from forumbot.bot import ForumBot
+
+log = logging.getLogger(__name__)
+
+SLOWMODE_SWEEP_SECONDS = 30.0
+THREADS = (discord.Thread, app_commands.AppCommandThread)
+COMMENT_TYPES = (discord.MessageType.default, discord.MessageType.reply)
+COMMAND_ANSWER_TYPES = (
+    discord.MessageType.chat_input_command,
+    discord.MessageType.context_menu_command,
+)
+
+
+async def is_article_thread(bot: ForumBot, channel: Any) -> bool:
+    """A thread (cached, or as an interaction resolved it) in the guild's article forum."""
+    if not isinstance(channel, THREADS):
+        return False
+    guild_id = getattr(channel, "guild_id", None) or getattr(channel.guild, "id", None)
+    if guild_id is None:
+        return False
+    config = await bot.services.guilds.get(guild_id)
+    return config is not None and channel.parent_id == config.forum_channel_id
+
+
+class ThreadWatchCog(commands.Cog):
+    def __init__(self, bot: ForumBot) -> None:
+        self.bot = bot
+        self.service = moderation(bot)
+
+    async def cog_load(self) -> None:
+        self.sweep_slowmodes.start()
+
+    async def cog_unload(self) -> None:
+        self.sweep_slowmodes.cancel()
+
+    def _own_id(self) -> int | None:
+        return getattr(self.bot.user, "id", None)
+
+    def _skip_own(self, message: discord.Message) -> bool:
+        """Our own mod notes and restored comments are never screened again."""
+        if message.author.id != self._own_id():
+            return False
+        if message.id in getattr(self.service.port, "restored_ids", ()):
+            return True
+        return any((e.footer.text or "").startswith(RESTORED_FOOTER) for e in message.embeds) or (
+            not message.content.strip()
+        )
+
+    async def _screen(self, copy: MessageCopy) -> None:
+        try:
+            await self.service.handle_message(copy)
+        except Exception:
+            log.exception("moderation pipeline failed", extra={"message_id": copy.message_id})
+
+    @commands.Cog.listener()
+    async def on_message(self, message: discord.Message) -> None:
+        if message.guild is None:
+            return
+        own = message.author.id == self._own_id()
+        # The bot's public answers to commands (a /cite in a thread) come through the
+        # interaction webhook; they are relayed text like any other and are screened too.
+        kinds = COMMENT_TYPES + (COMMAND_ANSWER_TYPES if own else ())
+        if message.type not in kinds or (message.webhook_id is not None and not own):
+            return
+        if message.author.bot and not own:
+            return
+        if self._skip_own(message) or not await is_article_thread(self.bot, message.channel):
+            return
+        await self._screen(copy_of(message))
+
+    @commands.Cog.listener()
+    async def on_raw_message_edit(self, payload: discord.RawMessageUpdateEvent) -> None:
+        message = payload.message
+        if message.guild is None or message.author.bot:
+            return
+        before = payload.cached_message
+        if before is not None and before.content == message.content:
+            return  # an embed or pin update, not an edit of the text
+        if "content" not in payload.data:
+            return
+        if await is_article_thread(self.bot, message.channel):
+            await self._screen(copy_of(message, "edit"))
+
+    async def _screen_title(self, thread: discord.Thread) -> None:
+        if await is_article_thread(self.bot, thread):
+            await self._screen(title_copy(thread, bot_id=self._own_id()))
+
+    @commands.Cog.listener()
+    async def on_thread_create(self, thread: discord.Thread) -> None:
+        await self._screen_title(thread)
+
+    @commands.Cog.listener()
+    async def on_thread_update(self, before: discord.Thread, after: discord.Thread) -> None:
+        if before.name != after.name:
+            await self._screen_title(after)
+
+    @tasks.loop(seconds=SLOWMODE_SWEEP_SECONDS)
+    async def sweep_slowmodes(self) -> None:
+        try:
+            await self.service.threads.expire_slowmodes()
+        except Exception:
+            log.exception("slow-mode sweep failed")
+
+    @sweep_slowmodes.before_loop
+    async def _before_sweep(self) -> None:
+        await self.bot.wait_until_ready()
