@@ -131,111 +131,13 @@ class ReviewDesk:
                     details={"item": item.id, "item_kind": item.kind, "decision": decision},
                 )
             )
-            plan = await self._decision_rows(
+            deciding = _Deciding(
                 ledger, queue, item, action, decision, reason, moderator_id, policy, now
             )
+            plan = await _PLANNERS.get(item.kind, _plan_appeal)(deciding)
             result.entries += plan.rows
         await self._decision_effects(result, plan, moderator_id)
         return result
-
-    async def _decision_rows(
-        self,
-        ledger: Ledger,
-        queue: ReviewQueue,
-        item: QueueItem,
-        action: LedgerEntry | None,
-        decision: str,
-        reason: str,
-        moderator_id: int,
-        policy: LadderPolicy,
-        now: datetime,
-    ) -> _DecisionPlan:
-        plan = _DecisionPlan()
-        gid = item.guild_id
-        copy = item.message_copy
-        member = item.member_id
-        common: dict[str, Any] = {
-            "guild_id": gid,
-            "actor_id": moderator_id,
-            "reason": reason,
-            "at": now,
-        }
-        if item.kind == "held":
-            assert action is not None
-            if decision == "approve":
-                plan.restore = copy
-                plan.rows.append(
-                    await ledger.pardon(
-                        gid, action.id, actor_id=moderator_id, reason=f"approved: {reason}"
-                    )
-                    if action.member_id is not None
-                    else await ledger.record(kind="log", refers_to_id=action.id, **common)
-                )
-                plan.tell = "Your held comment was approved and is back in the thread."
-            elif decision == "remove":
-                plan.rows.append(
-                    await ledger.record(
-                        kind="remove",
-                        member_id=member,
-                        message=copy,
-                        refers_to_id=action.id,
-                        rule=action.rule,
-                        guideline=action.guideline,
-                        **common,
-                        details={"confirms": action.id},
-                    )
-                )
-                plan.tell = "A moderator reviewed your held comment; it stays removed."
-            else:
-                plan.timeout_member = member
-        elif item.kind == "report":
-            if decision == "approve":
-                return plan  # dismissed: the comment stays, nobody is scored
-            plan.delete = copy
-            if decision == "remove" or member is None:
-                entry = await ledger.record(
-                    kind="remove",
-                    member_id=member,
-                    message=copy,
-                    points=policy.points_for("remove") if member else 0.0,
-                    guideline=f"reported: {item.reason}"[:300],
-                    **common,
-                )
-                plan.rows.append(entry)
-                plan.announce = entry
-            else:
-                plan.timeout_member = member
-        else:  # appeal
-            assert action is not None
-            if decision == "approve":
-                plan.rows.append(
-                    await ledger.pardon(
-                        gid,
-                        action.id,
-                        actor_id=moderator_id,
-                        reason=f"appeal #{item.id} granted: {reason}",
-                    )
-                )
-                plan.lift = action
-                restored = await ledger.references(action.id, "restore")
-                if action.message_copy and action.kind in ("hold", "remove") and not restored:
-                    plan.restore = action.message_copy
-                    plan.restore_of = action.id
-                for open_item in await queue.open_items(gid, limit=500):
-                    if open_item.kind == "held" and open_item.action_id == action.id:
-                        await queue.close(
-                            gid,
-                            open_item.id,
-                            moderator_id=moderator_id,
-                            decision="approve",
-                            reason=f"appeal #{item.id} granted",
-                            at=now,
-                        )
-                plan.tell = f"Your appeal of case #{action.id} was granted. Reason: {reason}"
-            else:
-                plan.tell = f"Your appeal of case #{action.id} was denied. Reason: {reason}"
-        plan.restore_of = plan.restore_of or (action.id if action else None)
-        return plan
 
     async def _decision_effects(self, result: Decision, plan: _DecisionPlan, mod: int) -> None:
         item = result.item
@@ -296,3 +198,128 @@ class _DecisionPlan:
     timeout_member: int | None = None
     announce: LedgerEntry | None = None
     tell: str | None = None
+
+
+@dataclass(frozen=True)
+class _Deciding:
+    """One decision being written: the item, the action it is about, who decided and why."""
+
+    ledger: Ledger
+    queue: ReviewQueue
+    item: QueueItem
+    action: LedgerEntry | None
+    decision: str
+    reason: str
+    moderator_id: int
+    policy: LadderPolicy
+    now: datetime
+
+    @property
+    def common(self) -> dict[str, Any]:
+        return {
+            "guild_id": self.item.guild_id,
+            "actor_id": self.moderator_id,
+            "reason": self.reason,
+            "at": self.now,
+        }
+
+    def finish(self, plan: _DecisionPlan) -> _DecisionPlan:
+        plan.restore_of = plan.restore_of or (self.action.id if self.action else None)
+        return plan
+
+
+async def _plan_held(d: _Deciding) -> _DecisionPlan:
+    """A held comment: approve restores it (and pardons), remove confirms, timeout escalates."""
+    plan = _DecisionPlan()
+    action = d.action
+    assert action is not None
+    if d.decision == "approve":
+        plan.restore = d.item.message_copy
+        plan.rows.append(
+            await d.ledger.pardon(
+                d.item.guild_id, action.id, actor_id=d.moderator_id, reason=f"approved: {d.reason}"
+            )
+            if action.member_id is not None
+            else await d.ledger.record(kind="log", refers_to_id=action.id, **d.common)
+        )
+        plan.tell = "Your held comment was approved and is back in the thread."
+    elif d.decision == "remove":
+        plan.rows.append(
+            await d.ledger.record(
+                kind="remove",
+                member_id=d.item.member_id,
+                message=d.item.message_copy,
+                refers_to_id=action.id,
+                rule=action.rule,
+                guideline=action.guideline,
+                **d.common,
+                details={"confirms": action.id},
+            )
+        )
+        plan.tell = "A moderator reviewed your held comment; it stays removed."
+    else:
+        plan.timeout_member = d.item.member_id
+    return d.finish(plan)
+
+
+async def _plan_report(d: _Deciding) -> _DecisionPlan:
+    """A member's report: approve dismisses it; remove or timeout takes the comment down."""
+    plan = _DecisionPlan()
+    if d.decision == "approve":
+        return plan  # dismissed: the comment stays, nobody is scored
+    member = d.item.member_id
+    plan.delete = d.item.message_copy
+    if d.decision == "remove" or member is None:
+        entry = await d.ledger.record(
+            kind="remove",
+            member_id=member,
+            message=d.item.message_copy,
+            points=d.policy.points_for("remove") if member else 0.0,
+            guideline=f"reported: {d.item.reason}"[:300],
+            **d.common,
+        )
+        plan.rows.append(entry)
+        plan.announce = entry
+    else:
+        plan.timeout_member = member
+    return d.finish(plan)
+
+
+async def _plan_appeal(d: _Deciding) -> _DecisionPlan:
+    """An appeal: granting pardons the action, lifts a timeout and restores a held or removed
+    comment (closing its open review item); denying only tells the member."""
+    plan = _DecisionPlan()
+    action = d.action
+    assert action is not None
+    gid, item = d.item.guild_id, d.item
+    if d.decision != "approve":
+        plan.tell = f"Your appeal of case #{action.id} was denied. Reason: {d.reason}"
+        return d.finish(plan)
+    plan.rows.append(
+        await d.ledger.pardon(
+            gid,
+            action.id,
+            actor_id=d.moderator_id,
+            reason=f"appeal #{item.id} granted: {d.reason}",
+        )
+    )
+    plan.lift = action
+    restored = await d.ledger.references(action.id, "restore")
+    if action.message_copy and action.kind in ("hold", "remove") and not restored:
+        plan.restore = action.message_copy
+        plan.restore_of = action.id
+    for open_item in await d.queue.open_items(gid, limit=500):
+        if open_item.kind == "held" and open_item.action_id == action.id:
+            await d.queue.close(
+                gid,
+                open_item.id,
+                moderator_id=d.moderator_id,
+                decision="approve",
+                reason=f"appeal #{item.id} granted",
+                at=d.now,
+            )
+    plan.tell = f"Your appeal of case #{action.id} was granted. Reason: {d.reason}"
+    return d.finish(plan)
+
+
+_PLANNERS = {"held": _plan_held, "report": _plan_report, "appeal": _plan_appeal}
