@@ -119,6 +119,10 @@ async def render_results(
     view.add_item(SearchPageButton(saved, page + 1, label="▶", disabled=not has_next))
     for i, hit in enumerate(hits, start=1):
         view.add_item(ShareButton(hit.article_id, hit.passage, label=f"Share {i}"))
+    # Every item is a DynamicItem, dispatched by its custom_id pattern (registered in cog_load),
+    # so the view needs no tracking: a finished view is not put in discord.py's view store,
+    # where each ephemeral answer would otherwise keep a 15-minute timeout task alive.
+    view.stop()
     return embed, view
 
 
