@@ -173,27 +173,9 @@ class Pipeline:
             "details": {"source": copy.source, "rules": list(screening.rule_ids)},
         }
         if copy.source == "title":
-            # A thread title cannot be held; flag it for review instead.
-            plan.main = await ledger.record(kind="log", member_id=copy.author_id, **common)
-            if level >= Level.HOLD:
-                # reporter 0: the bot itself asks a moderator to look.
-                await ReviewQueue(session).report(
-                    copy, reporter_id=0, reason=f"Thread title flagged by rule {common['rule']}"
-                )
-            return plan
+            return await self._plan_title(session, ledger, copy, level, common)
         if not copy.is_member_text:
-            # The bot's own output (citations, imported comments): hide it for review, but there
-            # is no member to tell, score or time out. A thread's starter message is the article
-            # itself: flag it rather than delete it from under the thread.
-            starter = copy.message_id is not None and copy.message_id == copy.thread_id
-            kind = "hold" if level >= Level.HOLD and not starter else "log"
-            plan.main = await ledger.record(kind=kind, member_name=copy.author_name, **common)
-            plan.delete = kind == "hold"
-            if starter and level >= Level.HOLD:
-                await ReviewQueue(session).report(
-                    copy, reporter_id=0, reason=f"Article text flagged by rule {common['rule']}"
-                )
-            return plan
+            return await self._plan_bot_text(session, ledger, copy, level, common)
         assert copy.author_id is not None
         if level == Level.LOG:
             plan.main = await ledger.record(kind="log", member_id=copy.author_id, **common)
@@ -235,6 +217,46 @@ class Pipeline:
                 expires_at=now + ladder.timeout,
                 refers_to_id=plan.main.id,
                 details={"seconds": ladder.timeout.total_seconds(), "escalated": True},
+            )
+        return plan
+
+    @staticmethod
+    async def _plan_title(
+        session: AsyncSession,
+        ledger: Ledger,
+        copy: MessageCopy,
+        level: Level,
+        common: dict[str, Any],
+    ) -> _Plan:
+        """A thread title cannot be held; flag it for review instead."""
+        plan = _Plan()
+        plan.main = await ledger.record(kind="log", member_id=copy.author_id, **common)
+        if level >= Level.HOLD:
+            # reporter 0: the bot itself asks a moderator to look.
+            await ReviewQueue(session).report(
+                copy, reporter_id=0, reason=f"Thread title flagged by rule {common['rule']}"
+            )
+        return plan
+
+    @staticmethod
+    async def _plan_bot_text(
+        session: AsyncSession,
+        ledger: Ledger,
+        copy: MessageCopy,
+        level: Level,
+        common: dict[str, Any],
+    ) -> _Plan:
+        """The bot's own output (citations, imported comments): hide it for review, but there is
+        no member to tell, score or time out. A thread's starter message is the article itself:
+        flag it rather than delete it from under the thread."""
+        plan = _Plan()
+        starter = copy.message_id is not None and copy.message_id == copy.thread_id
+        kind = "hold" if level >= Level.HOLD and not starter else "log"
+        plan.main = await ledger.record(kind=kind, member_name=copy.author_name, **common)
+        plan.delete = kind == "hold"
+        if starter and level >= Level.HOLD:
+            await ReviewQueue(session).report(
+                copy, reporter_id=0, reason=f"Article text flagged by rule {common['rule']}"
             )
         return plan
 
