@@ -186,9 +186,9 @@ def normalise_lowered(text: str, needed: Collection[int]) -> tuple[str, frozense
     joined: set[str] = set()
     if _NEED_SPACED in needed and _SPACED_RE.search(text):
 
-        def _join_one(run: str) -> str:
+        def _join_one(run: str, *, chat: bool = True) -> str:
             word = _SPACED_STRIP_RE.sub("", run)
-            if set(word) <= _CHAT_LETTERS:
+            if chat and set(word) <= _CHAT_LETTERS:
                 return run  # "u r a", "c u": chat shorthand, not a spaced-out word
             joined.add(word.translate(_LEET))
             return word
@@ -196,8 +196,10 @@ def normalise_lowered(text: str, needed: Collection[int]) -> tuple[str, frozense
         def _join(m: re.Match[str]) -> str:
             run = m.group(0)
             if "  " in run and _WORD_GAP_RE.search(run):
-                # "Y O U  A R E  A  M O R O N": single spaces inside words, wider gaps between
-                return " ".join(_join_one(part) for part in _WORD_GAP_RE.split(run))
+                # "Y O U  A R E  A  M O R O N": single spaces inside words, wider gaps between.
+                # The wide gaps show the spacing is deliberate, so short words such as "you"
+                # and "an" are rejoined too (alone, "y o u" could be chat shorthand).
+                return " ".join(_join_one(part, chat=False) for part in _WORD_GAP_RE.split(run))
             return _join_one(run)
 
         text = _SPACED_RE.sub(_join, text)

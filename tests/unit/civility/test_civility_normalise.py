@@ -37,6 +37,9 @@ from forumbot.domain.civility import (
         ("i.d.i.o.t", "idiot"),
         ("i-d-i-o-t", "idiot"),
         ("i_d_i_o_t", "idiot"),
+        # Words spaced out with wider gaps between them: short words are rejoined too.
+        ("y o u  a r e  a n  i d i o t", "you are an idiot"),
+        ("Y-O-U   A-R-E   A-N   I-D-I-O-T", "you are an idiot"),
         ("idiooooooot", "idioot"),  # stretched letters shortened to two
         ("1d10t", "idiot"),
         ("m0r0n", "moron"),
@@ -71,6 +74,13 @@ def test_numbers_in_prose_are_not_leet_folded(text: str) -> None:
 
 def test_chat_shorthand_is_not_rejoined() -> None:
     assert normalise("u r a moron") == "u r a moron"
+    assert normalise("u r a  nice person") == "u r a  nice person"
+
+
+def test_word_spaced_insult_is_caught() -> None:
+    engine = Engine(load_default_rules())
+    verdict = engine.check(MessageContext(text="y o u  a r e  a n  i d i o t"), track=False)
+    assert verdict.action is Action.HOLD and verdict.rule_ids == ["personal-insults"]
 
 
 def test_clean_text_keeps_case_and_links() -> None:
