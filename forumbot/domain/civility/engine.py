@@ -59,6 +59,23 @@ _EXCLAMATIONS = frozenset({"fuck", "shit", "damn", "hell", "crap", "bollocks", "
 _SEGMENT_RE = re.compile(r"[,;:.!?\n]+")
 _FORWARD_TARGETS = frozenset({"you", "u", "ya", "yall"})
 _BARE_ROLES = frozenset({"insult", "adjective", "filler"})
+
+
+def _names_the_reader(tail: list[str]) -> bool:
+    """After an insult, the message ends "is what you are" / "(that's) all you are"."""
+    if tail[:1] == ["thats"]:
+        tail = ["is", *tail[1:]]
+    elif tail[:1] in (["that"], ["this"]):
+        tail = tail[1:]
+    return (
+        len(tail) == 4
+        and tail[0] in ("is", "s")
+        and tail[1] in ("what", "all")
+        and tail[2] in _FORWARD_TARGETS
+        and tail[3] in ("are", "r", "re")
+    )
+
+
 # After "<insult> you": the insult is vocative only at the end or before these.
 _FORWARD_OK = frozenset({"", "are", "r", "re", "arent", "again", "there", "all", "lot", "people",
                          "guys", "two", "both", "too"})  # fmt: skip
@@ -477,6 +494,8 @@ class Engine:
                 and not negated(pos)
             ):
                 return " ".join(tokens[pos : pos + 3])
+            elif _names_the_reader(tokens[pos + 1 :]) and not negated(pos):
+                return " ".join(tokens[pos:])
         return self._vocative(ins, tokens, role_at, normalised)
 
     def _vocative(

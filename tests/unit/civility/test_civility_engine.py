@@ -208,3 +208,19 @@ def test_vocative_cues_need_no_article(engine: Engine) -> None:
     assert engine.check(_msg("shut up idiot"), track=False).action is Action.HOLD
     third = engine.check(_msg("Listen, the idiot who wrote this got it wrong"), track=False)
     assert third.action is Action.NONE
+
+
+@pytest.mark.parametrize(
+    ("text", "caught"),
+    [
+        ("moron is what you are", True),
+        ("A moron, that's what you are!", True),
+        ("a complete fool is all you are", True),
+        ("Stalin was a fool, that is what you are saying", False),
+        ("the fool is what you are describing", False),
+        ("not a fool is what you are", False),
+    ],
+)
+def test_insult_first_then_what_you_are(engine: Engine, text: str, caught: bool) -> None:
+    verdict = engine.check(_msg(text), track=False)
+    assert (verdict.action >= Action.HOLD) is caught, (text, verdict.rule_ids)
