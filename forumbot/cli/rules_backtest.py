@@ -9,13 +9,20 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Coroutine
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
 from forumbot.cli.app import emit_json, fail
 from forumbot.cli.rules import rules as rules_group
 from forumbot.services.errors import UserFacingError
+
+if TYPE_CHECKING:
+    from forumbot.domain.civility.rules import RuleSet
+
+T = TypeVar("T")
 
 
 @rules_group.command("backtest")
@@ -55,11 +62,6 @@ def backtest_command(
     as_json: bool,
 ) -> None:
     """Run RULES.yaml (default: the shipped rule pack) over the archive and recorded comments."""
-    from forumbot.cli.rules import rules_from_text
-    from forumbot.domain.civility.rules import RuleSetError
-    from forumbot.services.moderation_backtest import backtest
-    from forumbot.services.moderation_rules import RuleBook, build_rules, default_rules
-
     text: str | None = None
     if rules_file is not None:
         try:
@@ -68,42 +70,60 @@ def backtest_command(
             fail(f"cannot read {rules_file}: {exc}")
     if logging.getLogger().getEffectiveLevel() > logging.DEBUG:
         logging.getLogger("alembic").setLevel(logging.WARNING)
+    data = _run_or_fail(_backtest(database_url, text, as_overrides, rule_id, guild_id, examples))
+    if as_json:
+        emit_json(data)
+        return
+    _print_report(data)
 
-    async def go() -> dict[str, object]:
-        from forumbot.config import get_settings
-        from forumbot.storage.db import make_engine, make_sessionmaker, upgrade_database
 
-        url = database_url or get_settings().database_url_or_default
-        await upgrade_database(url)
-        engine = make_engine(url)
-        try:
-            sessionmaker = make_sessionmaker(engine)
-            if text is None:
-                chosen = (
-                    await RuleBook(sessionmaker).rules_for(guild_id)
-                    if guild_id is not None
-                    else default_rules()
-                )
-            elif as_overrides:
-                chosen = build_rules(text)
-            else:
-                chosen = rules_from_text(text)
-            report = await backtest(
-                sessionmaker,
-                chosen,
-                rule_id=rule_id,
-                guild_id=guild_id,
-                examples_per_rule=examples,
-            )
-            return report.to_json()
-        finally:
-            await engine.dispose()
+async def _backtest(
+    database_url: str | None,
+    text: str | None,
+    as_overrides: bool,
+    rule_id: str | None,
+    guild_id: int | None,
+    examples: int,
+) -> dict[str, object]:
+    from forumbot.config import get_settings
+    from forumbot.services.moderation_backtest import backtest
+    from forumbot.storage.db import make_engine, make_sessionmaker, upgrade_database
+
+    url = database_url or get_settings().database_url_or_default
+    await upgrade_database(url)
+    engine = make_engine(url)
+    try:
+        sessionmaker = make_sessionmaker(engine)
+        chosen = await _choose_rules(sessionmaker, text, as_overrides, guild_id)
+        report = await backtest(
+            sessionmaker, chosen, rule_id=rule_id, guild_id=guild_id, examples_per_rule=examples
+        )
+        return report.to_json()
+    finally:
+        await engine.dispose()
+
+
+async def _choose_rules(
+    sessionmaker: Any, text: str | None, as_overrides: bool, guild_id: int | None
+) -> RuleSet:
+    """The file's rules, else the guild's stored rules, else the shipped pack."""
+    from forumbot.cli.rules import rules_from_text
+    from forumbot.services.moderation_rules import RuleBook, build_rules, default_rules
+
+    if text is not None:
+        return build_rules(text) if as_overrides else rules_from_text(text)
+    if guild_id is not None:
+        return await RuleBook(sessionmaker).rules_for(guild_id)
+    return default_rules()
+
+
+def _run_or_fail(work: Coroutine[Any, Any, T]) -> T:
+    """Run the backtest; expected failures become one short line, never a traceback."""
+    from forumbot.domain.civility.rules import RuleSetError
 
     try:
-        data = asyncio.run(go())
-    except RuleSetError as exc:
-        fail(str(exc).replace("\n", "; "))
-    except UserFacingError as exc:
+        return asyncio.run(work)
+    except (RuleSetError, UserFacingError) as exc:
         fail(str(exc).replace("\n", "; "))
     except (OSError, ConnectionError) as exc:
         fail(f"cannot reach the database: {exc}")
@@ -113,10 +133,7 @@ def backtest_command(
         if isinstance(exc, SQLAlchemyError):
             fail(f"database error: {str(exc).splitlines()[0][:200]}")
         fail(f"unexpected error ({type(exc).__name__}): {str(exc)[:200]}")
-    if as_json:
-        emit_json(data)
-        return
-    _print_report(data)
+    raise AssertionError("fail() exits")  # unreachable; keeps type checkers happy
 
 
 def _print_report(data: dict[str, object]) -> None:
