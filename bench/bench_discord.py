@@ -43,6 +43,9 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy import event
+from sqlalchemy.ext.asyncio import AsyncEngine
+
 from forumbot.bot import ForumBot
 from forumbot.config import Settings
 from forumbot.runtime import Services, build_services, tune_interpreter
@@ -100,15 +103,21 @@ async def run_searches(
         handles.append(h)
         if rate:
             await asyncio.sleep(1 / rate)
-    await asyncio.gather(*(h.response(timeout=60) for h in handles))
-    callbacks = {
+    # A late answer is refused (404/10062 after sb.interaction_deadline) and never arrives:
+    # count it as missed instead of waiting for it.
+    waits = (h.response(timeout=sb.interaction_deadline + 5) for h in handles)
+    await asyncio.gather(*waits, return_exceptions=True)
+    answered = {
         r.path.split("/")[2]: r
         for r in sb.requests
-        if r.method == "POST" and r.path.startswith("/interactions/")
+        if r.method == "POST" and r.path.startswith("/interactions/") and r.status < 300
     }
-    latencies = [(callbacks[h.id].time - sent_at[h.id]) * 1000 for h in handles]
+    latencies = [(answered[h.id].time - sent_at[h.id]) * 1000 for h in handles if h.id in answered]
+    if not latencies:
+        return {"interactions": count, "answered": 0}
     return {
         "interactions": count,
+        "answered": len(latencies),
         "rate_per_s": rate or "burst",
         "p50_ms": round(statistics.median(latencies), 1),
         "p99_ms": round(percentile(latencies, 99), 1),
@@ -176,25 +185,28 @@ async def seeded_services(tmp: str) -> AsyncIterator[Services]:
 
 
 class CpuClock:
-    """CPU time of this process per search phase (marks arrive in phase order)."""
+    """CPU time of this process, and database connections the bot opened, per search phase
+    (marks arrive in phase order)."""
 
-    def __init__(self) -> None:
-        self.marks: dict[str, float] = {}
+    def __init__(self, engine: AsyncEngine) -> None:
+        self.marks: dict[str, tuple[float, int]] = {}
+        self.connections = 0
+        event.listen(engine.sync_engine, "connect", self._connected)
+
+    def _connected(self, *_: Any) -> None:
+        self.connections += 1
 
     def mark(self, name: str) -> None:
-        self.marks[name] = time.process_time()
+        self.marks[name] = (time.process_time(), self.connections)
 
-    def per_search_ms(self, first: str, last: str, searches: int) -> float:
-        return round((self.marks[last] - self.marks[first]) * 1000 / searches, 2)
-
-
-def add_cpu(result: dict[str, Any], clock: CpuClock, searches: int, who: str) -> None:
-    result["search_burst"][f"{who}_cpu_ms_per_search"] = clock.per_search_ms(
-        "burst", "paced", searches
-    )
-    result["search_paced"][f"{who}_cpu_ms_per_search"] = clock.per_search_ms(
-        "paced", "done", searches
-    )
+    def add_to(self, result: dict[str, Any], searches: int, who: str) -> None:
+        for scenario, first, last in (
+            ("search_burst", "burst", "paced"),
+            ("search_paced", "paced", "done"),
+        ):
+            (cpu0, conn0), (cpu1, conn1) = self.marks[first], self.marks[last]
+            result[scenario][f"{who}_cpu_ms_per_search"] = round((cpu1 - cpu0) * 1000 / searches, 2)
+            result[scenario]["db_connections_opened"] = conn1 - conn0
 
 
 async def bench_in_process(searches: int, rate: float) -> dict[str, Any]:
@@ -202,10 +214,10 @@ async def bench_in_process(searches: int, rate: float) -> dict[str, Any]:
         async with seeded_services(tmp) as services, Sandbox.running() as sb:
             demo = sb.create_demo_guild()
             bot = ForumBot(services, guild_ready_timeout=0.05)
-            clock = CpuClock()
+            clock = CpuClock(services.engine)
             async with connected(bot, sb):
                 result = await drive(sb, demo, searches, rate, clock.mark)
-            add_cpu(result, clock, searches, "process")
+            clock.add_to(result, searches, "process")
             return result
 
 
@@ -239,7 +251,8 @@ async def bench_separate(searches: int, rate: float, profile: str | None) -> dic
                 try:
                     await asyncio.wait_for(bot.wait_until_ready(), 30)
                     here.send("ready")
-                    result = await _serve_until_done(here, searches, profile)
+                    clock = CpuClock(services.engine)
+                    result = await _serve_until_done(here, clock, searches, profile)
                 finally:
                     await bot.close()
                     with contextlib.suppress(asyncio.CancelledError):
@@ -251,14 +264,15 @@ async def bench_separate(searches: int, rate: float, profile: str | None) -> dic
     return result
 
 
-async def _serve_until_done(conn: Connection, searches: int, profile: str | None) -> dict[str, Any]:
-    clock = CpuClock()
+async def _serve_until_done(
+    conn: Connection, clock: CpuClock, searches: int, profile: str | None
+) -> dict[str, Any]:
     profiler = cProfile.Profile() if profile else None
     while True:
         message = await asyncio.to_thread(conn.recv)
         if "result" in message:
             result: dict[str, Any] = message["result"]
-            add_cpu(result, clock, searches, "bot_process")
+            clock.add_to(result, searches, "bot_process")
             return result
         clock.mark(message["mark"])
         if profiler is not None and profile is not None:
