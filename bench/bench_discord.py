@@ -34,6 +34,7 @@ import json
 import logging
 import multiprocessing
 import os
+import resource
 import statistics
 import sys
 import tempfile
@@ -185,11 +186,11 @@ async def seeded_services(tmp: str) -> AsyncIterator[Services]:
 
 
 class CpuClock:
-    """CPU time of this process, and database connections the bot opened, per search phase
-    (marks arrive in phase order)."""
+    """CPU time of this process (user and kernel), context switches, and database connections
+    the bot opened, per search phase (marks arrive in phase order)."""
 
     def __init__(self, engine: AsyncEngine) -> None:
-        self.marks: dict[str, tuple[float, int]] = {}
+        self.marks: dict[str, tuple[float, float, int, int]] = {}
         self.connections = 0
         event.listen(engine.sync_engine, "connect", self._connected)
 
@@ -197,15 +198,26 @@ class CpuClock:
         self.connections += 1
 
     def mark(self, name: str) -> None:
-        self.marks[name] = (time.process_time(), self.connections)
+        usage = resource.getrusage(resource.RUSAGE_SELF)
+        switches = usage.ru_nvcsw + usage.ru_nivcsw
+        self.marks[name] = (usage.ru_utime, usage.ru_stime, switches, self.connections)
 
     def add_to(self, result: dict[str, Any], searches: int, who: str) -> None:
         for scenario, first, last in (
             ("search_burst", "burst", "paced"),
             ("search_paced", "paced", "done"),
         ):
-            (cpu0, conn0), (cpu1, conn1) = self.marks[first], self.marks[last]
-            result[scenario][f"{who}_cpu_ms_per_search"] = round((cpu1 - cpu0) * 1000 / searches, 2)
+            user0, sys0, switches0, conn0 = self.marks[first]
+            user1, sys1, switches1, conn1 = self.marks[last]
+            user, kernel = (user1 - user0) * 1000 / searches, (sys1 - sys0) * 1000 / searches
+            result[scenario][f"{who}_cpu_ms_per_search"] = round(user + kernel, 2)
+            result[scenario][f"{who}_cpu_split_ms"] = {
+                "user": round(user, 2),
+                "sys": round(kernel, 2),
+            }
+            result[scenario][f"{who}_context_switches_per_search"] = round(
+                (switches1 - switches0) / searches, 1
+            )
             result[scenario]["db_connections_opened"] = conn1 - conn0
 
 
