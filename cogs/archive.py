@@ -11,6 +11,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from cogs._deadline import DEFER_AFTER_S, send_ephemeral_results
 from cogs._find import normalise, quoted_text, search_terms
 from cogs._forum import DiscordForumPort
 from cogs._options import ArticleOption
@@ -48,6 +49,9 @@ class ArchiveCog(commands.Cog):
         self.services = bot.services
         self.port = DiscordForumPort(bot)
         self._resumed = False
+        # /search answers directly unless its results are not ready this long after the
+        # interaction was created; then it defers first (tests set 0 to force the deferral).
+        self.defer_after = DEFER_AFTER_S
         self.find_menu = app_commands.ContextMenu(
             name="Find in archive", callback=self.find_in_archive
         )
@@ -199,11 +203,12 @@ class ArchiveCog(commands.Cog):
         author: app_commands.Range[str, 1, 100] | None = None,
         article: ArticleOption | None = None,
     ) -> None:
-        ref = await make_search_ref(self.services, query, author, article.id if article else None)
-        embed, view = await render_results(self.services, interaction.guild_id, ref, 0)
-        await interaction.response.send_message(
-            embed=embed, view=view, ephemeral=True, allowed_mentions=NO_MENTIONS
-        )
+        async def results() -> tuple[discord.Embed, discord.ui.View]:
+            article_id = article.id if article else None
+            ref = await make_search_ref(self.services, query, author, article_id)
+            return await render_results(self.services, interaction.guild_id, ref, 0)
+
+        await send_ephemeral_results(interaction, results(), defer_after=self.defer_after)
 
     @app_commands.command(name="cite", description="Quote passages of an article with attribution")
     @app_commands.describe(

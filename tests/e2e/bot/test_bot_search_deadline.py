@@ -1,0 +1,60 @@
+"""/search answers in one callback when its results are ready, and defers first when they are
+not ready in time (a burst or a slow query), so a late answer is not refused by Discord."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from forumbot.bot import ForumBot
+from forumbot.sandbox import DemoGuild, Sandbox
+
+CHANNEL_MESSAGE = 4
+DEFERRED_CHANNEL_MESSAGE = 5
+EPHEMERAL = 64
+
+
+def archive_cog(bot: ForumBot) -> Any:
+    # load_extension imports cogs.archive afresh: isinstance against our import would fail.
+    cog = bot.get_cog("ArchiveCog")
+    assert cog is not None and hasattr(cog, "defer_after")
+    return cog
+
+
+async def test_quick_search_answers_in_one_callback(
+    bot: ForumBot, sandbox: Sandbox, demo: DemoGuild, published: list[int]
+) -> None:
+    handle = await sandbox.invoke_command(
+        demo.alice_id, demo.general_id, "search", {"query": "fascism"}
+    )
+    first = await handle.response()
+    assert first["type"] == CHANNEL_MESSAGE, "no deferral round trip when the results are ready"
+    assert first["data"]["flags"] & EPHEMERAL
+    assert "**fascism**" in (await handle.text()).lower()
+    sandbox.assert_no_violations()
+
+
+async def test_slow_search_defers_then_sends_the_same_results(
+    bot: ForumBot, sandbox: Sandbox, demo: DemoGuild, published: list[int]
+) -> None:
+    archive_cog(bot).defer_after = 0  # the results are never ready in time
+    handle = await sandbox.invoke_command(
+        demo.alice_id, demo.general_id, "search", {"query": "working class"}
+    )
+    first = await handle.response()
+    assert first["type"] == DEFERRED_CHANNEL_MESSAGE
+    assert first["data"]["flags"] & EPHEMERAL, "the thinking message is only for the member"
+    message = await handle.message()
+    assert message["flags"] & EPHEMERAL
+    assert "**working**" in await handle.text()
+    labels = [c.get("label") for row in message["components"] for c in row["components"]]
+    assert labels[:2] == ["◀", "▶"] and "Share 1" in labels
+    # The buttons of a deferred answer page like the others.
+    nxt = next(
+        c["custom_id"]
+        for row in message["components"]
+        for c in row["components"]
+        if c.get("label") == "▶"
+    )
+    page2 = await sandbox.click(demo.alice_id, message, nxt)
+    assert "Page 2" in await page2.text()
+    sandbox.assert_no_violations()
