@@ -69,6 +69,8 @@ QUERIES = [
     "election",
 ]
 
+DEFERRED_CHANNEL_MESSAGE = 5
+
 # Tells the bot's side (in the separate mode) where the search phases start and end, so the
 # bot process can account its CPU time to the searches alone.
 Mark = Callable[[str], None]
@@ -119,6 +121,8 @@ async def run_searches(
     return {
         "interactions": count,
         "answered": len(latencies),
+        # First answered with a deferral (results not ready 1.5 s after the interaction).
+        "deferred": sum(1 for h in handles if h.response_type == DEFERRED_CHANNEL_MESSAGE),
         "rate_per_s": rate or "burst",
         "p50_ms": round(statistics.median(latencies), 1),
         "p99_ms": round(percentile(latencies, 99), 1),
