@@ -32,15 +32,15 @@ log = logging.getLogger("forumbot.run")
 )
 def run(force_sync: bool, demo: bool, seeds: Path | None) -> None:
     """Run the Discord bot (DISCORD_TOKEN set), or a local demo with a console."""
-    from forumbot.runtime import tune_interpreter
+    from forumbot.runtime import run_event_loop, tune_interpreter
 
     settings = get_settings()
     tune_interpreter()
     try:
         if settings.discord_token is not None and not demo:
-            asyncio.run(_run_bot(settings, force_sync=force_sync))
+            run_event_loop(_run_bot(settings, force_sync=force_sync))
         else:
-            asyncio.run(_run_demo(settings, seeds or _default_seeds()))
+            run_event_loop(_run_demo(settings, seeds or _default_seeds()))
     except KeyboardInterrupt:
         click.echo("bye", err=True)
     except discord.LoginFailure:
