@@ -145,3 +145,37 @@ def configure_logging(level: str = "INFO") -> None:
     # discord.py's gateway chatter at DEBUG is noise even when we debug our own code.
     logging.getLogger("discord").setLevel(max(logging.INFO, root.level))
     quiet_voice_warnings()
+
+
+class StartupError(Exception):
+    """The bot could not log in; str(e) says what the operator must fix."""
+
+
+async def run_bot(settings: Settings, *, force_sync: bool = False) -> None:
+    """Run the bot against Discord (or the server FORUMBOT_DISCORD_API_URL names) until stopped.
+
+    Discord's login refusals become `StartupError`, so the CLI needs no discord import.
+    """
+    from forumbot.bot import ForumBot
+
+    configure_logging(settings.log_level)
+    if settings.discord_token is None:
+        raise StartupError("no DISCORD_TOKEN is set.")
+    if settings.discord_api_url or settings.discord_gateway_url:
+        point_discord_at(settings.discord_api_url, settings.discord_gateway_url)
+        log.info(
+            "using a Discord-compatible server",
+            extra={"api": settings.discord_api_url, "gateway": settings.discord_gateway_url},
+        )
+    try:
+        async with open_services(settings) as services:
+            bot = ForumBot(services, force_sync=force_sync)
+            async with bot:
+                await bot.start(settings.discord_token.get_secret_value())
+    except discord.LoginFailure:
+        raise StartupError("Discord rejected the token (DISCORD_TOKEN).") from None
+    except discord.PrivilegedIntentsRequired:
+        raise StartupError(
+            "Discord refused the privileged intents: enable Server Members and Message Content "
+            "for the bot in the Developer Portal."
+        ) from None

@@ -6,7 +6,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import pytest
 from click.testing import CliRunner
+from pydantic import SecretStr
 
 from forumbot.bot import ForumBot
 from forumbot.sandbox import DemoGuild, Sandbox, SandboxFile
@@ -173,7 +175,10 @@ def test_run_demo_console(tmp_path: Path, monkeypatch: Any) -> None:
         result = CliRunner().invoke(
             main,
             ["run", "--seeds", str(seeds)],
-            input="/search green\n/cite 1 1-2\nas bob\n/article publish 1\nnonsense\nquit\n",
+            input=(
+                "/search green\n/cite 1 1-2\nas bob\n/article publish 1\nnonsense\n"
+                '/search "unbalanced (C++ NOT\nquit\n'
+            ),
         )
     finally:
         get_settings.cache_clear()
@@ -184,6 +189,26 @@ def test_run_demo_console(tmp_path: Path, monkeypatch: Any) -> None:
     assert "¶1–2" in out  # the citation
     assert "Manage Server" in out  # bob may not publish
     assert "unknown command" in out
+    assert 'Search: "unbalanced (C++ NOT' in out  # an open quote is taken literally
+    assert "No closing quotation" not in out
+
+
+async def test_run_bot_turns_a_rejected_token_into_a_startup_error(
+    bot_settings: Any, sandbox: Sandbox, monkeypatch: Any
+) -> None:
+    from forumbot import runtime
+
+    # run_bot installs the production log handler; keep pytest's own in place.
+    monkeypatch.setattr(runtime, "configure_logging", lambda level: None)
+    settings = bot_settings.model_copy(
+        update={
+            "discord_token": SecretStr("not-the-sandbox-token"),
+            "discord_api_url": sandbox.api_url,
+            "discord_gateway_url": sandbox.gateway_url,
+        }
+    )
+    with pytest.raises(runtime.StartupError, match="rejected the token"):
+        await runtime.run_bot(settings)
 
 
 async def test_an_unexpected_error_is_logged_and_answered_generically(

@@ -1,0 +1,62 @@
+"""The local demo behind `forumbot run` without a token: a fresh archive of the seed articles,
+the sandbox with its demo guild, the bot connected to it, and a console to act as the members."""
+
+from __future__ import annotations
+
+import logging
+import tempfile
+from pathlib import Path
+
+from forumbot.config import Settings
+from forumbot.runtime import build_services, quiet_voice_warnings
+from forumbot.storage.db import make_engine, upgrade_database
+
+
+def _say(text: str) -> None:
+    print(text, flush=True)
+
+
+async def run_demo(settings: Settings, seeds: Path) -> None:
+    """Load `seeds` into a throwaway database, publish them in the sandbox, then read console
+    lines from stdin until `quit` or end of input."""
+    from forumbot.bot import ForumBot
+    from forumbot.sandbox import Sandbox
+    from forumbot.sandbox.clients import connected
+    from forumbot.sandbox.console import SandboxConsole
+
+    # Quiet logs: the console prints what matters; warnings still show.
+    logging.getLogger().setLevel(max(logging.WARNING, logging.getLogger().level))
+    quiet_voice_warnings()
+    with tempfile.TemporaryDirectory(prefix="forumbot-demo-") as tmp:
+        demo_settings = settings.model_copy(
+            update={"data_dir": Path(tmp), "database_url": None, "discord_token": None}
+        )
+        url = demo_settings.database_url_or_default
+        await upgrade_database(url)
+        engine = make_engine(url)
+        try:
+            services = build_services(demo_settings, engine)
+            report = await services.archive.load_paths([seeds])
+            _say(
+                f"Archive: {len(report.loaded)} articles loaded from {seeds}"
+                + (f", {len(report.errors)} files failed" if report.errors else "")
+            )
+            async with Sandbox.running(host="127.0.0.1", port=0) as sandbox:
+                demo = sandbox.create_demo_guild()
+                bot = ForumBot(services, guild_ready_timeout=0.1)
+                async with connected(bot, sandbox):
+                    console = SandboxConsole(sandbox)
+                    _say(f"Sandbox Discord at {sandbox.api_url}; bot connected.")
+                    console.user_id = demo.admin_id
+                    await console.execute(
+                        f"/setup forum={demo.forum_id} modlog={demo.modlog_id} "
+                        f"moderator_role={demo.moderator_role_id}"
+                    )
+                    console.quiet = True
+                    await console.execute("/article publish-all")
+                    console.quiet = False
+                    _say(f"{len(sandbox.threads(demo.forum_id))} forum posts published.")
+                    console.user_id = demo.alice_id
+                    await console.run()
+        finally:
+            await engine.dispose()
