@@ -72,7 +72,20 @@ async def open_services(settings: Settings, *, migrate: bool = True) -> AsyncIte
     try:
         yield build_services(settings, engine)
     finally:
+        await drain_tasks()
         await engine.dispose()
+
+
+async def drain_tasks(timeout: float = 3.0) -> None:  # noqa: ASYNC109
+    """Give tasks the bot left running (event handlers, moderation checks) a moment to finish.
+
+    discord.py does not wait for its handler tasks on close; one still inside an aiosqlite call
+    when the loop shuts down leaves the driver's worker thread failing on a closed loop.
+    """
+    current = asyncio.current_task()
+    pending = {task for task in asyncio.all_tasks() if task is not current and not task.done()}
+    if pending:
+        await asyncio.wait(pending, timeout=timeout)
 
 
 def point_discord_at(api_url: str | None, gateway_url: str | None) -> None:

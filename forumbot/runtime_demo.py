@@ -8,8 +8,7 @@ import tempfile
 from pathlib import Path
 
 from forumbot.config import Settings
-from forumbot.runtime import build_services, quiet_voice_warnings
-from forumbot.storage.db import make_engine, upgrade_database
+from forumbot.runtime import open_services, quiet_voice_warnings
 
 
 def _say(text: str) -> None:
@@ -31,11 +30,7 @@ async def run_demo(settings: Settings, seeds: Path) -> None:
         demo_settings = settings.model_copy(
             update={"data_dir": Path(tmp), "database_url": None, "discord_token": None}
         )
-        url = demo_settings.database_url_or_default
-        await upgrade_database(url)
-        engine = make_engine(url)
-        try:
-            services = build_services(demo_settings, engine)
+        async with open_services(demo_settings) as services:
             report = await services.archive.load_paths([seeds])
             _say(
                 f"Archive: {len(report.loaded)} articles loaded from {seeds}"
@@ -58,5 +53,3 @@ async def run_demo(settings: Settings, seeds: Path) -> None:
                     _say(f"{len(sandbox.threads(demo.forum_id))} forum posts published.")
                     console.user_id = demo.alice_id
                     await console.run()
-        finally:
-            await engine.dispose()
