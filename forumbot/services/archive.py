@@ -20,7 +20,7 @@ from forumbot.domain.article import ParsedArticle
 from forumbot.domain.citation import MAX_SPAN, format_citation, parse_passage_range
 from forumbot.domain.ingest import IngestError, iter_document_paths, parse_document
 from forumbot.services.errors import InvalidInput, NotFound
-from forumbot.storage.archive import ArchiveRepository, SaveOutcome
+from forumbot.storage.archive import ArchiveRepository, ArticleSummary, SaveOutcome
 from forumbot.storage.search import SearchFilters, SearchHit, search_passages
 
 log = logging.getLogger(__name__)
@@ -88,20 +88,8 @@ class LoadReport:
         }
 
 
-@dataclass(frozen=True, slots=True)
-class ArticleInfo:
-    """An archive article as listed (passages and comments are counts)."""
-
-    id: int
-    key: str
-    title: str
-    author: str | None
-    date: str | None
-    source: str | None
-    tags: tuple[str, ...]
-    passages: int
-    comments: int
-    revision: int | None = None
+# An archive article as listed (passages and comments are counts): the repository's own record.
+ArticleInfo = ArticleSummary
 
 
 class ArchiveService:
@@ -280,27 +268,29 @@ class ArchiveService:
 
     async def list_articles(self) -> list[ArticleInfo]:
         async with self._sessionmaker() as session:
-            summaries = await ArchiveRepository(session).list_articles()
-        return [_article_info(s) for s in summaries]
+            return await ArchiveRepository(session).list_articles()
 
     async def suggest_articles(self, text: str, limit: int = 25) -> list[ArticleInfo]:
         """Articles matching what a user has typed so far (autocomplete)."""
         limit = max(1, min(limit, 25))
         async with self._sessionmaker() as session:
-            summaries = await ArchiveRepository(session).suggest_articles(
+            return await ArchiveRepository(session).suggest_articles(
                 (text or "")[:100], limit=limit
             )
-        return [_article_info(s) for s in summaries]
 
     async def resolve_article(self, ref: str | int) -> ArticleInfo:
         """An article by id, or by key/title when exactly one matches."""
         text = str(ref).strip()
-        articles = await self.list_articles()
         if text.isdigit():
-            for article in articles:
-                if article.id == int(text):
-                    return article
-            raise ArticleNotFound(f"no article with id {text}")
+            # The common case (autocomplete values are ids): one row, not the whole archive.
+            found = None
+            if int(text) < 2**63:  # a larger number is no row id, and overflows the driver
+                async with self._sessionmaker() as session:
+                    found = await ArchiveRepository(session).get_summary(int(text))
+            if found is None:
+                raise ArticleNotFound(f"no article with id {text}")
+            return found
+        articles = await self.list_articles()
         folded = text.casefold()
         exact = [a for a in articles if folded in (a.key.casefold(), a.title.casefold())]
         if len(exact) == 1:
@@ -389,21 +379,6 @@ def _loaded_item(name: str, parsed: ParsedArticle, outcome: SaveOutcome) -> Load
         status=str(outcome.status),
         revision=outcome.revision,
         warnings=tuple(parsed.warnings),
-    )
-
-
-def _article_info(summary: Any) -> ArticleInfo:
-    return ArticleInfo(
-        id=int(summary.id),
-        key=str(summary.key),
-        title=str(summary.title or ""),
-        author=summary.author,
-        date=getattr(summary, "date", None),
-        source=getattr(summary, "source", None),
-        tags=tuple(getattr(summary, "tags", ()) or ()),
-        passages=int(summary.passages),
-        comments=int(getattr(summary, "comments", 0) or 0),
-        revision=getattr(summary, "revision", None),
     )
 
 

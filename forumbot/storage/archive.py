@@ -386,6 +386,11 @@ class ArchiveRepository:
     async def list_articles(self) -> list[ArticleSummary]:
         return await self._summaries(order_by=[Article.id])
 
+    async def get_summary(self, article_id: int) -> ArticleSummary | None:
+        """One article as listed (counts, not passages): cheaper than `get_article`."""
+        found = await self._summaries(where=Article.id == article_id)
+        return found[0] if found else None
+
     async def suggest_articles(self, text: str, limit: int = 25) -> list[ArticleSummary]:
         """Articles whose title or key contains `text` (or whose id it is), titles that start
         with it first. For autocomplete: never raises on user text."""

@@ -169,3 +169,15 @@ async def test_hostile_search_text(service: ArchiveService, seeds: Path) -> None
     await service.load_paths([seeds])
     for query in ['"', "a AND", "NOT", "C++", "text:x", "(", "*", "", "x" * 5000, "\x00"]:
         assert isinstance(await service.search(query), list)
+
+
+async def test_resolve_article_by_id_reads_one_row(service: ArchiveService, seeds: Path) -> None:
+    await service.load_paths([seeds])
+    listed = {a.id: a for a in await service.list_articles()}
+    essay = next(a for a in listed.values() if a.comments == 3)
+    # By id, the record is the same as the listing's (counts, tags, revision).
+    assert await service.resolve_article(str(essay.id)) == essay
+    assert await service.resolve_article(essay.id) == essay
+    for unknown in ("999999", str(2**63), "9" * 40):  # the last two overflow a row id
+        with pytest.raises(ArticleNotFound):
+            await service.resolve_article(unknown)
