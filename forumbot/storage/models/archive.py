@@ -7,7 +7,7 @@ keeps them out of autogenerate comparisons.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import (
@@ -23,11 +23,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from forumbot.storage.models.base import Base
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
+from forumbot.storage.models.base import Base, utcnow
 
 
 class Article(Base):

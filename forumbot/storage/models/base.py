@@ -3,6 +3,8 @@ on SQLite (batch mode needs names to alter constraints) and on PostgreSQL."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase
 
@@ -17,3 +19,8 @@ NAMING_CONVENTION = {
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+def utcnow() -> datetime:
+    """Column default for timestamps: aware UTC, the same on SQLite and PostgreSQL."""
+    return datetime.now(UTC)

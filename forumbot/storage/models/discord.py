@@ -6,7 +6,7 @@ Snowflakes are BigInteger (they fit in a signed 64-bit integer on both SQLite an
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 
 from sqlalchemy import (
     BigInteger,
@@ -20,11 +20,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from forumbot.storage.models.base import Base
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)
+from forumbot.storage.models.base import Base, utcnow
 
 
 class GuildSettings(Base):
@@ -36,7 +32,7 @@ class GuildSettings(Base):
     forum_channel_id: Mapped[int] = mapped_column(BigInteger)
     modlog_channel_id: Mapped[int] = mapped_column(BigInteger)
     moderator_role_id: Mapped[int] = mapped_column(BigInteger)
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
 class Publication(Base):
@@ -63,8 +59,8 @@ class Publication(Base):
     marker: Mapped[str] = mapped_column(String(64))
     state: Mapped[str] = mapped_column(String(16), default="planned")
     thread_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now)
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
     messages: Mapped[list[PublicationMessage]] = relationship(
         back_populates="publication",
@@ -110,7 +106,7 @@ class SearchSession(Base):
     query: Mapped[str] = mapped_column(Text)
     author: Mapped[str | None] = mapped_column(String(200), nullable=True)
     article_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
 class BotState(Base):
