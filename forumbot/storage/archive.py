@@ -26,8 +26,8 @@ from forumbot.storage.models.archive import (
     ArticleTag,
     Comment,
     Passage,
-    utcnow,
 )
+from forumbot.storage.models.base import utcnow
 
 SaveStatus = Literal["created", "revised", "unchanged"]
 STABLE_ID_LENGTH = 16
