@@ -30,6 +30,12 @@ async def send_ephemeral_results(
 ) -> None:
     """Send the embed and view `work` makes as an ephemeral answer: directly when it is ready
     within the budget (no extra round trip), else after an ephemeral "thinking" deferral."""
+    if interaction.response.is_done():  # already deferred (the HTTP endpoint, when busy)
+        embed, view = await work
+        await interaction.followup.send(
+            embed=embed, view=view, ephemeral=True, allowed_mentions=NO_MENTIONS
+        )
+        return
     task = asyncio.ensure_future(work)
     try:
         done, _ = await asyncio.wait({task}, timeout=time_left(interaction, defer_after))

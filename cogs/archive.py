@@ -59,10 +59,13 @@ class ArchiveCog(commands.Cog):
     async def cog_load(self) -> None:
         self.bot.add_dynamic_items(SearchPageButton, ShareButton)
         self.bot.tree.add_command(self.find_menu)
+        # Over the HTTP interactions endpoint a busy bot defers /search at once (ephemeral).
+        self.bot.deferrable_commands["search"] = True
 
     async def cog_unload(self) -> None:
         self.bot.remove_dynamic_items(SearchPageButton, ShareButton)
         self.bot.tree.remove_command(self.find_menu.name, type=self.find_menu.type)
+        self.bot.deferrable_commands.pop("search", None)
 
     # -- publishing -------------------------------------------------------------------------------
 

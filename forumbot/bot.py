@@ -7,6 +7,7 @@ import hashlib
 import json
 import logging
 import pkgutil
+from collections import OrderedDict
 from typing import Any
 
 import discord
@@ -15,6 +16,7 @@ from discord.ext import commands
 
 import cogs
 from cogs._errors import reply_error
+from forumbot.bot_endpoint import DEFAULT_BUSY_AFTER, InteractionsEndpoint
 from forumbot.runtime import Services
 
 log = logging.getLogger(__name__)
@@ -29,6 +31,15 @@ class ForumTree(app_commands.CommandTree["ForumBot"]):
         self, interaction: discord.Interaction[ForumBot], error: app_commands.AppCommandError
     ) -> None:
         await reply_error(interaction, error)
+
+    async def interaction_check(self, interaction: discord.Interaction[ForumBot]) -> bool:
+        # The HTTP endpoint may already have deferred this command in its answer to Discord;
+        # marking the response done makes the command (and reply_error) use the follow-up.
+        if interaction.client.acknowledged_by_endpoint.pop(interaction.id, None) is not None:
+            interaction.response._response_type = (  # no public setter in discord.py 2.7
+                discord.InteractionResponseType.deferred_channel_message
+            )
+        return True
 
 
 def discover_extensions() -> list[str]:
@@ -69,12 +80,38 @@ class ForumBot(commands.Bot):
         self.force_sync = force_sync
         self._extensions = extensions if extensions is not None else discover_extensions()
         self.synced_commands = False
+        # Discord's HTTP interactions endpoint, when the bot receives interactions that way.
+        self.interactions_endpoint: InteractionsEndpoint | None = None
+        # Slash commands the endpoint may defer when busy: name -> ephemeral (cogs register).
+        self.deferrable_commands: dict[str, bool] = {}
+        self.acknowledged_by_endpoint: OrderedDict[int, float] = OrderedDict()
 
     async def setup_hook(self) -> None:
         for name in self._extensions:
             await self.load_extension(name)
         log.info("extensions loaded", extra={"extensions": self._extensions})
         await self.sync_commands(force=self.force_sync)
+        if self.interactions_endpoint is not None:
+            await self.interactions_endpoint.start()
+
+    def receive_interactions_over_http(
+        self,
+        host: str,
+        port: int,
+        *,
+        public_key: str | None = None,
+        busy_after: int = DEFAULT_BUSY_AFTER,
+    ) -> InteractionsEndpoint:
+        """Serve Discord's HTTP interactions endpoint once logged in (before `start`)."""
+        self.interactions_endpoint = InteractionsEndpoint(
+            self, host=host, port=port, public_key=public_key, busy_after=busy_after
+        )
+        return self.interactions_endpoint
+
+    async def close(self) -> None:
+        if self.interactions_endpoint is not None:
+            await self.interactions_endpoint.close()
+        await super().close()
 
     def command_tree_hash(self) -> str:
         payload = sorted(

@@ -170,6 +170,7 @@ async def run_bot(settings: Settings, *, force_sync: bool = False) -> None:
     Discord's login refusals become `StartupError`, so the CLI needs no discord import.
     """
     from forumbot.bot import ForumBot
+    from forumbot.bot_endpoint import EndpointError
 
     configure_logging(settings.log_level)
     if settings.discord_token is None:
@@ -183,8 +184,15 @@ async def run_bot(settings: Settings, *, force_sync: bool = False) -> None:
     try:
         async with open_services(settings) as services:
             bot = ForumBot(services, force_sync=force_sync)
+            if settings.interactions_address is not None:
+                host, port = settings.interactions_address
+                bot.receive_interactions_over_http(
+                    host, port, public_key=settings.interactions_public_key
+                )
             async with bot:
                 await bot.start(settings.discord_token.get_secret_value())
+    except EndpointError as exc:
+        raise StartupError(str(exc)) from None
     except discord.LoginFailure:
         raise StartupError("Discord rejected the token (DISCORD_TOKEN).") from None
     except discord.PrivilegedIntentsRequired:
