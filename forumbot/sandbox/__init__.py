@@ -77,6 +77,13 @@ once not a loading placeholder), `await text()` (content + embed text), `await f
 `await choices()` (autocomplete), `await modal()`, `await wait_for(pred)`; properties
 `responded`, `response_type`, `ephemeral`, `original`, `followups`, `record`, `payload`.
 
+HTTP interactions endpoint: `verify_key` (hex Ed25519 public key, also in GET
+/applications/@me); `await set_interactions_endpoint(url | None)` (validated as Discord does, else
+ValueError; while set, interactions are POSTed there, signed, instead of INTERACTION_CREATE; a
+200 body is applied like a callback, 202/204 leave it to the callback route, anything else or no
+answer within `interaction_deadline` is a violation and fails the interaction);
+`InteractionRecord.responded_at`, `response_via` ("callback"/"http"), `http_status`, `failure`.
+
 Faults: `inject(route_regex, status=429, *, method=None, retry_after=0.05, times=1,
 is_global=False)` (429 answers carry `Via` and JSON retry_after, as discord.py requires; other
 statuses answer {"code": 0}); `add_rate_limit(route_regex_with_major_group, limit, per, *,
@@ -89,7 +96,7 @@ client and start a new one against the same Sandbox (state persists).
 Pointing discord.py elsewhere is also a user feature: `point_discord_at(api_url, gateway_url)`.
 Console for `make run`: `forumbot.sandbox.console.demo_sandbox()` (running sandbox + demo guild,
 discord.py pointed at it) and `SandboxConsole(sb).run()` (act as members from stdin; bot output
-printed live; `execute(line)` for scripts). See README.md in this package for what is enforced.
+printed live; `execute(line)` for scripts). See docs/sandbox.md for what is enforced.
 """
 
 from .errors import ApiError

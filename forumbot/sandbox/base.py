@@ -12,6 +12,7 @@ from typing import TypeVar
 
 from aiohttp import web
 
+from .endpoint import InteractionsEndpoint
 from .gateway import Gateway
 from .interactions import InteractionRecord
 from .rest import (
@@ -121,6 +122,7 @@ class SandboxBase:
         self.attachments: dict[str, Json] = {}
         self.gateway = Gateway(self)
         self.rest = RestApi(self)
+        self.endpoint = InteractionsEndpoint(self)
         self._changed = asyncio.Event()
         self._mark = 0
         self._message_mark = 0
@@ -143,6 +145,23 @@ class SandboxBase:
     @property
     def bot_id(self) -> str:
         return self.world.bot_user_id
+
+    @property
+    def verify_key(self) -> str:
+        """Hex Ed25519 public key of the application: interactions POSTed to the interactions
+        endpoint are signed with its private half."""
+        return self.endpoint.verify_key
+
+    @property
+    def interactions_endpoint_url(self) -> str | None:
+        return self.endpoint.url
+
+    async def set_interactions_endpoint(self, url: str | None) -> None:
+        """Deliver interactions by HTTP POST to `url` instead of the gateway, after validating
+        the endpoint as Discord does (a signed PING must get 200 {"type": 1}, wrongly signed
+        PINGs must get 401). Raises ValueError, keeping the previous setting, when validation
+        fails. None switches back to the gateway."""
+        await self.endpoint.set_url(url)
 
     def _pulse(self) -> None:
         self._changed.set()

@@ -53,6 +53,17 @@ class InteractionRecord:
     deleted_ids: list[str] = field(default_factory=list)
     # The message a component/modal interaction came from (types 6/7 edit it).
     source_message_id: str | None = None
+    # Wall-clock time (time.time()) the initial response was accepted, and how it came:
+    # "callback" (POST /interactions/{id}/{token}/callback) or "http" (the endpoint's answer).
+    responded_at: float | None = None
+    response_via: str | None = None
+    # Delivery to the HTTP interactions endpoint: the status it answered (None while waiting,
+    # or when it never answered), and whether the POST is still in flight.
+    http_status: int | None = None
+    http_pending: bool = False
+    # Why the interaction failed ("This interaction failed" in the client); a later callback
+    # then gets 404/10062.
+    failure: str | None = None
 
 
 class InteractionHandle:

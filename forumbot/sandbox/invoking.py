@@ -94,7 +94,10 @@ class InteractionActions(SandboxBase):
         self.interactions[iid] = record
         self.interactions_by_token[token] = record
         self.mark()
-        self.gateway.dispatch("INTERACTION_CREATE", copy.deepcopy(payload))
+        if self.endpoint.url is not None:
+            self.endpoint.deliver(record)
+        else:
+            self.gateway.dispatch("INTERACTION_CREATE", copy.deepcopy(payload))
         return InteractionHandle(self, record)
 
     def _command(self, guild_id: str | None, name: str, kind: int) -> Json:

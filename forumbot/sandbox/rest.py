@@ -166,6 +166,7 @@ class RestApi(AppRoutes, InteractionRoutes, ChannelRoutes, GuildRoutes):
         r("GET", "/users/@me", self.get_me)
         r("GET", "/oauth2/applications/@me", self.get_application)
         r("GET", "/applications/@me", self.get_application)
+        r("PATCH", "/applications/@me", self.edit_application)
         r("POST", "/users/@me/channels", self.create_dm)
         r("GET", "/users/{u}", self.get_user)
         for scope in ("/applications/{app}", "/applications/{app}/guilds/{g}"):

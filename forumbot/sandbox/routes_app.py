@@ -49,14 +49,34 @@ class AppRoutes(RouteBase):
             "terms_of_service_url": None,
             "privacy_policy_url": None,
             "owner": owner,
-            "verify_key": "0" * 64,
+            "verify_key": self.sb.verify_key,
             "team": None,
             "flags": self.sb.application_flags,
-            "interactions_endpoint_url": None,
+            "interactions_endpoint_url": self.sb.interactions_endpoint_url,
             "tags": [],
             "bot": self.world.user(self.bot_id),
             "approximate_guild_count": len(self.world.guilds),
         }
+
+    async def edit_application(self, req: Req) -> tuple[int, Any]:
+        """PATCH /applications/@me: only `interactions_endpoint_url` takes effect (validated as
+        Discord does: 400/50035 when the endpoint does not verify); other fields are ignored."""
+        body = req.json()
+        if "interactions_endpoint_url" in body:
+            url = body["interactions_endpoint_url"] or None
+            if url is not None and not isinstance(url, str):
+                url = str(url)
+            try:
+                await self.sb.set_interactions_endpoint(url)
+            except ValueError:
+                errs = FormErrors()
+                errs.add(
+                    "interactions_endpoint_url",
+                    "APPLICATION_INTERACTIONS_ENDPOINT_URL_INVALID",
+                    "The specified interactions endpoint url could not be verified.",
+                )
+                errs.raise_if_any()
+        return await self.get_application(req)
 
     async def get_user(self, req: Req) -> tuple[int, Any]:
         return 200, copy.deepcopy(self.world.user(req.params[0]))

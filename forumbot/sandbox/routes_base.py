@@ -111,14 +111,30 @@ class RouteBase:
     def _message_body(
         self, req: Req, *, editing: bool = False, allow_ephemeral: bool = False
     ) -> Json:
-        body = req.json()
+        return self._message_fields(
+            req.json(), req.files, editing=editing, allow_ephemeral=allow_ephemeral
+        )
+
+    def _message_fields(
+        self,
+        body: Any,
+        files: list[Json],
+        *,
+        editing: bool = False,
+        allow_ephemeral: bool = False,
+    ) -> Json:
+        """A checked message body (from a request, or from an interaction response's data)."""
+        if body is None:
+            body = {}
+        if not isinstance(body, dict):
+            raise ApiError(400, INVALID_JSON, "The request body contains invalid JSON.")
         errs = FormErrors()
         limits.check_message(errs, body, allow_ephemeral=allow_ephemeral)
         errs.raise_if_any()
-        if not editing and not req.files and not limits.is_nonempty(body):
+        if not editing and not files and not limits.is_nonempty(body):
             raise ApiError(400, EMPTY_MESSAGE, "Cannot send an empty message")
-        if req.files or (editing and "attachments" in body):
-            body = {**body, "attachments": self._attachments(body, req.files)}
+        if files or (editing and "attachments" in body):
+            body = {**body, "attachments": self._attachments(body, files)}
         return body
 
     def _apply_edit(self, message: Json, body: Json) -> None:

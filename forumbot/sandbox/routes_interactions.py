@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import time
+from dataclasses import dataclass
 from typing import Any
 
 from . import limits
 from .errors import (
     INTERACTION_ALREADY_ACKNOWLEDGED,
+    INVALID_JSON,
     INVALID_WEBHOOK_TOKEN,
     UNKNOWN_INTERACTION,
     UNKNOWN_MESSAGE,
@@ -31,6 +34,16 @@ from .interactions import (
 )
 from .routes_base import Req, RouteBase
 from .world import Json
+
+
+@dataclass(frozen=True)
+class InitialResponse:
+    """What accepting an interaction's first response did (for `with_response`)."""
+
+    kind: int
+    message: Json | None  # the response message, or the updated one for type 7
+    ephemeral: bool
+    loading: bool
 
 
 class InteractionRoutes(RouteBase):
@@ -78,13 +91,43 @@ class InteractionRoutes(RouteBase):
         record = self.sb.interactions.get(iid)
         if record is None or record.token != token:
             raise ApiError(404, UNKNOWN_INTERACTION, "Unknown interaction")
-        body = req.json()
+        applied = self.apply_initial_response(record, req.json(), files=req.files, via="callback")
+        if "with_response" not in req.query:
+            return 204, None
+        interaction: Json = {
+            "id": record.id,
+            "type": record.type,
+            "response_message_loading": applied.loading,
+            "response_message_ephemeral": applied.ephemeral,
+        }
+        resource: Json = {"type": applied.kind}
+        if applied.message is not None:
+            interaction["response_message_id"] = applied.message["id"]
+            resource["message"] = copy.deepcopy(applied.message)
+        return 200, {"interaction": interaction, "resource": resource}
+
+    def apply_initial_response(
+        self,
+        record: InteractionRecord,
+        body: Any,
+        *,
+        files: list[Json] | None = None,
+        via: str,
+    ) -> InitialResponse:
+        """Accept the first response to an interaction, from the callback route (`via`
+        "callback") or from the HTTP interactions endpoint's answer ("http"): the same checks,
+        limits and effects either way. Raises ApiError as the callback route answers it."""
+        if not isinstance(body, dict):
+            raise ApiError(400, INVALID_JSON, "The request body contains invalid JSON.")
         if record.response is not None:
             raise ApiError(
                 400, INTERACTION_ALREADY_ACKNOWLEDGED, "Interaction has already been acknowledged."
             )
+        if record.failure is not None:
+            raise ApiError(404, UNKNOWN_INTERACTION, "Unknown interaction")
         if time.monotonic() - record.created > self.sb.interaction_deadline:
             raise ApiError(404, UNKNOWN_INTERACTION, "Unknown interaction")
+        files = files or []
         kind = body.get("type")
         data = body.get("data") or {}
         if kind not in ALLOWED_CALLBACKS.get(record.type, set()):
@@ -93,12 +136,14 @@ class InteractionRoutes(RouteBase):
                 "type", "INTERACTION_RESPONSE_TYPE_INVALID", "Invalid interaction response type"
             )
             errs.raise_if_any()
+        assert isinstance(kind, int)
+        if not isinstance(data, dict):
+            raise ApiError(400, INVALID_JSON, "The request body contains invalid JSON.")
         message: Json | None = None
         ephemeral = False
         loading = False
         if kind == CHANNEL_MESSAGE:
-            sub = Req(req.method, req.params, data, req.query, req.reason, req.files, req.raw)
-            data = self._message_body(sub, allow_ephemeral=True)
+            data = self._message_fields(data, files, allow_ephemeral=True)
             ephemeral = bool(int(data.get("flags") or 0) & EPHEMERAL)
             msg_kind = 20 if record.type == 2 and record.payload["data"].get("type", 1) == 1 else 0
             message = self._response_message(
@@ -123,8 +168,7 @@ class InteractionRoutes(RouteBase):
             record.original_message_id = source["id"]
             ephemeral = bool(source["flags"] & EPHEMERAL)
             if kind == UPDATE_MESSAGE:
-                sub = Req(req.method, req.params, data, req.query, req.reason, req.files, req.raw)
-                data = self._message_body(sub, editing=True, allow_ephemeral=True)
+                data = self._message_fields(data, files, editing=True, allow_ephemeral=True)
                 self._apply_edit(source, data)
                 record.edits.append(copy.deepcopy(data))
                 if not ephemeral:
@@ -142,19 +186,22 @@ class InteractionRoutes(RouteBase):
             record.modal = copy.deepcopy(data)
         record.response = {"type": kind, "data": copy.deepcopy(data)}
         record.ephemeral = ephemeral
-        if "with_response" not in req.query:
-            return 204, None
-        interaction: Json = {
-            "id": record.id,
-            "type": record.type,
-            "response_message_loading": loading,
-            "response_message_ephemeral": ephemeral,
-        }
-        resource: Json = {"type": kind}
-        if message is not None:
-            interaction["response_message_id"] = message["id"]
-            resource["message"] = copy.deepcopy(message)
-        return 200, {"interaction": interaction, "resource": resource}
+        record.responded_at = time.time()
+        record.response_via = via
+        return InitialResponse(kind, message, ephemeral, loading)
+
+    async def _settled(self, record: InteractionRecord) -> InteractionRecord:
+        """While the HTTP endpoint's answer to the interaction is still on its way, wait for it:
+        the bot may send a follow-up right after answering in the HTTP body, and that request
+        can reach the sandbox before the answer is read."""
+        if record.response is None and record.http_pending:
+            with contextlib.suppress(TimeoutError):
+                await self.sb.wait_until(
+                    lambda: record.response is not None or not record.http_pending,
+                    self.sb.interaction_deadline + 1.0,
+                    what=f"the HTTP answer to interaction {record.id}",
+                )
+        return record
 
     def _webhook_target(self, record: InteractionRecord, mid: str) -> Json:
         if mid == "@original":
@@ -171,7 +218,7 @@ class InteractionRoutes(RouteBase):
 
     async def create_followup(self, req: Req) -> tuple[int, Any]:
         self._check_app(req)
-        record = self._interaction_by_token(req.params[1])
+        record = await self._settled(self._interaction_by_token(req.params[1]))
         if record.response is None:
             raise ApiError(404, UNKNOWN_WEBHOOK, "Unknown Webhook")
         body = self._message_body(req, allow_ephemeral=True)
@@ -202,12 +249,12 @@ class InteractionRoutes(RouteBase):
 
     async def get_webhook_message(self, req: Req) -> tuple[int, Any]:
         self._check_app(req)
-        record = self._interaction_by_token(req.params[1])
+        record = await self._settled(self._interaction_by_token(req.params[1]))
         return 200, copy.deepcopy(self._webhook_target(record, req.params[2]))
 
     async def edit_webhook_message(self, req: Req) -> tuple[int, Any]:
         self._check_app(req)
-        record = self._interaction_by_token(req.params[1])
+        record = await self._settled(self._interaction_by_token(req.params[1]))
         message = self._webhook_target(record, req.params[2])
         body = self._message_body(req, editing=True, allow_ephemeral=True)
         self._edit_response(record, message, body)
@@ -215,7 +262,7 @@ class InteractionRoutes(RouteBase):
 
     async def delete_webhook_message(self, req: Req) -> tuple[int, Any]:
         self._check_app(req)
-        record = self._interaction_by_token(req.params[1])
+        record = await self._settled(self._interaction_by_token(req.params[1]))
         message = self._webhook_target(record, req.params[2])
         self._delete(message)
         record.deleted_ids.append(message["id"])

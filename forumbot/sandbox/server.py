@@ -60,6 +60,7 @@ class Sandbox(GuildBuilding, MemberActions, InteractionActions):
         log.debug("sandbox listening on %s", self.api_url)
 
     async def stop(self) -> None:
+        await self.endpoint.close()
         await self.gateway.close_all()
         if self._runner is not None:
             await self._runner.cleanup()
