@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 import datetime as dt
 import time
 from typing import Any
@@ -10,6 +9,7 @@ from typing import Any
 from . import limits
 from .base import MessageRef, SandboxBase, SandboxFile, UserRef, _id
 from .errors import MISSING_PERMISSIONS, ApiError, FormErrors
+from .jsoncopy import json_copy
 from .snowflake import iso
 from .world import (
     FORUM,
@@ -90,7 +90,7 @@ class MemberActions(SandboxBase):
                     "message_id": target["id"],
                     "channel_id": target["channel_id"],
                 },
-                "referenced_message": copy.deepcopy(target),
+                "referenced_message": json_copy(target),
             }
         self.mark()
         message = self.world.create_message(ch, uid, body, kind=kind, extra=extra)
@@ -148,7 +148,7 @@ class MemberActions(SandboxBase):
         _check_member_body({"content": content})
         self.mark()
         thread = self.world.create_thread(parent, name=name, owner_id=uid, applied_tags=tags)
-        self.gateway.dispatch("THREAD_CREATE", {**copy.deepcopy(thread), "newly_created": True})
+        self.gateway.dispatch("THREAD_CREATE", {**json_copy(thread), "newly_created": True})
         starter = self.world.create_message(
             thread, uid, {"content": content}, message_id=thread["id"]
         )
@@ -186,7 +186,7 @@ class MemberActions(SandboxBase):
                 meta[key] = value
             else:
                 channel[key] = value
-        self.gateway.dispatch("THREAD_UPDATE", copy.deepcopy(channel))
+        self.gateway.dispatch("THREAD_UPDATE", json_copy(channel))
         return channel
 
     def set_overwrite(
@@ -205,7 +205,7 @@ class MemberActions(SandboxBase):
             {"id": str(target), "type": int(member), "allow": str(allow), "deny": str(deny)}
         )
         ch["permission_overwrites"] = overwrites
-        self._dispatch_if_connected("CHANNEL_UPDATE", copy.deepcopy(ch))
+        self._dispatch_if_connected("CHANNEL_UPDATE", json_copy(ch))
         return ch
 
     async def set_roles(self, guild: Guild | str, user: UserRef, roles: list[str]) -> Json:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import copy
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -15,6 +14,7 @@ from aiohttp import web
 from .endpoint import InteractionsEndpoint
 from .gateway import Gateway
 from .interactions import InteractionRecord
+from .jsoncopy import json_copy
 from .rest import (
     API_PREFIX,
     Injection,
@@ -222,7 +222,7 @@ class SandboxBase:
         if description:
             payload["description"] = description
         self.attachments[aid] = {"payload": payload, "data": data}
-        return copy.deepcopy(payload)
+        return json_copy(payload)
 
     async def _serve_attachment(self, request: web.Request) -> web.StreamResponse:
         item = self.attachments.get(request.match_info["aid"])

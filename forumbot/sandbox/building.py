@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import copy
 from typing import Any
 
 from .base import DemoGuild, SandboxBase, UserRef, _id
+from .jsoncopy import json_copy
 from .world import (
     ADMINISTRATOR,
     BAN_MEMBERS,
@@ -50,7 +50,7 @@ class GuildBuilding(SandboxBase):
         g = self.world.guild(_id(guild))
         role = self.world.create_role(g, name, permissions, **extra)
         self._dispatch_if_connected(
-            "GUILD_ROLE_CREATE", {"guild_id": g.id, "role": copy.deepcopy(role)}
+            "GUILD_ROLE_CREATE", {"guild_id": g.id, "role": json_copy(role)}
         )
         return role
 
@@ -64,7 +64,7 @@ class GuildBuilding(SandboxBase):
     def create_channel(self, guild: Guild | str, name: str, kind: int = TEXT, **extra: Any) -> Json:
         g = self.world.guild(_id(guild))
         channel = self.world.create_channel(g, name, kind, **extra)
-        self._dispatch_if_connected("CHANNEL_CREATE", copy.deepcopy(channel))
+        self._dispatch_if_connected("CHANNEL_CREATE", json_copy(channel))
         return channel
 
     def create_forum(
@@ -82,7 +82,7 @@ class GuildBuilding(SandboxBase):
             }
             for t in tags
         ]
-        self._dispatch_if_connected("CHANNEL_CREATE", copy.deepcopy(channel))
+        self._dispatch_if_connected("CHANNEL_CREATE", json_copy(channel))
         return channel
 
     def create_demo_guild(self, name: str = "Forum Sandbox") -> DemoGuild:

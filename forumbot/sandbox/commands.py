@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import copy
 from typing import TYPE_CHECKING, Any
 
+from .jsoncopy import json_copy
 from .world import Json
 
 if TYPE_CHECKING:
@@ -108,7 +108,7 @@ def _convert(
     guild = world.guilds.get(guild_id) if guild_id else None
     if kind in (USER, MENTIONABLE) and (kind == USER or _ref_id(value) in world.users):
         uid = _ref_id(value)
-        resolved.setdefault("users", {})[uid] = copy.deepcopy(world.user(uid))
+        resolved.setdefault("users", {})[uid] = json_copy(world.user(uid))
         if guild is not None and uid in guild.members:
             member = world.member_payload(guild, uid, with_user=False)
             member["permissions"] = str(world.permissions(guild, uid))
@@ -118,11 +118,11 @@ def _convert(
         rid = _ref_id(value)
         if guild is None or rid not in guild.roles:
             raise LookupError(f"unknown role {rid}")
-        resolved.setdefault("roles", {})[rid] = copy.deepcopy(guild.roles[rid])
+        resolved.setdefault("roles", {})[rid] = json_copy(guild.roles[rid])
         return rid
     if kind == CHANNEL:
         cid = _ref_id(value)
-        channel = copy.deepcopy(world.channel(cid))
+        channel = json_copy(world.channel(cid))
         types = definition.get("channel_types")
         if types and channel["type"] not in types:
             raise ValueError(
@@ -138,7 +138,7 @@ def _convert(
             payload = sb.store_attachment(
                 value.filename, value.data, content_type=getattr(value, "content_type", None)
             )
-        resolved.setdefault("attachments", {})[payload["id"]] = copy.deepcopy(payload)
+        resolved.setdefault("attachments", {})[payload["id"]] = json_copy(payload)
         return payload["id"]
     return value
 

@@ -3,7 +3,6 @@ menus."""
 
 from __future__ import annotations
 
-import copy
 import secrets
 from typing import Any
 
@@ -19,6 +18,7 @@ from .interactions import (
     InteractionHandle,
     InteractionRecord,
 )
+from .jsoncopy import json_copy
 from .world import (
     ADMINISTRATOR,
     ALL_PERMISSIONS,
@@ -43,7 +43,7 @@ class InteractionActions(SandboxBase):
         guild = self.world.guild_of(channel)
         iid = self.world.ids.next()
         token = "aW50ZXJhY3Rpb246" + secrets.token_urlsafe(96)
-        channel_payload = copy.deepcopy(channel)
+        channel_payload = json_copy(channel)
         payload: Json = {
             "id": iid,
             "application_id": self.application_id,
@@ -77,10 +77,10 @@ class InteractionActions(SandboxBase):
                 app_permissions=str(self.world.channel_permissions(channel, self.bot_id)),
             )
         else:
-            payload["user"] = copy.deepcopy(self.world.user(uid))
+            payload["user"] = json_copy(self.world.user(uid))
             payload["app_permissions"] = str(EVERYONE_PERMISSIONS)
         if message is not None:
-            payload["message"] = copy.deepcopy(message)
+            payload["message"] = json_copy(message)
         record = InteractionRecord(
             id=iid,
             token=token,
@@ -97,7 +97,7 @@ class InteractionActions(SandboxBase):
         if self.endpoint.url is not None:
             self.endpoint.deliver(record)
         else:
-            self.gateway.dispatch("INTERACTION_CREATE", copy.deepcopy(payload))
+            self.gateway.dispatch("INTERACTION_CREATE", json_copy(payload))
         return InteractionHandle(self, record)
 
     def _command(self, guild_id: str | None, name: str, kind: int) -> Json:
@@ -206,7 +206,7 @@ class InteractionActions(SandboxBase):
         cmd = self._command(guild_id, name, 2)
         self._check_command_visible(cmd, user, channel_id)
         tid = _id(target)
-        resolved: Json = {"users": {tid: copy.deepcopy(self.world.user(tid))}}
+        resolved: Json = {"users": {tid: json_copy(self.world.user(tid))}}
         if guild_id and tid in self.world.guild(guild_id).members:
             member = self.world.member_payload(self.world.guild(guild_id), tid, with_user=False)
             member["permissions"] = str(self.world.permissions(self.world.guild(guild_id), tid))

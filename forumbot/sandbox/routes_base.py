@@ -3,7 +3,6 @@ event dispatch."""
 
 from __future__ import annotations
 
-import copy
 import datetime as dt
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -23,6 +22,7 @@ from .errors import (
     FormErrors,
 )
 from .interactions import EPHEMERAL
+from .jsoncopy import json_copy
 from .snowflake import iso
 from .world import (
     DM,
@@ -84,7 +84,7 @@ class RouteBase:
         self.sb.gateway.dispatch(event, self.world.event_message(message))
 
     def _dispatch_channel(self, event: str, channel: Json) -> None:
-        self.sb.gateway.dispatch(event, copy.deepcopy(channel))
+        self.sb.gateway.dispatch(event, json_copy(channel))
 
     def _attachments(self, body: Json, files: list[Json]) -> list[Json]:
         total = sum(len(f["data"]) for f in files)
@@ -105,7 +105,7 @@ class RouteBase:
         # Attachments kept on edit are listed by their existing ids.
         for a in body.get("attachments") or []:
             if str(a.get("id")) in self.sb.attachments:
-                out.append(copy.deepcopy(self.sb.attachments[str(a["id"])]["payload"]))
+                out.append(json_copy(self.sb.attachments[str(a["id"])]["payload"]))
         return out
 
     def _message_body(
@@ -141,7 +141,7 @@ class RouteBase:
         for key in ("content", "embeds", "components", "attachments"):
             if key in body:
                 default: Any = "" if key == "content" else []
-                message[key] = copy.deepcopy(body[key]) if body[key] is not None else default
+                message[key] = json_copy(body[key]) if body[key] is not None else default
         if "flags" in body and body["flags"] is not None:
             # Only SUPPRESS_EMBEDS is editable; keep ephemeral and the rest as they were.
             message["flags"] = (message["flags"] & ~4) | (int(body["flags"]) & 4)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 import datetime as dt
 import time
 from typing import Any
@@ -18,6 +17,7 @@ from .errors import (
     ApiError,
     FormErrors,
 )
+from .jsoncopy import json_copy
 from .routes_base import Req, RouteBase, _parse_time
 from .snowflake import iso
 from .world import (
@@ -36,7 +36,7 @@ from .world import (
 
 class ChannelRoutes(RouteBase):
     async def get_channel(self, req: Req) -> tuple[int, Any]:
-        return 200, copy.deepcopy(self.world.channel(req.params[0]))
+        return 200, json_copy(self.world.channel(req.params[0]))
 
     async def edit_channel(self, req: Req) -> tuple[int, Any]:
         channel = self.world.channel(req.params[0])
@@ -63,9 +63,9 @@ class ChannelRoutes(RouteBase):
                     meta[key] = body[key]
             for key in ("name", "rate_limit_per_user", "applied_tags", "flags"):
                 if key in body and body[key] is not None:
-                    channel[key] = copy.deepcopy(body[key])
+                    channel[key] = json_copy(body[key])
             self._dispatch_channel("THREAD_UPDATE", channel)
-            return 200, copy.deepcopy(channel)
+            return 200, json_copy(channel)
         if guild is not None:
             self._require(guild, MANAGE_CHANNELS_BIT)
         if "name" in body:
@@ -82,9 +82,9 @@ class ChannelRoutes(RouteBase):
             if key == "available_tags":
                 channel[key] = [self._tag(t) for t in value]
             elif key in channel or key in ("topic", "default_reaction_emoji", "flags"):
-                channel[key] = copy.deepcopy(value)
+                channel[key] = json_copy(value)
         self._dispatch_channel("CHANNEL_UPDATE", channel)
-        return 200, copy.deepcopy(channel)
+        return 200, json_copy(channel)
 
     async def delete_channel(self, req: Req) -> tuple[int, Any]:
         channel = self.world.channel(req.params[0])
@@ -96,7 +96,7 @@ class ChannelRoutes(RouteBase):
         del self.world.channels[channel["id"]]
         event = "THREAD_DELETE" if channel["type"] in THREAD_TYPES else "CHANNEL_DELETE"
         self._dispatch_channel(event, channel)
-        return 200, copy.deepcopy(channel)
+        return 200, json_copy(channel)
 
     async def list_messages(self, req: Req) -> tuple[int, Any]:
         channel = self.world.channel(req.params[0])
@@ -120,7 +120,7 @@ class ChannelRoutes(RouteBase):
         else:
             picked = history[-limit:]
         # Discord answers newest first.
-        return 200, copy.deepcopy(list(reversed(picked)))
+        return 200, json_copy(list(reversed(picked)))
 
     async def create_message(self, req: Req) -> tuple[int, Any]:
         channel = self.world.channel(req.params[0])
@@ -133,7 +133,7 @@ class ChannelRoutes(RouteBase):
             if seen is not None and time.monotonic() - seen[1] < self.sb.nonce_window:
                 existing = self.world.messages.get(seen[0])
                 if existing is not None:
-                    return 200, copy.deepcopy(existing)
+                    return 200, json_copy(existing)
         extra: Json = {}
         kind = 0
         ref = body.get("message_reference")
@@ -156,7 +156,7 @@ class ChannelRoutes(RouteBase):
                     "channel_id": target["channel_id"],
                     **({"guild_id": channel["guild_id"]} if channel.get("guild_id") else {}),
                 }
-                extra["referenced_message"] = copy.deepcopy(target)
+                extra["referenced_message"] = json_copy(target)
         message = self.world.create_message(channel, self.bot_id, body, kind=kind, extra=extra)
         if nonce is not None and body.get("enforce_nonce"):
             self._nonces[(channel["id"], self.bot_id, str(nonce))] = (
@@ -164,10 +164,10 @@ class ChannelRoutes(RouteBase):
                 time.monotonic(),
             )
         self._dispatch_message("MESSAGE_CREATE", message)
-        return 200, copy.deepcopy(message)
+        return 200, json_copy(message)
 
     async def get_message(self, req: Req) -> tuple[int, Any]:
-        return 200, copy.deepcopy(self.world.message(req.params[0], req.params[1]))
+        return 200, json_copy(self.world.message(req.params[0], req.params[1]))
 
     async def edit_message(self, req: Req) -> tuple[int, Any]:
         message = self.world.message(req.params[0], req.params[1])
@@ -179,7 +179,7 @@ class ChannelRoutes(RouteBase):
         self._throttle_old_edit(message)
         self._apply_edit(message, body)
         self._dispatch_message("MESSAGE_UPDATE", message)
-        return 200, copy.deepcopy(message)
+        return 200, json_copy(message)
 
     def _throttle_old_edit(self, message: Json) -> None:
         """Discord throttles edits to messages older than an hour (30046); the budget per
@@ -266,7 +266,7 @@ class ChannelRoutes(RouteBase):
     async def reaction_users(self, req: Req) -> tuple[int, Any]:
         message = self.world.message(req.params[0], req.params[1])
         users = self.world.reactions.get(message["id"], {}).get(unquote(req.params[2]), [])
-        return 200, [copy.deepcopy(self.world.user(u)) for u in users]
+        return 200, [json_copy(self.world.user(u)) for u in users]
 
     async def pin(self, req: Req) -> tuple[int, Any]:
         message = self.world.message(req.params[0], req.params[1])
@@ -290,9 +290,7 @@ class ChannelRoutes(RouteBase):
     async def list_pins(self, req: Req) -> tuple[int, Any]:
         self.world.channel(req.params[0])
         pins = self.world.pins.get(req.params[0], [])
-        return 200, [
-            copy.deepcopy(self.world.messages[m]) for m, _ in pins if m in self.world.messages
-        ]
+        return 200, [json_copy(self.world.messages[m]) for m, _ in pins if m in self.world.messages]
 
     async def list_pins_v2(self, req: Req) -> tuple[int, Any]:
         self.world.channel(req.params[0])
@@ -300,7 +298,7 @@ class ChannelRoutes(RouteBase):
         limit = int(req.query.get("limit", 50))
         before = req.query.get("before")
         items = [
-            {"pinned_at": at, "message": copy.deepcopy(self.world.messages[m])}
+            {"pinned_at": at, "message": json_copy(self.world.messages[m])}
             for m, at in pins
             if m in self.world.messages and (before is None or at < before)
         ]
@@ -347,9 +345,9 @@ class ChannelRoutes(RouteBase):
             rate_limit_per_user=int(body.get("rate_limit_per_user") or 0),
             applied_tags=[str(t) for t in body.get("applied_tags") or []],
         )
-        thread_payload = {**copy.deepcopy(thread), "newly_created": True}
+        thread_payload = {**json_copy(thread), "newly_created": True}
         self.sb.gateway.dispatch("THREAD_CREATE", thread_payload)
-        result = copy.deepcopy(thread)
+        result = json_copy(thread)
         result["member"] = {
             "id": thread["id"],
             "user_id": self.bot_id,
@@ -364,7 +362,7 @@ class ChannelRoutes(RouteBase):
                 thread, self.bot_id, msg_body, message_id=thread["id"]
             )
             self._dispatch_message("MESSAGE_CREATE", starter)
-            result["message"] = copy.deepcopy(starter)
+            result["message"] = json_copy(starter)
         return 201, result
 
     async def thread_from_message(self, req: Req) -> tuple[int, Any]:
@@ -383,9 +381,9 @@ class ChannelRoutes(RouteBase):
             thread_id=message["id"],
             auto_archive_duration=int(body.get("auto_archive_duration") or 1440),
         )
-        message["thread"] = copy.deepcopy(thread)
-        self.sb.gateway.dispatch("THREAD_CREATE", {**copy.deepcopy(thread), "newly_created": True})
-        return 201, copy.deepcopy(thread)
+        message["thread"] = json_copy(thread)
+        self.sb.gateway.dispatch("THREAD_CREATE", {**json_copy(thread), "newly_created": True})
+        return 201, json_copy(thread)
 
     async def archived_threads(self, req: Req) -> tuple[int, Any]:
         parent = self.world.channel(req.params[0])
@@ -410,7 +408,7 @@ class ChannelRoutes(RouteBase):
             ]
         threads.sort(key=lambda t: t["thread_metadata"]["archive_timestamp"], reverse=True)
         return 200, {
-            "threads": copy.deepcopy(threads[:limit]),
+            "threads": json_copy(threads[:limit]),
             "members": [],
             "has_more": len(threads) > limit,
         }

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 import datetime as dt
 from typing import Any
 
@@ -14,6 +13,7 @@ from .errors import (
     FormErrors,
     not_found,
 )
+from .jsoncopy import json_copy
 from .routes_base import Req, RouteBase, _parse_time
 from .snowflake import iso
 from .world import (
@@ -37,7 +37,7 @@ class GuildRoutes(RouteBase):
 
     async def guild_channels(self, req: Req) -> tuple[int, Any]:
         guild = self.world.guild(req.params[0])
-        return 200, copy.deepcopy(self.world.guild_channels(guild))
+        return 200, json_copy(self.world.guild_channels(guild))
 
     async def create_guild_channel(self, req: Req) -> tuple[int, Any]:
         guild = self.world.guild(req.params[0])
@@ -50,7 +50,7 @@ class GuildRoutes(RouteBase):
             limits.check_forum_tags(errs, body["available_tags"])
         errs.raise_if_any()
         extra = {
-            k: copy.deepcopy(v)
+            k: json_copy(v)
             for k, v in body.items()
             if k in ("topic", "nsfw", "rate_limit_per_user", "parent_id", "permission_overwrites")
         }
@@ -58,16 +58,16 @@ class GuildRoutes(RouteBase):
         if kind == FORUM and body.get("available_tags"):
             channel["available_tags"] = [self._tag(t) for t in body["available_tags"]]
         self._dispatch_channel("CHANNEL_CREATE", channel)
-        return 201, copy.deepcopy(channel)
+        return 201, json_copy(channel)
 
     async def guild_roles(self, req: Req) -> tuple[int, Any]:
         guild = self.world.guild(req.params[0])
-        return 200, copy.deepcopy(list(guild.roles.values()))
+        return 200, json_copy(list(guild.roles.values()))
 
     async def active_threads(self, req: Req) -> tuple[int, Any]:
         guild = self.world.guild(req.params[0])
         threads = [t for t in self.world.threads_of(guild) if not t["thread_metadata"]["archived"]]
-        return 200, {"threads": copy.deepcopy(threads), "members": []}
+        return 200, {"threads": json_copy(threads), "members": []}
 
     async def list_members(self, req: Req) -> tuple[int, Any]:
         guild = self.world.guild(req.params[0])
@@ -194,7 +194,7 @@ class GuildRoutes(RouteBase):
         self._audit(guild, "member_kick", req.params[1], req.reason, {})
         self.sb.gateway.dispatch(
             "GUILD_MEMBER_REMOVE",
-            {"guild_id": guild.id, "user": copy.deepcopy(self.world.user(req.params[1]))},
+            {"guild_id": guild.id, "user": json_copy(self.world.user(req.params[1]))},
         )
         return 204, None
 
@@ -208,12 +208,12 @@ class GuildRoutes(RouteBase):
             del guild.members[user_id]
             self.sb.gateway.dispatch(
                 "GUILD_MEMBER_REMOVE",
-                {"guild_id": guild.id, "user": copy.deepcopy(self.world.user(user_id))},
+                {"guild_id": guild.id, "user": json_copy(self.world.user(user_id))},
             )
         self._audit(guild, "member_ban_add", user_id, req.reason, {})
         self.world.bans.setdefault(guild.id, {})[user_id] = req.reason
         self.sb.gateway.dispatch(
-            "GUILD_BAN_ADD", {"guild_id": guild.id, "user": copy.deepcopy(self.world.user(user_id))}
+            "GUILD_BAN_ADD", {"guild_id": guild.id, "user": json_copy(self.world.user(user_id))}
         )
         return 204, None
 
@@ -221,7 +221,7 @@ class GuildRoutes(RouteBase):
         bans = self.world.bans.get(guild_id, {})
         if user_id not in bans:
             raise not_found(10026, "Ban")
-        return {"reason": bans[user_id], "user": copy.deepcopy(self.world.user(user_id))}
+        return {"reason": bans[user_id], "user": json_copy(self.world.user(user_id))}
 
     async def get_ban(self, req: Req) -> tuple[int, Any]:
         guild = self.world.guild(req.params[0])
@@ -241,6 +241,6 @@ class GuildRoutes(RouteBase):
         self._audit(guild, "member_ban_remove", req.params[1], req.reason, {})
         self.sb.gateway.dispatch(
             "GUILD_BAN_REMOVE",
-            {"guild_id": guild.id, "user": copy.deepcopy(self.world.user(req.params[1]))},
+            {"guild_id": guild.id, "user": json_copy(self.world.user(req.params[1]))},
         )
         return 204, None

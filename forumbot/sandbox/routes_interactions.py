@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import copy
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -32,6 +31,7 @@ from .interactions import (
     UPDATE_MESSAGE,
     InteractionRecord,
 )
+from .jsoncopy import json_copy
 from .routes_base import Req, RouteBase
 from .world import Json
 
@@ -66,7 +66,7 @@ class InteractionRoutes(RouteBase):
         metadata = {
             "id": record.id,
             "type": record.type,
-            "user": copy.deepcopy(self.world.user(record.user_id)),
+            "user": json_copy(self.world.user(record.user_id)),
             "authorizing_integration_owners": {"0": record.guild_id} if record.guild_id else {},
         }
         message = self.world.create_message(
@@ -103,7 +103,7 @@ class InteractionRoutes(RouteBase):
         resource: Json = {"type": applied.kind}
         if applied.message is not None:
             interaction["response_message_id"] = applied.message["id"]
-            resource["message"] = copy.deepcopy(applied.message)
+            resource["message"] = json_copy(applied.message)
         return 200, {"interaction": interaction, "resource": resource}
 
     def apply_initial_response(
@@ -170,7 +170,7 @@ class InteractionRoutes(RouteBase):
             if kind == UPDATE_MESSAGE:
                 data = self._message_fields(data, files, editing=True, allow_ephemeral=True)
                 self._apply_edit(source, data)
-                record.edits.append(copy.deepcopy(data))
+                record.edits.append(json_copy(data))
                 if not ephemeral:
                     self._dispatch_message("MESSAGE_UPDATE", source)
                 message = source
@@ -178,13 +178,13 @@ class InteractionRoutes(RouteBase):
             errs = FormErrors()
             limits.check_choices(errs, data.get("choices"))
             errs.raise_if_any()
-            record.choices = copy.deepcopy(data.get("choices") or [])
+            record.choices = json_copy(data.get("choices") or [])
         elif kind == MODAL:
             errs = FormErrors()
             limits.check_modal(errs, data)
             errs.raise_if_any()
-            record.modal = copy.deepcopy(data)
-        record.response = {"type": kind, "data": copy.deepcopy(data)}
+            record.modal = json_copy(data)
+        record.response = {"type": kind, "data": json_copy(data)}
         record.ephemeral = ephemeral
         record.responded_at = time.time()
         record.response_via = via
@@ -237,20 +237,20 @@ class InteractionRoutes(RouteBase):
             message = self._response_message(record, body, ephemeral=ephemeral, kind=0, extra={})
             record.followup_ids.append(message["id"])
         if req.query.get("wait") in ("1", "true", "True"):
-            return 200, copy.deepcopy(message)
+            return 200, json_copy(message)
         return 204, None
 
     def _edit_response(self, record: InteractionRecord, message: Json, body: Json) -> None:
         self._apply_edit(message, body)
         message["flags"] &= ~LOADING
-        record.edits.append(copy.deepcopy(body))
+        record.edits.append(json_copy(body))
         if not message["flags"] & EPHEMERAL:
             self._dispatch_message("MESSAGE_UPDATE", message)
 
     async def get_webhook_message(self, req: Req) -> tuple[int, Any]:
         self._check_app(req)
         record = await self._settled(self._interaction_by_token(req.params[1]))
-        return 200, copy.deepcopy(self._webhook_target(record, req.params[2]))
+        return 200, json_copy(self._webhook_target(record, req.params[2]))
 
     async def edit_webhook_message(self, req: Req) -> tuple[int, Any]:
         self._check_app(req)
@@ -258,7 +258,7 @@ class InteractionRoutes(RouteBase):
         message = self._webhook_target(record, req.params[2])
         body = self._message_body(req, editing=True, allow_ephemeral=True)
         self._edit_response(record, message, body)
-        return 200, copy.deepcopy(message)
+        return 200, json_copy(message)
 
     async def delete_webhook_message(self, req: Req) -> tuple[int, Any]:
         self._check_app(req)

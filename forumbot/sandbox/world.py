@@ -6,13 +6,13 @@ copies; sandbox-only bookkeeping lives in separate attributes.
 
 from __future__ import annotations
 
-import copy
 import datetime as dt
 import re
 from dataclasses import dataclass, field
 from typing import Any
 
 from .errors import UNKNOWN_CHANNEL, UNKNOWN_GUILD, UNKNOWN_MEMBER, UNKNOWN_MESSAGE, not_found
+from .jsoncopy import json_copy
 from .snowflake import SnowflakeFactory, iso
 
 Json = dict[str, Any]
@@ -171,9 +171,9 @@ class World:
             raise not_found(UNKNOWN_MEMBER, "Member") from None
 
     def member_payload(self, guild: Guild, user_id: str, *, with_user: bool = True) -> Json:
-        data = copy.deepcopy(self.member(guild, user_id))
+        data = json_copy(self.member(guild, user_id))
         if with_user:
-            data["user"] = copy.deepcopy(self.user(user_id))
+            data["user"] = json_copy(self.user(user_id))
         return data
 
     def permissions(self, guild: Guild, user_id: str) -> int:
@@ -331,7 +331,7 @@ class World:
                 "type": DM,
                 "last_message_id": None,
                 "flags": 0,
-                "recipients": [copy.deepcopy(self.user(user_id))],
+                "recipients": [json_copy(self.user(user_id))],
             }
             self.channel_messages[cid] = []
             self.dm_channels[user_id] = cid
@@ -356,7 +356,7 @@ class World:
             "id": mid,
             "type": kind,
             "channel_id": channel["id"],
-            "author": copy.deepcopy(self.user(author_id)),
+            "author": json_copy(self.user(author_id)),
             "content": content,
             "timestamp": iso(),
             "edited_timestamp": None,
@@ -364,16 +364,16 @@ class World:
             "mention_everyone": False,
             "mentions": [],
             "mention_roles": [],
-            "attachments": copy.deepcopy(body.get("attachments") or []),
-            "embeds": copy.deepcopy(body.get("embeds") or []),
-            "components": copy.deepcopy(body.get("components") or []),
+            "attachments": json_copy(body.get("attachments") or []),
+            "embeds": json_copy(body.get("embeds") or []),
+            "components": json_copy(body.get("components") or []),
             "pinned": False,
             "flags": int(body.get("flags") or 0),
         }
         if body.get("nonce") is not None:
             message["nonce"] = body["nonce"]
         if extra:
-            message.update(copy.deepcopy(extra))
+            message.update(json_copy(extra))
         self.pings[mid] = self.apply_mentions(message, body.get("allowed_mentions"))
         self.messages[mid] = message
         self.created_order.append(mid)
@@ -437,7 +437,7 @@ class World:
             if "roles" in parse or r in roles
         ]
         everyone = "everyone" in parse and ("@everyone" in content or "@here" in content)
-        message["mentions"] = [copy.deepcopy(self.users[u]) for u in user_ids]
+        message["mentions"] = [json_copy(self.users[u]) for u in user_ids]
         message["mention_roles"] = role_ids
         message["mention_everyone"] = everyone
         return {"users": user_ids, "roles": role_ids, "everyone": everyone}
@@ -473,7 +473,7 @@ class World:
 
     def event_message(self, message: Json) -> Json:
         """A message as MESSAGE_CREATE/UPDATE carries it: plus guild_id and the author's member."""
-        data = copy.deepcopy(message)
+        data = json_copy(message)
         channel = self.channels.get(message["channel_id"])
         guild = self.guild_of(channel) if channel else None
         if guild is not None:
@@ -501,7 +501,7 @@ class World:
             "verification_level": 0,
             "default_message_notifications": 1,
             "explicit_content_filter": 0,
-            "roles": copy.deepcopy(list(guild.roles.values())),
+            "roles": json_copy(list(guild.roles.values())),
             "emojis": [],
             "stickers": [],
             "features": ["COMMUNITY"],
@@ -527,8 +527,8 @@ class World:
             "member_count": len(guild.members),
             "voice_states": [],
             "members": members,
-            "channels": copy.deepcopy(self.guild_channels(guild)),
-            "threads": copy.deepcopy(
+            "channels": json_copy(self.guild_channels(guild)),
+            "threads": json_copy(
                 [t for t in self.threads_of(guild) if not t["thread_metadata"]["archived"]]
             ),
             "presences": [],
