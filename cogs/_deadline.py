@@ -6,11 +6,12 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable
-from typing import Any
+from typing import Any, TypeVar
 
 import discord
 
 NO_MENTIONS = discord.AllowedMentions.none()
+T = TypeVar("T")
 # Of the interaction's age (its snowflake time): half of Discord's 3 s, because the defer itself
 # may queue behind the other interactions on a busy loop.
 DEFER_AFTER_S = 1.5
@@ -22,14 +23,24 @@ def time_left(interaction: discord.Interaction[Any], defer_after: float) -> floa
     return min(defer_after, max(0.0, defer_after - age))
 
 
+async def _in_line(slots: asyncio.Semaphore | None, work: Awaitable[T]) -> T:
+    if slots is None:
+        return await work
+    async with slots:
+        return await work
+
+
 async def send_ephemeral_results(
     interaction: discord.Interaction[Any],
     work: Awaitable[tuple[discord.Embed, discord.ui.View]],
     *,
     defer_after: float = DEFER_AFTER_S,
+    slots: asyncio.Semaphore | None = None,
 ) -> None:
     """Send the embed and view `work` makes as an ephemeral answer: directly when it is ready
-    within the budget (no extra round trip), else after an ephemeral "thinking" deferral."""
+    within the budget (no extra round trip), else after an ephemeral "thinking" deferral.
+    With `slots`, `work` waits for a free slot first (first come, first served)."""
+    work = _in_line(slots, work)
     if interaction.response.is_done():  # already deferred (the HTTP endpoint, when busy)
         embed, view = await work
         await interaction.followup.send(

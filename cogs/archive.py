@@ -211,7 +211,9 @@ class ArchiveCog(commands.Cog):
             ref = await make_search_ref(self.services, query, author, article_id)
             return await render_results(self.services, interaction.guild_id, ref, 0)
 
-        await send_ephemeral_results(interaction, results(), defer_after=self.defer_after)
+        await send_ephemeral_results(
+            interaction, results(), defer_after=self.defer_after, slots=self.bot.answer_slots
+        )
 
     @app_commands.command(name="cite", description="Quote passages of an article with attribution")
     @app_commands.describe(

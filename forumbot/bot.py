@@ -3,6 +3,7 @@ app-command error handler, and command sync only when the command set changed.""
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
 import logging
@@ -22,6 +23,7 @@ from forumbot.runtime import Services
 log = logging.getLogger(__name__)
 
 COMMAND_HASH_KEY = "command_tree_hash"
+ANSWER_SLOTS = 4
 
 
 class ForumTree(app_commands.CommandTree["ForumBot"]):
@@ -85,6 +87,9 @@ class ForumBot(commands.Bot):
         # Slash commands the endpoint may defer when busy: name -> ephemeral (cogs register).
         self.deferrable_commands: dict[str, bool] = {}
         self.acknowledged_by_endpoint: OrderedDict[int, float] = OrderedDict()
+        # Answers computed at once (searches); the rest wait in line, first come first served,
+        # so in a burst the first interactions are answered first instead of all at the end.
+        self.answer_slots = asyncio.Semaphore(ANSWER_SLOTS)
 
     async def setup_hook(self) -> None:
         for name in self._extensions:

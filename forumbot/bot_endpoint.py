@@ -80,6 +80,8 @@ class InteractionsEndpoint:
         self._verify_key: VerifyKey | None = None
         self._recent: deque[float] = deque()
         self._runner: web.AppRunner | None = None
+        self._backlog: deque[dict[str, Any]] = deque()
+        self._drainer: asyncio.Task[None] | None = None
 
     @property
     def url(self) -> str:
@@ -111,6 +113,9 @@ class InteractionsEndpoint:
         log.info("interactions endpoint listening", extra={"url": self.url})
 
     async def close(self) -> None:
+        if self._drainer is not None:
+            self._drainer.cancel()
+            await asyncio.gather(self._drainer, return_exceptions=True)
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
@@ -139,12 +144,22 @@ class InteractionsEndpoint:
         if kind == PING:
             return web.json_response({"type": PONG})
         ack = self._early_ack(data)
-        # discord.py builds the Interaction and runs the tree exactly as for a gateway event;
-        # scheduled so that this answer goes out before that work starts.
-        asyncio.get_running_loop().call_soon(self._dispatch, data)
-        if ack is not None:
-            return web.json_response(ack)
-        return web.Response(status=202)
+        if ack is None:
+            # discord.py builds the Interaction and runs the tree exactly as for a gateway
+            # event; scheduled so that this answer goes out before that work starts.
+            asyncio.get_running_loop().call_soon(self._dispatch, data)
+            return web.Response(status=202)
+        # Acknowledged: its work waits in line, one dispatch per turn of the event loop, so
+        # the rest of a burst is still read and acknowledged while it runs.
+        self._backlog.append(data)
+        if self._drainer is None or self._drainer.done():
+            self._drainer = asyncio.create_task(self._drain(), name="interactions-backlog")
+        return web.json_response(ack)
+
+    async def _drain(self) -> None:
+        while self._backlog:
+            self._dispatch(self._backlog.popleft())
+            await asyncio.sleep(0)
 
     def _dispatch(self, data: dict[str, Any]) -> None:
         try:
