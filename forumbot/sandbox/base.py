@@ -188,8 +188,10 @@ class SandboxBase:
                     f"timed out after {timeout}s waiting for {what}; recent: {recent}"
                 )
             event = self._changed
+            # asyncio.timeout, not wait_for: wait_for wraps each wait in a new task (Python 3.11).
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(event.wait(), remaining)
+                async with asyncio.timeout(remaining):
+                    await event.wait()
 
     def mark(self) -> int:
         """Start a new window for `wait_for_request`/`wait_for_message`; harness actions do this."""

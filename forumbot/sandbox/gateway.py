@@ -16,6 +16,8 @@ from typing import TYPE_CHECKING, Any
 
 from aiohttp import WSMsgType, web
 
+from .jsoncopy import json_copy
+
 if TYPE_CHECKING:
     from .base import SandboxBase
 
@@ -155,13 +157,13 @@ class Gateway:
                 and not session.intents & MESSAGE_CONTENT
             ):
                 return self._without_content(data)
-        return json.loads(json.dumps(data))
+        return json_copy(data)
 
     def _without_content(self, data: Json) -> Json:
         bot = self.sb.world.bot_user_id
         author = (data.get("author") or {}).get("id")
         mentioned = any(u.get("id") == bot for u in data.get("mentions") or [])
-        copy_ = json.loads(json.dumps(data))
+        copy_ = json_copy(data)
         if author != bot and not mentioned:
             # What Discord does without the privileged Message Content intent.
             copy_.update(content="", embeds=[], attachments=[], components=[])

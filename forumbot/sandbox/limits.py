@@ -137,15 +137,21 @@ def check_components(
 
 def _all_components(components: list[Any]) -> list[dict[str, Any]]:
     out: list[dict[str, Any]] = []
+    _collect_components(components, out)
+    return out
+
+
+def _collect_components(components: list[Any], out: list[dict[str, Any]]) -> None:
     for comp in components:
         if not isinstance(comp, dict):
             continue
         out.append(comp)
-        out += _all_components(comp.get("components") or [])
+        children = comp.get("components")
+        if children:
+            _collect_components(children, out)
         for key in ("accessory", "component"):
             if isinstance(comp.get(key), dict):
-                out += _all_components([comp[key]])
-    return out
+                _collect_components([comp[key]], out)
 
 
 def _count_components(components: list[Any]) -> int:

@@ -149,7 +149,8 @@ class RestApi(AppRoutes, InteractionRoutes, ChannelRoutes, GuildRoutes):
     def __init__(self, sandbox: SandboxBase) -> None:
         self.sb = sandbox
         self.world = sandbox.world
-        self._routes: list[tuple[str, re.Pattern[str], Handler, bool]] = []
+        # Routes by their first path segment, so a request tries only a few regexes.
+        self._by_segment: dict[str, list[tuple[str, re.Pattern[str], Handler, bool]]] = {}
         self._nonces: dict[tuple[str, str, str], tuple[str, float]] = {}
         self._old_edits: dict[str, list[float]] = {}  # channel -> times of old-message edits
         self._register()
@@ -157,7 +158,9 @@ class RestApi(AppRoutes, InteractionRoutes, ChannelRoutes, GuildRoutes):
     # ---- routing ----------------------------------------------------------------------------
     def route(self, method: str, pattern: str, handler: Handler, *, auth: bool = True) -> None:
         regex = re.compile("^" + re.sub(r"\{(\w+)\}", r"([^/]+)", pattern) + "$")
-        self._routes.append((method, regex, handler, auth))
+        first = pattern.split("/")[1]
+        assert not first.startswith("{"), "routes start with a literal segment"
+        self._by_segment.setdefault(first, []).append((method, regex, handler, auth))
 
     def _register(self) -> None:
         r = self.route
@@ -342,7 +345,9 @@ class RestApi(AppRoutes, InteractionRoutes, ChannelRoutes, GuildRoutes):
 
     def _match(self, method: str, path: str) -> tuple[Handler, tuple[str, ...], bool]:
         allowed = False
-        for m, regex, handler, auth in self._routes:
+        segments = path.split("/", 2)
+        candidates = self._by_segment.get(segments[1], []) if len(segments) > 1 else []
+        for m, regex, handler, auth in candidates:
             found = regex.match(path)
             if found:
                 if m == method:

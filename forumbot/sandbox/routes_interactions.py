@@ -66,7 +66,7 @@ class InteractionRoutes(RouteBase):
         metadata = {
             "id": record.id,
             "type": record.type,
-            "user": json_copy(self.world.user(record.user_id)),
+            "user": self.world.user(record.user_id),  # create_message copies `extra`
             "authorizing_integration_owners": {"0": record.guild_id} if record.guild_id else {},
         }
         message = self.world.create_message(
