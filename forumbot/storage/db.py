@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
     create_async_engine,
 )
+from sqlalchemy.pool import PoolResetState
 
 import forumbot
 
@@ -61,6 +62,14 @@ def sqlite_file(url: str) -> Path | None:
     return Path(database)
 
 
+def _reset_sqlite(dbapi_connection: Any, _record: Any, state: PoolResetState) -> None:
+    """A pooled SQLite connection goes back to the pool outside any transaction."""
+    if state.terminate_only or not state.asyncio_safe or state.transaction_was_reset:
+        return
+    if getattr(dbapi_connection.driver_connection, "in_transaction", True):
+        dbapi_connection.rollback()
+
+
 def _unicode_lower(value: object) -> object:
     return value.lower() if isinstance(value, str) else value
 
@@ -77,7 +86,12 @@ def make_engine(url: str, *, foreign_keys: bool = True, **kwargs: Any) -> AsyncE
     path = sqlite_file(url)
     if path is not None:
         path.parent.mkdir(parents=True, exist_ok=True)
+    # The pool's own rollback-on-return runs even after the Session has rolled back, and on
+    # aiosqlite each rollback is a trip through the driver's thread: `_reset_sqlite` rolls back
+    # only a connection that is still inside a transaction.
+    kwargs.setdefault("pool_reset_on_return", None)
     engine = create_async_engine(url, **kwargs)
+    event.listen(engine.sync_engine, "reset", _reset_sqlite)
 
     @event.listens_for(engine.sync_engine, "connect")
     def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
