@@ -46,9 +46,16 @@ class RecordedRequest:
     headers: dict[str, str]
     time: float
     status: int = 0
-    response: Any = None
     error_code: int | None = None
     files: list[Json] = field(default_factory=list)
+    # The JSON answer as sent: a snapshot, so route handlers may answer with live state.
+    response_body: bytes | None = field(default=None, repr=False)
+
+    @property
+    def response(self) -> Any:
+        """The JSON the sandbox answered (None for 204 and simulated faults), decoded anew on
+        each access, so changing it changes nothing else."""
+        return None if self.response_body is None else json.loads(self.response_body)
 
     def __repr__(self) -> str:
         extra = f" code={self.error_code}" if self.error_code else ""
@@ -280,8 +287,10 @@ class RestApi(AppRoutes, InteractionRoutes, ChannelRoutes, GuildRoutes):
                         rec.method, path, exc.status, exc.code, exc.message, exc.errors, rec.json
                     )
                 )
-            return self._finish(rec, _response(exc.status, exc.body()), exc.body())
-        return self._finish(rec, _response(status, payload, rl_headers or None), payload)
+            return self._finish(rec, _response(exc.status, exc.body()), record_body=True)
+        # The answer is serialized here, at once: handlers may return live sandbox state
+        # (messages, channels) without copying it.
+        return self._finish(rec, _response(status, payload, rl_headers or None), record_body=True)
 
     def _rate_limited(self, method: str, path: str) -> tuple[web.Response | None, dict[str, str]]:
         headers: dict[str, str] = {}
@@ -307,9 +316,12 @@ class RestApi(AppRoutes, InteractionRoutes, ChannelRoutes, GuildRoutes):
             headers.update(rule_headers)
         return None, headers
 
-    def _finish(self, rec: RecordedRequest, resp: web.Response, body: Any = None) -> web.Response:
+    def _finish(
+        self, rec: RecordedRequest, resp: web.Response, *, record_body: bool = False
+    ) -> web.Response:
         rec.status = resp.status
-        rec.response = body
+        if record_body and isinstance(resp.body, bytes):
+            rec.response_body = resp.body
         self.sb._pulse()
         return resp
 

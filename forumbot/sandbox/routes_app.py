@@ -79,12 +79,12 @@ class AppRoutes(RouteBase):
         return await self.get_application(req)
 
     async def get_user(self, req: Req) -> tuple[int, Any]:
-        return 200, json_copy(self.world.user(req.params[0]))
+        return 200, self.world.user(req.params[0])
 
     async def create_dm(self, req: Req) -> tuple[int, Any]:
         recipient = str(req.json().get("recipient_id"))
         self.world.user(recipient)
-        return 200, json_copy(self.world.dm_channel(recipient))
+        return 200, self.world.dm_channel(recipient)
 
     def _scope(self, req: Req) -> tuple[str | None, list[Json]]:
         if req.params[0] != self.sb.application_id:
@@ -119,7 +119,7 @@ class AppRoutes(RouteBase):
 
     async def list_commands(self, req: Req) -> tuple[int, Any]:
         _, commands = self._scope(req)
-        return 200, json_copy(commands)
+        return 200, commands
 
     async def put_commands(self, req: Req) -> tuple[int, Any]:
         guild_id, existing = self._scope(req)
@@ -130,7 +130,7 @@ class AppRoutes(RouteBase):
         assert body is not None
         stored = [self._stored_command(c, guild_id, existing) for c in body]
         self.sb.commands[guild_id] = stored
-        return 200, json_copy(stored)
+        return 200, stored
 
     async def upsert_command(self, req: Req) -> tuple[int, Any]:
         guild_id, existing = self._scope(req)
@@ -144,7 +144,7 @@ class AppRoutes(RouteBase):
         limits.check_command_list(errs, commands)
         errs.raise_if_any()
         self.sb.commands[guild_id] = commands
-        return 201, json_copy(stored)
+        return 201, stored
 
     def _find_command(self, req: Req) -> tuple[str | None, list[Json], Json]:
         guild_id, commands = self._scope(req)
@@ -155,7 +155,7 @@ class AppRoutes(RouteBase):
         raise not_found(UNKNOWN_APPLICATION_COMMAND, "application command")
 
     async def get_command(self, req: Req) -> tuple[int, Any]:
-        return 200, json_copy(self._find_command(req)[2])
+        return 200, self._find_command(req)[2]
 
     async def edit_command(self, req: Req) -> tuple[int, Any]:
         guild_id, commands, cmd = self._find_command(req)
@@ -164,7 +164,7 @@ class AppRoutes(RouteBase):
         limits.check_command(errs, merged, "_")
         errs.raise_if_any()
         cmd.update(self._stored_command(merged, guild_id, commands))
-        return 200, json_copy(cmd)
+        return 200, cmd
 
     async def delete_command(self, req: Req) -> tuple[int, Any]:
         _, commands, cmd = self._find_command(req)

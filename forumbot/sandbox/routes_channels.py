@@ -36,7 +36,7 @@ from .world import (
 
 class ChannelRoutes(RouteBase):
     async def get_channel(self, req: Req) -> tuple[int, Any]:
-        return 200, json_copy(self.world.channel(req.params[0]))
+        return 200, self.world.channel(req.params[0])
 
     async def edit_channel(self, req: Req) -> tuple[int, Any]:
         channel = self.world.channel(req.params[0])
@@ -65,7 +65,7 @@ class ChannelRoutes(RouteBase):
                 if key in body and body[key] is not None:
                     channel[key] = json_copy(body[key])
             self._dispatch_channel("THREAD_UPDATE", channel)
-            return 200, json_copy(channel)
+            return 200, channel
         if guild is not None:
             self._require(guild, MANAGE_CHANNELS_BIT)
         if "name" in body:
@@ -84,7 +84,7 @@ class ChannelRoutes(RouteBase):
             elif key in channel or key in ("topic", "default_reaction_emoji", "flags"):
                 channel[key] = json_copy(value)
         self._dispatch_channel("CHANNEL_UPDATE", channel)
-        return 200, json_copy(channel)
+        return 200, channel
 
     async def delete_channel(self, req: Req) -> tuple[int, Any]:
         channel = self.world.channel(req.params[0])
@@ -96,7 +96,7 @@ class ChannelRoutes(RouteBase):
         del self.world.channels[channel["id"]]
         event = "THREAD_DELETE" if channel["type"] in THREAD_TYPES else "CHANNEL_DELETE"
         self._dispatch_channel(event, channel)
-        return 200, json_copy(channel)
+        return 200, channel
 
     async def list_messages(self, req: Req) -> tuple[int, Any]:
         channel = self.world.channel(req.params[0])
@@ -120,7 +120,7 @@ class ChannelRoutes(RouteBase):
         else:
             picked = history[-limit:]
         # Discord answers newest first.
-        return 200, json_copy(list(reversed(picked)))
+        return 200, list(reversed(picked))
 
     async def create_message(self, req: Req) -> tuple[int, Any]:
         channel = self.world.channel(req.params[0])
@@ -133,7 +133,7 @@ class ChannelRoutes(RouteBase):
             if seen is not None and time.monotonic() - seen[1] < self.sb.nonce_window:
                 existing = self.world.messages.get(seen[0])
                 if existing is not None:
-                    return 200, json_copy(existing)
+                    return 200, existing
         extra: Json = {}
         kind = 0
         ref = body.get("message_reference")
@@ -164,10 +164,10 @@ class ChannelRoutes(RouteBase):
                 time.monotonic(),
             )
         self._dispatch_message("MESSAGE_CREATE", message)
-        return 200, json_copy(message)
+        return 200, message
 
     async def get_message(self, req: Req) -> tuple[int, Any]:
-        return 200, json_copy(self.world.message(req.params[0], req.params[1]))
+        return 200, self.world.message(req.params[0], req.params[1])
 
     async def edit_message(self, req: Req) -> tuple[int, Any]:
         message = self.world.message(req.params[0], req.params[1])
@@ -179,7 +179,7 @@ class ChannelRoutes(RouteBase):
         self._throttle_old_edit(message)
         self._apply_edit(message, body)
         self._dispatch_message("MESSAGE_UPDATE", message)
-        return 200, json_copy(message)
+        return 200, message
 
     def _throttle_old_edit(self, message: Json) -> None:
         """Discord throttles edits to messages older than an hour (30046); the budget per
@@ -266,7 +266,7 @@ class ChannelRoutes(RouteBase):
     async def reaction_users(self, req: Req) -> tuple[int, Any]:
         message = self.world.message(req.params[0], req.params[1])
         users = self.world.reactions.get(message["id"], {}).get(unquote(req.params[2]), [])
-        return 200, [json_copy(self.world.user(u)) for u in users]
+        return 200, [self.world.user(u) for u in users]
 
     async def pin(self, req: Req) -> tuple[int, Any]:
         message = self.world.message(req.params[0], req.params[1])
@@ -290,7 +290,7 @@ class ChannelRoutes(RouteBase):
     async def list_pins(self, req: Req) -> tuple[int, Any]:
         self.world.channel(req.params[0])
         pins = self.world.pins.get(req.params[0], [])
-        return 200, [json_copy(self.world.messages[m]) for m, _ in pins if m in self.world.messages]
+        return 200, [self.world.messages[m] for m, _ in pins if m in self.world.messages]
 
     async def list_pins_v2(self, req: Req) -> tuple[int, Any]:
         self.world.channel(req.params[0])
@@ -383,7 +383,7 @@ class ChannelRoutes(RouteBase):
         )
         message["thread"] = json_copy(thread)
         self.sb.gateway.dispatch("THREAD_CREATE", {**json_copy(thread), "newly_created": True})
-        return 201, json_copy(thread)
+        return 201, thread
 
     async def archived_threads(self, req: Req) -> tuple[int, Any]:
         parent = self.world.channel(req.params[0])

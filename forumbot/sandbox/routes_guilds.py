@@ -37,7 +37,7 @@ class GuildRoutes(RouteBase):
 
     async def guild_channels(self, req: Req) -> tuple[int, Any]:
         guild = self.world.guild(req.params[0])
-        return 200, json_copy(self.world.guild_channels(guild))
+        return 200, self.world.guild_channels(guild)
 
     async def create_guild_channel(self, req: Req) -> tuple[int, Any]:
         guild = self.world.guild(req.params[0])
@@ -58,11 +58,11 @@ class GuildRoutes(RouteBase):
         if kind == FORUM and body.get("available_tags"):
             channel["available_tags"] = [self._tag(t) for t in body["available_tags"]]
         self._dispatch_channel("CHANNEL_CREATE", channel)
-        return 201, json_copy(channel)
+        return 201, channel
 
     async def guild_roles(self, req: Req) -> tuple[int, Any]:
         guild = self.world.guild(req.params[0])
-        return 200, json_copy(list(guild.roles.values()))
+        return 200, list(guild.roles.values())
 
     async def active_threads(self, req: Req) -> tuple[int, Any]:
         guild = self.world.guild(req.params[0])

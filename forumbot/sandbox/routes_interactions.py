@@ -103,7 +103,7 @@ class InteractionRoutes(RouteBase):
         resource: Json = {"type": applied.kind}
         if applied.message is not None:
             interaction["response_message_id"] = applied.message["id"]
-            resource["message"] = json_copy(applied.message)
+            resource["message"] = applied.message  # serialized at once
         return 200, {"interaction": interaction, "resource": resource}
 
     def apply_initial_response(
@@ -237,7 +237,7 @@ class InteractionRoutes(RouteBase):
             message = self._response_message(record, body, ephemeral=ephemeral, kind=0, extra={})
             record.followup_ids.append(message["id"])
         if req.query.get("wait") in ("1", "true", "True"):
-            return 200, json_copy(message)
+            return 200, message
         return 204, None
 
     def _edit_response(self, record: InteractionRecord, message: Json, body: Json) -> None:
@@ -250,7 +250,7 @@ class InteractionRoutes(RouteBase):
     async def get_webhook_message(self, req: Req) -> tuple[int, Any]:
         self._check_app(req)
         record = await self._settled(self._interaction_by_token(req.params[1]))
-        return 200, json_copy(self._webhook_target(record, req.params[2]))
+        return 200, self._webhook_target(record, req.params[2])
 
     async def edit_webhook_message(self, req: Req) -> tuple[int, Any]:
         self._check_app(req)
@@ -258,7 +258,7 @@ class InteractionRoutes(RouteBase):
         message = self._webhook_target(record, req.params[2])
         body = self._message_body(req, editing=True, allow_ephemeral=True)
         self._edit_response(record, message, body)
-        return 200, json_copy(message)
+        return 200, message
 
     async def delete_webhook_message(self, req: Req) -> tuple[int, Any]:
         self._check_app(req)

@@ -26,3 +26,20 @@ async def test_unknown_routes_and_methods(sandbox: Sandbox, demo: DemoGuild) -> 
         ("GET", 404),
         ("PUT", 405),
     ]
+
+
+async def test_recorded_answers_are_snapshots(sandbox: Sandbox, demo: DemoGuild) -> None:
+    """Handlers answer with live state; what is recorded is what was sent, and changing it
+    changes nothing in the sandbox."""
+    headers = {"Authorization": f"Bot {sandbox.token}"}
+    messages = f"{sandbox.api_url}/channels/{demo.general_id}/messages"
+    async with aiohttp.ClientSession(headers=headers) as http:
+        async with http.post(messages, json={"content": "first"}) as resp:
+            sent = await resp.json()
+        async with http.patch(f"{messages}/{sent['id']}", json={"content": "second"}) as resp:
+            assert resp.status == 200
+    created = sandbox.find_requests("POST", r"/messages$")[-1]
+    assert created.response == sent and created.response["content"] == "first"
+    created.response["content"] = "changed"
+    assert created.response["content"] == "first"
+    assert sandbox.world.messages[sent["id"]]["content"] == "second"
