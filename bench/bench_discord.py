@@ -70,6 +70,7 @@ QUERIES = [
 ]
 
 DEFERRED_CHANNEL_MESSAGE = 5
+LOADING = 1 << 7  # message flag of a deferred answer's placeholder
 # The bot's HTTP interactions endpoint in the `http` delivery (any free port).
 LISTEN = ("127.0.0.1", 0)
 
@@ -82,6 +83,12 @@ def percentile(values: list[float], pct: float) -> float:
     ordered = sorted(values)
     index = min(len(ordered) - 1, max(0, round(pct / 100 * len(ordered)) - 1))
     return ordered[index]
+
+
+def shown(handle: Any) -> bool:
+    """The member sees an answer: the original response, and not a "thinking" placeholder."""
+    message = handle.original
+    return message is not None and not message.get("flags", 0) & LOADING
 
 
 def load_average() -> list[float]:
@@ -110,8 +117,17 @@ async def run_searches(
             await asyncio.sleep(1 / rate)
     # A late answer is refused (404/10062 after sb.interaction_deadline) and never arrives:
     # count it as missed instead of waiting for it.
-    waits = (h.message(timeout=sb.interaction_deadline + 10) for h in handles)
-    await asyncio.gather(*waits, return_exceptions=True)
+    # One waiter for all of them: a waiter per handle would be woken by every change of the
+    # sandbox's state, 200 x 200 wake-ups that cost the sandbox more than serving the burst.
+    pending = list(handles)
+
+    def all_shown() -> bool:
+        while pending and (pending[-1].record.failure or shown(pending[-1])):
+            pending.pop()
+        return not pending
+
+    with contextlib.suppress(TimeoutError):
+        await sb.wait_until(all_shown, timeout=sb.interaction_deadline + 10, what="answers")
     # First response: the interaction's initial answer (callback or HTTP answer), which may be
     # a deferral; results: when the member sees them (the same moment unless it was deferred,
     # else the first follow-up that replaced the "thinking" message).
