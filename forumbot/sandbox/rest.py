@@ -156,8 +156,10 @@ class RestApi(AppRoutes, InteractionRoutes, ChannelRoutes, GuildRoutes):
     def __init__(self, sandbox: SandboxBase) -> None:
         self.sb = sandbox
         self.world = sandbox.world
-        # Routes by their first path segment, so a request tries only a few regexes.
-        self._by_segment: dict[str, list[tuple[str, re.Pattern[str], Handler, bool]]] = {}
+        self._routes: list[tuple[str, re.Pattern[str], Handler, bool]] = []
+        # Indexes into _routes by the route's first path segment, so a request tries only a few
+        # regexes (tests may replace entries of _routes in place to wrap a handler).
+        self._by_segment: dict[str, list[int]] = {}
         self._nonces: dict[tuple[str, str, str], tuple[str, float]] = {}
         self._old_edits: dict[str, list[float]] = {}  # channel -> times of old-message edits
         self._register()
@@ -167,7 +169,8 @@ class RestApi(AppRoutes, InteractionRoutes, ChannelRoutes, GuildRoutes):
         regex = re.compile("^" + re.sub(r"\{(\w+)\}", r"([^/]+)", pattern) + "$")
         first = pattern.split("/")[1]
         assert not first.startswith("{"), "routes start with a literal segment"
-        self._by_segment.setdefault(first, []).append((method, regex, handler, auth))
+        self._by_segment.setdefault(first, []).append(len(self._routes))
+        self._routes.append((method, regex, handler, auth))
 
     def _register(self) -> None:
         r = self.route
@@ -358,8 +361,9 @@ class RestApi(AppRoutes, InteractionRoutes, ChannelRoutes, GuildRoutes):
     def _match(self, method: str, path: str) -> tuple[Handler, tuple[str, ...], bool]:
         allowed = False
         segments = path.split("/", 2)
-        candidates = self._by_segment.get(segments[1], []) if len(segments) > 1 else []
-        for m, regex, handler, auth in candidates:
+        candidates = self._by_segment.get(segments[1], ()) if len(segments) > 1 else ()
+        for index in candidates:
+            m, regex, handler, auth = self._routes[index]
             found = regex.match(path)
             if found:
                 if m == method:
