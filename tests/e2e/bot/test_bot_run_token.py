@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
+import socket
 import sys
 from pathlib import Path
 
@@ -51,3 +52,86 @@ async def test_run_with_token_and_custom_urls(
     assert "commands synced" in logs
     assert sandbox.token not in logs
     sandbox.assert_no_violations()
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+async def test_run_with_an_interactions_endpoint(
+    sandbox: Sandbox, demo: DemoGuild, tmp_path: Path
+) -> None:
+    """FORUMBOT_INTERACTIONS_LISTEN: the sandbox validates the endpoint like Discord (with the
+    key the bot read from the application) and delivers /search to it by signed POST."""
+    port = free_port()
+    env = {
+        **os.environ,
+        "DISCORD_TOKEN": sandbox.token,
+        "FORUMBOT_DISCORD_API_URL": sandbox.api_url,
+        "FORUMBOT_DISCORD_GATEWAY_URL": sandbox.gateway_url,
+        "FORUMBOT_DATA_DIR": str(tmp_path),
+        "FORUMBOT_INTERACTIONS_LISTEN": f"127.0.0.1:{port}",
+    }
+    env.pop("FORUMBOT_DATABASE_URL", None)
+    env.pop("FORUMBOT_INTERACTIONS_PUBLIC_KEY", None)
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-c",
+        "from forumbot.cli import main; main()",
+        "run",
+        env=env,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    try:
+        await sandbox.wait_until_connected(timeout=30)
+        await sandbox.wait_for_request("PUT", r"/commands$", timeout=30, since=0)
+        await sandbox.set_interactions_endpoint(f"http://127.0.0.1:{port}/interactions")
+        handle = await sandbox.invoke_command(
+            demo.alice_id, demo.general_id, "search", {"query": "anything"}
+        )
+        assert "No passages match" in await handle.text(timeout=30)
+        assert handle.record.response_via == "callback"  # answered 202, then the callback
+    finally:
+        await sandbox.set_interactions_endpoint(None)
+        proc.send_signal(signal.SIGINT)
+        _out, err = await asyncio.wait_for(proc.communicate(), 30)
+    logs = err.decode()
+    assert proc.returncode == 0, logs[-2000:]
+    assert "interactions endpoint listening" in logs
+    sandbox.assert_no_violations()
+
+
+async def test_run_refuses_a_taken_interactions_port_in_one_line(
+    sandbox: Sandbox, tmp_path: Path
+) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        env = {
+            **os.environ,
+            "DISCORD_TOKEN": sandbox.token,
+            "FORUMBOT_DISCORD_API_URL": sandbox.api_url,
+            "FORUMBOT_DISCORD_GATEWAY_URL": sandbox.gateway_url,
+            "FORUMBOT_DATA_DIR": str(tmp_path),
+            "FORUMBOT_INTERACTIONS_LISTEN": f"127.0.0.1:{taken.getsockname()[1]}",
+        }
+        env.pop("FORUMBOT_DATABASE_URL", None)
+        proc = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-c",
+            "from forumbot.cli import main; main()",
+            "run",
+            env=env,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+        )
+        _out, err = await asyncio.wait_for(proc.communicate(), 60)
+    logs = err.decode()
+    assert proc.returncode == 1, logs[-2000:]
+    assert "error: cannot listen on 127.0.0.1" in logs
+    assert "Traceback" not in logs
+    assert sandbox.token not in logs
