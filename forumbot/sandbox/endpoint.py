@@ -10,10 +10,10 @@ import time
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-import aiohttp
 from nacl.signing import SigningKey
 
 from .errors import UNKNOWN_INTERACTION, ApiError
+from .http_post import KeepAlivePoster
 from .interactions import PING, InteractionRecord
 from .rest import Violation
 
@@ -23,7 +23,6 @@ if TYPE_CHECKING:
 Json = dict[str, Any]
 
 USER_AGENT = "Discord-Interactions/1.0 (+https://discord.com)"
-POOL_SIZE = 100
 LANES = 32
 
 
@@ -35,7 +34,7 @@ class InteractionsEndpoint:
         self.signing_key = SigningKey.generate()
         self.verify_key = self.signing_key.verify_key.encode().hex()
         self.url: str | None = None
-        self._session: aiohttp.ClientSession | None = None
+        self._poster = KeepAlivePoster()
         self._tasks: set[asyncio.Task[None]] = set()
         self._lanes = asyncio.Semaphore(LANES)
 
@@ -48,12 +47,6 @@ class InteractionsEndpoint:
     def sign(self, timestamp: str, body: bytes, key: SigningKey | None = None) -> str:
         """Hex Ed25519 signature of timestamp + body, as in X-Signature-Ed25519."""
         return (key or self.signing_key).sign(timestamp.encode() + body).signature.hex()
-
-    def _client(self) -> aiohttp.ClientSession:
-        if self._session is None or self._session.closed:
-            connector = aiohttp.TCPConnector(limit=POOL_SIZE, keepalive_timeout=60.0)
-            self._session = aiohttp.ClientSession(connector=connector)
-        return self._session
 
     async def _post(
         self,
@@ -75,8 +68,7 @@ class InteractionsEndpoint:
             "X-Signature-Timestamp": timestamp,
         }
         async with asyncio.timeout(timeout):
-            async with self._client().post(url, data=body, headers=headers) as resp:
-                return resp.status, await resp.read()
+            return await self._poster.post(url, body, headers)
 
     # ---- the setting ------------------------------------------------------------------------
     async def set_url(self, url: str | None) -> None:
@@ -125,7 +117,7 @@ class InteractionsEndpoint:
                     return f"a PING {what} got HTTP {status}, not 401"
         except TimeoutError:
             return f"no answer within {timeout}s"
-        except (aiohttp.ClientError, OSError) as exc:
+        except OSError as exc:
             return f"the request failed: {exc}"
         return None
 
@@ -144,14 +136,14 @@ class InteractionsEndpoint:
         try:
             try:
                 # Deliveries go out in order, LANES at a time: 200 POSTs started at once would
-                # advance together through aiohttp and all reach the app late.
+                # advance together and all reach the app late.
                 async with self._lanes:
                     remaining = deadline - (time.monotonic() - record.created)
                     status, raw = await self._post(url, body, max(remaining, 0.0))
             except TimeoutError:
                 self._fail(record, url, 0, f"the endpoint gave no answer within {deadline}s", None)
                 return
-            except (aiohttp.ClientError, OSError) as exc:
+            except OSError as exc:
                 self._fail(record, url, 0, f"the POST to the endpoint failed: {exc}", None)
                 return
             record.http_status = status
@@ -203,9 +195,7 @@ class InteractionsEndpoint:
             task.cancel()
         if tasks:
             await asyncio.gather(*tasks, return_exceptions=True)
-        if self._session is not None:
-            await self._session.close()
-            self._session = None
+        await self._poster.close()
 
 
 def _text(raw: bytes) -> Any:
