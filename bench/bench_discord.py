@@ -44,6 +44,9 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
+from aiohttp import web
+from nacl.exceptions import BadSignatureError
+from nacl.signing import VerifyKey
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -99,8 +102,10 @@ def load_average() -> list[float]:
 
 
 async def run_searches(
-    sb: Sandbox, demo: DemoGuild, count: int, rate: float | None
+    sb: Sandbox, demo: DemoGuild, count: int, rate: float | None, *, until_results: bool = True
 ) -> dict[str, Any]:
+    """`count` /search interactions; with `until_results=False` only first responses are awaited
+    (the floor run's endpoint defers and never follows up)."""
     members = [demo.alice_id, demo.bob_id, demo.moderator_id, demo.admin_id]
     sent_at: dict[str, float] = {}
     handles = []
@@ -121,8 +126,11 @@ async def run_searches(
     # sandbox's state, 200 x 200 wake-ups that cost the sandbox more than serving the burst.
     pending = list(handles)
 
+    def done(h: Any) -> bool:
+        return bool(h.record.failure) or (shown(h) if until_results else h.responded)
+
     def all_shown() -> bool:
-        while pending and (pending[-1].record.failure or shown(pending[-1])):
+        while pending and done(pending[-1]):
             pending.pop()
         return not pending
 
@@ -313,6 +321,82 @@ async def _sandbox_main(conn: Connection, searches: int, rate: float) -> None:
         conn.send({"result": result})
 
 
+# -- the floor: the same bursts answered by a bare endpoint -------------------------------------
+
+SEARCH_COMMAND = {
+    "name": "search",
+    "type": 1,
+    "description": "Search",
+    "options": [{"name": "query", "type": 3, "description": "Words", "required": True}],
+}
+
+
+def _floor_process(conn: Connection, searches: int) -> None:
+    logging.basicConfig(level=logging.CRITICAL)
+    run_event_loop(_floor_main(conn, searches))
+
+
+async def _floor_main(conn: Connection, searches: int) -> None:
+    """Child: the sandbox delivers the two bursts to the parent's bare endpoint."""
+    async with Sandbox.running() as sb:
+        demo = sb.create_demo_guild()
+        sb.commands[None] = [{**SEARCH_COMMAND, "id": "1", "application_id": sb.application_id}]
+        conn.send({"verify_key": sb.verify_key})
+        ready = await asyncio.to_thread(conn.recv)
+        await sb.set_interactions_endpoint(ready["endpoint"])
+        warm_up = await run_searches(sb, demo, searches, None, until_results=False)
+        started = time.process_time()
+        burst = await run_searches(sb, demo, searches, None, until_results=False)
+        burst["sandbox_process_cpu_ms_per_search"] = round(
+            (time.process_time() - started) * 1000 / searches, 2
+        )
+        conn.send({"result": {"warm_up_burst": warm_up, "search_burst": burst}})
+
+
+async def bench_floor(searches: int) -> dict[str, Any]:
+    """What the sandbox and HTTP alone cost in a burst on this machine: the endpoint checks the
+    signature and defers every interaction, with no discord.py and no search behind it. No
+    bot can answer the burst faster than this; the bot's own share is the difference."""
+    ctx = multiprocessing.get_context("spawn")
+    here, there = ctx.Pipe()
+    child = ctx.Process(target=_floor_process, args=(there, searches), daemon=True)
+    child.start()
+    runner: web.AppRunner | None = None
+    try:
+        key = VerifyKey(bytes.fromhex((await asyncio.to_thread(here.recv))["verify_key"]))
+
+        async def answer(request: web.Request) -> web.Response:
+            body = await request.read()
+            try:
+                key.verify(
+                    request.headers["X-Signature-Timestamp"].encode() + body,
+                    bytes.fromhex(request.headers["X-Signature-Ed25519"]),
+                )
+            except (KeyError, ValueError, BadSignatureError):
+                return web.Response(status=401)
+            if json.loads(body)["type"] == 1:
+                return web.json_response({"type": 1})
+            return web.json_response({"type": DEFERRED_CHANNEL_MESSAGE, "data": {"flags": 64}})
+
+        app = web.Application()
+        app.router.add_post("/interactions", answer)
+        runner = web.AppRunner(app, access_log=None)
+        await runner.setup()
+        await web.TCPSite(runner, "127.0.0.1", 0).start()
+        port = runner.addresses[0][1]
+        here.send({"endpoint": f"http://127.0.0.1:{port}/interactions"})
+        message = await asyncio.to_thread(here.recv)
+        result: dict[str, Any] = message["result"]
+        result["warm_up_burst"] = {k: result["warm_up_burst"].get(k) for k in ("p50_ms", "p99_ms")}
+        return result
+    finally:
+        if runner is not None:
+            await runner.cleanup()
+        child.join(10)
+        if child.is_alive():
+            child.terminate()
+
+
 async def bench_separate(
     searches: int, rate: float, profile: str | None, delivery: str
 ) -> dict[str, Any]:
@@ -381,6 +465,8 @@ async def bench(
             report["separate" + suffix] = await bench_separate(searches, rate, profile, how)
         if mode in ("both", "in_process"):
             report["in_process" + suffix] = await bench_in_process(searches, rate, how)
+    if "http" in deliveries and mode in ("both", "separate"):
+        report["floor_http"] = await bench_floor(searches)
     report["load_average_end"] = load_average()
     return report
 
