@@ -36,8 +36,9 @@ CHAT_INPUT = 1
 
 BUSY_WINDOW_S = 0.05
 # Interactions received within BUSY_WINDOW_S before deferrable commands are acknowledged at
-# once. One process answers a /search in ~4 ms of CPU, so 8 in 50 ms already queue.
-DEFAULT_BUSY_AFTER = 8
+# once: as many as the bot's answer slots (ForumBot.answer_slots), since a further one would
+# wait for a slot (a /search costs one process ~4 ms of CPU).
+DEFAULT_BUSY_AFTER = 4
 # Requests are interactions (a few KB); attachments are links, never inline.
 MAX_BODY_BYTES = 1 << 20
 # Ids acknowledged here and not yet claimed by the command tree; bounded in case one never is.

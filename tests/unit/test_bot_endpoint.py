@@ -185,3 +185,10 @@ async def test_start_up_errors_are_one_line() -> None:
     bad_key = InteractionsEndpoint(FakeBot("not hex"), host="127.0.0.1", port=0)
     with pytest.raises(EndpointError, match="public key"):
         await bad_key.start()
+
+
+def test_busy_means_more_arrivals_than_the_bot_has_answer_slots() -> None:
+    from forumbot.bot import ANSWER_SLOTS
+    from forumbot.bot_endpoint import DEFAULT_BUSY_AFTER
+
+    assert DEFAULT_BUSY_AFTER == ANSWER_SLOTS
