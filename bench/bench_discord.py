@@ -30,6 +30,7 @@ import argparse
 import asyncio
 import contextlib
 import cProfile
+import gc
 import json
 import logging
 import multiprocessing
@@ -52,7 +53,13 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from forumbot.bot import ForumBot
 from forumbot.config import Settings
-from forumbot.runtime import Services, build_services, run_event_loop, tune_interpreter
+from forumbot.runtime import (
+    Services,
+    build_services,
+    run_event_loop,
+    settle_heap,
+    tune_interpreter,
+)
 from forumbot.sandbox import Sandbox
 from forumbot.sandbox.base import DemoGuild
 from forumbot.sandbox.clients import connected
@@ -246,6 +253,21 @@ class CpuClock:
         self.marks: dict[str, tuple[float, float, int, int]] = {}
         self.connections = 0
         event.listen(engine.sync_engine, "connect", self._connected)
+        # Garbage-collector pauses stop the whole loop: they show up as tail latency.
+        self.pauses: dict[str, list[tuple[int, float]]] = {}
+        self._phase = ""
+        self._gc_started = 0.0
+        gc.callbacks.append(self._gc)
+
+    def close(self) -> None:
+        gc.callbacks.remove(self._gc)
+
+    def _gc(self, phase: str, info: dict[str, Any]) -> None:
+        if phase == "start":
+            self._gc_started = time.perf_counter()
+        elif self._phase:
+            pause = (time.perf_counter() - self._gc_started) * 1000
+            self.pauses.setdefault(self._phase, []).append((info["generation"], pause))
 
     def _connected(self, *_: Any) -> None:
         self.connections += 1
@@ -254,6 +276,7 @@ class CpuClock:
         usage = resource.getrusage(resource.RUSAGE_SELF)
         switches = usage.ru_nvcsw + usage.ru_nivcsw
         self.marks[name] = (usage.ru_utime, usage.ru_stime, switches, self.connections)
+        self._phase = name if name != "done" else ""
 
     def add_to(self, result: dict[str, Any], searches: int, who: str) -> None:
         for scenario, first, last in (
@@ -272,6 +295,14 @@ class CpuClock:
                 (switches1 - switches0) / searches, 1
             )
             result[scenario]["db_connections_opened"] = conn1 - conn0
+            pauses = self.pauses.get(first, [])
+            result[scenario]["gc_pauses"] = {
+                "collections_by_generation": [
+                    sum(1 for g, _ in pauses if g == n) for n in range(3)
+                ],
+                "total_ms": round(sum(p for _, p in pauses), 1),
+                "longest_ms": round(max((p for _, p in pauses), default=0.0), 1),
+            }
 
 
 async def bench_in_process(searches: int, rate: float, delivery: str) -> dict[str, Any]:
@@ -282,10 +313,12 @@ async def bench_in_process(searches: int, rate: float, delivery: str) -> dict[st
             endpoint = bot.receive_interactions_over_http(*LISTEN) if delivery == "http" else None
             clock = CpuClock(services.engine)
             async with connected(bot, sb):
+                settle_heap()  # as `forumbot run` does once the bot is ready
                 if endpoint is not None:
                     await sb.set_interactions_endpoint(endpoint.url)
                 result = await drive(sb, demo, searches, rate, clock.mark)
             clock.add_to(result, searches, "process")
+            clock.close()
             return result
 
 
@@ -416,6 +449,7 @@ async def bench_separate(
                 runner = asyncio.create_task(bot.start(where["token"]))
                 try:
                     await asyncio.wait_for(bot.wait_until_ready(), 30)
+                    settle_heap()  # as `forumbot run` does once the bot is ready
                     here.send({"endpoint": endpoint.url if endpoint else None})
                     clock = CpuClock(services.engine)
                     result = await _serve_until_done(here, clock, searches, profile)
@@ -440,6 +474,7 @@ async def _serve_until_done(
         if "result" in message:
             result: dict[str, Any] = message["result"]
             clock.add_to(result, searches, "bot_process")
+            clock.close()
             return result
         clock.mark(message["mark"])
         if profiler is not None and profile is not None:

@@ -32,9 +32,20 @@ async def test_run_with_token_and_custom_urls(
         "from forumbot.cli import main; main()",
         "run",
         env=env,
-        stdout=asyncio.subprocess.PIPE,
+        stdout=asyncio.subprocess.DEVNULL,
         stderr=asyncio.subprocess.PIPE,
     )
+    lines: list[str] = []
+    settled = asyncio.Event()
+
+    async def read_logs() -> None:
+        assert proc.stderr is not None
+        async for raw in proc.stderr:
+            lines.append(raw.decode(errors="replace"))
+            if "heap settled after start-up" in lines[-1]:
+                settled.set()
+
+    reader = asyncio.create_task(read_logs())
     try:
         await sandbox.wait_until_connected(timeout=30)
         await sandbox.wait_for_request("PUT", r"/commands$", timeout=30, since=0)
@@ -43,13 +54,17 @@ async def test_run_with_token_and_custom_urls(
         )
         # A generous bound: the bot is a fresh process (cold imports) on a possibly busy machine.
         assert "No passages match" in await handle.text(timeout=30)
+        # Once ready (after the guild's members arrived), the start-up heap is frozen.
+        await asyncio.wait_for(settled.wait(), 30)
     finally:
         proc.send_signal(signal.SIGINT)
-        _out, err = await asyncio.wait_for(proc.communicate(), 30)
-    logs = err.decode()
+        await asyncio.wait_for(proc.wait(), 30)
+        await reader
+    logs = "".join(lines)
     assert proc.returncode == 0, logs[-2000:]
     assert (tmp_path / "forumbot.sqlite3").exists()  # migrated its own database
     assert "commands synced" in logs
+    assert logs.count("heap settled after start-up") == 1
     assert sandbox.token not in logs
     sandbox.assert_no_violations()
 
