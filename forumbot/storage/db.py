@@ -70,6 +70,22 @@ def _reset_sqlite(dbapi_connection: Any, _record: Any, state: PoolResetState) ->
         dbapi_connection.rollback()
 
 
+def _skip_idle_rollbacks(engine: AsyncEngine) -> None:
+    """Every session ends with a rollback, also one that only read; SQLite has nothing to undo
+    then (no transaction is open until a write begins one), but through aiosqlite the call
+    still costs a trip through the driver's thread: ~0.2 ms of a ~1.5 ms search."""
+    dialect = engine.sync_engine.dialect
+    rollback = dialect.do_rollback
+
+    def do_rollback(dbapi_connection: Any) -> None:
+        driver = getattr(dbapi_connection, "driver_connection", None)
+        if driver is not None and not getattr(driver, "in_transaction", True):
+            return
+        rollback(dbapi_connection)
+
+    dialect.do_rollback = do_rollback  # type: ignore[method-assign]
+
+
 def _unicode_lower(value: object) -> object:
     return value.lower() if isinstance(value, str) else value
 
@@ -92,6 +108,7 @@ def make_engine(url: str, *, foreign_keys: bool = True, **kwargs: Any) -> AsyncE
     kwargs.setdefault("pool_reset_on_return", None)
     engine = create_async_engine(url, **kwargs)
     event.listen(engine.sync_engine, "reset", _reset_sqlite)
+    _skip_idle_rollbacks(engine)
 
     @event.listens_for(engine.sync_engine, "connect")
     def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

@@ -1,10 +1,12 @@
-"""SQLite connections go back to the pool outside any transaction, with one rollback per
-session instead of two (the pool's own reset is skipped when nothing is open)."""
+"""SQLite sessions end without a trip through aiosqlite's thread when nothing is to be undone
+(a read), and connections still go back to the pool outside any transaction."""
 
 from __future__ import annotations
 
 from typing import Any
 
+import aiosqlite
+import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -17,41 +19,54 @@ async def in_transaction(conn: AsyncConnection) -> bool:
     return bool(driver.in_transaction)
 
 
-async def test_a_read_session_costs_one_rollback(sqlite_url: str) -> None:
+@pytest.fixture
+def driver_rollbacks(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """Rollbacks that reach aiosqlite (each one a trip through its thread)."""
+    calls: list[int] = []
+    original = aiosqlite.Connection.rollback
+
+    async def counting(self: Any) -> None:
+        calls.append(1)
+        await original(self)
+
+    monkeypatch.setattr(aiosqlite.Connection, "rollback", counting)
+    return calls
+
+
+async def test_a_read_session_ends_without_a_driver_rollback(
+    sqlite_url: str, driver_rollbacks: list[int]
+) -> None:
     engine = make_engine(sqlite_url)
-    async with engine.connect():
-        pass  # the first connect initialises the dialect (with a rollback of its own)
-    calls = 0
-    original = engine.sync_engine.dialect.do_rollback
-
-    def counting(dbapi_connection: Any) -> None:
-        nonlocal calls
-        calls += 1
-        original(dbapi_connection)
-
-    engine.sync_engine.dialect.do_rollback = counting  # type: ignore[method-assign]
     try:
+        async with engine.connect():
+            pass  # the first connect initialises the dialect
+        driver_rollbacks.clear()
         async with make_sessionmaker(engine)() as session:
             assert (await session.execute(text("SELECT count(*) FROM articles"))).scalar() == 0
-        assert calls == 1
+        assert driver_rollbacks == []
     finally:
         await engine.dispose()
 
 
-async def test_an_unfinished_write_is_rolled_back_on_return(sqlite_url: str) -> None:
+async def test_a_write_that_is_not_committed_is_rolled_back(
+    sqlite_url: str, driver_rollbacks: list[int]
+) -> None:
     engine = make_engine(sqlite_url, pool_size=1, max_overflow=0)
     try:
         async with engine.begin() as setup:
             await setup.execute(text("CREATE TABLE scratch (x INTEGER)"))
+        driver_rollbacks.clear()
+        async with make_sessionmaker(engine)() as session:
+            await session.execute(text("INSERT INTO scratch VALUES (1)"))
+            # closed without commit
+        assert driver_rollbacks == [1]
         conn = await engine.connect()
-        await conn.execute(text("INSERT INTO scratch VALUES (1)"))
-        # Closed without commit or rollback: Connection.close rolls back, and the pool's
-        # reset would again if the driver still reported a transaction.
-        await conn.close()
+        await conn.execute(text("INSERT INTO scratch VALUES (2)"))
+        await conn.close()  # Connection.close rolls back
         async with engine.connect() as again:  # the same pooled connection (pool of one)
-            rows = await again.execute(text("SELECT count(*) FROM scratch"))
-            assert rows.scalar() == 0, "the insert was rolled back"
             assert not await in_transaction(again)
+            rows = await again.execute(text("SELECT count(*) FROM scratch"))
+            assert rows.scalar() == 0, "both inserts were rolled back"
     finally:
         await engine.dispose()
 
@@ -60,7 +75,7 @@ async def test_a_connection_left_in_a_transaction_by_the_driver_is_reset(
     sqlite_url: str,
 ) -> None:
     """Reaching past SQLAlchemy (as search does with aiosqlite's execute_fetchall) can leave
-    the driver inside a transaction; the reset listener ends it."""
+    the driver inside a transaction; the pool's reset listener ends it."""
     engine = make_engine(sqlite_url, pool_size=1, max_overflow=0)
     try:
         async with engine.begin() as setup:
