@@ -14,27 +14,39 @@ from pathlib import Path
 from forumbot.sandbox import DemoGuild, Sandbox
 
 
-async def test_run_with_token_and_custom_urls(
-    sandbox: Sandbox, demo: DemoGuild, tmp_path: Path
-) -> None:
+def run_env(sandbox: Sandbox, tmp_path: Path, **settings: str) -> dict[str, str]:
+    """The environment of `forumbot run` with the sandbox's token and URLs, its own data dir."""
     env = {
         **os.environ,
         "DISCORD_TOKEN": sandbox.token,
         "FORUMBOT_DISCORD_API_URL": sandbox.api_url,
         "FORUMBOT_DISCORD_GATEWAY_URL": sandbox.gateway_url,
         "FORUMBOT_DATA_DIR": str(tmp_path),
-        "FORUMBOT_LOG_LEVEL": "DEBUG",
+        **settings,
     }
-    env.pop("FORUMBOT_DATABASE_URL", None)
-    proc = await asyncio.create_subprocess_exec(
+    for inherited in ("FORUMBOT_DATABASE_URL", "FORUMBOT_INTERACTIONS_PUBLIC_KEY"):
+        if inherited not in settings:
+            env.pop(inherited, None)
+    return env
+
+
+async def forumbot_run(env: dict[str, str], *, stdout: int) -> asyncio.subprocess.Process:
+    return await asyncio.create_subprocess_exec(
         sys.executable,
         "-c",
         "from forumbot.cli import main; main()",
         "run",
         env=env,
-        stdout=asyncio.subprocess.DEVNULL,
+        stdout=stdout,
         stderr=asyncio.subprocess.PIPE,
     )
+
+
+async def test_run_with_token_and_custom_urls(
+    sandbox: Sandbox, demo: DemoGuild, tmp_path: Path
+) -> None:
+    env = run_env(sandbox, tmp_path, FORUMBOT_LOG_LEVEL="DEBUG")
+    proc = await forumbot_run(env, stdout=asyncio.subprocess.DEVNULL)
     lines: list[str] = []
     settled = asyncio.Event()
 
@@ -82,25 +94,8 @@ async def test_run_with_an_interactions_endpoint(
     """FORUMBOT_INTERACTIONS_LISTEN: the sandbox validates the endpoint like Discord (with the
     key the bot read from the application) and delivers /search to it by signed POST."""
     port = free_port()
-    env = {
-        **os.environ,
-        "DISCORD_TOKEN": sandbox.token,
-        "FORUMBOT_DISCORD_API_URL": sandbox.api_url,
-        "FORUMBOT_DISCORD_GATEWAY_URL": sandbox.gateway_url,
-        "FORUMBOT_DATA_DIR": str(tmp_path),
-        "FORUMBOT_INTERACTIONS_LISTEN": f"127.0.0.1:{port}",
-    }
-    env.pop("FORUMBOT_DATABASE_URL", None)
-    env.pop("FORUMBOT_INTERACTIONS_PUBLIC_KEY", None)
-    proc = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-c",
-        "from forumbot.cli import main; main()",
-        "run",
-        env=env,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
+    env = run_env(sandbox, tmp_path, FORUMBOT_INTERACTIONS_LISTEN=f"127.0.0.1:{port}")
+    proc = await forumbot_run(env, stdout=asyncio.subprocess.PIPE)
     try:
         await sandbox.wait_until_connected(timeout=30)
         await sandbox.wait_for_request("PUT", r"/commands$", timeout=30, since=0)
@@ -126,24 +121,9 @@ async def test_run_refuses_a_taken_interactions_port_in_one_line(
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))
         taken.listen()
-        env = {
-            **os.environ,
-            "DISCORD_TOKEN": sandbox.token,
-            "FORUMBOT_DISCORD_API_URL": sandbox.api_url,
-            "FORUMBOT_DISCORD_GATEWAY_URL": sandbox.gateway_url,
-            "FORUMBOT_DATA_DIR": str(tmp_path),
-            "FORUMBOT_INTERACTIONS_LISTEN": f"127.0.0.1:{taken.getsockname()[1]}",
-        }
-        env.pop("FORUMBOT_DATABASE_URL", None)
-        proc = await asyncio.create_subprocess_exec(
-            sys.executable,
-            "-c",
-            "from forumbot.cli import main; main()",
-            "run",
-            env=env,
-            stdout=asyncio.subprocess.PIPE,
-            stderr=asyncio.subprocess.PIPE,
-        )
+        listen = f"127.0.0.1:{taken.getsockname()[1]}"
+        env = run_env(sandbox, tmp_path, FORUMBOT_INTERACTIONS_LISTEN=listen)
+        proc = await forumbot_run(env, stdout=asyncio.subprocess.PIPE)
         _out, err = await asyncio.wait_for(proc.communicate(), 60)
     logs = err.decode()
     assert proc.returncode == 1, logs[-2000:]
