@@ -37,7 +37,7 @@ CHAT_INPUT = 1
 BUSY_WINDOW_S = 0.05
 # Interactions received within BUSY_WINDOW_S before deferrable commands are acknowledged at
 # once: as many as the bot's answer slots (ForumBot.answer_slots), since a further one would
-# wait for a slot (a /search costs one process ~4 ms of CPU).
+# wait for a slot (a /search costs one process a few ms of CPU).
 DEFAULT_BUSY_AFTER = 4
 # Requests are interactions (a few KB); attachments are links, never inline.
 MAX_BODY_BYTES = 1 << 20
@@ -108,9 +108,8 @@ class InteractionsEndpoint:
             raise EndpointError(
                 f"cannot listen on {self.host}:{self.port} for interactions: {exc.strerror}"
             ) from exc
-        server = getattr(site, "_server", None)  # the bound port when 0 was asked for
-        if self.port == 0 and server is not None and server.sockets:
-            self.port = server.sockets[0].getsockname()[1]
+        if self.port == 0:  # the port the system gave
+            self.port = self._runner.addresses[0][1]
         log.info("interactions endpoint listening", extra={"url": self.url})
 
     async def close(self) -> None:
@@ -139,9 +138,11 @@ class InteractionsEndpoint:
             return web.Response(status=401, text="invalid request signature")
         try:
             data = json.loads(body)
-            kind = data["type"]
-        except (ValueError, TypeError, KeyError):
+        except ValueError:
+            data = None
+        if not isinstance(data, dict) or "type" not in data:
             return web.Response(status=400, text="not an interaction")
+        kind = data["type"]
         if kind == PING:
             return web.json_response({"type": PONG})
         ack = self._early_ack(data)
@@ -180,8 +181,10 @@ class InteractionsEndpoint:
     def _early_ack(self, data: dict[str, Any]) -> dict[str, Any] | None:
         """The deferral to answer with now, or None to let the command answer for itself."""
         busy = self._busy()
-        inner = data.get("data") or {}
-        if data["type"] != APPLICATION_COMMAND or inner.get("type", CHAT_INPUT) != CHAT_INPUT:
+        inner = data.get("data")
+        if not isinstance(inner, dict) or data.get("type") != APPLICATION_COMMAND:
+            return None
+        if inner.get("type", CHAT_INPUT) != CHAT_INPUT:
             return None
         ephemeral = self.bot.deferrable_commands.get(str(inner.get("name")))
         if ephemeral is None or not busy:

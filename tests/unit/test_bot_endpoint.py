@@ -116,10 +116,24 @@ async def test_requests_not_signed_by_discord_are_refused(
 async def test_signed_garbage_is_a_400_and_dispatches_nothing(
     endpoint: InteractionsEndpoint,
 ) -> None:
-    for raw in (b"not json", b"[]", b'{"no": "type"}'):
+    for raw in (b"not json", b"[]", b'{"no": "type"}', b"\xff\xfe", b'"type"'):
         status, _ = await post(endpoint, None, raw=raw)
         assert status == 400
     assert endpoint.bot._connection.dispatched == []
+
+
+async def test_odd_but_signed_interactions_never_crash_the_endpoint(
+    endpoint: InteractionsEndpoint,
+) -> None:
+    endpoint.busy_after = 0
+    for odd in (
+        {"type": 2, "id": "x", "data": {"name": "search"}},  # an id that is not a number
+        {"type": 2, "id": "9", "data": "search"},  # data that is not an object
+        {"type": 2, "id": "9"},  # no data at all
+    ):
+        status, _ = await post(endpoint, odd)
+        assert status == 202
+    assert not endpoint.bot.acknowledged_by_endpoint
 
 
 async def test_quiet_bot_hands_the_command_to_discord_py_and_answers_202(
