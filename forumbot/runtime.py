@@ -77,14 +77,32 @@ async def open_services(settings: Settings, *, migrate: bool = True) -> AsyncIte
         await engine.dispose()
 
 
-async def drain_tasks(timeout: float = 3.0) -> None:  # noqa: ASYNC109
-    """Give tasks the bot left running (event handlers, moderation checks) a moment to finish.
+# Names discord.py gives the tasks it starts for event handlers, app commands and views.
+BOT_TASK_PREFIXES = ("discord.py: ", "CommandTree-invoker", "discord-ui-")
 
-    discord.py does not wait for its handler tasks on close; one still inside an aiosqlite call
-    when the loop shuts down leaves the driver's worker thread failing on a closed loop.
+
+async def drain_tasks(
+    timeout: float = 3.0,  # noqa: ASYNC109
+    *,
+    prefixes: tuple[str, ...] | None = None,
+) -> None:
+    """Give tasks the bot left running (event handlers, moderation checks) a moment to finish,
+    before the engine is disposed: all tasks of the loop, or those whose names start with one
+    of `prefixes` (e.g. BOT_TASK_PREFIXES when other servers share the loop, as in tests).
+
+    discord.py does not wait for its handler tasks on close. One still holding a database
+    connection when the engine is disposed keeps it out of the pool; collected later, it is
+    closed through aiosqlite's thread, which may have ended (a close that never finishes) or
+    answer to a loop that has closed.
     """
     current = asyncio.current_task()
-    pending = {task for task in asyncio.all_tasks() if task is not current and not task.done()}
+    pending = {
+        task
+        for task in asyncio.all_tasks()
+        if task is not current
+        and not task.done()
+        and (prefixes is None or task.get_name().startswith(prefixes))
+    }
     if pending:
         await asyncio.wait(pending, timeout=timeout)
 
