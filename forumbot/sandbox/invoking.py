@@ -140,17 +140,7 @@ class InteractionActions(SandboxBase):
         """`user` runs slash command `name` (\"group sub\" or `subcommand=(...)` for nested ones)
         in `channel`; option values are plain Python values, ids, dicts or SandboxFile."""
         channel_id = _id(channel)
-        guild_id = self._guild_of_channel(channel_id)
-        path = name.split()
-        if isinstance(subcommand, str):
-            path += subcommand.split()
-        elif subcommand:
-            path += list(subcommand)
-        cmd = self._command(guild_id, path[0], 1)
-        self._check_command_visible(cmd, user, channel_id)
-        data = cmdbuild.build_command_data(
-            self, cmd, path[1:], options or {}, guild_id, focused=None
-        )
+        data = self._slash_data(user, channel_id, name, subcommand, options or {}, None)
         return self._interaction(APPLICATION_COMMAND, user, channel_id, data)
 
     async def autocomplete(
@@ -165,6 +155,19 @@ class InteractionActions(SandboxBase):
     ) -> InteractionHandle:
         """`user` is typing option `focused` of command `name`; await `handle.choices()`."""
         channel_id = _id(channel)
+        data = self._slash_data(user, channel_id, name, subcommand, options, focused)
+        return self._interaction(AUTOCOMPLETE, user, channel_id, data)
+
+    def _slash_data(
+        self,
+        user: UserRef,
+        channel_id: str,
+        name: str,
+        subcommand: tuple[str, ...] | list[str] | str | None,
+        options: dict[str, Any],
+        focused: str | None,
+    ) -> Json:
+        """The data of a slash command (or its autocomplete) the member may see and use."""
         guild_id = self._guild_of_channel(channel_id)
         path = name.split()
         if isinstance(subcommand, str):
@@ -173,8 +176,7 @@ class InteractionActions(SandboxBase):
             path += list(subcommand)
         cmd = self._command(guild_id, path[0], 1)
         self._check_command_visible(cmd, user, channel_id)
-        data = cmdbuild.build_command_data(self, cmd, path[1:], options, guild_id, focused=focused)
-        return self._interaction(AUTOCOMPLETE, user, channel_id, data)
+        return cmdbuild.build_command_data(self, cmd, path[1:], options, guild_id, focused=focused)
 
     async def invoke_message_command(
         self, user: UserRef, message: MessageRef, name: str
