@@ -37,7 +37,9 @@ class ForumTree(app_commands.CommandTree["ForumBot"]):
     async def interaction_check(self, interaction: discord.Interaction[ForumBot]) -> bool:
         # The HTTP endpoint may already have deferred this command in its answer to Discord;
         # marking the response done makes the command (and reply_error) use the follow-up.
-        if interaction.client.acknowledged_by_endpoint.pop(interaction.id, None) is not None:
+        acknowledged = interaction.client.acknowledged_by_endpoint
+        if interaction.id in acknowledged:
+            del acknowledged[interaction.id]
             interaction.response._response_type = (  # no public setter in discord.py 2.7
                 discord.InteractionResponseType.deferred_channel_message
             )
@@ -86,7 +88,8 @@ class ForumBot(commands.Bot):
         self.interactions_endpoint: InteractionsEndpoint | None = None
         # Slash commands the endpoint may defer when busy: name -> ephemeral (cogs register).
         self.deferrable_commands: dict[str, bool] = {}
-        self.acknowledged_by_endpoint: OrderedDict[int, float] = OrderedDict()
+        # Interactions the endpoint deferred, in arrival order (an ordered set, bounded there).
+        self.acknowledged_by_endpoint: OrderedDict[int, None] = OrderedDict()
         # Answers computed at once (searches); the rest wait in line, first come first served,
         # so in a burst the first interactions are answered first instead of all at the end.
         self.answer_slots = asyncio.Semaphore(ANSWER_SLOTS)

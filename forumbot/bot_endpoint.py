@@ -53,7 +53,7 @@ class InteractionBot(Protocol):
     """What the endpoint needs of the bot (ForumBot provides it)."""
 
     deferrable_commands: dict[str, bool]
-    acknowledged_by_endpoint: OrderedDict[int, float]
+    acknowledged_by_endpoint: OrderedDict[int, None]
 
     async def application_info(self) -> discord.AppInfo: ...
 
@@ -194,7 +194,7 @@ class InteractionsEndpoint:
         except (KeyError, TypeError, ValueError):
             return None
         pending = self.bot.acknowledged_by_endpoint
-        pending[interaction_id] = time.monotonic()
+        pending[interaction_id] = None
         while len(pending) > MAX_PENDING_ACKS:
             pending.popitem(last=False)
         return {

@@ -31,7 +31,7 @@ class FakeState:
 class FakeBot:
     def __init__(self, verify_key: str) -> None:
         self.deferrable_commands = {"search": True, "cite": False}
-        self.acknowledged_by_endpoint: OrderedDict[int, float] = OrderedDict()
+        self.acknowledged_by_endpoint: OrderedDict[int, None] = OrderedDict()
         self._connection = FakeState()
         self._verify_key = verify_key
 
