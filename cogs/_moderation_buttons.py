@@ -14,8 +14,8 @@ from cogs._moderation_access import MEMBER_PERMISSION, require_moderator, servic
 from cogs._moderation_embeds import appeal_filed_text, decision_text, history_embed
 from cogs._moderation_forms import NO_MENTIONS, TextModal, reply
 from forumbot.services.moderation import ModerationService
-from forumbot.services.moderation_ledger import MEMBER_ACTIONS
-from forumbot.services.moderation_types import LedgerEntry, QueueItem
+from forumbot.services.moderation.ledger import MEMBER_ACTIONS
+from forumbot.services.moderation.types import LedgerEntry, QueueItem
 
 
 class ModButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"mod:(?!)"):

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import discord
 
-from forumbot.services.moderation_decisions import Decision
-from forumbot.services.moderation_members import MemberRecord
-from forumbot.services.moderation_notices import excerpt
-from forumbot.services.moderation_threads import ThreadSummary
-from forumbot.services.moderation_types import LedgerEntry, QueueItem
+from forumbot.services.moderation.decisions import Decision
+from forumbot.services.moderation.members import MemberRecord
+from forumbot.services.moderation.notices import excerpt
+from forumbot.services.moderation.threads import ThreadSummary
+from forumbot.services.moderation.types import LedgerEntry, QueueItem
 
 _COLOURS = {
     "hold": discord.Colour.orange(),

@@ -18,8 +18,8 @@ from cogs._moderation_buttons import appeal_view, entry_view
 from cogs._moderation_embeds import entry_embed
 from cogs._moderation_forms import NO_MENTIONS
 from forumbot.services.moderation import ModerationService
-from forumbot.services.moderation_port import Notice, ThreadChange
-from forumbot.services.moderation_types import LedgerEntry, MessageCopy
+from forumbot.services.moderation.port import Notice, ThreadChange
+from forumbot.services.moderation.types import LedgerEntry, MessageCopy
 
 log = logging.getLogger(__name__)
 

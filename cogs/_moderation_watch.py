@@ -11,7 +11,7 @@ from discord import app_commands
 from discord.ext import commands, tasks
 
 from cogs._moderation_port import RESTORED_FOOTER, copy_of, moderation, title_copy
-from forumbot.services.moderation_types import MessageCopy
+from forumbot.services.moderation.types import MessageCopy
 
 if TYPE_CHECKING:
     from forumbot.bot import ForumBot

@@ -29,7 +29,7 @@ from cogs._moderation_forms import NO_MENTIONS, TextModal
 from cogs._moderation_port import copy_of, moderation
 from cogs._moderation_watch import THREADS, ThreadWatchCog, is_article_thread
 from forumbot.services.errors import InvalidInput
-from forumbot.services.moderation_ladder import format_duration
+from forumbot.services.moderation.ladder import format_duration
 
 if TYPE_CHECKING:
     from forumbot.bot import ForumBot

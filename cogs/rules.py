@@ -14,8 +14,8 @@ from cogs._moderation_access import MEMBER_PERMISSION, RULES_PERMISSION, require
 from cogs._moderation_forms import NO_MENTIONS, TextModal, reply
 from cogs._moderation_port import moderation
 from forumbot.services.errors import InvalidInput
-from forumbot.services.moderation_notices import excerpt
-from forumbot.services.moderation_rules import plain
+from forumbot.services.moderation.notices import excerpt
+from forumbot.services.moderation.rules import plain
 
 if TYPE_CHECKING:
     from forumbot.bot import ForumBot

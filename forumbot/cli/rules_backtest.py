@@ -86,7 +86,7 @@ async def _backtest(
     examples: int,
 ) -> dict[str, object]:
     from forumbot.config import get_settings
-    from forumbot.services.moderation_backtest import backtest
+    from forumbot.services.moderation.backtest import backtest
     from forumbot.storage.db import make_engine, make_sessionmaker, upgrade_database
 
     url = database_url or get_settings().database_url_or_default
@@ -108,7 +108,7 @@ async def _choose_rules(
 ) -> RuleSet:
     """The file's rules, else the guild's stored rules, else the shipped pack."""
     from forumbot.cli.rules import rules_from_text
-    from forumbot.services.moderation_rules import RuleBook, build_rules, default_rules
+    from forumbot.services.moderation.rules import RuleBook, build_rules, default_rules
 
     if text is not None:
         return build_rules(text) if as_overrides else rules_from_text(text)

@@ -19,11 +19,11 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from forumbot.domain.civility.engine import Engine
 from forumbot.domain.civility.rules import RuleSet
-from forumbot.services.moderation_errors import NotFound
-from forumbot.services.moderation_ladder import Level
-from forumbot.services.moderation_notices import excerpt
-from forumbot.services.moderation_screening import screen
-from forumbot.services.moderation_types import MessageCopy
+from forumbot.services.moderation.errors import NotFound
+from forumbot.services.moderation.ladder import Level
+from forumbot.services.moderation.notices import excerpt
+from forumbot.services.moderation.screening import screen
+from forumbot.services.moderation.types import MessageCopy
 from forumbot.storage.models.archive import Article, Comment, Passage
 from forumbot.storage.models.moderation import ModSeenMessage
 

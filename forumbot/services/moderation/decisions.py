@@ -11,15 +11,15 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from forumbot.services.moderation_errors import NotAllowed
-from forumbot.services.moderation_ladder import LadderPolicy
-from forumbot.services.moderation_ledger import Ledger
-from forumbot.services.moderation_members import MemberActions
-from forumbot.services.moderation_notices import modlog_summary
-from forumbot.services.moderation_policy import PolicyStore
-from forumbot.services.moderation_port import ModerationPort
-from forumbot.services.moderation_queue import ReviewQueue
-from forumbot.services.moderation_types import LedgerEntry, MessageCopy, QueueItem
+from forumbot.services.moderation.errors import NotAllowed
+from forumbot.services.moderation.ladder import LadderPolicy
+from forumbot.services.moderation.ledger import Ledger
+from forumbot.services.moderation.members import MemberActions
+from forumbot.services.moderation.notices import modlog_summary
+from forumbot.services.moderation.policy import PolicyStore
+from forumbot.services.moderation.port import ModerationPort
+from forumbot.services.moderation.queue import ReviewQueue
+from forumbot.services.moderation.types import LedgerEntry, MessageCopy, QueueItem
 from forumbot.storage.models.moderation import ModQueueItem
 
 

@@ -13,9 +13,9 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from forumbot.services.moderation_errors import NotAllowed, NotFound
-from forumbot.services.moderation_ladder import PastAction
-from forumbot.services.moderation_types import LedgerEntry, MessageCopy, as_utc, utcnow
+from forumbot.services.moderation.errors import NotAllowed, NotFound
+from forumbot.services.moderation.ladder import PastAction
+from forumbot.services.moderation.types import LedgerEntry, MessageCopy, as_utc, utcnow
 from forumbot.storage.models.moderation import ModAction
 
 # Kinds that count towards a member's points and can be pardoned.

@@ -9,18 +9,18 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from forumbot.services.moderation_errors import ModerationError, NotAllowed
-from forumbot.services.moderation_ladder import (
+from forumbot.services.moderation.errors import ModerationError, NotAllowed
+from forumbot.services.moderation.ladder import (
     MAX_TIMEOUT,
     LadderPolicy,
     current_points,
     timeout_length,
 )
-from forumbot.services.moderation_ledger import MEMBER_ACTIONS, Ledger
-from forumbot.services.moderation_notices import decision_notice, member_notice, modlog_summary
-from forumbot.services.moderation_policy import PolicyStore
-from forumbot.services.moderation_port import ModerationPort
-from forumbot.services.moderation_types import LedgerEntry
+from forumbot.services.moderation.ledger import MEMBER_ACTIONS, Ledger
+from forumbot.services.moderation.notices import decision_notice, member_notice, modlog_summary
+from forumbot.services.moderation.policy import PolicyStore
+from forumbot.services.moderation.port import ModerationPort
+from forumbot.services.moderation.types import LedgerEntry
 
 
 async def record_notice(

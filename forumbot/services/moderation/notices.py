@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from forumbot.services.moderation_ladder import format_duration
-from forumbot.services.moderation_port import Notice
-from forumbot.services.moderation_types import LedgerEntry
+from forumbot.services.moderation.ladder import format_duration
+from forumbot.services.moderation.port import Notice
+from forumbot.services.moderation.types import LedgerEntry
 
 EXCERPT_CHARS = 300
 

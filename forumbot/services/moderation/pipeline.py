@@ -16,15 +16,15 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from forumbot.services.moderation_ladder import LadderPolicy, Level, climb
-from forumbot.services.moderation_ledger import Ledger
-from forumbot.services.moderation_members import record_notice
-from forumbot.services.moderation_notices import member_notice, modlog_summary
-from forumbot.services.moderation_policy import PolicyStore
-from forumbot.services.moderation_port import ModerationPort, ThreadChange
-from forumbot.services.moderation_queue import ReviewQueue
-from forumbot.services.moderation_screening import Screening
-from forumbot.services.moderation_types import LedgerEntry, MessageCopy, QueueItem, utcnow
+from forumbot.services.moderation.ladder import LadderPolicy, Level, climb
+from forumbot.services.moderation.ledger import Ledger
+from forumbot.services.moderation.members import record_notice
+from forumbot.services.moderation.notices import member_notice, modlog_summary
+from forumbot.services.moderation.policy import PolicyStore
+from forumbot.services.moderation.port import ModerationPort, ThreadChange
+from forumbot.services.moderation.queue import ReviewQueue
+from forumbot.services.moderation.screening import Screening
+from forumbot.services.moderation.types import LedgerEntry, MessageCopy, QueueItem, utcnow
 from forumbot.storage.models.moderation import ModSeenMessage
 
 Screener = Callable[[MessageCopy], Awaitable[Screening]]

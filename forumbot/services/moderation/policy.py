@@ -6,9 +6,9 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from forumbot.services.moderation_errors import ModerationError
-from forumbot.services.moderation_ladder import LadderPolicy
-from forumbot.services.moderation_types import utcnow
+from forumbot.services.moderation.errors import ModerationError
+from forumbot.services.moderation.ladder import LadderPolicy
+from forumbot.services.moderation.types import utcnow
 from forumbot.storage.models.moderation import ModGuildPolicy
 
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol
 
-from forumbot.services.moderation_types import LedgerEntry, MessageCopy
+from forumbot.services.moderation.types import LedgerEntry, MessageCopy
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,9 +11,9 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from forumbot.services.moderation_errors import NotAllowed, NotFound
-from forumbot.services.moderation_ledger import MEMBER_ACTIONS, Ledger
-from forumbot.services.moderation_types import MessageCopy, QueueItem, as_utc, utcnow
+from forumbot.services.moderation.errors import NotAllowed, NotFound
+from forumbot.services.moderation.ledger import MEMBER_ACTIONS, Ledger
+from forumbot.services.moderation.types import MessageCopy, QueueItem, as_utc, utcnow
 from forumbot.storage.models.moderation import ModQueueItem
 
 DECISIONS = ("approve", "remove", "timeout")

@@ -14,8 +14,8 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from forumbot.domain.civility.rules import MODES, RuleSet, RuleSetError, load_default_rules
-from forumbot.services.moderation_errors import InvalidRules, NotFound
-from forumbot.services.moderation_types import as_utc, utcnow
+from forumbot.services.moderation.errors import InvalidRules, NotFound
+from forumbot.services.moderation.types import as_utc, utcnow
 from forumbot.storage.models.moderation import ModRuleChange, ModRuleSet
 
 MAX_OVERRIDES_CHARS = 20_000

@@ -10,8 +10,8 @@ from dataclasses import dataclass
 
 from forumbot.domain.civility.engine import Engine, MessageContext, Verdict
 from forumbot.domain.civility.engine import RuleHit as EngineHit
-from forumbot.services.moderation_ladder import Level
-from forumbot.services.moderation_types import MessageCopy
+from forumbot.services.moderation.ladder import Level
+from forumbot.services.moderation.types import MessageCopy
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,19 +10,19 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from forumbot.domain.civility.engine import Engine
 from forumbot.domain.civility.rules import RuleSet
-from forumbot.services.moderation_backtest import BacktestReport, backtest
-from forumbot.services.moderation_decisions import Decision, ReviewDesk
-from forumbot.services.moderation_ladder import LadderPolicy, Level
-from forumbot.services.moderation_ledger import Ledger
-from forumbot.services.moderation_members import MemberActions, MemberRecord
-from forumbot.services.moderation_notices import modlog_summary
-from forumbot.services.moderation_pipeline import Outcome, Pipeline
-from forumbot.services.moderation_policy import PolicyStore
-from forumbot.services.moderation_port import ModerationPort
-from forumbot.services.moderation_rules import RuleBook, RuleChange
-from forumbot.services.moderation_screening import Screening, screen
-from forumbot.services.moderation_threads import ThreadControls
-from forumbot.services.moderation_types import LedgerEntry, MessageCopy, utcnow
+from forumbot.services.moderation.backtest import BacktestReport, backtest
+from forumbot.services.moderation.decisions import Decision, ReviewDesk
+from forumbot.services.moderation.ladder import LadderPolicy, Level
+from forumbot.services.moderation.ledger import Ledger
+from forumbot.services.moderation.members import MemberActions, MemberRecord
+from forumbot.services.moderation.notices import modlog_summary
+from forumbot.services.moderation.pipeline import Outcome, Pipeline
+from forumbot.services.moderation.policy import PolicyStore
+from forumbot.services.moderation.port import ModerationPort
+from forumbot.services.moderation.rules import RuleBook, RuleChange
+from forumbot.services.moderation.screening import Screening, screen
+from forumbot.services.moderation.threads import ThreadControls
+from forumbot.services.moderation.types import LedgerEntry, MessageCopy, utcnow
 
 __all__ = ["Decision", "MemberRecord", "ModerationService", "Outcome"]
 

@@ -10,12 +10,12 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from forumbot.services.moderation_errors import ModerationError
-from forumbot.services.moderation_ledger import Ledger
-from forumbot.services.moderation_notices import modlog_summary
-from forumbot.services.moderation_port import ModerationPort, ThreadChange
-from forumbot.services.moderation_queue import ReviewQueue
-from forumbot.services.moderation_types import LedgerEntry, utcnow
+from forumbot.services.moderation.errors import ModerationError
+from forumbot.services.moderation.ledger import Ledger
+from forumbot.services.moderation.notices import modlog_summary
+from forumbot.services.moderation.port import ModerationPort, ThreadChange
+from forumbot.services.moderation.queue import ReviewQueue
+from forumbot.services.moderation.types import LedgerEntry, utcnow
 from forumbot.storage.models.moderation import ModSeenMessage
 
 MAX_SLOWMODE_SECONDS = 21600  # Discord's limit

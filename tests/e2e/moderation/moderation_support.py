@@ -10,8 +10,8 @@ from typing import Any
 from cogs._moderation_port import moderation
 from forumbot.bot import ForumBot
 from forumbot.sandbox import DemoGuild, Sandbox
-from forumbot.services.moderation_pipeline import Outcome
-from forumbot.services.moderation_types import MessageCopy
+from forumbot.services.moderation.pipeline import Outcome
+from forumbot.services.moderation.types import MessageCopy
 
 
 class Processed:

@@ -10,9 +10,9 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from forumbot.domain.civility.rules import RuleSet
 from forumbot.services.moderation import ModerationService
-from forumbot.services.moderation_port import RecordingPort
-from forumbot.services.moderation_rules import RuleBook
-from forumbot.services.moderation_types import MessageCopy
+from forumbot.services.moderation.port import RecordingPort
+from forumbot.services.moderation.rules import RuleBook
+from forumbot.services.moderation.types import MessageCopy
 
 GUILD = 1001
 THREAD = 2002

@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from forumbot.services.moderation_ladder import (
+from forumbot.services.moderation.ladder import (
     MAX_TIMEOUT,
     LadderPolicy,
     Level,

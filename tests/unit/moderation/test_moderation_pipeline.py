@@ -7,7 +7,7 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from forumbot.services.moderation import ModerationService
-from forumbot.services.moderation_port import Notice, RecordingPort
+from forumbot.services.moderation.port import Notice, RecordingPort
 from forumbot.storage.models.moderation import ModSeenMessage
 from tests.unit.moderation.conftest import ALICE, BOB, GUILD, THREAD, Clock, message
 
@@ -50,7 +50,7 @@ async def test_closed_dms_are_recorded(service: ModerationService, port: Recordi
     assert out.kinds() == ["nudge"] and out.dm_delivered is False
     assert port.named("delete") == []  # a nudge keeps the message
     async with service._sessionmaker() as session:
-        from forumbot.services.moderation_ledger import Ledger
+        from forumbot.services.moderation.ledger import Ledger
 
         notices = await Ledger(session).references(out.entries[0].id, "notice")
     assert [n.details["dm"] for n in notices] == ["closed"]
@@ -169,7 +169,7 @@ async def test_policy_changes_are_validated_and_logged(
 ) -> None:
     import pytest
 
-    from forumbot.services.moderation_errors import ModerationError
+    from forumbot.services.moderation.errors import ModerationError
 
     with pytest.raises(ModerationError, match="half_life_hours must be positive"):
         await service.update_policy(GUILD, {"half_life_hours": 0}, actor_id=99, reason="x")

@@ -7,10 +7,10 @@ from sqlalchemy import delete, update
 from sqlalchemy.exc import DBAPIError
 
 from forumbot.services.moderation import ModerationService
-from forumbot.services.moderation_errors import NotAllowed
-from forumbot.services.moderation_ledger import Ledger
-from forumbot.services.moderation_port import RecordingPort
-from forumbot.services.moderation_types import MessageCopy
+from forumbot.services.moderation.errors import NotAllowed
+from forumbot.services.moderation.ledger import Ledger
+from forumbot.services.moderation.port import RecordingPort
+from forumbot.services.moderation.types import MessageCopy
 from forumbot.storage.models.moderation import ModAction
 from tests.unit.moderation.conftest import ALICE, BOB, GUILD, MOD_A, MOD_B, Clock, message
 

@@ -6,8 +6,8 @@ import pytest
 
 from forumbot.domain.article import ParsedArticle, ParsedComment
 from forumbot.services.moderation import ModerationService
-from forumbot.services.moderation_errors import InvalidRules, NotFound
-from forumbot.services.moderation_port import RecordingPort
+from forumbot.services.moderation.errors import InvalidRules, NotFound
+from forumbot.services.moderation.port import RecordingPort
 from forumbot.storage.archive import ArchiveRepository
 from tests.unit.moderation.conftest import ALICE, GUILD, MOD_A, MOD_B, message
 
