@@ -29,45 +29,14 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import selectinload
 
 from forumbot.services.errors import NotFound, PublishInterrupted
-from forumbot.services.publishing_plan import (
-    MAX_APPLIED_TAGS,
-    MESSAGE_LIMIT,
-    TAG_NAME_LIMIT,
-    THREAD_NAME_LIMIT,
-    PlannedMessage,
-    PublishPlan,
+from forumbot.services.publishing.plan import (
     build_plan,
     marker_for,
     revision_notice,
-    shorten,
-    tag_names,
-    thread_title,
 )
 from forumbot.storage.models.discord import Publication, PublicationMessage
 
 log = logging.getLogger(__name__)
-
-# Re-exported: callers import the plan helpers from here too.
-__all__ = [
-    "MAX_APPLIED_TAGS",
-    "MESSAGE_LIMIT",
-    "TAG_NAME_LIMIT",
-    "THREAD_NAME_LIMIT",
-    "DiscordUnavailable",
-    "ForumPort",
-    "PassageLocation",
-    "PlannedMessage",
-    "PublicationInfo",
-    "PublishPlan",
-    "PublishResult",
-    "PublishingService",
-    "build_plan",
-    "marker_for",
-    "revision_notice",
-    "shorten",
-    "tag_names",
-    "thread_title",
-]
 
 
 class DiscordUnavailable(Exception):
