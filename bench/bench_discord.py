@@ -51,15 +51,15 @@ from nacl.signing import VerifyKey
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from forumbot.bot import ForumBot
-from forumbot.config import Settings
-from forumbot.runtime import (
+from forumbot.bot.client import ForumBot
+from forumbot.bot.runtime import (
     Services,
     build_services,
     run_event_loop,
     settle_heap,
     tune_interpreter,
 )
+from forumbot.config import Settings
 from forumbot.sandbox import Sandbox
 from forumbot.sandbox.base import DemoGuild
 from forumbot.sandbox.clients import connected

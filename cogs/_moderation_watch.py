@@ -14,7 +14,7 @@ from cogs._moderation_port import RESTORED_FOOTER, copy_of, moderation, title_co
 from forumbot.services.moderation.types import MessageCopy
 
 if TYPE_CHECKING:
-    from forumbot.bot import ForumBot
+    from forumbot.bot.client import ForumBot
 
 log = logging.getLogger(__name__)
 

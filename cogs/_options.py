@@ -11,7 +11,7 @@ from forumbot.services.archive import ArticleInfo
 from forumbot.services.publishing import shorten
 
 if TYPE_CHECKING:
-    from forumbot.bot import ForumBot
+    from forumbot.bot.client import ForumBot
 
 MAX_CHOICES = 25
 

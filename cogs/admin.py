@@ -12,7 +12,7 @@ from cogs._checks import owner_only
 from cogs._search_ui import NO_MENTIONS
 
 if TYPE_CHECKING:
-    from forumbot.bot import ForumBot
+    from forumbot.bot.client import ForumBot
 
 
 class AdminCog(commands.Cog):

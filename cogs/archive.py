@@ -31,7 +31,7 @@ from forumbot.services.errors import InvalidInput, NotFound, UserFacingError
 from forumbot.services.publishing import PublishResult, shorten
 
 if TYPE_CHECKING:
-    from forumbot.bot import ForumBot
+    from forumbot.bot.client import ForumBot
 
 log = logging.getLogger(__name__)
 

@@ -32,7 +32,7 @@ from forumbot.services.errors import InvalidInput
 from forumbot.services.moderation.ladder import format_duration
 
 if TYPE_CHECKING:
-    from forumbot.bot import ForumBot
+    from forumbot.bot.client import ForumBot
 
 # A `thread:` option is resolved from the interaction itself: discord.Thread would need the
 # thread in the cache, and archived threads are not (so archived ones could not be unarchived).

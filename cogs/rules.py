@@ -18,7 +18,7 @@ from forumbot.services.moderation.notices import excerpt
 from forumbot.services.moderation.rules import plain
 
 if TYPE_CHECKING:
-    from forumbot.bot import ForumBot
+    from forumbot.bot.client import ForumBot
 
 MAX_RULES_FILE = 20_000
 MODAL_TEXT_LIMIT = 4000

@@ -17,8 +17,8 @@ from discord.ext import commands
 
 import cogs
 from cogs._errors import reply_error
-from forumbot.bot_endpoint import DEFAULT_BUSY_AFTER, InteractionsEndpoint
-from forumbot.runtime import Services
+from forumbot.bot.endpoint import DEFAULT_BUSY_AFTER, InteractionsEndpoint
+from forumbot.bot.runtime import Services
 
 log = logging.getLogger(__name__)
 

@@ -7,8 +7,8 @@ import logging
 import tempfile
 from pathlib import Path
 
+from forumbot.bot.runtime import open_services, quiet_voice_warnings
 from forumbot.config import Settings
-from forumbot.runtime import open_services, quiet_voice_warnings
 
 
 def _say(text: str) -> None:
@@ -18,7 +18,7 @@ def _say(text: str) -> None:
 async def run_demo(settings: Settings, seeds: Path) -> None:
     """Load `seeds` into a throwaway database, publish them in the sandbox, then read console
     lines from stdin until `quit` or end of input."""
-    from forumbot.bot import ForumBot
+    from forumbot.bot.client import ForumBot
     from forumbot.sandbox import Sandbox
     from forumbot.sandbox.clients import connected
     from forumbot.sandbox.console import SandboxConsole

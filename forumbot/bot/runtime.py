@@ -21,8 +21,8 @@ import discord
 import yarl
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from forumbot.bot.state import BotStateStore, SearchSessionStore
 from forumbot.config import Settings
-from forumbot.runtime_state import BotStateStore, SearchSessionStore
 from forumbot.services.archive import ArchiveService
 from forumbot.services.guilds import GuildSettingsService
 from forumbot.services.publishing import PublishingService
@@ -210,8 +210,8 @@ async def run_bot(settings: Settings, *, force_sync: bool = False) -> None:
 
     Discord's login refusals become `StartupError`, so the CLI needs no discord import.
     """
-    from forumbot.bot import ForumBot
-    from forumbot.bot_endpoint import EndpointError
+    from forumbot.bot.client import ForumBot
+    from forumbot.bot.endpoint import EndpointError
 
     configure_logging(settings.log_level)
     if settings.discord_token is None:

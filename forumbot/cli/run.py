@@ -21,7 +21,7 @@ from forumbot.config import get_settings
 )
 def run(force_sync: bool, demo: bool, seeds: Path | None) -> None:
     """Run the Discord bot (DISCORD_TOKEN set), or a local demo with a console."""
-    from forumbot.runtime import StartupError, run_bot, run_event_loop, tune_interpreter
+    from forumbot.bot.runtime import StartupError, run_bot, run_event_loop, tune_interpreter
 
     settings = get_settings()
     tune_interpreter()
@@ -29,7 +29,7 @@ def run(force_sync: bool, demo: bool, seeds: Path | None) -> None:
         if settings.discord_token is not None and not demo:
             run_event_loop(run_bot(settings, force_sync=force_sync))
         else:
-            from forumbot.runtime_demo import run_demo
+            from forumbot.bot.demo import run_demo
 
             run_event_loop(run_demo(settings, seeds or _default_seeds()))
     except KeyboardInterrupt:

@@ -10,8 +10,8 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from forumbot.bot import ForumBot
-from forumbot.bot_endpoint import InteractionsEndpoint
+from forumbot.bot.client import ForumBot
+from forumbot.bot.endpoint import InteractionsEndpoint
 from forumbot.sandbox import DemoGuild, Sandbox
 from forumbot.sandbox.clients import connected
 from tests.fixtures.bot import BotRunner

@@ -10,7 +10,7 @@ import pytest
 from click.testing import CliRunner
 from pydantic import SecretStr
 
-from forumbot.bot import ForumBot
+from forumbot.bot.client import ForumBot
 from forumbot.sandbox import DemoGuild, Sandbox, SandboxFile
 from tests.fixtures.bot import BotRunner
 
@@ -134,8 +134,8 @@ async def test_commands_sync_only_when_changed_and_owner_can_force(
 def test_every_command_has_a_description_and_unique_name(bot_settings: Any) -> None:
     import asyncio
 
-    from forumbot.bot import discover_extensions
-    from forumbot.runtime import build_services
+    from forumbot.bot.client import discover_extensions
+    from forumbot.bot.runtime import build_services
     from forumbot.storage.db import make_engine
 
     async def check() -> None:
@@ -196,7 +196,7 @@ def test_run_demo_console(tmp_path: Path, monkeypatch: Any) -> None:
 async def test_run_bot_turns_a_rejected_token_into_a_startup_error(
     bot_settings: Any, sandbox: Sandbox, monkeypatch: Any
 ) -> None:
-    from forumbot import runtime
+    from forumbot.bot import runtime
 
     # run_bot installs the production log handler; keep pytest's own in place.
     monkeypatch.setattr(runtime, "configure_logging", lambda level: None)

@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from forumbot.bot import ForumBot
+from forumbot.bot.client import ForumBot
 from forumbot.sandbox import DemoGuild, Sandbox
 from tests.fixtures.bot import BotRunner
 

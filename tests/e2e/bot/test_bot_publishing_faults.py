@@ -9,7 +9,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from forumbot.bot import ForumBot
+from forumbot.bot.client import ForumBot
 from forumbot.config import Settings
 from forumbot.sandbox import DemoGuild, Sandbox
 from forumbot.services.publishing import marker_for

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from forumbot.bot import ForumBot
+from forumbot.bot.client import ForumBot
 from forumbot.sandbox import DemoGuild, Sandbox
 
 CHANNEL_MESSAGE = 4

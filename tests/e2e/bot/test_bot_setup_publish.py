@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from forumbot.bot import ForumBot
+from forumbot.bot.client import ForumBot
 from forumbot.sandbox import DemoGuild, Sandbox
 from tests.fixtures.bot import LoadArticles, run_setup
 

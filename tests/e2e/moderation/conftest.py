@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from forumbot.bot import ForumBot
+from forumbot.bot.client import ForumBot
 from tests.e2e.moderation.moderation_support import Processed
 
 

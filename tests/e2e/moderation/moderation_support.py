@@ -8,7 +8,7 @@ from collections.abc import Callable
 from typing import Any
 
 from cogs._moderation_port import moderation
-from forumbot.bot import ForumBot
+from forumbot.bot.client import ForumBot
 from forumbot.sandbox import DemoGuild, Sandbox
 from forumbot.services.moderation.pipeline import Outcome
 from forumbot.services.moderation.types import MessageCopy

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 
-from forumbot.bot import ForumBot
+from forumbot.bot.client import ForumBot
 from forumbot.sandbox import ApiError, DemoGuild, Sandbox
 from tests.e2e.moderation.moderation_support import Processed, article_thread, command
 from tests.fixtures.bot import SEEDS_DIR, BotRunner, LoadArticles, run_setup

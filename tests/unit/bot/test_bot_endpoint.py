@@ -16,7 +16,7 @@ import aiohttp
 import pytest
 from nacl.signing import SigningKey
 
-from forumbot.bot_endpoint import EndpointError, InteractionsEndpoint
+from forumbot.bot.endpoint import EndpointError, InteractionsEndpoint
 from forumbot.config import Settings, parse_listen
 
 
@@ -164,7 +164,7 @@ async def test_busy_means_more_than_busy_after_within_the_window(
     endpoint: InteractionsEndpoint, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     now = [1000.0]
-    monkeypatch.setattr("forumbot.bot_endpoint.time.monotonic", lambda: now[0])
+    monkeypatch.setattr("forumbot.bot.endpoint.time.monotonic", lambda: now[0])
     endpoint.busy_after = 2
     statuses = []
     for i, at in enumerate((0.0, 0.01, 0.02, 0.03, 0.2), start=1):
@@ -202,7 +202,7 @@ async def test_start_up_errors_are_one_line() -> None:
 
 
 def test_busy_means_more_arrivals_than_the_bot_has_answer_slots() -> None:
-    from forumbot.bot import ANSWER_SLOTS
-    from forumbot.bot_endpoint import DEFAULT_BUSY_AFTER
+    from forumbot.bot.client import ANSWER_SLOTS
+    from forumbot.bot.endpoint import DEFAULT_BUSY_AFTER
 
     assert DEFAULT_BUSY_AFTER == ANSWER_SLOTS

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import gc
 
-from forumbot.runtime import settle_heap
+from forumbot.bot.runtime import settle_heap
 
 
 def test_settle_heap_freezes_what_is_alive() -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from forumbot.runtime_state import BotStateStore, SearchSessionStore
+from forumbot.bot.state import BotStateStore, SearchSessionStore
 from forumbot.services.errors import NotConfigured
 from forumbot.services.guilds import GuildSettingsService
 
