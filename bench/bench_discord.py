@@ -52,13 +52,8 @@ from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from forumbot.bot.client import ForumBot
-from forumbot.bot.runtime import (
-    Services,
-    build_services,
-    run_event_loop,
-    settle_heap,
-    tune_interpreter,
-)
+from forumbot.bot.runtime import run_event_loop, settle_heap, tune_interpreter
+from forumbot.bot.services import Services, build_services
 from forumbot.config import Settings
 from forumbot.sandbox import Sandbox
 from forumbot.sandbox.base import DemoGuild

@@ -16,7 +16,7 @@ from forumbot.services.errors import NotFound
 from forumbot.services.publishing import shorten
 
 if TYPE_CHECKING:
-    from forumbot.bot.runtime import Services
+    from forumbot.bot.services import Services
 
 CUSTOM_ID_LIMIT = 100
 MAX_PAGE_DIGITS = 3

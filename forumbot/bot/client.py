@@ -18,7 +18,7 @@ from discord.ext import commands
 import cogs
 from cogs._errors import reply_error
 from forumbot.bot.endpoint import DEFAULT_BUSY_AFTER, InteractionsEndpoint
-from forumbot.bot.runtime import Services
+from forumbot.bot.services import Services
 
 log = logging.getLogger(__name__)
 

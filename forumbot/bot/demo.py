@@ -7,7 +7,8 @@ import logging
 import tempfile
 from pathlib import Path
 
-from forumbot.bot.runtime import open_services, quiet_voice_warnings
+from forumbot.bot.runtime import quiet_voice_warnings
+from forumbot.bot.services import open_services
 from forumbot.config import Settings
 
 

@@ -1,7 +1,6 @@
-"""Runtime wiring: build the services once, point discord.py at a server, log in a structured way.
-
-Everything the bot needs is built here and handed to `ForumBot` through its constructor; there
-are no module-level singletons.
+"""Running the bot: point discord.py at a server, log in a structured way, tune the interpreter
+and event loop, and start ForumBot with the services (`forumbot.bot.services`) handed to it
+through its constructor; there are no module-level singletons.
 """
 
 from __future__ import annotations
@@ -12,99 +11,20 @@ import importlib
 import json
 import logging
 import sys
-from collections.abc import AsyncIterator, Callable, Coroutine
-from contextlib import asynccontextmanager
-from dataclasses import dataclass, field
+from collections.abc import Callable, Coroutine
 from typing import Any, TypeVar
 
 import discord
 import yarl
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from forumbot.bot.state import BotStateStore, SearchSessionStore
+from forumbot.bot.client import ForumBot
+from forumbot.bot.endpoint import EndpointError
+from forumbot.bot.services import open_services
 from forumbot.config import Settings
-from forumbot.services.archive import ArchiveService
-from forumbot.services.guilds import GuildSettingsService
-from forumbot.services.publishing import PublishingService
-from forumbot.storage.db import make_engine, make_sessionmaker, upgrade_database
 
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
-
-
-@dataclass
-class Services:
-    """The use cases the cogs call. Built once per process (or per test)."""
-
-    settings: Settings
-    engine: AsyncEngine
-    sessionmaker: async_sessionmaker[AsyncSession]
-    archive: ArchiveService
-    publishing: PublishingService
-    guilds: GuildSettingsService
-    bot_state: BotStateStore
-    searches: SearchSessionStore
-    # Services of later features (e.g. moderation) register here by name.
-    extras: dict[str, Any] = field(default_factory=dict)
-
-
-def build_services(settings: Settings, engine: AsyncEngine) -> Services:
-    sessionmaker = make_sessionmaker(engine)
-    return Services(
-        settings=settings,
-        engine=engine,
-        sessionmaker=sessionmaker,
-        archive=ArchiveService(sessionmaker, settings),
-        publishing=PublishingService(sessionmaker),
-        guilds=GuildSettingsService(sessionmaker),
-        bot_state=BotStateStore(sessionmaker),
-        searches=SearchSessionStore(sessionmaker),
-    )
-
-
-@asynccontextmanager
-async def open_services(settings: Settings, *, migrate: bool = True) -> AsyncIterator[Services]:
-    """Migrate (optionally), build the services, and dispose of the engine afterwards."""
-    url = settings.database_url_or_default
-    if migrate:
-        await upgrade_database(url)
-    engine = make_engine(url)
-    try:
-        yield build_services(settings, engine)
-    finally:
-        await drain_tasks()
-        await engine.dispose()
-
-
-# Names discord.py gives the tasks it starts for event handlers, app commands and views.
-BOT_TASK_PREFIXES = ("discord.py: ", "CommandTree-invoker", "discord-ui-")
-
-
-async def drain_tasks(
-    timeout: float = 3.0,  # noqa: ASYNC109
-    *,
-    prefixes: tuple[str, ...] | None = None,
-) -> None:
-    """Give tasks the bot left running (event handlers, moderation checks) a moment to finish,
-    before the engine is disposed: all tasks of the loop, or those whose names start with one
-    of `prefixes` (e.g. BOT_TASK_PREFIXES when other servers share the loop, as in tests).
-
-    discord.py does not wait for its handler tasks on close. One still holding a database
-    connection when the engine is disposed keeps it out of the pool; collected later, it is
-    closed through aiosqlite's thread, which may have ended (a close that never finishes) or
-    answer to a loop that has closed.
-    """
-    current = asyncio.current_task()
-    pending = {
-        task
-        for task in asyncio.all_tasks()
-        if task is not current
-        and not task.done()
-        and (prefixes is None or task.get_name().startswith(prefixes))
-    }
-    if pending:
-        await asyncio.wait(pending, timeout=timeout)
 
 
 def point_discord_at(api_url: str | None, gateway_url: str | None) -> None:
@@ -210,9 +130,6 @@ async def run_bot(settings: Settings, *, force_sync: bool = False) -> None:
 
     Discord's login refusals become `StartupError`, so the CLI needs no discord import.
     """
-    from forumbot.bot.client import ForumBot
-    from forumbot.bot.endpoint import EndpointError
-
     configure_logging(settings.log_level)
     if settings.discord_token is None:
         raise StartupError("no DISCORD_TOKEN is set.")

@@ -135,7 +135,7 @@ def test_every_command_has_a_description_and_unique_name(bot_settings: Any) -> N
     import asyncio
 
     from forumbot.bot.client import discover_extensions
-    from forumbot.bot.runtime import build_services
+    from forumbot.bot.services import build_services
     from forumbot.storage.db import make_engine
 
     async def check() -> None:

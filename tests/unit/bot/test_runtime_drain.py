@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
-from forumbot.bot.runtime import BOT_TASK_PREFIXES, drain_tasks
+from forumbot.bot.services import BOT_TASK_PREFIXES, drain_tasks
 
 
 async def test_drain_waits_for_the_bots_tasks_only() -> None:
