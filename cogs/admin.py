@@ -9,7 +9,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from cogs._checks import owner_only
-from cogs._search_ui import NO_MENTIONS
+from cogs.archive.search_ui import NO_MENTIONS
 
 if TYPE_CHECKING:
     from forumbot.bot.client import ForumBot

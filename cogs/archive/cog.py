@@ -11,12 +11,12 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from cogs._deadline import DEFER_AFTER_S, send_ephemeral_results
-from cogs._find import normalise, quoted_text, search_terms
-from cogs._forum import DiscordForumPort
-from cogs._options import ArticleOption
-from cogs._publish_ui import LoadPreview, preview_embed, publish_line, thread_link
-from cogs._search_ui import (
+from cogs.archive.deadline import DEFER_AFTER_S, send_ephemeral_results
+from cogs.archive.find import normalise, quoted_text, search_terms
+from cogs.archive.forum import DiscordForumPort
+from cogs.archive.options import ArticleOption
+from cogs.archive.publish_ui import LoadPreview, preview_embed, publish_line, thread_link
+from cogs.archive.search_ui import (
     NO_MENTIONS,
     SearchPageButton,
     ShareButton,
@@ -255,7 +255,3 @@ class ArchiveCog(commands.Cog):
             match.article_id, match.passage, match.passage, jump_url=url
         )
         await interaction.response.send_message(text, ephemeral=True, allowed_mentions=NO_MENTIONS)
-
-
-async def setup(bot: ForumBot) -> None:
-    await bot.add_cog(ArchiveCog(bot))

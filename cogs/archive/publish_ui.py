@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 import discord
 
 from cogs._errors import reply_error
-from cogs._search_ui import NO_MENTIONS, jump_url
+from cogs.archive.search_ui import NO_MENTIONS, jump_url
 from forumbot.services.errors import UserFacingError
 from forumbot.services.publishing import PublishResult, shorten
 

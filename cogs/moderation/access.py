@@ -10,7 +10,7 @@ import discord
 from forumbot.services.errors import PermissionDenied
 from forumbot.services.moderation import ModerationService
 
-# Where the shared ModerationService lives on the bot (see _moderation_port.moderation).
+# Where the shared ModerationService lives on the bot (see port.moderation).
 EXTRAS_KEY = "moderation"
 
 # Which Discord permission stands in for the moderator role, per kind of command.

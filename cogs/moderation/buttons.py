@@ -10,9 +10,9 @@ from typing import Any, ClassVar, Self
 import discord
 
 from cogs._errors import reply_error
-from cogs._moderation_access import MEMBER_PERMISSION, require_moderator, service_of
-from cogs._moderation_embeds import appeal_filed_text, decision_text, history_embed
-from cogs._moderation_forms import NO_MENTIONS, TextModal, reply
+from cogs.moderation.access import MEMBER_PERMISSION, require_moderator, service_of
+from cogs.moderation.embeds import appeal_filed_text, decision_text, history_embed
+from cogs.moderation.forms import NO_MENTIONS, TextModal, reply
 from forumbot.services.moderation import ModerationService
 from forumbot.services.moderation.ledger import MEMBER_ACTIONS
 from forumbot.services.moderation.types import LedgerEntry, QueueItem

@@ -1,6 +1,5 @@
 """Moderation on Discord: /mod, /appeal and the "Report message" context menu (thin: parse, call
-ModerationService, render). The extension also loads ThreadWatchCog, which screens article
-threads (see _moderation_watch)."""
+ModerationService, render)."""
 
 from __future__ import annotations
 
@@ -11,23 +10,23 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from cogs._moderation_access import (
+from cogs.moderation.access import (
     MEMBER_PERMISSION,
     RULES_PERMISSION,
     THREAD_PERMISSION,
     require_moderator,
 )
-from cogs._moderation_buttons import DYNAMIC_ITEMS, open_appeal, queue_view
-from cogs._moderation_embeds import (
+from cogs.moderation.buttons import DYNAMIC_ITEMS, open_appeal, queue_view
+from cogs.moderation.embeds import (
     appeal_filed_text,
     decision_text,
     history_embed,
     queue_embed,
     thread_embed,
 )
-from cogs._moderation_forms import NO_MENTIONS, TextModal
-from cogs._moderation_port import copy_of, moderation
-from cogs._moderation_watch import THREADS, ThreadWatchCog, is_article_thread
+from cogs.moderation.forms import NO_MENTIONS, TextModal
+from cogs.moderation.port import copy_of, moderation
+from cogs.moderation.watch import THREADS, is_article_thread
 from forumbot.services.errors import InvalidInput
 from forumbot.services.moderation.ladder import format_duration
 
@@ -375,8 +374,3 @@ class ModerationCog(commands.Cog):
         await interaction.response.send_message(
             embed=embed, ephemeral=True, allowed_mentions=NO_MENTIONS
         )
-
-
-async def setup(bot: ForumBot) -> None:
-    await bot.add_cog(ThreadWatchCog(bot))
-    await bot.add_cog(ModerationCog(bot))

@@ -13,10 +13,10 @@ from typing import Any
 import aiohttp
 import discord
 
-from cogs._moderation_access import EXTRAS_KEY
-from cogs._moderation_buttons import appeal_view, entry_view
-from cogs._moderation_embeds import entry_embed
-from cogs._moderation_forms import NO_MENTIONS
+from cogs.moderation.access import EXTRAS_KEY
+from cogs.moderation.buttons import appeal_view, entry_view
+from cogs.moderation.embeds import entry_embed
+from cogs.moderation.forms import NO_MENTIONS
 from forumbot.services.moderation import ModerationService
 from forumbot.services.moderation.port import Notice, ThreadChange
 from forumbot.services.moderation.types import LedgerEntry, MessageCopy

@@ -10,9 +10,9 @@ import yaml
 from discord import app_commands
 from discord.ext import commands
 
-from cogs._moderation_access import MEMBER_PERMISSION, RULES_PERMISSION, require_moderator
-from cogs._moderation_forms import NO_MENTIONS, TextModal, reply
-from cogs._moderation_port import moderation
+from cogs.moderation.access import MEMBER_PERMISSION, RULES_PERMISSION, require_moderator
+from cogs.moderation.forms import NO_MENTIONS, TextModal, reply
+from cogs.moderation.port import moderation
 from forumbot.services.errors import InvalidInput
 from forumbot.services.moderation.notices import excerpt
 from forumbot.services.moderation.rules import plain
@@ -227,7 +227,3 @@ class RulesCog(commands.Cog):
             ephemeral=True,
             allowed_mentions=NO_MENTIONS,
         )
-
-
-async def setup(bot: ForumBot) -> None:
-    await bot.add_cog(RulesCog(bot))

@@ -10,7 +10,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands, tasks
 
-from cogs._moderation_port import RESTORED_FOOTER, copy_of, moderation, title_copy
+from cogs.moderation.port import RESTORED_FOOTER, copy_of, moderation, title_copy
 from forumbot.services.moderation.types import MessageCopy
 
 if TYPE_CHECKING:

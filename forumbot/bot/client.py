@@ -47,11 +47,10 @@ class ForumTree(app_commands.CommandTree["ForumBot"]):
 
 
 def discover_extensions() -> list[str]:
-    """Every module in `cogs/` whose name does not start with `_`."""
+    """Every module or package in `cogs/` whose name does not start with `_` (those are shared
+    helpers). A package is one extension (its `setup` is in its `__init__.py`)."""
     return sorted(
-        f"cogs.{m.name}"
-        for m in pkgutil.iter_modules(cogs.__path__)
-        if not m.name.startswith("_") and not m.ispkg
+        f"cogs.{m.name}" for m in pkgutil.iter_modules(cogs.__path__) if not m.name.startswith("_")
     )
 
 

@@ -7,7 +7,7 @@ import asyncio
 from collections.abc import Callable
 from typing import Any
 
-from cogs._moderation_port import moderation
+from cogs.moderation.port import moderation
 from forumbot.bot.client import ForumBot
 from forumbot.sandbox import DemoGuild, Sandbox
 from forumbot.services.moderation.pipeline import Outcome
