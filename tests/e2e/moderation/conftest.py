@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from forumbot.bot.client import ForumBot
-from tests.e2e.moderation.moderation_support import Processed
+from tests.e2e.moderation.support import Processed
 
 
 @pytest.fixture

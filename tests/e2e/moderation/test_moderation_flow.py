@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from forumbot.sandbox import DemoGuild, Sandbox
-from tests.e2e.moderation.moderation_support import (
+from tests.e2e.moderation.support import (
     Processed,
     article_thread,
     command,

@@ -20,7 +20,7 @@ from forumbot.sandbox.commands import (
     SUB_COMMAND_GROUP,
     USER,
 )
-from tests.e2e.moderation.moderation_support import (
+from tests.e2e.moderation.support import (
     Processed,
     article_thread,
     command,

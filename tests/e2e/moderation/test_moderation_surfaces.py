@@ -7,7 +7,7 @@ import asyncio
 
 from forumbot.bot.client import ForumBot
 from forumbot.sandbox import ApiError, DemoGuild, Sandbox
-from tests.e2e.moderation.moderation_support import Processed, article_thread, command
+from tests.e2e.moderation.support import Processed, article_thread, command
 from tests.fixtures.bot import SEEDS_DIR, BotRunner, LoadArticles, run_setup
 
 ESSAY = next(SEEDS_DIR.glob("003_*"))

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
-import forumbot.cli.rules_backtest  # noqa: F401  registers `rules backtest` on the group
+import forumbot.cli.backtest  # noqa: F401  registers `rules backtest` on the group
 from forumbot.cli import main
 from forumbot.domain.article import ParsedArticle, ParsedComment
 from forumbot.storage.archive import ArchiveRepository
