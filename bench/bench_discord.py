@@ -55,8 +55,7 @@ from forumbot.bot.client import ForumBot
 from forumbot.bot.runtime import run_event_loop, settle_heap, tune_interpreter
 from forumbot.bot.services import Services, build_services
 from forumbot.config import Settings
-from forumbot.sandbox import Sandbox
-from forumbot.sandbox.base import DemoGuild
+from forumbot.sandbox import DemoGuild, Sandbox
 from forumbot.sandbox.clients import connected
 from forumbot.sandbox.wire import point_discord_at
 from forumbot.storage.db import REPO_ROOT, make_engine, upgrade_database

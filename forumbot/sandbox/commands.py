@@ -8,7 +8,7 @@ from .jsoncopy import json_copy
 from .world import Json
 
 if TYPE_CHECKING:
-    from .base import SandboxBase
+    from .state import SandboxBase
 
 STRING, INTEGER, BOOLEAN, USER, CHANNEL, ROLE, MENTIONABLE, NUMBER, ATTACHMENT = range(3, 12)
 SUB_COMMAND, SUB_COMMAND_GROUP = 1, 2

@@ -18,7 +18,7 @@ from .interactions import PING, InteractionRecord
 from .rest import Violation
 
 if TYPE_CHECKING:
-    from .base import SandboxBase
+    from .state import SandboxBase
 
 Json = dict[str, Any]
 

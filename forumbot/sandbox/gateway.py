@@ -19,7 +19,7 @@ from aiohttp import WSMsgType, web
 from .jsoncopy import json_copy
 
 if TYPE_CHECKING:
-    from .base import SandboxBase
+    from .state import SandboxBase
 
 log = logging.getLogger(__name__)
 

@@ -7,7 +7,6 @@ import secrets
 from typing import Any
 
 from . import commands as cmdbuild
-from .base import MessageRef, SandboxBase, UserRef, _id
 from .errors import MISSING_PERMISSIONS, ApiError
 from .interactions import (
     APPLICATION_COMMAND,
@@ -19,6 +18,7 @@ from .interactions import (
     InteractionRecord,
 )
 from .jsoncopy import json_copy
+from .state import MessageRef, SandboxBase, UserRef, _id
 from .world import (
     ADMINISTRATOR,
     ALL_PERMISSIONS,

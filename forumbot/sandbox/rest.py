@@ -21,15 +21,15 @@ from .errors import (
     ApiError,
     FormErrors,
 )
-from .routes_app import AppRoutes
-from .routes_base import Req
-from .routes_channels import ChannelRoutes
-from .routes_guilds import GuildRoutes
-from .routes_interactions import InteractionRoutes
+from .routes.app import AppRoutes
+from .routes.base import Req
+from .routes.channels import ChannelRoutes
+from .routes.guilds import GuildRoutes
+from .routes.interactions import InteractionRoutes
 from .world import Json
 
 if TYPE_CHECKING:
-    from .base import SandboxBase
+    from .state import SandboxBase
 
 API_PREFIX = "/api/v10"
 

@@ -13,7 +13,6 @@ from typing import Any
 from aiohttp import web
 
 from .acting import MemberActions
-from .base import DEFAULT_TOKEN, DemoGuild, MessageRef, SandboxFile, UserRef, _id, log
 from .building import GuildBuilding
 from .invoking import InteractionActions
 from .rest import (
@@ -23,6 +22,7 @@ from .rest import (
     RateLimit,
     RecordedRequest,
 )
+from .state import DEFAULT_TOKEN, DemoGuild, MessageRef, SandboxFile, UserRef, _id, log
 from .world import Json
 
 

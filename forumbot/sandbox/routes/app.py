@@ -4,16 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from . import limits
-from .errors import (
-    UNKNOWN_APPLICATION_COMMAND,
-    ApiError,
-    FormErrors,
-    not_found,
-)
-from .jsoncopy import json_copy
-from .routes_base import Req, RouteBase
-from .world import Json
+from forumbot.sandbox import limits
+from forumbot.sandbox.errors import UNKNOWN_APPLICATION_COMMAND, ApiError, FormErrors, not_found
+from forumbot.sandbox.jsoncopy import json_copy
+from forumbot.sandbox.world import Json
+
+from .base import Req, RouteBase
 
 
 class AppRoutes(RouteBase):

@@ -9,8 +9,8 @@ from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
-from . import limits
-from .errors import (
+from forumbot.sandbox import limits
+from forumbot.sandbox.errors import (
     CANNOT_SEND_IN_NON_TEXT,
     CANNOT_SEND_TO_USER,
     EMPTY_MESSAGE,
@@ -21,10 +21,10 @@ from .errors import (
     ApiError,
     FormErrors,
 )
-from .interactions import EPHEMERAL
-from .jsoncopy import json_copy
-from .snowflake import iso
-from .world import (
+from forumbot.sandbox.interactions import EPHEMERAL
+from forumbot.sandbox.jsoncopy import json_copy
+from forumbot.sandbox.snowflake import iso
+from forumbot.sandbox.world import (
     DM,
     FORUM,
     MANAGE_THREADS,
@@ -39,8 +39,8 @@ from .world import (
 )
 
 if TYPE_CHECKING:
-    from .base import SandboxBase
-    from .world import World
+    from forumbot.sandbox.state import SandboxBase
+    from forumbot.sandbox.world import World
 
 
 @dataclass

@@ -7,8 +7,8 @@ import time
 from typing import Any
 from urllib.parse import unquote
 
-from . import limits
-from .errors import (
+from forumbot.sandbox import limits
+from forumbot.sandbox.errors import (
     CANNOT_EDIT_OTHERS_MESSAGE,
     EMPTY_MESSAGE,
     MISSING_PERMISSIONS,
@@ -17,10 +17,9 @@ from .errors import (
     ApiError,
     FormErrors,
 )
-from .jsoncopy import json_copy
-from .routes_base import Req, RouteBase, _parse_time
-from .snowflake import iso
-from .world import (
+from forumbot.sandbox.jsoncopy import json_copy
+from forumbot.sandbox.snowflake import iso
+from forumbot.sandbox.world import (
     FORUM,
     MANAGE_CHANNELS_BIT,
     MANAGE_MESSAGES,
@@ -32,6 +31,8 @@ from .world import (
     VIEW_CHANNEL,
     Json,
 )
+
+from .base import Req, RouteBase, _parse_time
 
 
 class ChannelRoutes(RouteBase):

@@ -5,25 +5,19 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from . import limits
-from .errors import (
+from forumbot.sandbox import limits
+from forumbot.sandbox.errors import (
     MISSING_PERMISSIONS,
     UNKNOWN_ROLE,
     ApiError,
     FormErrors,
     not_found,
 )
-from .jsoncopy import json_copy
-from .routes_base import Req, RouteBase, _parse_time
-from .snowflake import iso
-from .world import (
-    FORUM,
-    MANAGE_CHANNELS_BIT,
-    MODERATE_MEMBERS,
-    TEXT,
-    Guild,
-    Json,
-)
+from forumbot.sandbox.jsoncopy import json_copy
+from forumbot.sandbox.snowflake import iso
+from forumbot.sandbox.world import FORUM, MANAGE_CHANNELS_BIT, MODERATE_MEMBERS, TEXT, Guild, Json
+
+from .base import Req, RouteBase, _parse_time
 
 
 class GuildRoutes(RouteBase):

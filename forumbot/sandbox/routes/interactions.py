@@ -7,8 +7,8 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from . import limits
-from .errors import (
+from forumbot.sandbox import limits
+from forumbot.sandbox.errors import (
     INTERACTION_ALREADY_ACKNOWLEDGED,
     INVALID_JSON,
     INVALID_WEBHOOK_TOKEN,
@@ -19,7 +19,7 @@ from .errors import (
     FormErrors,
     not_found,
 )
-from .interactions import (
+from forumbot.sandbox.interactions import (
     ALLOWED_CALLBACKS,
     AUTOCOMPLETE_RESULT,
     CHANNEL_MESSAGE,
@@ -31,9 +31,10 @@ from .interactions import (
     UPDATE_MESSAGE,
     InteractionRecord,
 )
-from .jsoncopy import json_copy
-from .routes_base import Req, RouteBase
-from .world import Json
+from forumbot.sandbox.jsoncopy import json_copy
+from forumbot.sandbox.world import Json
+
+from .base import Req, RouteBase
 
 
 @dataclass(frozen=True)
