@@ -101,8 +101,9 @@ printed live; `execute(line)` for scripts). See docs/sandbox.md for what is enfo
 
 from .errors import ApiError
 from .interactions import InteractionHandle, message_text
-from .rest import RecordedRequest, Violation
-from .server import DEFAULT_TOKEN, DemoGuild, Sandbox, SandboxFile
+from .records import RecordedRequest, Violation
+from .server import Sandbox
+from .state import DEFAULT_TOKEN, DemoGuild, SandboxFile
 from .wire import point_discord_at
 
 __all__ = [

@@ -7,10 +7,11 @@ import time
 from typing import Any
 
 from . import limits
+from .base import SandboxBase
 from .errors import MISSING_PERMISSIONS, ApiError, FormErrors
 from .jsoncopy import json_copy
 from .snowflake import iso
-from .state import MessageRef, SandboxBase, SandboxFile, UserRef, _id
+from .state import MessageRef, SandboxFile, UserRef, _id
 from .world import (
     FORUM,
     MANAGE_CHANNELS_BIT,

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from .base import SandboxBase
 from .jsoncopy import json_copy
-from .state import DemoGuild, SandboxBase, UserRef, _id
+from .state import DemoGuild, UserRef, _id
 from .world import (
     ADMINISTRATOR,
     BAN_MEMBERS,

@@ -8,7 +8,7 @@ from .jsoncopy import json_copy
 from .world import Json
 
 if TYPE_CHECKING:
-    from .state import SandboxBase
+    from .state import SandboxState
 
 STRING, INTEGER, BOOLEAN, USER, CHANNEL, ROLE, MENTIONABLE, NUMBER, ATTACHMENT = range(3, 12)
 SUB_COMMAND, SUB_COMMAND_GROUP = 1, 2
@@ -21,7 +21,7 @@ def _ref_id(value: Any) -> str:
 
 
 def build_command_data(
-    sb: SandboxBase,
+    sb: SandboxState,
     cmd: Json,
     path: list[str],
     values: dict[str, Any],
@@ -83,7 +83,7 @@ def build_command_data(
 
 
 def _convert(
-    sb: SandboxBase, definition: Json, value: Any, guild_id: str | None, resolved: Json
+    sb: SandboxState, definition: Json, value: Any, guild_id: str | None, resolved: Json
 ) -> Any:
     kind = definition["type"]
     world = sb.world

@@ -7,6 +7,7 @@ import asyncio
 import json
 import secrets
 import time
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
@@ -14,11 +15,11 @@ from nacl.signing import SigningKey
 
 from .errors import UNKNOWN_INTERACTION, ApiError
 from .http_post import KeepAlivePoster
-from .interactions import PING, InteractionRecord
-from .rest import Violation
+from .interactions import PING
+from .records import InteractionRecord, Violation
 
 if TYPE_CHECKING:
-    from .state import SandboxBase
+    from .state import SandboxState
 
 Json = dict[str, Any]
 
@@ -27,10 +28,14 @@ LANES = 32
 
 
 class InteractionsEndpoint:
-    """The app's interactions endpoint URL, the signing key, and the POSTs to the endpoint."""
+    """The app's interactions endpoint URL, the signing key, and the POSTs to the endpoint.
+    `accept` applies the app's answer to an interaction (the REST API's checks and effects)."""
 
-    def __init__(self, sandbox: SandboxBase) -> None:
+    def __init__(
+        self, sandbox: SandboxState, *, accept: Callable[[InteractionRecord, Json], object]
+    ) -> None:
         self.sb = sandbox
+        self._accept = accept
         self.signing_key = SigningKey.generate()
         self.verify_key = self.signing_key.verify_key.encode().hex()
         self.url: str | None = None
@@ -167,7 +172,7 @@ class InteractionsEndpoint:
             self._fail(record, url, status, message, _text(raw))
             return
         try:
-            self.sb.rest.apply_initial_response(record, body, via="http")
+            self._accept(record, body)
         except ApiError as exc:
             if exc.violation:
                 self.sb.violations.append(

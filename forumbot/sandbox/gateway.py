@@ -19,7 +19,7 @@ from aiohttp import WSMsgType, web
 from .jsoncopy import json_copy
 
 if TYPE_CHECKING:
-    from .state import SandboxBase
+    from .state import SandboxState
 
 log = logging.getLogger(__name__)
 
@@ -104,7 +104,7 @@ class Session:
 
 
 class Gateway:
-    def __init__(self, sandbox: SandboxBase) -> None:
+    def __init__(self, sandbox: SandboxState) -> None:
         self.sb = sandbox
         self.sessions: dict[str, Session] = {}
         self.identify_count = 0

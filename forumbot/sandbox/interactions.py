@@ -1,14 +1,14 @@
-"""Interactions the harness creates, and handles to await the bot's answers to them."""
+"""Interaction and callback types, and handles to await the bot's answers to interactions the
+harness created (their state is a records.InteractionRecord)."""
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from .state import SandboxBase
+    from .records import InteractionRecord
+    from .state import SandboxState
 
 Json = dict[str, Any]
 
@@ -29,50 +29,13 @@ LOADING = 128
 EPHEMERAL = 64
 
 
-@dataclass
-class InteractionRecord:
-    """Server-side state of one interaction (the handle's view of it)."""
-
-    id: str
-    token: str
-    type: int
-    payload: Json
-    user_id: str
-    channel_id: str
-    guild_id: str | None
-    created: float = field(default_factory=time.monotonic)
-    # The first callback: {"type": int, "data": dict | None}
-    response: Json | None = None
-    original_message_id: str | None = None
-    ephemeral: bool = False
-    deferred: bool = False
-    choices: list[Json] | None = None
-    modal: Json | None = None
-    followup_ids: list[str] = field(default_factory=list)
-    edits: list[Json] = field(default_factory=list)
-    deleted_ids: list[str] = field(default_factory=list)
-    # The message a component/modal interaction came from (types 6/7 edit it).
-    source_message_id: str | None = None
-    # Wall-clock time (time.time()) the initial response was accepted, and how it came:
-    # "callback" (POST /interactions/{id}/{token}/callback) or "http" (the endpoint's answer).
-    responded_at: float | None = None
-    response_via: str | None = None
-    # Delivery to the HTTP interactions endpoint: the status it answered (None while waiting,
-    # or when it never answered), and whether the POST is still in flight.
-    http_status: int | None = None
-    http_pending: bool = False
-    # Why the interaction failed ("This interaction failed" in the client); a later callback
-    # then gets 404/10062.
-    failure: str | None = None
-
-
 class InteractionHandle:
     """Await the bot's answer to an interaction the harness created.
 
     All waits are event based (no polling sleeps) and raise `TimeoutError` with context.
     """
 
-    def __init__(self, sandbox: SandboxBase, record: InteractionRecord) -> None:
+    def __init__(self, sandbox: SandboxState, record: InteractionRecord) -> None:
         self._sb = sandbox
         self.record = record
 

@@ -7,6 +7,7 @@ import secrets
 from typing import Any
 
 from . import commands as cmdbuild
+from .base import SandboxBase
 from .errors import MISSING_PERMISSIONS, ApiError
 from .interactions import (
     APPLICATION_COMMAND,
@@ -15,10 +16,10 @@ from .interactions import (
     MODAL,
     MODAL_SUBMIT,
     InteractionHandle,
-    InteractionRecord,
 )
 from .jsoncopy import json_copy
-from .state import MessageRef, SandboxBase, UserRef, _id
+from .records import InteractionRecord
+from .state import MessageRef, UserRef, _id
 from .world import (
     ADMINISTRATOR,
     ALL_PERMISSIONS,

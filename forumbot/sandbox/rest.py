@@ -1,145 +1,34 @@
 """REST v10: one catch-all aiohttp handler, a small regex router, recording, fault injection and
-rate-limit buckets. The route handlers live in the routes_* modules."""
+rate-limit buckets. The route handlers live in the routes package."""
 
 from __future__ import annotations
 
 import json
 import re
 import time
-from collections import deque
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from urllib.parse import unquote
 
 from aiohttp import web
 from aiohttp.web_request import FileField
 
 from . import limits
+from .endpoint import InteractionsEndpoint
 from .errors import (
     INVALID_JSON,
     ApiError,
     FormErrors,
 )
+from .gateway import Gateway
+from .records import RecordedRequest, Violation
 from .routes.app import AppRoutes
 from .routes.base import Req
 from .routes.channels import ChannelRoutes
 from .routes.guilds import GuildRoutes
 from .routes.interactions import InteractionRoutes
+from .state import API_PREFIX, SandboxState
 from .world import Json
-
-if TYPE_CHECKING:
-    from .state import SandboxBase
-
-API_PREFIX = "/api/v10"
-
-
-@dataclass
-class RecordedRequest:
-    """One REST call the client made, with what the sandbox answered."""
-
-    method: str
-    path: str
-    query: dict[str, str]
-    json: Any
-    reason: str | None
-    headers: dict[str, str]
-    time: float
-    status: int = 0
-    error_code: int | None = None
-    files: list[Json] = field(default_factory=list)
-    # The JSON answer as sent: a snapshot, so route handlers may answer with live state.
-    response_body: bytes | None = field(default=None, repr=False)
-
-    @property
-    def response(self) -> Any:
-        """The JSON the sandbox answered (None for 204 and simulated faults), decoded anew on
-        each access, so changing it changes nothing else."""
-        return None if self.response_body is None else json.loads(self.response_body)
-
-    def __repr__(self) -> str:
-        extra = f" code={self.error_code}" if self.error_code else ""
-        return f"<{self.method} {self.path} -> {self.status}{extra}>"
-
-
-@dataclass
-class Violation:
-    """A request Discord would have rejected because the client broke a rule."""
-
-    method: str
-    path: str
-    status: int
-    code: int
-    message: str
-    errors: Json | None
-    body: Any
-
-    def __str__(self) -> str:
-        details = "; ".join(FormErrors(self.errors or {}).messages())
-        return (
-            f"{self.method} {self.path}: {self.status}/{self.code} {self.message} {details}".strip()
-        )
-
-
-@dataclass
-class Injection:
-    pattern: re.Pattern[str]
-    method: str | None
-    status: int
-    retry_after: float
-    times: int
-    hits: int = 0
-    is_global: bool = False
-
-
-@dataclass
-class RateLimit:
-    """A Discord-like per-route bucket: `limit` requests per `per` seconds for each major
-    parameter (the channel, guild or webhook id in the path)."""
-
-    pattern: re.Pattern[str]
-    method: str | None
-    limit: int
-    per: float
-    name: str
-    hits: dict[str, deque[float]] = field(default_factory=dict)
-
-    def check(self, method: str, path: str) -> tuple[bool, dict[str, str], float]:
-        """(allowed, headers, retry_after) for one request, counting it when allowed."""
-        if self.method is not None and self.method != method:
-            return True, {}, 0.0
-        found = self.pattern.search(path)
-        if not found:
-            return True, {}, 0.0
-        major = found.group(1) if found.groups() else ""
-        now = time.monotonic()
-        window = self.hits.setdefault(major, deque())
-        while window and now - window[0] >= self.per:
-            window.popleft()
-        if len(window) >= self.limit:
-            retry = self.per - (now - window[0])
-            return False, {}, max(retry, 0.001)
-        window.append(now)
-        reset_after = self.per - (now - window[0])
-        headers = {
-            "X-RateLimit-Limit": str(self.limit),
-            "X-RateLimit-Remaining": str(self.limit - len(window)),
-            "X-RateLimit-Reset": f"{time.time() + reset_after:.3f}",
-            "X-RateLimit-Reset-After": f"{reset_after:.3f}",
-            "X-RateLimit-Bucket": self.name,
-        }
-        return True, headers, 0.0
-
-
-# Discord's commonly observed buckets (a bot must survive these without losing work).
-DEFAULT_RATE_LIMITS: tuple[tuple[str, str | None, int, float], ...] = (
-    (r"^/channels/(\d+)/messages$", "POST", 5, 5.0),
-    (r"^/channels/(\d+)/threads$", "POST", 5, 5.0),
-    (r"^/channels/(\d+)$", "PATCH", 5, 5.0),
-    (r"^/channels/(\d+)/messages/\d+$", "PATCH", 5, 5.0),
-    (r"^/guilds/(\d+)/members/\d+$", "PATCH", 10, 10.0),
-)
-
 
 Handler = Callable[[Req], Awaitable[tuple[int, Any]]]
 
@@ -153,9 +42,13 @@ def _response(status: int, body: Any, headers: dict[str, str] | None = None) -> 
 
 
 class RestApi(AppRoutes, InteractionRoutes, ChannelRoutes, GuildRoutes):
-    def __init__(self, sandbox: SandboxBase) -> None:
+    def __init__(
+        self, sandbox: SandboxState, gateway: Gateway, endpoint: InteractionsEndpoint
+    ) -> None:
         self.sb = sandbox
         self.world = sandbox.world
+        self.gateway = gateway
+        self.endpoint = endpoint
         self._routes: list[tuple[str, re.Pattern[str], Handler, bool]] = []
         # Indexes into _routes by the route's first path segment, so a request tries only a few
         # regexes (tests may replace entries of _routes in place to wrap a handler).

@@ -1,11 +1,14 @@
 """The Sandbox: a local Discord-compatible server plus a harness to act as guild members.
 
-State lives in base.SandboxBase; building guilds, acting as members and creating interactions
-are mixins (building, acting, invoking); this module adds the server, waiting and faults."""
+Read from the bottom up: state.SandboxState (the in-memory Discord and the records), the
+gateway, the REST API (rest, routes/) and the interactions endpoint built on it (base.SandboxBase),
+then the harness mixins (building guilds, acting as members, invoking interactions); this module
+adds the HTTP server, waiting and faults."""
 
 from __future__ import annotations
 
 import contextlib
+import logging
 import re
 from collections.abc import AsyncIterator, Callable
 from typing import Any
@@ -15,15 +18,11 @@ from aiohttp import web
 from .acting import MemberActions
 from .building import GuildBuilding
 from .invoking import InteractionActions
-from .rest import (
-    API_PREFIX,
-    DEFAULT_RATE_LIMITS,
-    Injection,
-    RateLimit,
-    RecordedRequest,
-)
-from .state import DEFAULT_TOKEN, DemoGuild, MessageRef, SandboxFile, UserRef, _id, log
+from .records import DEFAULT_RATE_LIMITS, Injection, RateLimit, RecordedRequest
+from .state import API_PREFIX, DEFAULT_TOKEN, DemoGuild, MessageRef, SandboxFile, UserRef, _id
 from .world import Json
+
+log = logging.getLogger(__name__)
 
 
 class Sandbox(GuildBuilding, MemberActions, InteractionActions):

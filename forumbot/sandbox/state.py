@@ -1,26 +1,23 @@
-"""The sandbox's state and the helpers every part of the harness shares."""
+"""The sandbox's state, at the bottom of the package: the in-memory Discord (`world`), the
+records, the tunables, waiting on state changes, and the types every part of the harness shares.
+The gateway, the REST API and the interactions endpoint are handed this state (see base.py)."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TypeVar
 
 from aiohttp import web
 
-from .endpoint import InteractionsEndpoint
-from .gateway import Gateway
-from .interactions import InteractionRecord
 from .jsoncopy import json_copy
-from .rest import (
-    API_PREFIX,
+from .records import (
     Injection,
+    InteractionRecord,
     RateLimit,
     RecordedRequest,
-    RestApi,
     Violation,
 )
 from .snowflake import SnowflakeFactory
@@ -30,8 +27,6 @@ from .world import (
     World,
 )
 
-log = logging.getLogger(__name__)
-
 T = TypeVar("T")
 
 UserRef = str | int | Json
@@ -39,6 +34,8 @@ UserRef = str | int | Json
 MessageRef = str | int | Json
 
 DEFAULT_TOKEN = "sandbox-bot-token"
+
+API_PREFIX = "/api/v10"
 
 
 @dataclass(frozen=True)
@@ -77,8 +74,9 @@ def _id(ref: UserRef | MessageRef | Guild) -> str:
     return str(ref)
 
 
-class SandboxBase:
-    """State of one sandbox (see `Sandbox`); the harness mixins build on it."""
+class SandboxState:
+    """State of one sandbox (see `Sandbox`): what the gateway, the REST routes and the harness
+    read and change."""
 
     def __init__(
         self,
@@ -120,9 +118,6 @@ class SandboxBase:
         self.interactions: dict[str, InteractionRecord] = {}
         self.interactions_by_token: dict[str, InteractionRecord] = {}
         self.attachments: dict[str, Json] = {}
-        self.gateway = Gateway(self)
-        self.rest = RestApi(self)
-        self.endpoint = InteractionsEndpoint(self)
         self._changed = asyncio.Event()
         self._mark = 0
         self._message_mark = 0
@@ -145,23 +140,6 @@ class SandboxBase:
     @property
     def bot_id(self) -> str:
         return self.world.bot_user_id
-
-    @property
-    def verify_key(self) -> str:
-        """Hex Ed25519 public key of the application: interactions POSTed to the interactions
-        endpoint are signed with its private half."""
-        return self.endpoint.verify_key
-
-    @property
-    def interactions_endpoint_url(self) -> str | None:
-        return self.endpoint.url
-
-    async def set_interactions_endpoint(self, url: str | None) -> None:
-        """Deliver interactions by HTTP POST to `url` instead of the gateway, after validating
-        the endpoint as Discord does (a signed PING must get 200 {"type": 1}, wrongly signed
-        PINGs must get 401). Raises ValueError, keeping the previous setting, when validation
-        fails. None switches back to the gateway."""
-        await self.endpoint.set_url(url)
 
     def _pulse(self) -> None:
         self._changed.set()
@@ -232,10 +210,6 @@ class SandboxBase:
             return web.Response(status=404, text="Not Found")
         ctype = item["payload"]["content_type"] or "application/octet-stream"
         return web.Response(body=item["data"], headers={"Content-Type": ctype})
-
-    def _dispatch_if_connected(self, event: str, data: Json) -> None:
-        if self.gateway.sessions:
-            self.gateway.dispatch(event, data)
 
 
 def _guess_type(filename: str) -> str:

@@ -45,10 +45,10 @@ class AppRoutes(RouteBase):
             "terms_of_service_url": None,
             "privacy_policy_url": None,
             "owner": owner,
-            "verify_key": self.sb.verify_key,
+            "verify_key": self.endpoint.verify_key,
             "team": None,
             "flags": self.sb.application_flags,
-            "interactions_endpoint_url": self.sb.interactions_endpoint_url,
+            "interactions_endpoint_url": self.endpoint.url,
             "tags": [],
             "bot": self.world.user(self.bot_id),
             "approximate_guild_count": len(self.world.guilds),
@@ -63,7 +63,7 @@ class AppRoutes(RouteBase):
             if url is not None and not isinstance(url, str):
                 url = str(url)
             try:
-                await self.sb.set_interactions_endpoint(url)
+                await self.endpoint.set_url(url)
             except ValueError:
                 errs = FormErrors()
                 errs.add(

@@ -39,7 +39,9 @@ from forumbot.sandbox.world import (
 )
 
 if TYPE_CHECKING:
-    from forumbot.sandbox.state import SandboxBase
+    from forumbot.sandbox.endpoint import InteractionsEndpoint
+    from forumbot.sandbox.gateway import Gateway
+    from forumbot.sandbox.state import SandboxState
     from forumbot.sandbox.world import World
 
 
@@ -62,10 +64,14 @@ class Req:
 
 
 class RouteBase:
-    """Helpers for the route groups; RestApi combines the groups with the router."""
+    """Helpers for the route groups; RestApi combines the groups with the router. The routes
+    read and change the sandbox's state (`sb`), dispatch events through the gateway and manage
+    the interactions endpoint setting."""
 
-    sb: SandboxBase
+    sb: SandboxState
     world: World
+    gateway: Gateway
+    endpoint: InteractionsEndpoint
     _nonces: dict[tuple[str, str, str], tuple[str, float]]
     _old_edits: dict[str, list[float]]
 
@@ -81,10 +87,10 @@ class RouteBase:
             raise ApiError(403, MISSING_PERMISSIONS, "Missing Permissions", violation=False)
 
     def _dispatch_message(self, event: str, message: Json) -> None:
-        self.sb.gateway.dispatch(event, self.world.event_message(message))
+        self.gateway.dispatch(event, self.world.event_message(message))
 
     def _dispatch_channel(self, event: str, channel: Json) -> None:
-        self.sb.gateway.dispatch(event, json_copy(channel))
+        self.gateway.dispatch(event, json_copy(channel))
 
     def _attachments(self, body: Json, files: list[Json]) -> list[Json]:
         total = sum(len(f["data"]) for f in files)
@@ -159,7 +165,7 @@ class RouteBase:
         payload: Json = {"id": message["id"], "channel_id": message["channel_id"]}
         if channel and channel.get("guild_id"):
             payload["guild_id"] = channel["guild_id"]
-        self.sb.gateway.dispatch("MESSAGE_DELETE", payload)
+        self.gateway.dispatch("MESSAGE_DELETE", payload)
 
     def _check_can_post(self, channel: Json, author_id: str) -> None:
         if channel["type"] not in (TEXT, DM, 5) and channel["type"] not in THREAD_TYPES:
@@ -228,7 +234,7 @@ class RouteBase:
             if event == "MESSAGE_REACTION_ADD" and user_id in guild.members:
                 payload["member"] = self.world.member_payload(guild, user_id)
                 payload["message_author_id"] = message["author"]["id"]
-        self.sb.gateway.dispatch(event, payload)
+        self.gateway.dispatch(event, payload)
 
 
 def _parse_time(value: str) -> dt.datetime:

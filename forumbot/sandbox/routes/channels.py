@@ -230,7 +230,7 @@ class ChannelRoutes(RouteBase):
         errs.raise_if_any()
         for mid in ids:
             self.world.delete_message(self.world.messages[mid])
-        self.sb.gateway.dispatch(
+        self.gateway.dispatch(
             "MESSAGE_DELETE_BULK", {"ids": ids, "channel_id": channel["id"], "guild_id": guild.id}
         )
         return 204, None
@@ -347,7 +347,7 @@ class ChannelRoutes(RouteBase):
             applied_tags=[str(t) for t in body.get("applied_tags") or []],
         )
         thread_payload = {**json_copy(thread), "newly_created": True}
-        self.sb.gateway.dispatch("THREAD_CREATE", thread_payload)
+        self.gateway.dispatch("THREAD_CREATE", thread_payload)
         result = json_copy(thread)
         result["member"] = {
             "id": thread["id"],
@@ -383,7 +383,7 @@ class ChannelRoutes(RouteBase):
             auto_archive_duration=int(body.get("auto_archive_duration") or 1440),
         )
         message["thread"] = json_copy(thread)
-        self.sb.gateway.dispatch("THREAD_CREATE", {**json_copy(thread), "newly_created": True})
+        self.gateway.dispatch("THREAD_CREATE", {**json_copy(thread), "newly_created": True})
         return 201, thread
 
     async def archived_threads(self, req: Req) -> tuple[int, Any]:

@@ -97,7 +97,7 @@ class GuildRoutes(RouteBase):
     def _member_event(self, guild: Guild, user_id: str) -> None:
         payload = self.world.member_payload(guild, user_id)
         payload["guild_id"] = guild.id
-        self.sb.gateway.dispatch("GUILD_MEMBER_UPDATE", payload)
+        self.gateway.dispatch("GUILD_MEMBER_UPDATE", payload)
 
     def _audit(
         self, guild: Guild, action: str, target: str, reason: str | None, changes: Json
@@ -186,7 +186,7 @@ class GuildRoutes(RouteBase):
         self._check_hierarchy(guild, req.params[1])
         del guild.members[req.params[1]]
         self._audit(guild, "member_kick", req.params[1], req.reason, {})
-        self.sb.gateway.dispatch(
+        self.gateway.dispatch(
             "GUILD_MEMBER_REMOVE",
             {"guild_id": guild.id, "user": json_copy(self.world.user(req.params[1]))},
         )
@@ -200,13 +200,13 @@ class GuildRoutes(RouteBase):
         if user_id in guild.members:
             self._check_hierarchy(guild, user_id)
             del guild.members[user_id]
-            self.sb.gateway.dispatch(
+            self.gateway.dispatch(
                 "GUILD_MEMBER_REMOVE",
                 {"guild_id": guild.id, "user": json_copy(self.world.user(user_id))},
             )
         self._audit(guild, "member_ban_add", user_id, req.reason, {})
         self.world.bans.setdefault(guild.id, {})[user_id] = req.reason
-        self.sb.gateway.dispatch(
+        self.gateway.dispatch(
             "GUILD_BAN_ADD", {"guild_id": guild.id, "user": json_copy(self.world.user(user_id))}
         )
         return 204, None
@@ -233,7 +233,7 @@ class GuildRoutes(RouteBase):
         self._ban(guild.id, req.params[1])
         del self.world.bans[guild.id][req.params[1]]
         self._audit(guild, "member_ban_remove", req.params[1], req.reason, {})
-        self.sb.gateway.dispatch(
+        self.gateway.dispatch(
             "GUILD_BAN_REMOVE",
             {"guild_id": guild.id, "user": json_copy(self.world.user(req.params[1]))},
         )

@@ -29,9 +29,9 @@ from forumbot.sandbox.interactions import (
     LOADING,
     MODAL,
     UPDATE_MESSAGE,
-    InteractionRecord,
 )
 from forumbot.sandbox.jsoncopy import json_copy
+from forumbot.sandbox.records import InteractionRecord
 from forumbot.sandbox.world import Json
 
 from .base import Req, RouteBase
