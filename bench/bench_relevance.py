@@ -223,20 +223,28 @@ def fts5_or_expression(query: str) -> str:
     return " OR ".join(f'"{w}"' for w in dict.fromkeys(_WORD.findall(query.lower())))
 
 
-def run_fts5_bm25(path: Path, coll: Collection, ids: dict[str, str]) -> dict[str, Any]:
+def run_fts5_bm25(coll: Collection) -> dict[str, Any]:
+    """Plain FTS5: one table (title, text) with forumbot's tokenizer, bm25 with default weights,
+    independent of forumbot's own schema."""
     import sqlite3
 
     runs: dict[str, list[str]] = {}
-    with sqlite3.connect(path) as conn:
+    with sqlite3.connect(":memory:") as conn:
+        conn.execute(
+            "CREATE VIRTUAL TABLE plain USING fts5(doc UNINDEXED, title, text,"
+            " tokenize='porter unicode61 remove_diacritics 2')"
+        )
+        conn.executemany(
+            "INSERT INTO plain (doc, title, text) VALUES (?, ?, ?)",
+            [(doc_id, title, body) for doc_id, (title, body, _by) in coll.docs.items()],
+        )
         for qid, query in coll.queries.items():
             expression = fts5_or_expression(query)
             rows = conn.execute(
-                "SELECT p.article_id FROM passages_fts JOIN passages AS p"
-                " ON p.id = passages_fts.rowid WHERE passages_fts MATCH ?"
-                " ORDER BY bm25(passages_fts) LIMIT ?",
+                "SELECT doc FROM plain WHERE plain MATCH ? ORDER BY bm25(plain) LIMIT ?",
                 (expression, CUTOFF),
             ).fetchall()
-            runs[qid] = list(dict.fromkeys(ids[str(r[0])] for r in rows))
+            runs[qid] = [r[0] for r in rows]
     return score(runs, coll)
 
 
@@ -307,7 +315,7 @@ def evaluate(name: str, folder: Path, postgres: str | None) -> dict[str, Any]:
         url = f"sqlite+aiosqlite:///{path.as_posix()}"
         ids = asyncio.run(load(url, coll))
         result["forumbot_sqlite"] = asyncio.run(run_forumbot(url, coll, ids))
-        result["fts5_bm25_or"] = run_fts5_bm25(path, coll, ids)
+    result["fts5_bm25_or"] = run_fts5_bm25(coll)
     result["tantivy"] = run_tantivy(coll)
     if postgres:
         result["forumbot_postgres"] = asyncio.run(run_postgres(postgres, coll))
