@@ -19,11 +19,13 @@ neutral query; each term is quoted (FTS5) or passed as a bound parameter (Postgr
 
 from __future__ import annotations
 
+from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from forumbot.domain.query import SearchQuery, parse_query
 from forumbot.storage.search import postgres, sqlite
 from forumbot.storage.search.common import (
+    LIST_MIN_MATCHES,
     MAX_ID,
     MAX_LIMIT,
     MAX_OFFSET,
@@ -72,9 +74,25 @@ async def search_passages(
     raise NotImplementedError(f"search is not implemented for {dialect}")
 
 
-async def refresh_term_lists(session: AsyncSession) -> dict[str, int]:
-    """Bring the frequent terms' ranking lists up to date (after loading articles). Cheap when
-    little changed; the caller commits."""
+async def refresh_term_lists(session: AsyncSession, *, min_growth: float = 0.0) -> dict[str, int]:
+    """Bring the frequent terms' ranking lists up to date (after loading articles); the caller
+    commits. With `min_growth`, do nothing until the passages added since the lists were built
+    make up that share of the archive: searches score those passages themselves meanwhile, and
+    a refresh reads the whole term vocabulary (seconds at a million passages)."""
+    if min_growth > 0:
+        total = int(await session.scalar(text("SELECT count(*) FROM passages")) or 0)
+        mark = await session.scalar(text("SELECT max(max_passage_id) FROM search_terms"))
+        if mark is None:
+            added = total if total >= LIST_MIN_MATCHES else 0
+        else:
+            added = int(
+                await session.scalar(
+                    text("SELECT count(*) FROM passages WHERE id > :mark"), {"mark": mark}
+                )
+                or 0
+            )
+        if added == 0 or added < min_growth * total:
+            return {"frequent_terms": 0, "rebuilt": 0, "dropped": 0, "skipped": 1}
     dialect = session.get_bind().dialect.name
     if dialect == "sqlite":
         return await sqlite.refresh_term_lists(session)

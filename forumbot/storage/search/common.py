@@ -19,16 +19,16 @@ ELLIPSIS = "…"
 
 # All-words matches up to this many are all scored (bm25 / ts_rank); a query that matches more
 # passages is ranked from the terms' ranking lists (forumbot.storage.models.search).
-EXACT_LIMIT = 5000
+EXACT_LIMIT = 2000
 # Terms matching at least this many passages get a ranking list of their LIST_SIZE best.
-LIST_MIN_MATCHES = 2000
+LIST_MIN_MATCHES = 1500
 LIST_SIZE = 200
 # A list is rebuilt when its term's match count has changed by this fraction since it was built.
 LIST_REBUILD_GROWTH = 0.1
 # Partial matches (passages holding some of the words) are looked for among the passages of the
 # query's rarest words, reading at most this many of them: common words add little to a
 # question's ranking and would make its cost grow with the archive.
-PARTIAL_BUDGET = 20_000
+PARTIAL_BUDGET = 10_000
 # How much a matching article title adds to a passage's score (relative to its text's score).
 TITLE_WEIGHT = 0.5
 # Tiers, best first: every word in the passage (ranked); every word in the passage, past what
