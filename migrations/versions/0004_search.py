@@ -66,12 +66,18 @@ SQLITE_UP = [
     """CREATE TRIGGER articles_fts_bd BEFORE DELETE ON articles BEGIN
     DELETE FROM passages WHERE article_id = old.id;
     END""",
+    # A passage whose text changes leaves the ranking lists (until they are rebuilt), so a
+    # list never vouches for words a passage no longer holds.
+    """CREATE TRIGGER search_term_passages_text AFTER UPDATE OF text ON passages BEGIN
+    DELETE FROM search_term_passages WHERE passage_id = new.id;
+    END""",
     "INSERT INTO passages_fts(passages_fts) VALUES ('rebuild')",
     "INSERT INTO articles_fts(articles_fts) VALUES ('rebuild')",
 ]
 
 # 0001's objects, as they were.
 SQLITE_DOWN = [
+    "DROP TRIGGER IF EXISTS search_term_passages_text",
     "DROP TRIGGER IF EXISTS articles_fts_bd",
     "DROP TRIGGER IF EXISTS articles_fts_au",
     "DROP TRIGGER IF EXISTS articles_fts_ad",
@@ -135,6 +141,15 @@ PG_UP = [
     """CREATE TRIGGER articles_tsv BEFORE INSERT OR UPDATE OF title ON articles
     FOR EACH ROW EXECUTE FUNCTION forumbot_articles_tsv()""",
     f"UPDATE articles SET search_vector = to_tsvector('{CONFIG}', coalesce(title, ''))",
+    """CREATE FUNCTION forumbot_search_term_passages_text() RETURNS trigger
+    LANGUAGE plpgsql AS $$
+    BEGIN
+        DELETE FROM search_term_passages WHERE passage_id = NEW.id;
+        RETURN NULL;
+    END $$""",
+    """CREATE TRIGGER search_term_passages_text AFTER UPDATE OF text ON passages
+    FOR EACH ROW WHEN (OLD.text IS DISTINCT FROM NEW.text)
+    EXECUTE FUNCTION forumbot_search_term_passages_text()""",
     "CREATE INDEX ix_articles_search_vector ON articles USING gin (search_vector)",
     # ANALYZE keeps 10 x this many frequent lexemes: those get ranking lists.
     "ALTER TABLE passages ALTER COLUMN search_vector SET STATISTICS 500",
@@ -146,6 +161,8 @@ PG_TSV_0001 = (
     f" || setweight(to_tsvector('{CONFIG}', {{text}}), 'B')"
 )
 PG_DOWN = [
+    "DROP TRIGGER IF EXISTS search_term_passages_text ON passages",
+    "DROP FUNCTION IF EXISTS forumbot_search_term_passages_text()",
     "ALTER TABLE passages ALTER COLUMN search_vector SET STATISTICS -1",
     "DROP INDEX IF EXISTS ix_articles_search_vector",
     "DROP TRIGGER IF EXISTS articles_tsv ON articles",

@@ -28,7 +28,7 @@ LIST_REBUILD_GROWTH = 0.1
 # Partial matches (passages holding some of the words) are looked for among the passages of the
 # query's rarest words, reading at most this many of them: common words add little to a
 # question's ranking and would make its cost grow with the archive.
-PARTIAL_BUDGET = 10_000
+PARTIAL_BUDGET = 3000
 # How much a matching article title adds to a passage's score (relative to its text's score).
 TITLE_WEIGHT = 0.5
 # Tiers, best first: every word in the passage (ranked); every word in the passage, past what

@@ -252,84 +252,116 @@ async def _relevance(session: AsyncSession, plan: _Plan) -> list[Ranked]:
     return ranked
 
 
+def _list_terms(terms: Sequence[QueryTerm], params: dict[str, Any], name: str) -> str:
+    """SQL selecting (term, max_passage_id, q) from search_terms: the lists of each query
+    term's tokens (a prefix's: every listed term it starts), q = the query term's index."""
+    selects = []
+    for index, term in enumerate(terms):
+        if term.prefix:  # the typed letters, folded (a prefix is not stemmed)
+            params[f"{name}lo{index}"] = _fold(term.text)
+            params[f"{name}hi{index}"] = _fold(term.text) + "\U0010ffff"
+            condition = f"term >= :{name}lo{index} AND term < :{name}hi{index}"
+        else:
+            tokens = index_tokens(term.text) or ("",)
+            marks = []
+            for position, token in enumerate(tokens):
+                params[f"{name}t{index}_{position}"] = token
+                marks.append(f":{name}t{index}_{position}")
+            condition = f"term IN ({', '.join(marks)})"
+        selects.append(
+            f"SELECT term, max_passage_id, {index} AS q FROM search_terms WHERE {condition}"
+        )
+    empty = "SELECT NULL AS term, NULL AS max_passage_id, NULL AS q WHERE 0"
+    return " UNION ALL ".join(selects) or empty
+
+
+_DELTA = """CASE WHEN (SELECT max(id) FROM passages) > (SELECT min(max_passage_id) FROM lists)
+                 THEN :all ELSE :nothing END"""
+_MORE = """CASE WHEN (SELECT count(*) FROM listed) + (SELECT count(*) FROM delta) < :need
+                THEN :all ELSE :nothing END"""
+
+
 async def _from_lists(session: AsyncSession, plan: _Plan) -> list[Ranked]:
     """A query matching more than EXACT_LIMIT passages: candidates from its terms' ranking
-    lists (those holding every word, score = the sum of their list scores), passages added
-    since the lists were built (bm25), then the newest matches past the lists' depth."""
-    params = dict(plan.params)
-    exact_terms: list[str] = []
-    prefix_clauses = []
-    for index, term in enumerate(plan.terms):
-        if term.prefix:  # the typed letters, folded (a prefix is not stemmed)
-            folded = _fold(term.text)
-            params[f"lo{index}"] = folded
-            params[f"hi{index}"] = folded + "\U0010ffff"
-            prefix_clauses.append(f"(term >= :lo{index} AND term < :hi{index})")
-        else:
-            exact_terms.extend(index_tokens(term.text))
-    for index, token in enumerate(dict.fromkeys(exact_terms)):
-        params[f"tok{index}"] = token
-        prefix_clauses.append(f"term = :tok{index}")
-    lists_where = " OR ".join(prefix_clauses) or "0"
+    lists, score = the sum of their list scores. A candidate found in the lists of every query
+    term holds them all (a passage whose text changes leaves the lists); any other is checked
+    against the query. Then passages added since the lists were built (bm25), then, only if
+    the page is still short, the newest matches past the lists' depth."""
+    params = dict(plan.params, terms=len(plan.terms))
+    lists = _list_terms(plan.terms, params, "l")
     sql = f"""
-        WITH lists AS MATERIALIZED (SELECT term, max_passage_id FROM search_terms
-                                    WHERE {lists_where}),
+        WITH lists AS MATERIALIZED ({lists}),
         cand AS MATERIALIZED (
-            SELECT passage_id AS id, sum(score) AS score FROM search_term_passages
-            WHERE term IN (SELECT term FROM lists) GROUP BY passage_id),
+            SELECT s.passage_id AS id, sum(s.score) AS score, count(DISTINCT l.q) AS covered
+            FROM lists AS l CROSS JOIN search_term_passages AS s ON s.term = l.term
+            GROUP BY s.passage_id),
         {_Plan.TITLES},
-        listed AS (
+        listed AS MATERIALIZED (
             SELECT c.id, c.score + :title_weight * coalesce(t.ts, 0) AS score
             FROM cand AS c JOIN passages AS p ON p.id = c.id
             JOIN articles AS a ON a.id = p.article_id
             LEFT JOIN titles AS t ON t.aid = p.article_id
-            WHERE EXISTS (SELECT 1 FROM passages_fts
-                          WHERE passages_fts MATCH :all AND passages_fts.rowid = c.id){plan.where}
+            WHERE (c.covered = :terms OR EXISTS (
+                SELECT 1 FROM passages_fts
+                WHERE passages_fts MATCH :all AND passages_fts.rowid = c.id)){plan.where}
             ORDER BY score DESC LIMIT :need),
-        delta AS (
-            SELECT passages_fts.rowid AS id, -bm25(passages_fts) AS score
-            {plan.matches(":all")}
+        delta AS MATERIALIZED (
+            SELECT passages_fts.rowid AS id, -bm25(passages_fts) AS score {plan.matches(_DELTA)}
               AND passages_fts.rowid > coalesce((SELECT min(max_passage_id) FROM lists), 0)
-              AND EXISTS (SELECT 1 FROM lists)
             ORDER BY rank LIMIT :need),
         more AS (
-            SELECT passages_fts.rowid AS id, 0.0 AS score {plan.matches(":all")}
-            ORDER BY passages_fts.rowid DESC LIMIT :more)
+            SELECT passages_fts.rowid AS id {plan.matches(_MORE)}
+            ORDER BY passages_fts.rowid DESC LIMIT :need)
         SELECT {TIER_ALL}, id, score FROM listed
         UNION ALL SELECT {TIER_ALL}, id, score FROM delta
         UNION ALL SELECT {TIER_MORE}, id, id FROM more
     """
-    # Past the lists, newest matches fill the page: as many as could be missing.
-    params["more"] = plan.need
-    return [
-        Ranked(row_id, tier, score) for tier, row_id, score in await fetchall(session, sql, params)
-    ]
+    rows = await fetchall(session, sql, params)
+    return [Ranked(row_id, tier, score) for tier, row_id, score in rows]
 
 
 async def _partial(
     session: AsyncSession, plan: _Plan, unit_counts: dict[int, int], seen: set[int]
 ) -> list[Ranked]:
-    """Passages holding some of the words, by bm25 over the rarest words' matches."""
-    order = sorted(range(len(plan.units)), key=lambda i: unit_counts.get(i, 0))
-    chosen: list[QueryTerm] = []
+    """Passages holding some of the words: bm25 over the matches of the rarest words (up to
+    PARTIAL_BUDGET passages in all), plus the ranking lists of the frequent ones."""
+    rare: list[QueryTerm] = []
+    frequent: list[QueryTerm] = []
     spent = 0
-    for index in order:
+    for index in sorted(range(len(plan.units)), key=lambda i: unit_counts.get(i, 0)):
         count = unit_counts.get(index, 0)
         if count == 0:
             continue
-        if chosen and spent + count > PARTIAL_BUDGET:
-            break
-        chosen.append(plan.units[index])
-        spent += count
-    if not chosen:
+        if count >= LIST_MIN_MATCHES:
+            frequent.append(plan.units[index])
+        elif spent + count <= PARTIAL_BUDGET or not rare:
+            rare.append(plan.units[index])
+            spent += count
+    if not rare and not frequent:
         return []
-    params = dict(plan.params, some=fts5_expression(chosen, "OR"), more=plan.need + len(seen))
+    params = dict(
+        plan.params,
+        some=fts5_expression(rare, "OR") if rare else NOTHING,
+        more=plan.need + len(seen),
+    )
+    lists = _list_terms(frequent, params, "f")
+    joins = " JOIN articles AS a ON a.id = p.article_id" if plan.where else ""
     sql = f"""
-        WITH partial_hits AS MATERIALIZED (
+        WITH rare AS MATERIALIZED (
             SELECT passages_fts.rowid AS id, -bm25(passages_fts) AS score {plan.matches(":some")}),
+        flists AS MATERIALIZED ({lists}),
+        listed AS MATERIALIZED (
+            SELECT s.passage_id AS id, sum(s.score) AS score
+            FROM flists AS l CROSS JOIN search_term_passages AS s ON s.term = l.term
+            JOIN passages AS p ON p.id = s.passage_id{joins}
+            WHERE 1{plan.where}
+            GROUP BY s.passage_id),
+        found AS (
+            SELECT id, sum(score) AS score FROM (
+                SELECT id, score FROM rare UNION ALL SELECT id, score FROM listed) GROUP BY id),
         {_Plan.TITLES}
-        SELECT s.id, s.score + :title_weight * coalesce(t.ts, 0) AS score
-        FROM partial_hits AS s JOIN passages AS p ON p.id = s.id
+        SELECT f.id, f.score + :title_weight * coalesce(t.ts, 0) AS score
+        FROM found AS f JOIN passages AS p ON p.id = f.id
         LEFT JOIN titles AS t ON t.aid = p.article_id
         ORDER BY score DESC LIMIT :more
     """
