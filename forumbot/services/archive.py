@@ -142,8 +142,9 @@ class ArchiveService:
         finally:
             if pending is not None:  # a database error stopped the load: drop the parse ahead
                 pending.cancel()
-        if report.loaded:
-            await self.refresh_rankings()
+        # Also after a load that changed nothing: that builds the lists of an archive migrated
+        # to 0004 (the check is two counts when nothing needs doing).
+        await self.refresh_rankings()
         return report
 
     async def refresh_rankings(self) -> None:
