@@ -264,6 +264,23 @@ async def test_common_queries_are_ranked_from_term_lists(
             ParsedArticle(key="newer", title="Newer", paragraphs=("Echo echo echo echo!",))
         )
     assert sorted(h.title for h in await search(sessionmaker, "echo")) == ["New", "Newer", "Old"]
+    # With min_growth, nothing is rebuilt until enough passages were added since.
+    async with sessionmaker() as session, session.begin():
+        assert (await refresh_term_lists(session, min_growth=0.9))["skipped"] == 1
+        # A passage whose text changes leaves the lists (they would vouch for old words).
+        old_id = await session.scalar(
+            text("SELECT id FROM passages WHERE text = 'Echo echo echo.'")
+        )
+        assert await session.scalar(
+            text("SELECT count(*) FROM search_term_passages WHERE passage_id = :id"), {"id": old_id}
+        )
+        await session.execute(
+            text("UPDATE passages SET text = 'Nothing here.' WHERE id = :id"), {"id": old_id}
+        )
+        assert not await session.scalar(
+            text("SELECT count(*) FROM search_term_passages WHERE passage_id = :id"), {"id": old_id}
+        )
+    assert "Old" not in [h.title for h in await search(sessionmaker, "echo")]
     # Refreshing again drops lists whose term no longer qualifies and keeps fresh ones.
     monkeypatch.setattr(sqlite, "LIST_MIN_MATCHES", 10**6)
     monkeypatch.setattr(postgres, "LIST_MIN_MATCHES", 10**6)
