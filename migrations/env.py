@@ -19,15 +19,15 @@ from forumbot.storage.models import Base
 config = context.config
 target_metadata = Base.metadata
 
-# Full-text search objects are created with dialect-specific DDL in 0001_archive and are not
-# modelled; keep them out of autogenerate / `alembic check`.
-FTS_TABLE_PREFIX = "passages_fts"
-UNMODELLED_COLUMNS = {("passages", "search_vector")}
-UNMODELLED_INDEXES = {"ix_passages_search_vector"}
+# Full-text search objects are created with dialect-specific DDL in 0001_archive and
+# 0004_search and are not modelled; keep them out of autogenerate / `alembic check`.
+FTS_TABLE_PREFIXES = ("passages_fts", "articles_fts")
+UNMODELLED_COLUMNS = {("passages", "search_vector"), ("articles", "search_vector")}
+UNMODELLED_INDEXES = {"ix_passages_search_vector", "ix_articles_search_vector"}
 
 
 def include_name(name: str | None, type_: str, _parent_names: Any) -> bool:
-    if type_ == "table" and name is not None and name.startswith(FTS_TABLE_PREFIX):
+    if type_ == "table" and name is not None and name.startswith(FTS_TABLE_PREFIXES):
         return False
     return not (type_ == "index" and name in UNMODELLED_INDEXES)
 

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 import discord
 
 from cogs._errors import reply_error
+from forumbot.domain.query import ORDER_NEWEST, ORDER_RELEVANCE, parse_query, with_order
 from forumbot.services.errors import NotFound
 from forumbot.services.publishing import shorten
 
@@ -109,7 +110,11 @@ async def render_results(
             else ""
         )
         snippet = shorten(hit.snippet or hit.text, SNIPPET_CHARS)
-        lines.append(f"**{i}. {shorten(hit.title, 100)}** · ¶{hit.passage}{link}\n{snippet}")
+        # A passage holding only some of the words (found to fill the page) says so.
+        partial = " · *partial match*" if hit.partial else ""
+        lines.append(
+            f"**{i}. {shorten(hit.title, 100)}** · ¶{hit.passage}{partial}{link}\n{snippet}"
+        )
     if lines:
         embed.description = "\n\n".join(lines)
     embed.set_footer(text=f"Page {page + 1}")
@@ -117,6 +122,15 @@ async def render_results(
     view = discord.ui.View(timeout=None)
     view.add_item(SearchPageButton(saved, max(page - 1, 0), label="◀", disabled=page == 0))
     view.add_item(SearchPageButton(saved, page + 1, label="▶", disabled=not has_next))
+    # The other order, from its first page: the same search with `order:` switched.
+    newest = parse_query(saved.query).order == ORDER_NEWEST
+    other = await make_search_ref(
+        services,
+        with_order(saved.query, ORDER_RELEVANCE if newest else ORDER_NEWEST),
+        saved.author,
+        saved.article_id,
+    )
+    view.add_item(SearchPageButton(other, 0, label="Most relevant" if newest else "Newest first"))
     for i, hit in enumerate(hits, start=1):
         view.add_item(ShareButton(hit.article_id, hit.passage, label=f"Share {i}"))
     # Every item is a DynamicItem, dispatched by its custom_id pattern (registered in cog_load),

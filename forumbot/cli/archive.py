@@ -181,12 +181,16 @@ def search(
     """Full-text search over passages, best first.
 
     Words are matched in any order (stemmed); "quoted words" match as a phrase; a trailing *
-    matches a prefix (e.g. social*). Any text is safe to search for.
+    matches a prefix (e.g. social*); author:NAME, tag:TAG and order:newest filter and sort.
+    Passages holding every word come first, by relevance; when they fill less than the
+    page, passages holding most of the words follow, marked "partial". Any text is safe.
 
     \b
     Examples:
       forumbot search "final victory of socialism"
       forumbot search farmers --author "Some One" --limit 5 --json
+      forumbot search "why did the party split over internationalism"
+      forumbot search "party order:newest"
     """
 
     async def use(service: ArchiveService) -> list[Any]:
@@ -204,6 +208,7 @@ def search(
                     "passage": h.passage,
                     "snippet": h.snippet,
                     "text": h.text,
+                    "partial": h.partial,
                 }
                 for h in hits
             ]
@@ -213,7 +218,8 @@ def search(
         click.echo("No matching passages.")
         return
     for h in hits:
-        click.echo(f"#{h.article_id} ¶{h.passage}  {h.title}")
+        partial = "  (partial match)" if h.partial else ""
+        click.echo(f"#{h.article_id} ¶{h.passage}  {h.title}{partial}")
         click.echo(f"    {_clip(' '.join(str(h.snippet).split()), 300)}")
     click.echo(f"(cite one with: forumbot cite {hits[0].article_id} {hits[0].passage})")
 

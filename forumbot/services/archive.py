@@ -21,12 +21,20 @@ from forumbot.domain.citation import MAX_SPAN, format_citation, parse_passage_ra
 from forumbot.domain.ingest import IngestError, iter_document_paths, parse_document
 from forumbot.services.errors import InvalidInput, NotFound
 from forumbot.storage.archive import ArchiveRepository, ArticleSummary, SaveOutcome
-from forumbot.storage.search import SearchFilters, SearchHit, search_passages
+from forumbot.storage.search import (
+    SearchFilters,
+    SearchHit,
+    refresh_term_lists,
+    search_passages,
+)
 
 log = logging.getLogger(__name__)
 
 MAX_SEARCH_LIMIT = 100
 MAX_QUERY_CHARS = 500
+# Share of the archive added since the search's ranking lists were built that makes a load
+# rebuild them (a rebuild reads the whole term vocabulary).
+RANKING_REFRESH_GROWTH = 0.05
 # Files stored per transaction by load_paths: fewer commits and round trips per article.
 LOAD_BATCH_FILES = 100
 
@@ -134,7 +142,16 @@ class ArchiveService:
         finally:
             if pending is not None:  # a database error stopped the load: drop the parse ahead
                 pending.cancel()
+        # Also after a load that changed nothing: that builds the lists of an archive migrated
+        # to 0004 (the check is two counts when nothing needs doing).
+        await self.refresh_rankings()
         return report
+
+    async def refresh_rankings(self) -> None:
+        """Rebuild the search's ranking lists of frequent terms once the archive has grown by
+        RANKING_REFRESH_GROWTH since they were built (searches score newer passages meanwhile)."""
+        async with self._sessionmaker() as session, session.begin():
+            await refresh_term_lists(session, min_growth=RANKING_REFRESH_GROWTH)
 
     def _parse_batch(self, paths: list[Path]) -> list[tuple[Path, list[ParsedArticle] | LoadError]]:
         results: list[tuple[Path, list[ParsedArticle] | LoadError]] = []
@@ -262,6 +279,7 @@ class ArchiveService:
         or, on any error, none. `name` is reported as their path."""
         async with self._sessionmaker() as session, session.begin():
             outcomes = await ArchiveRepository(session).save_articles(articles)
+        await self.refresh_rankings()
         return [_loaded_item(name, parsed, o) for parsed, o in zip(articles, outcomes, strict=True)]
 
     # -- reading -------------------------------------------------------------------------------

@@ -2,6 +2,8 @@
 
 from forumbot.storage.models.archive import Article, ArticleRevision, ArticleTag, Comment, Passage
 from forumbot.storage.models.base import Base
+
+from forumbot.storage.models.search import SearchTerm, SearchTermPassage  # isort: skip
 from forumbot.storage.models.moderation import (
     ModAction,
     ModGuildPolicy,
@@ -21,6 +23,7 @@ from forumbot.storage.models.discord import (  # isort: skip
 )
 
 __all__ += ["BotState", "GuildSettings", "Publication", "PublicationMessage", "SearchSession"]
+__all__ += ["SearchTerm", "SearchTermPassage"]
 __all__ += [
     "ModAction",
     "ModGuildPolicy",

@@ -105,6 +105,36 @@ async def test_long_or_filtered_searches_page_through_a_saved_search(
     assert button(await filtered.message(), "◀").startswith("fb:sp:0:")
 
 
+async def test_search_order_button_and_partial_matches(
+    bot: ForumBot, sandbox: Sandbox, demo: DemoGuild, published: list[int]
+) -> None:
+    handle = await sandbox.invoke_command(
+        demo.alice_id, demo.general_id, "search", {"query": "working class"}
+    )
+    message = await handle.message()
+    relevant = await handle.text()
+    newest_id = button(message, "Newest first")
+    assert "order:newest" in newest_id and len(newest_id) <= 100
+    click = await sandbox.click(demo.alice_id, message, newest_id)
+    await click.response()
+    edited = sandbox.world.messages[message["id"]]
+    newest = await click.text()
+    assert "Search: working class order:newest" in newest and "Page 1" in newest
+    assert newest != relevant
+    # and back: the other button now offers relevance, and the order is the first one again
+    back = await sandbox.click(demo.alice_id, edited, button(edited, "Most relevant"))
+    await back.response()
+    assert (await back.text()).replace("Page 1", "") == relevant.replace("Page 1", "")
+
+    # Words no passage holds together: the page is filled with passages holding some, marked.
+    partial = await sandbox.invoke_command(
+        demo.bob_id, demo.general_id, "search", {"query": "why did the working class zzxxqq"}
+    )
+    text = await partial.text()
+    assert "partial match" in text and "**working**" in text
+    sandbox.assert_no_violations()
+
+
 async def test_search_without_results_says_so(
     bot: ForumBot, sandbox: Sandbox, demo: DemoGuild, published: list[int]
 ) -> None:

@@ -29,7 +29,7 @@ def locate(source: str, paragraph: str) -> int:
 
 
 ARTICLE_KEYS = {"id", "title", "author", "passages", "comments", "source", "tags"}
-HIT_KEYS = {"article_id", "title", "passage", "snippet", "text"}
+HIT_KEYS = {"partial", "article_id", "title", "passage", "snippet", "text"}
 HOSTILE_QUERIES = [
     "multi-agent",
     "who's",
@@ -267,6 +267,15 @@ def test_search_json_shape_and_filters(cli_env: Path, seeds: Path) -> None:
     ][2:]
     assert run_json("search", "socialism", "--author", "Nobody At All") == []
     assert run_json("search", "zzqxyzzy") == []
+    assert not any(h["partial"] for h in hits)
+    # A question typed as a sentence: full matches first, then partial ones, marked.
+    question = run_json("search", "why did socialism fail zzqxyzzy", "--limit", "3")
+    assert question and all(h["partial"] for h in question)
+    assert "(partial match)" in run("search", "socialism zzqxyzzy").stdout
+    newest = run_json("search", "socialism order:newest", "--limit", "3")
+    assert [h["article_id"] for h in newest] == sorted(
+        (h["article_id"] for h in newest), reverse=True
+    )
 
 
 def test_hostile_queries_never_error(cli_env: Path, seeds: Path) -> None:

@@ -55,3 +55,57 @@ async def test_upgrade_is_idempotent(sqlite_url: str) -> None:
     before = await current_revisions(sqlite_url)
     await upgrade_database(sqlite_url)
     assert await current_revisions(sqlite_url) == before
+
+
+async def test_0004_search_keeps_stored_passages_searchable_up_and_down(empty_url: str) -> None:
+    """0004 rebuilds the text index from the stored passages and adds the title index; going
+    back to 0003 restores 0001's index (title + text) with the same rows."""
+    from sqlalchemy import text
+
+    from forumbot.domain.article import ParsedArticle
+    from forumbot.storage.archive import ArchiveRepository
+    from forumbot.storage.db import make_sessionmaker
+    from forumbot.storage.search import search_passages
+
+    await upgrade_database(empty_url, "0003_moderation")
+    engine = make_engine(empty_url)
+    sessions = make_sessionmaker(engine)
+    try:
+        async with sessions() as session, session.begin():
+            await ArchiveRepository(session).save_article(
+                ParsedArticle(
+                    key="k",
+                    title="Monsoon Notes",
+                    paragraphs=("Rain arrives in June.", "Farmers plant rice."),
+                )
+            )
+        await engine.dispose()
+        await upgrade_database(empty_url, "0004_search")
+        async with sessions() as session:
+            rice = await search_passages(session, "rice")
+            assert [(h.title, h.passage, h.partial) for h in rice] == [("Monsoon Notes", 2, False)]
+            # "monsoon" is only in the title: every passage under it, through the title index
+            assert {h.passage for h in await search_passages(session, "monsoon")} == {1, 2}
+        await engine.dispose()
+        await downgrade_database(empty_url, "0003_moderation")
+        async with sessions() as session:
+            if engine.dialect.name == "sqlite":
+                found = await session.execute(
+                    text("SELECT rowid FROM passages_fts WHERE passages_fts MATCH 'monsoon rice'")
+                )
+                assert len(found.all()) == 1
+                await session.execute(
+                    text(
+                        "INSERT INTO passages_fts(passages_fts, rank) VALUES ('integrity-check', 1)"
+                    )
+                )
+            else:
+                found = await session.execute(
+                    text(
+                        "SELECT id FROM passages WHERE search_vector"
+                        " @@ plainto_tsquery('forumbot_english', 'monsoon rice')"
+                    )
+                )
+                assert len(found.all()) == 1
+    finally:
+        await engine.dispose()

@@ -55,3 +55,26 @@ def test_long_input_is_bounded() -> None:
     assert len(q.terms) == MAX_TERMS
     assert len(parse_query("x" * 100_000).terms[0].text) <= 1000
     assert terms("same same SAME") == [("same", False, False), ("SAME", False, False)]
+
+
+def test_order_and_stop_words() -> None:
+    from forumbot.domain.query import ORDER_NEWEST, ORDER_RELEVANCE, with_order
+
+    assert parse_query("party").order == ORDER_RELEVANCE
+    q = parse_query("Order:NEWEST party")
+    assert q.order == ORDER_NEWEST and terms("order:newest party") == [("party", False, False)]
+    assert terms("order:oldest") == [("order:oldest", False, False)]  # not an order: text
+    assert with_order("party order:newest", ORDER_RELEVANCE) == "party"
+    assert with_order("party", ORDER_NEWEST) == "party order:newest"
+    assert parse_query(with_order("a b", ORDER_NEWEST)).order == ORDER_NEWEST
+    # Stop words never have to match, unless nothing else is left; phrases keep theirs.
+    question = parse_query("Why did the party split over internationalism?")
+    assert [t.text for t in question.ranked_terms] == ["party", "split", "internationalism?"]
+    assert [t.text for t in parse_query("to be or not").ranked_terms] == ["to", "be", "or", "not"]
+    assert [t.text for t in parse_query('"of the party" the').ranked_terms] == ["of the party"]
+    # A long question keeps its content words within MAX_TERMS.
+    from forumbot.domain.query import STOP_WORDS
+
+    long = parse_query(" ".join([*sorted(STOP_WORDS)[:40], "alpha", "beta"]))
+    assert [t.text for t in long.ranked_terms] == ["alpha", "beta"]
+    assert len(long.terms) == 2

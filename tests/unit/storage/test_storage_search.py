@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from forumbot.domain.article import ParsedArticle
@@ -121,15 +122,31 @@ async def test_hit_shape_and_highlight(sessionmaker: Sessions, ids: dict[str, in
     assert len(hit.stable_id) == 16
 
 
-async def test_all_words_must_match(sessionmaker: Sessions, ids: dict[str, int]) -> None:
-    assert keys(await search(sessionmaker, "planners maps"), ids) == [("cities", 2)]
-    assert await search(sessionmaker, "planners irrigation") == []
+async def test_all_words_first_then_partial_matches(
+    sessionmaker: Sessions, ids: dict[str, int]
+) -> None:
+    full = await search(sessionmaker, "planners maps")
+    assert keys(full, ids) == [("cities", 2)]
+    assert not full[0].partial
+    # No passage holds both words: the page is filled with passages holding one, marked.
+    partial = await search(sessionmaker, "planners irrigation")
+    assert sorted(keys(partial, ids)) == [("cities", 2), ("gardens", 3)]
+    assert all(h.partial for h in partial)
+    # A question typed as a sentence: its stop words never block a match.
+    (hit,) = await search(sessionmaker, "Why do the volunteers meet?")
+    assert keys([hit], ids) == [("gardens", 2)]
+    assert not hit.partial
+    mixed = await search(sessionmaker, "volunteers saturday irrigation")
+    assert keys(mixed, ids)[0] == ("gardens", 2)  # holds two of the three words
+    assert all(h.partial for h in mixed)
 
 
 async def test_phrase(sessionmaker: Sessions, ids: dict[str, int]) -> None:
     hits = await search(sessionmaker, '"open source"')
     assert sorted(keys(hits, ids)) == [("cities", 2), ("privacy", 2)]
-    assert keys(await search(sessionmaker, '"source open"'), ids) == []
+    assert not any(h.partial for h in hits)
+    # The words in another order are not the phrase: only partial matches.
+    assert all(h.partial for h in await search(sessionmaker, '"source open"'))
     # Unclosed quote: a phrase to the end.
     assert keys(await search(sessionmaker, '"software helps'), ids) == [("cities", 2)]
 
@@ -199,14 +216,15 @@ async def test_hostile_input_never_raises(sessionmaker: Sessions, ids: dict[str,
         assert isinstance(hits, list), query
     # Hostile wrapping around a real word still finds it.
     assert keys(await search(sessionmaker, '(irrigation" schedules'), ids) == [("gardens", 3)]
-    assert keys(await search(sessionmaker, "irrigation NOT water"), ids) == []
+    # NOT is a word (a stop word), not an operator: "irrigation water" has partial matches.
+    assert all(h.partial for h in await search(sessionmaker, "irrigation NOT water"))
     assert keys(await search(sessionmaker, "irrigation)"), ids) == [("gardens", 3)]
 
 
-async def test_common_queries_list_newest_first(
+async def test_common_queries_are_ranked_from_term_lists(
     sessionmaker: Sessions, ids: dict[str, int], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from forumbot.storage import search as search_module
+    from forumbot.storage.search import postgres, refresh_term_lists, sqlite
 
     async with sessionmaker() as session, session.begin():
         repo = ArchiveRepository(session)
@@ -222,9 +240,51 @@ async def test_common_queries_list_newest_first(
         )
     ranked = await search(sessionmaker, "echo")
     assert [h.title for h in ranked] == ["Old", "New"]  # bm25: the denser match first
-    # With at least RANK_WINDOW text matches the query counts as common: newest first.
-    monkeypatch.setattr(search_module, "RANK_WINDOW", 2)
-    newest = await search(sessionmaker, "echo")
+    newest = await search(sessionmaker, "echo order:newest")
     assert [h.title for h in newest] == ["New", "Old"]
     assert "**echo**" in newest[0].snippet
-    assert [h.title for h in await search(sessionmaker, "echo", limit=1, offset=1)] == ["Old"]
+
+    # A query matching more than EXACT_LIMIT passages is ranked from its terms' ranking lists
+    # (built for terms matching LIST_MIN_MATCHES or more): the same order, not newest first.
+    for module in (sqlite, postgres):
+        monkeypatch.setattr(module, "EXACT_LIMIT", 1)
+        monkeypatch.setattr(module, "LIST_MIN_MATCHES", 2)
+    async with sessionmaker() as session, session.begin():
+        report = await refresh_term_lists(session)
+        assert report["rebuilt"] >= 1
+        listed = await session.scalar(text("SELECT count(*) FROM search_term_passages"))
+        assert listed
+    from_lists = await search(sessionmaker, "echo")
+    assert [h.title for h in from_lists] == ["Old", "New"]
+    assert "**echo**" in from_lists[0].snippet
+    assert [h.title for h in await search(sessionmaker, "echo", limit=1, offset=1)] == ["New"]
+    # Passages added after the lists were built are still found (scored at search time).
+    async with sessionmaker() as session, session.begin():
+        await ArchiveRepository(session).save_article(
+            ParsedArticle(key="newer", title="Newer", paragraphs=("Echo echo echo echo!",))
+        )
+    assert sorted(h.title for h in await search(sessionmaker, "echo")) == ["New", "Newer", "Old"]
+    # With min_growth, nothing is rebuilt until enough passages were added since.
+    async with sessionmaker() as session, session.begin():
+        assert (await refresh_term_lists(session, min_growth=0.9))["skipped"] == 1
+        # A passage whose text changes leaves the lists (they would vouch for old words).
+        old_id = await session.scalar(
+            text("SELECT id FROM passages WHERE text = 'Echo echo echo.'")
+        )
+        assert await session.scalar(
+            text("SELECT count(*) FROM search_term_passages WHERE passage_id = :id"), {"id": old_id}
+        )
+        await session.execute(
+            text("UPDATE passages SET text = 'Nothing here.' WHERE id = :id"), {"id": old_id}
+        )
+        assert not await session.scalar(
+            text("SELECT count(*) FROM search_term_passages WHERE passage_id = :id"), {"id": old_id}
+        )
+    assert "Old" not in [h.title for h in await search(sessionmaker, "echo")]
+    # Refreshing again drops lists whose term no longer qualifies and keeps fresh ones.
+    monkeypatch.setattr(sqlite, "LIST_MIN_MATCHES", 10**6)
+    monkeypatch.setattr(postgres, "LIST_MIN_MATCHES", 10**6)
+    async with sessionmaker() as session, session.begin():
+        report = await refresh_term_lists(session)
+        assert report["dropped"] >= 1
+        assert not await session.scalar(text("SELECT count(*) FROM search_terms"))

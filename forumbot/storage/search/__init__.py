@@ -1,0 +1,113 @@
+"""Full-text search over current passages, one interface over two engines (SQLite FTS5,
+PostgreSQL tsvector).
+
+Ranking (both engines), best first:
+- passages whose text holds every word of the query (stop words aside, see
+  `SearchQuery.ranked_terms`), by relevance: bm25 / ts_rank of the text, plus the article
+  title's (an index over titles, 40x fewer rows than passages). Up to EXACT_LIMIT matches are
+  all scored; a query matching more is ranked from its terms' ranking lists (the best
+  LIST_SIZE passages of every term matching LIST_MIN_MATCHES or more, built by
+  `refresh_term_lists`), then newest first past their depth;
+- passages under an article title that holds every word;
+- to fill a page, passages holding some of the words (`SearchHit.partial`), by relevance over
+  the query's rarest words.
+`order:newest` lists every-word matches newest first instead.
+
+User text never reaches an engine's query syntax: `forumbot.domain.query.parse_query` makes a
+neutral query; each term is quoted (FTS5) or passed as a bound parameter (PostgreSQL).
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from forumbot.domain.query import SearchQuery, parse_query
+from forumbot.storage.search import postgres, sqlite
+from forumbot.storage.search.common import (
+    LIST_MIN_MATCHES,
+    MAX_ID,
+    MAX_LIMIT,
+    MAX_OFFSET,
+    SearchFilters,
+    SearchHit,
+)
+from forumbot.storage.search.sqlite import fts5_expression
+
+__all__ = [
+    "SearchFilters",
+    "SearchHit",
+    "fts5_expression",
+    "rebuild_search_index",
+    "refresh_term_lists",
+    "search_passages",
+]
+
+
+async def search_passages(
+    session: AsyncSession,
+    query: str | SearchQuery,
+    *,
+    filters: SearchFilters = SearchFilters(),
+    limit: int = 10,
+    offset: int = 0,
+) -> list[SearchHit]:
+    """Best passages first. Never raises on user text: a query without a searchable word
+    returns []. `author:`/`tag:` written in the query apply when `filters` leaves them None."""
+    parsed = query if isinstance(query, SearchQuery) else parse_query(query)
+    limit = min(int(limit), MAX_LIMIT)
+    offset = min(max(int(offset), 0), MAX_OFFSET)
+    if parsed.is_empty or limit <= 0:
+        return []
+    if filters.article_id is not None and not 0 < filters.article_id <= MAX_ID:
+        return []  # no such article (and out of range for an integer column)
+    filters = SearchFilters(
+        author=filters.author if filters.author is not None else parsed.author,
+        article_id=filters.article_id,
+        tag=filters.tag if filters.tag is not None else parsed.tag,
+    )
+    dialect = session.get_bind().dialect.name
+    if dialect == "sqlite":
+        return await sqlite.search(session, parsed, filters, limit, offset)
+    if dialect == "postgresql":
+        return await postgres.search(session, parsed, filters, limit, offset)
+    raise NotImplementedError(f"search is not implemented for {dialect}")
+
+
+async def refresh_term_lists(session: AsyncSession, *, min_growth: float = 0.0) -> dict[str, int]:
+    """Bring the frequent terms' ranking lists up to date (after loading articles); the caller
+    commits. With `min_growth`, do nothing until the passages added since the lists were built
+    make up that share of the archive: searches score those passages themselves meanwhile, and
+    a refresh reads the whole term vocabulary (seconds at a million passages)."""
+    if min_growth > 0:
+        total = int(await session.scalar(text("SELECT count(*) FROM passages")) or 0)
+        mark = await session.scalar(text("SELECT max(max_passage_id) FROM search_terms"))
+        if mark is None:
+            added = total if total >= LIST_MIN_MATCHES else 0
+        else:
+            added = int(
+                await session.scalar(
+                    text("SELECT count(*) FROM passages WHERE id > :mark"), {"mark": mark}
+                )
+                or 0
+            )
+        if added == 0 or added < min_growth * total:
+            return {"frequent_terms": 0, "rebuilt": 0, "dropped": 0, "skipped": 1}
+    dialect = session.get_bind().dialect.name
+    if dialect == "sqlite":
+        return await sqlite.refresh_term_lists(session)
+    if dialect == "postgresql":
+        return await postgres.refresh_term_lists(session)
+    raise NotImplementedError(f"search is not implemented for {dialect}")
+
+
+async def rebuild_search_index(session: AsyncSession) -> None:
+    """Rebuild the full-text indexes and ranking lists from the tables (repair after edits made
+    behind the triggers' back). The caller commits."""
+    dialect = session.get_bind().dialect.name
+    if dialect == "sqlite":
+        await sqlite.rebuild_index(session)
+    elif dialect == "postgresql":
+        await postgres.rebuild_index(session)
+    else:
+        raise NotImplementedError(f"search is not implemented for {dialect}")

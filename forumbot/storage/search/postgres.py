@@ -1,0 +1,354 @@
+"""Search on PostgreSQL: `passages.search_vector` (the text) and `articles.search_vector` (the
+title), both GIN-indexed tsvectors in the configuration `forumbot_english` (english + unaccent),
+maintained by triggers (migration 0004).
+
+The same plan as SQLite (forumbot.storage.search.sqlite): count the all-words matches up to
+EXACT_LIMIT and rank them all with ts_rank plus the title's rank; past that, read the terms'
+ranking lists; fill a short page with title-only, then partial matches. `ts_headline` runs on
+the page's rows only. PostgreSQL's english configuration drops stop words from both the index
+and the query.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from forumbot.domain.query import ORDER_NEWEST, QueryTerm, SearchQuery
+from forumbot.storage.search.common import (
+    ELLIPSIS,
+    EXACT_LIMIT,
+    HIGHLIGHT_CLOSE,
+    HIGHLIGHT_OPEN,
+    LIST_MIN_MATCHES,
+    LIST_REBUILD_GROWTH,
+    LIST_SIZE,
+    PARTIAL_BUDGET,
+    SNIPPET_TOKENS,
+    TIER_ALL,
+    TIER_MORE,
+    TIER_PARTIAL,
+    TIER_TITLE,
+    TITLE_WEIGHT,
+    Ranked,
+    SearchFilters,
+    SearchHit,
+    filter_sql,
+    hits,
+    page,
+    partial_terms,
+)
+
+CONFIG = "forumbot_english"
+TITLE_LIMIT = 2000
+TITLE_ARTICLES = 50
+# ts_rank's normalization 1: divide by 1 + log(length), so long passages do not win by size.
+RANK_NORMALIZATION = 1
+# Lexemes PostgreSQL's statistics know as frequent: ANALYZE keeps statistics-target x 10 of the
+# most common elements of a tsvector column; migration 0004 raises the target to this.
+STATISTICS_TARGET = 500
+
+
+def _tsquery_sql(term: QueryTerm, param: str) -> str:
+    if term.prefix:
+        # Prefix terms are letters/digits only (see QueryTerm), so quoting as a lexeme is safe.
+        return f"to_tsquery('{CONFIG}', :{param})"
+    if term.phrase:
+        return f"phraseto_tsquery('{CONFIG}', :{param})"
+    # plainto_tsquery splits "multi-agent" / "C++" into words the way to_tsvector did.
+    return f"plainto_tsquery('{CONFIG}', :{param})"
+
+
+def postgres_tsquery(
+    terms: Sequence[QueryTerm], params: dict[str, Any], name: str, operator: str = "&&"
+) -> str:
+    """SQL for a tsquery joining every term with `operator`; the terms go into `params`."""
+    parts = []
+    for index, term in enumerate(terms):
+        param = f"{name}{index}"
+        params[param] = f"'{term.text}':*" if term.prefix else term.text
+        parts.append(_tsquery_sql(term, param))
+    return f" {operator} ".join(f"({part})" for part in parts)
+
+
+def _lexeme_query(lexeme: str) -> str:
+    """A tsquery literal for one lexeme as stored (no second normalisation)."""
+    return "'" + lexeme.replace("\\", "\\\\").replace("'", "''") + "'"
+
+
+class _Plan:
+    def __init__(self, query: SearchQuery, filters: SearchFilters, limit: int, offset: int):
+        self.query = query
+        self.terms = query.ranked_terms
+        self.units = partial_terms(self.terms)
+        self.need = offset + limit
+        self.params: dict[str, Any] = {
+            "need": self.need,
+            "exact": EXACT_LIMIT,
+            "exact_plus": EXACT_LIMIT + 1,
+            "title_weight": TITLE_WEIGHT,
+            "title_limit": TITLE_LIMIT,
+            "title_articles": TITLE_ARTICLES,
+            "budget": PARTIAL_BUDGET + 1,
+            "norm": RANK_NORMALIZATION,
+        }
+        # Inlined (not a CTE) so the planner sees each tsquery and can tell rare from common.
+        self.all = postgres_tsquery(self.terms, self.params, "all")
+        self.any = postgres_tsquery(self.units, self.params, "any", "||")
+        self.where = filter_sql(filters, self.params)
+
+    def matches(self, tsquery: str, extra: str = "") -> str:
+        return (
+            "FROM passages AS p JOIN articles AS a ON a.id = p.article_id"
+            f" WHERE p.search_vector @@ ({tsquery}){extra}{self.where}"
+        )
+
+    @property
+    def titles(self) -> str:
+        return f"""titles AS MATERIALIZED (
+            SELECT a.id AS aid, ts_rank(a.search_vector, ({self.any}), :norm) AS ts
+            FROM articles AS a WHERE a.search_vector @@ ({self.any})
+            ORDER BY ts DESC LIMIT :title_limit)"""
+
+
+async def _custom_plans(session: AsyncSession) -> None:
+    # asyncpg prepares statements; after five runs PostgreSQL may switch to a generic plan that
+    # cannot see the tsquery and picks a full bitmap scan for common terms. Custom plans for
+    # the rest of this transaction only.
+    await session.execute(text("SELECT set_config('plan_cache_mode', 'force_custom_plan', true)"))
+
+
+async def search(
+    session: AsyncSession, query: SearchQuery, filters: SearchFilters, limit: int, offset: int
+) -> list[SearchHit]:
+    plan = _Plan(query, filters, limit, offset)
+    await _custom_plans(session)
+    if query.order == ORDER_NEWEST:
+        ranked = await _newest(session, plan)
+    else:
+        ranked = await _relevance(session, plan)
+    chosen = page(ranked, limit, offset)
+    if not chosen:
+        return []
+    return hits(await _rows(session, plan, [r.id for r in chosen]), chosen)
+
+
+async def _newest(session: AsyncSession, plan: _Plan) -> list[Ranked]:
+    sql = f"""
+        (SELECT p.id {plan.matches(plan.all)} ORDER BY p.id DESC LIMIT :need)
+        UNION
+        (SELECT p.id FROM passages AS p JOIN articles AS a ON a.id = p.article_id
+         WHERE a.search_vector @@ ({plan.all}){plan.where} ORDER BY p.id DESC LIMIT :need)"""
+    rows = (await session.execute(text(sql), plan.params)).all()
+    return [Ranked(row[0], TIER_ALL, float(row[0])) for row in rows]
+
+
+async def _relevance(session: AsyncSession, plan: _Plan) -> list[Ranked]:
+    params = plan.params
+    counts = ""
+    if len(plan.units) > 1:
+        unit_sql = [
+            postgres_tsquery([unit], params, f"unit{i}_") for i, unit in enumerate(plan.units)
+        ]
+        counts = "".join(
+            f"""
+        UNION ALL SELECT 'count', {index}, (SELECT count(*) FROM (
+            SELECT 1 FROM passages AS p WHERE p.search_vector @@ ({tsquery})
+            LIMIT :budget) AS c)::float8"""
+            for index, tsquery in enumerate(unit_sql)
+        )
+    sql = f"""
+        WITH total AS MATERIALIZED (
+            SELECT count(*) AS c FROM (SELECT 1 {plan.matches(plan.all)} LIMIT :exact_plus) AS m),
+        exact AS MATERIALIZED (
+            SELECT p.id, p.article_id, ts_rank(p.search_vector, ({plan.all}), :norm) AS score
+            {plan.matches(plan.all, " AND (SELECT c FROM total) <= :exact")}),
+        {plan.titles},
+        ranked AS (
+            SELECT e.id, e.score + :title_weight * coalesce(t.ts, 0) AS score
+            FROM exact AS e LEFT JOIN titles AS t ON t.aid = e.article_id
+            ORDER BY score DESC LIMIT :need),
+        title_all AS MATERIALIZED (
+            SELECT a.id AS aid, ts_rank(a.search_vector, ({plan.all}), :norm) AS ts
+            FROM articles AS a
+            WHERE a.search_vector @@ ({plan.all}) AND (SELECT c FROM total) < :need
+            ORDER BY ts DESC LIMIT :title_articles),
+        title_only AS (
+            SELECT p.id, t.ts AS score FROM title_all AS t
+            JOIN passages AS p ON p.article_id = t.aid JOIN articles AS a ON a.id = p.article_id
+            WHERE p.id NOT IN (SELECT id FROM exact){plan.where}
+            ORDER BY t.ts DESC, p.id DESC LIMIT :need)
+        SELECT 'all', id, score::float8 FROM ranked
+        UNION ALL SELECT 'title', id, score::float8 FROM title_only
+        UNION ALL SELECT 'total', 0, (SELECT c FROM total)::float8{counts}
+    """
+    ranked: list[Ranked] = []
+    total = 0
+    unit_counts: dict[int, int] = {}
+    for kind, row_id, score in (await session.execute(text(sql), params)).all():
+        if kind == "all":
+            ranked.append(Ranked(row_id, TIER_ALL, score))
+        elif kind == "title":
+            ranked.append(Ranked(row_id, TIER_TITLE, score))
+        elif kind == "total":
+            total = int(score)
+        else:
+            unit_counts[row_id] = int(score)
+    if total > EXACT_LIMIT:
+        ranked = await _from_lists(session, plan)
+    text_matches = min(total, EXACT_LIMIT)
+    if text_matches + sum(r.tier == TIER_TITLE for r in ranked) < plan.need and unit_counts:
+        ranked += await _partial(session, plan, unit_counts, {r.id for r in ranked})
+    return ranked
+
+
+async def _from_lists(session: AsyncSession, plan: _Plan) -> list[Ranked]:
+    params = dict(plan.params)
+    lexemes = []
+    prefixes = []
+    for index, term in enumerate(plan.terms):
+        if term.prefix:
+            params[f"pre{index}"] = term.text.lower().replace("\\", "").replace("%", "") + "%"
+            prefixes.append(f"s.term LIKE :pre{index}")
+        else:
+            params[f"word{index}"] = term.text
+            lexemes.append(f"tsvector_to_array(to_tsvector('{CONFIG}', :word{index}))")
+    conditions = [f"s.term = ANY({lexeme})" for lexeme in lexemes] + prefixes
+    sql = f"""
+        WITH lists AS MATERIALIZED (
+            SELECT s.term, s.max_passage_id FROM search_terms AS s
+            WHERE {" OR ".join(conditions) or "false"}),
+        cand AS MATERIALIZED (
+            SELECT passage_id AS id, sum(score) AS score FROM search_term_passages
+            WHERE term IN (SELECT term FROM lists) GROUP BY passage_id),
+        {plan.titles},
+        listed AS (
+            SELECT c.id, c.score + :title_weight * coalesce(t.ts, 0) AS score
+            FROM cand AS c JOIN passages AS p ON p.id = c.id
+            JOIN articles AS a ON a.id = p.article_id
+            LEFT JOIN titles AS t ON t.aid = p.article_id
+            WHERE p.search_vector @@ ({plan.all}){plan.where}
+            ORDER BY score DESC LIMIT :need),
+        delta AS (
+            SELECT p.id, ts_rank(p.search_vector, ({plan.all}), :norm) AS score
+            {plan.matches(plan.all, " AND p.id > (SELECT min(max_passage_id) FROM lists)")}
+            ORDER BY score DESC LIMIT :need),
+        more AS (SELECT p.id {plan.matches(plan.all)} ORDER BY p.id DESC LIMIT :need)
+        SELECT {TIER_ALL}, id, score::float8 FROM listed
+        UNION ALL SELECT {TIER_ALL}, id, score::float8 FROM delta
+        UNION ALL SELECT {TIER_MORE}, id, id::float8 FROM more
+    """
+    rows = (await session.execute(text(sql), params)).all()
+    return [Ranked(row_id, tier, score) for tier, row_id, score in rows]
+
+
+async def _partial(
+    session: AsyncSession, plan: _Plan, unit_counts: dict[int, int], seen: set[int]
+) -> list[Ranked]:
+    order = sorted(range(len(plan.units)), key=lambda i: unit_counts.get(i, 0))
+    chosen: list[QueryTerm] = []
+    spent = 0
+    for index in order:
+        count = unit_counts.get(index, 0)
+        if count == 0:
+            continue
+        if chosen and spent + count > PARTIAL_BUDGET:
+            break
+        chosen.append(plan.units[index])
+        spent += count
+    if not chosen:
+        return []
+    params = dict(plan.params, more=plan.need + len(seen))
+    some = postgres_tsquery(chosen, params, "some", "||")
+    sql = f"""
+        WITH partial_hits AS MATERIALIZED (
+            SELECT p.id, p.article_id, ts_rank(p.search_vector, ({some}), :norm) AS score
+            {plan.matches(some)}),
+        {plan.titles}
+        SELECT s.id, (s.score + :title_weight * coalesce(t.ts, 0))::float8 AS score
+        FROM partial_hits AS s LEFT JOIN titles AS t ON t.aid = s.article_id
+        ORDER BY score DESC LIMIT :more
+    """
+    rows = (await session.execute(text(sql), params)).all()
+    return [Ranked(row_id, TIER_PARTIAL, score) for row_id, score in rows if row_id not in seen]
+
+
+async def _rows(session: AsyncSession, plan: _Plan, ids: list[int]) -> Iterable[Sequence[Any]]:
+    options = (
+        f"StartSel={HIGHLIGHT_OPEN}, StopSel={HIGHLIGHT_CLOSE}, MaxWords={SNIPPET_TOKENS + 8},"
+        f' MinWords={SNIPPET_TOKENS // 2}, MaxFragments=1, FragmentDelimiter=" {ELLIPSIS} "'
+    )
+    params = dict(plan.params, options=options, ids=ids)
+    sql = f"""
+        SELECT p.id, p.article_id, a.title, a.author, p.number, p.stable_id, p.text,
+               CASE WHEN p.search_vector @@ ({plan.any})
+                    THEN ts_headline('{CONFIG}', p.text, ({plan.any}), :options) END
+        FROM passages AS p JOIN articles AS a ON a.id = p.article_id
+        WHERE p.id = ANY(:ids)
+    """
+    return (await session.execute(text(sql), params)).all()
+
+
+# ---- ranking lists ----------------------------------------------------------------------------
+
+
+async def refresh_term_lists(session: AsyncSession) -> dict[str, int]:
+    """As on SQLite; frequent lexemes come from PostgreSQL's column statistics (ANALYZE keeps
+    the most common elements of a tsvector column with their frequencies), not a table scan."""
+    await session.execute(text("ANALYZE passages"))
+    row = (
+        await session.execute(
+            text(
+                "SELECT most_common_elems::text::text[], most_common_elem_freqs, c.reltuples"
+                " FROM pg_stats AS s JOIN pg_class AS c ON c.relname = s.tablename"
+                " WHERE s.schemaname = current_schema() AND s.tablename = 'passages'"
+                " AND s.attname = 'search_vector'"
+            )
+        )
+    ).first()
+    frequent: dict[str, int] = {}
+    if row is not None and row[0] is not None:
+        elems, freqs, tuples = row
+        for lexeme, freq in zip(elems, freqs, strict=False):
+            matches = round(freq * max(tuples, 0))
+            if matches >= LIST_MIN_MATCHES:
+                frequent[lexeme] = matches
+    result = await session.execute(text("SELECT term, matches FROM search_terms"))
+    built = {str(term): int(matches) for term, matches in result.all()}
+    max_id = (await session.scalar(text("SELECT coalesce(max(id), 0) FROM passages"))) or 0
+    gone = [term for term in built if term not in frequent]
+    stale = [
+        term
+        for term, matches in frequent.items()
+        if term not in built or abs(matches - built[term]) > LIST_REBUILD_GROWTH * built[term]
+    ]
+    if gone or stale:
+        await session.execute(
+            text("DELETE FROM search_terms WHERE term = ANY(:terms)"), {"terms": gone + stale}
+        )
+    for term in stale:
+        await session.execute(
+            text("INSERT INTO search_terms (term, matches, max_passage_id) VALUES (:t, :m, :x)"),
+            {"t": term, "m": frequent[term], "x": max_id},
+        )
+        await session.execute(
+            text(
+                "INSERT INTO search_term_passages (term, passage_id, score)"
+                " SELECT :t, id, ts_rank(search_vector, CAST(:q AS tsquery), :norm) AS score"
+                " FROM passages WHERE search_vector @@ CAST(:q AS tsquery)"
+                " ORDER BY score DESC LIMIT :k"
+            ),
+            {"t": term, "q": _lexeme_query(term), "k": LIST_SIZE, "norm": RANK_NORMALIZATION},
+        )
+    return {"frequent_terms": len(frequent), "rebuilt": len(stale), "dropped": len(gone)}
+
+
+async def rebuild_index(session: AsyncSession) -> None:
+    # The triggers recompute search_vector whenever `text` / `title` is assigned.
+    await session.execute(text("UPDATE passages SET text = text"))
+    await session.execute(text("UPDATE articles SET title = title"))
+    await session.execute(text("DELETE FROM search_terms"))
+    await refresh_term_lists(session)

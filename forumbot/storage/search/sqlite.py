@@ -1,0 +1,451 @@
+"""Search on SQLite FTS5: `passages_fts(text)` and `articles_fts(title)` (migration 0004), both
+'porter unicode61 remove_diacritics 2' with prefix indexes '2 3'.
+
+A search is two statements, each one trip through aiosqlite's thread (a trip costs ~0.1 ms of
+CPU, a fair share of a 1 ms search):
+
+1. Counts the all-words matches (stopping past EXACT_LIMIT) and, when there are no more than
+   that, scores them all with bm25, adds the article title's bm25 (TITLE_WEIGHT; one pass over
+   the title index, not over passages), and lists passages under a title that holds every word.
+   Past EXACT_LIMIT it reads the terms' ranking lists instead (a second statement): scoring every
+   match of a common word is what made the slow tail, and bm25 also walks every match of each
+   term once more for its statistics. For a query of several words it also counts each word's
+   matches (again stopping early), for the partial tier.
+2. Fetches the page's rows with their snippets.
+
+When every-word matches fill less than the page, one more statement ranks passages holding the
+query's rarest words (PARTIAL_BUDGET), marked partial. Branches that must not run get
+`MATCH '""'`, which matches nothing at once (SQLite would still scan under a false constant).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import unicodedata
+from collections.abc import Iterable, Sequence
+from functools import lru_cache
+from typing import Any
+
+import snowballstemmer
+from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from forumbot.domain.query import ORDER_NEWEST, QueryTerm, SearchQuery
+from forumbot.storage.db import SQLITE_LOWER
+from forumbot.storage.search.common import (
+    ELLIPSIS,
+    EXACT_LIMIT,
+    HIGHLIGHT_CLOSE,
+    HIGHLIGHT_OPEN,
+    LIST_MIN_MATCHES,
+    LIST_REBUILD_GROWTH,
+    LIST_SIZE,
+    PARTIAL_BUDGET,
+    SNIPPET_TOKENS,
+    TIER_ALL,
+    TIER_MORE,
+    TIER_PARTIAL,
+    TIER_TITLE,
+    TITLE_WEIGHT,
+    Ranked,
+    SearchFilters,
+    SearchHit,
+    filter_sql,
+    hits,
+    page,
+    partial_terms,
+)
+
+NOTHING = '""'  # an FTS5 query that matches no row, found at once
+TITLE_LIMIT = 2000  # title matches scored (a word in more titles tells little)
+TITLE_ARTICLES = 50  # articles whose title holds every word, for the title tier
+_TOKEN_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789")
+
+
+# ---- expressions ------------------------------------------------------------------------------
+
+
+def _quoted(value: str) -> str:
+    return '"' + value.replace('"', '""') + '"'
+
+
+def _term_expression(term: QueryTerm) -> str:
+    return f"{_quoted(term.text)} *" if term.prefix else _quoted(term.text)
+
+
+def fts5_expression(terms: Sequence[QueryTerm], operator: str = "AND") -> str:
+    """An FTS5 MATCH expression in which every term is a quoted string (so no user text is
+    ever read as FTS5 syntax); `prefix` terms end with `*`."""
+    return f" {operator} ".join(_term_expression(term) for term in terms)
+
+
+@lru_cache(maxsize=1)
+def _stemmer() -> Any:
+    return snowballstemmer.stemmer("porter")
+
+
+def _fold(word: str) -> str:
+    decomposed = unicodedata.normalize("NFKD", word.lower())
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+@lru_cache(maxsize=4096)
+def index_tokens(value: str) -> tuple[str, ...]:
+    """The tokens FTS5's 'porter unicode61 remove_diacritics 2' makes of `value` (Snowball's
+    Porter, the same algorithm; where the two differ, a term's ranking list is not found and
+    the search falls back to newest-first for that query)."""
+    tokens = []
+    for raw in "".join(c if c.isalnum() else " " for c in _fold(value)).split():
+        ascii_word = all(c in _TOKEN_CHARS for c in raw)
+        tokens.append(_stemmer().stemWord(raw) if ascii_word and len(raw) > 2 else raw)
+    return tuple(tokens)
+
+
+# ---- one trip through aiosqlite ---------------------------------------------------------------
+
+
+async def fetchall(
+    session: AsyncSession, sql: str, params: dict[str, Any]
+) -> Iterable[Sequence[Any]]:
+    """Run one read statement with a single trip through aiosqlite's thread. SQLAlchemy's
+    aiosqlite adapter makes four (cursor, execute, fetchall, close), each a thread hop of
+    ~0.1 ms CPU. The statement runs on the session's own connection and transaction."""
+    connection = await session.connection()
+    driver = (await connection.get_raw_connection()).driver_connection
+    execute_fetchall = getattr(driver, "execute_fetchall", None)
+    if execute_fetchall is None:  # not aiosqlite
+        return (await session.execute(text(sql), params)).all()
+    try:
+        rows: Iterable[Sequence[Any]] = await execute_fetchall(sql, params)
+    except sqlite3.Error as exc:  # as SQLAlchemy would raise it (e.g. OperationalError)
+        raise DBAPIError.instance(sql, params, exc, sqlite3.Error) from exc
+    return rows
+
+
+# ---- search -----------------------------------------------------------------------------------
+
+
+class _Plan:
+    """The statement parts of one search."""
+
+    def __init__(self, query: SearchQuery, filters: SearchFilters, limit: int, offset: int):
+        self.query = query
+        self.terms = query.ranked_terms
+        self.units = partial_terms(self.terms)
+        self.need = offset + limit
+        self.params: dict[str, Any] = {
+            "all": fts5_expression(self.terms),
+            "any": fts5_expression(self.units, "OR"),
+            "nothing": NOTHING,
+            "need": self.need,
+            "exact": EXACT_LIMIT,
+            "exact_plus": EXACT_LIMIT + 1,
+            "title_weight": TITLE_WEIGHT,
+            "title_limit": TITLE_LIMIT,
+            "title_articles": TITLE_ARTICLES,
+            "budget": PARTIAL_BUDGET + 1,
+        }
+        self.where = filter_sql(filters, self.params, lower=SQLITE_LOWER)
+        self.joins = (
+            " JOIN passages AS p ON p.id = passages_fts.rowid"
+            " JOIN articles AS a ON a.id = p.article_id"
+            if self.where
+            else ""
+        )
+
+    def matches(self, expression: str) -> str:
+        """FROM/WHERE for passages matching `expression` (SQL), with the filters."""
+        return f"FROM passages_fts{self.joins} WHERE passages_fts MATCH {expression}{self.where}"
+
+    # Title scores: bm25 over the titles holding any of the words (articles, not passages).
+    TITLES = """titles AS MATERIALIZED (
+            SELECT rowid AS aid, -bm25(articles_fts) AS ts FROM articles_fts
+            WHERE articles_fts MATCH :any ORDER BY rank LIMIT :title_limit)"""
+
+
+async def search(
+    session: AsyncSession, query: SearchQuery, filters: SearchFilters, limit: int, offset: int
+) -> list[SearchHit]:
+    plan = _Plan(query, filters, limit, offset)
+    if query.order == ORDER_NEWEST:
+        ranked = await _newest(session, plan)
+    else:
+        ranked = await _relevance(session, plan)
+    chosen = page(ranked, limit, offset)
+    if not chosen:
+        return []
+    return hits(await _rows(session, plan, [r.id for r in chosen]), chosen)
+
+
+async def _newest(session: AsyncSession, plan: _Plan) -> list[Ranked]:
+    """Every-word matches in the text or the title, newest first; each branch stops after a
+    page."""
+    sql = f"""
+        SELECT * FROM (SELECT passages_fts.rowid {plan.matches(":all")}
+                       ORDER BY passages_fts.rowid DESC LIMIT :need)
+        UNION
+        SELECT * FROM (SELECT p.id FROM passages AS p JOIN articles AS a ON a.id = p.article_id
+                       WHERE p.article_id IN (SELECT rowid FROM articles_fts
+                                              WHERE articles_fts MATCH :all){plan.where}
+                       ORDER BY p.id DESC LIMIT :need)"""
+    rows = await fetchall(session, sql, plan.params)
+    return [Ranked(row[0], TIER_ALL, float(row[0])) for row in rows]
+
+
+async def _relevance(session: AsyncSession, plan: _Plan) -> list[Ranked]:
+    params = plan.params
+    counts = ""
+    if len(plan.units) > 1:  # each unit's matches, for the partial tier (stops at the budget)
+        for index, unit in enumerate(plan.units):
+            params[f"unit{index}"] = _term_expression(unit)
+        counts = "".join(
+            f"""
+        UNION ALL SELECT 'count', {index}, (SELECT count(*) FROM (
+            SELECT 1 FROM passages_fts WHERE passages_fts MATCH :unit{index} LIMIT :budget)), 0"""
+            for index in range(len(plan.units))
+        )
+    sql = f"""
+        WITH total(c) AS (SELECT count(*) FROM (SELECT 1 {plan.matches(":all")} LIMIT :exact_plus)),
+        exact AS MATERIALIZED (
+            SELECT passages_fts.rowid AS id, -bm25(passages_fts) AS score
+            {plan.matches("CASE WHEN (SELECT c FROM total) <= :exact THEN :all ELSE :nothing END")}
+        ),
+        {_Plan.TITLES},
+        ranked AS (
+            SELECT e.id, e.score + :title_weight * coalesce(t.ts, 0) AS score
+            FROM exact AS e JOIN passages AS p ON p.id = e.id
+            LEFT JOIN titles AS t ON t.aid = p.article_id
+            ORDER BY score DESC LIMIT :need),
+        title_all AS MATERIALIZED (
+            SELECT rowid AS aid, -bm25(articles_fts) AS ts FROM articles_fts
+            WHERE articles_fts MATCH CASE WHEN (SELECT c FROM total) < :need
+                                          THEN :all ELSE :nothing END
+            ORDER BY rank LIMIT :title_articles),
+        title_only AS (
+            SELECT p.id, t.ts AS score FROM title_all AS t
+            JOIN passages AS p ON p.article_id = t.aid JOIN articles AS a ON a.id = p.article_id
+            WHERE p.id NOT IN (SELECT id FROM exact){plan.where}
+            ORDER BY t.ts DESC, p.id DESC LIMIT :need)
+        SELECT 'all', id, score, 0 FROM ranked
+        UNION ALL SELECT 'title', id, score, 0 FROM title_only
+        UNION ALL SELECT 'total', 0, (SELECT c FROM total), 0{counts}
+    """
+    ranked: list[Ranked] = []
+    total = 0
+    unit_counts: dict[int, int] = {}
+    for kind, row_id, score, _ in await fetchall(session, sql, params):
+        if kind == "all":
+            ranked.append(Ranked(row_id, TIER_ALL, score))
+        elif kind == "title":
+            # Title-only passages keep their article's order (the score is the title's).
+            ranked.append(Ranked(row_id, TIER_TITLE, score))
+        elif kind == "total":
+            total = int(score)
+        else:
+            unit_counts[row_id] = int(score)
+    if total > EXACT_LIMIT:
+        ranked = await _from_lists(session, plan)
+    text_matches = min(total, EXACT_LIMIT)
+    if text_matches + sum(r.tier == TIER_TITLE for r in ranked) < plan.need and unit_counts:
+        ranked += await _partial(session, plan, unit_counts, {r.id for r in ranked})
+    return ranked
+
+
+def _list_terms(terms: Sequence[QueryTerm], params: dict[str, Any], name: str) -> str:
+    """SQL selecting (term, max_passage_id, q) from search_terms: the lists of each query
+    term's tokens (a prefix's: every listed term it starts), q = the query term's index."""
+    selects = []
+    for index, term in enumerate(terms):
+        if term.prefix:  # the typed letters, folded (a prefix is not stemmed)
+            params[f"{name}lo{index}"] = _fold(term.text)
+            params[f"{name}hi{index}"] = _fold(term.text) + "\U0010ffff"
+            condition = f"term >= :{name}lo{index} AND term < :{name}hi{index}"
+        else:
+            tokens = index_tokens(term.text) or ("",)
+            marks = []
+            for position, token in enumerate(tokens):
+                params[f"{name}t{index}_{position}"] = token
+                marks.append(f":{name}t{index}_{position}")
+            condition = f"term IN ({', '.join(marks)})"
+        selects.append(
+            f"SELECT term, max_passage_id, {index} AS q FROM search_terms WHERE {condition}"
+        )
+    empty = "SELECT NULL AS term, NULL AS max_passage_id, NULL AS q WHERE 0"
+    return " UNION ALL ".join(selects) or empty
+
+
+_DELTA = """CASE WHEN (SELECT max(id) FROM passages) > (SELECT min(max_passage_id) FROM lists)
+                 THEN :all ELSE :nothing END"""
+_MORE = """CASE WHEN (SELECT count(*) FROM listed) + (SELECT count(*) FROM delta) < :need
+                THEN :all ELSE :nothing END"""
+
+
+async def _from_lists(session: AsyncSession, plan: _Plan) -> list[Ranked]:
+    """A query matching more than EXACT_LIMIT passages: candidates from its terms' ranking
+    lists, score = the sum of their list scores. A candidate found in the lists of every query
+    term holds them all (a passage whose text changes leaves the lists); any other is checked
+    against the query. Then passages added since the lists were built (bm25), then, only if
+    the page is still short, the newest matches past the lists' depth."""
+    params = dict(plan.params, terms=len(plan.terms))
+    lists = _list_terms(plan.terms, params, "l")
+    sql = f"""
+        WITH lists AS MATERIALIZED ({lists}),
+        cand AS MATERIALIZED (
+            SELECT s.passage_id AS id, sum(s.score) AS score, count(DISTINCT l.q) AS covered
+            FROM lists AS l CROSS JOIN search_term_passages AS s ON s.term = l.term
+            GROUP BY s.passage_id),
+        {_Plan.TITLES},
+        listed AS MATERIALIZED (
+            SELECT c.id, c.score + :title_weight * coalesce(t.ts, 0) AS score
+            FROM cand AS c JOIN passages AS p ON p.id = c.id
+            JOIN articles AS a ON a.id = p.article_id
+            LEFT JOIN titles AS t ON t.aid = p.article_id
+            WHERE (c.covered = :terms OR EXISTS (
+                SELECT 1 FROM passages_fts
+                WHERE passages_fts MATCH :all AND passages_fts.rowid = c.id)){plan.where}
+            ORDER BY score DESC LIMIT :need),
+        delta AS MATERIALIZED (
+            SELECT passages_fts.rowid AS id, -bm25(passages_fts) AS score {plan.matches(_DELTA)}
+              AND passages_fts.rowid > coalesce((SELECT min(max_passage_id) FROM lists), 0)
+            ORDER BY rank LIMIT :need),
+        more AS (
+            SELECT passages_fts.rowid AS id {plan.matches(_MORE)}
+            ORDER BY passages_fts.rowid DESC LIMIT :need)
+        SELECT {TIER_ALL}, id, score FROM listed
+        UNION ALL SELECT {TIER_ALL}, id, score FROM delta
+        UNION ALL SELECT {TIER_MORE}, id, id FROM more
+    """
+    rows = await fetchall(session, sql, params)
+    return [Ranked(row_id, tier, score) for tier, row_id, score in rows]
+
+
+async def _partial(
+    session: AsyncSession, plan: _Plan, unit_counts: dict[int, int], seen: set[int]
+) -> list[Ranked]:
+    """Passages holding some of the words: bm25 over the matches of the rarest words (up to
+    PARTIAL_BUDGET passages in all), plus the ranking lists of the frequent ones."""
+    rare: list[QueryTerm] = []
+    frequent: list[QueryTerm] = []
+    spent = 0
+    for index in sorted(range(len(plan.units)), key=lambda i: unit_counts.get(i, 0)):
+        count = unit_counts.get(index, 0)
+        if count == 0:
+            continue
+        if count >= LIST_MIN_MATCHES:
+            frequent.append(plan.units[index])
+        elif spent + count <= PARTIAL_BUDGET or not rare:
+            rare.append(plan.units[index])
+            spent += count
+    if not rare and not frequent:
+        return []
+    params = dict(
+        plan.params,
+        some=fts5_expression(rare, "OR") if rare else NOTHING,
+        more=plan.need + len(seen),
+    )
+    lists = _list_terms(frequent, params, "f")
+    joins = " JOIN articles AS a ON a.id = p.article_id" if plan.where else ""
+    sql = f"""
+        WITH rare AS MATERIALIZED (
+            SELECT passages_fts.rowid AS id, -bm25(passages_fts) AS score {plan.matches(":some")}),
+        flists AS MATERIALIZED ({lists}),
+        listed AS MATERIALIZED (
+            SELECT s.passage_id AS id, sum(s.score) AS score
+            FROM flists AS l CROSS JOIN search_term_passages AS s ON s.term = l.term
+            JOIN passages AS p ON p.id = s.passage_id{joins}
+            WHERE 1{plan.where}
+            GROUP BY s.passage_id),
+        found AS (
+            SELECT id, sum(score) AS score FROM (
+                SELECT id, score FROM rare UNION ALL SELECT id, score FROM listed) GROUP BY id),
+        {_Plan.TITLES}
+        SELECT f.id, f.score + :title_weight * coalesce(t.ts, 0) AS score
+        FROM found AS f JOIN passages AS p ON p.id = f.id
+        LEFT JOIN titles AS t ON t.aid = p.article_id
+        ORDER BY score DESC LIMIT :more
+    """
+    rows = await fetchall(session, sql, params)
+    return [Ranked(row_id, TIER_PARTIAL, score) for row_id, score in rows if row_id not in seen]
+
+
+async def _rows(session: AsyncSession, plan: _Plan, ids: list[int]) -> Iterable[Sequence[Any]]:
+    params = dict(
+        plan.params,
+        open=HIGHLIGHT_OPEN,
+        close=HIGHLIGHT_CLOSE,
+        ellipsis=ELLIPSIS,
+        tokens=SNIPPET_TOKENS,
+    )
+    marks = []
+    for index, passage_id in enumerate(ids):
+        params[f"id{index}"] = passage_id
+        marks.append(f":id{index}")
+    sql = f"""
+        SELECT p.id, p.article_id, a.title, a.author, p.number, p.stable_id, p.text,
+               (SELECT snippet(passages_fts, 0, :open, :close, :ellipsis, :tokens)
+                FROM passages_fts WHERE passages_fts MATCH :any AND passages_fts.rowid = p.id)
+        FROM passages AS p JOIN articles AS a ON a.id = p.article_id
+        WHERE p.id IN ({", ".join(marks)})
+    """
+    return await fetchall(session, sql, params)
+
+
+# ---- ranking lists ----------------------------------------------------------------------------
+
+
+async def refresh_term_lists(session: AsyncSession) -> dict[str, int]:
+    """Build the ranking lists of terms that match at least LIST_MIN_MATCHES passages, rebuild
+    those whose match count moved by LIST_REBUILD_GROWTH, drop those of rarer terms. Costs one
+    read of the term index's vocabulary plus a bm25 scan per rebuilt term. The caller commits."""
+    await session.execute(
+        text(
+            "CREATE VIRTUAL TABLE IF NOT EXISTS temp.forumbot_passages_vocab"
+            " USING fts5vocab(main, 'passages_fts', 'row')"
+        )
+    )
+    result = await session.execute(
+        text("SELECT term, doc FROM temp.forumbot_passages_vocab WHERE doc >= :min"),
+        {"min": LIST_MIN_MATCHES},
+    )
+    frequent = {str(term): int(doc) for term, doc in result.all()}
+    result = await session.execute(text("SELECT term, matches FROM search_terms"))
+    built = {str(term): int(matches) for term, matches in result.all()}
+    max_id = (await session.scalar(text("SELECT coalesce(max(id), 0) FROM passages"))) or 0
+    gone = [term for term in built if term not in frequent]
+    stale = [
+        term
+        for term, matches in frequent.items()
+        if term not in built or abs(matches - built[term]) > LIST_REBUILD_GROWTH * built[term]
+    ]
+    for term in gone + stale:
+        await session.execute(text("DELETE FROM search_term_passages WHERE term = :t"), {"t": term})
+        await session.execute(text("DELETE FROM search_terms WHERE term = :t"), {"t": term})
+    rebuilt = 0
+    for term in stale:
+        # A list is found by the query's tokens; a token FTS5 would tokenize differently when
+        # typed (Porter is not idempotent for a few words) cannot be matched alone: skip it.
+        if index_tokens(term) != (term,):
+            continue
+        await session.execute(
+            text("INSERT INTO search_terms (term, matches, max_passage_id) VALUES (:t, :m, :x)"),
+            {"t": term, "m": frequent[term], "x": max_id},
+        )
+        await session.execute(
+            text(
+                "INSERT INTO search_term_passages (term, passage_id, score)"
+                " SELECT :t, rowid, -bm25(passages_fts) FROM passages_fts"
+                " WHERE passages_fts MATCH :q ORDER BY rank LIMIT :k"
+            ),
+            {"t": term, "q": _quoted(term), "k": LIST_SIZE},
+        )
+        rebuilt += 1
+    return {"frequent_terms": len(frequent), "rebuilt": rebuilt, "dropped": len(gone)}
+
+
+async def rebuild_index(session: AsyncSession) -> None:
+    await session.execute(text("INSERT INTO passages_fts(passages_fts) VALUES ('rebuild')"))
+    await session.execute(text("INSERT INTO articles_fts(articles_fts) VALUES ('rebuild')"))
+    await session.execute(text("DELETE FROM search_term_passages"))
+    await session.execute(text("DELETE FROM search_terms"))
+    await refresh_term_lists(session)
