@@ -7,6 +7,7 @@ from forumbot.cli import archive as _archive  # noqa: F401  isort: skip
 from forumbot.cli import db as _db  # noqa: F401  isort: skip
 from forumbot.cli import rules as _rules  # noqa: F401  isort: skip
 from forumbot.cli import rules_backtest as _rules_backtest  # noqa: F401  isort: skip
+from forumbot.cli import rules_score as _rules_score  # noqa: F401  isort: skip
 from forumbot.cli import run as _run  # noqa: F401  isort: skip
 
 __all__ = ["main"]
