@@ -19,6 +19,7 @@ from typing import Any, Literal, NamedTuple
 import re2
 
 from forumbot.domain.civility.actions import Action
+from forumbot.domain.civility.language import LanguageGuesser
 from forumbot.domain.civility.normalise import (
     PRECHECK_PATTERNS,
     clean_text,
@@ -27,6 +28,7 @@ from forumbot.domain.civility.normalise import (
     normalise_lowered,
 )
 from forumbot.domain.civility.rules import Rule, RuleSet, re2_options
+from forumbot.domain.civility.structure import addressed_near, find_threat
 from forumbot.domain.civility.tracker import RateTracker
 
 ContextKind = Literal["message", "edit", "thread_title", "bot_output"]
@@ -138,6 +140,7 @@ class _TokInfo(NamedTuple):
     phrase: bool  # the first word of some phrase
     flat: str  # de-doubled form, for phrase matching
     hot: bool  # any of the above: worth a closer look
+    threat: bool = False  # a harm word of some threat rule
 
 
 def _entry_forms(entry: str) -> tuple[str, bool]:
@@ -159,11 +162,11 @@ class _Lexicon:
         self.lookup = lru_cache(maxsize=32_768)(self._lookup)
         self.unmask = lru_cache(maxsize=16_384)(self._unmask)
 
-    def add(self, entry: str, owner: _Owner) -> None:
+    def add(self, entry: str, owner: _Owner, *, phrase: bool = False) -> None:
         word, prefix = _entry_forms(entry)
         if not word:
             return
-        if " " in word:
+        if " " in word or phrase:
             parts = tuple(dedouble(p) for p in word.split())
             self.phrases.setdefault(parts[0], []).append((parts, owner))
             for part in word.split():
@@ -189,8 +192,10 @@ class _Lexicon:
             by_rule.setdefault(idx, set()).add(role)
         words = tuple(sorted(idx for idx, r in by_rule.items() if "word" in r))
         insult = any("insult" in r or "adjective" in r for r in by_rule.values())
+        threat = any("harm" in r or "act" in r for r in by_rule.values())
         roles = {idx: frozenset(r) for idx, r in by_rule.items()}
-        return _TokInfo(roles, words, insult, phrase, flat, bool(words) or insult or phrase)
+        hot = bool(words) or insult or phrase or threat
+        return _TokInfo(roles, words, insult, phrase, flat, hot, threat)
 
     def _owners(self, token: str) -> frozenset[_Owner]:
         found: set[_Owner] = set(self.exact.get(token, ()))
@@ -258,9 +263,21 @@ class Engine:
         self._insults: list[_Insult] = []
         self._regex_sets: dict[str, tuple[Any, list[tuple[int, Any]]]] = {}
         self._other: list[tuple[int, Rule]] = []
+        self._threats: list[tuple[int, int, int]] = []  # (rule index, window, max_gap)
+        self._addressed: dict[int, int] = {}  # rule index -> window
+        # rules written for some languages only: they count when the message looks like one
+        self._languages: dict[int, frozenset[str]] = {}
+        language_words: dict[str, set[str]] = {}
         patterns: dict[str, list[tuple[int, str]]] = {}
         for i, rule in enumerate(self._active):
             p = rule.params
+            if rule.languages:
+                self._languages[i] = frozenset(rule.languages)
+                for name in ("words", "insults", "adjectives", "harms", "acts"):
+                    for entry in p.get(name, ()):
+                        word, _ = _entry_forms(entry)
+                        for lang in rule.languages:
+                            language_words.setdefault(lang, set()).update(word.split())
             if rule.kind == "words":
                 for w in p["words"]:
                     self._lex.add(w, (i, "word"))
@@ -270,6 +287,17 @@ class Engine:
                     for w in p[role]:
                         self._lex.add(w, (i, role.rstrip("s")))
                 self._insults.append(_Insult(i, p["max_gap"], _flat_allow(p["allow"])))
+            elif rule.kind == "threat":
+                for field_name, role in _THREAT_ROLES.items():
+                    for w in p[field_name]:
+                        self._lex.add(w, (i, role))
+                self._threats.append((i, p["window"], p["max_gap"]))
+            elif rule.kind == "addressed":
+                for w in p["phrases"]:
+                    self._lex.add(w, (i, "aphrase"), phrase=True)
+                for w in p["targets"]:
+                    self._lex.add(w, (i, "target"))
+                self._addressed[i] = p["window"]
             elif rule.kind == "regex":
                 for pat in p["patterns"]:
                     patterns.setdefault(p["target"], []).append((i, pat))
@@ -301,6 +329,7 @@ class Engine:
             compiled = [(i, re2.compile(pat, re2_options())) for i, pat in pats]
             self._regex_sets[target] = (_compile_set([p for _, p in pats]), compiled)
         self._needs_tracker = any(r.kind in ("rate", "repeat") for _, r in self._other)
+        self._guesser = LanguageGuesser(language_words) if self._languages else None
 
     # -- the one public operation --------------------------------------------------------------
     def check(self, ctx: MessageContext, *, track: bool = True) -> Verdict:
@@ -332,6 +361,8 @@ class Engine:
         hot = [info for info in infos if info.hot]
         if hot:
             self._lexical(tokens, infos, hot, found, normalised)
+            if self._languages and any(i in found for i in self._languages):
+                self._drop_other_languages(text, tokens, found)
 
         # regular expressions: `clean` ones were matched above; one RE2 set per other layer
         for n in low_hits:
@@ -407,8 +438,30 @@ class Engine:
                     excerpt = self._targeted(ins, tokens, roles, normalised)
                     if excerpt:
                         found[ins.index] = excerpt
+        clauses: list[int] | None = None
+        if self._threats and any(info.threat for info in hot):
+            clauses = _clauses(normalised, tokens)
+            roles = [info.roles for info in infos]
+            for idx, window, max_gap in self._threats:
+                if idx in found:
+                    continue
+
+                def role_at(k: int, idx: int = idx) -> frozenset[str]:
+                    return roles[k].get(idx, _EMPTY)
+
+                excerpt = find_threat(tokens, role_at, clauses, window=window, max_gap=max_gap)
+                if excerpt:
+                    found[idx] = excerpt
         if any(info.phrase for info in hot):
-            self._match_phrases(tokens, infos, found)
+            self._match_phrases(tokens, infos, found, normalised, clauses)
+
+    def _drop_other_languages(self, text: str, tokens: list[str], found: dict[int, str]) -> None:
+        """Forget the hits of rules written for languages the message is not in."""
+        assert self._guesser is not None
+        langs = self._guesser.guess(text, tokens)
+        for idx, rule_langs in self._languages.items():
+            if idx in found and not rule_langs & langs:
+                del found[idx]
 
     def _targeted(
         self,
@@ -538,19 +591,36 @@ class Engine:
         return None
 
     def _match_phrases(
-        self, tokens: list[str], infos: list[_TokInfo], found: dict[int, str]
+        self,
+        tokens: list[str],
+        infos: list[_TokInfo],
+        found: dict[int, str],
+        normalised: str,
+        clauses: list[int] | None,
     ) -> None:
         phrases = self._lex.phrases
         flat: list[str] | None = None
+        n_tokens = len(tokens)
         for pos in [p for p, info in enumerate(infos) if info.phrase]:
             if flat is None:
                 flat = [info.flat for info in infos]
             for parts, (idx, role) in phrases[flat[pos]]:
-                if role != "word" or idx in found:
+                if idx in found or role not in ("word", "aphrase"):
                     continue
                 n = len(parts)
-                if tuple(flat[pos : pos + n]) == parts:
-                    found[idx] = " ".join(tokens[pos : pos + n])
+                if tuple(flat[pos : pos + n]) != parts:
+                    continue
+                if role == "aphrase":
+                    if clauses is None:
+                        clauses = _clauses(normalised, tokens)
+
+                    def role_at(k: int, idx: int = idx) -> frozenset[str]:
+                        return infos[k].roles.get(idx, _EMPTY)
+
+                    window = self._addressed[idx]
+                    if not addressed_near(pos, pos + n, role_at, clauses, n_tokens, window):
+                        continue
+                found[idx] = " ".join(tokens[pos : pos + n])
 
     def _structural(
         self,
@@ -623,6 +693,19 @@ class Engine:
 
 
 _RUN_CACHE: dict[int, re.Pattern[str]] = {}
+_THREAT_ROLES = {"agents": "agent", "intents": "intent", "harms": "harm", "acts": "act",
+                 "targets": "target", "possessives": "possessive", "kin": "kin",
+                 "negations": "negation"}  # fmt: skip
+_CLAUSE_RE = re.compile(r"[.!?;:\n]+|\s-\s|,\s*(?:but|and\s+then|then)\b")
+
+
+def _clauses(normalised: str, tokens: list[str]) -> list[int]:
+    """The clause index of each token (clauses end at . ! ? ; : and line breaks). Falls back to
+    one clause when re-tokenising the pieces does not give the same tokens."""
+    out: list[int] = []
+    for n, piece in enumerate(_CLAUSE_RE.split(normalised)):
+        out += [n] * len(_strip_stars(_TOKEN_RE.findall(piece)))
+    return out if len(out) == len(tokens) else [0] * len(tokens)
 
 
 def _encodable(text: str) -> str:
