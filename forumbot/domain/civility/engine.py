@@ -63,6 +63,31 @@ _FORWARD_TARGETS = frozenset({"you", "u", "ya", "yall"})
 _BARE_ROLES = frozenset({"insult", "adjective", "filler"})
 
 
+_PERSON_NOUNS = frozenset({"guy", "dude", "bloke", "poster", "user", "person", "lad", "man",
+                           "woman", "girl", "boy", "one", "chap", "commenter"})  # fmt: skip
+
+
+def _in_idiom(tokens: list[str], pos: int, idioms: list[tuple[str, ...]]) -> bool:
+    """Whether tokens[pos] is part of one of the idioms ("faggots and peas")."""
+    tok = tokens[pos]
+    for idiom in idioms:
+        for k, part in enumerate(idiom):
+            if part == tok and tuple(tokens[pos - k : pos - k + len(idiom)]) == idiom:
+                return True
+    return False
+
+
+def _named_subject(tokens: list[str], j: int) -> bool:
+    """tokens[j] ends a subject that names one participant, followed by "is": a lone first word
+    ("Rahul is a total dickhead") or "this guy" ("this guy is a bellend"). Past tense ("was")
+    is not taken: that is how history talks about people."""
+    if j + 1 >= len(tokens) or tokens[j + 1] not in ("is", "s"):
+        return False
+    # A lone name is not taken: "Trump is an idiot" is about a public figure as often as
+    # "Rahul is a dickhead" is about a member, and the words cannot tell them apart.
+    return j == 1 and tokens[0] in ("this", "that") and tokens[1] in _PERSON_NOUNS
+
+
 def _names_the_reader(tail: list[str]) -> bool:
     """After an insult, the message ends "is what you are" / "(that's) all you are"."""
     if tail[:1] == ["thats"]:
@@ -129,6 +154,7 @@ class Verdict:
 
 # --- the lexicon ------------------------------------------------------------------------------
 _Owner = tuple[int, str]  # (rule index, role)
+_MASKABLE = frozenset({"word", "insult", "adjective", "harm", "act"})
 
 
 class _TokInfo(NamedTuple):
@@ -159,6 +185,7 @@ class _Lexicon:
         self.phrases: dict[str, list[tuple[tuple[str, ...], _Owner]]] = {}
         self.by_length: dict[int, set[str]] = {}
         self.prefixes: set[str] = set()
+        self.prefix_words: dict[str, set[str]] = {}  # de-doubled prefix -> entries as written
         self.lookup = lru_cache(maxsize=32_768)(self._lookup)
         self.unmask = lru_cache(maxsize=16_384)(self._unmask)
 
@@ -169,17 +196,20 @@ class _Lexicon:
         if " " in word or phrase:
             parts = tuple(dedouble(p) for p in word.split())
             self.phrases.setdefault(parts[0], []).append((parts, owner))
-            for part in word.split():
-                self.by_length.setdefault(len(part), set()).add(part)
+            if owner[1] in _MASKABLE:
+                for part in word.split():
+                    self.by_length.setdefault(len(part), set()).add(part)
             return
         if prefix:
             self.prefixes.add(word)
             base = dedouble(word)
             self.prefix.setdefault(len(base), {}).setdefault(base, set()).add(owner)
+            self.prefix_words.setdefault(base, set()).add(word)
             return
         self.exact.setdefault(word, set()).add(owner)
         self.dedup.setdefault(dedouble(word), set()).add(owner)
-        self.by_length.setdefault(len(word), set()).add(word)
+        if owner[1] in _MASKABLE:  # "c*nt" is unmasked to an insult, never to "cant"
+            self.by_length.setdefault(len(word), set()).add(word)
 
     def _lookup(self, token: str) -> _TokInfo:
         owners = self._owners(token)
@@ -202,10 +232,15 @@ class _Lexicon:
         flat = dedouble(token)
         if flat != token:
             found.update(self.dedup.get(flat, ()))
+        stretched = flat != token
         for length, table in self.prefix.items():
             if len(flat) >= length:
                 owners = table.get(flat[:length])
-                if owners:
+                # the de-doubled form stands in only for a token that had doubled letters:
+                # "niiigger" is caught, "Niger" (no doubling) is not mistaken for it
+                if owners and (
+                    stretched or any(token.startswith(w) for w in self.prefix_words[flat[:length]])
+                ):
                     found.update(owners)
         return frozenset(found)
 
@@ -260,6 +295,8 @@ class Engine:
         self._active: list[Rule] = list(rules.active)
         self._lex = _Lexicon()
         self._word_allow: dict[int, frozenset[str]] = {}
+        # idioms that make a word innocent ("chink in the armour"): rule index -> token tuples
+        self._allow_phrases: dict[int, list[tuple[str, ...]]] = {}
         self._insults: list[_Insult] = []
         self._regex_sets: dict[str, tuple[Any, list[tuple[int, Any]]]] = {}
         self._other: list[tuple[int, Rule]] = []
@@ -282,6 +319,9 @@ class Engine:
                 for w in p["words"]:
                     self._lex.add(w, (i, "word"))
                 self._word_allow[i] = _flat_allow(p["allow"])
+                idioms = [_entry_forms(a)[0].split() for a in p["allow"]]
+                if any(len(parts) > 1 for parts in idioms):
+                    self._allow_phrases[i] = [tuple(x) for x in idioms if len(x) > 1]
             elif rule.kind == "targeted_insult":
                 for role in ("insults", "adjectives", "targets", "weak_targets", "fillers"):
                     for w in p[role]:
@@ -429,8 +469,12 @@ class Engine:
             for idx in info.words:
                 if idx not in found:
                     allow = self._word_allow.get(idx, frozenset())
-                    if tok not in allow and dedouble(tok) not in allow:
-                        found[idx] = tok
+                    if tok in allow or dedouble(tok) in allow:
+                        continue
+                    idioms = self._allow_phrases.get(idx)
+                    if idioms and _in_idiom(tokens, pos, idioms):
+                        continue
+                    found[idx] = tok
         if any(info.insult for info in hot):
             roles = [info.roles for info in infos]
             for ins in self._insults:
@@ -516,6 +560,9 @@ class Engine:
                     gap += 1
                     j -= 1
                     continue
+                # a name or "this guy" as the subject: "Rahul is a total dickhead"
+                if _named_subject(tokens, j):
+                    return " ".join(tokens[: pos + 1])
                 # one unknown word right after the target: "you liberals are idiots",
                 # "you tankie clowns"
                 if j >= 1 and "target" in role_at(j - 1) and not negated(j - 1):

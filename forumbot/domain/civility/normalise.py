@@ -190,10 +190,14 @@ def normalise_lowered(text: str, needed: Collection[int]) -> tuple[str, frozense
         text = text.replace("'", "")
     if not needed:
         return text, _NO_JOINS
+    if _NEED_MENTION in needed:
+        # a member mentioned by @ is spoken to or about directly: read it as "you"
+        text = _MENTION_RE.sub(" you ", text)
     if _NEED_MARKDOWN in needed:
         # spoilers, bold, italics, strike-through and code marks inside or around a word
         # ("||idiot||", "id**io**t", "`moron`") hide nothing from the rules
-        text = _MARKDOWN_RE.sub("", text)
+        # (a lone "**" is a mask, "f**k", and stays for the unmasking)
+        text = _MARKDOWN_RE.sub(_drop_mark if text.count("**") % 2 else "", text)
     joined: set[str] = set()
     if _NEED_SPACED in needed and _SPACED_RE.search(text):
 
@@ -222,13 +226,21 @@ def normalise_lowered(text: str, needed: Collection[int]) -> tuple[str, frozense
 
 
 _NO_JOINS: frozenset[str] = frozenset()
-_NEED_STRETCH, _NEED_SPACED, _NEED_LEET, _NEED_MARKDOWN = 0, 1, 2, 3
+
+
+def _drop_mark(m: re.Match[str]) -> str:
+    return m.group(0) if m.group(0) == "**" else ""
+
+
+_NEED_STRETCH, _NEED_SPACED, _NEED_LEET, _NEED_MARKDOWN, _NEED_MENTION = 0, 1, 2, 3, 4
+_MENTION_RE = re.compile(r"<@!?\d+>|(?<![^\s(])@(?!everyone\b|here\b)[a-z][\w.]*")
 _MARKDOWN_RE = re.compile(r"\|\||\*\*|__|~~|`+")
 PRECHECK_PATTERNS: tuple[str, ...] = (
     "|".join(c * 3 for c in "abcdefghijklmnopqrstuvwxyz"),  # stretched letters
     rf"(?:^|[^a-z0-9@$])[a-z0-9@$]{_SEP}{{1,3}}[a-z0-9@$]{_SEP}{{1,3}}[a-z0-9@$](?:[^a-z0-9@$]|$)",
     r"[a-z][0-9@$|+]|[0-9@$|!+][a-z]|[a-z]![a-z]",  # leetspeak next to a letter
     r"\|\||\*\*|__|~~|`",  # markdown marks
+    r"<@!?\d+>|(?:^|[\s(])@[a-z]",  # mentions
 )
 _PRECHECK = re2.Set.SearchSet()
 for _pattern in PRECHECK_PATTERNS:

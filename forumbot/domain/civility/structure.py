@@ -64,6 +64,7 @@ def find_threat(
             # a speaker before the harm with only intent, target and kin words between:
             # "I will kill you", "we are going to hurt you", "te voy a matar" ("voy" speaks)
             j = pos - 1
+            intent = False
             while j >= 0 and pos - j <= max_gap + 1 and clause[j] == here:
                 rj = roles(j)
                 if "agent" in rj:
@@ -71,13 +72,15 @@ def find_threat(
                     break
                 if not rj & _BETWEEN:
                     break
+                intent = intent or "intent" in rj
                 j -= 1
-            else:
-                # "gonna stab you": the clause opens with intent words alone
-                if j < 0 or clause[j] != here:
-                    first = j + 1
-                    if first < pos and all("intent" in roles(k) for k in range(first, pos)):
-                        start = first
+            if start is None and j + 1 < pos:
+                first = j + 1
+                opens = j < 0 or clause[j] != here
+                if opens and all("intent" in roles(k) for k in range(first, pos)):
+                    start = first  # "gonna stab you": the clause opens with intent alone
+                elif intent and "kin" in roles(target) and target < pos:
+                    start = first  # "you're getting your head kicked in"
         if start is None:
             continue
         lo = min(start, target, pos)

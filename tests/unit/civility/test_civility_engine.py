@@ -112,7 +112,11 @@ def test_mass_mentions_by_count_or_text(engine: Engine) -> None:
     assert engine.check(_msg("look", mention_count=5), track=False).rule_ids == ["mass-mentions"]
     assert engine.check(_msg("look", mention_count=4), track=False).action is Action.NONE
     text = "<@1> <@!2> <@&3> @everyone @here"
-    assert engine.check(_msg(text), track=False).rule_ids == ["mass-mentions"]
+    assert engine.check(_msg(text), track=False).rule_ids == ["mass-mentions", "everyone-mentions"]
+    typed = engine.check(_msg("@here anyone around?"), track=False)
+    assert typed.rule_ids == ["everyone-mentions"] and typed.action is Action.NUDGE
+    quoted = engine.check(_msg("please don't ping `@everyone` for this"), track=False)
+    assert quoted.action is Action.NONE
 
 
 def test_link_flood_and_invites(engine: Engine) -> None:
