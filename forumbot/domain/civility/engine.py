@@ -186,6 +186,7 @@ class _Lexicon:
         self.by_length: dict[int, set[str]] = {}
         self.prefixes: set[str] = set()
         self.prefix_words: dict[str, set[str]] = {}  # de-doubled prefix -> entries as written
+        self.unmasked_rules: set[int] = set()  # rules whose words masks are never resolved to
         self.lookup = lru_cache(maxsize=32_768)(self._lookup)
         self.unmask = lru_cache(maxsize=16_384)(self._unmask)
 
@@ -196,7 +197,7 @@ class _Lexicon:
         if " " in word or phrase:
             parts = tuple(dedouble(p) for p in word.split())
             self.phrases.setdefault(parts[0], []).append((parts, owner))
-            if owner[1] in _MASKABLE:
+            if owner[1] in _MASKABLE and owner[0] not in self.unmasked_rules:
                 for part in word.split():
                     self.by_length.setdefault(len(part), set()).add(part)
             return
@@ -208,7 +209,8 @@ class _Lexicon:
             return
         self.exact.setdefault(word, set()).add(owner)
         self.dedup.setdefault(dedouble(word), set()).add(owner)
-        if owner[1] in _MASKABLE:  # "c*nt" is unmasked to an insult, never to "cant"
+        if owner[1] in _MASKABLE and owner[0] not in self.unmasked_rules:
+            # "c*nt" is unmasked to an insult, never to "cant" (nor to another language's word)
             self.by_length.setdefault(len(word), set()).add(word)
 
     def _lookup(self, token: str) -> _TokInfo:
@@ -310,6 +312,7 @@ class Engine:
             p = rule.params
             if rule.languages:
                 self._languages[i] = frozenset(rule.languages)
+                self._lex.unmasked_rules.add(i)
                 for name in ("words", "insults", "adjectives", "harms", "acts"):
                     for entry in p.get(name, ()):
                         word, _ = _entry_forms(entry)
@@ -780,6 +783,17 @@ def _longest_run(text: str, minimum: int) -> str:
     return max((m.group(0) for m in rx.finditer(text)), key=len, default="")
 
 
+def _repeated_phrase(tokens: list[str], longest: int = 12) -> tuple[str, int]:
+    """The phrase of up to `longest` words that the message repeats back to back, and how many
+    times: the token list is (almost) periodic. ("", 1) when it is not."""
+    n = len(tokens)
+    for period in range(2, min(longest, n // 3) + 1):
+        same = sum(1 for i in range(n - period) if tokens[i] == tokens[i + period])
+        if same >= 0.9 * (n - period):
+            return " ".join(tokens[:period]), n // period
+    return "", 1
+
+
 class _FloodFacts(NamedTuple):
     """What the flood rules look at, measured once per message."""
 
@@ -801,6 +815,10 @@ class _FloodFacts(NamedTuple):
                 current = current + 1 if a == b else 1
                 if current > word_run:
                     word, word_run = a, current
+            # a phrase or line said over and over ("no u no u ...", "Vote Labour! Vote Labour!")
+            phrase, times = _repeated_phrase(tokens)
+            if times > word_run:
+                word, word_run = phrase, times
         return cls(text.count("\n") + 1, run, word, word_run)
 
     def excerpt(self, params: Mapping[str, int]) -> str | None:

@@ -543,10 +543,12 @@ def _check_set_limits(rules: list[Rule], problems: _Problems) -> None:
 
 
 def load_default_rules() -> RuleSet:
-    """The rule pack shipped with forumbot (forumbot/domain/civility/default_rules.yaml)."""
-    text = (
-        resources.files("forumbot.domain.civility")
-        .joinpath("default_rules.yaml")
-        .read_text(encoding="utf-8")
-    )
-    return RuleSet.from_yaml(text)
+    """The rule pack shipped with forumbot: default_rules.yaml, then the rules for other
+    languages in languages/*.yaml, validated as one set."""
+    package = resources.files("forumbot.domain.civility")
+    data = _parse_yaml(package.joinpath("default_rules.yaml").read_text(encoding="utf-8"))
+    extra = package.joinpath("languages")
+    for name in sorted(p.name for p in extra.iterdir() if p.name.endswith(".yaml")):
+        more = _parse_yaml(extra.joinpath(name).read_text(encoding="utf-8"))
+        data["rules"] += more["rules"]
+    return RuleSet.from_dict(data)
