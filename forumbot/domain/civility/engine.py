@@ -313,7 +313,7 @@ class Engine:
             if rule.languages:
                 self._languages[i] = frozenset(rule.languages)
                 self._lex.unmasked_rules.add(i)
-                for name in ("words", "insults", "adjectives", "harms", "acts"):
+                for name in ("words", "insults", "adjectives", "harms", "acts", "phrases"):
                     for entry in p.get(name, ()):
                         word, _ = _entry_forms(entry)
                         for lang in rule.languages:
@@ -372,6 +372,16 @@ class Engine:
             compiled = [(i, re2.compile(pat, re2_options())) for i, pat in pats]
             self._regex_sets[target] = (_compile_set([p for _, p in pats]), compiled)
         self._needs_tracker = any(r.kind in ("rate", "repeat") for _, r in self._other)
+        # a word the English rules also know ("idiot", "was") is no evidence for another language
+        shared = {
+            part
+            for i, rule in enumerate(self._active)
+            if i not in self._languages
+            for name in ("words", "insults", "adjectives", "harms", "acts", "phrases", "targets")
+            for entry in rule.params.get(name, ())
+            for part in _entry_forms(entry)[0].split()
+        }
+        language_words = {lang: words - shared for lang, words in language_words.items()}
         self._guesser = LanguageGuesser(language_words) if self._languages else None
 
     # -- the one public operation --------------------------------------------------------------
@@ -575,6 +585,15 @@ class Engine:
                 break
             if not is_noun:
                 continue
+            # an exclamation that is the whole message: "what a dumbass", "what an absolute muppet"
+            if (
+                pos >= 2
+                and tokens[0] == "what"
+                and tokens[1] in ("a", "an")
+                and all(role_at(k) & _BARE_ROLES for k in range(2, pos))
+                and n_tokens - pos <= 2
+            ):
+                return " ".join(tokens[: pos + 1])
             # the whole message is the insult: "idiot.", "moron!!", "absolute clown"
             # (but "fuck!" alone is an exclamation, not an insult)
             if (
@@ -611,7 +630,7 @@ class Engine:
         """An insult set off by a comma at either end of a message that addresses someone:
         "Get lost, scum.", "Shut it, muppet.", "Muppet, you have not read it." but not
         "He was, in short, a fool." (an article makes it a description)."""
-        if "," not in normalised:
+        if "," not in normalised and ":" not in normalised:
             return None
         segments = [seg for seg in _SEGMENT_RE.split(normalised) if seg.strip()]
         if len(segments) < 2:

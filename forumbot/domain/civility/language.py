@@ -100,7 +100,7 @@ class LanguageGuesser:
             for lang in votes.get(tok, ()):
                 scores[lang] = scores.get(lang, 0) + 1
         if not scores:
-            return _ENGLISH_ONLY
+            return _NO_EVIDENCE
         best = max(scores.values())
         english = scores.get(ENGLISH, 0)
         if best <= english:
@@ -109,3 +109,6 @@ class LanguageGuesser:
 
 
 _ENGLISH_ONLY = frozenset({ENGLISH})
+# Nothing points anywhere ("k@nk3rh03r", "Orospu çocuğu."): every language stays possible, so a
+# rule for one of them that found its word keeps its hit.
+_NO_EVIDENCE = frozenset(LANGUAGES)

@@ -190,6 +190,10 @@ def normalise_lowered(text: str, needed: Collection[int]) -> tuple[str, frozense
         text = text.replace("'", "")
     if not needed:
         return text, _NO_JOINS
+    if _NEED_PICTURE in needed:
+        # weapons and nooses drawn instead of written: "ima 🔪 you", "go 🪢 yourself"
+        for picture, word in _PICTURE_WORDS.items():
+            text = text.replace(picture, word)
     if _NEED_MENTION in needed:
         # a member mentioned by @ is spoken to or about directly: read it as "you"
         text = _MENTION_RE.sub(" you ", text)
@@ -233,6 +237,8 @@ def _drop_mark(m: re.Match[str]) -> str:
 
 
 _NEED_STRETCH, _NEED_SPACED, _NEED_LEET, _NEED_MARKDOWN, _NEED_MENTION = 0, 1, 2, 3, 4
+_NEED_PICTURE = 5
+_PICTURE_WORDS = {"🔪": " stab ", "🗡": " stab ", "🔫": " shoot ", "🪢": " hang ", "⚰": " bury "}
 _MENTION_RE = re.compile(r"<@!?\d+>|(?<![^\s(])@(?!everyone\b|here\b)[a-z][\w.]*")
 _MARKDOWN_RE = re.compile(r"\|\||\*\*|__|~~|`+")
 PRECHECK_PATTERNS: tuple[str, ...] = (
@@ -241,6 +247,7 @@ PRECHECK_PATTERNS: tuple[str, ...] = (
     r"[a-z][0-9@$|+]|[0-9@$|!+][a-z]|[a-z]![a-z]",  # leetspeak next to a letter
     r"\|\||\*\*|__|~~|`",  # markdown marks
     r"<@!?\d+>|(?:^|[\s(])@[a-z]",  # mentions
+    "[🔪🗡🔫🪢⚰]",  # pictures of weapons
 )
 _PRECHECK = re2.Set.SearchSet()
 for _pattern in PRECHECK_PATTERNS:

@@ -79,8 +79,9 @@ def find_threat(
                 opens = j < 0 or clause[j] != here
                 if opens and all("intent" in roles(k) for k in range(first, pos)):
                     start = first  # "gonna stab you": the clause opens with intent alone
-                elif intent and "kin" in roles(target) and target < pos:
-                    start = first  # "you're getting your head kicked in"
+                elif intent and target < pos and target >= first:
+                    # "you're getting your head kicked in", "ur gonna get shot"
+                    start = first
         if start is None:
             continue
         lo = min(start, target, pos)
