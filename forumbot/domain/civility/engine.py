@@ -807,6 +807,12 @@ def _repeated_phrase(tokens: list[str], longest: int = 12) -> tuple[str, int]:
     times: the token list is (almost) periodic. ("", 1) when it is not."""
     n = len(tokens)
     for period in range(2, min(longest, n // 3) + 1):
+        # cheap test first: a message that repeats a phrase repeats it from the start
+        if (
+            tokens[:period] != tokens[period : 2 * period]
+            and tokens[-period:] != tokens[-2 * period : -period]
+        ):
+            continue
         same = sum(1 for i in range(n - period) if tokens[i] == tokens[i + period])
         if same >= 0.9 * (n - period):
             return " ".join(tokens[:period]), n // period
