@@ -71,10 +71,9 @@ def main() -> None:
     except ImportError:
         pass
     try:
-        from lingua import Language, LanguageDetectorBuilder
+        from lingua import IsoCode639_1, Language, LanguageDetectorBuilder
 
-        wanted = [Language.from_iso_code_639_1(getattr(__import__("lingua").IsoCode639_1, c.upper()))
-                  for c in LANGS]  # fmt: skip
+        wanted = [Language.from_iso_code_639_1(getattr(IsoCode639_1, c.upper())) for c in LANGS]
         detector = LanguageDetectorBuilder.from_languages(*wanted).with_low_accuracy_mode().build()
 
         def lingua_guess(t: str) -> set[str]:
