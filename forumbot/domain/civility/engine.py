@@ -94,6 +94,9 @@ def _names_the_reader(tail: list[str]) -> bool:
         tail = ["is", *tail[1:]]
     elif tail[:1] in (["that"], ["this"]):
         tail = tail[1:]
+    # "which is exactly what you are", "more like, which is just what you are"
+    if len(tail) > 4 and tail[-3:-1] in (["what", "you"], ["all", "you"]):
+        tail = ["is", *tail[-3:]]
     return (
         len(tail) == 4
         and tail[0] in ("is", "s")

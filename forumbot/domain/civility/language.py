@@ -32,7 +32,7 @@ _FUNCTION_WORDS: dict[str, str] = {
           "just like but its of to my me been were would could should their there",
     "es": "el los las una es eres que y no por para con se lo te tu mi muy pero como esta "
           "estas eso esto yo del al mas ya todo porque sos vos hay cuando aqui nada voy vas "
-          "usted tus mis sus le les nos un la de en ni tienes puedes eres",
+          "usted tus mis sus le les nos un la de en ni tienes puedes os vamos todos este",
     "pt": "os as um uma e que nao voce vc eu tu seu sua teu tua com para pra por mais isso "
           "isto esse essa muito mas como ele ela ja vai vou te sao ta aqui nada do da dos das "
           "em no na de o a voces tem pode",

@@ -19,7 +19,7 @@ from forumbot.domain.civility.evaluation import Report, parse_items, score
 
 EVAL = Path(__file__).parent / "eval"
 # round -> (recall at least, false-alarm rate at most)
-FLOORS = {1: (0.90, 0.01), 2: (0.78, 0.015), 3: (0.54, 0.01)}
+FLOORS = {1: (0.90, 0.01), 2: (0.78, 0.01), 3: (0.63, 0.01)}
 
 
 @pytest.fixture(scope="module")
