@@ -19,6 +19,7 @@ from typing import Any, Literal, NamedTuple
 import re2
 
 from forumbot.domain.civility.actions import Action
+from forumbot.domain.civility.language import LanguageGuesser
 from forumbot.domain.civility.normalise import (
     PRECHECK_PATTERNS,
     clean_text,
@@ -27,6 +28,7 @@ from forumbot.domain.civility.normalise import (
     normalise_lowered,
 )
 from forumbot.domain.civility.rules import Rule, RuleSet, re2_options
+from forumbot.domain.civility.structure import addressed_near, find_threat
 from forumbot.domain.civility.tracker import RateTracker
 
 ContextKind = Literal["message", "edit", "thread_title", "bot_output"]
@@ -61,12 +63,40 @@ _FORWARD_TARGETS = frozenset({"you", "u", "ya", "yall"})
 _BARE_ROLES = frozenset({"insult", "adjective", "filler"})
 
 
+_PERSON_NOUNS = frozenset({"guy", "dude", "bloke", "poster", "user", "person", "lad", "man",
+                           "woman", "girl", "boy", "one", "chap", "commenter"})  # fmt: skip
+
+
+def _in_idiom(tokens: list[str], pos: int, idioms: list[tuple[str, ...]]) -> bool:
+    """Whether tokens[pos] is part of one of the idioms ("faggots and peas")."""
+    tok = tokens[pos]
+    for idiom in idioms:
+        for k, part in enumerate(idiom):
+            if part == tok and tuple(tokens[pos - k : pos - k + len(idiom)]) == idiom:
+                return True
+    return False
+
+
+def _named_subject(tokens: list[str], j: int) -> bool:
+    """tokens[j] ends a subject that names one participant, followed by "is": a lone first word
+    ("Rahul is a total dickhead") or "this guy" ("this guy is a bellend"). Past tense ("was")
+    is not taken: that is how history talks about people."""
+    if j + 1 >= len(tokens) or tokens[j + 1] not in ("is", "s"):
+        return False
+    # A lone name is not taken: "Trump is an idiot" is about a public figure as often as
+    # "Rahul is a dickhead" is about a member, and the words cannot tell them apart.
+    return j == 1 and tokens[0] in ("this", "that") and tokens[1] in _PERSON_NOUNS
+
+
 def _names_the_reader(tail: list[str]) -> bool:
     """After an insult, the message ends "is what you are" / "(that's) all you are"."""
     if tail[:1] == ["thats"]:
         tail = ["is", *tail[1:]]
     elif tail[:1] in (["that"], ["this"]):
         tail = tail[1:]
+    # "which is exactly what you are", "more like, which is just what you are"
+    if len(tail) > 4 and tail[-3:-1] in (["what", "you"], ["all", "you"]):
+        tail = ["is", *tail[-3:]]
     return (
         len(tail) == 4
         and tail[0] in ("is", "s")
@@ -127,6 +157,7 @@ class Verdict:
 
 # --- the lexicon ------------------------------------------------------------------------------
 _Owner = tuple[int, str]  # (rule index, role)
+_MASKABLE = frozenset({"word", "insult", "adjective", "harm", "act"})
 
 
 class _TokInfo(NamedTuple):
@@ -138,6 +169,7 @@ class _TokInfo(NamedTuple):
     phrase: bool  # the first word of some phrase
     flat: str  # de-doubled form, for phrase matching
     hot: bool  # any of the above: worth a closer look
+    threat: bool = False  # a harm word of some threat rule
 
 
 def _entry_forms(entry: str) -> tuple[str, bool]:
@@ -156,27 +188,33 @@ class _Lexicon:
         self.phrases: dict[str, list[tuple[tuple[str, ...], _Owner]]] = {}
         self.by_length: dict[int, set[str]] = {}
         self.prefixes: set[str] = set()
+        self.prefix_words: dict[str, set[str]] = {}  # de-doubled prefix -> entries as written
+        self.unmasked_rules: set[int] = set()  # rules whose words masks are never resolved to
         self.lookup = lru_cache(maxsize=32_768)(self._lookup)
         self.unmask = lru_cache(maxsize=16_384)(self._unmask)
 
-    def add(self, entry: str, owner: _Owner) -> None:
+    def add(self, entry: str, owner: _Owner, *, phrase: bool = False) -> None:
         word, prefix = _entry_forms(entry)
         if not word:
             return
-        if " " in word:
+        if " " in word or phrase:
             parts = tuple(dedouble(p) for p in word.split())
             self.phrases.setdefault(parts[0], []).append((parts, owner))
-            for part in word.split():
-                self.by_length.setdefault(len(part), set()).add(part)
+            if owner[1] in _MASKABLE and owner[0] not in self.unmasked_rules:
+                for part in word.split():
+                    self.by_length.setdefault(len(part), set()).add(part)
             return
         if prefix:
             self.prefixes.add(word)
             base = dedouble(word)
             self.prefix.setdefault(len(base), {}).setdefault(base, set()).add(owner)
+            self.prefix_words.setdefault(base, set()).add(word)
             return
         self.exact.setdefault(word, set()).add(owner)
         self.dedup.setdefault(dedouble(word), set()).add(owner)
-        self.by_length.setdefault(len(word), set()).add(word)
+        if owner[1] in _MASKABLE and owner[0] not in self.unmasked_rules:
+            # "c*nt" is unmasked to an insult, never to "cant" (nor to another language's word)
+            self.by_length.setdefault(len(word), set()).add(word)
 
     def _lookup(self, token: str) -> _TokInfo:
         owners = self._owners(token)
@@ -189,18 +227,25 @@ class _Lexicon:
             by_rule.setdefault(idx, set()).add(role)
         words = tuple(sorted(idx for idx, r in by_rule.items() if "word" in r))
         insult = any("insult" in r or "adjective" in r for r in by_rule.values())
+        threat = any("harm" in r or "act" in r for r in by_rule.values())
         roles = {idx: frozenset(r) for idx, r in by_rule.items()}
-        return _TokInfo(roles, words, insult, phrase, flat, bool(words) or insult or phrase)
+        hot = bool(words) or insult or phrase or threat
+        return _TokInfo(roles, words, insult, phrase, flat, hot, threat)
 
     def _owners(self, token: str) -> frozenset[_Owner]:
         found: set[_Owner] = set(self.exact.get(token, ()))
         flat = dedouble(token)
         if flat != token:
             found.update(self.dedup.get(flat, ()))
+        stretched = flat != token
         for length, table in self.prefix.items():
             if len(flat) >= length:
                 owners = table.get(flat[:length])
-                if owners:
+                # the de-doubled form stands in only for a token that had doubled letters:
+                # "niiigger" is caught, "Niger" (no doubling) is not mistaken for it
+                if owners and (
+                    stretched or any(token.startswith(w) for w in self.prefix_words[flat[:length]])
+                ):
                     found.update(owners)
         return frozenset(found)
 
@@ -255,21 +300,50 @@ class Engine:
         self._active: list[Rule] = list(rules.active)
         self._lex = _Lexicon()
         self._word_allow: dict[int, frozenset[str]] = {}
+        # idioms that make a word innocent ("chink in the armour"): rule index -> token tuples
+        self._allow_phrases: dict[int, list[tuple[str, ...]]] = {}
         self._insults: list[_Insult] = []
         self._regex_sets: dict[str, tuple[Any, list[tuple[int, Any]]]] = {}
         self._other: list[tuple[int, Rule]] = []
+        self._threats: list[tuple[int, int, int]] = []  # (rule index, window, max_gap)
+        self._addressed: dict[int, int] = {}  # rule index -> window
+        # rules written for some languages only: they count when the message looks like one
+        self._languages: dict[int, frozenset[str]] = {}
+        language_words: dict[str, set[str]] = {}
         patterns: dict[str, list[tuple[int, str]]] = {}
         for i, rule in enumerate(self._active):
             p = rule.params
+            if rule.languages:
+                self._languages[i] = frozenset(rule.languages)
+                self._lex.unmasked_rules.add(i)
+                for name in ("words", "insults", "adjectives", "harms", "acts", "phrases"):
+                    for entry in p.get(name, ()):
+                        word, _ = _entry_forms(entry)
+                        for lang in rule.languages:
+                            language_words.setdefault(lang, set()).update(word.split())
             if rule.kind == "words":
                 for w in p["words"]:
                     self._lex.add(w, (i, "word"))
                 self._word_allow[i] = _flat_allow(p["allow"])
+                idioms = [_entry_forms(a)[0].split() for a in p["allow"]]
+                if any(len(parts) > 1 for parts in idioms):
+                    self._allow_phrases[i] = [tuple(x) for x in idioms if len(x) > 1]
             elif rule.kind == "targeted_insult":
                 for role in ("insults", "adjectives", "targets", "weak_targets", "fillers"):
                     for w in p[role]:
                         self._lex.add(w, (i, role.rstrip("s")))
                 self._insults.append(_Insult(i, p["max_gap"], _flat_allow(p["allow"])))
+            elif rule.kind == "threat":
+                for field_name, role in _THREAT_ROLES.items():
+                    for w in p[field_name]:
+                        self._lex.add(w, (i, role))
+                self._threats.append((i, p["window"], p["max_gap"]))
+            elif rule.kind == "addressed":
+                for w in p["phrases"]:
+                    self._lex.add(w, (i, "aphrase"), phrase=True)
+                for w in p["targets"]:
+                    self._lex.add(w, (i, "target"))
+                self._addressed[i] = p["window"]
             elif rule.kind == "regex":
                 for pat in p["patterns"]:
                     patterns.setdefault(p["target"], []).append((i, pat))
@@ -301,6 +375,17 @@ class Engine:
             compiled = [(i, re2.compile(pat, re2_options())) for i, pat in pats]
             self._regex_sets[target] = (_compile_set([p for _, p in pats]), compiled)
         self._needs_tracker = any(r.kind in ("rate", "repeat") for _, r in self._other)
+        # a word the English rules also know ("idiot", "was") is no evidence for another language
+        shared = {
+            part
+            for i, rule in enumerate(self._active)
+            if i not in self._languages
+            for name in ("words", "insults", "adjectives", "harms", "acts", "phrases", "targets")
+            for entry in rule.params.get(name, ())
+            for part in _entry_forms(entry)[0].split()
+        }
+        language_words = {lang: words - shared for lang, words in language_words.items()}
+        self._guesser = LanguageGuesser(language_words) if self._languages else None
 
     # -- the one public operation --------------------------------------------------------------
     def check(self, ctx: MessageContext, *, track: bool = True) -> Verdict:
@@ -332,6 +417,8 @@ class Engine:
         hot = [info for info in infos if info.hot]
         if hot:
             self._lexical(tokens, infos, hot, found, normalised)
+            if self._languages and any(i in found for i in self._languages):
+                self._drop_other_languages(text, tokens, found)
 
         # regular expressions: `clean` ones were matched above; one RE2 set per other layer
         for n in low_hits:
@@ -398,8 +485,12 @@ class Engine:
             for idx in info.words:
                 if idx not in found:
                     allow = self._word_allow.get(idx, frozenset())
-                    if tok not in allow and dedouble(tok) not in allow:
-                        found[idx] = tok
+                    if tok in allow or dedouble(tok) in allow:
+                        continue
+                    idioms = self._allow_phrases.get(idx)
+                    if idioms and _in_idiom(tokens, pos, idioms):
+                        continue
+                    found[idx] = tok
         if any(info.insult for info in hot):
             roles = [info.roles for info in infos]
             for ins in self._insults:
@@ -407,8 +498,30 @@ class Engine:
                     excerpt = self._targeted(ins, tokens, roles, normalised)
                     if excerpt:
                         found[ins.index] = excerpt
+        clauses: list[int] | None = None
+        if self._threats and any(info.threat for info in hot):
+            clauses = _clauses(normalised, tokens)
+            roles = [info.roles for info in infos]
+            for idx, window, max_gap in self._threats:
+                if idx in found:
+                    continue
+
+                def role_at(k: int, idx: int = idx) -> frozenset[str]:
+                    return roles[k].get(idx, _EMPTY)
+
+                excerpt = find_threat(tokens, role_at, clauses, window=window, max_gap=max_gap)
+                if excerpt:
+                    found[idx] = excerpt
         if any(info.phrase for info in hot):
-            self._match_phrases(tokens, infos, found)
+            self._match_phrases(tokens, infos, found, normalised, clauses)
+
+    def _drop_other_languages(self, text: str, tokens: list[str], found: dict[int, str]) -> None:
+        """Forget the hits of rules written for languages the message is not in."""
+        assert self._guesser is not None
+        langs = self._guesser.guess(text, tokens)
+        for idx, rule_langs in self._languages.items():
+            if idx in found and not rule_langs & langs:
+                del found[idx]
 
     def _targeted(
         self,
@@ -463,6 +576,9 @@ class Engine:
                     gap += 1
                     j -= 1
                     continue
+                # a name or "this guy" as the subject: "Rahul is a total dickhead"
+                if _named_subject(tokens, j):
+                    return " ".join(tokens[: pos + 1])
                 # one unknown word right after the target: "you liberals are idiots",
                 # "you tankie clowns"
                 if j >= 1 and "target" in role_at(j - 1) and not negated(j - 1):
@@ -472,6 +588,15 @@ class Engine:
                 break
             if not is_noun:
                 continue
+            # an exclamation that is the whole message: "what a dumbass", "what an absolute muppet"
+            if (
+                pos >= 2
+                and tokens[0] == "what"
+                and tokens[1] in ("a", "an")
+                and all(role_at(k) & _BARE_ROLES for k in range(2, pos))
+                and n_tokens - pos <= 2
+            ):
+                return " ".join(tokens[: pos + 1])
             # the whole message is the insult: "idiot.", "moron!!", "absolute clown"
             # (but "fuck!" alone is an exclamation, not an insult)
             if (
@@ -508,7 +633,7 @@ class Engine:
         """An insult set off by a comma at either end of a message that addresses someone:
         "Get lost, scum.", "Shut it, muppet.", "Muppet, you have not read it." but not
         "He was, in short, a fool." (an article makes it a description)."""
-        if "," not in normalised:
+        if "," not in normalised and ":" not in normalised:
             return None
         segments = [seg for seg in _SEGMENT_RE.split(normalised) if seg.strip()]
         if len(segments) < 2:
@@ -538,19 +663,36 @@ class Engine:
         return None
 
     def _match_phrases(
-        self, tokens: list[str], infos: list[_TokInfo], found: dict[int, str]
+        self,
+        tokens: list[str],
+        infos: list[_TokInfo],
+        found: dict[int, str],
+        normalised: str,
+        clauses: list[int] | None,
     ) -> None:
         phrases = self._lex.phrases
         flat: list[str] | None = None
+        n_tokens = len(tokens)
         for pos in [p for p, info in enumerate(infos) if info.phrase]:
             if flat is None:
                 flat = [info.flat for info in infos]
             for parts, (idx, role) in phrases[flat[pos]]:
-                if role != "word" or idx in found:
+                if idx in found or role not in ("word", "aphrase"):
                     continue
                 n = len(parts)
-                if tuple(flat[pos : pos + n]) == parts:
-                    found[idx] = " ".join(tokens[pos : pos + n])
+                if tuple(flat[pos : pos + n]) != parts:
+                    continue
+                if role == "aphrase":
+                    if clauses is None:
+                        clauses = _clauses(normalised, tokens)
+
+                    def role_at(k: int, idx: int = idx) -> frozenset[str]:
+                        return infos[k].roles.get(idx, _EMPTY)
+
+                    window = self._addressed[idx]
+                    if not addressed_near(pos, pos + n, role_at, clauses, n_tokens, window):
+                        continue
+                found[idx] = " ".join(tokens[pos : pos + n])
 
     def _structural(
         self,
@@ -623,6 +765,19 @@ class Engine:
 
 
 _RUN_CACHE: dict[int, re.Pattern[str]] = {}
+_THREAT_ROLES = {"agents": "agent", "intents": "intent", "harms": "harm", "acts": "act",
+                 "targets": "target", "possessives": "possessive", "kin": "kin",
+                 "negations": "negation"}  # fmt: skip
+_CLAUSE_RE = re.compile(r"[.!?;:\n]+|\s-\s|,\s*(?:but|and\s+then|then)\b")
+
+
+def _clauses(normalised: str, tokens: list[str]) -> list[int]:
+    """The clause index of each token (clauses end at . ! ? ; : and line breaks). Falls back to
+    one clause when re-tokenising the pieces does not give the same tokens."""
+    out: list[int] = []
+    for n, piece in enumerate(_CLAUSE_RE.split(normalised)):
+        out += [n] * len(_strip_stars(_TOKEN_RE.findall(piece)))
+    return out if len(out) == len(tokens) else [0] * len(tokens)
 
 
 def _encodable(text: str) -> str:
@@ -650,6 +805,23 @@ def _longest_run(text: str, minimum: int) -> str:
     return max((m.group(0) for m in rx.finditer(text)), key=len, default="")
 
 
+def _repeated_phrase(tokens: list[str], longest: int = 12) -> tuple[str, int]:
+    """The phrase of up to `longest` words that the message repeats back to back, and how many
+    times: the token list is (almost) periodic. ("", 1) when it is not."""
+    n = len(tokens)
+    for period in range(2, min(longest, n // 3) + 1):
+        # cheap test first: a message that repeats a phrase repeats it from the start
+        if (
+            tokens[:period] != tokens[period : 2 * period]
+            and tokens[-period:] != tokens[-2 * period : -period]
+        ):
+            continue
+        same = sum(1 for i in range(n - period) if tokens[i] == tokens[i + period])
+        if same >= 0.9 * (n - period):
+            return " ".join(tokens[:period]), n // period
+    return "", 1
+
+
 class _FloodFacts(NamedTuple):
     """What the flood rules look at, measured once per message."""
 
@@ -671,6 +843,10 @@ class _FloodFacts(NamedTuple):
                 current = current + 1 if a == b else 1
                 if current > word_run:
                     word, word_run = a, current
+            # a phrase or line said over and over ("no u no u ...", "Vote Labour! Vote Labour!")
+            phrase, times = _repeated_phrase(tokens)
+            if times > word_run:
+                word, word_run = phrase, times
         return cls(text.count("\n") + 1, run, word, word_run)
 
     def excerpt(self, params: Mapping[str, int]) -> str | None:

@@ -83,6 +83,11 @@ for _src, _dst in {"—": "-", "–": "-", "‒": "-", "―": "-", "“": '"', "
                    "«": '"', "»": '"', "•": "*", "·": ".", "…": "...", "′": "'", "″": '"',
                    "‐": "-", "‑": "-", "−": "-"}.items():  # fmt: skip
     _TABLE[ord(_src)] = _dst
+# Letters drawn as symbols that NFKC leaves alone: negative circled and squared letters and
+# regional indicators ("🅸🅳🅸🅾🆃", "🇮🇩🇮🇴🇹").
+for _start in (0x1F150, 0x1F170, 0x1F1E6):
+    for _n in range(26):
+        _TABLE[_start + _n] = chr(ord("a") + _n)
 # Blank-looking characters become plain spaces.
 for _cp in (0x2800, 0x00A0, 0x2007, 0x202F, 0x3000):
     _TABLE[_cp] = " "
@@ -136,7 +141,9 @@ _LEET = str.maketrans(
      "$": "s", "!": "i", "|": "l", "+": "t"}
 )  # fmt: skip
 _LEET_CHARS = frozenset("01345789@$!|+")
-_SEP = r"[ \t._\-*~/\\:,]"
+# Separators between spaced-out letters: spaces, punctuation, and symbols and emoji (given as
+# literal characters so that Python's re and RE2 read the class alike).
+_SEP = '[ \t._\\-*~/\\\\:,|=#^"()\\[\\]{}<>\u2190-\u2bff\U0001f000-\U0001faff]'
 # Three or more single characters separated by spaces/dots/dashes: "i d i o t", "i.d.i.o.t".
 _SPACED_RE = re.compile(
     rf"(?<![a-z0-9@$])[a-z0-9@$](?:{_SEP}{{1,3}}[a-z0-9@$](?![a-z0-9@$])){{2,}}"
@@ -183,6 +190,18 @@ def normalise_lowered(text: str, needed: Collection[int]) -> tuple[str, frozense
         text = text.replace("'", "")
     if not needed:
         return text, _NO_JOINS
+    if _NEED_PICTURE in needed:
+        # weapons and nooses drawn instead of written: "ima 🔪 you", "go 🪢 yourself"
+        for picture, word in _PICTURE_WORDS.items():
+            text = text.replace(picture, word)
+    if _NEED_MENTION in needed:
+        # a member mentioned by @ is spoken to or about directly: read it as "you"
+        text = _MENTION_RE.sub(" you ", text)
+    if _NEED_MARKDOWN in needed:
+        # spoilers, bold, italics, strike-through and code marks inside or around a word
+        # ("||idiot||", "id**io**t", "`moron`") hide nothing from the rules
+        # (a lone "**" is a mask, "f**k", and stays for the unmasking)
+        text = _MARKDOWN_RE.sub(_drop_mark if text.count("**") % 2 else "", text)
     joined: set[str] = set()
     if _NEED_SPACED in needed and _SPACED_RE.search(text):
 
@@ -211,11 +230,24 @@ def normalise_lowered(text: str, needed: Collection[int]) -> tuple[str, frozense
 
 
 _NO_JOINS: frozenset[str] = frozenset()
-_NEED_STRETCH, _NEED_SPACED, _NEED_LEET = 0, 1, 2
+
+
+def _drop_mark(m: re.Match[str]) -> str:
+    return m.group(0) if m.group(0) == "**" else ""
+
+
+_NEED_STRETCH, _NEED_SPACED, _NEED_LEET, _NEED_MARKDOWN, _NEED_MENTION = 0, 1, 2, 3, 4
+_NEED_PICTURE = 5
+_PICTURE_WORDS = {"🔪": " stab ", "🗡": " stab ", "🔫": " shoot ", "🪢": " hang ", "⚰": " bury "}
+_MENTION_RE = re.compile(r"<@!?\d+>|(?<![^\s(])@(?!everyone\b|here\b)[a-z][\w.]*")
+_MARKDOWN_RE = re.compile(r"\|\||\*\*|__|~~|`+")
 PRECHECK_PATTERNS: tuple[str, ...] = (
     "|".join(c * 3 for c in "abcdefghijklmnopqrstuvwxyz"),  # stretched letters
     rf"(?:^|[^a-z0-9@$])[a-z0-9@$]{_SEP}{{1,3}}[a-z0-9@$]{_SEP}{{1,3}}[a-z0-9@$](?:[^a-z0-9@$]|$)",
     r"[a-z][0-9@$|+]|[0-9@$|!+][a-z]|[a-z]![a-z]",  # leetspeak next to a letter
+    r"\|\||\*\*|__|~~|`",  # markdown marks
+    r"<@!?\d+>|(?:^|[\s(])@[a-z]",  # mentions
+    "[🔪🗡🔫🪢⚰]",  # pictures of weapons
 )
 _PRECHECK = re2.Set.SearchSet()
 for _pattern in PRECHECK_PATTERNS:

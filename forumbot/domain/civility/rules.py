@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from importlib import resources
 from typing import Any
 
@@ -16,6 +16,7 @@ import re2
 import yaml
 
 from forumbot.domain.civility.actions import Action
+from forumbot.domain.civility.language import LANGUAGES
 
 MAX_RULES = 500
 MAX_PATTERNS = 50  # regex patterns per rule set (all regex rules together)
@@ -30,11 +31,16 @@ _ID_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789-_.")
 
 _COMMON_FIELDS = frozenset(
     {"id", "kind", "guideline", "severity", "action", "mode", "enabled", "description",
-     "applies_to"}
+     "applies_to", "languages"}
 )  # fmt: skip
+LANGUAGE_MODES = ("enforce", "shadow", "off")
 _CONTENT = ("message", "edit", "thread_title", "bot_output")
 _MEMBER_CONTENT = ("message", "edit", "thread_title")
 
+_THREAT_FIELDS = frozenset(
+    {"agents", "intents", "harms", "acts", "targets", "possessives", "kin", "negations",
+     "window", "max_gap"}
+)  # fmt: skip
 # kind -> (allowed specific fields, default applies_to)
 _KINDS: dict[str, tuple[frozenset[str], tuple[str, ...]]] = {
     "words": (frozenset({"words", "allow"}), _CONTENT),
@@ -45,6 +51,8 @@ _KINDS: dict[str, tuple[frozenset[str], tuple[str, ...]]] = {
         _CONTENT,
     ),
     "regex": (frozenset({"patterns", "target"}), _CONTENT),
+    "threat": (_THREAT_FIELDS, _CONTENT),
+    "addressed": (frozenset({"phrases", "targets", "window"}), _CONTENT),
     "caps": (frozenset({"min_letters", "ratio"}), _MEMBER_CONTENT),
     "flood": (frozenset({"max_char_run", "max_lines", "max_word_repeats"}), _MEMBER_CONTENT),
     "mentions": (frozenset({"min_mentions"}), ("message", "edit")),
@@ -90,6 +98,7 @@ class Rule:
     description: str = ""
     applies_to: tuple[str, ...] = _CONTENT
     params: Mapping[str, Any] = field(default_factory=dict)
+    languages: tuple[str, ...] = ()  # empty: every message; else only messages in these
 
     @property
     def shadow(self) -> bool:
@@ -108,6 +117,8 @@ class Rule:
         }
         if self.description:
             data["description"] = self.description
+        if self.languages:
+            data["languages"] = list(self.languages)
         for key, value in self.params.items():
             data[key] = list(value) if isinstance(value, tuple) else value
         return data
@@ -213,6 +224,17 @@ def _validate_params(
             problems.add(where, "target", f"must be one of {', '.join(TARGETS)}, got {target!r}")
             target = "normalised"
         p["target"] = target
+    elif kind == "threat":
+        for name in ("agents", "intents", "harms", "acts", "targets", "possessives", "kin",
+                     "negations"):  # fmt: skip
+            required = name in ("harms", "targets")
+            p[name] = _str_list(raw.get(name), where, name, problems, required=required)
+        p["window"] = _int(raw.get("window"), where, "window", problems, lo=1, hi=8, default=3)
+        p["max_gap"] = _int(raw.get("max_gap"), where, "max_gap", problems, lo=0, hi=8, default=5)
+    elif kind == "addressed":
+        p["phrases"] = _str_list(raw.get("phrases"), where, "phrases", problems, required=True)
+        p["targets"] = _str_list(raw.get("targets"), where, "targets", problems, required=True)
+        p["window"] = _int(raw.get("window"), where, "window", problems, lo=0, hi=12, default=6)
     elif kind == "caps":
         p["min_letters"] = _int(
             raw.get("min_letters"), where, "min_letters", problems, lo=4, hi=10_000, default=24
@@ -310,6 +332,12 @@ def _validate_rule(raw: Any, index: int, problems: _Problems) -> Rule | None:
     ):
         problems.add(where, "applies_to", f"must be a non-empty list of {', '.join(CONTEXT_KINDS)}")
         applies = list(default_applies)
+    languages = raw.get("languages", [])
+    if not isinstance(languages, list) or not all(
+        isinstance(code, str) and code in LANGUAGES for code in languages
+    ):
+        problems.add(where, "languages", f"must be a list of {', '.join(LANGUAGES)}")
+        languages = []
     params = _validate_params(raw, kind, where, problems)
     if len(problems.items) > before:
         return None
@@ -324,6 +352,7 @@ def _validate_rule(raw: Any, index: int, problems: _Problems) -> Rule | None:
         description=description.strip(),
         applies_to=tuple(applies),
         params=params,
+        languages=tuple(languages),
     )
 
 
@@ -331,7 +360,7 @@ def _rules_list(data: Any, problems: _Problems) -> list[Any]:
     if isinstance(data, list):
         return data
     if isinstance(data, Mapping):
-        unknown = sorted(set(data) - {"rules", "version"})
+        unknown = sorted(set(data) - {"rules", "version", "languages"})
         if unknown:
             problems.add(
                 "rule file", None, f"unknown top-level keys: {', '.join(map(str, unknown))}"
@@ -339,6 +368,8 @@ def _rules_list(data: Any, problems: _Problems) -> list[Any]:
         rules = data.get("rules")
         if isinstance(rules, list):
             return rules
+        if rules is None and "languages" in data:
+            return []  # only per-language modes
         problems.add("rule file", None, "needs a top-level 'rules:' list")
         return []
     if data is None:
@@ -357,12 +388,58 @@ def _parse_yaml(text: str) -> Any:
         raise RuleSetError([f"YAML syntax error{where}: {reason}"]) from None
 
 
-class RuleSet:
-    """An immutable, validated, ordered collection of rules."""
+def _language_modes(data: Any, problems: _Problems) -> dict[str, str]:
+    """The top-level `languages:` mapping (code -> enforce | shadow | off), validated."""
+    raw = data.get("languages") if isinstance(data, Mapping) else None
+    if raw is None:
+        return {}
+    if not isinstance(raw, Mapping):
+        problems.add("rule file", "languages", "must map language codes to enforce|shadow|off")
+        return {}
+    modes: dict[str, str] = {}
+    for code, value in raw.items():
+        # YAML 1.1 reads a bare `off` as false and `on` as true
+        mode = (
+            {False: "off", True: "enforce"}.get(value, value) if isinstance(value, bool) else value
+        )
+        if code not in LANGUAGES or code == "en":
+            others = ", ".join(c for c in LANGUAGES if c != "en")
+            problems.add("rule file", "languages", f"unknown language {code!r} (one of {others})")
+        elif mode not in LANGUAGE_MODES:
+            problems.add(
+                "rule file", "languages", f"{code}: must be enforce, shadow or off, got {mode!r}"
+            )
+        else:
+            modes[code] = mode
+    return modes
 
-    def __init__(self, rules: Iterable[Rule]) -> None:
+
+class RuleSet:
+    """An immutable, validated, ordered collection of rules.
+
+    `language_modes` (code -> enforce | shadow | off) switches every rule written for one
+    language at once: a rule all of whose languages are off is inactive, and one whose
+    languages are all shadowed or off runs in shadow mode."""
+
+    def __init__(
+        self, rules: Iterable[Rule], language_modes: Mapping[str, str] | None = None
+    ) -> None:
         self._rules: tuple[Rule, ...] = tuple(rules)
         self._by_id = {r.id: r for r in self._rules}
+        self.language_modes: dict[str, str] = dict(language_modes or {})
+        self._active = tuple(
+            r for r in (self._with_language_mode(r) for r in self._rules) if r.enabled
+        )
+
+    def _with_language_mode(self, rule: Rule) -> Rule:
+        if not rule.languages or not self.language_modes:
+            return rule
+        modes = {self.language_modes.get(code, "enforce") for code in rule.languages}
+        if modes == {"off"}:
+            return replace(rule, enabled=False)
+        if "enforce" not in modes and rule.mode != "shadow":
+            return replace(rule, mode="shadow")
+        return rule
 
     # -- construction ------------------------------------------------------------------------
     @classmethod
@@ -382,9 +459,10 @@ class RuleSet:
             if rule is not None:
                 rules.append(rule)
         _check_set_limits(rules, problems)
+        modes = _language_modes(data, problems)
         if problems.items:
             raise RuleSetError(problems.items)
-        return cls(rules)
+        return cls(rules, modes)
 
     @classmethod
     def from_yaml(cls, text: str) -> RuleSet:
@@ -415,9 +493,10 @@ class RuleSet:
             else:
                 merged[rid] = copy.deepcopy(dict(entry))
                 order.append(rid)
+        modes = {**self.language_modes, **_language_modes(data, problems)}
         if problems.items:
             raise RuleSetError(problems.items)
-        return RuleSet.from_dict({"rules": [merged[rid] for rid in order]})
+        return RuleSet.from_dict({"rules": [merged[rid] for rid in order], "languages": modes})
 
     # -- access ------------------------------------------------------------------------------
     @property
@@ -426,7 +505,8 @@ class RuleSet:
 
     @property
     def active(self) -> tuple[Rule, ...]:
-        return tuple(r for r in self._rules if r.enabled)
+        """Enabled rules, with the per-language modes applied."""
+        return self._active
 
     def get(self, rule_id: str) -> Rule | None:
         return self._by_id.get(rule_id)
@@ -441,7 +521,10 @@ class RuleSet:
         return len(self._rules)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"version": 1, "rules": [r.to_dict() for r in self._rules]}
+        data: dict[str, Any] = {"version": 1, "rules": [r.to_dict() for r in self._rules]}
+        if self.language_modes:
+            data["languages"] = dict(self.language_modes)
+        return data
 
     def to_yaml(self) -> str:
         return yaml.safe_dump(self.to_dict(), sort_keys=False, allow_unicode=True)
@@ -460,10 +543,12 @@ def _check_set_limits(rules: list[Rule], problems: _Problems) -> None:
 
 
 def load_default_rules() -> RuleSet:
-    """The rule pack shipped with forumbot (forumbot/domain/civility/default_rules.yaml)."""
-    text = (
-        resources.files("forumbot.domain.civility")
-        .joinpath("default_rules.yaml")
-        .read_text(encoding="utf-8")
-    )
-    return RuleSet.from_yaml(text)
+    """The rule pack shipped with forumbot: default_rules.yaml, then the rules for other
+    languages in languages/*.yaml, validated as one set."""
+    package = resources.files("forumbot.domain.civility")
+    data = _parse_yaml(package.joinpath("default_rules.yaml").read_text(encoding="utf-8"))
+    extra = package.joinpath("languages")
+    for name in sorted(p.name for p in extra.iterdir() if p.name.endswith(".yaml")):
+        more = _parse_yaml(extra.joinpath(name).read_text(encoding="utf-8"))
+        data["rules"] += more["rules"]
+    return RuleSet.from_dict(data)

@@ -112,7 +112,11 @@ def test_mass_mentions_by_count_or_text(engine: Engine) -> None:
     assert engine.check(_msg("look", mention_count=5), track=False).rule_ids == ["mass-mentions"]
     assert engine.check(_msg("look", mention_count=4), track=False).action is Action.NONE
     text = "<@1> <@!2> <@&3> @everyone @here"
-    assert engine.check(_msg(text), track=False).rule_ids == ["mass-mentions"]
+    assert engine.check(_msg(text), track=False).rule_ids == ["mass-mentions", "everyone-mentions"]
+    typed = engine.check(_msg("@here anyone around?"), track=False)
+    assert typed.rule_ids == ["everyone-mentions"] and typed.action is Action.NUDGE
+    quoted = engine.check(_msg("please don't ping `@everyone` for this"), track=False)
+    assert quoted.action is Action.NONE
 
 
 def test_link_flood_and_invites(engine: Engine) -> None:
@@ -159,8 +163,11 @@ def test_applies_to_limits_rules_to_context_kinds(engine: Engine) -> None:
 
 def test_empty_and_huge_messages(engine: Engine) -> None:
     assert engine.check(_msg(""), track=False).action is Action.NONE
-    big = "The party congress debated the plan at length. " * 2000
+    big = " ".join(f"Congress {n} debated plan {n * 7} at length." for n in range(2000))
     assert engine.check(_msg(big), track=False).action is Action.NONE
+    # one sentence said dozens of times over is a flood, however civil the sentence
+    repeated = engine.check(_msg("The party congress debated the plan. " * 30), track=False)
+    assert repeated.rule_ids == ["flood"] and repeated.action is Action.REMOVE
 
 
 def test_verdict_excerpts_are_short(engine: Engine) -> None:

@@ -123,3 +123,28 @@ def test_innocent_words_survive_every_evasion_family_unflagged(word: str) -> Non
         verdict = engine.check(MessageContext(text=text), track=False)
         assert verdict.action is Action.NONE, (text, normalise(text), verdict.rule_ids)
         assert not verdict.shadow_hits, text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "m-o-r-o-n",
+        "m🤬o🤬r🤬o🤬n",
+        "m★o★r★o★n",
+        "m|o|r|o|n",
+        "m=o=r=o=n",
+        "||moron||",
+        "mo**ro**n",
+        "`moron`",
+        "~~mo~~ron",
+        "🅼🅾🆁🅾🅽",
+        "🇲🇴🇷🇴🇳",
+        "ⓜⓞⓡⓞⓝ",
+    ],
+)
+def test_separators_markdown_and_symbol_letters_are_undone(text: str) -> None:
+    assert normalise(text).split() == ["moron"]
+
+
+def test_emoji_between_words_stay_between_words() -> None:
+    assert normalise("love this 😀 you are great").split()[-3:] == ["you", "are", "great"]
