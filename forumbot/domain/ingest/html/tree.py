@@ -1,5 +1,5 @@
-"""lxml helpers shared by the HTML readers: furniture vocabulary, element tests, and the
-walk that turns an element into paragraphs."""
+"""lxml helpers shared by the HTML readers (comments, title, byline): element tests, author
+cleaning, and the walk that turns a comment into paragraphs."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import re
 
 from lxml import etree
 
-from .textnorm import join_lines, normalise_space, split_paragraphs
+from forumbot.domain.ingest.textnorm import join_lines, normalise_space, split_paragraphs
 
 DROP_TAGS = frozenset(
     {
@@ -16,29 +16,6 @@ DROP_TAGS = frozenset(
         "canvas", "video", "audio", "map", "figcaption", "dialog", "menu",
     }
 )  # fmt: skip
-# Class/id words (split on - and _) that mark furniture inside an article container.
-
-
-FURNITURE_WORDS = frozenset(
-    {
-        "nav", "navigation", "navbar", "menu", "sidebar", "widget", "breadcrumb", "breadcrumbs",
-        "share", "sharing", "social", "related", "advert", "advertisement", "ads", "ad",
-        "cookie", "cookies", "newsletter", "subscribe", "promo", "masthead", "footer", "header",
-        "byline", "meta", "skip", "screen", "sr", "toolbar", "pagination", "tags", "respond",
-        "topbar", "login", "signin", "signup", "paywall", "popup", "modal", "kicker",
-    }
-)  # fmt: skip
-
-
-# Stems that mark furniture inside a compound class word ("jp-relatedposts", "sharedaddy",
-# "socialbar"). Words that also name page wrappers ("sidebar" in "content-with-sidebar",
-# "paywall" in "paywall-article") stay whole-word only.
-FURNITURE_STEMS = (
-    "related", "share", "sharing", "social", "newsletter", "subscribe", "cookie", "advert",
-    "breadcrumb", "popup", "toolbar", "pagination", "byline",
-)  # fmt: skip
-
-
 FURNITURE_ROLES = frozenset({"navigation", "banner", "contentinfo", "complementary", "search"})
 
 
@@ -159,35 +136,6 @@ def in_furniture(node: etree._Element) -> bool:
         if ancestor.tag in DROP_TAGS or ancestor.get("role") in FURNITURE_ROLES:
             return True
     return False
-
-
-_HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGNORECASE)
-
-
-def is_furniture(node: etree._Element) -> bool:
-    """Marked as page furniture by its tag, ARIA role or class/id words."""
-    if node.tag in DROP_TAGS or node.get("role") in FURNITURE_ROLES:
-        return True
-    style = node.get("style")
-    if style and _HIDDEN_STYLE.search(style):
-        return True  # invisible on the page (placeholders, tracking boxes, spam traps)
-    marks = words(node)
-    return bool(marks & FURNITURE_WORDS) or any(
-        stem in mark for mark in marks for stem in FURNITURE_STEMS
-    )
-
-
-def furniture_elements(root: etree._Element) -> set[etree._Element]:
-    """Every element that is furniture or inside furniture, found in one document-order pass
-    (asking each paragraph about all its ancestors is quadratic on deeply nested pages)."""
-    found: set[etree._Element] = set()
-    for node in root.iter():
-        if not isinstance(node.tag, str):
-            continue
-        parent = node.getparent()
-        if (parent is not None and parent in found) or is_furniture(node):
-            found.add(node)
-    return found
 
 
 def is_box_heading(name: str) -> bool:

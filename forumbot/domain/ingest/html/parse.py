@@ -13,7 +13,7 @@ import re
 from lxml import etree
 from lxml import html as lxml_html
 
-from .errors import IngestError
+from forumbot.domain.ingest.errors import IngestError
 
 _XML_DECLARATION = re.compile(r"\A\s*<\?xml[^>]*\?>")
 # `[^<>]*` rather than `[^>]*`: a tag left open cannot make every later "<" scan to the end.
