@@ -60,6 +60,20 @@ _NEVER_BODY = etree.XPath(
 )
 
 
+# trafilatura costs ~70 µs of CPU per element; the largest of ~1,000 benchmark pages has 5,105
+# elements. A page past this many is read with one linear walk instead (parse_html), so that a
+# hostile page of FORUMBOT_MAX_FILE_BYTES stays within seconds (bench/bench_hostile.py).
+MAX_ELEMENTS = 20_000
+TOO_LARGE_WARNING = (
+    f"page has more than {MAX_ELEMENTS} elements; all of its paragraphs were kept"
+    " (no main-text extraction)"
+)
+
+
+def too_large(tree: etree._Element) -> bool:
+    return any(True for index, _ in enumerate(tree.iter()) if index >= MAX_ELEMENTS)
+
+
 def extract_body(tree: etree._Element) -> list[str]:
     """Passages of the page's main text ([] when trafilatura finds none). Elements that are
     never body text are cut out of `tree` first."""

@@ -18,7 +18,7 @@ from lxml import html as lxml_html
 from forumbot.domain.article import ParsedComment
 from forumbot.domain.ingest.textnorm import normalise_space
 
-from .body import extract_body
+from .body import TOO_LARGE_WARNING, extract_body, too_large
 from .comments import comments as read_comments
 from .jsonld import jsonld_article
 from .parse import load_html
@@ -30,6 +30,7 @@ from .tree import (
     is_box_heading,
     is_comment_area,
     is_comment_item,
+    paragraphs,
     text_of,
     xpath,
 )
@@ -47,13 +48,27 @@ class HtmlArticle:
 
 
 def parse_html(text: str, warnings: list[str] | None = None) -> HtmlArticle:
-    root = load_html(text, warnings if warnings is not None else [])
+    warnings = warnings if warnings is not None else []
+    root = load_html(text, warnings)
     declared = jsonld_article(root)  # read before scripts go
     for bad in xpath(root, "//script|//style|//noscript|//template"):
         drop(bad)
     for node in root.iter(etree.Comment, etree.ProcessingInstruction):
         drop(node)
     meta = _meta(root)
+    if too_large(root):
+        # Far larger than any real article page: only what one linear pass can read.
+        warnings.append(TOO_LARGE_WARNING)
+        body_element = root.find("body")
+        title = _title(root, None, meta)
+        return HtmlArticle(
+            title=title,
+            author=clean_author(meta.get("author")) or clean_author(declared.author),
+            date=_iso_date(meta.get("article:published_time") or declared.date),
+            source=_canonical(root) or meta.get("og:url"),
+            tags=[t for t in meta.get_all("article:tag") if t],
+            paragraphs=paragraphs(body_element if body_element is not None else root),
+        )
     comments = read_comments(root)  # also cuts the comment areas out of the page
     scope = _article_scope(root)
     title = _title(root, scope, meta)

@@ -194,8 +194,8 @@ def paragraphs(container: etree._Element) -> list[str]:
     """Paragraph texts in document order. Block elements end a paragraph; inline text between
     blocks forms paragraphs of its own; list items become one "- item" line each.
 
-    The walk keeps its own stack instead of recursing, so deeply nested pages cannot exhaust
-    Python's recursion limit."""
+    One iterwalk pass: no recursion (deep pages cannot exhaust Python's recursion limit) and no
+    list of an element's children (a body of 500,000 paragraphs would hold them all at once)."""
     out: list[str] = []
     buffer: list[str] = []
 
@@ -204,18 +204,22 @@ def paragraphs(container: etree._Element) -> list[str]:
         buffer.clear()
         out.extend(_br_paragraphs(raw))
 
-    if container.text:
-        buffer.append(container.text)
-    # (node, leaving): a block is flushed again when the walk leaves it, then its tail follows.
-    stack: list[tuple[etree._Element, bool]] = [(child, False) for child in reversed(container)]
-    while stack:
-        node, leaving = stack.pop()
+    walker = etree.iterwalk(container, events=("start", "end"))
+    for event, node in walker:
         tag = node.tag if isinstance(node.tag, str) else None
-        if leaving:
+        if node is container:
+            if event == "start" and node.text:
+                buffer.append(node.text)
+            continue
+        if event == "end":
+            # Reached for every element, skipped subtrees included: its tail follows it.
             if tag in BLOCK_TAGS:
                 flush()
-        elif tag is None or tag in DROP_TAGS:
-            pass  # comments, processing instructions, furniture: only their tail is text
+            if node.tail:
+                buffer.append(node.tail)
+            continue
+        if tag is None or tag in DROP_TAGS:
+            walker.skip_subtree()  # comments, processing instructions, furniture: no text
         elif tag == "br":
             buffer.append(_BR)
         elif tag == "pre":
@@ -224,21 +228,18 @@ def paragraphs(container: etree._Element) -> list[str]:
             out.extend(
                 split_paragraphs(node.text_content() if hasattr(node, "text_content") else "")
             )
+            walker.skip_subtree()
         elif tag in ("ul", "ol"):
             flush()
             items = [text_of(li) for li in node if getattr(li, "tag", None) == "li"]
             items = [item for item in items if item]
             if items:
                 out.append("\n".join(f"- {item}" for item in items))
+            walker.skip_subtree()
         else:
             if tag in BLOCK_TAGS:
                 flush()
             if node.text:
                 buffer.append(node.text)
-            stack.append((node, True))
-            stack.extend((child, False) for child in reversed(node))
-            continue  # the tail is read when the walk leaves the node
-        if node.tail:
-            buffer.append(node.tail)
     flush()
     return out
