@@ -7,7 +7,8 @@ from pathlib import PurePath
 
 from forumbot.domain.article import ParsedArticle, ParsedComment
 
-from .comments import split_comments
+from .bylines import byline_author
+from .comments import split_comment_section, split_comments
 from .errors import IngestError
 from .frontmatter import FrontMatter, split_front_matter
 from .html import parse_html
@@ -83,7 +84,11 @@ def _from_text(stem: str, suffix: str, text: str, warnings: list[str]) -> list[P
         shape = "single"
     comments: list[ParsedComment] = []
     if shape in (None, "single", "essay"):
-        text, comments = split_comments(text)
+        section = split_comment_section(text)
+        if section is not None:
+            text, comments = section
+        else:
+            text, comments = split_comments(text)
     if comments:
         shape = "essay"
     shape, items = split_items(text, shape)
@@ -93,6 +98,10 @@ def _from_text(stem: str, suffix: str, text: str, warnings: list[str]) -> list[P
     if len(items) == 1:
         item = items[0]
         item.comments = comments
+        byline = byline_author(item.paragraphs[0]) if len(item.paragraphs) > 1 else None
+        if byline:  # the line under the title names the author: not a passage
+            item.author = item.author or byline
+            item.paragraphs = item.paragraphs[1:]
         given = front.title or heading
         if given and item.title_from_body and item.title != given:
             item.paragraphs.insert(0, item.title or "")  # a headline, but not the title
