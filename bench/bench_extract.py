@@ -14,7 +14,8 @@ Datasets (public, for evaluation only, never committed; see bench/README.md to o
 under --data (default $FORUMBOT_EXTRACTION_DATA or /work/evaldata/extraction):
   aeb            aeb/ground-truth.json + aeb/html/*.html.gz (181 news/blog pages)
   wcxb-dev       wcxb/dev/{ground-truth,html}: WCXB development split, article pages
-  wcxb-test      wcxb/test/...: WCXB held-out split, article pages (--holdout only)
+  wcxb-test      wcxb/test/...: WCXB held-out split, article pages not also in dev (--holdout
+                 only)
 
     .venv/bin/python bench/bench_extract.py [--datasets aeb,wcxb-dev] [--holdout] [--limit N]
 """
@@ -71,12 +72,22 @@ def aeb_pages(root: Path) -> Iterator[Page]:
         yield Page(key, html, gold[key].get("articleBody") or "")
 
 
+def _urls(folder: Path) -> set[str]:
+    return {
+        json.loads(path.read_text(encoding="utf-8")).get("url") or ""
+        for path in (folder / "ground-truth").glob("*.json")
+    }
+
+
 def wcxb_pages(root: Path, split: str, types: frozenset[str]) -> Iterator[Page]:
+    """Pages of a WCXB split. The test split repeats 138 pages of the dev split (same URL):
+    those are left out of it, so that it stays unseen."""
     folder = root / "wcxb" / split
+    seen = _urls(root / "wcxb" / "dev") if split == "test" else set()
     for path in sorted((folder / "ground-truth").glob("*.json")):
         data = json.loads(path.read_text(encoding="utf-8"))
         kind = data.get("_internal", {}).get("page_type", {}).get("primary")
-        if kind not in types:
+        if kind not in types or data.get("url") in seen:
             continue
         gold = data.get("ground_truth", {})
         html = gzip.decompress((folder / "html" / f"{path.stem}.html.gz").read_bytes())
