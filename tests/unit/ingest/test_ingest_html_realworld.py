@@ -379,3 +379,13 @@ def test_comment_item_whose_text_block_has_a_report_class() -> None:
     )
     (comment,) = parse_html_page(page).comments
     assert (comment.author, comment.text) == ("Wen Jie", "Great photos of the cranes.")
+
+
+def test_captions_credits_and_kickers_never_become_passages() -> None:
+    page = (
+        "<html><body><article><div class='kicker'>Harbour</div><h1>Cranes restart</h1>"
+        "<figure><img src='c.jpg'><figcaption>The cranes at dawn.</figcaption></figure>"
+        "<span class='photo-credit'>Photo: Ada Mensah</span>"
+        f"{BODY}<p class='image-caption'>A tug in the outer basin.</p></article></body></html>"
+    )
+    assert parse_html_page(page).paragraphs == (FIRST, SECOND)

@@ -54,6 +54,9 @@ _NEVER_BODY = etree.XPath(
     " | //*[(contains(@class, 'share') or contains(@class, 'related') or contains(@id, 'related')"
     " or contains(@class, 'social') or contains(@class, 'newsletter')"
     " or contains(@class, 'subscribe')) and string-length(normalize-space(.)) < 400]"
+    # photo credits and captions outside <figcaption>
+    " | //*[(contains(@class, 'credit') or contains(@class, 'caption'))"
+    " and string-length(normalize-space(.)) < 300]"
     # a heading's "#" / "¶" self-link
     " | //a[starts-with(@href, '#') and (normalize-space(.) = '#' or normalize-space(.) = '¶'"
     " or normalize-space(.) = '§')]"
