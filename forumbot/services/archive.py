@@ -18,7 +18,12 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from forumbot.domain.article import ParsedArticle
 from forumbot.domain.citation import MAX_SPAN, format_citation, parse_passage_range
-from forumbot.domain.ingest import IngestError, iter_document_paths, parse_document
+from forumbot.domain.ingest import (
+    IngestError,
+    display_name,
+    iter_document_paths,
+    parse_document,
+)
 from forumbot.services.errors import InvalidInput, NotFound
 from forumbot.storage.archive import ArchiveRepository, ArticleSummary, SaveOutcome
 from forumbot.storage.search import (
@@ -156,13 +161,16 @@ class ArchiveService:
     def _parse_batch(self, paths: list[Path]) -> list[tuple[Path, list[ParsedArticle] | LoadError]]:
         results: list[tuple[Path, list[ParsedArticle] | LoadError]] = []
         for path in paths:
-            name = str(path)
+            name = display_name(str(path))
             try:
                 articles = self._read_and_parse(path)
             except IngestError as exc:
                 results.append((path, LoadError(name, _one_line(str(exc)) or "cannot parse")))
             except OSError as exc:
                 results.append((path, LoadError(name, _os_reason(exc))))
+            except Exception as exc:  # whatever it was, it is this file's error alone
+                log.warning("loading %s failed: %r", name, exc)
+                results.append((path, LoadError(name, f"cannot load ({type(exc).__name__})")))
             else:
                 if articles:
                     results.append((path, articles))
@@ -181,7 +189,7 @@ class ArchiveService:
         against its own file and the other files still load."""
         outcomes: list[LoadError | tuple[str, list[ParsedArticle]]] = []
         for path, result in parsed:
-            name = str(path)
+            name = display_name(str(path))
             if isinstance(result, LoadError):
                 outcomes.append(result)
                 continue
@@ -246,6 +254,9 @@ class ArchiveService:
         """Expand the arguments into files; missing paths become errors in `report`."""
         files: list[Path] = []
         for raw in paths:
+            if not str(raw).strip():  # Path("") is the current directory: never meant
+                report.errors.append(LoadError(repr(str(raw)), "empty path"))
+                continue
             path = Path(raw)
             try:
                 if path.is_dir():
@@ -255,13 +266,15 @@ class ArchiveService:
                     # reason rather than silence.
                     files.append(path)
                 elif path.exists():  # a FIFO or device could block or never end
-                    report.errors.append(LoadError(str(path), "not a regular file"))
+                    report.errors.append(LoadError(display_name(str(path)), "not a regular file"))
                 else:
-                    report.errors.append(LoadError(str(path), "no such file or directory"))
+                    report.errors.append(
+                        LoadError(display_name(str(path)), "no such file or directory")
+                    )
             except OSError as exc:
-                report.errors.append(LoadError(str(path), _os_reason(exc)))
+                report.errors.append(LoadError(display_name(str(path)), _os_reason(exc)))
             except IngestError as exc:
-                report.errors.append(LoadError(str(path), _one_line(str(exc))))
+                report.errors.append(LoadError(display_name(str(path)), _one_line(str(exc))))
         return files
 
     def _read_and_parse(self, path: Path) -> list[ParsedArticle]:

@@ -4,8 +4,14 @@ Pure code: no Discord, no database. See `document.parse_document` for the entry 
 `shapes` for how a page is cut into articles.
 """
 
-from .document import SUPPORTED_SUFFIXES, parse_document
+from .document import SUPPORTED_SUFFIXES, display_name, parse_document
 from .errors import IngestError
 from .paths import iter_document_paths
 
-__all__ = ["SUPPORTED_SUFFIXES", "IngestError", "iter_document_paths", "parse_document"]
+__all__ = [
+    "SUPPORTED_SUFFIXES",
+    "IngestError",
+    "display_name",
+    "iter_document_paths",
+    "parse_document",
+]

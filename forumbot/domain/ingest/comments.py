@@ -112,3 +112,124 @@ def _to_comments(items: list[_Item]) -> list[ParsedComment]:
                 ParsedComment(position=len(comments) + 1, text=text, author=item.author)
             )
     return comments
+
+
+# -- comment sections that open with a header (pages saved as text from a browser) ----------------
+
+# "5 Responses", "12 Comments", "One comment", "Comments (3)", "2 Comments:", "Comments",
+# "5 thoughts on “Title”", "Leave a reply": a line of its own that starts the reader comments.
+_COUNT = r"(?:\d{1,5}|no|one|two|three|four|five|six|seven|eight|nine|ten)"
+_HEADER = re.compile(
+    rf"(?:{_COUNT}[^\S\n]+(?:comments?|responses?|replies|reactions?)|comments?(?:[^\S\n]*\(\d{{1,5}}\))?"
+    rf"|{_COUNT}[^\S\n]+thoughts?[^\S\n]+on[^\S\n]+.{{1,300}}|leave[^\S\n]+a[^\S\n]+(?:reply|comment)"
+    r"(?:[^\S\n]+cancel[^\S\n]+reply)?)[^\S\n]*[:»]?",
+    re.IGNORECASE,
+)
+_FORM = re.compile(r"leave[^\S\n]+a[^\S\n]+(?:reply|comment).*", re.IGNORECASE)
+# An entry's first line: "Ada says:", "  2. [avatar] Ada wrote:", "Ada on 3 May 2024:",
+# "Ada said...".
+_ENTRY = re.compile(
+    r"[^\S\n]*(?:\d{1,4}\.[^\S\n]+)?(?:\[[^\]\n]{0,40}\][^\S\n]*)?"
+    r"(?P<name>[^\s\[].{0,79}?)[^\S\n]+"
+    rf"(?:(?:says|said|wrote|writes)[^\S\n]*(?::|\.\.\.|…)?|on[^\S\n]+(?:{_DATE_LINE.pattern})[^\S\n]*:)"
+    r"[^\S\n]*"
+)
+# A list item (numbered, or a reply's bullet) whose line names the commenter and then dates the
+# comment: "1. [avatar] Jan Beek Jun 20th at 2:41 am", "□ Ada 19. Juni 2018 um 15:28 Uhr".
+_ITEM_START = re.compile(
+    r"[^\S\n]*(?:\d{1,4}\.|[□☆•◦▪■*-])[^\S\n]+(?:\[[^\]\n]{0,40}\][^\S\n]*)?(?P<rest>.{0,150})"
+)
+_AVATAR_ONLY = re.compile(r"[^\S\n]*(?:\d{1,4}\.|[□☆•◦▪■*-])[^\S\n]+\[[^\]\n]{0,40}\][^\S\n]*")
+_TIME = re.compile(r"\b\d{1,2}:\d{2}\b")
+_DATE_START = re.compile(rf"[^\S\n]+(?:on[^\S\n]+)?(?:\d|{_MONTH}[^\S\n]+\d)", re.IGNORECASE)
+_NUMBERED = re.compile(r"[^\S\n]{0,3}\d{1,4}\.[^\S\n]+(?P<text>\S.*)")
+# A signature under the comment: "Comment by Mirko Lange — 17.07, 2011 @ 13:04".
+_SIGNED = re.compile(
+    r"(?:comment|kommentar)[^\S\n]+(?:by|von)[^\S\n]+(?P<name>.{1,80}?)[^\S\n]+[—–-].*", re.I
+)
+_FURNITURE_LINE = frozenset(
+    {"reply", "reply ↓", "report", "like", "log in to reply", "antworten", "comments are closed."}
+)
+
+
+def split_comment_section(text: str) -> tuple[str, list[ParsedComment]] | None:
+    """(body, comments) when a comment-section header line stands alone after the article,
+    else None. The header is never a passage; entries are comments with their authors; a
+    "Leave a reply" line after them (the reply form) ends the section."""
+    lines = text.split("\n")
+    for index, line in enumerate(lines):
+        stripped = line.strip()
+        if not stripped or not _HEADER.fullmatch(stripped):
+            continue
+        alone = (index == 0 or not lines[index - 1].strip()) and (
+            index + 1 == len(lines) or not lines[index + 1].strip()
+        )
+        body = "\n".join(lines[:index])
+        if not alone or not body.strip():
+            continue
+        return body, _section_comments(lines[index + 1 :])
+    return None
+
+
+def _section_comments(lines: list[str]) -> list[ParsedComment]:
+    entries: list[tuple[str | None, list[str]]] = []
+    avatar = False  # the previous line was an item holding only an avatar
+    by_name = False  # entries start at "Name says:" / dated lines (numbers are then text)
+    structured = False  # entries start at recognised lines (else: one comment per paragraph)
+    for line in lines:
+        stripped = line.strip()
+        if _FORM.fullmatch(stripped):
+            break  # the reply form and whatever follows it
+        entry = _ENTRY.fullmatch(line)
+        name = entry["name"].strip() if entry else _dated_name(line, avatar)
+        avatar = _AVATAR_ONLY.fullmatch(line) is not None
+        if name or avatar:
+            if name:
+                entries.append((name, []))
+                structured = by_name = True
+            continue
+        numbered = _NUMBERED.fullmatch(line)
+        if numbered and not by_name:
+            entries.append((None, [numbered["text"]]))  # an unnamed list of comments
+            structured = True
+            continue
+        signed = _SIGNED.fullmatch(stripped)
+        if signed and entries and entries[-1][0] is None:
+            entries[-1] = (signed["name"].strip(), entries[-1][1])
+            continue
+        if stripped.lower() in _FURNITURE_LINE or (
+            entries and not any(entries[-1][1]) and _DATE_LINE.fullmatch(stripped)
+        ):
+            continue
+        if not entries:
+            entries.append((None, []))
+        entries[-1][1].append(stripped)
+    comments: list[ParsedComment] = []
+    for author, body in entries:
+        paragraphs = split_paragraphs("\n".join(body))
+        if not paragraphs:
+            continue
+        if structured:
+            texts = ["\n\n".join(paragraphs)]
+        else:
+            texts = paragraphs  # no entry lines: each paragraph is a comment of its own
+        for text in texts:
+            comments.append(ParsedComment(len(comments) + 1, text, _author(author)))
+    return comments
+
+
+def _dated_name(line: str, after_avatar: bool) -> str | None:
+    """The commenter of an entry line that names and dates a comment, else None."""
+    item = _ITEM_START.fullmatch(line)
+    rest = item["rest"] if item else (line.strip() if after_avatar else "")
+    if not rest or len(rest) > 150 or not _TIME.search(rest):
+        return None
+    start = _DATE_START.search(rest)
+    name = rest[: start.start()].strip(" ,-–—|") if start else ""
+    return name if 0 < len(name) <= 80 else None
+
+
+def _author(name: str | None) -> str | None:
+    if name is None or name.lower() in ("anonymous", "anon", "guest", "unknown"):
+        return None
+    return name

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import PurePath
 
 from forumbot.domain.article import ParsedArticle, ParsedComment
 
-from .comments import split_comments
+from .bylines import byline_author
+from .comments import split_comment_section, split_comments
 from .errors import IngestError
 from .frontmatter import FrontMatter, split_front_matter
 from .html import parse_html
@@ -20,23 +22,49 @@ MARKDOWN_SUFFIXES = frozenset({".md", ".markdown"})
 HTML_SUFFIXES = frozenset({".html", ".htm"})
 SUPPORTED_SUFFIXES: frozenset[str] = TEXT_SUFFIXES | MARKDOWN_SUFFIXES | HTML_SUFFIXES
 
+log = logging.getLogger(__name__)
+
 
 def parse_document(name: str, data: bytes, *, max_bytes: int) -> list[ParsedArticle]:
     """Parse one file. `name` is its file name or path (the suffix picks the format and the
-    stem gives the article keys). Raises IngestError with a one-line reason on bad input."""
+    stem gives the article keys). Raises IngestError with a one-line reason on bad input, and
+    only IngestError: whatever else goes wrong inside is this file's error too."""
+    try:
+        return _parse(name, data, max_bytes)
+    except IngestError:
+        raise
+    except Exception as exc:  # RecursionError and MemoryError included
+        # A parser bug or a limit hit on a hostile file: the file fails, nothing else does.
+        log.warning("parsing %s failed: %r", display_name(name), exc)
+        raise IngestError(f"the file could not be parsed ({type(exc).__name__})") from None
+
+
+def display_name(name: str) -> str:
+    """`name` as one printable line: control characters (a newline in a file name) and bytes
+    that are not UTF-8 (kept by the OS as lone surrogates) shown as escapes."""
+    encoded = name.encode("utf-8", "surrogateescape")
+    text = encoded.decode("utf-8", "backslashreplace")
+    return "".join(
+        ch if ch.isprintable() or ch == " " else ch.encode("unicode_escape").decode("ascii")
+        for ch in text
+    )
+
+
+def _parse(name: str, data: bytes, max_bytes: int) -> list[ParsedArticle]:
     path = PurePath(name)
     suffix = path.suffix.lower()
     if suffix not in SUPPORTED_SUFFIXES:
-        shown = suffix or "(no suffix)"
+        shown = display_name(suffix) or "(no suffix)"
         raise IngestError(
             f"unsupported file type {shown} (supported: {', '.join(sorted(SUPPORTED_SUFFIXES))})"
         )
     check_size(data, max_bytes)
     warnings: list[str] = []
     text = decode_text(data, warnings)
+    stem = display_name(path.stem)  # keys and fallback titles are stored: valid UTF-8 only
     if suffix in HTML_SUFFIXES:
-        return [_from_html(path.stem, text, warnings)]
-    return _from_text(path.stem, suffix, text, warnings)
+        return [_from_html(stem, text, warnings)]
+    return _from_text(stem, suffix, text, warnings)
 
 
 def _from_text(stem: str, suffix: str, text: str, warnings: list[str]) -> list[ParsedArticle]:
@@ -56,7 +84,11 @@ def _from_text(stem: str, suffix: str, text: str, warnings: list[str]) -> list[P
         shape = "single"
     comments: list[ParsedComment] = []
     if shape in (None, "single", "essay"):
-        text, comments = split_comments(text)
+        section = split_comment_section(text)
+        if section is not None:
+            text, comments = section
+        else:
+            text, comments = split_comments(text)
     if comments:
         shape = "essay"
     shape, items = split_items(text, shape)
@@ -66,6 +98,10 @@ def _from_text(stem: str, suffix: str, text: str, warnings: list[str]) -> list[P
     if len(items) == 1:
         item = items[0]
         item.comments = comments
+        byline = byline_author(item.paragraphs[0]) if len(item.paragraphs) > 1 else None
+        if byline:  # the line under the title names the author: not a passage
+            item.author = item.author or byline
+            item.paragraphs = item.paragraphs[1:]
         given = front.title or heading
         if given and item.title_from_body and item.title != given:
             item.paragraphs.insert(0, item.title or "")  # a headline, but not the title
@@ -80,13 +116,15 @@ def _keyed_items(
     """Items of a multi-item page, keyed `<base>#<slug of the title>` so that each keeps its
     identity when the page is edited or reordered."""
     used: set[str] = set()
+    copies: dict[str, int] = {}  # the last suffix tried per slug: linear for repeated headlines
     articles = []
     for item in items:
         slug = base_slug = slugify(item.title or "item")
-        copy = 1
+        copy = copies.get(base_slug, 1)
         while slug in used:  # the same headline twice: -2, -3...
             copy += 1
             slug = f"{base_slug}-{copy}"
+        copies[base_slug] = copy
         used.add(slug)
         articles.append(_article(f"{base}#{slug}", item, front, warnings))
     return articles

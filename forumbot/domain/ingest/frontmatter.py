@@ -18,6 +18,13 @@ _CLOSE = re.compile(r"^(?:---|\.\.\.)[^\S\n]*$", re.MULTILINE)
 # libyaml's safe loader when available: same results, several times faster.
 _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+# Bounds that keep one file's front matter linear and small whatever it holds: aliases are
+# refused outright (nine nested aliases in 374 bytes expand to billions of values), nesting
+# is shallow in any real front matter, and tags are capped (only 5 become forum tags).
+MAX_DEPTH = 10
+MAX_FRONT_MATTER_CHARS = 64 * 1024
+MAX_TAGS = 100
+MAX_TAG_CHARS = 100
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,8 +47,11 @@ def split_front_matter(text: str, warnings: list[str]) -> tuple[FrontMatter, str
     if closing is None:
         raise IngestError("front matter: no closing '---' line")
     raw = text[opening.end() : closing.start()]
+    if len(raw) > MAX_FRONT_MATTER_CHARS:
+        raise IngestError(f"front matter: longer than {MAX_FRONT_MATTER_CHARS // 1024} KiB")
     body = text[closing.end() :]
     try:
+        _check_events(raw)
         data = yaml.load(raw, Loader=_LOADER) if raw.strip() else {}
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
@@ -59,6 +69,20 @@ def split_front_matter(text: str, warnings: list[str]) -> tuple[FrontMatter, str
     return _validate(data, warnings), body
 
 
+def _check_events(raw: str) -> None:
+    """Refuse aliases and deep nesting from the event stream, before any value is built."""
+    depth = 0
+    for event in yaml.parse(raw, Loader=_LOADER):
+        if isinstance(event, yaml.AliasEvent):
+            raise IngestError("front matter: YAML aliases (*name) are not allowed")
+        if isinstance(event, yaml.CollectionStartEvent):
+            depth += 1
+            if depth > MAX_DEPTH:
+                raise IngestError(f"front matter: nested more than {MAX_DEPTH} levels deep")
+        elif isinstance(event, yaml.CollectionEndEvent):
+            depth -= 1
+
+
 def _validate(data: dict[Any, Any], warnings: list[str]) -> FrontMatter:
     unknown = sorted(str(key) for key in data if key not in KNOWN_KEYS)
     if unknown:
@@ -71,7 +95,7 @@ def _validate(data: dict[Any, Any], warnings: list[str]) -> FrontMatter:
         author=_text(data, "author"),
         date=_date(data.get("date")),
         source=_text(data, "source"),
-        tags=_tags(data.get("tags")),
+        tags=_tags(data.get("tags"), warnings),
         id=_identifier(data.get("id")),
         shape=shape,
     )
@@ -114,16 +138,22 @@ def _date(value: Any) -> str | None:
     raise IngestError(f"front matter: date must be an ISO date (YYYY-MM-DD), got {value!r}")
 
 
-def _tags(value: Any) -> tuple[str, ...]:
+def _tags(value: Any, warnings: list[str]) -> tuple[str, ...]:
     if value is None:
         return ()
     if not isinstance(value, list) or not all(isinstance(tag, str) for tag in value):
         raise IngestError("front matter: tags must be a list of strings")
     seen: dict[str, None] = {}
     for tag in value:
-        cleaned = " ".join(tag.split())
+        cleaned = " ".join(tag[: MAX_TAG_CHARS * 4].split())[:MAX_TAG_CHARS].strip()
         if cleaned:
             seen.setdefault(cleaned, None)
+            if len(seen) == MAX_TAGS:
+                break
+    if len(seen) == MAX_TAGS and len(value) > MAX_TAGS:
+        warnings.append(f"front matter: kept the first {MAX_TAGS} tags of {len(value)}")
+    if any(len(tag) > MAX_TAG_CHARS for tag in value):
+        warnings.append(f"front matter: tags cut to {MAX_TAG_CHARS} characters")
     return tuple(seen)
 
 

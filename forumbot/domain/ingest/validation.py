@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from .errors import IngestError
 from .textnorm import count_controls, normalise_newlines, strip_controls
 
@@ -46,6 +48,20 @@ def decode_text(data: bytes, warnings: list[str]) -> str:
     return text
 
 
+# A multi-byte UTF-8 sequence: Windows-1252 prose almost never contains one by chance.
+_UTF8_SEQUENCE = re.compile(
+    rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}"
+)
+
+
+def _mostly_utf8(data: bytes) -> bool:
+    """UTF-8 text with a few broken bytes: more valid multi-byte sequences than invalid bytes
+    (random binary data has the opposite; Windows-1252 prose has almost none)."""
+    valid = len(_UTF8_SEQUENCE.findall(data))
+    invalid = data.decode("utf-8", "replace").count("\ufffd") - data.count(b"\xef\xbf\xbd")
+    return valid >= invalid
+
+
 def _decode(data: bytes, warnings: list[str]) -> str:
     for bom, codec in _BOMS:
         if data.startswith(bom):
@@ -59,8 +75,14 @@ def _decode(data: bytes, warnings: list[str]) -> str:
         raise IngestError("binary file (NUL bytes)")
     try:
         return data.decode("utf-8")
-    except UnicodeDecodeError:
-        pass
+    except UnicodeDecodeError as exc:
+        if _mostly_utf8(data):
+            # UTF-8 text with broken bytes: decoding it as Windows-1252 would store mojibake
+            # ("CafÃ©") for every accented letter of the file.
+            line = data.count(b"\n", 0, exc.start) + 1
+            raise IngestError(
+                f"invalid UTF-8 at line {line} (byte offset {exc.start}); save the file as UTF-8"
+            ) from None
     try:
         text, codec = data.decode("cp1252"), "Windows-1252"
     except UnicodeDecodeError:

@@ -103,7 +103,9 @@ def test_front_matter_without_body() -> None:
 
 
 def test_html_without_text() -> None:
-    page = b"<html><body><nav><p>Home</p></nav><script>x()</script></body></html>"
+    # Only markup, scripts and styles: nothing a reader would see.
+    page = b"<html><head><style>p{}</style></head><body><div><img src=a.png></div>"
+    page += b"<script>x()</script></body></html>"
     assert reason("page.html", page) == "no text paragraphs found in the HTML body"
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from .textnorm import normalise_space
+from forumbot.domain.ingest.textnorm import normalise_space
 
 # A separator stands between spaces, so hyphenated words ("Self-driving") are left alone.
 _SEPARATOR = re.compile(r"\s+(?:\||-|–|—|·|•|»|«|::|/|\\|~|✩|★)\s+")

@@ -1,5 +1,5 @@
-"""lxml helpers shared by the HTML readers: furniture vocabulary, element tests, and the
-walk that turns an element into paragraphs."""
+"""lxml helpers shared by the HTML readers (comments, title, byline): element tests, author
+cleaning, and the walk that turns a comment into paragraphs."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import re
 
 from lxml import etree
 
-from .textnorm import join_lines, normalise_space, split_paragraphs
+from forumbot.domain.ingest.textnorm import join_lines, normalise_space, split_paragraphs
 
 DROP_TAGS = frozenset(
     {
@@ -16,29 +16,6 @@ DROP_TAGS = frozenset(
         "canvas", "video", "audio", "map", "figcaption", "dialog", "menu",
     }
 )  # fmt: skip
-# Class/id words (split on - and _) that mark furniture inside an article container.
-
-
-FURNITURE_WORDS = frozenset(
-    {
-        "nav", "navigation", "navbar", "menu", "sidebar", "widget", "breadcrumb", "breadcrumbs",
-        "share", "sharing", "social", "related", "advert", "advertisement", "ads", "ad",
-        "cookie", "cookies", "newsletter", "subscribe", "promo", "masthead", "footer", "header",
-        "byline", "meta", "skip", "screen", "sr", "toolbar", "pagination", "tags", "respond",
-        "topbar", "login", "signin", "signup", "paywall", "popup", "modal", "kicker",
-    }
-)  # fmt: skip
-
-
-# Stems that mark furniture inside a compound class word ("jp-relatedposts", "sharedaddy",
-# "socialbar"). Words that also name page wrappers ("sidebar" in "content-with-sidebar",
-# "paywall" in "paywall-article") stay whole-word only.
-FURNITURE_STEMS = (
-    "related", "share", "sharing", "social", "newsletter", "subscribe", "cookie", "advert",
-    "breadcrumb", "popup", "toolbar", "pagination", "byline",
-)  # fmt: skip
-
-
 FURNITURE_ROLES = frozenset({"navigation", "banner", "contentinfo", "complementary", "search"})
 
 
@@ -161,35 +138,6 @@ def in_furniture(node: etree._Element) -> bool:
     return False
 
 
-_HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGNORECASE)
-
-
-def is_furniture(node: etree._Element) -> bool:
-    """Marked as page furniture by its tag, ARIA role or class/id words."""
-    if node.tag in DROP_TAGS or node.get("role") in FURNITURE_ROLES:
-        return True
-    style = node.get("style")
-    if style and _HIDDEN_STYLE.search(style):
-        return True  # invisible on the page (placeholders, tracking boxes, spam traps)
-    marks = words(node)
-    return bool(marks & FURNITURE_WORDS) or any(
-        stem in mark for mark in marks for stem in FURNITURE_STEMS
-    )
-
-
-def furniture_elements(root: etree._Element) -> set[etree._Element]:
-    """Every element that is furniture or inside furniture, found in one document-order pass
-    (asking each paragraph about all its ancestors is quadratic on deeply nested pages)."""
-    found: set[etree._Element] = set()
-    for node in root.iter():
-        if not isinstance(node.tag, str):
-            continue
-        parent = node.getparent()
-        if (parent is not None and parent in found) or is_furniture(node):
-            found.add(node)
-    return found
-
-
 def is_box_heading(name: str) -> bool:
     """ "About the author", "13 comments": text of author boxes and counters found where
     byline markup is guessed from class names (declared metadata is trusted as it is)."""
@@ -246,8 +194,8 @@ def paragraphs(container: etree._Element) -> list[str]:
     """Paragraph texts in document order. Block elements end a paragraph; inline text between
     blocks forms paragraphs of its own; list items become one "- item" line each.
 
-    The walk keeps its own stack instead of recursing, so deeply nested pages cannot exhaust
-    Python's recursion limit."""
+    One iterwalk pass: no recursion (deep pages cannot exhaust Python's recursion limit) and no
+    list of an element's children (a body of 500,000 paragraphs would hold them all at once)."""
     out: list[str] = []
     buffer: list[str] = []
 
@@ -256,18 +204,22 @@ def paragraphs(container: etree._Element) -> list[str]:
         buffer.clear()
         out.extend(_br_paragraphs(raw))
 
-    if container.text:
-        buffer.append(container.text)
-    # (node, leaving): a block is flushed again when the walk leaves it, then its tail follows.
-    stack: list[tuple[etree._Element, bool]] = [(child, False) for child in reversed(container)]
-    while stack:
-        node, leaving = stack.pop()
+    walker = etree.iterwalk(container, events=("start", "end"))
+    for event, node in walker:
         tag = node.tag if isinstance(node.tag, str) else None
-        if leaving:
+        if node is container:
+            if event == "start" and node.text:
+                buffer.append(node.text)
+            continue
+        if event == "end":
+            # Reached for every element, skipped subtrees included: its tail follows it.
             if tag in BLOCK_TAGS:
                 flush()
-        elif tag is None or tag in DROP_TAGS:
-            pass  # comments, processing instructions, furniture: only their tail is text
+            if node.tail:
+                buffer.append(node.tail)
+            continue
+        if tag is None or tag in DROP_TAGS:
+            walker.skip_subtree()  # comments, processing instructions, furniture: no text
         elif tag == "br":
             buffer.append(_BR)
         elif tag == "pre":
@@ -276,21 +228,18 @@ def paragraphs(container: etree._Element) -> list[str]:
             out.extend(
                 split_paragraphs(node.text_content() if hasattr(node, "text_content") else "")
             )
+            walker.skip_subtree()
         elif tag in ("ul", "ol"):
             flush()
             items = [text_of(li) for li in node if getattr(li, "tag", None) == "li"]
             items = [item for item in items if item]
             if items:
                 out.append("\n".join(f"- {item}" for item in items))
+            walker.skip_subtree()
         else:
             if tag in BLOCK_TAGS:
                 flush()
             if node.text:
                 buffer.append(node.text)
-            stack.append((node, True))
-            stack.extend((child, False) for child in reversed(node))
-            continue  # the tail is read when the walk leaves the node
-        if node.tail:
-            buffer.append(node.tail)
     flush()
     return out

@@ -13,7 +13,7 @@ import re
 from lxml import etree
 from lxml import html as lxml_html
 
-from .errors import IngestError
+from forumbot.domain.ingest.errors import IngestError
 
 _XML_DECLARATION = re.compile(r"\A\s*<\?xml[^>]*\?>")
 # `[^<>]*` rather than `[^>]*`: a tag left open cannot make every later "<" scan to the end.
@@ -27,6 +27,13 @@ _STRUCTURAL = frozenset(
         "blockquote", "nav", "aside", "header", "footer", "form", "article", "main",
     }
 )  # fmt: skip
+# Nothing real nests this deep; trafilatura and lxml's own helpers recurse per level, so a
+# deeper page is flattened further: only tags that cannot nest are kept.
+MAX_DEPTH = 200
+_FLAT = frozenset(
+    {"html", "head", "body", "title", "meta", "link", "script", "style", "p", "br", "h1", "h2",
+     "h3", "h4", "h5", "h6"}
+)  # fmt: skip
 FLATTENED_WARNING = "HTML nested too deeply; its layout tags were dropped to keep the text"
 
 
@@ -38,11 +45,24 @@ def _too_deep(parser: lxml_html.HTMLParser) -> bool:
     return any("depth" in entry.message.lower() for entry in parser.error_log)
 
 
-def _flatten(text: str) -> str:
+def _flatten(text: str, keep: frozenset[str] = _STRUCTURAL) -> str:
     def keep_structure(match: re.Match[str]) -> str:
-        return match.group(0) if match.group(2).lower() in _STRUCTURAL else " "
+        return match.group(0) if match.group(2).lower() in keep else " "
 
     return _TAG.sub(keep_structure, text)
+
+
+def _depth(root: etree._Element) -> int:
+    """How deep elements nest below `root`: one pass, no recursion, and no element kept alive
+    (a dict of 500,000 element proxies alone cost ~80 MB)."""
+    depth = deepest = 0
+    for event, _node in etree.iterwalk(root, events=("start", "end")):
+        if event == "start":
+            depth += 1
+            deepest = max(deepest, depth)
+        else:
+            depth -= 1
+    return deepest - 1
 
 
 def load_html(text: str, warnings: list[str]) -> lxml_html.HtmlElement:
@@ -55,9 +75,13 @@ def load_html(text: str, warnings: list[str]) -> lxml_html.HtmlElement:
     try:
         parser = _parser()
         root = lxml_html.document_fromstring(text, parser=parser)
-        if _too_deep(parser):
+        if _too_deep(parser) or _depth(root) > MAX_DEPTH:
             warnings.append(FLATTENED_WARNING)
             root = lxml_html.document_fromstring(_flatten(text), parser=_parser())
+            if _depth(root) > MAX_DEPTH:
+                root = lxml_html.document_fromstring(_flatten(text, _FLAT), parser=_parser())
+            if _depth(root) > MAX_DEPTH:
+                raise IngestError("HTML nested too deeply to read")
     except (etree.ParserError, ValueError) as exc:
         raise IngestError(f"unreadable HTML ({exc})") from None
     # A <br> separates words: "Ines Okafor<br>March 25" must not read "Ines OkaforMarch 25"

@@ -37,7 +37,7 @@ def jsonld_article(root: etree._Element) -> JsonLdArticle:
             continue
         try:
             data = json.loads(raw)
-        except ValueError:
+        except (ValueError, RecursionError):  # malformed, or nested past the recursion limit
             continue
         for node in _objects(data):
             kinds = _types(node)

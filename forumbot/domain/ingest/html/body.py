@@ -1,0 +1,193 @@
+"""The article body of an HTML page, found by trafilatura, as passages.
+
+trafilatura (the field's maintained main-text extractor) finds the body and hands back its own
+XML: <p>, <head>, <list>/<item>, <quote>, <code>, <table>/<row>/<cell>, with <lb/> for line
+breaks and <hi>/<ref> inline. Each paragraph-like element becomes passages as plain text pages
+do: a blank line (two <br>) separates passages, single line breaks join, list items keep a line
+each ("- item"), a table row is one line of cells.
+
+On pages/bench figures: `favor_recall` was measured best on the development sets
+(bench/bench_extract.py; README) and is also the fastest of trafilatura's modes there.
+"""
+
+from __future__ import annotations
+
+import logging
+from copy import deepcopy
+
+import trafilatura
+from lxml import etree
+from trafilatura.settings import DEFAULT_CONFIG
+
+from forumbot.domain.ingest.textnorm import split_paragraphs
+
+from .tree import drop
+
+# An empty extraction is this file's one-line error; trafilatura's own warning for it (and its
+# error for an empty tree) would only be noise in the bot's log.
+logging.getLogger("trafilatura").setLevel(logging.CRITICAL)
+
+# trafilatura's config: below MIN_EXTRACTED_SIZE characters it falls back to a dump of the whole
+# page's text as one block (boxes, credits and all), which ruins short posts; see bench/README.md
+# for the value's effect on the benchmark pages.
+MIN_EXTRACTED_SIZE = 100
+_CONFIG = deepcopy(DEFAULT_CONFIG)
+_CONFIG.set("DEFAULT", "MIN_EXTRACTED_SIZE", str(MIN_EXTRACTED_SIZE))
+
+_CONTAINERS = frozenset({"cell", "quote", "div", "section", "main", "article", "body"})
+_BLOCKS = frozenset({"p", "head", "list", "quote", "code", "table", "div", "section"})
+
+
+# Never passages, whatever trafilatura makes of them: what the reader cannot see (inline-hidden
+# placeholders, spam traps), figure captions and photo credits, bylines and kickers above the
+# headline, short share boxes, heading self-links. Each rule was checked on the benchmark pages
+# (bench/README.md): these are neutral or better there, while dropping `hidden` elements, <nav>
+# or page <header>s lost whole articles.
+_NEVER_BODY = etree.XPath(
+    "//*[@aria-hidden='true'"
+    " or contains(translate(@style, 'DISPLAYNOEVISBT: ', 'displaynoevisbt'), 'display:none')"
+    " or contains(translate(@style, 'DISPLAYNOEVISBT: ', 'displaynoevisbt'), 'visibility:hidden')]"
+    " | //figcaption"
+    " | //*[contains(concat(' ', @class, ' '), ' byline ') or contains(@class, 'Byline')"
+    " or contains(concat(' ', @class, ' '), ' kicker ')]"
+    # short share / related / newsletter boxes (a long one may be a wrapper of the article)
+    " | //*[(contains(@class, 'share') or contains(@class, 'related') or contains(@id, 'related')"
+    " or contains(@class, 'social') or contains(@class, 'newsletter')"
+    " or contains(@class, 'subscribe')) and string-length(normalize-space(.)) < 400]"
+    # photo credits and captions outside <figcaption>
+    " | //*[(contains(@class, 'credit') or contains(@class, 'caption'))"
+    " and string-length(normalize-space(.)) < 300]"
+    # a heading's "#" / "¶" self-link
+    " | //a[starts-with(@href, '#') and (normalize-space(.) = '#' or normalize-space(.) = '¶'"
+    " or normalize-space(.) = '§')]"
+)
+
+
+# trafilatura costs ~70 µs of CPU per element; the largest of ~1,000 benchmark pages has 5,105
+# elements. A page past this many is read with one linear walk instead (parse_html), so that a
+# hostile page of FORUMBOT_MAX_FILE_BYTES stays within seconds (bench/bench_hostile.py).
+MAX_ELEMENTS = 20_000
+TOO_LARGE_WARNING = (
+    f"page has more than {MAX_ELEMENTS} elements; all of its paragraphs were kept"
+    " (no main-text extraction)"
+)
+
+
+def too_large(tree: etree._Element) -> bool:
+    return any(True for index, _ in enumerate(tree.iter()) if index >= MAX_ELEMENTS)
+
+
+def extract_body(tree: etree._Element) -> list[str]:
+    """Passages of the page's main text ([] when trafilatura finds none). Elements that are
+    never body text are cut out of `tree` first."""
+    found = _NEVER_BODY(tree)
+    for node in found if isinstance(found, list) else []:
+        if isinstance(node, etree._Element) and node.getparent() is not None:
+            drop(node)
+    doc = trafilatura.bare_extraction(
+        tree,
+        favor_recall=True,
+        include_comments=False,
+        include_tables=True,
+        include_images=False,
+        include_formatting=False,
+        include_links=False,
+        with_metadata=False,
+        config=_CONFIG,
+    )
+    body = getattr(doc, "body", None)  # None when trafilatura found no main text
+    return passages(body) if body is not None else []
+
+
+def passages(body: etree._Element) -> list[str]:
+    """Passages of trafilatura's XML body, in document order (an explicit stack, so nesting
+    depth cannot exhaust Python's recursion limit)."""
+    out: list[str] = []
+    _text(body.text, out)
+    # (element, True) stands for the point after a container's children, where its tail goes.
+    stack: list[tuple[etree._Element, bool]] = [(child, False) for child in reversed(body)]
+    while stack:
+        node, after = stack.pop()
+        tag = node.tag if isinstance(node.tag, str) else None
+        if after or tag is None:
+            _text(node.tail, out)
+            continue
+        if tag == "table" and _layout(node):
+            # A layout table (cells holding paragraphs): its cells' blocks in reading order.
+            stack.append((node, True))
+            cells = [cell for row in node if row.tag == "row" for cell in row if cell.tag == "cell"]
+            stack.extend((cell, False) for cell in reversed(cells))
+            continue
+        if tag in _CONTAINERS and any(child.tag in _BLOCKS for child in node):
+            _text(node.text, out)
+            stack.append((node, True))
+            stack.extend((child, False) for child in reversed(node))
+            continue
+        if tag == "list":
+            items = [f"- {text}" for text in _items(node)]
+            if items:
+                out.append("\n".join(items))
+        elif tag == "table":
+            for row in node.iter("row"):
+                texts = [" ".join(inline_text(cell).split()) for cell in row.iter("cell")]
+                line = " | ".join(text for text in texts if text)
+                if line:
+                    out.append(line)
+        elif tag != "graphic":
+            out.extend(split_paragraphs(inline_text(node)))
+        _text(node.tail, out)
+    return out
+
+
+def _layout(table: etree._Element) -> bool:
+    return any(
+        child.tag in _BLOCKS
+        for row in table
+        for cell in row
+        if cell.tag == "cell"
+        for child in cell
+    )
+
+
+def _text(text: str | None, out: list[str]) -> None:
+    if text and text.strip():
+        out.extend(split_paragraphs(text))
+
+
+def _items(node: etree._Element) -> list[str]:
+    """Text of every <item> of a list, nested lists' items included (each once)."""
+    texts = []
+    for item in node.iter("item"):
+        text = " ".join(inline_text(item, skip="list").split())
+        if text:
+            texts.append(text)
+    return texts
+
+
+def inline_text(node: etree._Element, skip: str | None = None) -> str:
+    """Text of `node` with <lb/> as a newline; subtrees tagged `skip` are left out."""
+    parts: list[str] = []
+    skipping = 0
+    for event, element in etree.iterwalk(node, events=("start", "end")):
+        tag = element.tag if isinstance(element.tag, str) else None
+        if event == "start":
+            if element is not node and tag == skip:
+                skipping += 1
+            if skipping:
+                continue
+            if tag == "lb":
+                parts.append("\n")
+            elif element.text and tag is not None:
+                parts.append(element.text)
+        else:
+            if element is not node and tag == skip:
+                skipping -= 1
+                if element.tail and not skipping:
+                    parts.append(element.tail)
+                continue
+            if not skipping and element is not node and element.tail:
+                # load_html gave every <br> a newline tail (for our own text reads); the <lb/>
+                # already stands for it
+                tail = element.tail[1:] if tag == "lb" and element.tail[0] == "\n" else element.tail
+                parts.append(tail)
+    return "".join(parts)
