@@ -8,7 +8,7 @@ import json
 import pytest
 
 from forumbot.sandbox import DemoGuild, Sandbox
-from tests.e2e.moderation.moderation_support import Processed, article_thread
+from tests.e2e.moderation.support import Processed, article_thread
 
 
 def _embed_text(message: dict[str, object]) -> str:
