@@ -205,18 +205,17 @@ def appeal_view(guild_id: int, case_id: int) -> discord.ui.View:
     return view
 
 
-def queue_view(items: list[QueueItem]) -> discord.ui.View:
-    """One row of buttons per item (Discord allows five rows)."""
-    view = discord.ui.View(timeout=None)
-    for row, item in enumerate(items[:5]):
-        view.add_item(DecideButton(item.id, "claim", row))
-        approve = "Grant" if item.kind == "appeal" else "Approve"
-        view.add_item(DecideButton(item.id, "approve", row, label=approve))
-        remove = "Deny" if item.kind == "appeal" else "Remove"
-        view.add_item(DecideButton(item.id, "remove", row, label=remove))
-        if item.kind != "appeal" and item.member_id is not None:
-            view.add_item(DecideButton(item.id, "timeout", row))
-    return view
+def item_actions(item: QueueItem, row: int) -> list[discord.ui.Item[Any]]:
+    """Claim / Approve / Remove / Timeout (Grant / Deny for an appeal) on one row."""
+    appeal = item.kind == "appeal"
+    buttons: list[discord.ui.Item[Any]] = [
+        DecideButton(item.id, "claim", row),
+        DecideButton(item.id, "approve", row, label="Grant" if appeal else "Approve"),
+        DecideButton(item.id, "remove", row, label="Deny" if appeal else "Remove"),
+    ]
+    if not appeal and item.member_id is not None:
+        buttons.append(DecideButton(item.id, "timeout", row))
+    return buttons
 
 
 DYNAMIC_ITEMS = (PardonButton, EscalateButton, HistoryButton, DecideButton, AppealButton)

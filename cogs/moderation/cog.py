@@ -10,18 +10,20 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from cogs._pages import ACTION_ROWS, Page, send_pages
 from cogs.moderation.access import (
     MEMBER_PERMISSION,
     RULES_PERMISSION,
     THREAD_PERMISSION,
     require_moderator,
 )
-from cogs.moderation.buttons import DYNAMIC_ITEMS, open_appeal, queue_view
+from cogs.moderation.buttons import DYNAMIC_ITEMS, item_actions, open_appeal
 from cogs.moderation.embeds import (
     appeal_filed_text,
     decision_text,
     history_embed,
-    queue_embed,
+    queue_block,
+    queue_heading,
     thread_embed,
 )
 from cogs.moderation.forms import NO_MENTIONS, TextModal
@@ -126,14 +128,44 @@ class ModerationCog(commands.Cog):
 
     # -- /mod: review queue --------------------------------------------------------------------
     @mod.command(name="queue", description="Open review items: held comments, reports, appeals")
-    async def queue(self, interaction: discord.Interaction[Any]) -> None:
+    @app_commands.describe(
+        kind="Only held comments, reports or appeals",
+        member="Only items about this member",
+        thread="Only items in this article thread",
+    )
+    async def queue(
+        self,
+        interaction: discord.Interaction[Any],
+        kind: Literal["held", "report", "appeal"] | None = None,
+        member: discord.Member | None = None,
+        thread: ThreadOption | None = None,
+    ) -> None:
         guild_id = await require_moderator(interaction, MEMBER_PERMISSION)
-        items = await self.service.desk.queue(guild_id)
-        await interaction.response.send_message(
-            embed=queue_embed(items),
-            view=queue_view(items),
-            ephemeral=True,
-            allowed_mentions=NO_MENTIONS,
+        items = await self.service.desk.queue(
+            guild_id,
+            kind=kind,
+            member_id=member.id if member else None,
+            thread_id=thread.id if thread else None,
+        )
+        filters = ", ".join(
+            f
+            for f in (
+                kind and f"kind {kind}",
+                member and f"member {member.display_name}",
+                thread and f"thread {thread.name}",
+            )
+            if f
+        )
+        head = queue_heading(items, filters)
+        pages = [
+            Page(
+                "\n\n".join([head, *(queue_block(i) for i in chunk)]),
+                [a for row, i in enumerate(chunk) for a in item_actions(i, row)],
+            )
+            for chunk in (items[n : n + ACTION_ROWS] for n in range(0, len(items), ACTION_ROWS))
+        ] or [Page(f"{head}\n\nNothing to review.")]
+        await send_pages(
+            interaction, "Review queue", pages, colour=discord.Colour.orange(), file_after=1000
         )
 
     @mod.command(name="review", description="Decide a review item")

@@ -66,21 +66,30 @@ def history_embed(member_name: str, record: MemberRecord) -> discord.Embed:
     return embed
 
 
-def queue_embed(items: list[QueueItem]) -> discord.Embed:
-    embed = discord.Embed(title=f"Review queue: {len(items)} open", colour=discord.Colour.orange())
-    for item in items[:25]:
-        who = f"<@{item.member_id}>" if item.member_id else "bot output"
-        state = f"claimed by <@{item.claimed_by}>" if item.claimed_by else "open"
-        text = excerpt(item.message_copy.content, 300) if item.message_copy else ""
-        where = f" in <#{item.thread_id}>" if item.thread_id else ""
-        embed.add_field(
-            name=f"#{item.id} {item.kind} · {state}"[:256],
-            value=f"{who}{where}: {excerpt(item.reason or '', 200)}\n> {text}"[:1024],
-            inline=False,
-        )
-    if not items:
-        embed.description = "Nothing to review."
-    return embed
+def item_label(item: QueueItem) -> str:
+    return f"#{item.id} {item.kind}"
+
+
+def queue_block(item: QueueItem) -> str:
+    """One review item as a page shows it: what, who, where, why, and the text."""
+    who = f"<@{item.member_id}>" if item.member_id else "bot output"
+    state = f"claimed by <@{item.claimed_by}>" if item.claimed_by else "open"
+    where = f" in <#{item.thread_id}>" if item.thread_id else ""
+    lines = [f"{item_label(item)} · {state} · {who}{where}"]
+    if item.reason:
+        label = "Appeal" if item.kind == "appeal" else "Reason"
+        lines.append(f"{label}: {excerpt(item.reason, 400)}")
+    if item.message_copy is not None and item.message_copy.content:
+        lines.append("> " + excerpt(item.message_copy.content, 600))
+    return "\n".join(lines)
+
+
+def queue_heading(items: list[QueueItem], filters: str) -> str:
+    kinds = {"held": "held", "report": "reports", "appeal": "appeals"}
+    counts = {word: sum(1 for i in items if i.kind == kind) for kind, word in kinds.items()}
+    parts = ", ".join(f"{n} {word}" for word, n in counts.items() if n)
+    head = f"{len(items)} open" + (f" ({parts})" if parts else "")
+    return head + (f" · filters: {filters}" if filters else "")
 
 
 def thread_embed(

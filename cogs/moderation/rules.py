@@ -10,6 +10,7 @@ import yaml
 from discord import app_commands
 from discord.ext import commands
 
+from cogs._pages import PAGE_CHARS, pack, send_pages, split_block
 from cogs.moderation.access import MEMBER_PERMISSION, RULES_PERMISSION, require_moderator
 from cogs.moderation.forms import NO_MENTIONS, TextModal, reply
 from cogs.moderation.port import moderation
@@ -38,6 +39,43 @@ def _code(text: str, limit: int = 3900) -> str:
     if len(text) > limit:
         text = text[: limit - 20] + "\n… (truncated)"
     return f"```yaml\n{text}\n```"
+
+
+_FIELD_NAMES = {
+    "guideline": "Guideline",
+    "description": "What it catches",
+    "kind": "Kind",
+    "action": "Action",
+    "mode": "Mode",
+    "severity": "Severity",
+    "enabled": "Enabled",
+    "applies_to": "Applies to",
+    "languages": "Languages",
+}
+
+
+def _value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, list):
+        return ", ".join(f"`{v}`" for v in value) or "none"
+    if isinstance(value, dict):
+        return "; ".join(f"{k}: {_value(v)}" for k, v in value.items())
+    return str(value)
+
+
+def rule_blocks(data: dict[str, Any]) -> list[str]:
+    """A rule as readable text: its settings first, then each word or pattern list."""
+    head = [f"**{_FIELD_NAMES[key]}:** {_value(data[key])}" for key in _FIELD_NAMES if key in data]
+    blocks = ["\n".join(head)]
+    for key, value in data.items():
+        if key in _FIELD_NAMES or key == "id":
+            continue
+        if isinstance(value, list):
+            blocks.append(f"**{key}** ({len(value)}): {_value(value)}")
+        else:
+            blocks.append(f"**{key}:** {_value(value)}")
+    return blocks
 
 
 class RulesCog(commands.Cog):
@@ -73,13 +111,10 @@ class RulesCog(commands.Cog):
             f"`{r.id}` · {r.action.label} · {r.mode}{'' if r.enabled else ' · off'} — {r.guideline}"
             for r in ruleset.rules
         ]
-        embed = discord.Embed(
-            title=f"{len(lines)} rules",
-            description="\n".join(lines)[:4000] or "No rules.",
-            colour=discord.Colour.blurple(),
-        )
-        await interaction.response.send_message(
-            embed=embed, ephemeral=True, allowed_mentions=NO_MENTIONS
+        await send_pages(
+            interaction,
+            f"{len(lines)} rules",
+            pack(["\n".join(lines)]) if lines else ["No rules."],
         )
 
     @rules.command(name="show", description="One rule in full, or the stored overrides")
@@ -89,27 +124,41 @@ class RulesCog(commands.Cog):
         guild_id = await require_moderator(interaction, MEMBER_PERMISSION)
         if rule is not None:
             found = await self.service.rules.rule(guild_id, rule)
-            text = yaml.safe_dump(plain(found.to_dict()), sort_keys=False, allow_unicode=True)
-            await interaction.response.send_message(
-                _code(text), ephemeral=True, allowed_mentions=NO_MENTIONS
+            data = plain(found.to_dict())
+            text = yaml.safe_dump(data, sort_keys=False, allow_unicode=True)
+            await send_pages(
+                interaction,
+                f"Rule {found.id}",
+                pack(rule_blocks(data)),
+                full_text=text,
+                filename=f"{found.id}.yaml",
+                file_after=2,
             )
             return
         overrides = await self.service.rules.overrides(guild_id)
-        changes = await self.service.rules.changes(guild_id, limit=5)
-        embed = discord.Embed(
-            title="Rule overrides",
-            description=_code(overrides or "# none: the shipped pack"),
-            colour=discord.Colour.blurple(),
-        )
+        changes = await self.service.rules.changes(guild_id, limit=10)
+        blocks = [
+            "Stored overrides (the shipped pack applies where these say nothing):"
+            if overrides
+            else "No overrides: the shipped rule pack applies as it is."
+        ]
+        if changes:
+            blocks.append("**Recent changes**")
         for change in changes:
-            embed.add_field(
-                name=f"{change.change} {change.rule or ''}"[:256],
-                value=f"<@{change.actor_id}> · {discord.utils.format_dt(change.created_at, 'R')}"
-                f" · {excerpt(change.reason, 200)}",
-                inline=False,
+            blocks.append(
+                f"Change #{change.id}: {change.change} {change.rule or ''} · <@{change.actor_id}>"
+                f" · {discord.utils.format_dt(change.created_at, 'R')} · "
+                f"{excerpt(change.reason, 200)}"
             )
-        await interaction.response.send_message(
-            embed=embed, ephemeral=True, allowed_mentions=NO_MENTIONS
+        if overrides:
+            blocks += [_code(part, PAGE_CHARS) for part in split_block(overrides, PAGE_CHARS - 20)]
+        await send_pages(
+            interaction,
+            "Rule overrides",
+            pack([b for b in blocks if b]),
+            full_text=overrides or "# none: the shipped pack",
+            filename="rule-overrides.yaml",
+            file_after=2,
         )
 
     @rules.command(name="set", description="Replace the server's rule overrides (YAML)")

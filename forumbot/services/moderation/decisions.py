@@ -83,9 +83,19 @@ class ReviewDesk:
             and r.id not in appealed
         ]
 
-    async def queue(self, guild_id: int, limit: int = 25) -> list[QueueItem]:
+    async def queue(
+        self,
+        guild_id: int,
+        *,
+        kind: str | None = None,
+        member_id: int | None = None,
+        thread_id: int | None = None,
+    ) -> list[QueueItem]:
+        """Every open item matching the filters (the cog pages them)."""
         async with self._sessionmaker() as session:
-            return await ReviewQueue(session).open_items(guild_id, limit)
+            return await ReviewQueue(session).open_items(
+                guild_id, kind=kind, member_id=member_id, thread_id=thread_id
+            )
 
     async def queue_item(self, guild_id: int, item_id: int) -> QueueItem:
         async with self._sessionmaker() as session:
@@ -308,7 +318,7 @@ async def _plan_appeal(d: _Deciding) -> _DecisionPlan:
     if action.message_copy and action.kind in ("hold", "remove") and not restored:
         plan.restore = action.message_copy
         plan.restore_of = action.id
-    for open_item in await d.queue.open_items(gid, limit=500):
+    for open_item in await d.queue.open_items(gid):
         if open_item.kind == "held" and open_item.action_id == action.id:
             await d.queue.close(
                 gid,

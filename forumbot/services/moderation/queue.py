@@ -128,13 +128,30 @@ class ReviewQueue:
             raise NotFound(f"No review item #{item_id} in this server.")
         return to_item(row)
 
-    async def open_items(self, guild_id: int, limit: int = 25) -> list[QueueItem]:
-        stmt = (
-            select(ModQueueItem)
-            .where(ModQueueItem.guild_id == guild_id, ModQueueItem.status != "decided")
-            .order_by(ModQueueItem.id)
-            .limit(limit)
+    async def open_items(
+        self,
+        guild_id: int,
+        limit: int | None = None,
+        *,
+        kind: str | None = None,
+        member_id: int | None = None,
+        thread_id: int | None = None,
+    ) -> list[QueueItem]:
+        """Undecided items, oldest first, optionally of one kind, member or thread."""
+        if kind is not None and kind not in KINDS:
+            raise NotAllowed(f"Unknown kind {kind!r}; use one of {', '.join(KINDS)}.")
+        stmt = select(ModQueueItem).where(
+            ModQueueItem.guild_id == guild_id, ModQueueItem.status != "decided"
         )
+        if kind is not None:
+            stmt = stmt.where(ModQueueItem.kind == kind)
+        if member_id is not None:
+            stmt = stmt.where(ModQueueItem.member_id == member_id)
+        if thread_id is not None:
+            stmt = stmt.where(ModQueueItem.thread_id == thread_id)
+        stmt = stmt.order_by(ModQueueItem.id)
+        if limit is not None:
+            stmt = stmt.limit(limit)
         return [to_item(r) for r in (await self.session.scalars(stmt)).all()]
 
     async def count_open(self, guild_id: int, thread_id: int | None = None) -> int:
