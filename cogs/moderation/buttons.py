@@ -11,8 +11,8 @@ import discord
 
 from cogs._errors import reply_error
 from cogs.moderation.access import MEMBER_PERMISSION, require_moderator, service_of
-from cogs.moderation.embeds import appeal_filed_text, decision_text, history_embed
-from cogs.moderation.forms import NO_MENTIONS, TextModal, reply
+from cogs.moderation.embeds import appeal_filed_text, decision_text, send_history
+from cogs.moderation.forms import TextModal, reply
 from forumbot.services.moderation import ModerationService
 from forumbot.services.moderation.ledger import MEMBER_ACTIONS
 from forumbot.services.moderation.types import LedgerEntry, QueueItem
@@ -67,20 +67,21 @@ class _CaseWithReasonButton(ModButton, template=r"mod:(?!)"):
         self.case_id = case_id
 
     async def act(
-        self, service: ModerationService, guild_id: int, actor_id: int, reason: str
+        self, service: ModerationService, case: LedgerEntry, actor_id: int, reason: str
     ) -> str:
         raise NotImplementedError
 
     async def run(self, interaction: discord.Interaction[Any]) -> None:
         guild_id = await require_moderator(interaction, MEMBER_PERMISSION)
         service = service_of(interaction.client)
+        case = await service.members.case(guild_id, self.case_id)
 
         async def submit(modal_interaction: discord.Interaction[Any], reason: str) -> None:
-            text = await self.act(service, guild_id, modal_interaction.user.id, reason)
+            text = await self.act(service, case, modal_interaction.user.id, reason)
             await reply(modal_interaction, text)
 
         await interaction.response.send_modal(
-            TextModal(f"{self.verb} case #{self.case_id}", "Why?", submit)
+            TextModal(f"{self.verb} {case.label.lower()}", "Why?", submit)
         )
 
 
@@ -89,12 +90,10 @@ class PardonButton(_CaseWithReasonButton, template=r"mod:pardon:(\d+)"):
     style = discord.ButtonStyle.success
 
     async def act(
-        self, service: ModerationService, guild_id: int, actor_id: int, reason: str
+        self, service: ModerationService, case: LedgerEntry, actor_id: int, reason: str
     ) -> str:
-        entry = await service.members.pardon(
-            guild_id, self.case_id, actor_id=actor_id, reason=reason
-        )
-        return f"Case #{self.case_id} pardoned (#{entry.id})."
+        await service.members.pardon(case.guild_id, case.id, actor_id=actor_id, reason=reason)
+        return f"{case.label} pardoned."
 
 
 class EscalateButton(_CaseWithReasonButton, template=r"mod:escalate:(\d+)"):
@@ -102,15 +101,13 @@ class EscalateButton(_CaseWithReasonButton, template=r"mod:escalate:(\d+)"):
     style = discord.ButtonStyle.danger
 
     async def act(
-        self, service: ModerationService, guild_id: int, actor_id: int, reason: str
+        self, service: ModerationService, case: LedgerEntry, actor_id: int, reason: str
     ) -> str:
         entry = await service.members.escalate(
-            guild_id, self.case_id, actor_id=actor_id, reason=reason
+            case.guild_id, case.id, actor_id=actor_id, reason=reason
         )
         seconds = int(entry.details.get("seconds", 0))
-        return (
-            f"Escalated: <@{entry.member_id}> timed out for {seconds // 60} min (case #{entry.id})."
-        )
+        return f"Escalated: <@{entry.member_id}> timed out for {seconds // 60} min ({entry.label})."
 
 
 class HistoryButton(ModButton, template=r"mod:history:(\d+)"):
@@ -125,9 +122,7 @@ class HistoryButton(ModButton, template=r"mod:history:(\d+)"):
         if interaction.guild is not None:
             member = interaction.guild.get_member(self.member_id)
             name = member.display_name if member else name
-        await interaction.response.send_message(
-            embed=history_embed(name, record), ephemeral=True, allowed_mentions=NO_MENTIONS
-        )
+        await send_history(interaction, name, record)
 
 
 _DECIDE_STYLES = {
@@ -141,7 +136,7 @@ _DECIDE_STYLES = {
 class DecideButton(ModButton, template=r"mod:decide:(\d+):(claim|approve|remove|timeout)"):
     def __init__(self, item_id: int, what: str, row: int = 0, label: str | None = None) -> None:
         super().__init__(
-            label or (f"Claim #{item_id}" if what == "claim" else what.title()),
+            label or what.title(),
             f"mod:decide:{item_id}:{what}",
             row,
             _DECIDE_STYLES[what],
@@ -153,8 +148,10 @@ class DecideButton(ModButton, template=r"mod:decide:(\d+):(claim|approve|remove|
         guild_id = await require_moderator(interaction, MEMBER_PERMISSION)
         service = service_of(interaction.client)
         if self.what == "claim":
-            await service.desk.claim(guild_id, self.item_id, moderator_id=interaction.user.id)
-            await reply(interaction, f"You claimed review item #{self.item_id}.")
+            item = await service.desk.claim(
+                guild_id, self.item_id, moderator_id=interaction.user.id
+            )
+            await reply(interaction, f"You claimed {item.label}.")
             return
         decision = await service.desk.decide(
             guild_id, self.item_id, moderator_id=interaction.user.id, decision=self.what, reason=""
@@ -173,18 +170,23 @@ class AppealButton(ModButton, template=r"mod:appeal:(\d+):(\d+)"):
         self.case_id = case_id
 
     async def run(self, interaction: discord.Interaction[Any]) -> None:
-        await open_appeal(interaction, self.guild_id, self.case_id)
+        case = await service_of(interaction.client).desk.appeal_target(
+            self.guild_id, member_id=interaction.user.id, action_id=self.case_id
+        )
+        await open_appeal(interaction, case)
 
 
-async def open_appeal(interaction: discord.Interaction[Any], guild_id: int, case_id: int) -> None:
+async def open_appeal(interaction: discord.Interaction[Any], case: LedgerEntry) -> None:
+    """The appeal form for a case already checked to be the member's and still open."""
+
     async def submit(modal_interaction: discord.Interaction[Any], text: str) -> None:
         item = await service_of(interaction.client).desk.appeal(
-            guild_id, case_id, member_id=modal_interaction.user.id, text=text
+            case.guild_id, case.id, member_id=modal_interaction.user.id, text=text
         )
-        await reply(modal_interaction, appeal_filed_text(item, case_id))
+        await reply(modal_interaction, appeal_filed_text(item))
 
     await interaction.response.send_modal(
-        TextModal(f"Appeal case #{case_id}", "Why should it be reconsidered?", submit)
+        TextModal(f"Appeal {case.label.lower()}", "Why should it be reconsidered?", submit)
     )
 
 

@@ -21,9 +21,9 @@ from cogs.moderation.buttons import DYNAMIC_ITEMS, item_actions, open_appeal
 from cogs.moderation.embeds import (
     appeal_filed_text,
     decision_text,
-    history_embed,
     queue_block,
     queue_heading,
+    send_history,
     thread_embed,
 )
 from cogs.moderation.forms import NO_MENTIONS, TextModal
@@ -31,6 +31,8 @@ from cogs.moderation.port import copy_of, moderation
 from cogs.moderation.watch import THREADS, is_article_thread
 from forumbot.services.errors import InvalidInput
 from forumbot.services.moderation.ladder import format_duration
+from forumbot.services.moderation.notices import excerpt
+from forumbot.services.moderation.numbers import ITEM_NAMES
 
 if TYPE_CHECKING:
     from forumbot.bot.client import ForumBot
@@ -85,7 +87,7 @@ class ModerationCog(commands.Cog):
                 copy, reporter_id=modal_interaction.user.id, reason=reason
             )
             await modal_interaction.response.send_message(
-                f"Thanks: report #{item.id} is in the moderators' review queue.",
+                f"Thanks: {item.label.lower()} is in the moderators' review queue.",
                 ephemeral=True,
                 allowed_mentions=NO_MENTIONS,
             )
@@ -93,22 +95,27 @@ class ModerationCog(commands.Cog):
         await interaction.response.send_modal(TextModal("Report message", "What is wrong?", submit))
 
     @app_commands.command(name="appeal", description="Appeal a moderation action taken on you")
-    @app_commands.describe(case="The case number from the bot's message to you", reason="Why")
+    @app_commands.describe(
+        case="The case number from the bot's message to you (pick from the list)",
+        reason="Why it should be reconsidered (leave empty to write it in a form)",
+    )
     @app_commands.guild_only()
     async def appeal(
         self, interaction: discord.Interaction[Any], case: int, reason: str | None = None
     ) -> None:
         assert interaction.guild_id is not None
+        # Checked before the member writes anything: the case exists, is theirs, is open.
+        target = await self.service.desk.appeal_target(
+            interaction.guild_id, member_id=interaction.user.id, number=case
+        )
         if reason is None:
-            await open_appeal(interaction, interaction.guild_id, case)
+            await open_appeal(interaction, target)
             return
         item = await self.service.desk.appeal(
-            interaction.guild_id, case, member_id=interaction.user.id, text=reason
+            interaction.guild_id, target.id, member_id=interaction.user.id, text=reason
         )
         await interaction.response.send_message(
-            appeal_filed_text(item, case),
-            ephemeral=True,
-            allowed_mentions=NO_MENTIONS,
+            appeal_filed_text(item), ephemeral=True, allowed_mentions=NO_MENTIONS
         )
 
     @appeal.autocomplete("case")
@@ -118,13 +125,16 @@ class ModerationCog(commands.Cog):
         if interaction.guild_id is None:
             return []
         cases = await self.service.desk.appealable_cases(interaction.guild_id, interaction.user.id)
-        return [
-            app_commands.Choice(
-                name=f"#{c.id} {c.kind}: {c.guideline or c.reason or ''}"[:100], value=c.id
-            )
-            for c in reversed(cases)
-            if current in str(c.id)
-        ][:25]
+        choices = []
+        for c in reversed(cases):
+            if c.case_number is None or current.strip("# ") not in str(c.case_number):
+                continue
+            said = c.message_copy.content if c.message_copy else ""
+            name = f"#{c.case_number} {c.kind}: {c.guideline or c.reason or ''}"
+            if said:
+                name += f" — “{excerpt(said, 60)}”"
+            choices.append(app_commands.Choice(name=name[:100], value=c.case_number))
+        return choices[:25]
 
     # -- /mod: review queue --------------------------------------------------------------------
     @mod.command(name="queue", description="Open review items: held comments, reports, appeals")
@@ -169,28 +179,52 @@ class ModerationCog(commands.Cog):
         )
 
     @mod.command(name="review", description="Decide a review item")
-    @app_commands.describe(item="Review item number", decision="What to do", reason="Why")
+    @app_commands.describe(
+        item="What to decide, as the queue names it: case 12, report 4, appeal 3",
+        decision="approve / remove / timeout a held comment or report; grant / deny an appeal",
+        reason="Why (logged; an appeal's reason is shown to the member)",
+    )
     async def review(
         self,
         interaction: discord.Interaction[Any],
-        item: int,
-        decision: Literal["approve", "remove", "timeout", "claim"],
+        item: str,
+        decision: Literal["approve", "remove", "timeout", "grant", "deny", "claim"],
         reason: str | None = None,
     ) -> None:
         guild_id = await require_moderator(interaction, MEMBER_PERMISSION)
+        target = await self.service.desk.queue_item_by_ref(guild_id, item)
         if decision == "claim":
-            await self.service.desk.claim(guild_id, item, moderator_id=interaction.user.id)
-            text = f"You claimed review item #{item}."
+            claimed = await self.service.desk.claim(
+                guild_id, target.id, moderator_id=interaction.user.id
+            )
+            text = f"You claimed {claimed.label}."
         else:
             result = await self.service.desk.decide(
                 guild_id,
-                item,
+                target.id,
                 moderator_id=interaction.user.id,
                 decision=decision,
                 reason=reason or "",
             )
             text = decision_text(result)
         await interaction.response.send_message(text, ephemeral=True, allowed_mentions=NO_MENTIONS)
+
+    @review.autocomplete("item")
+    async def _item_choices(
+        self, interaction: discord.Interaction[Any], current: str
+    ) -> list[app_commands.Choice[str]]:
+        if interaction.guild_id is None:
+            return []
+        items = await self.service.desk.queue(interaction.guild_id)
+        needle = current.casefold().replace("#", "").strip()
+        choices = []
+        for i in items:
+            ref = f"{ITEM_NAMES[i.kind]} {i.number}"
+            if needle and needle not in ref and needle not in i.label.casefold():
+                continue
+            said = excerpt(i.message_copy.content, 50) if i.message_copy else ""
+            choices.append(app_commands.Choice(name=f"{i.label}: {said}"[:100], value=ref))
+        return choices[:25]
 
     # -- /mod: members -------------------------------------------------------------------------
     @mod.command(name="warn", description="Warn a member (logged, counts towards timeouts)")
@@ -203,7 +237,7 @@ class ModerationCog(commands.Cog):
             guild_id, member.id, member.display_name, actor_id=interaction.user.id, reason=reason
         )
         await interaction.response.send_message(
-            f"Warned {member.mention} (case #{entry.id}).",
+            f"Warned {member.mention} ({entry.label.lower()}).",
             ephemeral=True,
             allowed_mentions=NO_MENTIONS,
         )
@@ -233,7 +267,7 @@ class ModerationCog(commands.Cog):
         )
         length = format_duration(timedelta(seconds=float(entry.details.get("seconds", 0))))
         await interaction.followup.send(
-            f"Timed out {member.mention} for {length} (case #{entry.id}).",
+            f"Timed out {member.mention} for {length} ({entry.label.lower()}).",
             ephemeral=True,
             allowed_mentions=NO_MENTIONS,
         )
@@ -242,22 +276,21 @@ class ModerationCog(commands.Cog):
     @app_commands.describe(case="Case number", reason="Why")
     async def pardon(self, interaction: discord.Interaction[Any], case: int, reason: str) -> None:
         guild_id = await require_moderator(interaction, MEMBER_PERMISSION)
-        entry = await self.service.members.pardon(
-            guild_id, case, actor_id=interaction.user.id, reason=reason
+        original = await self.service.members.case_by_number(guild_id, case)
+        await self.service.members.pardon(
+            guild_id, original.id, actor_id=interaction.user.id, reason=reason
         )
         await interaction.response.send_message(
-            f"Case #{case} pardoned (#{entry.id}).", ephemeral=True, allowed_mentions=NO_MENTIONS
+            f"{original.label} pardoned: its points stop counting.",
+            ephemeral=True,
+            allowed_mentions=NO_MENTIONS,
         )
 
     @mod.command(name="history", description="A member's moderation record and current points")
     async def history(self, interaction: discord.Interaction[Any], member: discord.Member) -> None:
         guild_id = await require_moderator(interaction, MEMBER_PERMISSION)
         record = await self.service.members.history(guild_id, member.id)
-        await interaction.response.send_message(
-            embed=history_embed(member.display_name, record),
-            ephemeral=True,
-            allowed_mentions=NO_MENTIONS,
-        )
+        await send_history(interaction, member.display_name, record)
 
     @mod.command(name="config", description="Points decay, timeout ladder and automatic slow mode")
     @app_commands.describe(
@@ -325,7 +358,7 @@ class ModerationCog(commands.Cog):
             guild_id, target.id, action, actor_id=interaction.user.id, reason=reason, **extra
         )
         await interaction.followup.send(
-            f"{action.title()}: {target.mention} (case #{entry.id}).",
+            f"{entry.label}: {target.mention} (logged in the mod-log).",
             ephemeral=True,
             allowed_mentions=NO_MENTIONS,
         )

@@ -3,8 +3,11 @@ a thread's state, and the one-line answers to decisions and appeals."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import discord
 
+from cogs._pages import pack, send_pages
 from forumbot.services.moderation.decisions import Decision
 from forumbot.services.moderation.members import MemberRecord
 from forumbot.services.moderation.notices import excerpt
@@ -28,7 +31,7 @@ def _actor(entry: LedgerEntry) -> str:
 
 def entry_embed(entry: LedgerEntry, summary: str) -> discord.Embed:
     embed = discord.Embed(
-        title=f"Case #{entry.id} · {entry.kind}",
+        title=f"{entry.label} · {entry.kind}",
         description=summary[:4000],
         colour=_COLOURS.get(entry.kind, discord.Colour.blurple()),
         timestamp=entry.created_at,
@@ -45,29 +48,45 @@ def entry_embed(entry: LedgerEntry, summary: str) -> discord.Embed:
     return embed
 
 
-def history_embed(member_name: str, record: MemberRecord) -> discord.Embed:
-    embed = discord.Embed(
-        title=f"Moderation history: {member_name}"[:256],
-        description=f"Current points: **{record.points:.1f}** (timeout at "
-        f"{record.policy.timeout_threshold:g}; half-life {record.policy.half_life_hours:g} h)",
-        colour=discord.Colour.blurple(),
+def history_blocks(record: MemberRecord) -> list[str]:
+    """A member's record, newest first: points, then one line per case or step."""
+    head = (
+        f"Current points: **{record.points:.1f}** (timeout at "
+        f"{record.policy.timeout_threshold:g}; half-life {record.policy.half_life_hours:g} h)"
     )
-    for entry in record.entries[-20:]:
+    cases = [e for e in record.entries if e.case_number]
+    open_cases = [e for e in cases if e.id not in record.pardoned]
+    head += f"\n{len(cases)} cases, {len(open_cases)} counting (not pardoned)."
+    if not record.entries:
+        return [head, "Clean record: no actions on record."]
+    lines = []
+    for entry in reversed(record.entries):
         mark = " (pardoned)" if entry.id in record.pardoned else ""
         what = entry.guideline or entry.reason or ""
-        embed.add_field(
-            name=f"#{entry.id} {entry.kind}{mark}"[:256],
-            value=f"{discord.utils.format_dt(entry.created_at, 'R')} · {_actor(entry)} · "
-            f"{excerpt(what, 200)}"[:1024],
-            inline=False,
+        lines.append(
+            f"**{_title(entry)}{mark}** · {discord.utils.format_dt(entry.created_at, 'R')} · "
+            f"{_actor(entry)} · {excerpt(what, 160)}"
         )
-    if not record.entries:
-        embed.add_field(name="Clean record", value="No actions on record.")
-    return embed
+    return [head, *lines]
+
+
+async def send_history(
+    interaction: discord.Interaction[Any], member_name: str, record: MemberRecord
+) -> None:
+    await send_pages(
+        interaction,
+        f"Moderation history: {member_name}",
+        pack(history_blocks(record), per_page=15),
+    )
 
 
 def item_label(item: QueueItem) -> str:
-    return f"#{item.id} {item.kind}"
+    return item.label
+
+
+def _title(entry: LedgerEntry) -> str:
+    """ "Case #12 hold", or "Pardon of case #12" for bookkeeping rows."""
+    return f"{entry.label} {entry.kind}" if entry.case_number else entry.label
 
 
 def queue_block(item: QueueItem) -> str:
@@ -108,7 +127,7 @@ def thread_embed(
     embed.add_field(name="Actions taken", value=counts or "none", inline=False)
     for entry in summary.recent:
         embed.add_field(
-            name=f"#{entry.id} {entry.kind}",
+            name=_title(entry)[:256],
             value=f"{_actor(entry)} · {(entry.guideline or entry.reason or '')[:200]}",
             inline=False,
         )
@@ -117,7 +136,7 @@ def thread_embed(
 
 def decision_text(decision: Decision) -> str:
     item = decision.item
-    text = f"Review item #{item.id} ({item.kind}) decided: {item.decision}."
+    text = f"{item.label} decided: {item.decision}."
     if decision.restored_message_id:
         text += " The comment is back in the thread."
     if decision.dm_delivered is False:
@@ -125,8 +144,8 @@ def decision_text(decision: Decision) -> str:
     return text
 
 
-def appeal_filed_text(item: QueueItem, case_id: int) -> str:
+def appeal_filed_text(item: QueueItem) -> str:
     return (
-        f"Appeal #{item.id} filed for case #{case_id}. A moderator other than the one who "
-        "acted will decide, and you will get a DM."
+        f"{item.label} filed. A moderator other than the one who acted will decide, and you "
+        "will get a DM."
     )

@@ -163,6 +163,9 @@ class DiscordModerationPort:
                 description=notice.body[:4000],
                 colour=discord.Colour.orange(),
             )
+            where = self._thread_line(notice)
+            if where:
+                embed.add_field(name="Thread", value=where[:1024], inline=False)
             view = (
                 appeal_view(notice.guild_id, notice.case_id)
                 if notice.appealable
@@ -173,6 +176,15 @@ class DiscordModerationPort:
             log.info("member DM failed", extra={"member": notice.member_id, "error": str(exc)})
             return False
         return True
+
+    def _thread_line(self, notice: Notice) -> str | None:
+        """The thread's name and a link to it (the comment itself may be gone)."""
+        if notice.thread_id is None:
+            return None
+        thread = self._client.get_channel(notice.thread_id)
+        name = getattr(thread, "name", None) or "the article thread"
+        link = f"https://discord.com/channels/{notice.guild_id}/{notice.thread_id}"
+        return f"**{discord.utils.escape_markdown(name)}** — {link}"
 
     async def timeout_member(
         self, guild_id: int, member_id: int, until: datetime | None, reason: str
@@ -198,7 +210,7 @@ class DiscordModerationPort:
                 allowed_mentions=NO_MENTIONS,
             )
         except FAILED as exc:
-            log.info("mod-log post failed", extra={"case": entry.id, "error": str(exc)})
+            log.info("mod-log post failed", extra={"entry": entry.id, "error": str(exc)})
 
     async def change_thread(self, thread_id: int, change: ThreadChange, reason: str) -> bool:
         fields: dict[str, Any] = {}

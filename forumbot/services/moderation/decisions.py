@@ -11,11 +11,12 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from forumbot.services.moderation.errors import NotAllowed
+from forumbot.services.moderation.errors import NotAllowed, NotFound
 from forumbot.services.moderation.ladder import LadderPolicy
-from forumbot.services.moderation.ledger import Ledger
+from forumbot.services.moderation.ledger import MEMBER_ACTIONS, Ledger, chain_of
 from forumbot.services.moderation.members import MemberActions
 from forumbot.services.moderation.notices import modlog_summary
+from forumbot.services.moderation.numbers import ITEM_NAMES, parse_ref
 from forumbot.services.moderation.policy import PolicyStore
 from forumbot.services.moderation.port import ModerationPort
 from forumbot.services.moderation.queue import ReviewQueue
@@ -52,17 +53,40 @@ class ReviewDesk:
             item = await ReviewQueue(session).report(copy, reporter_id=reporter_id, reason=reason)
         return item
 
-    async def appeal(self, guild_id: int, case_id: int, *, member_id: int, text: str) -> QueueItem:
+    async def appeal(
+        self, guild_id: int, action_id: int, *, member_id: int, text: str
+    ) -> QueueItem:
         async with self._sessionmaker() as session, session.begin():
             return await ReviewQueue(session).appeal(
-                guild_id, case_id, member_id=member_id, text=text
+                guild_id, action_id, member_id=member_id, text=text
             )
 
-    async def appealable_cases(self, guild_id: int, member_id: int) -> list[LedgerEntry]:
-        """The member's own actions that are not pardoned and not yet appealed (autocomplete)."""
+    async def appeal_target(
+        self,
+        guild_id: int,
+        *,
+        member_id: int,
+        number: int | None = None,
+        action_id: int | None = None,
+    ) -> LedgerEntry:
+        """The case a member may appeal, by its number (or, from a DM button, its row), checked
+        before the member writes anything: it exists, it is theirs, it is still open."""
         async with self._sessionmaker() as session:
             ledger = Ledger(session)
-            rows = await ledger.history(guild_id, member_id)
+            if number is not None:
+                action = await ledger.case(guild_id, number)
+            else:
+                assert action_id is not None
+                action = await ledger.get(guild_id, action_id)
+            await ReviewQueue(session).check_appeal(action, member_id)
+        return action
+
+    async def appealable_cases(self, guild_id: int, member_id: int) -> list[LedgerEntry]:
+        """One entry per comment (or per action about no comment) the member can still appeal:
+        the latest unpardoned case of each chain none of whose steps was appealed yet."""
+        async with self._sessionmaker() as session:
+            ledger = Ledger(session)
+            rows = await ledger.member_rows(guild_id, member_id, MEMBER_ACTIONS | {"pardon"})
             appealed = set(
                 (
                     await session.scalars(
@@ -75,13 +99,21 @@ class ReviewDesk:
                 ).all()
             )
         pardoned = {r.refers_to_id for r in rows if r.kind == "pardon"}
-        return [
-            r
-            for r in rows
-            if r.kind in ("nudge", "hold", "remove", "timeout", "warn")
-            and r.id not in pardoned
-            and r.id not in appealed
-        ]
+        actions = [r for r in rows if r.kind in MEMBER_ACTIONS]
+        seen: set[int] = set()
+        offered: list[LedgerEntry] = []
+        for action in reversed(actions):
+            if action.id in seen:
+                continue
+            chain = chain_of(actions, action)
+            ids = {c.id for c in chain}
+            seen |= ids
+            if ids & appealed:
+                continue
+            open_steps = [c for c in chain if c.id not in pardoned]
+            if open_steps:
+                offered.append(open_steps[-1])
+        return sorted(offered, key=lambda e: e.id)
 
     async def queue(
         self,
@@ -97,6 +129,25 @@ class ReviewDesk:
                 guild_id, kind=kind, member_id=member_id, thread_id=thread_id
             )
 
+    async def queue_item_by_ref(self, guild_id: int, ref: str) -> QueueItem:
+        """The item a moderator names: "case 12" (a held comment), "report 4", "appeal 3"; a
+        bare number is accepted when only one open item has it."""
+        kind, number = parse_ref(ref)
+        async with self._sessionmaker() as session:
+            queue = ReviewQueue(session)
+            if kind is not None:
+                return await queue.by_number(guild_id, kind, number)
+            matches = [i for i in await queue.open_items(guild_id) if i.number == number]
+        if len(matches) == 1:
+            return matches[0]
+        if not matches:
+            raise NotFound(
+                f"No open item numbered {number}; write `case {number}`, "
+                f"`report {number}` or `appeal {number}`."
+            )
+        names = " or ".join(f"`{ITEM_NAMES[i.kind]} {number}`" for i in matches)
+        raise NotAllowed(f"Several open items are numbered {number}: say {names}.")
+
     async def queue_item(self, guild_id: int, item_id: int) -> QueueItem:
         async with self._sessionmaker() as session:
             return await ReviewQueue(session).get(guild_id, item_id)
@@ -108,16 +159,16 @@ class ReviewDesk:
     async def decide(
         self, guild_id: int, item_id: int, *, moderator_id: int, decision: str, reason: str
     ) -> Decision:
-        """Approve (restore / dismiss / grant), Remove (confirm / remove / deny) or Timeout."""
-        reason = (reason or "").strip() or f"{decision} on review"
+        """Approve (restore / dismiss), Remove (confirm / remove) or Timeout a held comment or
+        a report; Grant or Deny an appeal (Approve and Remove are taken to mean those)."""
         policy = await self.policies.get(guild_id)
         now = self._clock()
         async with self._sessionmaker() as session, session.begin():
             queue = ReviewQueue(session)
             ledger = Ledger(session)
             item = await queue.get(guild_id, item_id)
-            if item.kind == "appeal" and decision == "timeout":
-                raise NotAllowed("An appeal is granted (Approve) or denied (Remove).")
+            decision = _decision_word(item, decision)
+            reason = (reason or "").strip() or _DEFAULT_REASONS[decision]
             item = await queue.close(
                 guild_id,
                 item_id,
@@ -138,7 +189,12 @@ class ReviewDesk:
                     reason=reason,
                     at=now,
                     refers_to_id=item.action_id,
-                    details={"item": item.id, "item_kind": item.kind, "decision": decision},
+                    details={
+                        "item": item.id,
+                        "item_kind": item.kind,
+                        "item_label": item.label,
+                        "decision": decision,
+                    },
                 )
             )
             deciding = _Deciding(
@@ -154,11 +210,11 @@ class ReviewDesk:
         gid = item.guild_id
         if plan.delete is not None and plan.delete.message_id is not None:
             await self.port.delete_message(
-                plan.delete.channel_id, plan.delete.message_id, f"review #{item.id}"
+                plan.delete.channel_id, plan.delete.message_id, f"{item.label} reviewed"
             )
         if plan.restore is not None:
             new_id = await self.port.restore_message(
-                plan.restore, f"restored after review #{item.id}"
+                plan.restore, f"restored after review of {item.label.lower()}"
             )
             result.restored_message_id = new_id
             async with self._sessionmaker() as session, session.begin():
@@ -174,8 +230,8 @@ class ReviewDesk:
                         details={"new_message_id": new_id, "item": item.id},
                     )
                 )
-        if plan.lift is not None:
-            await self.members.lift_timeout(plan.lift)
+        for lifted in plan.lift:
+            await self.members.lift_timeout(lifted)
         if plan.timeout_member is not None:
             name = item.message_copy.author_name if item.message_copy else str(plan.timeout_member)
             entry = await self.members.timeout(
@@ -183,7 +239,7 @@ class ReviewDesk:
                 plan.timeout_member,
                 name,
                 actor_id=mod,
-                reason=f"review #{item.id}: {item.decision_reason}",
+                reason=f"{item.label}: {item.decision_reason}",
                 refers_to_id=item.action_id,
             )
             result.entries.append(entry)
@@ -198,13 +254,37 @@ class ReviewDesk:
             )
 
 
+_DEFAULT_REASONS = {
+    "approve": "approved on review",
+    "remove": "removed on review",
+    "timeout": "timed out on review",
+    "grant": "appeal granted",
+    "deny": "appeal denied",
+}
+
+
+def _decision_word(item: QueueItem, decision: str) -> str:
+    """Appeals are granted or denied; held comments and reports approved, removed or met with
+    a timeout. The appeal buttons say Grant / Deny but send approve / remove."""
+    if item.kind == "appeal":
+        word = {"approve": "grant", "remove": "deny"}.get(decision, decision)
+        if word not in ("grant", "deny"):
+            raise NotAllowed(f"{item.label}: an appeal is granted or denied.")
+        return word
+    if decision not in ("approve", "remove", "timeout"):
+        raise NotAllowed(
+            f"{item.label}: approve, remove or timeout it (grant and deny are for appeals)."
+        )
+    return decision
+
+
 @dataclass
 class _DecisionPlan:
     rows: list[LedgerEntry] = field(default_factory=list)
     restore: MessageCopy | None = None
     restore_of: int | None = None
     delete: MessageCopy | None = None
-    lift: LedgerEntry | None = None
+    lift: list[LedgerEntry] = field(default_factory=list)
     timeout_member: int | None = None
     announce: LedgerEntry | None = None
     tell: str | None = None
@@ -296,39 +376,53 @@ async def _plan_report(d: _Deciding) -> _DecisionPlan:
 
 
 async def _plan_appeal(d: _Deciding) -> _DecisionPlan:
-    """An appeal: granting pardons the action, lifts a timeout and restores a held or removed
-    comment (closing its open review item); denying only tells the member."""
+    """An appeal: granting undoes everything done about the comment (or action) appealed:
+    every step of its chain is pardoned, running timeouts end, a held or removed comment comes
+    back (its open review item closes); denying only tells the member."""
     plan = _DecisionPlan()
     action = d.action
     assert action is not None
     gid, item = d.item.guild_id, d.item
-    if d.decision != "approve":
-        plan.tell = f"Your appeal of case #{action.id} was denied. Reason: {d.reason}"
+    if d.decision != "grant":
+        plan.tell = f"Your appeal ({item.label}) was denied. Reason: {d.reason}"
         return d.finish(plan)
-    plan.rows.append(
-        await d.ledger.pardon(
-            gid,
-            action.id,
-            actor_id=d.moderator_id,
-            reason=f"appeal #{item.id} granted: {d.reason}",
-        )
-    )
-    plan.lift = action
-    restored = await d.ledger.references(action.id, "restore")
-    if action.message_copy and action.kind in ("hold", "remove") and not restored:
-        plan.restore = action.message_copy
-        plan.restore_of = action.id
+    chain = await d.ledger.chain(gid, action)
+    ids = [c.id for c in chain]
+    pardoned = {p.refers_to_id for p in await d.ledger.pardons_of(ids)}
+    for step in chain:
+        if step.id not in pardoned:
+            plan.rows.append(
+                await d.ledger.pardon(
+                    gid,
+                    step.id,
+                    actor_id=d.moderator_id,
+                    reason=f"{item.label} granted: {d.reason}",
+                )
+            )
+    plan.lift = [c for c in chain if c.kind == "timeout"]
+    taken_down = [
+        c for c in chain if c.message_copy is not None and c.kind in ("hold", "remove", "timeout")
+    ]
+    restored = [r for c in taken_down for r in await d.ledger.references(c.id, "restore")]
+    if taken_down and not restored:
+        plan.restore = taken_down[-1].message_copy
+        plan.restore_of = taken_down[-1].id
     for open_item in await d.queue.open_items(gid):
-        if open_item.kind == "held" and open_item.action_id == action.id:
+        if open_item.kind == "held" and open_item.action_id in ids:
             await d.queue.close(
                 gid,
                 open_item.id,
                 moderator_id=d.moderator_id,
                 decision="approve",
-                reason=f"appeal #{item.id} granted",
+                reason=f"{item.label} granted",
                 at=d.now,
             )
-    plan.tell = f"Your appeal of case #{action.id} was granted. Reason: {d.reason}"
+    cases = ", ".join(f"#{c.case_number}" for c in chain if c.case_number)
+    plan.tell = (
+        f"Your appeal was granted ({item.label}). Pardoned: case {cases}; the points no longer "
+        f"count against you{' and your comment is back' if plan.restore else ''}. "
+        f"Reason: {d.reason}"
+    )
     return d.finish(plan)
 
 

@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from forumbot.services.moderation.errors import NotAllowed, NotFound
 from forumbot.services.moderation.ladder import PastAction
+from forumbot.services.moderation.numbers import next_number
 from forumbot.services.moderation.types import LedgerEntry, MessageCopy, as_utc, utcnow
 from forumbot.storage.models.moderation import ModAction
 
@@ -44,7 +45,31 @@ def to_entry(row: ModAction) -> LedgerEntry:
         expires_at=as_utc(row.expires_at),
         refers_to_id=row.refers_to_id,
         details=dict(row.details or {}),
+        case_number=row.case_number,
     )
+
+
+def chain_of(rows: Sequence[LedgerEntry], action: LedgerEntry) -> list[LedgerEntry]:
+    """The actions among the member's `rows` that are about the same comment as `action`, and
+    those that followed from them (see Ledger.chain)."""
+    by_id = {r.id: r for r in rows}
+    # A timeout a hold escalated to is about the hold's comment.
+    root = action
+    while root.message_id is None and root.refers_to_id in by_id:
+        parent = by_id[root.refers_to_id]
+        if parent.message_id is None:
+            break
+        root = parent
+    if root.message_id is not None:
+        found = {r.id for r in rows if r.message_id == root.message_id} | {action.id}
+    else:
+        found = {action.id}
+    grew = True
+    while grew:  # and whatever followed from those actions
+        before = len(found)
+        found |= {r.id for r in rows if r.refers_to_id in found}
+        grew = len(found) > before
+    return [r for r in rows if r.id in found] or [action]
 
 
 class Ledger:
@@ -94,6 +119,13 @@ class Ledger:
         )
         if row.member_name:
             row.member_name = row.member_name[:100]
+        if kind in MEMBER_ACTIONS:
+            row.case_number = await next_number(self.session, guild_id, "case")
+        if refers_to_id is not None:
+            # Rows about a case name its number, so the mod-log can say "Pardon of case #12".
+            referred = await self.session.get(ModAction, refers_to_id)
+            if referred is not None and referred.case_number is not None:
+                row.details = {**(details or {}), "case": referred.case_number}
         self.session.add(row)
         await self.session.flush()
         return to_entry(row)
@@ -101,7 +133,16 @@ class Ledger:
     async def get(self, guild_id: int, action_id: int) -> LedgerEntry:
         row = await self.session.get(ModAction, action_id)
         if row is None or row.guild_id != guild_id:
-            raise NotFound(f"No moderation case #{action_id} in this server.")
+            raise NotFound("That moderation record is not in this server.")
+        return to_entry(row)
+
+    async def case(self, guild_id: int, number: int) -> LedgerEntry:
+        """The action numbered "Case #number" in the guild."""
+        row = await self.session.scalar(
+            select(ModAction).where(ModAction.guild_id == guild_id, ModAction.case_number == number)
+        )
+        if row is None:
+            raise NotFound(f"There is no case #{number} in this server.")
         return to_entry(row)
 
     async def references(self, action_id: int, kind: str | None = None) -> list[LedgerEntry]:
@@ -110,6 +151,21 @@ class Ledger:
             stmt = stmt.where(ModAction.kind == kind)
         rows = (await self.session.scalars(stmt.order_by(ModAction.id))).all()
         return [to_entry(r) for r in rows]
+
+    async def chain(self, guild_id: int, action: LedgerEntry) -> list[LedgerEntry]:
+        """Every action on the member about the same comment as `action` (a hold, the removal
+        that confirmed it, an edit's hold), and the actions that followed from them (a timeout
+        the hold escalated to), oldest first. An action about no comment is its own chain."""
+        if action.member_id is None:
+            return [action]
+        rows = await self.member_rows(guild_id, action.member_id, MEMBER_ACTIONS)
+        return chain_of(rows, action)
+
+    async def pardons_of(self, action_ids: list[int]) -> list[LedgerEntry]:
+        stmt = select(ModAction).where(
+            ModAction.kind == "pardon", ModAction.refers_to_id.in_(action_ids)
+        )
+        return [to_entry(r) for r in (await self.session.scalars(stmt)).all()]
 
     async def pardon_of(self, action_id: int) -> LedgerEntry | None:
         found = await self.references(action_id, "pardon")
@@ -122,10 +178,10 @@ class Ledger:
         original = await self.get(guild_id, action_id)
         if original.kind not in MEMBER_ACTIONS:
             raise NotAllowed(
-                f"Case #{action_id} is a {original.kind}; only actions on members can be pardoned."
+                f"{original.label} is a {original.kind}; only actions on members can be pardoned."
             )
         if await self.pardon_of(action_id) is not None:
-            raise NotAllowed(f"Case #{action_id} is already pardoned.")
+            raise NotAllowed(f"{original.label} is already pardoned.")
         return await self.record(
             guild_id=guild_id,
             kind="pardon",

@@ -47,7 +47,7 @@ async def record_notice(
         await port.post_modlog(
             entry.guild_id,
             notice,
-            f"#{notice.id} DMs closed: <@{member_id}> was not told about case #{entry.id}",
+            f"DMs closed: <@{member_id}> was not told about {entry.label.lower()}",
         )
     return notice
 
@@ -165,11 +165,11 @@ class MemberActions:
                 details={"seconds": length.total_seconds()},
             )
         ok = await self.port.timeout_member(
-            guild_id, member_id, entry.expires_at, f"case #{entry.id}: {reason}"[:512]
+            guild_id, member_id, entry.expires_at, f"{entry.label}: {reason}"[:512]
         )
         if not ok:
             raise ModerationError(
-                f"Discord refused the timeout (case #{entry.id} records the attempt); "
+                f"Discord refused the timeout ({entry.label} records the attempt); "
                 "check the bot's role is above the member's."
             )
         await self.announce(entry)
@@ -183,7 +183,7 @@ class MemberActions:
             case = await Ledger(session).get(guild_id, case_id)
         if case.member_id is None or case.kind not in MEMBER_ACTIONS:
             raise NotAllowed(
-                f"Case #{case_id} is a {case.kind}; only actions on members can be escalated."
+                f"{case.label} is a {case.kind}; only actions on members can be escalated."
             )
         return await self.timeout(
             guild_id,
@@ -207,7 +207,7 @@ class MemberActions:
         await self.lift_timeout(original)
         await self.port.post_modlog(guild_id, entry, modlog_summary(entry))
         await self.tell(
-            entry, original.member_id, f"Case #{case_id} has been pardoned. Reason: {reason}"
+            entry, original.member_id, f"{original.label} has been pardoned. Reason: {reason}"
         )
         return entry
 
@@ -219,7 +219,7 @@ class MemberActions:
             and original.expires_at > self._clock()
         ):
             await self.port.timeout_member(
-                original.guild_id, original.member_id, None, f"case #{original.id} pardoned"
+                original.guild_id, original.member_id, None, f"{original.label} pardoned"
             )
 
     async def history(self, guild_id: int, member_id: int) -> MemberRecord:
@@ -242,3 +242,8 @@ class MemberActions:
     async def case(self, guild_id: int, case_id: int) -> LedgerEntry:
         async with self._sessionmaker() as session:
             return await Ledger(session).get(guild_id, case_id)
+
+    async def case_by_number(self, guild_id: int, number: int) -> LedgerEntry:
+        """The action called "Case #number" in the guild."""
+        async with self._sessionmaker() as session:
+            return await Ledger(session).case(guild_id, number)

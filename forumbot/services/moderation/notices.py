@@ -25,11 +25,15 @@ def excerpt(text: str, limit: int = EXCERPT_CHARS) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def appeal_hint(case_id: int) -> str:
+def appeal_hint(case_number: int | None) -> str:
+    command = f"`/appeal case:{case_number}`" if case_number else "`/appeal`"
     return (
-        f"If you think this was a mistake, press **Appeal** below or use `/appeal case:{case_id}` "
-        "in the server. Another moderator will decide."
+        f"If you think this was a mistake, press **Appeal** below or use {command} in the "
+        "server. Another moderator will decide."
     )
+
+
+GUIDELINES_HINT = "The community guidelines: `/guidelines` in the server."
 
 
 def member_notice(entry: LedgerEntry, *, server: str = "the server") -> Notice:
@@ -41,24 +45,26 @@ def member_notice(entry: LedgerEntry, *, server: str = "the server") -> Notice:
         what = f"{what} in {server} for {format_duration(timedelta(seconds=seconds))}."
         if entry.details.get("escalated"):
             what += " Repeated held or removed comments lead to timeouts of growing length."
-    lines = [f"**{server}** — case #{entry.id}", what]
+    lines = [f"**{server}** — {entry.label.lower()}", what]
     if entry.guideline:
         lines.append(
             f"Guideline: **{entry.guideline}**" + (f" (rule `{entry.rule}`)" if entry.rule else "")
         )
+        lines.append(GUIDELINES_HINT)
     if entry.reason and entry.actor_id is not None:
         lines.append(f"Moderator's note: {excerpt(entry.reason, 500)}")
     if entry.message_copy is not None and entry.message_copy.content:
         lines.append(
             "What you wrote:\n> " + excerpt(entry.message_copy.content).replace("\n", "\n> ")
         )
-    lines.append(appeal_hint(entry.id))
+    lines.append(appeal_hint(entry.case_number))
     return Notice(
         guild_id=entry.guild_id,
         member_id=entry.member_id,
         case_id=entry.id,
-        title=f"Moderation notice (case #{entry.id})",
+        title=f"Moderation notice ({entry.label.lower()})",
         body="\n".join(lines),
+        thread_id=entry.thread_id,
     )
 
 
@@ -66,13 +72,15 @@ def decision_notice(
     entry: LedgerEntry, member_id: int, text: str, *, server: str = "the server"
 ) -> Notice:
     """A follow-up about a case (appeal decided, held comment restored, pardon)."""
+    case = entry.case_number or entry.refers_to_case
     return Notice(
         guild_id=entry.guild_id,
         member_id=member_id,
         case_id=entry.refers_to_id or entry.id,
-        title=f"Update on case #{entry.refers_to_id or entry.id}",
+        title=f"Update on case #{case}" if case else "Moderation update",
         body=f"**{server}** — {text}",
         appealable=False,
+        thread_id=entry.thread_id,
     )
 
 
@@ -83,7 +91,8 @@ def modlog_summary(entry: LedgerEntry) -> str:
     if subject is None and entry.message_copy is not None:
         subject = "bot output"
     # Thread, settings and rule changes are about no one: no subject.
-    parts = [f"#{entry.id} **{entry.kind}**", *([subject] if subject else [])]
+    head = f"**{entry.label}** · {entry.kind}" if entry.case_number else f"**{entry.label}**"
+    parts = [head, *([subject] if subject else [])]
     if entry.thread_id:
         parts.append(f"in <#{entry.thread_id}>")
     if entry.rule:
@@ -95,8 +104,6 @@ def modlog_summary(entry: LedgerEntry) -> str:
         parts.append(f"for {format_duration(timedelta(seconds=seconds))}")
     elif entry.kind == "slowmode" and seconds is not None:
         parts.append(f"{int(seconds)} s between messages")
-    if entry.refers_to_id:
-        parts.append(f"re #{entry.refers_to_id}")
     parts.append(who)
     line = " · ".join(parts)
     if entry.reason:

@@ -265,7 +265,7 @@ class Pipeline:
         assert main is not None
         if plan.delete and copy.message_id is not None:
             await self.port.delete_message(
-                copy.channel_id, copy.message_id, f"case #{main.id}: {main.kind} ({main.rule})"
+                copy.channel_id, copy.message_id, f"{main.label}: {main.kind} ({main.rule})"
             )
         timeout = plan.timeout or (main if main.kind == "timeout" else None)
         if timeout is not None and timeout.member_id is not None:
@@ -273,7 +273,7 @@ class Pipeline:
                 copy.guild_id,
                 timeout.member_id,
                 timeout.expires_at,
-                f"case #{timeout.id}: {timeout.guideline or timeout.reason or 'timeout'}",
+                f"{timeout.label}: {timeout.guideline or timeout.reason or 'timeout'}",
             )
         for entry in (main, plan.timeout):
             if entry is not None:
@@ -319,7 +319,7 @@ class Pipeline:
         await self.port.change_thread(
             copy.thread_id,
             ThreadChange(slowmode_seconds=policy.slowmode_seconds),
-            f"case #{entry.id}: automatic slow mode",
+            "automatic slow mode",
         )
         await self.port.post_modlog(copy.guild_id, entry, modlog_summary(entry))
         return entry

@@ -21,6 +21,8 @@ class Notice:
     title: str
     body: str
     appealable: bool = True
+    # The article thread the case is about: the DM names and links it.
+    thread_id: int | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -7,16 +7,24 @@ This module keeps the queue's state and enforces who may decide what; the facade
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from forumbot.services.moderation.errors import NotAllowed, NotFound
 from forumbot.services.moderation.ledger import MEMBER_ACTIONS, Ledger
-from forumbot.services.moderation.types import MessageCopy, QueueItem, as_utc, utcnow
+from forumbot.services.moderation.numbers import next_number
+from forumbot.services.moderation.types import (
+    LedgerEntry,
+    MessageCopy,
+    QueueItem,
+    as_utc,
+    utcnow,
+)
 from forumbot.storage.models.moderation import ModQueueItem
 
-DECISIONS = ("approve", "remove", "timeout")
+DECISIONS = ("approve", "remove", "timeout", "grant", "deny")
 KINDS = ("held", "report", "appeal")
 
 
@@ -37,6 +45,8 @@ def to_item(row: ModQueueItem) -> QueueItem:
         decided_by=row.decided_by,
         decision=row.decision,
         decision_reason=row.decision_reason,
+        number=row.number,
+        case_number=row.case_number,
     )
 
 
@@ -45,8 +55,10 @@ class ReviewQueue:
         self.session = session
         self.ledger = Ledger(session)
 
-    async def _add(self, **values: object) -> QueueItem:
+    async def _add(self, **values: Any) -> QueueItem:
         row = ModQueueItem(status="open", created_at=utcnow(), **values)
+        if row.number is None:
+            row.number = await next_number(self.session, row.guild_id, row.kind)
         self.session.add(row)
         await self.session.flush()
         return to_item(row)
@@ -57,6 +69,8 @@ class ReviewQueue:
             guild_id=guild_id,
             kind="held",
             action_id=hold.id,
+            number=hold.case_number,
+            case_number=hold.case_number,
             member_id=hold.member_id,
             thread_id=hold.thread_id,
             reason=hold.guideline or hold.reason,
@@ -91,24 +105,36 @@ class ReviewQueue:
             message_copy=message.to_json(),
         )
 
+    async def check_appeal(self, action: LedgerEntry, member_id: int) -> list[LedgerEntry]:
+        """Refuse an appeal that cannot be filed: not the member's own, not an action on a
+        member, already pardoned or already appealed (any step about the same comment counts).
+        Returns the chain of actions the appeal is about."""
+        if action.member_id != member_id:
+            raise NotAllowed(f"{action.label} is not about you, so you cannot appeal it.")
+        if action.kind not in MEMBER_ACTIONS:
+            raise NotAllowed(f"{action.label} is not an action that can be appealed.")
+        chain = await self.ledger.chain(action.guild_id, action)
+        pardoned = {p.refers_to_id for p in await self.ledger.pardons_of([c.id for c in chain])}
+        if all(c.id in pardoned for c in chain):
+            raise NotAllowed(f"{action.label} has already been pardoned.")
+        prior = await self.session.scalar(
+            select(ModQueueItem)
+            .where(
+                ModQueueItem.kind == "appeal",
+                ModQueueItem.action_id.in_([c.id for c in chain]),
+            )
+            .limit(1)
+        )
+        if prior is not None:
+            state = "is waiting for a moderator" if prior.status != "decided" else "was decided"
+            raise NotAllowed(f"Your appeal about this comment {state} ({to_item(prior).label}).")
+        return chain
+
     async def appeal(
         self, guild_id: int, action_id: int, *, member_id: int, text: str
     ) -> QueueItem:
         action = await self.ledger.get(guild_id, action_id)
-        if action.member_id != member_id:
-            raise NotAllowed(f"Case #{action_id} is not about you, so you cannot appeal it.")
-        if action.kind not in MEMBER_ACTIONS:
-            raise NotAllowed(f"Case #{action_id} is not an action that can be appealed.")
-        if await self.ledger.pardon_of(action_id) is not None:
-            raise NotAllowed(f"Case #{action_id} has already been pardoned.")
-        prior = await self.session.scalar(
-            select(ModQueueItem).where(
-                ModQueueItem.kind == "appeal", ModQueueItem.action_id == action_id
-            )
-        )
-        if prior is not None:
-            state = "is waiting for a moderator" if prior.status != "decided" else "was decided"
-            raise NotAllowed(f"Your appeal of case #{action_id} {state} (appeal #{prior.id}).")
+        await self.check_appeal(action, member_id)
         text = text.strip()
         if not text:
             raise NotAllowed("Please explain why the action should be reconsidered.")
@@ -116,17 +142,39 @@ class ReviewQueue:
             guild_id=guild_id,
             kind="appeal",
             action_id=action_id,
+            case_number=action.case_number,
             member_id=member_id,
             thread_id=action.thread_id,
             reason=text[:1500],
             message_copy=action.message_copy.to_json() if action.message_copy else None,
         )
 
-    async def get(self, guild_id: int, item_id: int) -> QueueItem:
+    async def by_number(self, guild_id: int, kind: str, number: int) -> QueueItem:
+        """The item called "Case #N (held)", "Report #N" or "Appeal #N"."""
+        queue_kind = {"case": "held"}.get(kind, kind)
+        row = await self.session.scalar(
+            select(ModQueueItem)
+            .where(
+                ModQueueItem.guild_id == guild_id,
+                ModQueueItem.kind == queue_kind,
+                ModQueueItem.number == number,
+            )
+            .order_by(ModQueueItem.id.desc())
+            .limit(1)
+        )
+        if row is None:
+            what = "held case" if kind == "case" else kind
+            raise NotFound(f"There is no {what} #{number} in the review queue.")
+        return to_item(row)
+
+    async def _row(self, guild_id: int, item_id: int) -> ModQueueItem:
         row = await self.session.get(ModQueueItem, item_id)
         if row is None or row.guild_id != guild_id:
-            raise NotFound(f"No review item #{item_id} in this server.")
-        return to_item(row)
+            raise NotFound("That review item is not in this server's queue.")
+        return row
+
+    async def get(self, guild_id: int, item_id: int) -> QueueItem:
+        return to_item(await self._row(guild_id, item_id))
 
     async def open_items(
         self,
@@ -169,18 +217,16 @@ class ReviewQueue:
         action = await self.ledger.get(item.guild_id, item.action_id)
         if action.actor_id is not None and action.actor_id == moderator_id:
             raise NotAllowed(
-                f"You took the action in case #{action.id}; another moderator must decide "
-                "the appeal."
+                f"You took the action in {action.label}; another moderator must decide the appeal."
             )
 
     async def claim(self, guild_id: int, item_id: int, moderator_id: int) -> QueueItem:
-        row = await self.session.get(ModQueueItem, item_id)
-        if row is None or row.guild_id != guild_id:
-            raise NotFound(f"No review item #{item_id} in this server.")
+        row = await self._row(guild_id, item_id)
+        label = to_item(row).label
         if row.status == "decided":
-            raise NotAllowed(f"Review item #{item_id} is already decided.")
+            raise NotAllowed(f"{label} is already decided.")
         if row.status == "claimed" and row.claimed_by != moderator_id:
-            raise NotAllowed(f"Review item #{item_id} is claimed by <@{row.claimed_by}>.")
+            raise NotAllowed(f"{label} is claimed by <@{row.claimed_by}>.")
         await self.check_decider(to_item(row), moderator_id)
         row.status, row.claimed_by, row.claimed_at = "claimed", moderator_id, utcnow()
         await self.session.flush()
@@ -199,16 +245,14 @@ class ReviewQueue:
         """Mark an item decided, after checking the moderator may decide it."""
         if decision not in DECISIONS:
             raise NotAllowed(f"Unknown decision {decision!r}; use one of {', '.join(DECISIONS)}.")
-        row = await self.session.get(ModQueueItem, item_id)
-        if row is None or row.guild_id != guild_id:
-            raise NotFound(f"No review item #{item_id} in this server.")
+        row = await self._row(guild_id, item_id)
+        label = to_item(row).label
         if row.status == "decided":
             raise NotAllowed(
-                f"Review item #{item_id} was already decided ({row.decision}) by "
-                f"<@{row.decided_by}>."
+                f"{label} was already decided ({row.decision}) by <@{row.decided_by}>."
             )
         if row.status == "claimed" and row.claimed_by not in (None, moderator_id):
-            raise NotAllowed(f"Review item #{item_id} is claimed by <@{row.claimed_by}>.")
+            raise NotAllowed(f"{label} is claimed by <@{row.claimed_by}>.")
         await self.check_decider(to_item(row), moderator_id)
         row.status = "decided"
         row.decided_by = moderator_id

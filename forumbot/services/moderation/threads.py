@@ -93,7 +93,7 @@ class ThreadControls:
                 expires_at=expires_at,
                 details=details or None,
             )
-        audit = f"case #{entry.id} by {actor_id}: {reason}"[:512]
+        audit = f"{entry.label} by {actor_id}: {reason}"[:512]
         if change is not None:
             ok = await self.port.change_thread(thread_id, change, audit)
         else:
@@ -101,7 +101,7 @@ class ThreadControls:
             ok = await self.port.pin_message(thread_id, message_id, audit)
         if not ok:
             raise ModerationError(
-                f"Discord refused to {action} the thread (case #{entry.id} records the attempt)."
+                f"Discord refused to {action} the thread (the mod-log records the attempt)."
             )
         await self.port.post_modlog(guild_id, entry, modlog_summary(entry))
         return entry
@@ -135,7 +135,7 @@ class ThreadControls:
                 await self.port.change_thread(
                     entry.thread_id,
                     ThreadChange(slowmode_seconds=0),
-                    f"case #{end.id}: end of slow mode #{entry.id}",
+                    "end of automatic slow mode",
                 )
                 await self.port.post_modlog(entry.guild_id, end, modlog_summary(end))
             ended.append(end)

@@ -82,6 +82,23 @@ class MessageCopy:
         )
 
 
+# How bookkeeping rows (those without a case number) are named.
+KIND_NAMES = {
+    "pardon": "Pardon",
+    "restore": "Restore",
+    "review": "Review",
+    "notice": "DM",
+    "log": "Log",
+    "shadow": "Shadow match",
+    "lock": "Lock",
+    "unlock": "Unlock",
+    "archive": "Archive",
+    "slowmode": "Slow mode",
+    "slowmode_end": "End of slow mode",
+    "pin": "Pin",
+}
+
+
 @dataclass(frozen=True, slots=True)
 class LedgerEntry:
     """A ledger row as the services and cogs see it."""
@@ -104,10 +121,31 @@ class LedgerEntry:
     expires_at: datetime | None
     refers_to_id: int | None
     details: dict[str, Any] = field(default_factory=dict)
+    case_number: int | None = None
 
     @property
     def automatic(self) -> bool:
         return self.actor_id is None
+
+    @property
+    def refers_to_case(self) -> int | None:
+        """The case number of the action this row is about (a pardon's, a review's ...)."""
+        value = self.details.get("case")
+        return int(value) if value else None
+
+    @property
+    def label(self) -> str:
+        """ "Case #12" for an action on a member; otherwise what the row is, and its case."""
+        if self.case_number is not None:
+            return f"Case #{self.case_number}"
+        name = KIND_NAMES.get(self.kind, self.kind.replace("_", " ").capitalize())
+        if self.kind == "rules" and self.details.get("change_id"):
+            return f"Rule change #{self.details['change_id']}"
+        item = self.details.get("item_label")
+        if self.kind == "review" and item:
+            return f"Review of {str(item)[0].lower()}{str(item)[1:]}"
+        ref = self.refers_to_case
+        return f"{name} of case #{ref}" if ref else name
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,3 +165,15 @@ class QueueItem:
     decided_by: int | None
     decision: str | None
     decision_reason: str | None
+    number: int | None = None
+    case_number: int | None = None
+
+    @property
+    def label(self) -> str:
+        """ "Case #12 (held)", "Report #4", "Appeal #3 on case #12"."""
+        if self.kind == "held":
+            return f"Case #{self.number} (held)"
+        if self.kind == "appeal":
+            on = f" on case #{self.case_number}" if self.case_number else ""
+            return f"Appeal #{self.number}{on}"
+        return f"Report #{self.number}"

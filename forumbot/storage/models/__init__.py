@@ -6,6 +6,7 @@ from forumbot.storage.models.base import Base
 from forumbot.storage.models.search import SearchTerm, SearchTermPassage  # isort: skip
 from forumbot.storage.models.moderation import (
     ModAction,
+    ModCounter,
     ModGuildPolicy,
     ModQueueItem,
     ModRuleChange,
@@ -26,6 +27,7 @@ __all__ += ["BotState", "GuildSettings", "Publication", "PublicationMessage", "S
 __all__ += ["SearchTerm", "SearchTermPassage"]
 __all__ += [
     "ModAction",
+    "ModCounter",
     "ModGuildPolicy",
     "ModQueueItem",
     "ModRuleChange",

@@ -34,6 +34,7 @@ class ModAction(Base):
     __table_args__ = (
         Index("ix_mod_actions_guild_member", "guild_id", "member_id", "created_at"),
         Index("ix_mod_actions_thread", "guild_id", "thread_id"),
+        Index("ix_mod_actions_case", "guild_id", "case_number", unique=True),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -61,13 +62,18 @@ class ModAction(Base):
     )
     # Free-form extras (timeout seconds, DM outcome, slow mode seconds, escalation source ...).
     details: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    # "Case #N" for actions on members, counted per guild (None for bookkeeping rows).
+    case_number: Mapped[int | None] = mapped_column(Integer, nullable=True)
 
 
 class ModQueueItem(Base):
     """Something a moderator must decide: a held message, a member's report, or an appeal."""
 
     __tablename__ = "mod_queue_items"
-    __table_args__ = (Index("ix_mod_queue_items_open", "guild_id", "status"),)
+    __table_args__ = (
+        Index("ix_mod_queue_items_open", "guild_id", "status"),
+        Index("ix_mod_queue_items_number", "guild_id", "kind", "number"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     guild_id: Mapped[int] = mapped_column(BigInteger)
@@ -87,6 +93,20 @@ class ModQueueItem(Base):
     decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     decision: Mapped[str | None] = mapped_column(String(16), nullable=True)
     decision_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
+    # "Report #N" / "Appeal #N" per guild; a held item carries its hold's case number.
+    number: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    # The case the item is about (the hold, or the case appealed).
+    case_number: Mapped[int | None] = mapped_column(Integer, nullable=True)
+
+
+class ModCounter(Base):
+    """The last number given per guild and kind (case, report, appeal)."""
+
+    __tablename__ = "mod_counters"
+
+    guild_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    kind: Mapped[str] = mapped_column(String(16), primary_key=True)
+    value: Mapped[int] = mapped_column(Integer)
 
 
 class ModRuleSet(Base):

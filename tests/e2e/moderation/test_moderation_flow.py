@@ -92,10 +92,11 @@ async def test_held_comment_approved_is_restored_as_it_was(
     outcome = next(o for o in await processed.until(3) if o.entries)
     assert outcome.queue_item is not None
     queue = await command(sandbox, demo.moderator_id, demo.modlog_id, "mod queue")
-    assert f"#{outcome.queue_item.id} held" in queue and "muppet" in queue
+    number = outcome.queue_item.number
+    assert f"Case #{number} (held)" in queue and "muppet" in queue
     reply = await command(
         sandbox, demo.moderator_id, demo.modlog_id, "mod review",
-        {"item": outcome.queue_item.id, "decision": "approve", "reason": "friendly banter"},
+        {"item": f"case {number}", "decision": "approve", "reason": "friendly banter"},
     )  # fmt: skip
     assert "decided: approve" in reply and "back in the thread" in reply
     restored = [m for m in sandbox.messages(thread) if m["content"] == text]
@@ -120,18 +121,18 @@ async def test_appeal_is_decided_by_another_moderator(
         sandbox, demo.alice_id, demo.general_id, "appeal",
         {"case": case, "reason": "I was quoting the article"},
     )  # fmt: skip
-    assert "Appeal #" in filed
-    item = int(filed.split("Appeal #")[1].split(" ")[0])
+    assert f"on case #{case} filed" in filed
+    item = "appeal " + filed.split("Appeal #")[1].split(" ")[0]
     refused = await command(
         sandbox, demo.moderator_id, demo.general_id, "mod review",
-        {"item": item, "decision": "approve"},
+        {"item": item, "decision": "grant"},
     )  # fmt: skip
     assert "another moderator must decide" in refused
     granted = await command(
         sandbox, demo.admin_id, demo.general_id, "mod review",
-        {"item": item, "decision": "approve", "reason": "it was a quote"},
+        {"item": item, "decision": "grant", "reason": "it was a quote"},
     )  # fmt: skip
-    assert "decided: approve" in granted
+    assert "decided: grant" in granted
     await sandbox.wait_until(
         lambda: any("was granted" in t for t in dm_texts(sandbox, demo.alice_id)),
         what="appeal decision DM",
@@ -223,7 +224,7 @@ async def test_thread_controls_are_logged(configured: DemoGuild, sandbox: Sandbo
         sandbox, demo.moderator_id, thread, "mod slowmode",
         {"seconds": 60, "reason": "heated", "minutes": 30},
     )  # fmt: skip
-    assert "Slowmode" in slowed
+    assert "Slow mode" in slowed
     assert sandbox.channel(thread["id"])["rate_limit_per_user"] == 60
     info = await command(sandbox, demo.moderator_id, thread, "mod thread")
     assert "lock 1" in info and "slowmode 1" in info and "60 s" in info and "cooling off" in info

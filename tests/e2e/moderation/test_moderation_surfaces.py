@@ -185,7 +185,7 @@ async def test_queue_buttons_claim_and_decide(
     handle = await sandbox.invoke_command(demo.moderator_id, demo.general_id, "mod queue", {})
     listing = await handle.message()
     claim = await sandbox.click(demo.moderator_id, listing, f"mod:decide:{item.id}:claim")
-    assert f"claimed review item #{item.id}" in await claim.text()
+    assert f"claimed Case #{item.number} (held)" in await claim.text()
     other = await sandbox.click(demo.admin_id, listing, f"mod:decide:{item.id}:remove")
     assert "is claimed by" in await other.text()
     removed = await sandbox.click(demo.moderator_id, listing, f"mod:decide:{item.id}:remove")

@@ -34,7 +34,7 @@ async def test_insult_is_held_logged_and_member_told(
     )  # fmt: skip
     assert hold.message_copy == copy  # a full copy, attachments and timestamps included
     assert out.queue_item is not None and out.queue_item.kind == "held"
-    assert port.named("delete") == [(THREAD, copy.message_id, f"case #{hold.id}: hold "
+    assert port.named("delete") == [(THREAD, copy.message_id, f"Case #{hold.case_number}: hold "
                                      "(personal-attack)")]  # fmt: skip
     (notice,) = port.named("notify")
     assert isinstance(notice, Notice) and notice.member_id == ALICE

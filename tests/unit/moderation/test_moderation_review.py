@@ -152,7 +152,7 @@ async def test_appeal_of_automatic_hold_any_moderator_restores(
 async def test_denied_appeal_keeps_the_action(service: ModerationService) -> None:
     warn = await service.members.warn(GUILD, ALICE, "alice", actor_id=MOD_A, reason="tone")
     appeal = await service.desk.appeal(GUILD, warn.id, member_id=ALICE, text="no")
-    with pytest.raises(NotAllowed, match=r"granted .* or denied"):
+    with pytest.raises(NotAllowed, match=r"granted or denied"):
         await service.desk.decide(
             GUILD, appeal.id, moderator_id=MOD_B, decision="timeout", reason=""
         )

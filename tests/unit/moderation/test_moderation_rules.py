@@ -125,6 +125,6 @@ async def test_rule_changes_reach_the_mod_log_with_who_and_why(
     ]
     entry, summary = logged[1]  # type: ignore[misc]
     assert entry.details == {"change": "set", "change_id": str(change.id)}
-    assert summary.startswith(f"#{entry.id} **rules** · by <@{MOD_B}>")
+    assert summary.startswith(f"**Rule change #{change.id}** · by <@{MOD_B}>")
     assert "bot output" not in summary and "Reason: rude replies" in summary
     assert logged[0][0].details["mode"] == "shadow"  # type: ignore[index]
