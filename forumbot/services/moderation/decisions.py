@@ -246,7 +246,10 @@ class ReviewDesk:
         if plan.announce is not None:
             result.dm_delivered = await self.members.announce(plan.announce)
         for entry in result.entries:
-            if entry.kind in ("review", "restore", "pardon"):
+            # A removal confirming a hold is a new case: the mod-log shows it too (a report's
+            # removal was announced above, DM included).
+            confirming = entry.kind == "remove" and entry is not plan.announce
+            if entry.kind in ("review", "restore", "pardon") or confirming:
                 await self.port.post_modlog(gid, entry, modlog_summary(entry))
         if plan.tell:
             result.dm_delivered = await self.members.tell(
@@ -334,19 +337,21 @@ async def _plan_held(d: _Deciding) -> _DecisionPlan:
         )
         plan.tell = "Your held comment was approved and is back in the thread."
     elif d.decision == "remove":
-        plan.rows.append(
-            await d.ledger.record(
-                kind="remove",
-                member_id=d.item.member_id,
-                message=d.item.message_copy,
-                refers_to_id=action.id,
-                rule=action.rule,
-                guideline=action.guideline,
-                **d.common,
-                details={"confirms": action.id},
-            )
+        removal = await d.ledger.record(
+            kind="remove",
+            member_id=d.item.member_id,
+            message=d.item.message_copy,
+            refers_to_id=action.id,
+            rule=action.rule,
+            guideline=action.guideline,
+            **d.common,
+            details={"confirms": action.id},
         )
-        plan.tell = "A moderator reviewed your held comment; it stays removed."
+        plan.rows.append(removal)
+        plan.tell = (
+            f"A moderator reviewed your held comment; it stays removed ({removal.label.lower()})."
+            f" If you think this is wrong: `/appeal case:{removal.case_number}` in the server."
+        )
     else:
         plan.timeout_member = d.item.member_id
     return d.finish(plan)

@@ -109,3 +109,68 @@ async def test_0004_search_keeps_stored_passages_searchable_up_and_down(empty_ur
                 assert len(found.all()) == 1
     finally:
         await engine.dispose()
+
+
+async def test_0005_cases_numbers_existing_records_and_keeps_the_ledger_append_only(
+    empty_url: str,
+) -> None:
+    """Rows written before 0005 get case, report and appeal numbers in the order they were
+    written; the counters continue from there; the ledger still refuses updates."""
+    from sqlalchemy import text
+    from sqlalchemy.exc import DBAPIError
+
+    from forumbot.storage.db import make_sessionmaker
+
+    await upgrade_database(empty_url, "0004_search")
+    engine = make_engine(empty_url)
+    sessions = make_sessionmaker(engine)
+    kinds = ["warn", "review", "hold", "pardon", "rules", "remove"]  # cases: 1, 2, 3
+    try:
+        async with sessions() as session, session.begin():
+            for n, kind in enumerate(kinds, start=1):
+                await session.execute(
+                    text(
+                        "INSERT INTO mod_actions (id, guild_id, kind, points, created_at)"
+                        " VALUES (:id, 7, :kind, 0, CURRENT_TIMESTAMP)"
+                    ),
+                    {"id": n, "kind": kind},
+                )
+            for n, (kind, action) in enumerate(
+                [("report", None), ("held", 3), ("appeal", 6), ("report", None)], start=1
+            ):
+                await session.execute(
+                    text(
+                        "INSERT INTO mod_queue_items (id, guild_id, kind, status, action_id,"
+                        " created_at) VALUES (:id, 7, :kind, 'open', :action, CURRENT_TIMESTAMP)"
+                    ),
+                    {"id": n, "kind": kind, "action": action},
+                )
+        await engine.dispose()
+        await upgrade_database(empty_url)
+        async with sessions() as session:
+            cases = (
+                await session.execute(text("SELECT id, case_number FROM mod_actions ORDER BY id"))
+            ).all()
+            assert [tuple(r) for r in cases] == [
+                (1, 1), (2, None), (3, 2), (4, None), (5, None), (6, 3),
+            ]  # fmt: skip
+            items = (
+                await session.execute(
+                    text("SELECT kind, number, case_number FROM mod_queue_items ORDER BY id")
+                )
+            ).all()
+            assert [tuple(r) for r in items] == [
+                ("report", 1, None), ("held", 2, 2), ("appeal", 1, 3), ("report", 2, None),
+            ]  # fmt: skip
+            counters = (
+                await session.execute(text("SELECT kind, value FROM mod_counters ORDER BY kind"))
+            ).all()
+            assert [tuple(r) for r in counters] == [("appeal", 1), ("case", 3), ("report", 2)]
+        with pytest.raises(DBAPIError, match="append-only"):
+            async with sessions() as session, session.begin():
+                await session.execute(text("UPDATE mod_actions SET reason = 'x' WHERE id = 1"))
+        await engine.dispose()
+        await downgrade_database(empty_url, "0004_search")
+        await upgrade_database(empty_url)
+    finally:
+        await engine.dispose()
