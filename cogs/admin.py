@@ -15,6 +15,18 @@ if TYPE_CHECKING:
     from forumbot.bot.client import ForumBot
 
 
+# The setup answer ends with what an admin does next (kept short: it is read once).
+NEXT_STEPS = (
+    "**Welcome. Next steps:**\n"
+    "1. Load an article: `/article load file:essay.md publish:True` (text, Markdown or HTML).\n"
+    "2. Members discuss it in its forum thread; every comment is checked against "
+    "`/guidelines`, and held comments wait in `/mod queue`.\n"
+    "3. Look over the rules with `/rules list`, try one with `/rules test`, and tune points "
+    "and timeouts with `/mod config`.\n"
+    "4. `/help` lists every command with an example; members see theirs, moderators theirs."
+)
+
+
 class AdminCog(commands.Cog):
     admin = app_commands.Group(
         name="admin",
@@ -51,7 +63,7 @@ class AdminCog(commands.Cog):
         )
         await interaction.response.send_message(
             f"Set up: articles go to {forum.mention}, moderation records to {modlog.mention}, "
-            f"moderators are {moderator_role.mention}.",
+            f"moderators are {moderator_role.mention}.\n\n{NEXT_STEPS}",
             ephemeral=True,
             allowed_mentions=NO_MENTIONS,
         )

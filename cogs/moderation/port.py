@@ -24,6 +24,7 @@ from forumbot.services.moderation.types import LedgerEntry, MessageCopy
 log = logging.getLogger(__name__)
 
 RESTORED_FOOTER = "Restored after review"
+MOD_NOTE_FOOTER = "Moderation"
 # Failures a port call reports as "did not work" rather than raising.
 FAILED = (discord.HTTPException, aiohttp.ClientError, OSError, asyncio.TimeoutError)
 IMPORTED_RE = re.compile(r"^💬 Reader comment \d+ by \*\*(?P<who>.+?)\*\* \(imported\)")
@@ -236,5 +237,17 @@ class DiscordModerationPort:
             await channel.get_partial_message(message_id).pin(reason=reason[:512])
         except FAILED as exc:
             log.info("pin failed", extra={"message_id": message_id, "error": str(exc)})
+            return False
+        return True
+
+    async def post_in_thread(self, thread_id: int, text: str) -> bool:
+        # An embed without content: the watch never screens the bot's own notes as comments.
+        embed = discord.Embed(description=text[:4000], colour=discord.Colour.blurple())
+        embed.set_footer(text=MOD_NOTE_FOOTER)
+        try:
+            thread = await self._channel(thread_id)
+            await thread.send(embed=embed, allowed_mentions=NO_MENTIONS)
+        except FAILED as exc:
+            log.info("thread announcement failed", extra={"thread": thread_id, "error": str(exc)})
             return False
         return True

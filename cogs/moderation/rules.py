@@ -15,6 +15,7 @@ from cogs.moderation.access import MEMBER_PERMISSION, RULES_PERMISSION, require_
 from cogs.moderation.forms import NO_MENTIONS, TextModal, reply
 from cogs.moderation.port import moderation
 from forumbot.services.errors import InvalidInput
+from forumbot.services.moderation.guidelines import guidelines
 from forumbot.services.moderation.notices import excerpt
 from forumbot.services.moderation.rules import plain
 
@@ -102,6 +103,24 @@ class RulesCog(commands.Cog):
             for r in rules.rules
             if needle in r.id or needle in r.guideline.casefold()
         ][:25]
+
+    @app_commands.command(
+        name="guidelines", description="The community guidelines and what breaking them means"
+    )
+    @app_commands.guild_only()
+    async def guidelines(self, interaction: discord.Interaction[Any]) -> None:
+        assert interaction.guild_id is not None
+        ruleset = await self.service.rules.rules_for(interaction.guild_id)
+        blocks = [
+            "What the bot checks every comment in article threads against. A moderator "
+            "reviews anything held, and every action can be appealed with `/appeal`."
+        ]
+        for item in guidelines(ruleset):
+            lines = [f"**{item.name[:1].upper()}{item.name[1:]}**"]
+            lines += [f"- {c}" for c in item.covers]
+            lines.append(f"At most: {item.consequence}.")
+            blocks.append("\n".join(lines))
+        await send_pages(interaction, "Community guidelines", pack(blocks))
 
     @rules.command(name="list", description="Every rule with its action, mode and guideline")
     async def list_rules(self, interaction: discord.Interaction[Any]) -> None:

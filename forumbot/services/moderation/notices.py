@@ -84,6 +84,33 @@ def decision_notice(
     )
 
 
+def thread_announcement(entry: LedgerEntry) -> str | None:
+    """What a thread's readers are told when a moderator (or the bot) changes it, or None for
+    changes that need no word in the thread."""
+    reason = f" Reason: {excerpt(entry.reason, 300)}" if entry.reason and entry.actor_id else ""
+    seconds = int(entry.details.get("seconds") or 0)
+    if entry.kind == "lock":
+        return f"🔒 A moderator locked this thread: no new comments for now.{reason}"
+    if entry.kind == "unlock":
+        return f"🔓 A moderator unlocked this thread: comments are open again.{reason}"
+    if entry.kind == "slowmode" and seconds == 0:
+        return f"Slow mode is off.{reason}"
+    if entry.kind == "slowmode":
+        until = ""
+        if entry.expires_at is not None:
+            minutes = (entry.expires_at - entry.created_at).total_seconds() / 60
+            until = f" for {format_duration(timedelta(minutes=minutes))}"
+        if entry.details.get("automatic"):
+            return (
+                f"🐢 This thread is busy: slow mode is on{until}, one comment every "
+                f"{seconds} s per member. Take a breath; nothing is lost."
+            )
+        return f"🐢 A moderator turned on slow mode{until}: one comment every {seconds} s.{reason}"
+    if entry.kind == "slowmode_end" and entry.details.get("changed"):
+        return "Slow mode is off again."
+    return None
+
+
 def modlog_summary(entry: LedgerEntry) -> str:
     """One line for the mod-log channel (rendered without pings)."""
     who = "automatic" if entry.actor_id is None else f"by <@{entry.actor_id}>"

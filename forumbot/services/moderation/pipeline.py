@@ -19,7 +19,11 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from forumbot.services.moderation.ladder import LadderPolicy, Level, climb
 from forumbot.services.moderation.ledger import Ledger
 from forumbot.services.moderation.members import record_notice
-from forumbot.services.moderation.notices import member_notice, modlog_summary
+from forumbot.services.moderation.notices import (
+    member_notice,
+    modlog_summary,
+    thread_announcement,
+)
 from forumbot.services.moderation.policy import PolicyStore
 from forumbot.services.moderation.port import ModerationPort, ThreadChange
 from forumbot.services.moderation.queue import ReviewQueue
@@ -316,10 +320,13 @@ class Pipeline:
                 f"{policy.heat_window_seconds:g} s",
                 details={"seconds": policy.slowmode_seconds, "automatic": True},
             )
-        await self.port.change_thread(
+        changed = await self.port.change_thread(
             copy.thread_id,
             ThreadChange(slowmode_seconds=policy.slowmode_seconds),
             "automatic slow mode",
         )
+        announcement = thread_announcement(entry)
+        if changed and announcement is not None:
+            await self.port.post_in_thread(copy.thread_id, announcement)
         await self.port.post_modlog(copy.guild_id, entry, modlog_summary(entry))
         return entry

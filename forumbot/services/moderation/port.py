@@ -55,6 +55,10 @@ class ModerationPort(Protocol):
 
     async def pin_message(self, channel_id: int, message_id: int, reason: str) -> bool: ...
 
+    async def post_in_thread(self, thread_id: int, text: str) -> bool:
+        """Tell the thread's readers what changed (a lock, slow mode); mentions disabled."""
+        ...
+
 
 @dataclass
 class RecordingPort:
@@ -92,6 +96,10 @@ class RecordingPort:
 
     async def pin_message(self, channel_id: int, message_id: int, reason: str) -> bool:
         self.calls.append(("pin", (channel_id, message_id, reason)))
+        return True
+
+    async def post_in_thread(self, thread_id: int, text: str) -> bool:
+        self.calls.append(("announce", (thread_id, text)))
         return True
 
     def named(self, name: str) -> list[object]:

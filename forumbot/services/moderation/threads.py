@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from forumbot.services.moderation.errors import ModerationError
 from forumbot.services.moderation.ledger import Ledger
-from forumbot.services.moderation.notices import modlog_summary
+from forumbot.services.moderation.notices import modlog_summary, thread_announcement
 from forumbot.services.moderation.port import ModerationPort, ThreadChange
 from forumbot.services.moderation.queue import ReviewQueue
 from forumbot.services.moderation.types import LedgerEntry, utcnow
@@ -103,6 +103,9 @@ class ThreadControls:
             raise ModerationError(
                 f"Discord refused to {action} the thread (the mod-log records the attempt)."
             )
+        announcement = thread_announcement(entry)
+        if announcement is not None:
+            await self.port.post_in_thread(thread_id, announcement)
         await self.port.post_modlog(guild_id, entry, modlog_summary(entry))
         return entry
 
@@ -137,6 +140,9 @@ class ThreadControls:
                     ThreadChange(slowmode_seconds=0),
                     "end of automatic slow mode",
                 )
+                announcement = thread_announcement(end)
+                if announcement is not None:
+                    await self.port.post_in_thread(entry.thread_id, announcement)
                 await self.port.post_modlog(entry.guild_id, end, modlog_summary(end))
             ended.append(end)
         return ended
