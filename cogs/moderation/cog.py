@@ -10,7 +10,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from cogs._pages import ACTION_ROWS, Page, send_pages
+from cogs._pages import ACTION_ROWS, Page, pack, send_pages
 from cogs.moderation.access import (
     MEMBER_PERMISSION,
     RULES_PERMISSION,
@@ -24,7 +24,7 @@ from cogs.moderation.embeds import (
     queue_block,
     queue_heading,
     send_history,
-    thread_embed,
+    thread_blocks,
 )
 from cogs.moderation.forms import NO_MENTIONS, TextModal
 from cogs.moderation.port import copy_of, moderation
@@ -429,13 +429,10 @@ class ModerationCog(commands.Cog):
         if not isinstance(target, THREADS):
             raise InvalidInput("Use this in an article thread, or name one with `thread:`.")
         summary = await self.service.threads.summary(guild_id, target.id)
-        embed = thread_embed(
-            target.name,
+        blocks = thread_blocks(
             summary,
             slowmode=target.slowmode_delay,
             locked=target.locked,
             archived=target.archived,
         )
-        await interaction.response.send_message(
-            embed=embed, ephemeral=True, allowed_mentions=NO_MENTIONS
-        )
+        await send_pages(interaction, f"Thread: {target.name}", pack(blocks, per_page=20))

@@ -111,27 +111,27 @@ def queue_heading(items: list[QueueItem], filters: str) -> str:
     return head + (f" · filters: {filters}" if filters else "")
 
 
-def thread_embed(
-    name: str, summary: ThreadSummary, *, slowmode: int, locked: bool, archived: bool
-) -> discord.Embed:
-    """/mod thread: a thread's comments, actions and state at a glance."""
-    embed = discord.Embed(title=f"Thread: {name}"[:256], colour=discord.Colour.blurple())
-    embed.add_field(name="Comments", value=str(summary.comments))
-    embed.add_field(name="Participants", value=str(summary.participants))
-    embed.add_field(name="Flagged", value=str(summary.flagged))
-    embed.add_field(name="Open review items", value=str(summary.open_items))
-    embed.add_field(name="Slow mode", value=f"{slowmode} s" if slowmode else "off")
+def thread_blocks(
+    summary: ThreadSummary, *, slowmode: int, locked: bool, archived: bool
+) -> list[str]:
+    """/mod thread: a thread's counts and state, then every action, newest first."""
     states = [state for state, on in (("locked", locked), ("archived", archived)) if on]
-    embed.add_field(name="State", value=", ".join(states) or "open")
     counts = ", ".join(f"{kind} {n}" for kind, n in sorted(summary.actions.items()))
-    embed.add_field(name="Actions taken", value=counts or "none", inline=False)
-    for entry in summary.recent:
-        embed.add_field(
-            name=_title(entry)[:256],
-            value=f"{_actor(entry)} · {(entry.guideline or entry.reason or '')[:200]}",
-            inline=False,
-        )
-    return embed
+    head = "\n".join(
+        [
+            f"**Comments** {summary.comments} · **Participants** {summary.participants} · "
+            f"**Flagged** {summary.flagged} · **Open review items** {summary.open_items}",
+            f"**Slow mode** {f'{slowmode} s' if slowmode else 'off'} · "
+            f"**State** {', '.join(states) or 'open'}",
+            f"**Actions taken** {counts or 'none'}",
+        ]
+    )
+    lines = [
+        f"**{_title(entry)}** · {discord.utils.format_dt(entry.created_at, 'R')} · "
+        f"{_actor(entry)} · {excerpt(entry.guideline or entry.reason or '', 200)}"
+        for entry in reversed(summary.recent)
+    ]
+    return [head, *lines]
 
 
 def decision_text(decision: Decision) -> str:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 from typing import TYPE_CHECKING, Any, Literal
 
 import discord
@@ -253,9 +252,7 @@ class RulesCog(commands.Cog):
             lines.append(f"- shadow `{hit.rule}` would {hit.level.name.lower()}")
         if len(lines) == 1:
             lines.append("No rule matched.")
-        await interaction.response.send_message(
-            "\n".join(lines)[:2000], ephemeral=True, allowed_mentions=NO_MENTIONS
-        )
+        await send_pages(interaction, "Rule test", pack(["\n".join(lines)]))
 
     @rules.command(name="backtest", description="Run the rules over the archive and past comments")
     @app_commands.describe(
@@ -274,24 +271,27 @@ class RulesCog(commands.Cog):
         await interaction.response.defer(ephemeral=True, thinking=True)
         report = await self.service.backtest(guild_id, rule_id=rule, overrides_yaml=proposed)
         which = "proposed" if proposed is not None else "current"
-        lines = [f"Backtest of {len(report.rules)} {which} rule(s):", *report.lines()]
+        head = [f"Backtest of {len(report.rules)} {which} rule(s):", *report.lines()]
         for name, counts in sorted(report.by_rule.items()):
-            lines.append(f"`{name}`: " + ", ".join(f"{a} {n}" for a, n in counts.items()))
-        if report.examples:
-            lines.append("Examples:")
-        for example in report.examples[:10]:
-            lines.append(
-                f"- `{example.rule}` would {example.action} — {example.where}: "
-                f"{excerpt(example.text, 120)}"
-            )
-        text = "\n".join(lines)
-        if len(text) <= 2000:
-            await interaction.followup.send(text, ephemeral=True, allowed_mentions=NO_MENTIONS)
-            return
-        data = io.BytesIO(text.encode())
-        await interaction.followup.send(
-            "\n".join(lines[:3]),
-            file=discord.File(data, filename="backtest.txt"),
-            ephemeral=True,
-            allowed_mentions=NO_MENTIONS,
+            head.append(f"`{name}`: " + ", ".join(f"{a} {n}" for a, n in counts.items()))
+        examples = [
+            f"- `{example.rule}` would {example.action} — {example.where}: "
+            f"{excerpt(example.text, 120)}"
+            for example in report.examples
+        ]
+        blocks = ["\n".join(head)]
+        if examples:
+            blocks.append("**Examples**\n" + "\n".join(examples))
+        full = "\n".join(
+            head
+            + ["", "Examples:"]
+            + [f"- {e.rule} would {e.action} — {e.where}: {e.text}" for e in report.examples]
+        )
+        await send_pages(
+            interaction,
+            "Backtest",
+            pack(blocks),
+            full_text=full,
+            filename="backtest.txt",
+            file_after=0,  # the full report always comes as a file too
         )

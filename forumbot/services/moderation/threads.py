@@ -147,7 +147,10 @@ class ThreadControls:
             ended.append(end)
         return ended
 
-    async def summary(self, guild_id: int, thread_id: int, recent: int = 8) -> ThreadSummary:
+    async def summary(
+        self, guild_id: int, thread_id: int, recent: int | None = None
+    ) -> ThreadSummary:
+        """Counts, state and the thread's actions (the last `recent`, or all of them)."""
         async with self._sessionmaker() as session:
             where = (ModSeenMessage.guild_id == guild_id, ModSeenMessage.thread_id == thread_id)
             counted = ModSeenMessage.source.in_(("message", "imported", "relay"))
@@ -171,6 +174,6 @@ class ThreadControls:
             participants=int(participants or 0),
             flagged=int(flagged or 0),
             actions=Counter(r.kind for r in shown),
-            recent=tuple(shown[-recent:]),
+            recent=tuple(shown[-recent:] if recent else shown),
             open_items=open_items,
         )

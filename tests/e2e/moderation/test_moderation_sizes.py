@@ -148,3 +148,43 @@ async def test_long_rules_are_readable_paged_and_attached(
     listed = await command(sandbox, demo.moderator_id, demo.general_id, "rules list")
     assert "local-words" in listed
     sandbox.assert_no_violations()
+
+
+async def test_a_busy_thread_record_is_paged(configured: DemoGuild, sandbox: Sandbox) -> None:
+    demo = configured
+    thread = await article_thread(sandbox, demo)
+    reason = "the discussion of the 1937 census turned into a quarrel about motives again; " * 2
+    for n in range(20):
+        for action in ("lock", "unlock"):
+            await command(
+                sandbox, demo.moderator_id, thread, f"mod {action}",
+                {"reason": f"{n + 1}: {reason}"},
+            )  # fmt: skip
+    handle = await sandbox.invoke_command(demo.moderator_id, thread, "mod thread")
+    pages = await all_pages(sandbox, demo.moderator_id, handle)
+    assert len(pages) == 3  # 40 actions, 20 a page, and the counts
+    joined = "\n".join(message_text(p) for p in pages)
+    assert "lock 20, unlock 20" in joined and joined.count("**Lock**") == 20
+    sandbox.assert_no_violations()
+
+
+async def test_backtest_with_many_examples_is_paged_and_attached(
+    configured: DemoGuild, sandbox: Sandbox, processed: Processed
+) -> None:
+    demo = configured
+    thread = await article_thread(sandbox, demo)
+    insults = ["idiot", "moron", "clown", "fool", "imbecile", "halfwit", "buffoon", "dimwit"]
+    for n, word in enumerate(insults * 2):
+        who = demo.alice_id if n % 2 else demo.bob_id
+        await sandbox.send_message(
+            who, thread, f"you are such a {word}, and the table in chapter {n} proves it " * 3
+        )
+    await processed.until(len(insults) * 2 + 2, timeout=20)
+    handle = await sandbox.invoke_command(demo.moderator_id, demo.general_id, "rules backtest")
+    first = await handle.message(timeout=20)
+    text = message_text(first)
+    assert "Backtest of" in text and "would hold" in text
+    [attachment] = first["attachments"]
+    data = sandbox.attachments[attachment["id"]]["data"].decode()
+    assert attachment["filename"] == "backtest.txt" and "Examples:" in data
+    sandbox.assert_no_violations()
