@@ -15,6 +15,7 @@ from cogs.moderation.embeds import appeal_filed_text, decision_text, send_histor
 from cogs.moderation.forms import TextModal, reply
 from forumbot.services.moderation import ModerationService
 from forumbot.services.moderation.ledger import MEMBER_ACTIONS
+from forumbot.services.moderation.numbers import ITEM_NAMES
 from forumbot.services.moderation.types import LedgerEntry, QueueItem
 
 
@@ -210,8 +211,10 @@ def appeal_view(guild_id: int, case_id: int) -> discord.ui.View:
 def item_actions(item: QueueItem, row: int) -> list[discord.ui.Item[Any]]:
     """Claim / Approve / Remove / Timeout (Grant / Deny for an appeal) on one row."""
     appeal = item.kind == "appeal"
+    # The first button names the item, so each row reads against the listing above it.
+    ref = f"{ITEM_NAMES[item.kind]} #{item.number}"
     buttons: list[discord.ui.Item[Any]] = [
-        DecideButton(item.id, "claim", row),
+        DecideButton(item.id, "claim", row, label=f"Claim {ref}"),
         DecideButton(item.id, "approve", row, label="Grant" if appeal else "Approve"),
         DecideButton(item.id, "remove", row, label="Deny" if appeal else "Remove"),
     ]

@@ -286,6 +286,24 @@ class ModerationCog(commands.Cog):
             allowed_mentions=NO_MENTIONS,
         )
 
+    @pardon.autocomplete("case")
+    async def _pardon_choices(
+        self, interaction: discord.Interaction[Any], current: str
+    ) -> list[app_commands.Choice[int]]:
+        if interaction.guild_id is None:
+            return []
+        cases = await self.service.members.open_cases(interaction.guild_id)
+        needle = current.strip("# ")
+        return [
+            app_commands.Choice(
+                name=f"#{c.case_number} {c.kind} · {c.member_name or c.member_id}: "
+                f"{c.guideline or c.reason or ''}"[:100],
+                value=int(c.case_number or 0),
+            )
+            for c in reversed(cases)
+            if needle in str(c.case_number)
+        ][:25]
+
     @mod.command(name="history", description="A member's moderation record and current points")
     async def history(self, interaction: discord.Interaction[Any], member: discord.Member) -> None:
         guild_id = await require_moderator(interaction, MEMBER_PERMISSION)

@@ -145,6 +145,26 @@ class Ledger:
             raise NotFound(f"There is no case #{number} in this server.")
         return to_entry(row)
 
+    async def open_cases(self, guild_id: int, limit: int) -> list[LedgerEntry]:
+        """The latest `limit` cases of the guild that no pardon refers to, oldest first."""
+        pardoned = select(ModAction.refers_to_id).where(
+            ModAction.guild_id == guild_id,
+            ModAction.kind == "pardon",
+            ModAction.refers_to_id.is_not(None),
+        )
+        stmt = (
+            select(ModAction)
+            .where(
+                ModAction.guild_id == guild_id,
+                ModAction.case_number.is_not(None),
+                ModAction.id.not_in(pardoned),
+            )
+            .order_by(ModAction.id.desc())
+            .limit(limit)
+        )
+        rows = (await self.session.scalars(stmt)).all()
+        return [to_entry(r) for r in reversed(rows)]
+
     async def references(self, action_id: int, kind: str | None = None) -> list[LedgerEntry]:
         stmt = select(ModAction).where(ModAction.refers_to_id == action_id)
         if kind:

@@ -243,6 +243,11 @@ class MemberActions:
         async with self._sessionmaker() as session:
             return await Ledger(session).get(guild_id, case_id)
 
+    async def open_cases(self, guild_id: int, limit: int = 200) -> list[LedgerEntry]:
+        """The guild's latest cases that are not pardoned (for autocomplete), oldest first."""
+        async with self._sessionmaker() as session:
+            return await Ledger(session).open_cases(guild_id, limit)
+
     async def case_by_number(self, guild_id: int, number: int) -> LedgerEntry:
         """The action called "Case #number" in the guild."""
         async with self._sessionmaker() as session:

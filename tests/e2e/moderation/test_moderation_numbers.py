@@ -104,6 +104,13 @@ async def test_appeal_is_refused_before_the_form_opens(
         assert handle.record.modal is None
     handle = await sandbox.invoke_command(demo.bob_id, demo.general_id, "appeal", {"case": 1})
     assert (await handle.modal())["title"] == "Appeal case #1"
+    # Moderators pick cases to pardon by the same number.
+    choices = await (
+        await sandbox.autocomplete(
+            demo.moderator_id, demo.general_id, "mod pardon", {"case": "", "reason": ""}, "case"
+        )
+    ).choices()
+    assert [c["value"] for c in choices] == [1] and choices[0]["name"].startswith("#1 warn")
 
 
 async def test_a_long_record_is_paged(configured: DemoGuild, sandbox: Sandbox) -> None:

@@ -93,6 +93,8 @@ async def test_a_busy_queue_is_paged_counted_filtered_and_actionable(
         assert len(embed["description"]) <= 4096
         rows = page["components"]
         assert len(rows) <= 5 and all(len(r["components"]) <= 5 for r in rows)
+    labels = [c["label"] for row in pages[0]["components"] for c in row["components"]]
+    assert labels[:4] == ["Claim report #1", "Approve", "Remove", "Timeout"]
     # The last item on the last page is actionable from there.
     last = pages[-1]
     remove = [c for c in custom_ids(last) if c.endswith(":remove")][-1]
