@@ -12,6 +12,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from cogs.archive.deadline import DEFER_AFTER_S, send_ephemeral_results
+from cogs.archive.delete_ui import DeleteConfirm, delete_embed
 from cogs.archive.find import normalise, quoted_text, search_terms
 from cogs.archive.forum import DiscordForumPort
 from cogs.archive.options import ArticleOption
@@ -75,13 +76,21 @@ class ArchiveCog(commands.Cog):
             self.port, guild_id=guild_id, forum_id=config.forum_channel_id, article_id=article_id
         )
 
+    async def close_removed_posts(self, guild_id: int) -> int:
+        return await self.services.removal.close_posts(self.port, guild_id)
+
     @commands.Cog.listener()
     async def on_ready(self) -> None:
-        """Finish publications a previous run left half done (crash, kill, outage)."""
+        """Finish publications a previous run left half done (crash, kill, outage), and close
+        the forum posts of articles deleted meanwhile (e.g. with `forumbot delete`)."""
         if self._resumed:
             return
         self._resumed = True
         for guild in self.bot.guilds:
+            try:
+                await self.close_removed_posts(guild.id)
+            except Exception:
+                log.exception("closing removed articles' posts failed", extra={"guild": guild.id})
             pending = await self.services.publishing.pending(guild.id)
             for article_id in pending:
                 try:
@@ -122,6 +131,34 @@ class ArchiveCog(commands.Cog):
         summary += f"{revised} revised, " if revised else ""
         summary += f"{len(done)} articles in all."
         await interaction.followup.send(summary, ephemeral=True, allowed_mentions=NO_MENTIONS)
+
+    @article.command(name="delete", description="Delete an article from the archive")
+    @app_commands.describe(article="The article (start typing its title)")
+    @manage_guild
+    async def delete(self, interaction: discord.Interaction[Any], article: ArticleOption) -> None:
+        assert interaction.guild_id is not None
+        guild_id = interaction.guild_id
+        plan = await self.services.removal.plan(article.id)
+
+        async def confirmed(confirming: discord.Interaction[Any]) -> str:
+            user = confirming.user
+            result = await self.services.removal.delete(
+                article.id, actor=f"{user.name} ({user.id})", guild_id=guild_id
+            )
+            self.services.publishing.forget(article.id)
+            line = f"Deleted #{result.article_id} **{shorten(result.title, 100)}**."
+            try:
+                closed = await self.close_removed_posts(guild_id)
+            except UserFacingError as exc:  # deleted anyway; the post is closed on next start
+                return f"{line} Its forum post is not closed yet: {exc}"
+            return line + (" Its forum post is archived with a notice." if closed else "")
+
+        await interaction.response.send_message(
+            embed=delete_embed(guild_id, plan),
+            view=DeleteConfirm(author_id=interaction.user.id, delete=confirmed),
+            ephemeral=True,
+            allowed_mentions=NO_MENTIONS,
+        )
 
     @article.command(name="show", description="Link to an article's forum post, with a summary")
     @app_commands.describe(article="The article (start typing its title)")

@@ -11,6 +11,7 @@ import discord
 
 from forumbot.services.errors import NotConfigured, PermissionDenied
 from forumbot.services.publishing import MAX_APPLIED_TAGS, DiscordUnavailable
+from forumbot.services.removal import ThreadGone
 
 log = logging.getLogger(__name__)
 
@@ -45,7 +46,12 @@ class DiscordForumPort:
         return channel
 
     async def _thread(self, thread_id: int) -> discord.Thread:
-        channel = await self._channel(thread_id)
+        channel = self._client.get_channel(thread_id)
+        if channel is None:
+            try:
+                channel = await self._client.fetch_channel(thread_id)
+            except discord.NotFound as exc:
+                raise ThreadGone(thread_id) from exc
         assert isinstance(channel, discord.Thread)
         return channel
 
@@ -123,7 +129,7 @@ class DiscordForumPort:
     async def delete_thread(self, thread_id: int) -> None:
         try:
             await (await self._thread(thread_id)).delete()
-        except discord.NotFound:
+        except (discord.NotFound, ThreadGone):
             pass
         except Exception as exc:
             raise self._translate(exc) from exc
@@ -148,3 +154,14 @@ class DiscordForumPort:
         except Exception as exc:
             raise self._translate(exc) from exc
         return None
+
+    async def close_thread(self, thread_id: int) -> None:
+        try:
+            thread = await self._thread(thread_id)
+            await thread.edit(archived=True, locked=True)
+        except discord.NotFound as exc:
+            raise ThreadGone(thread_id) from exc
+        except ThreadGone:
+            raise
+        except Exception as exc:
+            raise self._translate(exc) from exc

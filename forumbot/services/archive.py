@@ -55,6 +55,10 @@ class ArticleNotFound(NotFound):
     """No article with that id (or name)."""
 
 
+class ArticleRemoved(NotFound):
+    """The article was deleted by an admin (its tombstone remains)."""
+
+
 class PassageOutOfRange(InvalidInput):
     """The article exists but has no such passage."""
 
@@ -109,6 +113,10 @@ class ArchiveService:
     def __init__(self, sessionmaker: async_sessionmaker[AsyncSession], settings: _Settings) -> None:
         self._sessionmaker = sessionmaker
         self._settings = settings
+
+    @property
+    def sessionmaker(self) -> async_sessionmaker[AsyncSession]:
+        return self._sessionmaker
 
     # -- loading -------------------------------------------------------------------------------
 
@@ -319,6 +327,7 @@ class ArchiveService:
                 async with self._sessionmaker() as session:
                     found = await ArchiveRepository(session).get_summary(int(text))
             if found is None:
+                await self._raise_if_removed(int(text))
                 raise ArticleNotFound(f"no article with id {text}")
             return found
         articles = await self.list_articles()
@@ -371,6 +380,7 @@ class ArchiveService:
         async with self._sessionmaker() as session:
             record = await ArchiveRepository(session).get_article(article_id)
         if record is None:
+            await self._raise_if_removed(article_id)
             raise ArticleNotFound(f"no article with id {article_id}")
         count = len(record.passages)
         if last > count:
@@ -388,6 +398,17 @@ class ArchiveService:
             )
         except ValueError as exc:  # e.g. a malformed jump URL
             raise InvalidInput(str(exc)) from exc
+
+    async def _raise_if_removed(self, article_id: int) -> None:
+        if not 0 < article_id < 2**31:
+            return
+        async with self._sessionmaker() as session:
+            removed = await ArchiveRepository(session).get_removed(article_id)
+        if removed is not None:
+            raise ArticleRemoved(
+                f"This article was removed: #{article_id} ({removed.title[:80]}) was deleted "
+                f"from the archive on {removed.removed_at:%Y-%m-%d}."
+            )
 
     async def cite_text(
         self, article: str | int, passage_range: str, jump_url: str | None = None

@@ -26,6 +26,7 @@ from forumbot.storage.models.archive import (
     ArticleTag,
     Comment,
     Passage,
+    RemovedArticle,
 )
 from forumbot.storage.models.base import utcnow
 
@@ -110,6 +111,15 @@ class ArticleRecord:
             comments=len(self.comments),
             revision=self.revision,
         )
+
+
+@dataclass(frozen=True, slots=True)
+class RemovedRecord:
+    article_id: int
+    key: str
+    title: str
+    removed_by: str
+    removed_at: datetime
 
 
 @dataclass(frozen=True, slots=True)
@@ -421,7 +431,28 @@ class ArchiveRepository:
         await self.session.flush()
         return _comment_record(comment)
 
+    async def remove_article(self, article_id: int, *, removed_by: str) -> RemovedRecord | None:
+        """Delete the article (passages, comments, revisions and publications go with it) and
+        keep a tombstone, so a citation of it can say it was removed. None if no such article."""
+        article = await self.session.get(Article, article_id)
+        if article is None:
+            return None
+        tombstone = RemovedArticle(
+            article_id=article.id, key=article.key, title=article.title, removed_by=removed_by
+        )
+        self.session.add(tombstone)
+        await self.session.flush()
+        await self.session.execute(delete(Article).where(Article.id == article_id))
+        return _removed_record(tombstone)
+
     # ---- reading -------------------------------------------------------------------------
+
+    async def get_removed(self, article_id: int) -> RemovedRecord | None:
+        """The tombstone of a removed article."""
+        if not 0 < article_id < 2**31:
+            return None
+        found = await self.session.get(RemovedArticle, article_id)
+        return _removed_record(found) if found is not None else None
 
     async def list_articles(self) -> list[ArticleSummary]:
         return await self._summaries(order_by=[Article.id])
@@ -630,4 +661,14 @@ def _comment_record(comment: Comment) -> CommentRecord:
         text=comment.text,
         origin=comment.origin,
         discord_message_id=comment.discord_message_id,
+    )
+
+
+def _removed_record(row: RemovedArticle) -> RemovedRecord:
+    return RemovedRecord(
+        article_id=row.article_id,
+        key=row.key,
+        title=row.title,
+        removed_by=row.removed_by,
+        removed_at=row.removed_at,
     )

@@ -182,6 +182,11 @@ class PublishingService:
                     break
         return found
 
+    def forget(self, article_id: int) -> None:
+        """Drop what is cached of an article (it was deleted): no jump link leads to it."""
+        for key in [k for k in self._locations if k[1] == article_id]:
+            del self._locations[key]
+
     async def _load_locations(self, guild_id: int, article_ids: Sequence[int]) -> None:
         async with self._sessionmaker() as session:
             rows = await session.execute(
