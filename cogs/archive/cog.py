@@ -27,7 +27,7 @@ from cogs.archive.search_ui import (
 )
 from forumbot.domain.citation import parse_passage_range
 from forumbot.domain.ingest import IngestError, parse_document
-from forumbot.services.archive import ArticleInfo
+from forumbot.services.archive import ArticleInfo, draft_record
 from forumbot.services.errors import InvalidInput, NotFound, UserFacingError
 from forumbot.services.publishing import PublishResult, shorten
 
@@ -217,6 +217,17 @@ class ArchiveCog(commands.Cog):
             raise InvalidInput(f"{shorten(file.filename, 100)}: {shorten(str(exc), 300)}") from exc
         if not articles:
             raise InvalidInput(f"{shorten(file.filename, 100)}: no article found in the file.")
+        plans = await self.services.archive.plan_load(articles)
+        forum: dict[int, Any] = {}
+        for index, (parsed, plan) in enumerate(zip(articles, plans, strict=True)):
+            if plan.status == "revises" and index < PREVIEW_ARTICLES:
+                assert plan.article_id is not None and plan.revision is not None
+                draft = draft_record(parsed, plan.article_id, plan.revision + 1)
+                found = await self.services.publishing.preview_revision(
+                    interaction.guild_id or 0, plan.article_id, draft
+                )
+                if found is not None:
+                    forum[index] = found
         view = LoadPreview(
             store=self.services.archive.store_articles,
             publish_one=self.publish_one,
@@ -225,8 +236,9 @@ class ArchiveCog(commands.Cog):
             articles=list(articles),
             publish=publish,
         )
+        embed = preview_embed(file.filename, list(articles), plans, forum, publish=publish)
         await interaction.followup.send(
-            embed=preview_embed(file.filename, list(articles)), view=view, ephemeral=True
+            embed=embed, view=view, ephemeral=True, allowed_mentions=NO_MENTIONS
         )
 
     # -- members ----------------------------------------------------------------------------------

@@ -10,13 +10,14 @@ import aiohttp
 import discord
 
 from forumbot.services.errors import NotConfigured, PermissionDenied
-from forumbot.services.publishing import MAX_APPLIED_TAGS, DiscordUnavailable
+from forumbot.services.publishing import MAX_APPLIED_TAGS, DiscordUnavailable, EditRefused
 from forumbot.services.removal import ThreadGone
 
 log = logging.getLogger(__name__)
 
 MAX_FORUM_TAGS = 20
 NO_MENTIONS = discord.AllowedMentions.none()
+OLD_MESSAGE_EDITS_THROTTLED = 30046
 TRANSIENT = (discord.DiscordServerError, aiohttp.ClientError, OSError, asyncio.TimeoutError)
 
 
@@ -163,5 +164,44 @@ class DiscordForumPort:
             raise ThreadGone(thread_id) from exc
         except ThreadGone:
             raise
+        except Exception as exc:
+            raise self._translate(exc) from exc
+
+    async def edit_message(self, thread_id: int, message_id: int, *, content: str) -> None:
+        try:
+            thread = await self._thread(thread_id)
+            await thread.get_partial_message(message_id).edit(
+                content=content, allowed_mentions=NO_MENTIONS
+            )
+        except discord.HTTPException as exc:
+            if exc.code == OLD_MESSAGE_EDITS_THROTTLED:
+                raise EditRefused(str(exc)) from exc
+            raise self._translate(exc) from exc
+        except Exception as exc:
+            raise self._translate(exc) from exc
+
+    async def message_content(self, thread_id: int, message_id: int) -> str | None:
+        try:
+            thread = await self._thread(thread_id)
+            message = await thread.fetch_message(message_id)
+        except discord.NotFound:
+            return None
+        except Exception as exc:
+            raise self._translate(exc) from exc
+        return message.content
+
+    async def update_thread(self, thread_id: int, *, name: str, starter: str) -> None:
+        try:
+            thread = await self._thread(thread_id)
+            if thread.name != name:
+                await thread.edit(name=name)
+            first = await thread.fetch_message(thread_id)
+            if first.content != starter:
+                try:
+                    await first.edit(content=starter, allowed_mentions=NO_MENTIONS)
+                except discord.HTTPException as exc:
+                    if exc.code != OLD_MESSAGE_EDITS_THROTTLED:
+                        raise
+                    log.info("starter edit throttled", extra={"thread_id": thread_id})
         except Exception as exc:
             raise self._translate(exc) from exc

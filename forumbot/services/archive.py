@@ -25,7 +25,19 @@ from forumbot.domain.ingest import (
     parse_document,
 )
 from forumbot.services.errors import InvalidInput, NotFound
-from forumbot.storage.archive import ArchiveRepository, ArticleSummary, SaveOutcome
+from forumbot.storage.archive import (
+    ArchiveRepository,
+    ArticleRecord,
+    ArticleSummary,
+    CommentRecord,
+    PassageRecord,
+    SaveOutcome,
+    article_headings,
+    article_paragraphs,
+    article_tags,
+    content_hash,
+    stable_passage_ids,
+)
 from forumbot.storage.search import (
     SearchFilters,
     SearchHit,
@@ -74,6 +86,18 @@ class LoadedItem:
     status: str  # "created" | "revised" | "unchanged"
     revision: int | None = None
     warnings: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class LoadPlan:
+    """What storing a parsed article will do (for the upload preview), before anything is
+    written: a new article, a revision of #article_id, or nothing (same content)."""
+
+    status: str  # "new" | "revises" | "unchanged"
+    article_id: int | None = None
+    revision: int | None = None  # the stored revision it would follow
+    added: int = 0  # passages whose text is new
+    removed: int = 0  # stored passages whose text is gone
 
 
 @dataclass(frozen=True, slots=True)
@@ -303,6 +327,29 @@ class ArchiveService:
         await self.refresh_rankings()
         return [_loaded_item(name, parsed, o) for parsed, o in zip(articles, outcomes, strict=True)]
 
+    async def plan_load(self, articles: Sequence[ParsedArticle]) -> list[LoadPlan]:
+        """For each parsed article: new, revises #N (passages added/removed), or unchanged."""
+        async with self._sessionmaker() as session:
+            repo = ArchiveRepository(session)
+            stored = await repo.stored_versions([a.key for a in articles])
+            plans = []
+            for parsed in articles:
+                found = stored.get(parsed.key)
+                if found is None:
+                    plans.append(LoadPlan("new"))
+                    continue
+                article_id, revision, digest = found
+                if digest == content_hash(parsed):
+                    plans.append(LoadPlan("unchanged", article_id, revision))
+                    continue
+                record = await repo.get_article(article_id)
+                old = {p.stable_id for p in record.passages} if record else set()
+                new = set(stable_passage_ids(parsed.key, article_paragraphs(parsed)))
+                plans.append(
+                    LoadPlan("revises", article_id, revision, len(new - old), len(old - new))
+                )
+            return plans
+
     # -- reading -------------------------------------------------------------------------------
 
     async def list_articles(self) -> list[ArticleInfo]:
@@ -420,6 +467,30 @@ class ArchiveService:
             raise InvalidInput(str(exc)) from exc
         info = await self.resolve_article(article)
         return await self.cite(info.id, first, last, jump_url=jump_url)
+
+
+def draft_record(parsed: ParsedArticle, article_id: int, revision: int) -> ArticleRecord:
+    """A parsed article shaped like the stored record it would become (to plan its post)."""
+    paragraphs = article_paragraphs(parsed)
+    headings = article_headings(parsed)
+    ids = stable_passage_ids(parsed.key, paragraphs)
+    return ArticleRecord(
+        id=article_id,
+        key=parsed.key,
+        title=parsed.title,
+        author=parsed.author,
+        date=parsed.date,
+        source=parsed.source,
+        tags=tuple(article_tags(parsed)),
+        revision=revision,
+        passages=tuple(
+            PassageRecord(n, sid, text, heading)
+            for n, (sid, text, heading) in enumerate(zip(ids, paragraphs, headings, strict=True), 1)
+        ),
+        comments=tuple(
+            CommentRecord(c.position, c.author, c.text, "imported") for c in parsed.comments
+        ),
+    )
 
 
 def _loaded_item(name: str, parsed: ParsedArticle, outcome: SaveOutcome) -> LoadedItem:

@@ -225,6 +225,10 @@ class ArchiveRepository:
                 outcomes[index] = await self._revise(parsed, digests[index])
         return [outcomes[i] for i in range(len(articles))]
 
+    async def stored_versions(self, keys: list[str]) -> dict[str, tuple[int, int, str]]:
+        """key -> (id, revision, content hash) of the stored articles among `keys`."""
+        return await self._existing(keys)
+
     async def _existing(self, keys: list[str]) -> dict[str, tuple[int, int, str]]:
         """key -> (id, revision, content hash) of the stored articles among `keys`."""
         found: dict[str, tuple[int, int, str]] = {}
