@@ -245,19 +245,24 @@ class ArchiveCog(commands.Cog):
 
     @app_commands.command(name="search", description="Search the archive's passages")
     @app_commands.describe(
-        query="Words to find", author="Only this author", article="Only this article"
+        query='Words to find (also author:"…", tag:…, order:newest)',
+        author="Only this author (alone: list their passages)",
+        article="Only this article (alone: list its passages)",
     )
     @app_commands.guild_only()
     async def search(
         self,
         interaction: discord.Interaction[Any],
-        query: app_commands.Range[str, 1, 200],
+        query: app_commands.Range[str, 1, 200] | None = None,
         author: app_commands.Range[str, 1, 100] | None = None,
         article: ArticleOption | None = None,
     ) -> None:
+        if not (query or "").strip() and not author and article is None:
+            raise InvalidInput("Give words to search for, or an author or article to list.")
+
         async def results() -> tuple[discord.Embed, discord.ui.View]:
             article_id = article.id if article else None
-            ref = await make_search_ref(self.services, query, author, article_id)
+            ref = await make_search_ref(self.services, query or "", author, article_id)
             return await render_results(self.services, interaction.guild_id, ref, 0)
 
         await send_ephemeral_results(

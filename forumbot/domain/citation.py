@@ -79,9 +79,38 @@ def escape_inline(text: str) -> str:
     return neutralise_mentions("".join(out))
 
 
+# The article's own emphasis, kept as it is (search snippets show it the same way): **bold**,
+# *italics*, __underline__, _italics_ (underscores only at word edges, never in snake_case).
+_EMPHASIS = re.compile(
+    r"\*\*(?P<b>[^\s*](?:.*?[^\s*])?)\*\*"
+    r"|(?<!\w)__(?P<u>[^\s_](?:.*?[^\s_])?)__(?!\w)"
+    r"|\*(?P<i>[^\s*](?:.*?[^\s*])?)\*"
+    r"|(?<!\w)_(?P<j>[^\s_](?:.*?[^\s_])?)_(?!\w)"
+)
+_MARKERS = {"b": "**", "u": "__", "i": "*", "j": "_"}
+
+
+def escape_keeping_emphasis(text: str, depth: int = 2) -> str:
+    """`escape_inline`, except that balanced emphasis pairs stay emphasis (their content is
+    escaped in turn); an unbalanced `*` or `_` is escaped like any other markdown character."""
+    if depth <= 0:
+        return escape_inline(text)
+    out: list[str] = []
+    pos = 0
+    for match in _EMPHASIS.finditer(text):
+        group = next(g for g in _MARKERS if match.group(g) is not None)
+        marker = _MARKERS[group]
+        out.append(escape_inline(text[pos : match.start()]))
+        out.append(marker + escape_keeping_emphasis(match.group(group), depth - 1) + marker)
+        pos = match.end()
+    out.append(escape_inline(text[pos:]))
+    return "".join(out)
+
+
 def escape_line(line: str) -> str:
-    """Escape one line, including line-start syntax (headings, lists, quotes)."""
-    escaped = escape_inline(line)
+    """Escape one line of article text, including line-start syntax (headings, lists, quotes);
+    the article's own emphasis is kept."""
+    escaped = escape_keeping_emphasis(line)
     # `>` is already escaped inline; headings, lists and numbered items need a backslash.
     match = _LINE_START_RE.match(escaped)
     if match and not match.group(2).startswith(">"):

@@ -24,6 +24,7 @@ from forumbot.domain.ingest import (
     iter_document_paths,
     parse_document,
 )
+from forumbot.domain.query import parse_query
 from forumbot.services.errors import InvalidInput, NotFound
 from forumbot.storage.archive import (
     ArchiveRepository,
@@ -39,15 +40,22 @@ from forumbot.storage.archive import (
     stable_passage_ids,
 )
 from forumbot.storage.search import (
+    MATCH_CLOSE,
+    MATCH_OPEN,
     SearchFilters,
     SearchHit,
+    browse_passages,
+    count_matches,
     refresh_term_lists,
     search_passages,
 )
 
 log = logging.getLogger(__name__)
 
+# How search snippets mark matched words (for the cogs, which render them).
+SNIPPET_MATCH_MARKS = (MATCH_OPEN, MATCH_CLOSE)
 MAX_SEARCH_LIMIT = 100
+COUNT_CAP = 1000  # "over 1,000 passages": counting further costs time and tells nobody much
 MAX_QUERY_CHARS = 500
 # Share of the archive added since the search's ranking lists were built that makes a load
 # rebuild them (a rebuild reads the whole term vocabulary).
@@ -86,6 +94,19 @@ class LoadedItem:
     status: str  # "created" | "revised" | "unchanged"
     revision: int | None = None
     warnings: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class SearchPage:
+    """One page of a search as a member sees it."""
+
+    hits: list[SearchHit]
+    total: int  # passages holding every word (words), or listed (filters only); see `over`
+    over: bool  # more than COUNT_CAP match: `total` is the cap
+    filters: SearchFilters  # in use (from the options and the query's own author:/tag:)
+    listing: bool  # no words: the filters' passages are listed in archive order
+    order: str
+    empty_archive: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -414,6 +435,44 @@ class ArchiveService:
                 limit=limit,
                 offset=offset,
             )
+
+    async def search_page(
+        self,
+        query: str,
+        *,
+        author: str | None = None,
+        article_id: int | None = None,
+        limit: int = 5,
+        offset: int = 0,
+        more: int = 1,
+    ) -> SearchPage:
+        """A page of results with what a member needs to read it: how many matched, the filters
+        in use, and whether the archive is empty. With no words but a filter (an author, a tag,
+        an article), that filter's passages are listed. `more` extra hits are fetched so the
+        caller knows whether a next page exists."""
+        parsed = parse_query((query or "")[:MAX_QUERY_CHARS])
+        filters = SearchFilters(
+            author=author or parsed.author,
+            article_id=article_id,
+            tag=parsed.tag,
+        )
+        async with self._sessionmaker() as session:
+            if parsed.is_empty:
+                found, total = await browse_passages(
+                    session, filters, limit=limit + more, offset=offset
+                )
+                listing, over = True, False
+            else:
+                found = await search_passages(
+                    session, parsed, filters=filters, limit=limit + more, offset=offset
+                )
+                total = await count_matches(session, parsed, filters=filters, cap=COUNT_CAP)
+                listing, over = False, total > COUNT_CAP
+                total = min(total, COUNT_CAP)
+            empty = False
+            if not found and offset == 0:
+                empty = not await ArchiveRepository(session).get_any_article_id()
+        return SearchPage(found, total, over, filters, listing, parsed.order, empty)
 
     async def cite(
         self, article_id: int, first: int, last: int | None = None, jump_url: str | None = None

@@ -451,6 +451,10 @@ class ArchiveRepository:
 
     # ---- reading -------------------------------------------------------------------------
 
+    async def get_any_article_id(self) -> int | None:
+        """Some article's id, or None when the archive is empty."""
+        return await self.session.scalar(select(Article.id).limit(1))
+
     async def get_removed(self, article_id: int) -> RemovedRecord | None:
         """The tombstone of a removed article."""
         if not 0 < article_id < 2**31:
