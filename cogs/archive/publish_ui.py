@@ -10,6 +10,7 @@ from discord.utils import escape_markdown
 
 from cogs._errors import reply_error
 from cogs.archive.search_ui import NO_MENTIONS, jump_url
+from forumbot.domain.citation import escape_keeping_emphasis
 from forumbot.domain.ingest.review import suspect_passages
 from forumbot.services.errors import UserFacingError
 from forumbot.services.publishing import PublishResult, shorten
@@ -171,9 +172,8 @@ def preview_embed(
         for number, text in enumerate(shown, start=1):
             heading = parsed.heading_of(number - 1)
             section = f"*{escape_markdown(shorten(heading, 40))}* · " if heading else ""
-            lines.append(
-                f"> **¶{number}** {section}{escape_markdown(shorten(text, PREVIEW_PASSAGE_CHARS))}"
-            )
+            shown_text = escape_keeping_emphasis(shorten(text, PREVIEW_PASSAGE_CHARS))
+            lines.append(f"> **¶{number}** {section}{shown_text}")
         warnings = [shorten(w, 150) for w in parsed.warnings[:3]]
         warnings += [f"¶{n} {why}" for n, why in suspect_passages(parsed)[:4]]
         lines += [f"⚠ {escape_markdown(w)}" for w in warnings]

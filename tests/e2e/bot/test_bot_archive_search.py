@@ -207,3 +207,29 @@ async def test_markdown_upload_preview_reports_structure_and_the_post_titles_sec
     assert "**¶4**" not in posted  # the headings are not passages
     assert "[1] Counted by the clerk." in posted
     sandbox.assert_no_violations()
+
+
+async def test_upload_preview_of_many_long_articles_holds(
+    bot: ForumBot, sandbox: Sandbox, configured: DemoGuild
+) -> None:
+    demo = configured
+    tags = ", ".join(f"tag{n}" for n in range(9))
+    entries = "\n\n".join(
+        f"Headline number {n} of the digest, "
+        + "long " * 10
+        + "\n\n"
+        + ("A teaser sentence with **bold** `code`. " * 60)
+        for n in range(7)
+    )
+    text = f"---\nshape: digest\nauthor: {'A' * 300}\ntags: [{tags}]\n---\n{entries}\n"
+    handle = await sandbox.invoke_command(
+        demo.admin_id,
+        demo.general_id,
+        "article load",
+        {"file": SandboxFile("digest.md", text.encode())},
+    )
+    message = await handle.message()
+    assert embed_size(message) <= 6000
+    assert message["embeds"][0]["footer"]["text"] == "… and 2 more articles"
+    assert "**bold**" in await handle.text()  # the article's emphasis, as /cite shows it
+    sandbox.assert_no_violations()
