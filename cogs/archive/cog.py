@@ -29,7 +29,7 @@ from forumbot.domain.citation import parse_passage_range
 from forumbot.domain.ingest import IngestError, parse_document
 from forumbot.services.archive import ArticleInfo, draft_record
 from forumbot.services.errors import InvalidInput, NotFound, UserFacingError
-from forumbot.services.publishing import PublishResult, shorten
+from forumbot.services.publishing import DiscordUnavailable, PublishResult, shorten
 
 if TYPE_CHECKING:
     from forumbot.bot.client import ForumBot
@@ -149,7 +149,7 @@ class ArchiveCog(commands.Cog):
             line = f"Deleted #{result.article_id} **{shorten(result.title, 100)}**."
             try:
                 closed = await self.close_removed_posts(guild_id)
-            except UserFacingError as exc:  # deleted anyway; the post is closed on next start
+            except (UserFacingError, DiscordUnavailable) as exc:  # closed at the next start
                 return f"{line} Its forum post is not closed yet: {exc}"
             return line + (" Its forum post is archived with a notice." if closed else "")
 
