@@ -20,6 +20,7 @@ UNTITLED = "Untitled article"
 TITLE_MAX = 200
 AUTHOR_MAX = 100
 JUMP_URL_MAX = 300
+SECTION_MAX = 80
 
 _RANGE_RE = re.compile(r"^\s*¶?\s*(\d{1,9})\s*(?:[-–—]\s*¶?\s*(\d{1,9})\s*)?$")
 _URL_RE = re.compile(r"https?://[^\s<>]+")
@@ -150,6 +151,7 @@ def format_attribution(
     last: int,
     jump_url: str | None = None,
     limit: int = DISCORD_LIMIT,
+    section: str | None = None,
 ) -> str:
     # Caps shrink with small limits so the quote always keeps some room.
     title_text = _one_line(title, min(TITLE_MAX, max(20, limit // 5))) or UNTITLED
@@ -157,6 +159,9 @@ def format_attribution(
     author_text = _one_line(author, min(AUTHOR_MAX, max(10, limit // 10)))
     if author_text:
         parts.append(escape_inline(author_text))
+    section_text = _one_line(section, min(SECTION_MAX, max(10, limit // 10)))
+    if section_text:  # the Markdown heading the passages sit under
+        parts.append(f"§ {escape_inline(section_text)}")
     parts.append(passage_label(first, last))
     line = ", ".join(parts)
     if jump_url:
@@ -198,14 +203,22 @@ def format_citation(
     passages: Sequence[tuple[int, str]],
     jump_url: str | None = None,
     limit: int = DISCORD_LIMIT,
+    section: str | None = None,
 ) -> str:
-    """The citation message for `passages` ((number, text) pairs, in order), at most `limit`."""
+    """The citation message for `passages` ((number, text) pairs, in order), at most `limit`;
+    `section` names the heading they sit under, in the attribution."""
     if not passages:
         raise ValueError("nothing to cite: no passages")
     ordered = sorted(passages, key=lambda p: p[0])
     first, last = ordered[0][0], ordered[-1][0]
     attribution = format_attribution(
-        title=title, author=author, first=first, last=last, jump_url=jump_url, limit=limit
+        title=title,
+        author=author,
+        first=first,
+        last=last,
+        jump_url=jump_url,
+        limit=limit,
+        section=section,
     )
     numbered = len(ordered) > 1
     budget = limit - discord_length(attribution) - 1  # the newline before the attribution

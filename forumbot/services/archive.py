@@ -495,12 +495,14 @@ class ArchiveService:
                 f"article {article_id} has {count} passages; ¶{missing} does not exist"
             )
         rows = [p for p in record.passages if first <= p.number <= last]
+        sections = {r.heading for r in rows}
         try:
             return format_citation(
                 title=record.title,
                 author=record.author,
                 passages=[(r.number, r.text) for r in rows],
                 jump_url=jump_url,
+                section=rows[0].heading if len(sections) == 1 else None,
             )
         except ValueError as exc:  # e.g. a malformed jump URL
             raise InvalidInput(str(exc)) from exc

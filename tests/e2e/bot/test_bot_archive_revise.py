@@ -1,7 +1,7 @@
 """End to end: revising a published article through /article load. The preview says what
 Confirm will do (revises #N, the forum post's edits, the rename, suspect passages); the post is
 edited in place (or, when Discord throttles edits of old messages, the new text is posted) and a
-jump link always lands on the text /cite quotes. Material: the seed essay 003 (10 kB, 12
+jump link always lands on the text /cite quotes. Material: the seed essay 003 (10 kB, 8
 passages of up to 3,900 characters, with reader comments)."""
 
 from __future__ import annotations
