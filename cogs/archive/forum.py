@@ -193,6 +193,10 @@ class DiscordForumPort:
     async def update_thread(self, thread_id: int, *, name: str, starter: str) -> None:
         try:
             thread = await self._thread(thread_id)
+            if thread.archived and not thread.locked:
+                # Messages of an archived thread cannot be edited (50083): reopen it; Discord
+                # archives it again after its inactivity period.
+                await thread.edit(archived=False)
             if thread.name != name:
                 await thread.edit(name=name)
             first = await thread.fetch_message(thread_id)

@@ -151,5 +151,6 @@ def revision_notice(
     )
 
 
-def removed_chunk(revision: int) -> str:
-    return f"-# (These passages were removed in revision {revision}.)"
+def removed_chunk(revision: int, kind: str = "passages") -> str:
+    what = "This comment was" if kind == "comment" else "These passages were"
+    return f"-# ({what} removed in revision {revision}.)"

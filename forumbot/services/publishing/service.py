@@ -160,21 +160,28 @@ class RevisionChange:
 
 
 def revision_changes(pub: Publication, article: Any) -> RevisionChange:
-    """Pair the post's passages messages with the new plan's, in order (pure)."""
+    """Pair the post's messages with the new plan's, kind by kind (passages, imported
+    comments), in order (pure)."""
     plan = build_plan(article, marker=pub.marker)
-    posted = [m for m in pub.messages if m.kind == "passages" and m.state != "superseded"]
-    wanted = [m for m in plan.messages if m.kind == "passages"]
-    edits = tuple(
-        (row, new)
-        for row, new in zip(posted, wanted, strict=False)
-        if (row.content, row.first_passage, row.last_passage)
-        != (new.content, new.first_passage, new.last_passage)
-    )
+    edits: list[tuple[PublicationMessage, PlannedMessage]] = []
+    added: list[PlannedMessage] = []
+    removed: list[PublicationMessage] = []
+    for kind in ("passages", "comment"):
+        posted = [m for m in pub.messages if m.kind == kind and m.state != "superseded"]
+        wanted = [m for m in plan.messages if m.kind == kind]
+        edits += [
+            (row, new)
+            for row, new in zip(posted, wanted, strict=False)
+            if (row.content, row.first_passage, row.last_passage)
+            != (new.content, new.first_passage, new.last_passage)
+        ]
+        added += wanted[len(posted) :]
+        removed += posted[len(wanted) :]
     return RevisionChange(
         plan=plan,
-        edits=edits,
-        added=tuple(wanted[len(posted) :]),
-        removed=tuple(posted[len(wanted) :]),
+        edits=tuple(edits),
+        added=tuple(added),
+        removed=tuple(removed),
         retitled=plan.title != pub.title,
     )
 
@@ -458,7 +465,10 @@ class PublishingService:
             row.first_passage, row.last_passage = new.first_passage, new.last_passage
             row.state = "edit"
         for row in change.removed:
-            row.content = removed_chunk(article.revision)
+            new_content = removed_chunk(article.revision, row.kind)
+            if row.content == new_content:
+                continue  # emptied by an earlier revision already
+            row.content = new_content
             row.first_passage = row.last_passage = None
             row.state = "edit"
         for new in change.added:

@@ -86,6 +86,8 @@ async def test_revision_preview_then_the_post_is_edited_in_place(
     assert pub is not None and pub.thread_id is not None
     thread_id = str(pub.thread_id)
     before = {m["id"]: m["content"] for m in sandbox.messages(thread_id)}
+    # Inactive posts get archived by Discord; their messages cannot be edited until reopened.
+    await sandbox.edit_thread(demo.moderator_id, thread_id, archived=True)
 
     preview, text = await load_revision(sandbox, demo)
     assert f"Confirm revises #{article_id}" in text and "revision 1 → 2" in text
@@ -97,6 +99,7 @@ async def test_revision_preview_then_the_post_is_edited_in_place(
     assert "Revised" in reply
     thread = sandbox.channel(thread_id)
     assert thread["name"].startswith("Revolution and internationalism, revised")
+    assert not thread["thread_metadata"]["archived"]
     after = sandbox.messages(thread_id)
     assert "revised" in after[0]["content"]  # the starter follows the title
     edited = [m for m in after if m["id"] in before and m["content"] != before[m["id"]]]

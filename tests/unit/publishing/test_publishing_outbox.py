@@ -490,3 +490,31 @@ async def test_a_refused_edit_posts_the_new_text_and_moves_the_jump_link(
     assert target not in old_ids  # the old message still holds the old text: no link to it
     held = next(c for i, c, _n in thread.messages if i == target)
     assert "Rewritten second passage" in held
+
+
+async def test_a_revision_updates_imported_comments_too(
+    sessionmaker: async_sessionmaker[AsyncSession], article_ids: list[int]
+) -> None:
+    aid = article_ids[0]
+    original = ARTICLES[aid]
+    forum = FakeForum()
+    svc = service(sessionmaker)
+    await svc.publish(forum, guild_id=8700, forum_id=FORUM, article_id=aid)
+    comments = [
+        SimpleNamespace(position=1, text="An edited comment", author="Bob"),
+        SimpleNamespace(position=2, text="A second comment", author="Cy"),
+    ]
+    ARTICLES[aid] = SimpleNamespace(**{**vars(original), "revision": 2, "comments": comments})
+    try:
+        await svc.publish(forum, guild_id=8700, forum_id=FORUM, article_id=aid)
+        (thread,) = forum.threads.values()
+        bodies = [c for _i, c, _n in thread.messages]
+        assert any("An edited comment" in b for b in bodies)
+        assert any("A second comment" in b for b in bodies)
+        assert not any("Nice piece" in b for b in bodies)
+        ARTICLES[aid] = SimpleNamespace(**{**vars(original), "revision": 3, "comments": []})
+        await svc.publish(forum, guild_id=8700, forum_id=FORUM, article_id=aid)
+        bodies = [c for _i, c, _n in thread.messages]
+        assert sum("This comment was removed in revision 3" in b for b in bodies) == 2
+    finally:
+        ARTICLES[aid] = original
