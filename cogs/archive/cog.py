@@ -142,9 +142,10 @@ class ArchiveCog(commands.Cog):
 
         async def confirmed(confirming: discord.Interaction[Any]) -> str:
             user = confirming.user
-            result = await self.services.removal.delete(
-                article.id, actor=f"{user.name} ({user.id})", guild_id=guild_id
-            )
+            async with self.services.publishing.lock(guild_id, article.id):
+                result = await self.services.removal.delete(
+                    article.id, actor=f"{user.name} ({user.id})", guild_id=guild_id
+                )
             self.services.publishing.forget(article.id)
             line = f"Deleted #{result.article_id} **{shorten(result.title, 100)}**."
             try:

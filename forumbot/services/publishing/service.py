@@ -342,11 +342,15 @@ class PublishingService:
 
     # -- publishing -------------------------------------------------------------------------------
 
+    def lock(self, guild_id: int, article_id: int) -> asyncio.Lock:
+        """The lock publishing holds for an article in a guild (a deletion takes it too, so it
+        never pulls the rows from under a publication in progress)."""
+        return self._locks.setdefault((guild_id, article_id), asyncio.Lock())
+
     async def publish(
         self, port: ForumPort, *, guild_id: int, forum_id: int, article_id: int
     ) -> PublishResult:
-        lock = self._locks.setdefault((guild_id, article_id), asyncio.Lock())
-        async with lock:
+        async with self.lock(guild_id, article_id):
             before = await self.publication(guild_id, article_id)
             for attempt in range(1, self._attempts + 1):
                 try:
