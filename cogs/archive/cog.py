@@ -12,6 +12,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from cogs.archive.deadline import DEFER_AFTER_S, send_ephemeral_results
+from cogs.archive.delete_ui import DeleteConfirm, delete_embed
 from cogs.archive.find import normalise, quoted_text, search_terms
 from cogs.archive.forum import DiscordForumPort
 from cogs.archive.options import ArticleOption
@@ -26,9 +27,9 @@ from cogs.archive.search_ui import (
 )
 from forumbot.domain.citation import parse_passage_range
 from forumbot.domain.ingest import IngestError, parse_document
-from forumbot.services.archive import ArticleInfo
+from forumbot.services.archive import ArticleInfo, draft_record
 from forumbot.services.errors import InvalidInput, NotFound, UserFacingError
-from forumbot.services.publishing import PublishResult, shorten
+from forumbot.services.publishing import DiscordUnavailable, PublishResult, shorten
 
 if TYPE_CHECKING:
     from forumbot.bot.client import ForumBot
@@ -75,13 +76,21 @@ class ArchiveCog(commands.Cog):
             self.port, guild_id=guild_id, forum_id=config.forum_channel_id, article_id=article_id
         )
 
+    async def close_removed_posts(self, guild_id: int) -> int:
+        return await self.services.removal.close_posts(self.port, guild_id)
+
     @commands.Cog.listener()
     async def on_ready(self) -> None:
-        """Finish publications a previous run left half done (crash, kill, outage)."""
+        """Finish publications a previous run left half done (crash, kill, outage), and close
+        the forum posts of articles deleted meanwhile (e.g. with `forumbot delete`)."""
         if self._resumed:
             return
         self._resumed = True
         for guild in self.bot.guilds:
+            try:
+                await self.close_removed_posts(guild.id)
+            except Exception:
+                log.exception("closing removed articles' posts failed", extra={"guild": guild.id})
             pending = await self.services.publishing.pending(guild.id)
             for article_id in pending:
                 try:
@@ -122,6 +131,35 @@ class ArchiveCog(commands.Cog):
         summary += f"{revised} revised, " if revised else ""
         summary += f"{len(done)} articles in all."
         await interaction.followup.send(summary, ephemeral=True, allowed_mentions=NO_MENTIONS)
+
+    @article.command(name="delete", description="Delete an article from the archive")
+    @app_commands.describe(article="The article (start typing its title)")
+    @manage_guild
+    async def delete(self, interaction: discord.Interaction[Any], article: ArticleOption) -> None:
+        assert interaction.guild_id is not None
+        guild_id = interaction.guild_id
+        plan = await self.services.removal.plan(article.id)
+
+        async def confirmed(confirming: discord.Interaction[Any]) -> str:
+            user = confirming.user
+            async with self.services.publishing.lock(guild_id, article.id):
+                result = await self.services.removal.delete(
+                    article.id, actor=f"{user.name} ({user.id})", guild_id=guild_id
+                )
+            self.services.publishing.forget(article.id)
+            line = f"Deleted #{result.article_id} **{shorten(result.title, 100)}**."
+            try:
+                closed = await self.close_removed_posts(guild_id)
+            except (UserFacingError, DiscordUnavailable) as exc:  # closed at the next start
+                return f"{line} Its forum post is not closed yet: {exc}"
+            return line + (" Its forum post is archived with a notice." if closed else "")
+
+        await interaction.response.send_message(
+            embed=delete_embed(guild_id, plan),
+            view=DeleteConfirm(author_id=interaction.user.id, delete=confirmed),
+            ephemeral=True,
+            allowed_mentions=NO_MENTIONS,
+        )
 
     @article.command(name="show", description="Link to an article's forum post, with a summary")
     @app_commands.describe(article="The article (start typing its title)")
@@ -180,6 +218,17 @@ class ArchiveCog(commands.Cog):
             raise InvalidInput(f"{shorten(file.filename, 100)}: {shorten(str(exc), 300)}") from exc
         if not articles:
             raise InvalidInput(f"{shorten(file.filename, 100)}: no article found in the file.")
+        plans = await self.services.archive.plan_load(articles)
+        forum: dict[int, Any] = {}
+        for index, (parsed, plan) in enumerate(zip(articles, plans, strict=True)):
+            if plan.status == "revises" and index < PREVIEW_ARTICLES:
+                assert plan.article_id is not None and plan.revision is not None
+                draft = draft_record(parsed, plan.article_id, plan.revision + 1)
+                found = await self.services.publishing.preview_revision(
+                    interaction.guild_id or 0, plan.article_id, draft
+                )
+                if found is not None:
+                    forum[index] = found
         view = LoadPreview(
             store=self.services.archive.store_articles,
             publish_one=self.publish_one,
@@ -188,27 +237,33 @@ class ArchiveCog(commands.Cog):
             articles=list(articles),
             publish=publish,
         )
+        embed = preview_embed(file.filename, list(articles), plans, forum, publish=publish)
         await interaction.followup.send(
-            embed=preview_embed(file.filename, list(articles)), view=view, ephemeral=True
+            embed=embed, view=view, ephemeral=True, allowed_mentions=NO_MENTIONS
         )
 
     # -- members ----------------------------------------------------------------------------------
 
     @app_commands.command(name="search", description="Search the archive's passages")
     @app_commands.describe(
-        query="Words to find", author="Only this author", article="Only this article"
+        query='Words to find (also author:"…", tag:…, order:newest)',
+        author="Only this author (alone: list their passages)",
+        article="Only this article (alone: list its passages)",
     )
     @app_commands.guild_only()
     async def search(
         self,
         interaction: discord.Interaction[Any],
-        query: app_commands.Range[str, 1, 200],
+        query: app_commands.Range[str, 1, 200] | None = None,
         author: app_commands.Range[str, 1, 100] | None = None,
         article: ArticleOption | None = None,
     ) -> None:
+        if not (query or "").strip() and not author and article is None:
+            raise InvalidInput("Give words to search for, or an author or article to list.")
+
         async def results() -> tuple[discord.Embed, discord.ui.View]:
             article_id = article.id if article else None
-            ref = await make_search_ref(self.services, query, author, article_id)
+            ref = await make_search_ref(self.services, query or "", author, article_id)
             return await render_results(self.services, interaction.guild_id, ref, 0)
 
         await send_ephemeral_results(

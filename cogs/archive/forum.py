@@ -10,12 +10,14 @@ import aiohttp
 import discord
 
 from forumbot.services.errors import NotConfigured, PermissionDenied
-from forumbot.services.publishing import MAX_APPLIED_TAGS, DiscordUnavailable
+from forumbot.services.publishing import MAX_APPLIED_TAGS, DiscordUnavailable, EditRefused
+from forumbot.services.removal import ThreadGone
 
 log = logging.getLogger(__name__)
 
 MAX_FORUM_TAGS = 20
 NO_MENTIONS = discord.AllowedMentions.none()
+OLD_MESSAGE_EDITS_THROTTLED = 30046
 TRANSIENT = (discord.DiscordServerError, aiohttp.ClientError, OSError, asyncio.TimeoutError)
 
 
@@ -45,7 +47,12 @@ class DiscordForumPort:
         return channel
 
     async def _thread(self, thread_id: int) -> discord.Thread:
-        channel = await self._channel(thread_id)
+        channel = self._client.get_channel(thread_id)
+        if channel is None:
+            try:
+                channel = await self._client.fetch_channel(thread_id)
+            except discord.NotFound as exc:
+                raise ThreadGone(thread_id) from exc
         assert isinstance(channel, discord.Thread)
         return channel
 
@@ -123,7 +130,7 @@ class DiscordForumPort:
     async def delete_thread(self, thread_id: int) -> None:
         try:
             await (await self._thread(thread_id)).delete()
-        except discord.NotFound:
+        except (discord.NotFound, ThreadGone):
             pass
         except Exception as exc:
             raise self._translate(exc) from exc
@@ -148,3 +155,57 @@ class DiscordForumPort:
         except Exception as exc:
             raise self._translate(exc) from exc
         return None
+
+    async def close_thread(self, thread_id: int) -> None:
+        try:
+            thread = await self._thread(thread_id)
+            await thread.edit(archived=True, locked=True)
+        except discord.NotFound as exc:
+            raise ThreadGone(thread_id) from exc
+        except ThreadGone:
+            raise
+        except Exception as exc:
+            raise self._translate(exc) from exc
+
+    async def edit_message(self, thread_id: int, message_id: int, *, content: str) -> None:
+        try:
+            thread = await self._thread(thread_id)
+            await thread.get_partial_message(message_id).edit(
+                content=content, allowed_mentions=NO_MENTIONS
+            )
+        except discord.HTTPException as exc:
+            if exc.code == OLD_MESSAGE_EDITS_THROTTLED:
+                raise EditRefused(str(exc)) from exc
+            raise self._translate(exc) from exc
+        except Exception as exc:
+            raise self._translate(exc) from exc
+
+    async def message_content(self, thread_id: int, message_id: int) -> str | None:
+        try:
+            thread = await self._thread(thread_id)
+            message = await thread.fetch_message(message_id)
+        except discord.NotFound:
+            return None
+        except Exception as exc:
+            raise self._translate(exc) from exc
+        return message.content
+
+    async def update_thread(self, thread_id: int, *, name: str, starter: str) -> None:
+        try:
+            thread = await self._thread(thread_id)
+            if thread.archived and not thread.locked:
+                # Messages of an archived thread cannot be edited (50083): reopen it; Discord
+                # archives it again after its inactivity period.
+                await thread.edit(archived=False)
+            if thread.name != name:
+                await thread.edit(name=name)
+            first = await thread.fetch_message(thread_id)
+            if first.content != starter:
+                try:
+                    await first.edit(content=starter, allowed_mentions=NO_MENTIONS)
+                except discord.HTTPException as exc:
+                    if exc.code != OLD_MESSAGE_EDITS_THROTTLED:
+                        raise
+                    log.info("starter edit throttled", extra={"thread_id": thread_id})
+        except Exception as exc:
+            raise self._translate(exc) from exc

@@ -5,24 +5,30 @@ carries an article id and a passage number."""
 
 from __future__ import annotations
 
+import contextlib
 import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import discord
+from discord.utils import escape_markdown
 
 from cogs._errors import reply_error
+from forumbot.domain.citation import escape_keeping_emphasis
 from forumbot.domain.query import ORDER_NEWEST, ORDER_RELEVANCE, parse_query, with_order
-from forumbot.services.errors import NotFound
+from forumbot.services.archive import SNIPPET_MATCH_MARKS
+from forumbot.services.errors import NotFound, UserFacingError
 from forumbot.services.publishing import shorten
 
 if TYPE_CHECKING:
     from forumbot.bot.services import Services
+    from forumbot.services.archive import SearchPage
 
 CUSTOM_ID_LIMIT = 100
 MAX_PAGE_DIGITS = 3
 PAGE_SIZE = 5
 SNIPPET_CHARS = 300
+DESCRIPTION_CHARS = 4096
 NO_MENTIONS = discord.AllowedMentions.none()
 
 
@@ -79,18 +85,59 @@ async def passage_jump_url(
     return jump_url(guild_id, loc.thread_id, loc.message_id) if loc else None
 
 
+MATCH_OPEN, MATCH_CLOSE = SNIPPET_MATCH_MARKS
+
+
+def render_snippet(marked: str, limit: int = SNIPPET_CHARS) -> str:
+    """A snippet as Discord markdown: the article's own emphasis as it is, the searched words
+    underlined (so a match never looks like the article's bold), everything else escaped."""
+    text = shorten(marked, limit)
+    if text.count(MATCH_OPEN) > text.count(MATCH_CLOSE):  # cut inside a match
+        text += MATCH_CLOSE
+    escaped = escape_keeping_emphasis(text)
+    return escaped.replace(MATCH_OPEN, "__").replace(MATCH_CLOSE, "__")
+
+
+def filters_line(page: SearchPage, titles: dict[int, str]) -> str:
+    parts = []
+    if page.filters.author:
+        parts.append(f"author “{escape_markdown(shorten(page.filters.author, 60))}”")
+    if page.filters.tag:
+        parts.append(f"tag “{escape_markdown(shorten(page.filters.tag, 40))}”")
+    if page.filters.article_id is not None:
+        title = titles.get(page.filters.article_id, "")
+        named = f" “{escape_markdown(shorten(title, 60))}”" if title else ""
+        parts.append(f"article #{page.filters.article_id}{named}")
+    if page.order == ORDER_NEWEST:
+        parts.append("newest first")
+    return ("Filters: " + " · ".join(parts)) if parts else ""
+
+
+def count_line(page: SearchPage, first: int, shown: int) -> str:
+    if page.listing:
+        what = f"{page.total} passage{'s' if page.total != 1 else ''} listed"
+    elif page.over:
+        what = f"Over {page.total:,} passages hold every word"
+    elif page.total:
+        what = f"{page.total} passage{'s' if page.total != 1 else ''} hold every word"
+    else:
+        what = "No passage holds every word; these hold some"
+    return f"{what} · showing {first}–{first + shown - 1}" if shown else what
+
+
 async def render_results(
     services: Services, guild_id: int | None, saved: SearchRef, page: int
 ) -> tuple[discord.Embed, discord.ui.View]:
-    hits = await services.archive.search(
+    offset = page * PAGE_SIZE
+    result = await services.archive.search_page(
         saved.query,
         author=saved.author,
         article_id=saved.article_id,
-        limit=PAGE_SIZE + 1,
-        offset=page * PAGE_SIZE,
+        limit=PAGE_SIZE,
+        offset=offset,
     )
-    has_next = len(hits) > PAGE_SIZE
-    hits = hits[:PAGE_SIZE]
+    has_next = len(result.hits) > PAGE_SIZE
+    hits = result.hits[:PAGE_SIZE]
     located = (
         await services.publishing.locate_passages(
             guild_id, [(h.article_id, h.passage) for h in hits]
@@ -98,46 +145,81 @@ async def render_results(
         if guild_id is not None
         else {}
     )
-    embed = discord.Embed(title=shorten(f"Search: {saved.query}", 256))
-    if not hits:
-        embed.description = "No passages match." if page == 0 else "No more results."
-    lines = []
-    for i, hit in enumerate(hits, start=1):
+    heading = saved.query or (
+        f"passages by {saved.author}" if saved.author else "passages of the article"
+    )
+    embed = discord.Embed(title=shorten(f"Search: {heading}", 256))
+    titles = {h.article_id: h.title for h in hits}
+    if saved.article_id is not None and saved.article_id not in titles:
+        with contextlib.suppress(UserFacingError):
+            titles[saved.article_id] = (
+                await services.archive.resolve_article(str(saved.article_id))
+            ).title
+    head = [count_line(result, offset + 1, len(hits))] if hits else []
+    if line := filters_line(result, titles):
+        head.append(line)
+    lines: list[str] = []
+    current: int | None = None
+    for number, hit in enumerate(hits, start=offset + 1):
+        if hit.article_id != current:  # passages of one article under one heading
+            current = hit.article_id
+            author = f" · {escape_markdown(shorten(hit.author, 60))}" if hit.author else ""
+            lines.append(
+                f"\n**{escape_markdown(shorten(hit.title, 100))}** (#{hit.article_id}){author}"
+            )
         loc = located.get((hit.article_id, hit.passage))
         link = (
             f" · [jump]({jump_url(guild_id, loc.thread_id, loc.message_id)})"
             if loc and guild_id
             else ""
         )
-        snippet = shorten(hit.snippet or hit.text, SNIPPET_CHARS)
         # A passage holding only some of the words (found to fill the page) says so.
         partial = " · *partial match*" if hit.partial else ""
-        lines.append(
-            f"**{i}. {shorten(hit.title, 100)}** · ¶{hit.passage}{partial}{link}\n{snippet}"
-        )
-    if lines:
-        embed.description = "\n\n".join(lines)
-    embed.set_footer(text=f"Page {page + 1}")
+        snippet = render_snippet(hit.marked or hit.snippet)
+        lines.append(f"`{number}.` ¶{hit.passage}{partial}{link}\n{snippet}")
+    if not hits:
+        if result.empty_archive:
+            lines = ["The archive is empty: an admin adds articles with `/article load`."]
+        elif page == 0:
+            lines = ["No passages match."]
+        else:
+            lines = ["No more results."]
+    embed.description = shorten_block("\n".join(head + lines), DESCRIPTION_CHARS)
+    footer = f"Page {page + 1}"
+    if not result.listing and hits:
+        footer += " · underlined: your words"
+    embed.set_footer(text=footer)
 
     view = discord.ui.View(timeout=None)
     view.add_item(SearchPageButton(saved, max(page - 1, 0), label="◀", disabled=page == 0))
     view.add_item(SearchPageButton(saved, page + 1, label="▶", disabled=not has_next))
-    # The other order, from its first page: the same search with `order:` switched.
-    newest = parse_query(saved.query).order == ORDER_NEWEST
-    other = await make_search_ref(
-        services,
-        with_order(saved.query, ORDER_RELEVANCE if newest else ORDER_NEWEST),
-        saved.author,
-        saved.article_id,
-    )
-    view.add_item(SearchPageButton(other, 0, label="Most relevant" if newest else "Newest first"))
-    for i, hit in enumerate(hits, start=1):
-        view.add_item(ShareButton(hit.article_id, hit.passage, label=f"Share {i}"))
+    if not result.listing:
+        # The other order, from its first page: the same search with `order:` switched.
+        newest = parse_query(saved.query).order == ORDER_NEWEST
+        other = await make_search_ref(
+            services,
+            with_order(saved.query, ORDER_RELEVANCE if newest else ORDER_NEWEST),
+            saved.author,
+            saved.article_id,
+        )
+        view.add_item(
+            SearchPageButton(other, 0, label="Most relevant" if newest else "Newest first")
+        )
+    for number, hit in enumerate(hits, start=offset + 1):
+        view.add_item(ShareButton(hit.article_id, hit.passage, label=f"Share {number}"))
     # Every item is a DynamicItem, dispatched by its custom_id pattern (registered in cog_load),
     # so the view needs no tracking: a finished view is not put in discord.py's view store,
     # where each ephemeral answer would otherwise keep a 15-minute timeout task alive.
     view.stop()
     return embed, view
+
+
+def shorten_block(text: str, limit: int) -> str:
+    """Cut a long description at a line end (never inside a markdown span)."""
+    if len(text) <= limit:
+        return text
+    cut = text.rfind("\n", 0, limit - 2)
+    return text[: cut if cut > 0 else limit - 2].rstrip() + "\n…"
 
 
 class SearchPageButton(

@@ -17,6 +17,7 @@ from forumbot.config import Settings
 from forumbot.services.archive import ArchiveService
 from forumbot.services.guilds import GuildSettingsService
 from forumbot.services.publishing import PublishingService
+from forumbot.services.removal import RemovalService
 from forumbot.storage.db import make_engine, make_sessionmaker, upgrade_database
 
 
@@ -29,6 +30,7 @@ class Services:
     sessionmaker: async_sessionmaker[AsyncSession]
     archive: ArchiveService
     publishing: PublishingService
+    removal: RemovalService
     guilds: GuildSettingsService
     bot_state: BotStateStore
     searches: SearchSessionStore
@@ -44,6 +46,7 @@ def build_services(settings: Settings, engine: AsyncEngine) -> Services:
         sessionmaker=sessionmaker,
         archive=ArchiveService(sessionmaker, settings),
         publishing=PublishingService(sessionmaker),
+        removal=RemovalService(sessionmaker),
         guilds=GuildSettingsService(sessionmaker),
         bot_state=BotStateStore(sessionmaker),
         searches=SearchSessionStore(sessionmaker),

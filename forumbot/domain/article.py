@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+# A forum post takes at most this many tags (Discord's limit); more are stored, not applied.
+FORUM_TAG_LIMIT = 5
+
 
 @dataclass(frozen=True, slots=True)
 class ParsedComment:
@@ -31,3 +34,9 @@ class ParsedArticle:
     tags: tuple[str, ...] = ()
     comments: tuple[ParsedComment, ...] = ()
     warnings: tuple[str, ...] = field(default=(), compare=False)
+    # The section heading each paragraph sits under (Markdown `##` headings), aligned with
+    # `paragraphs`; empty when the document has no section headings.
+    headings: tuple[str | None, ...] = ()
+
+    def heading_of(self, index: int) -> str | None:
+        return self.headings[index] if index < len(self.headings) else None

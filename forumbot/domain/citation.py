@@ -20,6 +20,7 @@ UNTITLED = "Untitled article"
 TITLE_MAX = 200
 AUTHOR_MAX = 100
 JUMP_URL_MAX = 300
+SECTION_MAX = 80
 
 _RANGE_RE = re.compile(r"^\s*¶?\s*(\d{1,9})\s*(?:[-–—]\s*¶?\s*(\d{1,9})\s*)?$")
 _URL_RE = re.compile(r"https?://[^\s<>]+")
@@ -79,9 +80,38 @@ def escape_inline(text: str) -> str:
     return neutralise_mentions("".join(out))
 
 
+# The article's own emphasis, kept as it is (search snippets show it the same way): **bold**,
+# *italics*, __underline__, _italics_ (underscores only at word edges, never in snake_case).
+_EMPHASIS = re.compile(
+    r"\*\*(?P<b>[^\s*](?:.*?[^\s*])?)\*\*"
+    r"|(?<!\w)__(?P<u>[^\s_](?:.*?[^\s_])?)__(?!\w)"
+    r"|\*(?P<i>[^\s*](?:.*?[^\s*])?)\*"
+    r"|(?<!\w)_(?P<j>[^\s_](?:.*?[^\s_])?)_(?!\w)"
+)
+_MARKERS = {"b": "**", "u": "__", "i": "*", "j": "_"}
+
+
+def escape_keeping_emphasis(text: str, depth: int = 2) -> str:
+    """`escape_inline`, except that balanced emphasis pairs stay emphasis (their content is
+    escaped in turn); an unbalanced `*` or `_` is escaped like any other markdown character."""
+    if depth <= 0:
+        return escape_inline(text)
+    out: list[str] = []
+    pos = 0
+    for match in _EMPHASIS.finditer(text):
+        group = next(g for g in _MARKERS if match.group(g) is not None)
+        marker = _MARKERS[group]
+        out.append(escape_inline(text[pos : match.start()]))
+        out.append(marker + escape_keeping_emphasis(match.group(group), depth - 1) + marker)
+        pos = match.end()
+    out.append(escape_inline(text[pos:]))
+    return "".join(out)
+
+
 def escape_line(line: str) -> str:
-    """Escape one line, including line-start syntax (headings, lists, quotes)."""
-    escaped = escape_inline(line)
+    """Escape one line of article text, including line-start syntax (headings, lists, quotes);
+    the article's own emphasis is kept."""
+    escaped = escape_keeping_emphasis(line)
     # `>` is already escaped inline; headings, lists and numbered items need a backslash.
     match = _LINE_START_RE.match(escaped)
     if match and not match.group(2).startswith(">"):
@@ -121,6 +151,7 @@ def format_attribution(
     last: int,
     jump_url: str | None = None,
     limit: int = DISCORD_LIMIT,
+    section: str | None = None,
 ) -> str:
     # Caps shrink with small limits so the quote always keeps some room.
     title_text = _one_line(title, min(TITLE_MAX, max(20, limit // 5))) or UNTITLED
@@ -128,6 +159,9 @@ def format_attribution(
     author_text = _one_line(author, min(AUTHOR_MAX, max(10, limit // 10)))
     if author_text:
         parts.append(escape_inline(author_text))
+    section_text = _one_line(section, min(SECTION_MAX, max(10, limit // 10)))
+    if section_text:  # the Markdown heading the passages sit under
+        parts.append(f"§ {escape_inline(section_text)}")
     parts.append(passage_label(first, last))
     line = ", ".join(parts)
     if jump_url:
@@ -169,14 +203,22 @@ def format_citation(
     passages: Sequence[tuple[int, str]],
     jump_url: str | None = None,
     limit: int = DISCORD_LIMIT,
+    section: str | None = None,
 ) -> str:
-    """The citation message for `passages` ((number, text) pairs, in order), at most `limit`."""
+    """The citation message for `passages` ((number, text) pairs, in order), at most `limit`;
+    `section` names the heading they sit under, in the attribution."""
     if not passages:
         raise ValueError("nothing to cite: no passages")
     ordered = sorted(passages, key=lambda p: p[0])
     first, last = ordered[0][0], ordered[-1][0]
     attribution = format_attribution(
-        title=title, author=author, first=first, last=last, jump_url=jump_url, limit=limit
+        title=title,
+        author=author,
+        first=first,
+        last=last,
+        jump_url=jump_url,
+        limit=limit,
+        section=section,
     )
     numbered = len(ordered) > 1
     budget = limit - discord_length(attribution) - 1  # the newline before the attribution

@@ -388,6 +388,8 @@ class SandboxConsole:
             else:
                 words.append(token)
         required = [o for o in options if o.get("required") and o["name"] not in values]
+        if not required and words:  # e.g. /search, whose words are optional: its first option
+            required = [o for o in options[:1] if o.get("type") == 3 and o["name"] not in values]
         for i, option in enumerate(required[: len(words)]):
             last = i == len(required) - 1
             values[option["name"]] = " ".join(words[i:]) if last else words[i]

@@ -24,18 +24,38 @@ from forumbot.domain.ingest import (
     iter_document_paths,
     parse_document,
 )
+from forumbot.domain.query import parse_query
 from forumbot.services.errors import InvalidInput, NotFound
-from forumbot.storage.archive import ArchiveRepository, ArticleSummary, SaveOutcome
+from forumbot.storage.archive import (
+    ArchiveRepository,
+    ArticleRecord,
+    ArticleSummary,
+    CommentRecord,
+    PassageRecord,
+    SaveOutcome,
+    article_headings,
+    article_paragraphs,
+    article_tags,
+    content_hash,
+    stable_passage_ids,
+)
 from forumbot.storage.search import (
+    MATCH_CLOSE,
+    MATCH_OPEN,
     SearchFilters,
     SearchHit,
+    browse_passages,
+    count_matches,
     refresh_term_lists,
     search_passages,
 )
 
 log = logging.getLogger(__name__)
 
+# How search snippets mark matched words (for the cogs, which render them).
+SNIPPET_MATCH_MARKS = (MATCH_OPEN, MATCH_CLOSE)
 MAX_SEARCH_LIMIT = 100
+COUNT_CAP = 1000  # "over 1,000 passages": counting further costs time and tells nobody much
 MAX_QUERY_CHARS = 500
 # Share of the archive added since the search's ranking lists were built that makes a load
 # rebuild them (a rebuild reads the whole term vocabulary).
@@ -55,6 +75,10 @@ class ArticleNotFound(NotFound):
     """No article with that id (or name)."""
 
 
+class ArticleRemoved(NotFound):
+    """The article was deleted by an admin (its tombstone remains)."""
+
+
 class PassageOutOfRange(InvalidInput):
     """The article exists but has no such passage."""
 
@@ -70,6 +94,31 @@ class LoadedItem:
     status: str  # "created" | "revised" | "unchanged"
     revision: int | None = None
     warnings: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class SearchPage:
+    """One page of a search as a member sees it."""
+
+    hits: list[SearchHit]
+    total: int  # passages holding every word (words), or listed (filters only); see `over`
+    over: bool  # more than COUNT_CAP match: `total` is the cap
+    filters: SearchFilters  # in use (from the options and the query's own author:/tag:)
+    listing: bool  # no words: the filters' passages are listed in archive order
+    order: str
+    empty_archive: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class LoadPlan:
+    """What storing a parsed article will do (for the upload preview), before anything is
+    written: a new article, a revision of #article_id, or nothing (same content)."""
+
+    status: str  # "new" | "revises" | "unchanged"
+    article_id: int | None = None
+    revision: int | None = None  # the stored revision it would follow
+    added: int = 0  # passages whose text is new
+    removed: int = 0  # stored passages whose text is gone
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,6 +158,10 @@ class ArchiveService:
     def __init__(self, sessionmaker: async_sessionmaker[AsyncSession], settings: _Settings) -> None:
         self._sessionmaker = sessionmaker
         self._settings = settings
+
+    @property
+    def sessionmaker(self) -> async_sessionmaker[AsyncSession]:
+        return self._sessionmaker
 
     # -- loading -------------------------------------------------------------------------------
 
@@ -295,6 +348,29 @@ class ArchiveService:
         await self.refresh_rankings()
         return [_loaded_item(name, parsed, o) for parsed, o in zip(articles, outcomes, strict=True)]
 
+    async def plan_load(self, articles: Sequence[ParsedArticle]) -> list[LoadPlan]:
+        """For each parsed article: new, revises #N (passages added/removed), or unchanged."""
+        async with self._sessionmaker() as session:
+            repo = ArchiveRepository(session)
+            stored = await repo.stored_versions([a.key for a in articles])
+            plans = []
+            for parsed in articles:
+                found = stored.get(parsed.key)
+                if found is None:
+                    plans.append(LoadPlan("new"))
+                    continue
+                article_id, revision, digest = found
+                if digest == content_hash(parsed):
+                    plans.append(LoadPlan("unchanged", article_id, revision))
+                    continue
+                record = await repo.get_article(article_id)
+                old = {p.stable_id for p in record.passages} if record else set()
+                new = set(stable_passage_ids(parsed.key, article_paragraphs(parsed)))
+                plans.append(
+                    LoadPlan("revises", article_id, revision, len(new - old), len(old - new))
+                )
+            return plans
+
     # -- reading -------------------------------------------------------------------------------
 
     async def list_articles(self) -> list[ArticleInfo]:
@@ -319,6 +395,7 @@ class ArchiveService:
                 async with self._sessionmaker() as session:
                     found = await ArchiveRepository(session).get_summary(int(text))
             if found is None:
+                await self._raise_if_removed(int(text))
                 raise ArticleNotFound(f"no article with id {text}")
             return found
         articles = await self.list_articles()
@@ -359,6 +436,44 @@ class ArchiveService:
                 offset=offset,
             )
 
+    async def search_page(
+        self,
+        query: str,
+        *,
+        author: str | None = None,
+        article_id: int | None = None,
+        limit: int = 5,
+        offset: int = 0,
+        more: int = 1,
+    ) -> SearchPage:
+        """A page of results with what a member needs to read it: how many matched, the filters
+        in use, and whether the archive is empty. With no words but a filter (an author, a tag,
+        an article), that filter's passages are listed. `more` extra hits are fetched so the
+        caller knows whether a next page exists."""
+        parsed = parse_query((query or "")[:MAX_QUERY_CHARS])
+        filters = SearchFilters(
+            author=author or parsed.author,
+            article_id=article_id,
+            tag=parsed.tag,
+        )
+        async with self._sessionmaker() as session:
+            if parsed.is_empty:
+                found, total = await browse_passages(
+                    session, filters, limit=limit + more, offset=offset
+                )
+                listing, over = True, False
+            else:
+                found = await search_passages(
+                    session, parsed, filters=filters, limit=limit + more, offset=offset
+                )
+                total = await count_matches(session, parsed, filters=filters, cap=COUNT_CAP)
+                listing, over = False, total > COUNT_CAP
+                total = min(total, COUNT_CAP)
+            empty = False
+            if not found and offset == 0:
+                empty = not await ArchiveRepository(session).get_any_article_id()
+        return SearchPage(found, total, over, filters, listing, parsed.order, empty)
+
     async def cite(
         self, article_id: int, first: int, last: int | None = None, jump_url: str | None = None
     ) -> str:
@@ -371,6 +486,7 @@ class ArchiveService:
         async with self._sessionmaker() as session:
             record = await ArchiveRepository(session).get_article(article_id)
         if record is None:
+            await self._raise_if_removed(article_id)
             raise ArticleNotFound(f"no article with id {article_id}")
         count = len(record.passages)
         if last > count:
@@ -379,15 +495,28 @@ class ArchiveService:
                 f"article {article_id} has {count} passages; ¶{missing} does not exist"
             )
         rows = [p for p in record.passages if first <= p.number <= last]
+        sections = {r.heading for r in rows}
         try:
             return format_citation(
                 title=record.title,
                 author=record.author,
                 passages=[(r.number, r.text) for r in rows],
                 jump_url=jump_url,
+                section=rows[0].heading if len(sections) == 1 else None,
             )
         except ValueError as exc:  # e.g. a malformed jump URL
             raise InvalidInput(str(exc)) from exc
+
+    async def _raise_if_removed(self, article_id: int) -> None:
+        if not 0 < article_id < 2**31:
+            return
+        async with self._sessionmaker() as session:
+            removed = await ArchiveRepository(session).get_removed(article_id)
+        if removed is not None:
+            raise ArticleRemoved(
+                f"This article was removed: #{article_id} ({removed.title[:80]}) was deleted "
+                f"from the archive on {removed.removed_at:%Y-%m-%d}."
+            )
 
     async def cite_text(
         self, article: str | int, passage_range: str, jump_url: str | None = None
@@ -399,6 +528,30 @@ class ArchiveService:
             raise InvalidInput(str(exc)) from exc
         info = await self.resolve_article(article)
         return await self.cite(info.id, first, last, jump_url=jump_url)
+
+
+def draft_record(parsed: ParsedArticle, article_id: int, revision: int) -> ArticleRecord:
+    """A parsed article shaped like the stored record it would become (to plan its post)."""
+    paragraphs = article_paragraphs(parsed)
+    headings = article_headings(parsed)
+    ids = stable_passage_ids(parsed.key, paragraphs)
+    return ArticleRecord(
+        id=article_id,
+        key=parsed.key,
+        title=parsed.title,
+        author=parsed.author,
+        date=parsed.date,
+        source=parsed.source,
+        tags=tuple(article_tags(parsed)),
+        revision=revision,
+        passages=tuple(
+            PassageRecord(n, sid, text, heading)
+            for n, (sid, text, heading) in enumerate(zip(ids, paragraphs, headings, strict=True), 1)
+        ),
+        comments=tuple(
+            CommentRecord(c.position, c.author, c.text, "imported") for c in parsed.comments
+        ),
+    )
 
 
 def _loaded_item(name: str, parsed: ParsedArticle, outcome: SaveOutcome) -> LoadedItem:

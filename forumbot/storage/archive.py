@@ -26,6 +26,7 @@ from forumbot.storage.models.archive import (
     ArticleTag,
     Comment,
     Passage,
+    RemovedArticle,
 )
 from forumbot.storage.models.base import utcnow
 
@@ -71,6 +72,7 @@ class PassageRecord:
     number: int
     stable_id: str
     text: str
+    heading: str | None = None  # the section heading it sits under
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,6 +114,15 @@ class ArticleRecord:
 
 
 @dataclass(frozen=True, slots=True)
+class RemovedRecord:
+    article_id: int
+    key: str
+    title: str
+    removed_by: str
+    removed_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
 class RevisionRecord:
     number: int
     content_hash: str
@@ -142,6 +153,11 @@ def article_paragraphs(parsed: ParsedArticle) -> list[str]:
     return [p for p in parsed.paragraphs if p.strip()]
 
 
+def article_headings(parsed: ParsedArticle) -> list[str | None]:
+    """The section heading of each stored passage (aligned with `article_paragraphs`)."""
+    return [parsed.heading_of(i) for i, p in enumerate(parsed.paragraphs) if p.strip()]
+
+
 def article_tags(parsed: ParsedArticle) -> list[str]:
     tags: dict[str, None] = {}
     for tag in parsed.tags:
@@ -153,7 +169,7 @@ def article_tags(parsed: ParsedArticle) -> list[str]:
 
 def content_hash(parsed: ParsedArticle) -> str:
     """Hash of everything a load writes; any difference makes a new revision."""
-    payload = {
+    payload: dict[str, Any] = {
         "title": parsed.title,
         "author": parsed.author,
         "date": parsed.date,
@@ -162,6 +178,8 @@ def content_hash(parsed: ParsedArticle) -> str:
         "paragraphs": article_paragraphs(parsed),
         "comments": [[c.position, c.author, c.text] for c in parsed.comments],
     }
+    if any(parsed.headings):  # only then, so articles without sections keep their hash
+        payload["headings"] = article_headings(parsed)
     encoded = json.dumps(payload, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(encoded.encode()).hexdigest()
 
@@ -206,6 +224,10 @@ class ArchiveRepository:
             if index not in outcomes:
                 outcomes[index] = await self._revise(parsed, digests[index])
         return [outcomes[i] for i in range(len(articles))]
+
+    async def stored_versions(self, keys: list[str]) -> dict[str, tuple[int, int, str]]:
+        """key -> (id, revision, content hash) of the stored articles among `keys`."""
+        return await self._existing(keys)
 
     async def _existing(self, keys: list[str]) -> dict[str, tuple[int, int, str]]:
         """key -> (id, revision, content hash) of the stored articles among `keys`."""
@@ -252,10 +274,19 @@ class ArchiveRepository:
         for parsed, digest in zip(articles, digests, strict=True):
             article_id = ids[parsed.key]
             paragraphs = article_paragraphs(parsed)
+            headings = article_headings(parsed)
             stable_ids = stable_passage_ids(parsed.key, paragraphs)
             passages.extend(
-                {"article_id": article_id, "number": number, "stable_id": sid, "text": text}
-                for number, (sid, text) in enumerate(zip(stable_ids, paragraphs, strict=True), 1)
+                {
+                    "article_id": article_id,
+                    "number": number,
+                    "stable_id": sid,
+                    "text": text,
+                    "heading": heading,
+                }
+                for number, (sid, text, heading) in enumerate(
+                    zip(stable_ids, paragraphs, headings, strict=True), 1
+                )
             )
             tags.extend({"article_id": article_id, "tag": tag} for tag in article_tags(parsed))
             comments.extend(_comment_rows(article_id, parsed, now))
@@ -292,7 +323,7 @@ class ArchiveRepository:
         article.content_hash = digest
         await session.flush()
 
-        await self._sync_passages(article.id, paragraphs, ids)
+        await self._sync_passages(article.id, paragraphs, ids, article_headings(parsed))
         await self._sync_tags(article.id, article_tags(parsed))
         await self._sync_imported_comments(article.id, parsed)
         session.add(
@@ -303,17 +334,32 @@ class ArchiveRepository:
         await session.flush()
         return SaveOutcome("revised", article.id, article.revision, article.key, len(paragraphs))
 
-    async def _sync_passages(self, article_id: int, paragraphs: list[str], ids: list[str]) -> None:
+    async def _sync_passages(
+        self,
+        article_id: int,
+        paragraphs: list[str],
+        ids: list[str],
+        headings: list[str | None] | None = None,
+    ) -> None:
         """Keep rows (and so FTS entries) of unchanged passages; renumber, delete, insert."""
         session = self.session
+        headings = headings or [None] * len(ids)
         rows = (
             await session.execute(
-                select(Passage.id, Passage.stable_id, Passage.number).where(
+                select(Passage.id, Passage.stable_id, Passage.number, Passage.heading).where(
                     Passage.article_id == article_id
                 )
             )
         ).all()
-        existing = {sid: (pid, number) for pid, sid, number in rows}
+        existing = {sid: (pid, number) for pid, sid, number, _h in rows}
+        old_headings = {sid: heading for _pid, sid, _n, heading in rows}
+        retitled = [
+            {"id": existing[sid][0], "heading": heading}
+            for sid, heading in zip(ids, headings, strict=True)
+            if sid in existing and old_headings[sid] != heading
+        ]
+        if retitled:
+            await session.execute(update(Passage), retitled)
         wanted = set(ids)
         gone = [pid for sid, (pid, _n) in existing.items() if sid not in wanted]
         if gone:
@@ -333,8 +379,16 @@ class ArchiveRepository:
                 )
 
         new_rows = [
-            {"article_id": article_id, "number": number, "stable_id": sid, "text": text}
-            for number, (sid, text) in enumerate(zip(ids, paragraphs, strict=True), start=1)
+            {
+                "article_id": article_id,
+                "number": number,
+                "stable_id": sid,
+                "text": text,
+                "heading": heading,
+            }
+            for number, (sid, text, heading) in enumerate(
+                zip(ids, paragraphs, headings, strict=True), start=1
+            )
             if sid not in existing
         ]
         if new_rows:
@@ -381,7 +435,32 @@ class ArchiveRepository:
         await self.session.flush()
         return _comment_record(comment)
 
+    async def remove_article(self, article_id: int, *, removed_by: str) -> RemovedRecord | None:
+        """Delete the article (passages, comments, revisions and publications go with it) and
+        keep a tombstone, so a citation of it can say it was removed. None if no such article."""
+        article = await self.session.get(Article, article_id)
+        if article is None:
+            return None
+        tombstone = RemovedArticle(
+            article_id=article.id, key=article.key, title=article.title, removed_by=removed_by
+        )
+        self.session.add(tombstone)
+        await self.session.flush()
+        await self.session.execute(delete(Article).where(Article.id == article_id))
+        return _removed_record(tombstone)
+
     # ---- reading -------------------------------------------------------------------------
+
+    async def get_any_article_id(self) -> int | None:
+        """Some article's id, or None when the archive is empty."""
+        return await self.session.scalar(select(Article.id).limit(1))
+
+    async def get_removed(self, article_id: int) -> RemovedRecord | None:
+        """The tombstone of a removed article."""
+        if not 0 < article_id < 2**31:
+            return None
+        found = await self.session.get(RemovedArticle, article_id)
+        return _removed_record(found) if found is not None else None
 
     async def list_articles(self) -> list[ArticleSummary]:
         return await self._summaries(order_by=[Article.id])
@@ -445,18 +524,18 @@ class ArchiveRepository:
     async def get_passages(self, article_id: int, first: int, last: int) -> list[PassageRecord]:
         """Current passages numbered first..last (inclusive), in order."""
         rows = await self.session.execute(
-            select(Passage.number, Passage.stable_id, Passage.text)
+            select(Passage.number, Passage.stable_id, Passage.text, Passage.heading)
             .where(Passage.article_id == article_id, Passage.number.between(first, last))
             .order_by(Passage.number)
         )
-        return [PassageRecord(number, sid, text) for number, sid, text in rows]
+        return [PassageRecord(*row) for row in rows]
 
     async def get_passage_by_stable_id(
         self, article_id: int, stable_id: str
     ) -> PassageRecord | None:
         row = (
             await self.session.execute(
-                select(Passage.number, Passage.stable_id, Passage.text).where(
+                select(Passage.number, Passage.stable_id, Passage.text, Passage.heading).where(
                     Passage.article_id == article_id, Passage.stable_id == stable_id
                 )
             )
@@ -554,6 +633,11 @@ async def _insert_passages(session: AsyncSession, rows: list[dict[str, Any]]) ->
     and most of the indexing cost (0.97 -> 0.37 ms per article). A few fixed statement sizes,
     because the driver caches a prepared statement per distinct SQL text (128 of them): one
     size per batch length cost ~35 MB of cached statements."""
+    if rows and all(row.get("heading") is None for row in rows):
+        # Most articles have no sections: the same statements as before headings existed.
+        rows = [{k: v for k, v in row.items() if k != "heading"} for row in rows]
+    elif rows:
+        rows = [{**row, "heading": row.get("heading")} for row in rows]
     start = 0
     for size in PASSAGE_INSERT_SIZES:
         while len(rows) - start >= size:
@@ -585,4 +669,14 @@ def _comment_record(comment: Comment) -> CommentRecord:
         text=comment.text,
         origin=comment.origin,
         discord_message_id=comment.discord_message_id,
+    )
+
+
+def _removed_record(row: RemovedArticle) -> RemovedRecord:
+    return RemovedRecord(
+        article_id=row.article_id,
+        key=row.key,
+        title=row.title,
+        removed_by=row.removed_by,
+        removed_at=row.removed_at,
     )

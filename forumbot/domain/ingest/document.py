@@ -5,14 +5,15 @@ from __future__ import annotations
 import logging
 from pathlib import PurePath
 
-from forumbot.domain.article import ParsedArticle, ParsedComment
+from forumbot.domain.article import FORUM_TAG_LIMIT, ParsedArticle, ParsedComment
 
 from .bylines import byline_author
 from .comments import split_comment_section, split_comments
 from .errors import IngestError
 from .frontmatter import FrontMatter, split_front_matter
 from .html import parse_html
-from .markdown import markdown_to_text
+from .markdown import MarkdownBody, parse_markdown
+from .sections import attach_footnotes, section_headings
 from .shapes import Item, Shape, split_items
 from .textnorm import clean_title, slugify, split_paragraphs
 from .validation import check_size, decode_text
@@ -72,9 +73,11 @@ def _from_text(stem: str, suffix: str, text: str, warnings: list[str]) -> list[P
     front = FrontMatter()
     heading: str | None = None
     sections = False
+    markdown = MarkdownBody(text="")
     if suffix in MARKDOWN_SUFFIXES:
         front, text = split_front_matter(text, warnings)
-        text, heading, sections = markdown_to_text(text)
+        markdown = parse_markdown(text)
+        text, heading, sections = markdown.text, markdown.title, markdown.sections
         if heading and front.title and heading != front.title:
             text = f"{heading}\n\n{text}"  # the heading is body text, not the title
             heading = None
@@ -106,12 +109,16 @@ def _from_text(stem: str, suffix: str, text: str, warnings: list[str]) -> list[P
         if given and item.title_from_body and item.title != given:
             item.paragraphs.insert(0, item.title or "")  # a headline, but not the title
         item.title = given or item.title
-        return [_article(front.id or stem, item, front, warnings)]
-    return _keyed_items(front.id or stem, items, front, warnings)
+        return [_article(front.id or stem, item, front, warnings, markdown)]
+    return _keyed_items(front.id or stem, items, front, warnings, markdown)
 
 
 def _keyed_items(
-    base: str, items: list[Item], front: FrontMatter, warnings: list[str]
+    base: str,
+    items: list[Item],
+    front: FrontMatter,
+    warnings: list[str],
+    markdown: MarkdownBody | None = None,
 ) -> list[ParsedArticle]:
     """Items of a multi-item page, keyed `<base>#<slug of the title>` so that each keeps its
     identity when the page is edited or reordered."""
@@ -126,7 +133,7 @@ def _keyed_items(
             slug = f"{base_slug}-{copy}"
         copies[base_slug] = copy
         used.add(slug)
-        articles.append(_article(f"{base}#{slug}", item, front, warnings))
+        articles.append(_article(f"{base}#{slug}", item, front, warnings, markdown))
     return articles
 
 
@@ -140,13 +147,36 @@ def _as_shape(value: str) -> Shape:
     return "blog"
 
 
-def _article(key: str, item: Item, front: FrontMatter, warnings: list[str]) -> ParsedArticle:
+def _article(
+    key: str,
+    item: Item,
+    front: FrontMatter,
+    warnings: list[str],
+    markdown: MarkdownBody | None = None,
+) -> ParsedArticle:
     own = list(warnings)
     title = clean_title(item.title or "", own) or _fallback_title(key)
+    paragraphs: list[str] = list(item.paragraphs)
+    headings: list[str | None] = []
+    if markdown is not None and markdown.headings:
+        paragraphs, headings = section_headings(paragraphs, markdown.headings, own)
+    if markdown is not None and markdown.footnotes:
+        paragraphs = attach_footnotes(paragraphs, markdown.footnotes, own)
+    if not paragraphs:
+        raise IngestError("no text paragraphs found (only headings)")
+    if len(front.tags) > FORUM_TAG_LIMIT:
+        extra = ", ".join(repr(t) for t in front.tags[FORUM_TAG_LIMIT:][:5])
+        more = len(front.tags) - FORUM_TAG_LIMIT
+        own.append(
+            f"{len(front.tags)} tags: a forum post takes {FORUM_TAG_LIMIT}, so {extra}"
+            f"{f' and {more - 5} more' if more > 5 else ''} will not be applied on the forum"
+            " (still stored and searchable with tag:)"
+        )
     return ParsedArticle(
         key=key,
         title=title,
-        paragraphs=tuple(item.paragraphs),
+        paragraphs=tuple(paragraphs),
+        headings=tuple(headings) if any(headings) else (),
         author=item.author or front.author,
         date=front.date,
         source=front.source,

@@ -11,6 +11,7 @@ from forumbot.services.publishing.plan import (
     PublishPlan,
     build_plan,
     marker_for,
+    removed_chunk,
     revision_notice,
     shorten,
     tag_names,
@@ -18,11 +19,14 @@ from forumbot.services.publishing.plan import (
 )
 from forumbot.services.publishing.service import (
     DiscordUnavailable,
+    EditRefused,
     ForumPort,
     PassageLocation,
     PublicationInfo,
     PublishingService,
     PublishResult,
+    RevisionChange,
+    revision_changes,
 )
 
 __all__ = [
@@ -31,6 +35,7 @@ __all__ = [
     "TAG_NAME_LIMIT",
     "THREAD_NAME_LIMIT",
     "DiscordUnavailable",
+    "EditRefused",
     "ForumPort",
     "PassageLocation",
     "PlannedMessage",
@@ -38,8 +43,11 @@ __all__ = [
     "PublishPlan",
     "PublishResult",
     "PublishingService",
+    "RevisionChange",
     "build_plan",
     "marker_for",
+    "removed_chunk",
+    "revision_changes",
     "revision_notice",
     "shorten",
     "tag_names",

@@ -75,7 +75,7 @@ def tag_names(tags: Sequence[str]) -> tuple[str, ...]:
 
 def build_plan(article: Any, *, marker: str) -> PublishPlan:
     """Everything to post for an article (an ArchiveRepository record), before any call."""
-    from forumbot.domain.chunking import chunk_passages
+    from forumbot.domain.chunking import chunk_passages, passage_label
 
     title = thread_title(article.title)
     lines = [f"**{shorten(article.title, 400)}**"]
@@ -99,8 +99,22 @@ def build_plan(article: Any, *, marker: str) -> PublishPlan:
     lines.append(f"-# {marker}")
     starter = "\n".join(lines)
 
+    # A section heading is shown above the first passage under it, never numbered.
+    headings = {p.number: getattr(p, "heading", None) for p in article.passages}
+    opens = {
+        number
+        for number, _text in passages
+        if headings[number] and headings[number] != headings.get(number - 1)
+    }
+
+    def label(number: int, continued: bool) -> str:
+        marker = passage_label(number, continued)
+        if number in opens and not continued:
+            return f"### {shorten(str(headings[number]), 200)}\n{marker}"
+        return marker
+
     messages: list[PlannedMessage] = []
-    for chunk in chunk_passages(passages, limit=MESSAGE_LIMIT):
+    for chunk in chunk_passages(passages, limit=MESSAGE_LIMIT, label=label):
         messages.append(
             PlannedMessage(
                 kind="passages",
@@ -120,8 +134,23 @@ def build_plan(article: Any, *, marker: str) -> PublishPlan:
     )
 
 
-def revision_notice(old: int, new: int, passages: int) -> str:
+def revision_notice(
+    old: int, new: int, passages: int, *, edited: int = 0, added: int = 0, removed: int = 0
+) -> str:
+    changes = []
+    if edited:
+        changes.append(f"{edited} message{'s' if edited != 1 else ''} above edited")
+    if added:
+        changes.append(f"{added} added below")
+    if removed:
+        changes.append(f"{removed} emptied")
+    done = "; ".join(changes) or "no passage changed"
     return (
-        f"📝 **Revised in the archive** (revision {old} → {new}, now {passages} passages). "
-        f"The passages above are revision {old}; `/cite` quotes the current text."
+        f"📝 **Revised in the archive** (revision {old} → {new}, now {passages} passages): "
+        f"{done}. The passages here are the current text that `/cite` quotes."
     )
+
+
+def removed_chunk(revision: int, kind: str = "passages") -> str:
+    what = "This comment was" if kind == "comment" else "These passages were"
+    return f"-# ({what} removed in revision {revision}.)"

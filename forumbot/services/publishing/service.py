@@ -30,10 +30,14 @@ from sqlalchemy.orm import selectinload
 
 from forumbot.services.errors import NotFound, PublishInterrupted
 from forumbot.services.publishing.plan import (
+    PlannedMessage,
+    PublishPlan,
     build_plan,
     marker_for,
+    removed_chunk,
     revision_notice,
 )
+from forumbot.storage.models.archive import Article
 from forumbot.storage.models.discord import Publication, PublicationMessage
 
 log = logging.getLogger(__name__)
@@ -44,6 +48,11 @@ class DiscordUnavailable(Exception):
 
     After such a failure the call may or may not have taken effect; the service reconciles.
     """
+
+
+class EditRefused(Exception):
+    """Discord refused to edit an old message now (30046: too many edits of messages older than
+    an hour). The service posts the new text as a new message instead."""
 
 
 class ForumPort(Protocol):
@@ -72,6 +81,20 @@ class ForumPort(Protocol):
 
     async def find_message(self, thread_id: int, *, content: str, after: int) -> int | None:
         """The id of the bot's first message in the thread after `after` with exactly `content`."""
+        ...
+
+    async def edit_message(self, thread_id: int, message_id: int, *, content: str) -> None:
+        """Replace a bot message's content. Raises EditRefused when Discord throttles edits of
+        old messages (30046)."""
+        ...
+
+    async def message_content(self, thread_id: int, message_id: int) -> str | None:
+        """The current content of a message (None if it is gone)."""
+        ...
+
+    async def update_thread(self, thread_id: int, *, name: str, starter: str) -> None:
+        """Rename the thread and edit its starter message, each only if it differs (renames
+        are rate limited hard). A refused starter edit (30046) is left as it is."""
         ...
 
 
@@ -103,6 +126,65 @@ class PublicationInfo:
 
 
 # --- the service ---------------------------------------------------------------------------------
+
+
+def _row(
+    publication_id: int,
+    seq: int,
+    kind: str,
+    content: str,
+    first: int | None = None,
+    last: int | None = None,
+) -> PublicationMessage:
+    return PublicationMessage(
+        publication_id=publication_id,
+        seq=seq,
+        kind=kind,
+        content=content,
+        first_passage=first,
+        last_passage=last,
+        nonce=f"fb{publication_id}.{seq}",
+        state="pending",
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class RevisionChange:
+    """How a published post changes for the article's current revision."""
+
+    plan: PublishPlan
+    edits: tuple[tuple[PublicationMessage, PlannedMessage], ...]  # posted rows to edit
+    added: tuple[PlannedMessage, ...]  # passages messages to append
+    removed: tuple[PublicationMessage, ...]  # posted passages rows left over
+    retitled: bool
+
+
+def revision_changes(pub: Publication, article: Any) -> RevisionChange:
+    """Pair the post's messages with the new plan's, kind by kind (passages, imported
+    comments), in order (pure)."""
+    plan = build_plan(article, marker=pub.marker)
+    edits: list[tuple[PublicationMessage, PlannedMessage]] = []
+    added: list[PlannedMessage] = []
+    removed: list[PublicationMessage] = []
+    for kind in ("passages", "comment"):
+        posted = [m for m in pub.messages if m.kind == kind and m.state != "superseded"]
+        wanted = [m for m in plan.messages if m.kind == kind]
+        edits += [
+            (row, new)
+            for row, new in zip(posted, wanted, strict=False)
+            if (row.content, row.first_passage, row.last_passage)
+            != (new.content, new.first_passage, new.last_passage)
+        ]
+        added += wanted[len(posted) :]
+        removed += posted[len(wanted) :]
+    return RevisionChange(
+        plan=plan,
+        edits=tuple(edits),
+        added=tuple(added),
+        removed=tuple(removed),
+        retitled=plan.title != pub.title,
+    )
+
 
 ArticleLoader = Callable[[AsyncSession, int], Awaitable[Any]]
 
@@ -141,6 +223,7 @@ class PublishingService:
         self._locks: dict[tuple[int, int], asyncio.Lock] = {}
         # (guild, article) -> ((first passage, last passage, thread id, message id), ...)
         self._locations: dict[tuple[int, int], tuple[tuple[int, int, int, int], ...]] = {}
+        self._revisions: dict[tuple[int, int], int | None] = {}  # what _locations was read at
 
     # -- queries ----------------------------------------------------------------------------------
 
@@ -165,8 +248,19 @@ class PublishingService:
         """Where each (article_id, passage) was posted in this guild (for jump links).
 
         Served from memory after the first lookup (every search needs it); the entry of an
-        article is dropped whenever one of its messages is recorded."""
+        article is dropped whenever one of its messages is recorded or its revision changed."""
         article_ids = {a for a, _ in wanted}
+        # One small query for the articles' current revisions: a revision stored by another
+        # process (`forumbot load`) must not leave links to text /cite no longer quotes.
+        async with self._sessionmaker() as session:
+            rows = await session.execute(
+                select(Article.id, Article.revision).where(Article.id.in_(article_ids))
+            )
+            current: dict[int, int] = {int(aid): int(rev) for aid, rev in rows}
+        for article_id in article_ids:
+            if self._revisions.get((guild_id, article_id)) != current.get(article_id):
+                self._locations.pop((guild_id, article_id), None)
+                self._revisions[(guild_id, article_id)] = current.get(article_id)
         missing = [a for a in article_ids if (guild_id, a) not in self._locations]
         if missing:
             await self._load_locations(guild_id, missing)
@@ -182,6 +276,11 @@ class PublishingService:
                     break
         return found
 
+    def forget(self, article_id: int) -> None:
+        """Drop what is cached of an article (it was deleted): no jump link leads to it."""
+        for key in [k for k in self._locations if k[1] == article_id]:
+            del self._locations[key]
+
     async def _load_locations(self, guild_id: int, article_ids: Sequence[int]) -> None:
         async with self._sessionmaker() as session:
             rows = await session.execute(
@@ -193,11 +292,16 @@ class PublishingService:
                     PublicationMessage.message_id,
                 )
                 .join(PublicationMessage, PublicationMessage.publication_id == Publication.id)
+                .join(Article, Article.id == Publication.article_id)
                 .where(
                     Publication.guild_id == guild_id,
                     Publication.article_id.in_(article_ids),
                     PublicationMessage.kind == "passages",
                     PublicationMessage.message_id.is_not(None),
+                    # A jump link lands only on text /cite quotes: the post must show the
+                    # current revision and the message must hold its planned text.
+                    PublicationMessage.state == "sent",
+                    Publication.revision == Article.revision,
                 )
                 .order_by(PublicationMessage.seq)
             )
@@ -206,6 +310,25 @@ class PublishingService:
                 loaded[article_id].append((first, last, thread_id, message_id))
         for article_id, spans in loaded.items():
             self._locations[(guild_id, article_id)] = tuple(spans)
+
+    async def preview_revision(
+        self, guild_id: int, article_id: int, article: Any
+    ) -> tuple[PublicationInfo, RevisionChange] | None:
+        """What publishing `article` (a would-be revision, shaped like an ArchiveRepository
+        record) would change in this guild's forum post; None when it has no post."""
+        async with self._sessionmaker() as session:
+            pub = await self._get(session, guild_id, article_id)
+            if pub is None or pub.thread_id is None:
+                return None
+            info = PublicationInfo(
+                article_id=article_id,
+                revision=pub.revision,
+                thread_id=pub.thread_id,
+                state=pub.state,
+                messages=len(pub.messages),
+                sent=sum(1 for m in pub.messages if m.state == "sent"),
+            )
+            return info, revision_changes(pub, article)
 
     async def pending(self, guild_id: int) -> list[int]:
         """Article ids whose publication in this guild is not finished."""
@@ -219,11 +342,15 @@ class PublishingService:
 
     # -- publishing -------------------------------------------------------------------------------
 
+    def lock(self, guild_id: int, article_id: int) -> asyncio.Lock:
+        """The lock publishing holds for an article in a guild (a deletion takes it too, so it
+        never pulls the rows from under a publication in progress)."""
+        return self._locks.setdefault((guild_id, article_id), asyncio.Lock())
+
     async def publish(
         self, port: ForumPort, *, guild_id: int, forum_id: int, article_id: int
     ) -> PublishResult:
-        lock = self._locks.setdefault((guild_id, article_id), asyncio.Lock())
-        async with lock:
+        async with self.lock(guild_id, article_id):
             before = await self.publication(guild_id, article_id)
             for attempt in range(1, self._attempts + 1):
                 try:
@@ -325,26 +452,47 @@ class PublishingService:
                 await session.rollback()
 
     async def _plan_revision_notice(self, session: AsyncSession, pub: Publication) -> None:
-        """A published article that was revised since gets a notice appended to its thread
-        (through the outbox like any message) rather than a rewrite of old messages."""
+        """A published article that was revised since: plan, in one transaction, the edits that
+        make its post show the current text (each passages message whose text changed is
+        edited in place; new passages are appended; messages left over say they were removed),
+        the new title and starter, and a short notice for readers. Carried out by
+        `_publish_once` through the outbox like any message."""
         if pub.state != "done":
             return
         article = await self._load_article(session, pub.article_id)
         if article is None or article.revision <= pub.revision:
             return
+        change = revision_changes(pub, article)
         seq = len(pub.messages)
-        session.add(
-            PublicationMessage(
-                publication_id=pub.id,
-                seq=seq,
-                kind="notice",
-                content=revision_notice(pub.revision, article.revision, len(article.passages)),
-                nonce=f"fb{pub.id}.{seq}",
-                state="pending",
+        for row, new in change.edits:
+            row.content = new.content
+            row.first_passage, row.last_passage = new.first_passage, new.last_passage
+            row.state = "edit"
+        for row in change.removed:
+            new_content = removed_chunk(article.revision, row.kind)
+            if row.content == new_content:
+                continue  # emptied by an earlier revision already
+            row.content = new_content
+            row.first_passage = row.last_passage = None
+            row.state = "edit"
+        for new in change.added:
+            session.add(
+                _row(pub.id, seq, new.kind, new.content, new.first_passage, new.last_passage)
             )
+            seq += 1
+        notice = revision_notice(
+            pub.revision,
+            article.revision,
+            len(article.passages),
+            edited=len(change.edits),
+            added=len(change.added),
+            removed=len(change.removed),
         )
+        session.add(_row(pub.id, seq, "notice", notice))
+        pub.title = change.plan.title
+        pub.starter_content = change.plan.starter
         pub.revision = article.revision
-        pub.state = "posting"
+        pub.state = "revising"
         pub.updated_at = datetime.now(UTC)
         try:
             await session.commit()
@@ -373,11 +521,20 @@ class PublishingService:
                 await self._ensure_thread(session, port, pub)
             thread_id = pub.thread_id
             assert thread_id is not None
+            if pub.state == "revising":  # idempotent: the port changes only what differs
+                await port.update_thread(thread_id, name=pub.title, starter=pub.starter_content)
+                await self._set(session, pub, state="posting")
             last_id = thread_id
-            for row in pub.messages:
-                if row.state == "sent":
-                    assert row.message_id is not None
-                    last_id = row.message_id
+            index = 0
+            while index < len(pub.messages):  # edits may append rows as it goes
+                row = pub.messages[index]
+                index += 1
+                if row.state in ("edit", "editing"):
+                    sent += await self._edit(session, port, pub, row)
+                    self._locations.pop((guild_id, article_id), None)
+                if row.state in ("sent", "superseded"):
+                    if row.message_id is not None:
+                        last_id = max(last_id, row.message_id)
                     continue
                 if row.state == "sending":
                     found = await port.find_message(thread_id, content=row.content, after=last_id)
@@ -400,6 +557,36 @@ class PublishingService:
                 extra={"article_id": article_id, "thread_id": thread_id, "guild_id": guild_id},
             )
         return sent
+
+    async def _edit(
+        self, session: AsyncSession, port: ForumPort, pub: Publication, row: PublicationMessage
+    ) -> int:
+        """Edit a posted message to its planned content, exactly once: the intent is recorded
+        first, and a resumed edit first reads the message (already edited: nothing to do).
+        Throttled by Discord (old messages), the row is superseded by a new message with the
+        text, and jump links move to that one. Returns 1 if a call changed Discord."""
+        thread_id, message_id = pub.thread_id, row.message_id
+        assert thread_id is not None and message_id is not None
+        if row.state == "editing":
+            current = await port.message_content(thread_id, message_id)
+            if current == row.content:
+                await self._set(session, row, state="sent")
+                return 0
+        await self._set(session, row, state="editing")
+        try:
+            await port.edit_message(thread_id, message_id, content=row.content)
+        except EditRefused:
+            seq = max(m.seq for m in pub.messages) + 1
+            replacement = _row(
+                pub.id, seq, row.kind, row.content, row.first_passage, row.last_passage
+            )
+            session.add(replacement)
+            pub.messages.append(replacement)
+            await self._set(session, row, state="superseded", first_passage=None, last_passage=None)
+            log.info("edit refused, posting instead", extra={"message_id": message_id})
+            return 0
+        await self._set(session, row, state="sent")
+        return 1
 
     async def _ensure_thread(
         self, session: AsyncSession, port: ForumPort, pub: Publication

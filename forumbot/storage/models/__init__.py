@@ -1,6 +1,15 @@
 """All ORM models, imported here so that Alembic's autogenerate and `check` see every table."""
 
-from forumbot.storage.models.archive import Article, ArticleRevision, ArticleTag, Comment, Passage
+from forumbot.storage.models.archive import (
+    ArchiveAudit,
+    Article,
+    ArticleRevision,
+    ArticleTag,
+    Comment,
+    Passage,
+    RemovedArticle,
+    RemovedPost,
+)
 from forumbot.storage.models.base import Base
 
 from forumbot.storage.models.search import SearchTerm, SearchTermPassage  # isort: skip
@@ -25,6 +34,7 @@ from forumbot.storage.models.discord import (  # isort: skip
 
 __all__ += ["BotState", "GuildSettings", "Publication", "PublicationMessage", "SearchSession"]
 __all__ += ["SearchTerm", "SearchTermPassage"]
+__all__ += ["ArchiveAudit", "RemovedArticle", "RemovedPost"]
 __all__ += [
     "ModAction",
     "ModCounter",

@@ -88,6 +88,8 @@ class Passage(Base):
     number: Mapped[int] = mapped_column(Integer)  # 1-based, as cited
     stable_id: Mapped[str] = mapped_column(String(32))
     text: Mapped[str] = mapped_column(Text)
+    # The section heading the passage sits under (Markdown `##`), never a passage itself.
+    heading: Mapped[str | None] = mapped_column(Text, nullable=True)
 
     __table_args__ = (
         UniqueConstraint("article_id", "number"),
@@ -111,3 +113,47 @@ class Comment(Base):
     origin: Mapped[str] = mapped_column(String(20), default="imported")  # imported | discord
     discord_message_id: Mapped[int | None] = mapped_column(BigInteger)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class RemovedArticle(Base):
+    """An article an admin deleted: kept so that a citation of it answers "this article was
+    removed" rather than "no such article" (its passages and comments are gone)."""
+
+    __tablename__ = "removed_articles"
+
+    article_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    key: Mapped[str] = mapped_column(String(512))
+    title: Mapped[str] = mapped_column(Text)
+    removed_by: Mapped[str] = mapped_column(String(200))
+    removed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class RemovedPost(Base):
+    """The forum post of a removed article, to be closed with a notice (an outbox row: the CLI
+    records it, the bot carries it out, exactly once across restarts).
+
+    `state`: pending -> sending (the notice may have been sent) -> done."""
+
+    __tablename__ = "removed_posts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    article_id: Mapped[int] = mapped_column(Integer, index=True)
+    guild_id: Mapped[int] = mapped_column(BigInteger)
+    thread_id: Mapped[int] = mapped_column(BigInteger)
+    notice: Mapped[str] = mapped_column(Text)
+    state: Mapped[str] = mapped_column(String(16), default="pending")
+
+
+class ArchiveAudit(Base):
+    """Who changed the archive how: deletions (and revisions made from Discord)."""
+
+    __tablename__ = "archive_audit"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    action: Mapped[str] = mapped_column(String(32))
+    article_id: Mapped[int] = mapped_column(Integer, index=True)
+    title: Mapped[str] = mapped_column(Text)
+    actor: Mapped[str] = mapped_column(String(200))
+    guild_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    detail: Mapped[str] = mapped_column(Text, default="")

@@ -26,17 +26,27 @@ from forumbot.domain.query import SearchQuery, parse_query
 from forumbot.storage.search import postgres, sqlite
 from forumbot.storage.search.common import (
     LIST_MIN_MATCHES,
+    MATCH_CLOSE,
+    MATCH_OPEN,
     MAX_ID,
     MAX_LIMIT,
     MAX_OFFSET,
+    TIER_ALL,
+    Ranked,
     SearchFilters,
     SearchHit,
+    filter_sql,
+    hits,
 )
 from forumbot.storage.search.sqlite import fts5_expression
 
 __all__ = [
+    "MATCH_CLOSE",
+    "MATCH_OPEN",
     "SearchFilters",
     "SearchHit",
+    "browse_passages",
+    "count_matches",
     "fts5_expression",
     "rebuild_search_index",
     "refresh_term_lists",
@@ -111,3 +121,73 @@ async def rebuild_search_index(session: AsyncSession) -> None:
         await postgres.rebuild_index(session)
     else:
         raise NotImplementedError(f"search is not implemented for {dialect}")
+
+
+async def count_matches(
+    session: AsyncSession,
+    query: str | SearchQuery,
+    *,
+    filters: SearchFilters = SearchFilters(),
+    cap: int = 1000,
+) -> int:
+    """How many passages hold every word of the query (with the filters), up to `cap` + 1
+    (more means "over cap"). Title-only and partial matches are not counted."""
+    parsed = query if isinstance(query, SearchQuery) else parse_query(query)
+    if parsed.is_empty:
+        return 0
+    if filters.article_id is not None and not 0 < filters.article_id <= MAX_ID:
+        return 0
+    filters = SearchFilters(
+        author=filters.author if filters.author is not None else parsed.author,
+        article_id=filters.article_id,
+        tag=filters.tag if filters.tag is not None else parsed.tag,
+    )
+    dialect = session.get_bind().dialect.name
+    if dialect == "sqlite":
+        return await sqlite.count(session, parsed, filters, cap)
+    if dialect == "postgresql":
+        return await postgres.count(session, parsed, filters, cap)
+    raise NotImplementedError(f"search is not implemented for {dialect}")
+
+
+async def browse_passages(
+    session: AsyncSession, filters: SearchFilters, *, limit: int = 10, offset: int = 0
+) -> tuple[list[SearchHit], int]:
+    """A filter-only search (`author:`, `tag:`, an article): the matching articles' passages in
+    archive order (article, then passage number), and how many there are."""
+    if not (filters.author or filters.tag or filters.article_id is not None):
+        return [], 0
+    if filters.article_id is not None and not 0 < filters.article_id <= MAX_ID:
+        return [], 0
+    lower = "lower"
+    if session.get_bind().dialect.name == "sqlite":
+        from forumbot.storage.db import SQLITE_LOWER
+
+        lower = SQLITE_LOWER
+    params: dict[str, object] = {
+        "limit": min(max(int(limit), 1), MAX_LIMIT),
+        "offset": min(max(int(offset), 0), MAX_OFFSET),
+    }
+    # The articles first, then their passages by index: a join the planner may run the other
+    # way round scans every passage (39 ms vs 1 ms at 200k passages for an author's 680).
+    where = filter_sql(SearchFilters(author=filters.author, tag=filters.tag), params, lower=lower)
+    chosen = f"SELECT a.id FROM articles AS a WHERE 1 = 1{where}"
+    if filters.article_id is not None:
+        chosen += " AND a.id = :article_id"
+        params["article_id"] = int(filters.article_id)
+    base = (
+        "FROM passages AS p JOIN articles AS a ON a.id = p.article_id"
+        f" WHERE p.article_id IN ({chosen})"
+    )
+    total = int((await session.execute(text(f"SELECT count(*) {base}"), params)).scalar_one())
+    rows = (
+        await session.execute(
+            text(
+                "SELECT p.id, p.article_id, a.title, a.author, p.number, p.stable_id, p.text,"
+                f" NULL {base} ORDER BY p.article_id, p.number LIMIT :limit OFFSET :offset"
+            ),
+            params,
+        )
+    ).all()
+    order = [Ranked(row[0], TIER_ALL, 0.0) for row in rows]
+    return hits(rows, order), total

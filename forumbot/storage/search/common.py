@@ -15,6 +15,11 @@ MAX_FILTER_CHARS = 200
 SNIPPET_TOKENS = 16
 SNIPPET_FALLBACK_CHARS = 200
 HIGHLIGHT_OPEN = HIGHLIGHT_CLOSE = "**"
+# What the engines mark matches with (private-use characters no article holds), so a matched
+# word can be told from the article's own **bold**: `SearchHit.marked` keeps them, `snippet`
+# shows them as HIGHLIGHT_OPEN/CLOSE.
+MATCH_OPEN = "\ue000"
+MATCH_CLOSE = "\ue001"
 ELLIPSIS = "…"
 
 # All-words matches up to this many are all scored (bm25 / ts_rank); a query that matches more
@@ -55,6 +60,8 @@ class SearchHit:
     text: str  # the whole passage
     # True when the passage holds only some of the searched words (found to fill a page).
     partial: bool = False
+    # The snippet with matches between MATCH_OPEN and MATCH_CLOSE (article text otherwise).
+    marked: str = ""
 
 
 @dataclass(slots=True)
@@ -127,7 +134,9 @@ def hits(rows: Iterable[Sequence[Any]], order: Sequence[Ranked]) -> list[SearchH
         row = by_id.get(item.id)
         if row is None:  # deleted meanwhile
             continue
-        _id, article_id, title, author, number, stable_id, passage_text, snippet = row
+        _id, article_id, title, author, number, stable_id, passage_text, raw = row
+        raw = raw or fallback_snippet(passage_text.replace(MATCH_OPEN, "").replace(MATCH_CLOSE, ""))
+        snippet = raw.replace(MATCH_OPEN, HIGHLIGHT_OPEN).replace(MATCH_CLOSE, HIGHLIGHT_CLOSE)
         found.append(
             SearchHit(
                 article_id=article_id,
@@ -135,9 +144,10 @@ def hits(rows: Iterable[Sequence[Any]], order: Sequence[Ranked]) -> list[SearchH
                 author=author,
                 passage=number,
                 stable_id=stable_id,
-                snippet=snippet or fallback_snippet(passage_text),
+                snippet=snippet,
                 text=passage_text,
                 partial=item.tier == TIER_PARTIAL,
+                marked=raw,
             )
         )
     return found

@@ -21,11 +21,11 @@ from forumbot.domain.query import ORDER_NEWEST, QueryTerm, SearchQuery
 from forumbot.storage.search.common import (
     ELLIPSIS,
     EXACT_LIMIT,
-    HIGHLIGHT_CLOSE,
-    HIGHLIGHT_OPEN,
     LIST_MIN_MATCHES,
     LIST_REBUILD_GROWTH,
     LIST_SIZE,
+    MATCH_CLOSE,
+    MATCH_OPEN,
     PARTIAL_BUDGET,
     SNIPPET_TOKENS,
     TIER_ALL,
@@ -278,7 +278,7 @@ async def _partial(
 
 async def _rows(session: AsyncSession, plan: _Plan, ids: list[int]) -> Iterable[Sequence[Any]]:
     options = (
-        f"StartSel={HIGHLIGHT_OPEN}, StopSel={HIGHLIGHT_CLOSE}, MaxWords={SNIPPET_TOKENS + 8},"
+        f"StartSel={MATCH_OPEN}, StopSel={MATCH_CLOSE}, MaxWords={SNIPPET_TOKENS + 8},"
         f' MinWords={SNIPPET_TOKENS // 2}, MaxFragments=1, FragmentDelimiter=" {ELLIPSIS} "'
     )
     params = dict(plan.params, options=options, ids=ids)
@@ -352,3 +352,12 @@ async def rebuild_index(session: AsyncSession) -> None:
     await session.execute(text("UPDATE articles SET title = title"))
     await session.execute(text("DELETE FROM search_terms"))
     await refresh_term_lists(session)
+
+
+async def count(session: AsyncSession, query: SearchQuery, filters: SearchFilters, cap: int) -> int:
+    """Passages holding every word (with the filters), counted up to `cap` + 1."""
+    plan = _Plan(query, filters, 1, 0)
+    params = dict(plan.params, cap=cap + 1)
+    await _custom_plans(session)
+    sql = f"SELECT count(*) FROM (SELECT p.id {plan.matches(plan.all)} LIMIT :cap) AS m"
+    return int((await session.execute(text(sql), params)).scalar_one())

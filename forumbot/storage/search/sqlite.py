@@ -36,11 +36,11 @@ from forumbot.storage.db import SQLITE_LOWER
 from forumbot.storage.search.common import (
     ELLIPSIS,
     EXACT_LIMIT,
-    HIGHLIGHT_CLOSE,
-    HIGHLIGHT_OPEN,
     LIST_MIN_MATCHES,
     LIST_REBUILD_GROWTH,
     LIST_SIZE,
+    MATCH_CLOSE,
+    MATCH_OPEN,
     PARTIAL_BUDGET,
     SNIPPET_TOKENS,
     TIER_ALL,
@@ -372,8 +372,8 @@ async def _partial(
 async def _rows(session: AsyncSession, plan: _Plan, ids: list[int]) -> Iterable[Sequence[Any]]:
     params = dict(
         plan.params,
-        open=HIGHLIGHT_OPEN,
-        close=HIGHLIGHT_CLOSE,
+        open=MATCH_OPEN,
+        close=MATCH_CLOSE,
         ellipsis=ELLIPSIS,
         tokens=SNIPPET_TOKENS,
     )
@@ -449,3 +449,12 @@ async def rebuild_index(session: AsyncSession) -> None:
     await session.execute(text("DELETE FROM search_term_passages"))
     await session.execute(text("DELETE FROM search_terms"))
     await refresh_term_lists(session)
+
+
+async def count(session: AsyncSession, query: SearchQuery, filters: SearchFilters, cap: int) -> int:
+    """Passages holding every word (with the filters), counted up to `cap` + 1."""
+    plan = _Plan(query, filters, 1, 0)
+    params = dict(plan.params, cap=cap + 1)
+    sql = f"SELECT count(*) FROM (SELECT passages_fts.rowid {plan.matches(':all')} LIMIT :cap)"
+    rows = list(await fetchall(session, sql, params))
+    return int(rows[0][0]) if rows else 0

@@ -185,7 +185,7 @@ def test_run_demo_console(tmp_path: Path, monkeypatch: Any) -> None:
     out = result.output
     assert result.exit_code == 0, out
     assert "1 published" in out
-    assert "**green**" in out  # the search result, highlighted
+    assert "__green__" in out  # the search result, matches underlined
     assert "¶1–2" in out  # the citation
     assert "Manage Server" in out  # bob may not publish
     assert "unknown command" in out
@@ -223,7 +223,7 @@ async def test_an_unexpected_error_is_logged_and_answered_generically(
     async def broken(*_args: Any, **_kwargs: Any) -> Any:
         raise RuntimeError("boom: a bug")
 
-    bot.services.archive.search = broken  # type: ignore[method-assign]
+    bot.services.archive.search_page = broken  # type: ignore[method-assign]
     handle = await sandbox.invoke_command(
         demo.alice_id, demo.general_id, "search", {"query": "anything"}
     )

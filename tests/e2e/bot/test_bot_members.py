@@ -46,7 +46,7 @@ async def test_search_shows_results_with_jump_links_and_pages(
     message = await handle.message()
     assert message["flags"] & 64, "search results are ephemeral"
     text = await handle.text()
-    assert "**working**" in text and "¶" in text
+    assert "__working__" in text and "¶" in text
     links = list(JUMP.finditer(text))
     assert len(links) == 5
     ids = button_ids(message)
@@ -131,7 +131,7 @@ async def test_search_order_button_and_partial_matches(
         demo.bob_id, demo.general_id, "search", {"query": "why did the working class zzxxqq"}
     )
     text = await partial.text()
-    assert "partial match" in text and "**working**" in text
+    assert "partial match" in text and "__working__" in text
     sandbox.assert_no_violations()
 
 

@@ -65,7 +65,7 @@ async def test_run_with_token_and_custom_urls(
             demo.alice_id, demo.general_id, "search", {"query": "anything"}
         )
         # A generous bound: the bot is a fresh process (cold imports) on a possibly busy machine.
-        assert "No passages match" in await handle.text(timeout=30)
+        assert "archive is empty" in await handle.text(timeout=30)
         # Once ready (after the guild's members arrived), the start-up heap is frozen.
         await asyncio.wait_for(settled.wait(), 30)
     finally:
@@ -103,7 +103,7 @@ async def test_run_with_an_interactions_endpoint(
         handle = await sandbox.invoke_command(
             demo.alice_id, demo.general_id, "search", {"query": "anything"}
         )
-        assert "No passages match" in await handle.text(timeout=30)
+        assert "archive is empty" in await handle.text(timeout=30)
         assert handle.record.response_via == "callback"  # answered 202, then the callback
     finally:
         await sandbox.set_interactions_endpoint(None)

@@ -29,7 +29,7 @@ async def test_quick_search_answers_in_one_callback(
     first = await handle.response()
     assert first["type"] == CHANNEL_MESSAGE, "no deferral round trip when the results are ready"
     assert first["data"]["flags"] & EPHEMERAL
-    assert "**fascism**" in (await handle.text()).lower()
+    assert "__fascism__" in (await handle.text()).lower()
     sandbox.assert_no_violations()
 
 
@@ -45,7 +45,7 @@ async def test_slow_search_defers_then_sends_the_same_results(
     assert first["data"]["flags"] & EPHEMERAL, "the thinking message is only for the member"
     message = await handle.message()
     assert message["flags"] & EPHEMERAL
-    assert "**working**" in await handle.text()
+    assert "__working__" in await handle.text()
     labels = [c.get("label") for row in message["components"] for c in row["components"]]
     assert labels[:2] == ["◀", "▶"] and "Share 1" in labels
     # The buttons of a deferred answer page like the others.

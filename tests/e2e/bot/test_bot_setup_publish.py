@@ -44,7 +44,7 @@ async def test_setup_then_publish_one_article(
     sandbox.assert_no_violations()
 
 
-async def test_republishing_a_revised_article_posts_a_notice(
+async def test_republishing_a_revised_article_updates_its_post(
     bot: ForumBot, sandbox: Sandbox, demo: DemoGuild, load_articles: LoadArticles, tmp_path: Path
 ) -> None:
     assert "Set up" in await run_setup(sandbox, demo)
@@ -59,7 +59,9 @@ async def test_republishing_a_revised_article_posts_a_notice(
     second = await sandbox.invoke_command(
         demo.admin_id, demo.general_id, "article publish", {"article": str(article_id)}
     )
-    assert "Revision notice posted" in await second.text()
+    assert "Forum post updated" in await second.text()
     [thread] = sandbox.threads(demo.forum_id)
-    assert "revision 1 → 2" in sandbox.messages(thread["id"])[-1]["content"]
+    messages = sandbox.messages(thread["id"])
+    assert "revision 1 → 2" in messages[-1]["content"]
+    assert "New text." in messages[1]["content"] and "Old text." not in messages[1]["content"]
     sandbox.assert_no_violations()

@@ -84,8 +84,10 @@ def test_markdown_and_mentions_are_neutralised() -> None:
     assert all(line.startswith("> ") for line in quote.split("\n"))
     body = quote.replace("\\", "")
     assert "@everyone" not in text and "@here" not in text.lower()
-    for raw in ("**bold**", "||spoiler||", "```", "<@123>", "[x]"):
+    for raw in ("||spoiler||", "```", "<@123>", "[x]", "~~s~~"):
         assert raw not in quote, raw
+    # The article's own emphasis is shown as emphasis, as in search snippets.
+    assert "**bold** _it_" in quote
     # The words survive (escaped, not deleted).
     for word in ("bold", "spoiler", "Heading", "nested", "first"):
         assert word in body
@@ -142,3 +144,13 @@ def test_invalid_inputs() -> None:
         format_citation(title="T", author="A", passages=[])
     with pytest.raises(ValueError, match="jump_url"):
         format_citation(title="T", author="A", passages=[(1, "x")], jump_url="javascript:x")
+
+
+def test_the_articles_emphasis_is_kept_and_the_rest_escaped() -> None:
+    from forumbot.domain.citation import escape_keeping_emphasis
+
+    assert escape_keeping_emphasis("a **b** c *d* e") == "a **b** c *d* e"
+    assert escape_keeping_emphasis("2 * 3 = 6 and **open") == "2 \\* 3 = 6 and \\*\\*open"
+    assert escape_keeping_emphasis("snake_case_name") == "snake\\_case\\_name"
+    assert escape_keeping_emphasis("**see <@1> `x`**") == "**see \\<@1\\> \\`x\\`**"
+    assert "**both**" in escape_keeping_emphasis("***both***")

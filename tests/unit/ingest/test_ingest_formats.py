@@ -3,7 +3,9 @@ encodings, UTF-16, CRLF line endings."""
 
 from __future__ import annotations
 
-from forumbot.domain.ingest import parse_document
+import pytest
+
+from forumbot.domain.ingest import IngestError, parse_document
 
 from .conftest import DATA, MAX, parse_path
 
@@ -97,10 +99,11 @@ def test_markdown_front_matter_and_lists() -> None:
         "The agenda had three items:",
         "- the rent increase notice;\n- repairs that have been promised since March;\n"
         "- electing delegates for the city-wide meeting.",
-        "What was decided",
         "1. Refuse the increase collectively.\n2. Keep a shared log of repair requests.",
         "Next meeting: **first Saturday of August**, same hall.",
     )
+    # "## What was decided" is no passage: it titles the two passages under it.
+    assert notes.headings == (None, None, None, "What was decided", "What was decided")
     assert notes.comments == ()
     assert notes.warnings == ()
 
@@ -204,7 +207,9 @@ def test_markdown_sections_stay_one_article() -> None:
     text = "".join(f"## Part {n}\n\n{teaser}\n\n" for n in range(1, 5))
     (article,) = parse_document("parts.md", text.encode(), max_bytes=MAX)
     assert article.title == "Part 1"
-    assert len(article.paragraphs) == 7
+    # Headings title the passages under them; they are never passages themselves.
+    assert len(article.paragraphs) == 4
+    assert article.headings == (None, "Part 2", "Part 3", "Part 4")
     forced = f"---\nshape: digest\n---\n{text}"
     assert len(parse_document("parts.md", forced.encode(), max_bytes=MAX)) == 4
 
@@ -271,3 +276,37 @@ def test_html_source_newlines_and_pre_blocks() -> None:
         "Second block.",
     )
     assert article.date is None
+
+
+def test_markdown_headings_footnotes_and_a_sixth_tag() -> None:
+    text = (
+        "---\ntitle: Report\ntags: [a, b, c, d, e, sixth]\n---\n"
+        "Intro text here.[^1]\n\n## Methods\n\nWe measured.[^n]\n\nStill methods.\n\n"
+        "## Results\n### Costs\n\nCosts went up.\n\n## Empty at the end\n\n"
+        "[^1]: First note\n    continued here.\n[^n]: Second note.\n[^x]: Never used.\n"
+    )
+    (article,) = parse_document("report.md", text.encode(), max_bytes=MAX)
+    assert article.paragraphs == (
+        "Intro text here.[1]\n[1] First note continued here.",
+        "We measured.[n]\n[n] Second note.",
+        "Still methods.",
+        "Costs went up.",
+    )
+    assert article.headings == (None, "Methods", "Methods", "Results › Costs")
+    assert article.tags == ("a", "b", "c", "d", "e", "sixth")
+    warnings = " | ".join(article.warnings)
+    assert "'sixth' will not be applied on the forum" in warnings
+    assert "[^x] is never referred to" in warnings
+    assert "'Empty at the end' has no text under it" in warnings
+
+
+def test_a_paragraph_with_a_headings_words_after_it_stays_a_passage() -> None:
+    text = "# T\n\nIntro.\n\n## Methods\n\nBody.\n\nMethods\n"
+    (article,) = parse_document("t.md", text.encode(), max_bytes=MAX)
+    assert article.paragraphs == ("Intro.", "Body.", "Methods")
+    assert article.headings == (None, "Methods", "Methods")
+
+
+def test_only_headings_is_an_error() -> None:
+    with pytest.raises(IngestError, match="only headings"):
+        parse_document("h.md", b"# T\n\n## A\n\n## B\n", max_bytes=MAX)

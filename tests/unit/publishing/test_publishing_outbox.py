@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from forumbot.services.errors import NotFound, PublishInterrupted
 from forumbot.services.publishing import (
     DiscordUnavailable,
+    EditRefused,
     PublishingService,
     build_plan,
     shorten,
@@ -120,6 +121,33 @@ class FakeForum:
             if message_id > after and text == content:
                 return message_id
         return None
+
+    # Edits: `edits` counts the calls per message id; `refuse_edits` acts as Discord's 30046.
+    edits: dict[int, int]
+    refuse_edits = False
+
+    async def edit_message(self, thread_id: int, message_id: int, *, content: str) -> None:
+        self.calls.append("edit_message")
+        assert len(content) <= 2000
+        if self.refuse_edits:
+            raise EditRefused("30046")
+        self._point(after_effect=False)
+        messages = self.threads[thread_id].messages
+        at = next(i for i, m in enumerate(messages) if m[0] == message_id)
+        messages[at] = (message_id, content, messages[at][2])
+        self.edits = getattr(self, "edits", {})
+        self.edits[message_id] = self.edits.get(message_id, 0) + 1
+        self._point(after_effect=True)
+
+    async def message_content(self, thread_id: int, message_id: int) -> str | None:
+        return next((m[1] for m in self.threads[thread_id].messages if m[0] == message_id), None)
+
+    async def update_thread(self, thread_id: int, *, name: str, starter: str) -> None:
+        self.calls.append("update_thread")
+        self._point(after_effect=False)
+        thread = self.threads[thread_id]
+        thread.name, thread.content = name, starter
+        self._point(after_effect=True)
 
 
 def make_article(article_id: int, *, title: str = "A title", passages: int = 3) -> Any:
@@ -366,3 +394,127 @@ async def test_a_slow_create_that_hid_a_retried_post_leaves_one_thread(
     result = await svc.publish(forum, guild_id=6, forum_id=FORUM, article_id=article_ids[0])
     assert list(forum.threads) == [result.thread_id]
     assert_exactly_once(forum, {0: article_ids[0]})
+
+
+async def set_stored_revision(
+    sessionmaker: async_sessionmaker[AsyncSession], article_id: int, revision: int
+) -> None:
+    async with sessionmaker() as session, session.begin():
+        row = await session.get(Article, article_id)
+        assert row is not None
+        row.revision = revision
+
+
+def revised(article: Any) -> Any:
+    """Revision 2: passage 2 rewritten, two passages added, a new title."""
+    passages = list(article.passages)
+    passages[1] = SimpleNamespace(number=2, text="Rewritten second passage. " * 60)
+    passages += [
+        SimpleNamespace(number=n, text=f"New passage {n}. " * 70)
+        for n in range(len(passages) + 1, len(passages) + 3)
+    ]
+    return SimpleNamespace(
+        **{**vars(article), "revision": 2, "title": "A new title", "passages": passages}
+    )
+
+
+async def test_a_revision_edits_the_post_in_place_exactly_once_across_crashes(
+    sessionmaker: async_sessionmaker[AsyncSession], article_ids: list[int]
+) -> None:
+    aid = article_ids[0]
+    original = ARTICLES[aid]
+    probe = FakeForum()
+    await service(sessionmaker).publish(probe, guild_id=8000, forum_id=FORUM, article_id=aid)
+    ARTICLES[aid] = revised(original)
+    try:
+        start = probe.points
+        await service(sessionmaker).publish(probe, guild_id=8000, forum_id=FORUM, article_id=aid)
+        revision_points = probe.points - start
+        assert revision_points >= 4
+        for point in range(revision_points):
+            ARTICLES[aid] = original
+            guild = 8100 + point
+            forum = FakeForum()
+            await service(sessionmaker).publish(
+                forum, guild_id=guild, forum_id=FORUM, article_id=aid
+            )
+            ARTICLES[aid] = revised(original)
+            forum.crash_at = forum.points + point
+            with pytest.raises(Crash):
+                await service(sessionmaker).publish(
+                    forum, guild_id=guild, forum_id=FORUM, article_id=aid
+                )
+            forum.crash_at = None
+            await set_stored_revision(sessionmaker, aid, 1)
+            result = await service(sessionmaker).publish(
+                forum, guild_id=guild, forum_id=FORUM, article_id=aid
+            )
+            assert result.status in ("revised", "resumed")
+            (thread,) = forum.threads.values()
+            assert thread.name == "A new title" and "A new title" in thread.content
+            want = [m.content for m in build_plan(ARTICLES[aid], marker="m").messages]
+            got = [c for _i, c, _n in thread.messages]
+            passages = [c for c in got if c.startswith("**¶")]
+            assert passages == [c for c in want if c.startswith("**¶")], f"crash at {point}"
+            assert sum("Revised in the archive" in c for c in got) == 1
+            assert all(n == 1 for n in getattr(forum, "edits", {}).values()), "a double edit"
+            # Jump links land on the edited messages, whose text is the current one.
+            await set_stored_revision(sessionmaker, aid, 2)
+            svc = service(sessionmaker)
+            found = await svc.locate_passages(guild, [(aid, 2)])
+            held = next(c for i, c, _n in thread.messages if i == found[(aid, 2)].message_id)
+            assert "Rewritten second passage" in held
+    finally:
+        ARTICLES[aid] = original
+
+
+async def test_a_refused_edit_posts_the_new_text_and_moves_the_jump_link(
+    sessionmaker: async_sessionmaker[AsyncSession], article_ids: list[int]
+) -> None:
+    aid = article_ids[1]
+    original = ARTICLES[aid]
+    forum = FakeForum()
+    svc = service(sessionmaker)
+    await svc.publish(forum, guild_id=8500, forum_id=FORUM, article_id=aid)
+    (thread,) = forum.threads.values()
+    old_ids = [i for i, _c, _n in thread.messages]
+    ARTICLES[aid] = revised(original)
+    forum.refuse_edits = True
+    try:
+        await svc.publish(forum, guild_id=8500, forum_id=FORUM, article_id=aid)
+    finally:
+        ARTICLES[aid] = original
+    await set_stored_revision(sessionmaker, aid, 2)
+    found = await svc.locate_passages(8500, [(aid, 2)])
+    target = found[(aid, 2)].message_id
+    assert target not in old_ids  # the old message still holds the old text: no link to it
+    held = next(c for i, c, _n in thread.messages if i == target)
+    assert "Rewritten second passage" in held
+
+
+async def test_a_revision_updates_imported_comments_too(
+    sessionmaker: async_sessionmaker[AsyncSession], article_ids: list[int]
+) -> None:
+    aid = article_ids[0]
+    original = ARTICLES[aid]
+    forum = FakeForum()
+    svc = service(sessionmaker)
+    await svc.publish(forum, guild_id=8700, forum_id=FORUM, article_id=aid)
+    comments = [
+        SimpleNamespace(position=1, text="An edited comment", author="Bob"),
+        SimpleNamespace(position=2, text="A second comment", author="Cy"),
+    ]
+    ARTICLES[aid] = SimpleNamespace(**{**vars(original), "revision": 2, "comments": comments})
+    try:
+        await svc.publish(forum, guild_id=8700, forum_id=FORUM, article_id=aid)
+        (thread,) = forum.threads.values()
+        bodies = [c for _i, c, _n in thread.messages]
+        assert any("An edited comment" in b for b in bodies)
+        assert any("A second comment" in b for b in bodies)
+        assert not any("Nice piece" in b for b in bodies)
+        ARTICLES[aid] = SimpleNamespace(**{**vars(original), "revision": 3, "comments": []})
+        await svc.publish(forum, guild_id=8700, forum_id=FORUM, article_id=aid)
+        bodies = [c for _i, c, _n in thread.messages]
+        assert sum("This comment was removed in revision 3" in b for b in bodies) == 2
+    finally:
+        ARTICLES[aid] = original
