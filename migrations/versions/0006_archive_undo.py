@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0006_archive_undo"
-down_revision = "0004_search"
+down_revision = "0005_cases"
 branch_labels = None
 depends_on = None
 
