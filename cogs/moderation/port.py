@@ -36,8 +36,13 @@ def moderation(client: Any) -> ModerationService:
     if service is None:
         port = DiscordModerationPort(client)
         service = ModerationService(
-            client.services.sessionmaker, port, server_name=port.server_name
+            client.services.sessionmaker,
+            port,
+            server_name=port.server_name,
+            holder=client.services.holder,
         )
+        # Another process changed a guild's rules or policy: drop this process's copies.
+        client.services.stale.on_stale.append(service.forget_guild)
         extras[EXTRAS_KEY] = service
     assert isinstance(service, ModerationService)
     return service

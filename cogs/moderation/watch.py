@@ -62,6 +62,13 @@ class ThreadWatchCog(commands.Cog):
             not message.content.strip()
         )
 
+    async def _fresh(self, guild_id: int) -> None:
+        """Before screening: drop cached rules and settings another process has changed."""
+        try:
+            await self.bot.services.stale.check(guild_id)
+        except Exception:
+            log.warning("cache version check failed", extra={"guild_id": guild_id})
+
     async def _screen(self, copy: MessageCopy) -> None:
         try:
             await self.service.handle_message(copy)
@@ -80,6 +87,8 @@ class ThreadWatchCog(commands.Cog):
             return
         if message.author.bot and not own:
             return
+        if isinstance(message.channel, THREADS):
+            await self._fresh(message.guild.id)
         if self._skip_own(message) or not await is_article_thread(self.bot, message.channel):
             return
         await self._screen(copy_of(message))
@@ -94,6 +103,7 @@ class ThreadWatchCog(commands.Cog):
             return  # an embed or pin update, not an edit of the text
         if "content" not in payload.data:
             return
+        await self._fresh(message.guild.id)
         if await is_article_thread(self.bot, message.channel):
             await self._screen(copy_of(message, "edit"))
 

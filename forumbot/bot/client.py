@@ -92,8 +92,37 @@ class ForumBot(commands.Bot):
         # Answers computed at once (searches); the rest wait in line, first come first served,
         # so in a burst the first interactions are answered first instead of all at the end.
         self.answer_slots = asyncio.Semaphore(ANSWER_SLOTS)
+        self._claim_tasks: set[asyncio.Task[None]] = set()
+
+    def _claim_interactions(self) -> None:
+        """Answer an interaction only after claiming its id in the database: two processes that
+        receive the same one (a second instance on the same shard) cannot both answer it."""
+        state = self._connection
+        parse = state.parsers["INTERACTION_CREATE"]
+        claims = self.services.claims
+
+        async def claim_then_parse(data: Any) -> None:
+            try:
+                mine = await claims.interaction(int(data["id"]))
+            except Exception:
+                # The database is away: answering beats leaving the user with "did not respond"
+                # (the shard lease already keeps a second process off this shard).
+                log.warning("interaction claim failed; answering anyway", exc_info=True)
+                mine = True
+            if mine:
+                parse(data)
+            else:
+                log.info("interaction answered by another process", extra={"id": data["id"]})
+
+        def parser(data: Any) -> None:
+            task = asyncio.create_task(claim_then_parse(data), name="discord.py: claim")
+            self._claim_tasks.add(task)
+            task.add_done_callback(self._claim_tasks.discard)
+
+        state.parsers["INTERACTION_CREATE"] = parser
 
     async def setup_hook(self) -> None:
+        self._claim_interactions()
         for name in self._extensions:
             await self.load_extension(name)
         log.info("extensions loaded", extra={"extensions": self._extensions})

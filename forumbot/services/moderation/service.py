@@ -41,6 +41,7 @@ class ModerationService:
         policies: PolicyStore | None = None,
         clock: Callable[[], datetime] = utcnow,
         server_name: Callable[[int], str] | None = None,
+        holder: str = "local",
     ) -> None:
         self._sessionmaker = sessionmaker
         self.port = port
@@ -57,6 +58,7 @@ class ModerationService:
             self.policies,
             clock=clock,
             server_name=self._server_name,
+            holder=holder,
         )
         self.threads = ThreadControls(sessionmaker, port)
         self.members = MemberActions(
@@ -66,6 +68,11 @@ class ModerationService:
 
     def _forget_engine(self, guild_id: int) -> None:
         self._engines.pop(guild_id, None)
+
+    def forget_guild(self, guild_id: int) -> None:
+        """Drop everything cached for `guild_id` (another process changed its rules or policy)."""
+        self.rules.forget(guild_id)  # also drops the engine, through on_change
+        self.policies.forget(guild_id)
 
     # -- screening -----------------------------------------------------------------------------
     async def engine_for(self, guild_id: int) -> Engine:

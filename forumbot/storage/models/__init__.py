@@ -2,6 +2,12 @@
 
 from forumbot.storage.models.archive import Article, ArticleRevision, ArticleTag, Comment, Passage
 from forumbot.storage.models.base import Base
+from forumbot.storage.models.coordination import (
+    CacheVersion,
+    InteractionClaim,
+    Lease,
+    MessageClaim,
+)
 
 from forumbot.storage.models.search import SearchTerm, SearchTermPassage  # isort: skip
 from forumbot.storage.models.moderation import (
@@ -32,3 +38,5 @@ __all__ += [
     "ModRuleSet",
     "ModSeenMessage",
 ]
+
+__all__ += ["CacheVersion", "InteractionClaim", "Lease", "MessageClaim"]
