@@ -122,6 +122,8 @@ class ThreadWatchCog(commands.Cog):
 
     @tasks.loop(seconds=SLOWMODE_SWEEP_SECONDS)
     async def sweep_slowmodes(self) -> None:
+        if not self.bot.holds_scheduler():
+            return  # another process holds the scheduler lease and sweeps for every shard
         try:
             await self.service.threads.expire_slowmodes()
         except Exception:
