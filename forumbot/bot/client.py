@@ -237,6 +237,10 @@ class ForumBot(commands.AutoShardedBot):
     async def close(self) -> None:
         if self.interactions_endpoint is not None:
             await self.interactions_endpoint.close()
+        if not hasattr(self, "_AutoShardedClient__queue"):
+            # discord.py 2.7's AutoShardedClient.close() fails on a client that never logged in
+            # (its event queue is made at login); give it the queue it expects.
+            setattr(self, "_AutoShardedClient__queue", asyncio.PriorityQueue())  # noqa: B010
         await super().close()
         # After the gateway is closed: a standby must not take a shard we still act on.
         await self.keeper.stop()
