@@ -9,7 +9,7 @@ import json
 import logging
 import pkgutil
 from collections import OrderedDict
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import discord
@@ -115,6 +115,7 @@ class ForumBot(commands.AutoShardedBot):
         services.leases.ttl = timedelta(seconds=settings.lease_ttl_seconds)
         self.keeper = LeaseKeeper(services.leases)
         self.identify_concurrency = 1
+        self.catch_up_since: datetime | None = None
         self._identified_at: dict[int, float] = {}
 
     def _claim_interactions(self) -> None:
@@ -160,6 +161,9 @@ class ForumBot(commands.AutoShardedBot):
         assert self.shard_count is not None
         names = [shard_lease(i, self.shard_count) for i in ids]
         leases = self.services.leases
+        # A holder that died (no clean release) may have left events unprocessed since it took
+        # the shards: the catch-up after READY looks back to then.
+        self.catch_up_since = await leases.since(names)
         if not await leases.acquire_all(names):
             held = [h for h in [await leases.holder_of(n) for n in names] if h is not None]
             log.info(

@@ -17,7 +17,7 @@ import uuid
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import and_, delete, or_, select, update
+from sqlalchemy import and_, case, delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from forumbot.storage.models.coordination import Lease
@@ -69,7 +69,12 @@ class Leases:
                         or_(Lease.holder == self.holder, Lease.expires_at < now),
                     )
                 )
-                .values(holder=self.holder, expires_at=now + self.ttl)
+                .values(
+                    holder=self.holder,
+                    expires_at=now + self.ttl,
+                    # A takeover starts a new tenure; a renewal keeps the old start.
+                    acquired_at=case((Lease.holder == self.holder, Lease.acquired_at), else_=now),
+                )
             )
             if getattr(result, "rowcount", 0):
                 return True
@@ -102,6 +107,15 @@ class Leases:
             await session.execute(
                 delete(Lease).where(Lease.name.in_(names), Lease.holder == self.holder)
             )
+
+    async def since(self, names: Iterable[str]) -> datetime | None:
+        """When the current (or last, if it died) holders of `names` took them: the earliest.
+        None when no row is left (never held, or released by a clean stop)."""
+        async with self._sessionmaker() as session:
+            value = await session.scalar(
+                select(func.min(Lease.acquired_at)).where(Lease.name.in_(list(names)))
+            )
+            return as_utc(value) if value is not None else None
 
     async def holder_of(self, name: str) -> tuple[str, datetime] | None:
         """Who holds `name` and until when (None: nobody, or the lease has expired)."""

@@ -111,10 +111,14 @@ class Pipeline:
         async with self._sessionmaker() as session, session.begin():
             # The claim commits with the ledger rows: either both exist or neither, and a second
             # screening of the same revision (another process, a replay, a backfill) stops here.
-            if copy.message_id is not None and not await claim_message(
+            # A title has no message of its own: its thread stands in for it.
+            claim_id = copy.message_id
+            if claim_id is None and copy.source == "title":
+                claim_id = copy.thread_id or copy.channel_id
+            if claim_id is not None and not await claim_message(
                 session,
                 guild_id=copy.guild_id,
-                message_id=copy.message_id,
+                message_id=claim_id,
                 revision=revision_key(copy.source, copy.content),
                 holder=self.holder,
             ):
