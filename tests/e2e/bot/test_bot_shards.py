@@ -149,3 +149,21 @@ async def test_gateway_bot_reports_shards_and_the_session_start_limit(sandbox: S
     assert set(body["session_start_limit"]) == {
         "total", "remaining", "reset_after", "max_concurrency",
     }  # fmt: skip
+
+
+async def test_an_interaction_delivered_twice_is_answered_once(
+    bot: ForumBot, sandbox: Sandbox, demo: DemoGuild, caplog: pytest.LogCaptureFixture
+) -> None:
+    """As when two processes receive it: the database claim lets one answer."""
+    caplog.set_level(logging.INFO, logger="forumbot.bot.client")
+    handle = await sandbox.invoke_command(demo.alice_id, demo.general_id, "search", {"query": "x"})
+    await handle.text()
+    sandbox.gateway.dispatch("INTERACTION_CREATE", dict(handle.record.payload))
+    await sandbox.wait_until(
+        lambda: any("answered by another process" in r.getMessage() for r in caplog.records),
+        5,
+        what="the second delivery refused",
+    )
+    answers = sandbox.find_requests("POST", rf"/interactions/{handle.record.id}/")
+    assert len(answers) == 1
+    sandbox.assert_no_violations()
