@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import AliasChoices, Field, SecretStr, field_validator
+from pydantic import AliasChoices, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_DATA_DIR = Path("data")
@@ -34,6 +34,39 @@ class Settings(BaseSettings):
     interactions_listen: str | None = None
     # The application's public key; by default the bot asks Discord for it at login.
     interactions_public_key: str | None = None
+    # Sharding. Unset: this process runs every shard, as many as Discord recommends
+    # (GET /gateway/bot). Several processes: each gets the same count and its own ids.
+    shard_count: int | None = Field(default=None, ge=1)
+    # Comma-separated shard ids this process runs ("0,1"); needs shard_count.
+    shard_ids: str | None = None
+    # A lease (shard ownership, singleton work) is free this long after its holder's last
+    # renewal; a standby process takes over within about 1.3x this of the holder dying.
+    lease_ttl_seconds: float = Field(default=15.0, gt=0.5, le=60.0)
+
+    @field_validator("shard_ids")
+    @classmethod
+    def _check_shard_ids(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        parse_shard_ids(value)
+        return value
+
+    @model_validator(mode="after")
+    def _check_shards(self) -> Settings:
+        ids = self.shard_id_list
+        if ids is not None:
+            if self.shard_count is None:
+                raise ValueError("FORUMBOT_SHARD_IDS needs FORUMBOT_SHARD_COUNT")
+            bad = [i for i in ids if i >= self.shard_count]
+            if bad:
+                raise ValueError(
+                    f"FORUMBOT_SHARD_IDS {bad} not below FORUMBOT_SHARD_COUNT {self.shard_count}"
+                )
+        return self
+
+    @property
+    def shard_id_list(self) -> list[int] | None:
+        return parse_shard_ids(self.shard_ids) if self.shard_ids else None
 
     @field_validator("interactions_listen")
     @classmethod
@@ -51,6 +84,17 @@ class Settings(BaseSettings):
         if self.database_url:
             return self.database_url
         return f"sqlite+aiosqlite:///{(self.data_dir / 'forumbot.sqlite3').as_posix()}"
+
+
+def parse_shard_ids(value: str) -> list[int]:
+    """ "0,1, 3" -> [0, 1, 3]; ids are distinct non-negative integers."""
+    parts = [p.strip() for p in value.split(",") if p.strip()]
+    if not parts or not all(p.isdigit() for p in parts):
+        raise ValueError(f"expected comma-separated shard ids such as 0,1; got {value!r}")
+    ids = sorted({int(p) for p in parts})
+    if len(ids) != len(parts):
+        raise ValueError(f"shard ids repeat in {value!r}")
+    return ids
 
 
 def parse_listen(value: str) -> tuple[str, int]:

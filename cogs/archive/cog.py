@@ -81,20 +81,31 @@ class ArchiveCog(commands.Cog):
 
     @commands.Cog.listener()
     async def on_ready(self) -> None:
-        """Finish publications a previous run left half done (crash, kill, outage), and close
-        the forum posts of articles deleted meanwhile (e.g. with `forumbot delete`)."""
-        if self._resumed:
+        """Finish publications a previous run left half done (crash, kill, outage) and close the
+        forum posts of articles deleted meanwhile (e.g. with `forumbot delete`), once across all
+        processes: the holder of the scheduler lease does it for every guild."""
+        if self._resumed or not self.bot.holds_scheduler():
             return
         self._resumed = True
+        await self._resume_publications()
+
+    @commands.Cog.listener()
+    async def on_scheduler_acquired(self) -> None:
+        """This process took the scheduler over from one that died: finish what it left."""
+        self._resumed = True
+        await self._resume_publications()
+
+    async def _resume_publications(self) -> None:
         for guild in self.bot.guilds:
             try:
                 await self.close_removed_posts(guild.id)
             except Exception:
                 log.exception("closing removed articles' posts failed", extra={"guild": guild.id})
-            pending = await self.services.publishing.pending(guild.id)
+        for guild_id in await self.services.publishing.pending_guilds():
+            pending = await self.services.publishing.pending(guild_id)
             for article_id in pending:
                 try:
-                    await self.publish_one(guild.id, article_id)
+                    await self.publish_one(guild_id, article_id)
                 except UserFacingError as exc:
                     log.info(
                         "resume postponed", extra={"article_id": article_id, "reason": str(exc)}

@@ -37,8 +37,13 @@ def moderation(client: Any) -> ModerationService:
     if service is None:
         port = DiscordModerationPort(client)
         service = ModerationService(
-            client.services.sessionmaker, port, server_name=port.server_name
+            client.services.sessionmaker,
+            port,
+            server_name=port.server_name,
+            holder=client.services.holder,
         )
+        # Another process changed a guild's rules or policy: drop this process's copies.
+        client.services.stale.on_stale.append(service.forget_guild)
         extras[EXTRAS_KEY] = service
     assert isinstance(service, ModerationService)
     return service
@@ -212,6 +217,17 @@ class DiscordModerationPort:
             )
         except FAILED as exc:
             log.info("mod-log post failed", extra={"entry": entry.id, "error": str(exc)})
+
+    async def post_modlog_text(self, guild_id: int, text: str) -> None:
+        # Guild settings come from the cache: this is said while the database is away.
+        config = await self._client.services.guilds.get(guild_id)
+        if config is None:
+            return
+        try:
+            channel = await self._channel(config.modlog_channel_id)
+            await channel.send(text[:2000], allowed_mentions=NO_MENTIONS)
+        except FAILED as exc:
+            log.info("mod-log post failed", extra={"error": str(exc)})
 
     async def change_thread(self, thread_id: int, change: ThreadChange, reason: str) -> bool:
         fields: dict[str, Any] = {}

@@ -19,6 +19,8 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 SLOWMODE_SWEEP_SECONDS = 30.0
+# Messages per thread a catch-up after a re-identify screens, at most (100 per REST page).
+CATCH_UP_LIMIT = 1000
 THREADS = (discord.Thread, app_commands.AppCommandThread)
 COMMENT_TYPES = (discord.MessageType.default, discord.MessageType.reply)
 COMMAND_ANSWER_TYPES = (
@@ -62,24 +64,34 @@ class ThreadWatchCog(commands.Cog):
             not message.content.strip()
         )
 
+    async def _fresh(self, guild_id: int) -> None:
+        """Before screening: drop cached rules and settings another process has changed."""
+        try:
+            await self.bot.services.stale.check(guild_id)
+        except Exception:
+            log.warning("cache version check failed", extra={"guild_id": guild_id})
+
     async def _screen(self, copy: MessageCopy) -> None:
         try:
-            await self.service.handle_message(copy)
+            await self.service.screen_durably(copy)
         except Exception:
             log.exception("moderation pipeline failed", extra={"message_id": copy.message_id})
 
-    @commands.Cog.listener()
-    async def on_message(self, message: discord.Message) -> None:
-        if message.guild is None:
-            return
+    def _is_comment(self, message: discord.Message) -> bool:
         own = message.author.id == self._own_id()
         # The bot's public answers to commands (a /cite in a thread) come through the
         # interaction webhook; they are relayed text like any other and are screened too.
         kinds = COMMENT_TYPES + (COMMAND_ANSWER_TYPES if own else ())
         if message.type not in kinds or (message.webhook_id is not None and not own):
+            return False
+        return not (message.author.bot and not own)
+
+    @commands.Cog.listener()
+    async def on_message(self, message: discord.Message) -> None:
+        if message.guild is None or not self._is_comment(message):
             return
-        if message.author.bot and not own:
-            return
+        if isinstance(message.channel, THREADS):
+            await self._fresh(message.guild.id)
         if self._skip_own(message) or not await is_article_thread(self.bot, message.channel):
             return
         await self._screen(copy_of(message))
@@ -94,6 +106,7 @@ class ThreadWatchCog(commands.Cog):
             return  # an embed or pin update, not an edit of the text
         if "content" not in payload.data:
             return
+        await self._fresh(message.guild.id)
         if await is_article_thread(self.bot, message.channel):
             await self._screen(copy_of(message, "edit"))
 
@@ -110,8 +123,43 @@ class ThreadWatchCog(commands.Cog):
         if before.name != after.name:
             await self._screen_title(after)
 
+    @commands.Cog.listener()
+    async def on_shard_ready(self, shard_id: int) -> None:
+        """After every IDENTIFY (a start, a restart after a crash, a session Discord would not
+        resume) the events in between are gone: screen what article threads received since the
+        last comment screened there. Claims make a comment seen twice count once."""
+        for guild in [g for g in self.bot.guilds if g.shard_id == shard_id]:
+            try:
+                await self._catch_up(guild)
+            except Exception:
+                log.exception("catching up on missed comments failed", extra={"guild": guild.id})
+
+    async def _catch_up(self, guild: discord.Guild) -> None:
+        config = await self.bot.services.guilds.get(guild.id)
+        if config is None:
+            return
+        last_seen = await self.service.last_seen(guild.id)
+        # Threads with nothing screened yet: from when a holder that died took the shard over.
+        since = self.bot.catch_up_since
+        fallback = discord.utils.time_snowflake(since) if since is not None else None
+        screened = 0
+        for thread in guild.threads:
+            after = last_seen.get(thread.id, fallback)
+            if thread.parent_id != config.forum_channel_id or after is None:
+                continue
+            async for message in thread.history(
+                limit=CATCH_UP_LIMIT, after=discord.Object(after), oldest_first=True
+            ):
+                if self._is_comment(message) and not self._skip_own(message):
+                    await self._screen(copy_of(message))
+                    screened += 1
+        if screened:
+            log.info("caught up on missed comments", extra={"guild": guild.id, "count": screened})
+
     @tasks.loop(seconds=SLOWMODE_SWEEP_SECONDS)
     async def sweep_slowmodes(self) -> None:
+        if not self.bot.holds_scheduler():
+            return  # another process holds the scheduler lease and sweeps for every shard
         try:
             await self.service.threads.expire_slowmodes()
         except Exception:

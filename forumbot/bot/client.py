@@ -9,6 +9,7 @@ import json
 import logging
 import pkgutil
 from collections import OrderedDict
+from datetime import datetime, timedelta
 from typing import Any
 
 import discord
@@ -19,6 +20,7 @@ import cogs
 from cogs._errors import reply_error
 from forumbot.bot.endpoint import DEFAULT_BUSY_AFTER, InteractionsEndpoint
 from forumbot.bot.services import Services
+from forumbot.services.coordination import LeaseKeeper
 
 log = logging.getLogger(__name__)
 
@@ -61,7 +63,21 @@ def default_intents() -> discord.Intents:
     return intents
 
 
-class ForumBot(commands.Bot):
+# The lease of singleton work: finishing publications, ending automatic slow modes.
+SCHEDULER_LEASE = "scheduler"
+# Discord allows one IDENTIFY per rate-limit key (shard_id % max_concurrency) every 5 s.
+IDENTIFY_INTERVAL = 5.0
+
+
+def shard_lease(shard_id: int, shard_count: int) -> str:
+    return f"shard:{shard_id}/{shard_count}"
+
+
+class ForumBot(commands.AutoShardedBot):
+    """discord.py's AutoShardedBot: the shards of FORUMBOT_SHARD_IDS (default: all, as many as
+    Discord recommends) on one gateway connection each, and the guard that keeps a second
+    process with the same shards from acting (it waits as a standby)."""
+
     def __init__(
         self,
         services: Services,
@@ -71,6 +87,9 @@ class ForumBot(commands.Bot):
         **options: Any,
     ) -> None:
         options.setdefault("intents", default_intents())
+        settings = services.settings
+        options.setdefault("shard_count", settings.shard_count)
+        options.setdefault("shard_ids", settings.shard_id_list)
         super().__init__(
             command_prefix=commands.when_mentioned,
             help_command=None,
@@ -92,8 +111,112 @@ class ForumBot(commands.Bot):
         # Answers computed at once (searches); the rest wait in line, first come first served,
         # so in a burst the first interactions are answered first instead of all at the end.
         self.answer_slots = asyncio.Semaphore(ANSWER_SLOTS)
+        self._claim_tasks: set[asyncio.Task[None]] = set()
+        services.leases.ttl = timedelta(seconds=settings.lease_ttl_seconds)
+        self.keeper = LeaseKeeper(services.leases)
+        self.identify_concurrency = 1
+        self.catch_up_since: datetime | None = None
+        self._identified_at: dict[int, float] = {}
+
+    def _claim_interactions(self) -> None:
+        """Answer an interaction only after claiming its id in the database: two processes that
+        receive the same one (a second instance on the same shard) cannot both answer it."""
+        state = self._connection
+        parse = state.parsers["INTERACTION_CREATE"]
+        claims = self.services.claims
+
+        async def claim_then_parse(data: Any) -> None:
+            try:
+                mine = await claims.interaction(int(data["id"]))
+            except Exception:
+                # The database is away: answering beats leaving the user with "did not respond"
+                # (the shard lease already keeps a second process off this shard).
+                log.warning("interaction claim failed; answering anyway", exc_info=True)
+                mine = True
+            if mine:
+                parse(data)
+            else:
+                log.info("interaction answered by another process", extra={"id": data["id"]})
+
+        def parser(data: Any) -> None:
+            task = asyncio.create_task(claim_then_parse(data), name="discord.py: claim")
+            self._claim_tasks.add(task)
+            task.add_done_callback(self._claim_tasks.discard)
+
+        state.parsers["INTERACTION_CREATE"] = parser
+
+    async def _plan_shards(self) -> list[int]:
+        """Fix the shard count (Discord's recommendation when unset) and this process's ids."""
+        count, _url, limit = await self.http.get_bot_gateway()
+        self.identify_concurrency = max(1, int(limit.get("max_concurrency", 1)))
+        if self.shard_count is None:
+            self.shard_count = count
+        if not self.shard_ids:
+            self.shard_ids = list(range(self.shard_count))
+        return list(self.shard_ids)
+
+    async def _take_shards(self) -> None:
+        """Hold this process's shards, or wait as a standby until their holder stops."""
+        ids = await self._plan_shards()
+        assert self.shard_count is not None
+        names = [shard_lease(i, self.shard_count) for i in ids]
+        leases = self.services.leases
+        # A holder that died (no clean release) may have left events unprocessed since it took
+        # the shards: the catch-up after READY looks back to then.
+        self.catch_up_since = await leases.since(names)
+        if not await leases.acquire_all(names):
+            held = [h for h in [await leases.holder_of(n) for n in names] if h is not None]
+            log.info(
+                "standby: another process runs these shards; this one takes over within "
+                f"{leases.ttl.total_seconds() * 1.4:.0f} s of it stopping",
+                extra={"shards": ids, "count": self.shard_count, "held_by": [h[0] for h in held]},
+            )
+            while True:
+                await asyncio.sleep(self.keeper.interval)
+                if await leases.acquire_all(names):
+                    break
+            log.info("standby taking over shards", extra={"shards": ids})
+        for name in names:
+            self.keeper.hold(name)
+            self.keeper.held.add(name)
+        log.info(
+            "shards held", extra={"shards": ids, "count": self.shard_count, "holder": leases.holder}
+        )
+
+    async def _on_lease_lost(self, name: str) -> None:
+        if name.startswith("shard:"):
+            # Another process runs our shard now (we stalled past the ttl): stop acting.
+            log.error("shard taken over by another process; closing", extra={"lease": name})
+            await self.close()
+
+    async def _on_lease_acquired(self, name: str) -> None:
+        if name == SCHEDULER_LEASE and self.is_ready():
+            self.dispatch("scheduler_acquired")
+
+    def holds_scheduler(self) -> bool:
+        return self.keeper.holds(SCHEDULER_LEASE)
+
+    async def before_identify_hook(self, shard_id: int | None, *, initial: bool = False) -> None:
+        """Space IDENTIFYs as Discord asks (per rate-limit key), instead of discord.py's flat
+        5 s before every one: shards in different keys start together, a reconnect of a shard
+        that has not identified lately does not wait."""
+        key = (shard_id or 0) % self.identify_concurrency
+        loop = asyncio.get_running_loop()
+        last = self._identified_at.get(key)
+        if last is not None:
+            wait = last + IDENTIFY_INTERVAL - loop.time()
+            if wait > 0:
+                await asyncio.sleep(wait)
+        self._identified_at[key] = loop.time()
 
     async def setup_hook(self) -> None:
+        self._claim_interactions()
+        await self._take_shards()
+        self.keeper.on_lost.append(self._on_lease_lost)
+        self.keeper.on_acquired.append(self._on_lease_acquired)
+        self.keeper.hold(SCHEDULER_LEASE)
+        await self.keeper.round()
+        self.keeper.start()
         for name in self._extensions:
             await self.load_extension(name)
         log.info("extensions loaded", extra={"extensions": self._extensions})
@@ -118,7 +241,13 @@ class ForumBot(commands.Bot):
     async def close(self) -> None:
         if self.interactions_endpoint is not None:
             await self.interactions_endpoint.close()
+        if not hasattr(self, "_AutoShardedClient__queue"):
+            # discord.py 2.7's AutoShardedClient.close() fails on a client that never logged in
+            # (its event queue is made at login); give it the queue it expects.
+            setattr(self, "_AutoShardedClient__queue", asyncio.PriorityQueue())  # noqa: B010
         await super().close()
+        # After the gateway is closed: a standby must not take a shard we still act on.
+        await self.keeper.stop()
 
     def command_tree_hash(self) -> str:
         payload = sorted(

@@ -16,9 +16,18 @@ def _say(text: str) -> None:
     print(text, flush=True)
 
 
+def _shown(settings: Settings) -> str:
+    if settings.database_url is None:
+        return "a temporary SQLite file (set FORUMBOT_DATABASE_URL to use another)"
+    from sqlalchemy.engine import make_url
+
+    return make_url(settings.database_url).render_as_string(hide_password=True)
+
+
 async def run_demo(settings: Settings, seeds: Path) -> None:
-    """Load `seeds` into a throwaway database, publish them in the sandbox, then read console
-    lines from stdin until `quit` or end of input."""
+    """Load `seeds` into a throwaway database (or the one FORUMBOT_DATABASE_URL names, e.g. to
+    try PostgreSQL), publish them in the sandbox, then read console lines from stdin until
+    `quit` or end of input."""
     from forumbot.bot.client import ForumBot
     from forumbot.sandbox import Sandbox
     from forumbot.sandbox.clients import connected
@@ -28,9 +37,8 @@ async def run_demo(settings: Settings, seeds: Path) -> None:
     logging.getLogger().setLevel(max(logging.WARNING, logging.getLogger().level))
     quiet_voice_warnings()
     with tempfile.TemporaryDirectory(prefix="forumbot-demo-") as tmp:
-        demo_settings = settings.model_copy(
-            update={"data_dir": Path(tmp), "database_url": None, "discord_token": None}
-        )
+        demo_settings = settings.model_copy(update={"data_dir": Path(tmp), "discord_token": None})
+        _say(f"Database: {_shown(demo_settings)}")
         async with open_services(demo_settings) as services:
             report = await services.archive.load_paths([seeds])
             _say(

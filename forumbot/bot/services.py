@@ -15,6 +15,13 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from forumbot.bot.state import BotStateStore, SearchSessionStore
 from forumbot.config import Settings
 from forumbot.services.archive import ArchiveService
+from forumbot.services.coordination import (
+    CacheVersions,
+    Claims,
+    Leases,
+    StaleGuard,
+    process_identity,
+)
 from forumbot.services.guilds import GuildSettingsService
 from forumbot.services.publishing import PublishingService
 from forumbot.services.removal import RemovalService
@@ -34,12 +41,21 @@ class Services:
     guilds: GuildSettingsService
     bot_state: BotStateStore
     searches: SearchSessionStore
+    # Who this process is to the other processes on the database (leases, claims).
+    holder: str
+    leases: Leases
+    claims: Claims
+    stale: StaleGuard
     # Services of later features (e.g. moderation) register here by name.
     extras: dict[str, Any] = field(default_factory=dict)
 
 
 def build_services(settings: Settings, engine: AsyncEngine) -> Services:
     sessionmaker = make_sessionmaker(engine)
+    holder = process_identity()
+    guilds = GuildSettingsService(sessionmaker)
+    stale = StaleGuard(CacheVersions(sessionmaker))
+    stale.on_stale.append(guilds.invalidate)
     return Services(
         settings=settings,
         engine=engine,
@@ -47,9 +63,13 @@ def build_services(settings: Settings, engine: AsyncEngine) -> Services:
         archive=ArchiveService(sessionmaker, settings),
         publishing=PublishingService(sessionmaker),
         removal=RemovalService(sessionmaker),
-        guilds=GuildSettingsService(sessionmaker),
+        guilds=guilds,
         bot_state=BotStateStore(sessionmaker),
         searches=SearchSessionStore(sessionmaker),
+        holder=holder,
+        leases=Leases(sessionmaker, holder),
+        claims=Claims(sessionmaker, holder),
+        stale=stale,
     )
 
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from forumbot.storage.models.discord import BotState, SearchSession
+from forumbot.storage.upsert import upsert
 
 MAX_QUERY_CHARS = 300
 
@@ -21,13 +22,16 @@ class BotStateStore:
             return row.value if row is not None else None
 
     async def put(self, key: str, value: str) -> None:
-        async with self._sessionmaker() as session:
-            row = await session.get(BotState, key)
-            if row is None:
-                session.add(BotState(key=key, value=value))
-            else:
-                row.value = value
-            await session.commit()
+        # An upsert: two processes starting together both store the command-tree hash, and a
+        # read-then-insert let the slower one crash on the primary key.
+        async with self._sessionmaker() as session, session.begin():
+            await upsert(
+                session,
+                BotState.__table__,  # type: ignore[arg-type]
+                {"key": key, "value": value},
+                ["key"],
+                {"value": value},
+            )
 
 
 @dataclass(frozen=True, slots=True)

@@ -60,6 +60,20 @@ _MESSAGE_EVENTS = frozenset(
 _REACTION_EVENTS = frozenset({"MESSAGE_REACTION_ADD", "MESSAGE_REACTION_REMOVE"})
 GUILD_MESSAGE_REACTIONS = 1 << 10
 DIRECT_MESSAGE_REACTIONS = 1 << 13
+# Events whose guild is `data["id"]` rather than `data["guild_id"]`.
+_GUILD_OBJECT_EVENTS = frozenset({"GUILD_CREATE", "GUILD_UPDATE", "GUILD_DELETE"})
+
+
+def shard_of(guild_id: int | str, shard_count: int) -> int:
+    """Discord's rule: a guild lives on shard (guild_id >> 22) % shard_count."""
+    return (int(guild_id) >> 22) % shard_count
+
+
+def event_guild(event: str, data: Json) -> str | None:
+    if event in _GUILD_OBJECT_EVENTS:
+        return str(data.get("id")) if data.get("id") is not None else None
+    guild_id = data.get("guild_id")
+    return str(guild_id) if guild_id is not None else None
 
 
 class _Sender:
@@ -94,6 +108,14 @@ class Session:
     queue: asyncio.Queue[Json | None] | None = None
     disconnected_at: float | None = None
     resumes: int = 0
+    shard_id: int = 0
+    shard_count: int = 1
+
+    def carries(self, guild_id: str | None) -> bool:
+        """Guild events go to the guild's shard only; events outside guilds (DMs) to shard 0."""
+        if guild_id is None:
+            return self.shard_id == 0
+        return shard_of(guild_id, self.shard_count) == self.shard_id
 
     def push(self, payload: Json) -> None:
         self.seq += 1
@@ -125,8 +147,11 @@ class Gateway:
         if only is None:
             self.sb.events.append((event, data))
         now = time.monotonic()
+        guild_id = event_guild(event, data)
         for sid, session in list(self.sessions.items()):
             if only is not None and session is not only:
+                continue
+            if not session.carries(guild_id):
                 continue
             if (
                 session.disconnected_at is not None
@@ -302,13 +327,38 @@ class Gateway:
         if intents & PRIVILEGED & ~self.sb.granted_intents:
             await ws.close(code=4014, message=b"Disallowed intent(s)")
             return None
-        session = Session(id=secrets.token_hex(16), intents=intents)
+        shard = data.get("shard")
+        shard_id, shard_count = 0, 1
+        if shard is not None:
+            # Discord closes with 4010 "Invalid shard" for a malformed pair or id >= count.
+            valid = (
+                isinstance(shard, list)
+                and len(shard) == 2
+                and all(isinstance(n, int) and not isinstance(n, bool) for n in shard)
+                and 0 <= shard[0] < shard[1]
+            )
+            if not valid:
+                await ws.close(code=4010, message=b"Invalid shard")
+                return None
+            shard_id, shard_count = shard
+        world = self.sb.world
+        bot_guilds = [g for g in world.guilds.values() if world.bot_user_id in g.members]
+        if len(bot_guilds) > self.sb.max_guilds_per_shard * shard_count:
+            # 4011: the bot is in too many guilds for this many shards.
+            await ws.close(code=4011, message=b"Sharding required")
+            return None
+        if self.sb.session_starts_remaining <= 0:
+            await ws.close(code=4004, message=b"Session start limit reached")
+            return None
+        self.sb.session_starts_remaining -= 1
+        session = Session(
+            id=secrets.token_hex(16), intents=intents, shard_id=shard_id, shard_count=shard_count
+        )
         session.ws, session.request = ws, request
         session.queue = asyncio.Queue()
         self.sessions[session.id] = session
         self.identify_count += 1
-        world = self.sb.world
-        bot_guilds = [g for g in world.guilds.values() if world.bot_user_id in g.members]
+        bot_guilds = [g for g in bot_guilds if session.carries(g.id)]
         ready = {
             "v": 10,
             "user": {**world.user(world.bot_user_id), "verified": True, "mfa_enabled": False},
@@ -325,9 +375,8 @@ class Gateway:
             "user_settings": {},
             "_trace": ["sandbox"],
         }
-        shard = data.get("shard")
-        if shard:
-            ready["shard"] = shard
+        if shard is not None:
+            ready["shard"] = [shard_id, shard_count]
         session.push({"op": DISPATCH, "t": "READY", "d": ready})
         for guild in bot_guilds:
             payload = world.guild_create_payload(guild)

@@ -106,6 +106,13 @@ class SandboxState:
         self.resume_window = 120.0
         self.nonce_window = 300.0
         self.granted_intents = (1 << 1) | (1 << 8) | (1 << 15)  # all privileged intents granted
+        # Sharding, as GET /gateway/bot reports it: the recommended count, and the session start
+        # limit (IDENTIFYs left; max_concurrency shards may identify together).
+        self.recommended_shards = 1
+        self.max_guilds_per_shard = 2500
+        self.session_start_total = 1000
+        self.session_starts_remaining = 1000
+        self.max_concurrency = 1
         # Records.
         self.requests: list[RecordedRequest] = []
         self.violations: list[Violation] = []

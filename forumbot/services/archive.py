@@ -380,6 +380,7 @@ class ArchiveService:
     async def suggest_articles(self, text: str, limit: int = 25) -> list[ArticleInfo]:
         """Articles matching what a user has typed so far (autocomplete)."""
         limit = max(1, min(limit, 25))
+        text = checked_text(text or "", "article name")
         async with self._sessionmaker() as session:
             return await ArchiveRepository(session).suggest_articles(
                 (text or "")[:100], limit=limit
@@ -387,7 +388,7 @@ class ArchiveService:
 
     async def resolve_article(self, ref: str | int) -> ArticleInfo:
         """An article by id, or by key/title when exactly one matches."""
-        text = str(ref).strip()
+        text = checked_text(str(ref).strip(), "article name")
         if text.isdigit():
             # The common case (autocomplete values are ids): one row, not the whole archive.
             found = None
@@ -421,12 +422,16 @@ class ArchiveService:
         limit: int = 10,
         offset: int = 0,
     ) -> list[SearchHit]:
-        """Passages matching `query`, best first. User text never raises."""
+        """Passages matching `query`, best first. Any valid text is safe; NUL or invalid
+        Unicode in the text or a filter is InvalidInput, never a driver error."""
         if not 1 <= limit <= MAX_SEARCH_LIMIT:
             raise InvalidInput(f"limit must be between 1 and {MAX_SEARCH_LIMIT}")
         if offset < 0:
             raise InvalidInput("offset must be 0 or more")
-        filters = SearchFilters(author=author or None, article_id=article_id, tag=tag or None)
+        query = checked_text(query or "", "search text")
+        author = checked_text(author, "author filter") if author else None
+        tag = checked_text(tag, "tag filter") if tag else None
+        filters = SearchFilters(author=author, article_id=article_id, tag=tag)
         async with self._sessionmaker() as session:
             return await search_passages(
                 session,
@@ -552,6 +557,22 @@ def draft_record(parsed: ParsedArticle, article_id: int, revision: int) -> Artic
             CommentRecord(c.position, c.author, c.text, "imported") for c in parsed.comments
         ),
     )
+
+
+def checked_text(value: str, what: str) -> str:
+    """User text on its way to the database: NUL and text that is not valid Unicode (a lone
+    surrogate, which is what invalid UTF-8 on a command line becomes) are refused with a clear
+    error. PostgreSQL rejects both with driver errors; SQLite would silently store either."""
+    if "\x00" in value:
+        raise InvalidInput(f"The {what} contains a NUL character; remove it and try again.")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise InvalidInput(
+            f"The {what} is not valid text (invalid UTF-8 or a lone surrogate); "
+            "check its encoding and try again."
+        ) from None
+    return value
 
 
 def _loaded_item(name: str, parsed: ParsedArticle, outcome: SaveOutcome) -> LoadedItem:

@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from forumbot.services.coordination.versions import GUILD_SCOPE, bump_version
 from forumbot.services.errors import NotConfigured
 from forumbot.storage.models.discord import GuildSettings
 
@@ -57,6 +58,7 @@ class GuildSettingsService:
             row.modlog_channel_id = modlog_channel_id
             row.moderator_role_id = moderator_role_id
             row.updated_at = datetime.now(UTC)
+            await bump_version(session, GUILD_SCOPE, guild_id)
             await session.commit()
             config = _to_config(row)
         self.invalidate(guild_id)

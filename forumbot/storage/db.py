@@ -6,6 +6,7 @@ share a session between concurrent tasks.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -15,6 +16,7 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import event
 from sqlalchemy.engine import Connection, make_url
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -155,9 +157,34 @@ async def _run_with_connection(url: str, action: Callable[[Config], None]) -> No
         await engine.dispose()
 
 
+# Any fixed number: the PostgreSQL advisory lock that lets one process migrate at a time.
+MIGRATION_LOCK_ID = 0x666F72756D626F74  # "forumbot"
+MIGRATION_ATTEMPTS = 5
+
+
 async def upgrade_database(url: str, revision: str = "heads") -> None:
-    """Migrate the database at `url` up to `revision` (default: every head)."""
-    await _run_with_connection(url, lambda cfg: command.upgrade(cfg, revision))
+    """Migrate the database at `url` up to `revision` (default: every head).
+
+    Several processes may start at once on a fresh database. On PostgreSQL they queue on an
+    advisory lock held for the migration's transaction, so the later ones find it done. SQLite
+    has no such lock: a process whose migration collides with another's (a table the other just
+    created) retries, and on the retry finds the version table already at the target.
+    """
+
+    def upgrade(cfg: Config) -> None:
+        connection = cfg.attributes["connection"]
+        if connection.dialect.name == "postgresql":
+            connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({MIGRATION_LOCK_ID})")
+        command.upgrade(cfg, revision)
+
+    for attempt in range(1, MIGRATION_ATTEMPTS + 1):
+        try:
+            await _run_with_connection(url, upgrade)
+            return
+        except OperationalError:
+            if not is_sqlite(normalise_url(url)) or attempt == MIGRATION_ATTEMPTS:
+                raise
+            await asyncio.sleep(0.2 * attempt)
 
 
 async def downgrade_database(url: str, revision: str) -> None:

@@ -19,12 +19,12 @@ class AppRoutes(RouteBase):
     async def get_gateway_bot(self, req: Req) -> tuple[int, Any]:
         return 200, {
             "url": self.sb.gateway_url,
-            "shards": 1,
+            "shards": self.sb.recommended_shards,
             "session_start_limit": {
-                "total": 1000,
-                "remaining": 999,
-                "reset_after": 0,
-                "max_concurrency": 1,
+                "total": self.sb.session_start_total,
+                "remaining": self.sb.session_starts_remaining,
+                "reset_after": 24 * 3600 * 1000,
+                "max_concurrency": self.sb.max_concurrency,
             },
         }
 

@@ -16,6 +16,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from forumbot.services.coordination.claims import claim_message, revision_key
 from forumbot.services.moderation.ladder import LadderPolicy, Level, climb
 from forumbot.services.moderation.ledger import Ledger
 from forumbot.services.moderation.members import record_notice
@@ -61,6 +62,8 @@ class Outcome:
     queue_item: QueueItem | None = None
     dm_delivered: bool | None = None
     slowmode: LedgerEntry | None = None
+    # Another process (or an earlier delivery of the same event) already screened this revision.
+    duplicate: bool = False
 
     def kinds(self) -> list[str]:
         return [e.kind for e in self.entries]
@@ -85,8 +88,10 @@ class Pipeline:
         *,
         clock: Callable[[], datetime] = utcnow,
         server_name: Callable[[int], str] | None = None,
+        holder: str = "local",
     ) -> None:
         self._sessionmaker = sessionmaker
+        self.holder = holder
         self.port = port
         self._screen = screener
         self._policies = policies
@@ -108,6 +113,21 @@ class Pipeline:
         now = self._clock()
         outcome = Outcome(screening)
         async with self._sessionmaker() as session, session.begin():
+            # The claim commits with the ledger rows: either both exist or neither, and a second
+            # screening of the same revision (another process, a replay, a backfill) stops here.
+            # A title has no message of its own: its thread stands in for it.
+            claim_id = copy.message_id
+            if claim_id is None and copy.source == "title":
+                claim_id = copy.thread_id or copy.channel_id
+            if claim_id is not None and not await claim_message(
+                session,
+                guild_id=copy.guild_id,
+                message_id=claim_id,
+                revision=revision_key(copy.source, copy.content),
+                holder=self.holder,
+            ):
+                outcome.duplicate = True
+                return outcome
             session.add(
                 ModSeenMessage(
                     guild_id=copy.guild_id,

@@ -6,6 +6,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from forumbot.services.coordination.versions import GUILD_SCOPE, bump_version
 from forumbot.services.moderation.errors import ModerationError
 from forumbot.services.moderation.ladder import LadderPolicy
 from forumbot.services.moderation.types import utcnow
@@ -19,6 +20,9 @@ class PolicyStore:
         self._sessionmaker = sessionmaker
         self._default = default or LadderPolicy()
         self._cache: dict[int, LadderPolicy] = {}
+
+    def forget(self, guild_id: int) -> None:
+        self._cache.pop(guild_id, None)
 
     async def get(self, guild_id: int) -> LadderPolicy:
         cached = self._cache.get(guild_id)
@@ -50,5 +54,6 @@ class PolicyStore:
                 row = ModGuildPolicy(guild_id=guild_id, policy=stored, updated_at=utcnow())
                 session.add(row)
             row.policy, row.updated_by, row.updated_at = stored, actor_id, utcnow()
+            await bump_version(session, GUILD_SCOPE, guild_id)
         self._cache.pop(guild_id, None)
         return policy

@@ -51,6 +51,10 @@ class ModerationPort(Protocol):
 
     async def post_modlog(self, guild_id: int, entry: LedgerEntry, summary: str) -> None: ...
 
+    async def post_modlog_text(self, guild_id: int, text: str) -> None:
+        """A plain line in the mod-log, for news that is no case (the database is away)."""
+        ...
+
     async def change_thread(self, thread_id: int, change: ThreadChange, reason: str) -> bool: ...
 
     async def pin_message(self, channel_id: int, message_id: int, reason: str) -> bool: ...
@@ -89,6 +93,9 @@ class RecordingPort:
 
     async def post_modlog(self, guild_id: int, entry: LedgerEntry, summary: str) -> None:
         self.calls.append(("modlog", (entry, summary)))
+
+    async def post_modlog_text(self, guild_id: int, text: str) -> None:
+        self.calls.append(("modlog_text", (guild_id, text)))
 
     async def change_thread(self, thread_id: int, change: ThreadChange, reason: str) -> bool:
         self.calls.append(("thread", (thread_id, change, reason)))

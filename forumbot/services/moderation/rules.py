@@ -14,6 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from forumbot.domain.civility.rules import MODES, RuleSet, RuleSetError, load_default_rules
+from forumbot.services.coordination.versions import GUILD_SCOPE, bump_version
 from forumbot.services.moderation.errors import InvalidRules, NotFound
 from forumbot.services.moderation.types import as_utc, utcnow
 from forumbot.storage.models.moderation import ModRuleChange, ModRuleSet
@@ -144,6 +145,10 @@ class RuleBook:
             raise NotFound(f"No rule {rule_id!r}. Known rules: {known}")
         return found
 
+    def forget(self, guild_id: int) -> None:
+        """Drop the cached rules of `guild_id` (another process changed them)."""
+        self._invalidate(guild_id)
+
     def _invalidate(self, guild_id: int) -> None:
         self._cache.pop(guild_id, None)
         for listener in self.on_change:
@@ -178,6 +183,7 @@ class RuleBook:
             created_at=now,
         )
         session.add(audit)
+        await bump_version(session, GUILD_SCOPE, guild_id)
         await session.flush()
         return _to_change(audit)
 

@@ -6,12 +6,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from forumbot.domain.civility.engine import Engine
 from forumbot.domain.civility.rules import RuleSet
 from forumbot.services.moderation.backtest import BacktestReport, backtest
 from forumbot.services.moderation.decisions import Decision, ReviewDesk
+from forumbot.services.moderation.durable import DurableScreening
 from forumbot.services.moderation.ladder import LadderPolicy, Level
 from forumbot.services.moderation.ledger import Ledger
 from forumbot.services.moderation.members import MemberActions, MemberRecord
@@ -23,6 +25,7 @@ from forumbot.services.moderation.rules import RuleBook, RuleChange
 from forumbot.services.moderation.screening import Screening, screen
 from forumbot.services.moderation.threads import ThreadControls
 from forumbot.services.moderation.types import LedgerEntry, MessageCopy, utcnow
+from forumbot.storage.models.moderation import ModSeenMessage
 
 __all__ = ["Decision", "MemberRecord", "ModerationService", "Outcome"]
 
@@ -41,6 +44,7 @@ class ModerationService:
         policies: PolicyStore | None = None,
         clock: Callable[[], datetime] = utcnow,
         server_name: Callable[[int], str] | None = None,
+        holder: str = "local",
     ) -> None:
         self._sessionmaker = sessionmaker
         self.port = port
@@ -57,7 +61,10 @@ class ModerationService:
             self.policies,
             clock=clock,
             server_name=self._server_name,
+            holder=holder,
         )
+        # Looked up per call, so a wrapped pipeline.handle (tests count outcomes) is used.
+        self.durable = DurableScreening(lambda copy: self.pipeline.handle(copy), port)
         self.threads = ThreadControls(sessionmaker, port)
         self.members = MemberActions(
             sessionmaker, port, self.policies, clock=clock, server_name=self._server_name
@@ -66,6 +73,11 @@ class ModerationService:
 
     def _forget_engine(self, guild_id: int) -> None:
         self._engines.pop(guild_id, None)
+
+    def forget_guild(self, guild_id: int) -> None:
+        """Drop everything cached for `guild_id` (another process changed its rules or policy)."""
+        self.rules.forget(guild_id)  # also drops the engine, through on_change
+        self.policies.forget(guild_id)
 
     # -- screening -----------------------------------------------------------------------------
     async def engine_for(self, guild_id: int) -> Engine:
@@ -81,6 +93,24 @@ class ModerationService:
     async def handle_message(self, copy: MessageCopy) -> Outcome:
         """Screen a comment, title or relayed text from an article thread and act on it."""
         return await self.pipeline.handle(copy)
+
+    async def screen_durably(self, copy: MessageCopy) -> Outcome | None:
+        """As `handle_message`, retrying through a database outage (None: gave up)."""
+        return await self.durable.screen(copy)
+
+    async def last_seen(self, guild_id: int) -> dict[int, int]:
+        """thread id -> the newest message id screened in it (where a catch-up starts)."""
+        async with self._sessionmaker() as session:
+            rows = await session.execute(
+                select(ModSeenMessage.thread_id, func.max(ModSeenMessage.message_id))
+                .where(
+                    ModSeenMessage.guild_id == guild_id,
+                    ModSeenMessage.thread_id.is_not(None),
+                    ModSeenMessage.source.in_(("message", "relay", "imported")),
+                )
+                .group_by(ModSeenMessage.thread_id)
+            )
+            return {int(t): int(m) for t, m in rows if t is not None and m is not None}
 
     async def test_text(
         self,

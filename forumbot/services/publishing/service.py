@@ -330,6 +330,14 @@ class PublishingService:
             )
             return info, revision_changes(pub, article)
 
+    async def pending_guilds(self) -> list[int]:
+        """Guilds with an unfinished publication (the scheduler finishes them for every shard)."""
+        async with self._sessionmaker() as session:
+            rows = await session.scalars(
+                select(Publication.guild_id).where(Publication.state != "done").distinct()
+            )
+            return sorted(rows)
+
     async def pending(self, guild_id: int) -> list[int]:
         """Article ids whose publication in this guild is not finished."""
         async with self._sessionmaker() as session:

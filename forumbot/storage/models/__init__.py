@@ -11,6 +11,12 @@ from forumbot.storage.models.archive import (
     RemovedPost,
 )
 from forumbot.storage.models.base import Base
+from forumbot.storage.models.coordination import (
+    CacheVersion,
+    InteractionClaim,
+    Lease,
+    MessageClaim,
+)
 
 from forumbot.storage.models.search import SearchTerm, SearchTermPassage  # isort: skip
 from forumbot.storage.models.moderation import (
@@ -44,3 +50,5 @@ __all__ += [
     "ModRuleSet",
     "ModSeenMessage",
 ]
+
+__all__ += ["CacheVersion", "InteractionClaim", "Lease", "MessageClaim"]

@@ -3,6 +3,7 @@ command sync only when the command set changed, /admin sync, and the `forumbot r
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 from typing import Any
 
@@ -158,10 +159,19 @@ def test_every_command_has_a_description_and_unique_name(bot_settings: Any) -> N
     asyncio.run(check())
 
 
-def test_run_demo_console(tmp_path: Path, monkeypatch: Any) -> None:
+@pytest.mark.parametrize("database", ["temporary", "postgresql"])
+def test_run_demo_console(
+    tmp_path: Path, monkeypatch: Any, database: str, request: pytest.FixtureRequest
+) -> None:
     from forumbot.cli import main
     from forumbot.config import get_settings
 
+    if database == "postgresql":
+        # `run --demo` honours FORUMBOT_DATABASE_URL (it used a temporary SQLite regardless).
+        url = str(request.getfixturevalue("empty_pg_url"))
+        monkeypatch.setenv("FORUMBOT_DATABASE_URL", url)
+    else:
+        monkeypatch.delenv("FORUMBOT_DATABASE_URL", raising=False)
     monkeypatch.delenv("DISCORD_TOKEN", raising=False)
     monkeypatch.delenv("FORUMBOT_DISCORD_TOKEN", raising=False)
     monkeypatch.setenv("FORUMBOT_DATA_DIR", str(tmp_path))
@@ -191,6 +201,22 @@ def test_run_demo_console(tmp_path: Path, monkeypatch: Any) -> None:
     assert "unknown command" in out
     assert 'Search: "unbalanced (C++ NOT' in out  # an open quote is taken literally
     assert "No closing quotation" not in out
+    if database == "postgresql":
+        import asyncpg  # the demo's articles are in that database
+
+        async def count() -> int:
+            from tests.fixtures.db import _asyncpg_dsn
+
+            conn = await asyncpg.connect(_asyncpg_dsn(url))
+            try:
+                return int(await conn.fetchval("SELECT count(*) FROM articles"))
+            finally:
+                await conn.close()
+
+        assert asyncio.run(count()) == 1
+        assert "Database: postgresql+asyncpg://" in out
+    else:
+        assert "Database: a temporary SQLite file" in out
 
 
 async def test_run_bot_turns_a_rejected_token_into_a_startup_error(

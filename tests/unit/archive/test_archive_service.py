@@ -167,8 +167,9 @@ async def test_errors_are_user_facing(service: ArchiveService, seeds: Path) -> N
 
 async def test_hostile_search_text(service: ArchiveService, seeds: Path) -> None:
     await service.load_paths([seeds])
-    for query in ['"', "a AND", "NOT", "C++", "text:x", "(", "*", "", "x" * 5000, "\x00"]:
+    for query in ['"', "a AND", "NOT", "C++", "text:x", "(", "*", "", "x" * 5000]:
         assert isinstance(await service.search(query), list)
+    # NUL and invalid Unicode get a clear error instead (test_archive_bad_text.py).
 
 
 async def test_resolve_article_by_id_reads_one_row(service: ArchiveService, seeds: Path) -> None:

@@ -200,3 +200,40 @@ async def test_concurrent_offences_still_escalate(
     outs = await asyncio.gather(*(service.handle_message(message(t)) for t in texts))
     assert sorted(len(o.entries) for o in outs) == [1, 1, 2]  # the third also timed out
     assert len(port.named("timeout")) == 1
+
+
+async def test_two_processes_screening_one_message_act_once(
+    service: ModerationService, port: RecordingPort, db_url: str, clock: Clock, test_rules
+) -> None:
+    """A second process on the same shard (or a replayed event) gets the same message: one
+    case, one queue item, one mod-log post, one DM, whichever process wins the claim."""
+    import asyncio
+
+    from forumbot.services.moderation.rules import RuleBook
+    from forumbot.storage.db import make_engine, make_sessionmaker
+    from forumbot.storage.models.moderation import ModAction, ModQueueItem
+
+    engine = make_engine(db_url)
+    try:
+        maker = make_sessionmaker(engine)
+        other_port = RecordingPort()
+        other = ModerationService(
+            maker, other_port, rules=RuleBook(maker, base=lambda: test_rules), clock=clock,
+            holder="other",
+        )  # fmt: skip
+        copy = message("you are an idiot")
+        outs = await asyncio.gather(
+            service.handle_message(copy), other.handle_message(copy), service.handle_message(copy)
+        )
+        assert sorted(o.duplicate for o in outs) == [False, True, True]
+        async with maker() as session:
+            holds = (await session.scalars(select(ModAction).where(ModAction.kind == "hold"))).all()
+            items = (await session.scalars(select(ModQueueItem))).all()
+        assert len(holds) == 1 and len(items) == 1
+        both = port.calls + other_port.calls
+        assert len([c for c in both if c[0] == "notify"]) == 1
+        assert len(port.named("delete") + other_port.named("delete")) == 1
+        modlog = port.named("modlog") + other_port.named("modlog")
+        assert len([m for m in modlog if m[0].kind == "hold"]) == 1  # type: ignore[index]
+    finally:
+        await engine.dispose()

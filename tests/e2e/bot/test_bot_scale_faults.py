@@ -1,0 +1,297 @@
+"""Faults at scale, small and deterministic: a gateway drop mid-storm (resumed, and a session
+Discord will not resume), one of two shard processes killed mid-storm and restarted, and the
+database going away mid-storm. Every comment is screened exactly once and nothing is lost."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import re
+import time
+from collections import Counter
+from collections.abc import AsyncIterator, Callable
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from cogs.moderation.port import moderation
+from forumbot.bot.client import ForumBot
+from forumbot.sandbox import DemoGuild, Sandbox
+from forumbot.sandbox.gateway import shard_of
+from forumbot.storage.models.moderation import ModAction, ModSeenMessage
+from tests.e2e.moderation.support import article_thread
+from tests.fixtures.bot import BotRunner, ThreadedBot, run_setup
+
+COMMENTS = 120  # per storm, across both guilds
+MEMBERS = 6  # per guild; each insults once (a hold, below the timeout threshold)
+
+
+def other_shard_guild(sandbox: Sandbox, first: DemoGuild) -> DemoGuild:
+    for _ in range(200):
+        time.sleep(0.002)
+        guild = sandbox.create_demo_guild("Second")
+        if shard_of(guild.guild_id, 2) != shard_of(first.guild_id, 2):
+            return guild
+        del sandbox.world.guilds[guild.guild_id]
+    raise AssertionError("no guild on the other shard")
+
+
+class Storm:
+    """Two guilds on two shards, an article thread each, members to comment."""
+
+    def __init__(self, sandbox: Sandbox, guilds: list[DemoGuild]) -> None:
+        self.sandbox = sandbox
+        self.guilds = guilds
+        self.threads: dict[str, dict[str, Any]] = {}
+        self.members: dict[str, list[str]] = {}
+        self.sent: list[dict[str, Any]] = []
+        self.insults: list[dict[str, Any]] = []
+
+    async def prepare(self, bot: ForumBot) -> None:
+        for guild in self.guilds:
+            self.sandbox.demo = guild
+            assert "Set up" in await run_setup(self.sandbox, guild)
+            # A storm in one thread would otherwise turn automatic slow mode on.
+            await moderation(bot).update_policy(
+                int(guild.guild_id), {"heat_messages": 10_000}, actor_id=1, reason="storm test"
+            )
+            self.threads[guild.guild_id] = await article_thread(self.sandbox, guild)
+            self.members[guild.guild_id] = []
+            for n in range(MEMBERS):
+                user = self.sandbox.create_user(f"member{n}-{guild.guild_id[-4:]}")
+                self.sandbox.add_member(guild.guild_id, user["id"])
+                self.members[guild.guild_id].append(user["id"])
+            # A first comment, so a catch-up knows where each thread stood.
+            await self.send(guild, guild.alice_id, "Opening the discussion.")
+
+    async def send(self, guild: DemoGuild, user: str, text: str) -> dict[str, Any]:
+        msg = await self.sandbox.send_message(user, self.threads[guild.guild_id], text)
+        self.sent.append(msg)
+        return msg
+
+    async def blow(
+        self, count: int, *, fault_at: int | None = None, fault: Callable[[], Any] | None = None
+    ) -> None:
+        insulted: set[str] = set()
+        for n in range(count):
+            if n == fault_at and fault is not None:
+                result = fault()
+                if asyncio.iscoroutine(result):
+                    await result
+            guild = self.guilds[n % 2]
+            members = self.members[guild.guild_id]
+            user = members[(n // 2) % len(members)]
+            if n % 10 == 5 and user not in insulted:
+                insulted.add(user)
+                self.insults.append(await self.send(guild, user, "you are an idiot"))
+            else:
+                await self.send(guild, user, f"Comment {n}: the article's point about 1956.")
+            await asyncio.sleep(0)
+
+    async def settled(
+        self, sessionmaker: async_sessionmaker[AsyncSession], seconds: float = 60.0
+    ) -> Counter[int]:
+        """Wait until every sent comment was screened; the number of times each was."""
+        wanted = {int(m["id"]) for m in self.sent}
+        deadline = asyncio.get_running_loop().time() + seconds
+        while True:
+            async with sessionmaker() as session:
+                rows = await session.scalars(
+                    select(ModSeenMessage.message_id).where(ModSeenMessage.source == "message")
+                )
+                seen = Counter(int(r) for r in rows if r is not None)
+            if wanted <= set(seen) or asyncio.get_running_loop().time() > deadline:
+                return seen
+            await asyncio.sleep(0.2)
+
+    async def check_exactly_once(self, sessionmaker: async_sessionmaker[AsyncSession]) -> None:
+        seen = await self.settled(sessionmaker)
+        missing = [int(m["id"]) for m in self.sent if int(m["id"]) not in seen]
+        assert not missing, f"{len(missing)} of {len(self.sent)} comments never screened"
+        doubled = {k: v for k, v in seen.items() if v > 1}
+        assert not doubled, f"screened more than once: {doubled}"
+        insult_ids = {int(m["id"]) for m in self.insults}
+        async with sessionmaker() as session:
+            # A comment taken down: held, or removed (e.g. by the repeated-messages rule).
+            taken_down = Counter(
+                int(r)
+                for r in await session.scalars(
+                    select(ModAction.message_id).where(ModAction.kind.in_(("hold", "remove")))
+                )
+            )
+            told = {
+                r.id
+                for r in await session.scalars(select(ModAction))
+                if r.kind in ("hold", "nudge", "remove", "timeout", "warn")
+            }
+        assert insult_ids <= set(taken_down) and set(taken_down.values()) == {1}
+        await self.sandbox.wait_until(
+            lambda: all(
+                self.sandbox.find_requests("DELETE", rf"/messages/{i}$") for i in taken_down
+            ),
+            10,
+            what="every comment taken down deleted",
+        )
+        deletes = Counter(
+            r.path.rsplit("/", 1)[-1] for r in self.sandbox.find_requests("DELETE", r"/messages/")
+        )
+        assert all(deletes[str(i)] == 1 for i in taken_down), deletes
+        # One DM per action that tells the member (holds, and nudges of the message-rate rule).
+        dms = [m for ms in self.members.values() for u in ms for m in self.sandbox.dm_messages(u)]
+        cases = Counter(
+            int(re.search(r"case #(\d+)", e["title"])[1])  # type: ignore[index]
+            for m in dms
+            for e in m["embeds"]
+        )
+        assert set(cases) == told and set(cases.values()) == {1}, cases
+
+
+@pytest.fixture
+def storm(sandbox: Sandbox, demo: DemoGuild) -> Storm:
+    sandbox.recommended_shards = 2
+    sandbox.max_concurrency = 2
+    guilds = sorted([demo, other_shard_guild(sandbox, demo)], key=lambda g: shard_of(g.guild_id, 2))
+    return Storm(sandbox, guilds)
+
+
+@pytest.mark.parametrize("fault", ["resume", "reidentify"])
+async def test_gateway_drop_mid_storm_moderates_every_comment_once(
+    bot_runner: BotRunner, sandbox: Sandbox, storm: Storm, fault: str, allow_warnings: Any
+) -> None:
+    allow_warnings(r"Shard ID \d+ (has|session has been invalidated|WebSocket closed)")
+    async with bot_runner.running() as bot:
+        await storm.prepare(bot)
+        if fault == "resume":
+            action = sandbox.gateway.drop_connections
+        else:
+            # Discord will not resume these sessions: the bot identifies afresh, and the
+            # comments sent meanwhile reach it only through the catch-up.
+            action = sandbox.gateway.invalidate_sessions
+        identified = sandbox.gateway.identify_count
+        await storm.blow(COMMENTS, fault_at=COMMENTS // 2, fault=action)
+        await storm.check_exactly_once(bot.services.sessionmaker)
+        if fault == "resume":
+            assert sandbox.gateway.resume_count >= 1
+        else:
+            assert sandbox.gateway.identify_count >= identified + 2
+    sandbox.assert_no_violations()
+
+
+async def test_kill_one_of_two_shard_processes_mid_storm_and_restart(
+    bot_runner: BotRunner, sandbox: Sandbox, storm: Storm, allow_warnings: Any
+) -> None:
+    allow_warnings(r"Shard ID \d+")
+    settings = bot_runner.settings
+    zero = settings.model_copy(update={"shard_count": 2, "shard_ids": "0"})
+    one = settings.model_copy(update={"shard_count": 2, "shard_ids": "1"})
+    steady = BotRunner(sandbox, zero)
+    victim = ThreadedBot(sandbox, one)
+    await victim.start()
+    async with steady.running() as bot0:
+        await sandbox.wait_until(lambda: len(sandbox.gateway.sessions) >= 2, 10, what="2 shards")
+        await storm.prepare(bot0)
+
+        def kill() -> None:
+            victim.kill()  # like kill -9: no close, no lease released, no last words
+
+        await storm.blow(COMMENTS // 2, fault_at=COMMENTS // 4, fault=kill)
+        again = ThreadedBot(sandbox, one)
+        try:
+            await again.start(timeout=30)  # waits out the dead holder's lease, then catches up
+            await storm.blow(COMMENTS // 2)
+            await storm.check_exactly_once(bot0.services.sessionmaker)
+            assert again.bot is not None and again.bot.keeper.holds("shard:1/2")
+        finally:
+            again.kill()
+
+
+class TcpProxy:
+    """A TCP proxy in front of PostgreSQL that can go away: `cut()` drops every connection and
+    stops listening (new connections are refused, as when the server is stopped)."""
+
+    def __init__(self, upstream: tuple[str, int]) -> None:
+        self.upstream = upstream
+        self.port = 0
+        self._server: asyncio.Server | None = None
+        self._writers: set[asyncio.StreamWriter] = set()
+
+    async def start(self) -> None:
+        self._server = await asyncio.start_server(
+            self._serve, "127.0.0.1", self.port, reuse_address=True
+        )
+        self.port = self._server.sockets[0].getsockname()[1]
+
+    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            up_reader, up_writer = await asyncio.open_connection(*self.upstream)
+        except OSError:
+            writer.close()
+            return
+        self._writers |= {writer, up_writer}
+
+        async def pipe(src: asyncio.StreamReader, dst: asyncio.StreamWriter) -> None:
+            try:
+                while data := await src.read(65536):
+                    dst.write(data)
+                    await dst.drain()
+            except (OSError, asyncio.CancelledError):
+                pass
+            finally:
+                dst.close()
+
+        await asyncio.gather(pipe(reader, up_writer), pipe(up_reader, writer))
+        self._writers -= {writer, up_writer}
+
+    async def cut(self) -> None:
+        assert self._server is not None
+        self._server.close()
+        for writer in list(self._writers):
+            writer.transport.abort()
+        self._writers.clear()
+        await self._server.wait_closed()
+        self._server = None
+
+    async def stop(self) -> None:
+        if self._server is not None:
+            await self.cut()
+
+
+@contextlib.asynccontextmanager
+async def proxied(url: str) -> AsyncIterator[tuple[TcpProxy, str]]:
+    from sqlalchemy.engine import make_url
+
+    parsed = make_url(url)
+    proxy = TcpProxy((parsed.host or "127.0.0.1", parsed.port or 5432))
+    await proxy.start()
+    try:
+        yield proxy, parsed.set(port=proxy.port).render_as_string(hide_password=False)
+    finally:
+        await proxy.stop()
+
+
+OUTAGE_SECONDS = 10.0
+
+
+async def test_database_away_for_10_s_mid_storm_loses_nothing_and_moderators_are_told(
+    bot_runner: BotRunner, sandbox: Sandbox, storm: Storm, pg_url: str, allow_warnings: Any
+) -> None:
+    allow_warnings(r"database unavailable|lease renewal failed|cache version check failed")
+    async with proxied(pg_url) as (proxy, url):
+        runner = BotRunner(sandbox, bot_runner.settings.model_copy(update={"database_url": url}))
+        async with runner.running() as bot:
+            await storm.prepare(bot)
+            await storm.blow(20)
+            await storm.settled(bot.services.sessionmaker)
+            await proxy.cut()
+            await storm.blow(40)  # PostgreSQL is away: these wait, retried
+            await asyncio.sleep(OUTAGE_SECONDS)
+            await proxy.start()
+            await storm.blow(20)
+            await storm.check_exactly_once(bot.services.sessionmaker)
+            assert moderation(bot).durable.retried > 0
+            for guild in storm.guilds:
+                texts = [m.get("content") or "" for m in sandbox.messages(guild.modlog_id)]
+                assert sum("Moderation is paused" in t for t in texts) == 1, texts
+                assert sum("database is back" in t for t in texts) == 1, texts
