@@ -88,6 +88,7 @@ async def render_results(
         article_id=saved.article_id,
         limit=PAGE_SIZE + 1,
         offset=page * PAGE_SIZE,
+        guild_id=guild_id,
     )
     has_next = len(hits) > PAGE_SIZE
     hits = hits[:PAGE_SIZE]
@@ -221,7 +222,11 @@ class ShareButton(
                 services, interaction.guild_id, self.article_id, self.passage
             )
             citation = await services.archive.cite(
-                self.article_id, self.passage, self.passage, jump_url=url
+                self.article_id,
+                self.passage,
+                self.passage,
+                jump_url=url,
+                guild_id=interaction.guild_id,
             )
             # Who shared it goes in a small embed: the citation may use all 2000 characters.
             sharer = discord.Embed(description=f"Shared by {interaction.user.mention}")

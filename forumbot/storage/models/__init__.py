@@ -1,6 +1,13 @@
 """All ORM models, imported here so that Alembic's autogenerate and `check` see every table."""
 
-from forumbot.storage.models.archive import Article, ArticleRevision, ArticleTag, Comment, Passage
+from forumbot.storage.models.archive import (
+    Article,
+    ArticleRevision,
+    ArticleTag,
+    Comment,
+    Passage,
+    SharedLibraryGuild,
+)
 from forumbot.storage.models.base import Base
 
 from forumbot.storage.models.search import SearchTerm, SearchTermPassage  # isort: skip
@@ -13,7 +20,15 @@ from forumbot.storage.models.moderation import (
     ModSeenMessage,
 )
 
-__all__ = ["Article", "ArticleRevision", "ArticleTag", "Base", "Comment", "Passage"]
+__all__ = [
+    "Article",
+    "ArticleRevision",
+    "ArticleTag",
+    "Base",
+    "Comment",
+    "Passage",
+    "SharedLibraryGuild",
+]
 from forumbot.storage.models.discord import (  # isort: skip
     BotState,
     GuildSettings,
