@@ -13,7 +13,8 @@ Searches run as a guild sees the archive (libraries, migration 0008): every 100t
 the guild's own, the rest the shared library, and `search` times queries over both (the
 library filter is checked on every candidate and rejects none, so results compare with the
 peers'). `search_guild_only` times the same queries for a guild that does not see the shared
-library (the operator limited it): only its own 1% of articles match.
+library (the operator limited it): only its own 1% of articles match. `search_unscoped` times
+them without a library filter, in the same run: the filter's own cost.
 
     .venv/bin/python bench/bench_search.py                      # 200k passages
     .venv/bin/python bench/bench_search.py --also 1000000       # 200k, then 1M
@@ -552,6 +553,7 @@ def run_sqlite(
     guild_only = asyncio.run(
         time_queries(url, queries, 0, postgres=False, filters=scoped(BENCH_GUILD))
     )
+    unscoped = asyncio.run(time_queries(url, queries, 0, postgres=False, filters=SearchFilters()))
     overall = search["cpu_time"]["overall"]
     result: dict[str, Any] = {
         "load_average_1m": [round(load_before, 2)],
@@ -561,6 +563,7 @@ def run_sqlite(
         "build": build,
         "search": search,
         "search_guild_only": guild_only,
+        "search_unscoped": unscoped,
         "target_cpu": {"p50_ms": 2.0, "p99_ms": 25.0},
         "meets_target_cpu": overall["p50"] <= 2.0 and overall["p99"] <= 25.0,
     }
@@ -670,12 +673,14 @@ def run_postgres(
     guild_only = asyncio.run(
         time_queries(url, queries, 0, postgres=True, filters=scoped(BENCH_GUILD))
     )
+    unscoped = asyncio.run(time_queries(url, queries, 0, postgres=True, filters=SearchFilters()))
     return {
         "engine": "postgresql",
         "passages": passages,
         "build": build,
         "search": search,
         "search_guild_only": guild_only,
+        "search_unscoped": unscoped,
     }
 
 
