@@ -220,3 +220,8 @@ async def test_every_search_path_is_scoped(
             assert {owners[h.article_id] for h in hits} <= allowed[guild], (guild, query)
         found = {owners[h.article_id] for h in await service.search("echo", guild_id=guild)}
         assert found == allowed[guild], guild
+    # Every word of "apple echo" is only in guild A's passages: guild B still gets its own
+    # passages holding some of the words (partial), not an empty page.
+    partial = await service.search("apple echo", guild_id=GUILD_B, limit=5)
+    assert partial and all(h.partial for h in partial)
+    assert {owners[h.article_id] for h in partial} <= allowed[GUILD_B]
