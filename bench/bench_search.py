@@ -9,6 +9,13 @@ FTS5 table, every term ANDed, `ORDER BY bm25 LIMIT 10`) and tantivy (an index of
 cached beside the database), and a LIKE '%term%' scan. Reports the top-10 overlap of forumbot's
 results with bm25's per query kind. Prints JSON.
 
+Searches run as a guild sees the archive (libraries, migration 0008): every 100th article is
+the guild's own, the rest the shared library, and `search` times queries over both (the
+library filter is checked on every candidate and rejects none, so results compare with the
+peers'). `search_guild_only` times the same queries for a guild that does not see the shared
+library (the operator limited it): only its own 1% of articles match. `search_unscoped` times
+them without a library filter, in the same run: the filter's own cost.
+
     .venv/bin/python bench/bench_search.py                      # 200k passages
     .venv/bin/python bench/bench_search.py --also 1000000       # 200k, then 1M
     .venv/bin/python bench/bench_search.py --postgres           # also on PostgreSQL
@@ -45,8 +52,20 @@ except ImportError:  # an older forumbot, benchmarked for comparison (no ranking
     refresh_term_lists = None  # type: ignore[assignment]
 
 RESULTS = ROOT / "bench" / "results"
-BUILD_VERSION = 3  # bump when the generator or the schema changes: cached databases are rebuilt
+BUILD_VERSION = 4  # bump when the generator or the schema changes: cached databases are rebuilt
 PASSAGES_PER_ARTICLE = 40
+BENCH_GUILD = 900_000_000_000_000_001  # the guild searching; owns every GUILD_SHARE-th article
+GUILD_SHARE = 100
+SHARED_LIBRARY = 0
+
+
+def scoped(*libraries: int) -> SearchFilters:
+    """Filters for these libraries; none on a forumbot from before libraries."""
+    if "libraries" not in getattr(SearchFilters, "__dataclass_fields__", {}):
+        return SearchFilters()
+    return SearchFilters(libraries=libraries)
+
+
 KINDS = ("rare", "common", "two_word", "phrase", "prefix")
 
 _FUNCTION_WORDS_TEXT = (
@@ -206,6 +225,11 @@ def build_sqlite(passages: int, gen: Generator) -> dict[str, Any]:
             "INSERT INTO article_tags (article_id, tag) VALUES (?, ?)",
             [(a, f"tag{a % 12}") for a in range(1, articles + 1)],
         )
+        columns = {row[1] for row in conn.execute("PRAGMA table_info(articles)")}
+        if "library_id" in columns:
+            conn.execute(
+                "UPDATE articles SET library_id = ? WHERE id % ? = 0", (BENCH_GUILD, GUILD_SHARE)
+            )
     batch = 10_000
     pid = 0
     for base in range(0, passages, batch):
@@ -459,19 +483,21 @@ async def time_queries(
     like_per_kind: int,
     postgres: bool,
     tops: dict[str, Top] | None = None,
+    filters: SearchFilters | None = None,
 ) -> dict[str, Any]:
+    filters = scoped(BENCH_GUILD, SHARED_LIBRARY) if filters is None else filters
     engine = make_engine(url)
     sessionmaker = make_sessionmaker(engine)
     try:
         async with sessionmaker() as session:
             for _, query in queries[:50]:  # warm-up: caches, prepared statements
-                await search_passages(session, query, filters=SearchFilters(), limit=10)
+                await search_passages(session, query, filters=filters, limit=10)
             timings: list[tuple[str, float]] = []
             cpu_timings: list[tuple[str, float]] = []
             empty = 0
             for kind, query in queries:
                 started, cpu_started = time.perf_counter(), time.process_time()
-                hits = await search_passages(session, query, filters=SearchFilters(), limit=10)
+                hits = await search_passages(session, query, filters=filters, limit=10)
                 timings.append((kind, (time.perf_counter() - started) * 1000))
                 if tops is not None:
                     tops[query] = [(h.article_id, h.passage) for h in hits]
@@ -497,7 +523,8 @@ async def time_queries(
         result = summarise(timings)
         result["cpu_time"] = summarise(cpu_timings)
         result["queries_without_hits"] = empty
-        result["like_baseline"] = summarise(like_timings)
+        if like_timings:
+            result["like_baseline"] = summarise(like_timings)
         return result
     finally:
         await engine.dispose()
@@ -523,6 +550,10 @@ def run_sqlite(
     load_before = os.getloadavg()[0]
     ours: dict[str, Top] = {}
     search = asyncio.run(time_queries(url, queries, like_per_kind, postgres=False, tops=ours))
+    guild_only = asyncio.run(
+        time_queries(url, queries, 0, postgres=False, filters=scoped(BENCH_GUILD))
+    )
+    unscoped = asyncio.run(time_queries(url, queries, 0, postgres=False, filters=SearchFilters()))
     overall = search["cpu_time"]["overall"]
     result: dict[str, Any] = {
         "load_average_1m": [round(load_before, 2)],
@@ -531,6 +562,8 @@ def run_sqlite(
         "passages": passages,
         "build": build,
         "search": search,
+        "search_guild_only": guild_only,
+        "search_unscoped": unscoped,
         "target_cpu": {"p50_ms": 2.0, "p99_ms": 25.0},
         "meets_target_cpu": overall["p50"] <= 2.0 and overall["p99"] <= 25.0,
     }
@@ -583,8 +616,10 @@ async def build_postgres(
     conn = await asyncpg.connect(dsn)
     try:
         with sqlite3.connect(source["path"]) as lite:
+            columns = {row[1] for row in lite.execute("PRAGMA table_info(articles)")}
+            library = ", library_id" if "library_id" in columns else ""
             articles = lite.execute(
-                "SELECT id, key, title, author, date, source, content_hash FROM articles"
+                f"SELECT id, key, title, author, date, source, content_hash{library} FROM articles"
             ).fetchall()
             now = time.time()
             from datetime import UTC, datetime
@@ -592,7 +627,7 @@ async def build_postgres(
             stamp = datetime.fromtimestamp(now, UTC)
             await conn.copy_records_to_table(
                 "articles",
-                records=[(*a, 1, stamp, stamp) for a in articles],
+                records=[(*a, 1, stamp, stamp) for a in articles],  # library_id before revision
                 columns=[
                     "id",
                     "key",
@@ -601,6 +636,7 @@ async def build_postgres(
                     "date",
                     "source",
                     "content_hash",
+                    *(["library_id"] if library else []),
                     "revision",
                     "created_at",
                     "updated_at",
@@ -634,7 +670,18 @@ def run_postgres(
         build["ranking_lists_seconds"] = round(time.perf_counter() - started, 1)
     queries = make_queries(gen, sample_passages(db_path(passages)), per_kind)
     search = asyncio.run(time_queries(url, queries, like_per_kind, postgres=True))
-    return {"engine": "postgresql", "passages": passages, "build": build, "search": search}
+    guild_only = asyncio.run(
+        time_queries(url, queries, 0, postgres=True, filters=scoped(BENCH_GUILD))
+    )
+    unscoped = asyncio.run(time_queries(url, queries, 0, postgres=True, filters=SearchFilters()))
+    return {
+        "engine": "postgresql",
+        "passages": passages,
+        "build": build,
+        "search": search,
+        "search_guild_only": guild_only,
+        "search_unscoped": unscoped,
+    }
 
 
 def main() -> None:

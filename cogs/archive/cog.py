@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 from typing import TYPE_CHECKING, Any
 
@@ -132,7 +133,7 @@ class ArchiveCog(commands.Cog):
         assert interaction.guild_id is not None
         await self.services.guilds.require(interaction.guild_id)
         await interaction.response.defer(ephemeral=True, thinking=True)
-        articles = await self.services.archive.list_articles()
+        articles = await self.services.archive.list_articles(guild_id=interaction.guild_id)
         done: list[PublishResult] = []
         for info in sorted(articles, key=lambda a: a.id):
             done.append(await self.publish_one(interaction.guild_id, info.id))
@@ -209,7 +210,7 @@ class ArchiveCog(commands.Cog):
         return embed
 
     @article.command(
-        name="load", description="Load an article file (txt, md, html) into the archive"
+        name="load", description="Load an article file (txt, md, html) into this server's library"
     )
     @app_commands.describe(file="The document", publish="Also publish it in the forum")
     @manage_guild
@@ -241,7 +242,10 @@ class ArchiveCog(commands.Cog):
                 if found is not None:
                     forum[index] = found
         view = LoadPreview(
-            store=self.services.archive.store_articles,
+            # What an admin loads goes to this guild's library only.
+            store=functools.partial(
+                self.services.archive.store_articles, guild_id=interaction.guild_id
+            ),
             publish_one=self.publish_one,
             author_id=interaction.user.id,
             name=file.filename,
@@ -297,7 +301,9 @@ class ArchiveCog(commands.Cog):
         except ValueError as exc:
             raise InvalidInput(str(exc)) from exc
         url = await passage_jump_url(self.services, interaction.guild_id, article.id, first)
-        text = await self.services.archive.cite(article.id, first, last, jump_url=url)
+        text = await self.services.archive.cite(
+            article.id, first, last, jump_url=url, guild_id=interaction.guild_id
+        )
         await interaction.response.send_message(text, allowed_mentions=NO_MENTIONS)
 
     async def find_in_archive(
@@ -307,7 +313,9 @@ class ArchiveCog(commands.Cog):
         words = normalise(quote).split()
         if len(words) < 3:
             raise InvalidInput("That message has too little text to look up.")
-        hits = await self.services.archive.search(search_terms(quote), limit=10)
+        hits = await self.services.archive.search(
+            search_terms(quote), limit=10, guild_id=interaction.guild_id
+        )
         target = " ".join(words)
         probe = " ".join(words[:12])
         match = next((h for h in hits if target in normalise(h.text)), None)
@@ -318,6 +326,10 @@ class ArchiveCog(commands.Cog):
             self.services, interaction.guild_id, match.article_id, match.passage
         )
         text = await self.services.archive.cite(
-            match.article_id, match.passage, match.passage, jump_url=url
+            match.article_id,
+            match.passage,
+            match.passage,
+            jump_url=url,
+            guild_id=interaction.guild_id,
         )
         await interaction.response.send_message(text, ephemeral=True, allowed_mentions=NO_MENTIONS)

@@ -27,6 +27,7 @@ def article_choice_name(article: ArticleInfo) -> str:
 
 class ArticleTransformer(app_commands.Transformer):
     """Autocompletes article titles; resolves the value (an id or a title) to an ArticleInfo.
+    Both see only the guild's library and the shared one.
 
     A miss raises ArticleNotFound, which the error handler turns into a short reply."""
 
@@ -35,14 +36,16 @@ class ArticleTransformer(app_commands.Transformer):
         return discord.AppCommandOptionType.string
 
     async def transform(self, interaction: discord.Interaction[Any], value: Any) -> ArticleInfo:
-        info: ArticleInfo = await _services(interaction).archive.resolve_article(str(value))
+        info: ArticleInfo = await _services(interaction).archive.resolve_article(
+            str(value), guild_id=interaction.guild_id
+        )
         return info
 
     async def autocomplete(  # type: ignore[override]
         self, interaction: discord.Interaction[Any], value: str
     ) -> list[app_commands.Choice[str]]:
         articles = await _services(interaction).archive.suggest_articles(
-            str(value), limit=MAX_CHOICES
+            str(value), limit=MAX_CHOICES, guild_id=interaction.guild_id
         )
         return [
             app_commands.Choice(name=article_choice_name(a), value=str(a.id))

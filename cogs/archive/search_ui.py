@@ -135,6 +135,7 @@ async def render_results(
         article_id=saved.article_id,
         limit=PAGE_SIZE,
         offset=offset,
+        guild_id=guild_id,
     )
     has_next = len(result.hits) > PAGE_SIZE
     hits = result.hits[:PAGE_SIZE]
@@ -303,7 +304,11 @@ class ShareButton(
                 services, interaction.guild_id, self.article_id, self.passage
             )
             citation = await services.archive.cite(
-                self.article_id, self.passage, self.passage, jump_url=url
+                self.article_id,
+                self.passage,
+                self.passage,
+                jump_url=url,
+                guild_id=interaction.guild_id,
             )
             # Who shared it goes in a small embed: the citation may use all 2000 characters.
             sharer = discord.Embed(description=f"Shared by {interaction.user.mention}")

@@ -4,6 +4,7 @@ from forumbot.cli.app import main
 
 # Importing the modules registers their commands on `main`.
 from forumbot.cli import archive as _archive  # noqa: F401  isort: skip
+from forumbot.cli import library as _library  # noqa: F401  isort: skip
 from forumbot.cli import db as _db  # noqa: F401  isort: skip
 from forumbot.cli import rules as _rules  # noqa: F401  isort: skip
 from forumbot.cli import backtest as _backtest  # noqa: F401  isort: skip

@@ -7,6 +7,7 @@ Every command migrates the database first (a no-op when it is already at head).
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import sys
 from collections.abc import Awaitable, Callable
@@ -18,6 +19,7 @@ import click
 from forumbot.cli.app import emit_json, fail, main
 from forumbot.services.archive import ArchiveService, ArticleInfo, LoadReport
 from forumbot.services.errors import UserFacingError
+from forumbot.storage.libraries import MAX_GUILD_ID
 
 T = TypeVar("T")
 
@@ -32,7 +34,30 @@ database_url_option = click.option(
 json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON (for scripts).")
 
 
-def _run(database_url: str | None, use: Callable[[ArchiveService], Awaitable[T]]) -> T:
+def library_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    """`--guild ID` (a guild's library, as that guild sees it) / `--shared` (the default: the
+    operator's shared library), passed on as `guild_id` (None for the shared library)."""
+
+    @functools.wraps(command)
+    def with_guild(*args: Any, guild: int | None, shared: bool, **kwargs: Any) -> Any:
+        if guild is not None and shared:
+            fail("use --guild ID or --shared, not both")
+        return command(*args, guild_id=guild, **kwargs)
+
+    guild_option = click.option(
+        "--guild",
+        type=click.IntRange(1, MAX_GUILD_ID),
+        default=None,
+        metavar="ID",
+        help="A guild's own library (reading: what that guild sees, its own and the shared).",
+    )
+    shared_option = click.option(
+        "--shared", is_flag=True, help="The operator's shared library (the default)."
+    )
+    return guild_option(shared_option(with_guild))
+
+
+def run_with_archive(database_url: str | None, use: Callable[[ArchiveService], Awaitable[T]]) -> T:
     """Migrate, build the service, run `use` with it, dispose the engine; errors → one line."""
     from forumbot.config import get_settings
 
@@ -73,9 +98,13 @@ def _run(database_url: str | None, use: Callable[[ArchiveService], Awaitable[T]]
 @main.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=str))
 @json_option
+@library_options
 @database_url_option
-def load(paths: tuple[str, ...], as_json: bool, database_url: str | None) -> None:
-    """Load articles from files or directories (recursively) into the archive.
+def load(
+    paths: tuple[str, ...], as_json: bool, guild_id: int | None, database_url: str | None
+) -> None:
+    """Load articles from files or directories (recursively) into the shared library, or
+    into a guild's own library with --guild ID.
 
     Accepts .txt, .md/.markdown and .html/.htm files. Loading is idempotent: unchanged articles
     are skipped, edited ones become a new revision (passage ids of unchanged paragraphs are
@@ -86,11 +115,12 @@ def load(paths: tuple[str, ...], as_json: bool, database_url: str | None) -> Non
     Examples:
       forumbot load seeds/
       forumbot load notes.md page.html --json
+      forumbot load --guild 123456789012345678 club-notes/
     """
 
     async def use(service: ArchiveService) -> LoadReport:
         if not _stderr_is_tty():
-            return await service.load_paths(paths)
+            return await service.load_paths(paths, guild_id=guild_id)
         # A progress bar only for a person watching; scripts get clean stderr. It is opened on
         # the first report, when the number of files is known.
         with ExitStack() as stack:
@@ -102,9 +132,9 @@ def load(paths: tuple[str, ...], as_json: bool, database_url: str | None) -> Non
                     bars.append(stack.enter_context(bar))
                 bars[0].update(1)
 
-            return await service.load_paths(paths, progress=progress)
+            return await service.load_paths(paths, progress=progress, guild_id=guild_id)
 
-    report = _run(database_url, use)
+    report = run_with_archive(database_url, use)
     if as_json:
         emit_json(report.to_dict())
     else:
@@ -136,14 +166,16 @@ def _article_dict(a: ArticleInfo) -> dict[str, Any]:
 
 @main.command()
 @json_option
+@library_options
 @database_url_option
-def articles(as_json: bool, database_url: str | None) -> None:
-    """List the archive's articles (id, title, author, passage and comment counts)."""
+def articles(as_json: bool, guild_id: int | None, database_url: str | None) -> None:
+    """List the shared library's articles (id, title, author, passage and comment counts);
+    with --guild ID, the articles that guild sees."""
 
     async def use(service: ArchiveService) -> list[ArticleInfo]:
-        return await service.list_articles()
+        return await service.list_articles(guild_id=guild_id)
 
-    found = _run(database_url, use)
+    found = run_with_archive(database_url, use)
     if as_json:
         emit_json([_article_dict(a) for a in found])
         return
@@ -167,6 +199,7 @@ def articles(as_json: bool, database_url: str | None) -> None:
 @click.option("--article", "article_id", default=None, type=int, help="Only this article id.")
 @click.option("--tag", default=None, help="Only articles with this tag.")
 @json_option
+@library_options
 @database_url_option
 def search(
     query: str,
@@ -176,9 +209,11 @@ def search(
     article_id: int | None,
     tag: str | None,
     as_json: bool,
+    guild_id: int | None,
     database_url: str | None,
 ) -> None:
-    """Full-text search over passages, best first.
+    """Full-text search over the shared library's passages (with --guild ID: over what that
+    guild sees), best first.
 
     Words are matched in any order (stemmed); "quoted words" match as a phrase; a trailing *
     matches a prefix (e.g. social*); author:NAME, tag:TAG and order:newest filter and sort.
@@ -195,10 +230,16 @@ def search(
 
     async def use(service: ArchiveService) -> list[Any]:
         return await service.search(
-            query, author=author, article_id=article_id, tag=tag, limit=limit, offset=offset
+            query,
+            author=author,
+            article_id=article_id,
+            tag=tag,
+            limit=limit,
+            offset=offset,
+            guild_id=guild_id,
         )
 
-    hits = _run(database_url, use)
+    hits = run_with_archive(database_url, use)
     if as_json:
         emit_json(
             [
@@ -228,8 +269,15 @@ def search(
 @click.argument("article")
 @click.argument("passages", metavar="PASSAGE[-PASSAGE]")
 @click.option("--jump-url", default=None, help="A link appended to the attribution line.")
+@library_options
 @database_url_option
-def cite(article: str, passages: str, jump_url: str | None, database_url: str | None) -> None:
+def cite(
+    article: str,
+    passages: str,
+    jump_url: str | None,
+    guild_id: int | None,
+    database_url: str | None,
+) -> None:
     """Print a citation of passage(s) of ARTICLE, as the bot posts it (≤ 2000 chars).
 
     ARTICLE is an article id (see `forumbot articles`) or its exact title. PASSAGE is a number
@@ -242,9 +290,9 @@ def cite(article: str, passages: str, jump_url: str | None, database_url: str | 
     """
 
     async def use(service: ArchiveService) -> str:
-        return await service.cite_text(article, passages, jump_url=jump_url)
+        return await service.cite_text(article, passages, jump_url=jump_url, guild_id=guild_id)
 
-    click.echo(_run(database_url, use))
+    click.echo(run_with_archive(database_url, use))
 
 
 def _stderr_is_tty() -> bool:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import click
 
 from forumbot.cli.app import emit_json, main
-from forumbot.cli.archive import _run, database_url_option, json_option
+from forumbot.cli.archive import database_url_option, json_option, run_with_archive
 from forumbot.services.archive import ArchiveService
 from forumbot.services.removal import AuditEntry, RemovalResult, RemovalService, describe_posts
 
@@ -50,7 +50,7 @@ def delete(article: str, yes: bool, actor: str | None, database_url: str | None)
             return None
         return await removal.delete(info.id, actor=who)
 
-    result = _run(database_url, use)
+    result = run_with_archive(database_url, use)
     if result is None:
         click.echo("Cancelled; nothing was deleted.")
         return
@@ -69,7 +69,7 @@ def audit(limit: int, as_json: bool, database_url: str | None) -> None:
     async def use(service: ArchiveService) -> list[AuditEntry]:
         return await _removal(service).audit(limit)
 
-    entries = _run(database_url, use)
+    entries = run_with_archive(database_url, use)
     if as_json:
         emit_json(
             [

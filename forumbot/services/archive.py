@@ -39,6 +39,14 @@ from forumbot.storage.archive import (
     content_hash,
     stable_passage_ids,
 )
+from forumbot.storage.libraries import (
+    MAX_GUILD_ID,
+    LibraryScope,
+    library_counts,
+    library_scope,
+    set_shared_guilds,
+    shared_guilds,
+)
 from forumbot.storage.search import (
     MATCH_CLOSE,
     MATCH_OPEN,
@@ -150,6 +158,12 @@ class LoadReport:
         }
 
 
+@dataclass(frozen=True, slots=True)
+class LibraryOverview:
+    articles: dict[int, int]  # library (a guild id, or 0 for the shared library) -> articles
+    shared_with: list[int]  # guilds the shared library is limited to; [] = every guild
+
+
 # An archive article as listed (passages and comments are counts): the repository's own record.
 ArticleInfo = ArticleSummary
 
@@ -166,11 +180,16 @@ class ArchiveService:
     # -- loading -------------------------------------------------------------------------------
 
     async def load_paths(
-        self, paths: Iterable[str | Path], progress: ProgressCallback | None = None
+        self,
+        paths: Iterable[str | Path],
+        progress: ProgressCallback | None = None,
+        *,
+        guild_id: int | None = None,
     ) -> LoadReport:
-        """Load files and directories (recursively). A bad file is reported as one error line
-        and never touches stored data: parse errors happen before any write, and a batch whose
-        store fails is rolled back and stored again one file per transaction."""
+        """Load files and directories (recursively) into the guild's library (None: the shared
+        library). A bad file is reported as one error line and never touches stored data:
+        parse errors happen before any write, and a batch whose store fails is rolled back and
+        stored again one file per transaction."""
         report = LoadReport()
         files = self.collect_files(paths, report)
         total = len(files)
@@ -192,7 +211,7 @@ class ArchiveService:
                     if index + 1 < len(batches)
                     else None
                 )
-                await self._store_batch(parsed, report, keys)
+                await self._store_batch(parsed, report, keys, guild_id)
                 for path, _result in parsed:
                     done += 1
                     if progress is not None:
@@ -236,6 +255,7 @@ class ArchiveService:
         parsed: list[tuple[Path, list[ParsedArticle] | LoadError]],
         report: LoadReport,
         keys: dict[str, str],
+        guild_id: int | None,
     ) -> None:
         """Store the parsed files of a batch in one transaction, each file's outcome reported in
         file order. If that fails, roll back and retry file by file, so the failure is reported
@@ -260,11 +280,11 @@ class ArchiveService:
         stored: dict[str, list[LoadedItem] | LoadError] = {}
         try:
             if storable:
-                stored.update(await self._store_files(storable))
+                stored.update(await self._store_files(storable, guild_id))
         except Exception:
             stored.clear()
             for name, articles in storable:
-                stored[name] = await self._store_one_file(name, articles)
+                stored[name] = await self._store_one_file(name, articles, guild_id)
         for outcome in outcomes:
             if isinstance(outcome, LoadError):
                 report.errors.append(outcome)
@@ -277,22 +297,23 @@ class ArchiveService:
                 (report.skipped if item.status == "unchanged" else report.loaded).append(item)
 
     async def _store_files(
-        self, files: list[tuple[str, list[ParsedArticle]]]
+        self, files: list[tuple[str, list[ParsedArticle]]], guild_id: int | None
     ) -> dict[str, list[LoadedItem] | LoadError]:
         """Several files' articles in one transaction: all of them or, on any error, none."""
         articles = [a for _name, file_articles in files for a in file_articles]
         async with self._sessionmaker() as session, session.begin():
-            outcomes = iter(await ArchiveRepository(session).save_articles(articles))
+            repo = await _repository(session, guild_id)
+            outcomes = iter(await repo.save_articles(articles))
         return {
             name: [_loaded_item(name, parsed, next(outcomes)) for parsed in file_articles]
             for name, file_articles in files
         }
 
     async def _store_one_file(
-        self, name: str, articles: list[ParsedArticle]
+        self, name: str, articles: list[ParsedArticle], guild_id: int | None
     ) -> list[LoadedItem] | LoadError:
         try:
-            return await self.store_articles(name, articles)
+            return await self.store_articles(name, articles, guild_id=guild_id)
         except (OperationalError, InterfaceError):
             raise  # the database itself is unusable: every other file would fail the same way
         except Exception as exc:  # this file's data could not be stored; the others still load
@@ -339,12 +360,14 @@ class ArchiveService:
         return list(parse_document(path.name, data, max_bytes=max_bytes))
 
     async def store_articles(
-        self, name: str, articles: Sequence[ParsedArticle]
+        self, name: str, articles: Sequence[ParsedArticle], *, guild_id: int | None = None
     ) -> list[LoadedItem]:
-        """Store already-parsed articles (e.g. an uploaded file) in one transaction: all of them
-        or, on any error, none. `name` is reported as their path."""
+        """Store already-parsed articles (e.g. an uploaded file) in one transaction, into the
+        guild's library (None: the shared one): all of them or, on any error, none. `name` is
+        reported as their path."""
         async with self._sessionmaker() as session, session.begin():
-            outcomes = await ArchiveRepository(session).save_articles(articles)
+            repo = await _repository(session, guild_id)
+            outcomes = await repo.save_articles(articles)
         await self.refresh_rankings()
         return [_loaded_item(name, parsed, o) for parsed, o in zip(articles, outcomes, strict=True)]
 
@@ -373,33 +396,55 @@ class ArchiveService:
 
     # -- reading -------------------------------------------------------------------------------
 
-    async def list_articles(self) -> list[ArticleInfo]:
+    async def scope(self, guild_id: int | None) -> LibraryScope:
+        """What a guild sees and where its loads go (None: the shared library alone)."""
         async with self._sessionmaker() as session:
-            return await ArchiveRepository(session).list_articles()
+            return await library_scope(session, guild_id)
 
-    async def suggest_articles(self, text: str, limit: int = 25) -> list[ArticleInfo]:
+    async def libraries(self) -> LibraryOverview:
+        async with self._sessionmaker() as session:
+            return LibraryOverview(await library_counts(session), await shared_guilds(session))
+
+    async def limit_shared_library(self, guild_ids: Iterable[int]) -> list[int]:
+        """Only these guilds see the shared library from now on; none: every guild does."""
+        chosen = list(guild_ids)
+        bad = [g for g in chosen if not 0 < g <= MAX_GUILD_ID]
+        if bad:
+            raise InvalidInput(f"{bad[0]} is not a guild id")
+        async with self._sessionmaker() as session, session.begin():
+            return await set_shared_guilds(session, chosen)
+
+    async def list_articles(self, *, guild_id: int | None = None) -> list[ArticleInfo]:
+        """The articles the guild sees (None: the shared library's)."""
+        async with self._sessionmaker() as session:
+            return await (await _repository(session, guild_id)).list_articles()
+
+    async def suggest_articles(
+        self, text: str, limit: int = 25, *, guild_id: int | None = None
+    ) -> list[ArticleInfo]:
         """Articles matching what a user has typed so far (autocomplete)."""
         limit = max(1, min(limit, 25))
         text = checked_text(text or "", "article name")
         async with self._sessionmaker() as session:
-            return await ArchiveRepository(session).suggest_articles(
-                (text or "")[:100], limit=limit
-            )
+            repo = await _repository(session, guild_id)
+            return await repo.suggest_articles((text or "")[:100], limit=limit)
 
-    async def resolve_article(self, ref: str | int) -> ArticleInfo:
-        """An article by id, or by key/title when exactly one matches."""
+    async def resolve_article(self, ref: str | int, *, guild_id: int | None = None) -> ArticleInfo:
+        """An article the guild sees, by id, or by key/title when exactly one matches. An
+        article of another library is "not found", like one that does not exist."""
         text = checked_text(str(ref).strip(), "article name")
         if text.isdigit():
             # The common case (autocomplete values are ids): one row, not the whole archive.
             found = None
             if int(text) < 2**63:  # a larger number is no row id, and overflows the driver
                 async with self._sessionmaker() as session:
-                    found = await ArchiveRepository(session).get_summary(int(text))
+                    repo = await _repository(session, guild_id)
+                    found = await repo.get_summary(int(text))
             if found is None:
                 await self._raise_if_removed(int(text))
                 raise ArticleNotFound(f"no article with id {text}")
             return found
-        articles = await self.list_articles()
+        articles = await self.list_articles(guild_id=guild_id)
         folded = text.casefold()
         exact = [a for a in articles if folded in (a.key.casefold(), a.title.casefold())]
         if len(exact) == 1:
@@ -421,9 +466,11 @@ class ArchiveService:
         tag: str | None = None,
         limit: int = 10,
         offset: int = 0,
+        guild_id: int | None = None,
     ) -> list[SearchHit]:
-        """Passages matching `query`, best first. Any valid text is safe; NUL or invalid
-        Unicode in the text or a filter is InvalidInput, never a driver error."""
+        """Passages matching `query` among the articles the guild sees (None: the shared
+        library's), best first. Any valid text is safe; NUL or invalid Unicode in the text or a
+        filter is InvalidInput, never a driver error."""
         if not 1 <= limit <= MAX_SEARCH_LIMIT:
             raise InvalidInput(f"limit must be between 1 and {MAX_SEARCH_LIMIT}")
         if offset < 0:
@@ -431,8 +478,14 @@ class ArchiveService:
         query = checked_text(query or "", "search text")
         author = checked_text(author, "author filter") if author else None
         tag = checked_text(tag, "tag filter") if tag else None
-        filters = SearchFilters(author=author, article_id=article_id, tag=tag)
         async with self._sessionmaker() as session:
+            scope = await library_scope(session, guild_id)
+            filters = SearchFilters(
+                author=author or None,
+                article_id=article_id,
+                tag=tag or None,
+                libraries=scope.visible,
+            )
             return await search_passages(
                 session,
                 (query or "")[:MAX_QUERY_CHARS],
@@ -450,18 +503,23 @@ class ArchiveService:
         limit: int = 5,
         offset: int = 0,
         more: int = 1,
+        guild_id: int | None = None,
     ) -> SearchPage:
         """A page of results with what a member needs to read it: how many matched, the filters
         in use, and whether the archive is empty. With no words but a filter (an author, a tag,
         an article), that filter's passages are listed. `more` extra hits are fetched so the
         caller knows whether a next page exists."""
-        parsed = parse_query((query or "")[:MAX_QUERY_CHARS])
-        filters = SearchFilters(
-            author=author or parsed.author,
-            article_id=article_id,
-            tag=parsed.tag,
-        )
+        query = checked_text(query or "", "search text")
+        author = checked_text(author, "author filter") if author else None
+        parsed = parse_query(query[:MAX_QUERY_CHARS])
         async with self._sessionmaker() as session:
+            scope = await library_scope(session, guild_id)
+            filters = SearchFilters(
+                author=author or parsed.author,
+                article_id=article_id,
+                tag=parsed.tag,
+                libraries=scope.visible,
+            )
             if parsed.is_empty:
                 found, total = await browse_passages(
                     session, filters, limit=limit + more, offset=offset
@@ -476,20 +534,27 @@ class ArchiveService:
                 total = min(total, COUNT_CAP)
             empty = False
             if not found and offset == 0:
-                empty = not await ArchiveRepository(session).get_any_article_id()
+                empty = not await ArchiveRepository(session, scope).get_any_article_id()
         return SearchPage(found, total, over, filters, listing, parsed.order, empty)
 
     async def cite(
-        self, article_id: int, first: int, last: int | None = None, jump_url: str | None = None
+        self,
+        article_id: int,
+        first: int,
+        last: int | None = None,
+        jump_url: str | None = None,
+        *,
+        guild_id: int | None = None,
     ) -> str:
-        """The citation text for passages first..last of an article (≤ 2000 chars)."""
+        """The citation text for passages first..last of an article the guild sees (None: of
+        the shared library), ≤ 2000 chars."""
         last = first if last is None else last
         if first < 1 or last < first:
             raise InvalidInput(f"bad passage range {first}-{last}")
         if last - first + 1 > MAX_SPAN:
             raise InvalidInput(f"at most {MAX_SPAN} passages at once")
         async with self._sessionmaker() as session:
-            record = await ArchiveRepository(session).get_article(article_id)
+            record = await (await _repository(session, guild_id)).get_article(article_id)
         if record is None:
             await self._raise_if_removed(article_id)
             raise ArticleNotFound(f"no article with id {article_id}")
@@ -524,15 +589,24 @@ class ArchiveService:
             )
 
     async def cite_text(
-        self, article: str | int, passage_range: str, jump_url: str | None = None
+        self,
+        article: str | int,
+        passage_range: str,
+        jump_url: str | None = None,
+        *,
+        guild_id: int | None = None,
     ) -> str:
         """`cite("3", "12-14")`: parse user input, then cite."""
         try:
             first, last = parse_passage_range(passage_range)
         except ValueError as exc:
             raise InvalidInput(str(exc)) from exc
-        info = await self.resolve_article(article)
-        return await self.cite(info.id, first, last, jump_url=jump_url)
+        info = await self.resolve_article(article, guild_id=guild_id)
+        return await self.cite(info.id, first, last, jump_url=jump_url, guild_id=guild_id)
+
+
+async def _repository(session: AsyncSession, guild_id: int | None) -> ArchiveRepository:
+    return ArchiveRepository(session, await library_scope(session, guild_id))
 
 
 def draft_record(parsed: ParsedArticle, article_id: int, revision: int) -> ArticleRecord:

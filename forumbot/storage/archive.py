@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from forumbot.domain.article import ParsedArticle
 from forumbot.storage.db import SQLITE_LOWER
+from forumbot.storage.libraries import SHARED_SCOPE, LibraryScope
 from forumbot.storage.models.archive import (
     Article,
     ArticleRevision,
@@ -185,8 +186,17 @@ def content_hash(parsed: ParsedArticle) -> str:
 
 
 class ArchiveRepository:
-    def __init__(self, session: AsyncSession) -> None:
+    """Reads see the libraries of `scope` only; saves go to its home library (by default
+    the shared library, as the command line without --guild)."""
+
+    def __init__(self, session: AsyncSession, scope: LibraryScope = SHARED_SCOPE) -> None:
         self.session = session
+        self.scope = scope
+
+    def _visible(self) -> ColumnElement[bool] | None:
+        if self.scope.visible is None:
+            return None
+        return Article.library_id.in_(self.scope.visible)
 
     # ---- writing -------------------------------------------------------------------------
 
@@ -235,7 +245,8 @@ class ArchiveRepository:
         for start in range(0, len(keys), KEY_LOOKUP_CHUNK):
             rows = await self.session.execute(
                 select(Article.key, Article.id, Article.revision, Article.content_hash).where(
-                    Article.key.in_(keys[start : start + KEY_LOOKUP_CHUNK])
+                    Article.library_id == self.scope.home,
+                    Article.key.in_(keys[start : start + KEY_LOOKUP_CHUNK]),
                 )
             )
             found.update((key, (aid, rev, digest)) for key, aid, rev, digest in rows)
@@ -252,6 +263,7 @@ class ArchiveRepository:
             insert(ARTICLES).returning(ARTICLES.c.id, ARTICLES.c.key),
             [
                 {
+                    "library_id": self.scope.home,
                     "key": a.key,
                     "title": a.title,
                     "author": a.author,
@@ -309,7 +321,9 @@ class ArchiveRepository:
     async def _revise(self, parsed: ParsedArticle, digest: str) -> SaveOutcome:
         """Revision n+1 of a stored article whose content changed."""
         session = self.session
-        article = await session.scalar(select(Article).where(Article.key == parsed.key))
+        article = await session.scalar(
+            select(Article).where(Article.library_id == self.scope.home, Article.key == parsed.key)
+        )
         if article is None:  # pragma: no cover - looked up in this transaction just before
             raise LookupError(f"article {parsed.key!r} vanished")
         paragraphs = article_paragraphs(parsed)
@@ -467,7 +481,7 @@ class ArchiveRepository:
 
     async def get_summary(self, article_id: int) -> ArticleSummary | None:
         """One article as listed (counts, not passages): cheaper than `get_article`."""
-        found = await self._summaries(where=Article.id == article_id)
+        found = await self._summaries(where=Article.id == article_id, limit=1)
         return found[0] if found else None
 
     async def suggest_articles(self, text: str, limit: int = 25) -> list[ArticleSummary]:
@@ -494,7 +508,7 @@ class ArchiveRepository:
 
     async def get_article(self, article_id: int) -> ArticleRecord | None:
         article = await self.session.get(Article, article_id)
-        if article is None:
+        if article is None or not self.scope.sees(article.library_id):
             return None
         passages = await self.get_passages(article_id, 1, 2**31 - 1)
         comments = (
@@ -519,7 +533,10 @@ class ArchiveRepository:
         )
 
     async def get_article_id(self, key: str) -> int | None:
-        return await self.session.scalar(select(Article.id).where(Article.key == key))
+        """The id of the article with this key in the home library."""
+        return await self.session.scalar(
+            select(Article.id).where(Article.library_id == self.scope.home, Article.key == key)
+        )
 
     async def get_passages(self, article_id: int, first: int, last: int) -> list[PassageRecord]:
         """Current passages numbered first..last (inclusive), in order."""
@@ -588,8 +605,9 @@ class ArchiveRepository:
             .scalar_subquery()
         )
         stmt = select(Article, passages, comments).order_by(*order_by)
-        if where is not None:
-            stmt = stmt.where(where)
+        for condition in (where, self._visible()):
+            if condition is not None:
+                stmt = stmt.where(condition)
         if limit is not None:
             stmt = stmt.limit(max(0, limit))
         rows = (await self.session.execute(stmt)).all()

@@ -24,6 +24,7 @@ from forumbot.services.moderation.ladder import Level
 from forumbot.services.moderation.notices import excerpt
 from forumbot.services.moderation.screening import screen
 from forumbot.services.moderation.types import MessageCopy
+from forumbot.storage.libraries import library_scope
 from forumbot.storage.models.archive import Article, Comment, Passage
 from forumbot.storage.models.moderation import ModSeenMessage
 
@@ -91,8 +92,13 @@ def enforce_all(rules: RuleSet, rule_id: str | None = None) -> RuleSet:
 async def _corpus(
     session: AsyncSession, guild_id: int | None
 ) -> AsyncIterator[tuple[str, str, MessageCopy]]:
-    """(source, where, text as a message) for every passage, comment and recorded comment."""
-    titles = dict((await session.execute(select(Article.id, Article.title))).tuples().all())
+    """(source, where, text as a message) for every passage, comment and recorded comment:
+    the passages and comments of the articles the guild sees (no guild: the shared library)."""
+    scope = await library_scope(session, guild_id)
+    visible = Article.library_id.in_(scope.visible or ())
+    titles = dict(
+        (await session.execute(select(Article.id, Article.title).where(visible))).tuples().all()
+    )
 
     def copy(text: str, source: str, author: str = "archive") -> MessageCopy:
         return MessageCopy(
@@ -107,17 +113,19 @@ async def _corpus(
         )
 
     passages = await session.stream(
-        select(Passage.article_id, Passage.number, Passage.text).order_by(
-            Passage.article_id, Passage.number
-        )
+        select(Passage.article_id, Passage.number, Passage.text)
+        .join(Article, Article.id == Passage.article_id)
+        .where(visible)
+        .order_by(Passage.article_id, Passage.number)
     )
     async for article_id, number, text in passages:
         where = f"passage: {excerpt(titles.get(article_id, '?'), 60)} ¶{number}"
         yield "passage", where, copy(text, "relay")
     comments = await session.stream(
-        select(Comment.article_id, Comment.position, Comment.author, Comment.text).order_by(
-            Comment.article_id, Comment.position
-        )
+        select(Comment.article_id, Comment.position, Comment.author, Comment.text)
+        .join(Article, Article.id == Comment.article_id)
+        .where(visible)
+        .order_by(Comment.article_id, Comment.position)
     )
     async for article_id, position, author, text in comments:
         where = f"comment: {excerpt(titles.get(article_id, '?'), 60)} #{position}"

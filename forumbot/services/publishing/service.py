@@ -191,8 +191,19 @@ ArticleLoader = Callable[[AsyncSession, int], Awaitable[Any]]
 
 async def _load_article(session: AsyncSession, article_id: int) -> Any:
     from forumbot.storage.archive import ArchiveRepository
+    from forumbot.storage.libraries import EVERY_LIBRARY
 
-    return await ArchiveRepository(session).get_article(article_id)
+    # Which guild may publish it is checked before a publication is planned (`_plan`); a
+    # planned one is finished (or revised) even if the article's library is hidden since.
+    return await ArchiveRepository(session, EVERY_LIBRARY).get_article(article_id)
+
+
+async def _guild_sees(session: AsyncSession, guild_id: int, article_id: int) -> bool:
+    from forumbot.storage.libraries import library_scope
+    from forumbot.storage.models.archive import Article
+
+    library = await session.scalar(select(Article.library_id).where(Article.id == article_id))
+    return library is not None and (await library_scope(session, guild_id)).sees(library)
 
 
 def _status(before: PublicationInfo | None, after: PublicationInfo) -> str:
@@ -419,6 +430,8 @@ class PublishingService:
             if existing is not None:
                 await self._plan_revision_notice(session, existing)
                 return
+            if not await _guild_sees(session, guild_id, article_id):
+                raise NotFound(f"No article with id {article_id}.")
             article = await self._load_article(session, article_id)
             if article is None:
                 raise NotFound(f"No article with id {article_id}.")

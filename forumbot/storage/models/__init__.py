@@ -9,6 +9,7 @@ from forumbot.storage.models.archive import (
     Passage,
     RemovedArticle,
     RemovedPost,
+    SharedLibraryGuild,
 )
 from forumbot.storage.models.base import Base
 from forumbot.storage.models.coordination import (
@@ -29,7 +30,15 @@ from forumbot.storage.models.moderation import (
     ModSeenMessage,
 )
 
-__all__ = ["Article", "ArticleRevision", "ArticleTag", "Base", "Comment", "Passage"]
+__all__ = [
+    "Article",
+    "ArticleRevision",
+    "ArticleTag",
+    "Base",
+    "Comment",
+    "Passage",
+    "SharedLibraryGuild",
+]
 from forumbot.storage.models.discord import (  # isort: skip
     BotState,
     GuildSettings,

@@ -25,13 +25,22 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from forumbot.storage.models.base import Base, utcnow
 
+# The operator's library (loaded from the command line, the seeds): every guild sees it unless
+# `shared_library_guilds` names the guilds that may. Guild ids are snowflakes, never 0.
+SHARED_LIBRARY = 0
+
 
 class Article(Base):
     __tablename__ = "articles"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    # Identifies the item across loads (an edited file revises the same article).
-    key: Mapped[str] = mapped_column(String(512), unique=True)
+    # The library the article belongs to: a guild's id, or SHARED_LIBRARY (the operator's).
+    library_id: Mapped[int] = mapped_column(
+        BigInteger, default=SHARED_LIBRARY, server_default=str(SHARED_LIBRARY)
+    )
+    # Identifies the item across loads within its library (an edited file revises the same
+    # article; the same file loaded into another library is another article).
+    key: Mapped[str] = mapped_column(String(512))
     title: Mapped[str] = mapped_column(Text)
     author: Mapped[str | None] = mapped_column(String(300))
     date: Mapped[str | None] = mapped_column(String(40))  # ISO 8601, possibly partial
@@ -47,6 +56,9 @@ class Article(Base):
     tags: Mapped[list[ArticleTag]] = relationship(
         back_populates="article", cascade="all, delete-orphan", passive_deletes=True
     )
+
+    # Also the index that finds a library's articles (its leading column).
+    __table_args__ = (UniqueConstraint("library_id", "key"),)
 
 
 class ArticleTag(Base):
@@ -157,3 +169,12 @@ class ArchiveAudit(Base):
     actor: Mapped[str] = mapped_column(String(200))
     guild_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
     detail: Mapped[str] = mapped_column(Text, default="")
+
+
+class SharedLibraryGuild(Base):
+    """A guild allowed to see the shared library. No rows: every guild sees it."""
+
+    __tablename__ = "shared_library_guilds"
+
+    guild_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

@@ -75,6 +75,7 @@ async def search_passages(
         author=filters.author if filters.author is not None else parsed.author,
         article_id=filters.article_id,
         tag=filters.tag if filters.tag is not None else parsed.tag,
+        libraries=filters.libraries,
     )
     dialect = session.get_bind().dialect.name
     if dialect == "sqlite":

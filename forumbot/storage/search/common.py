@@ -47,6 +47,8 @@ class SearchFilters:
     author: str | None = None  # case-insensitive "contains"
     article_id: int | None = None
     tag: str | None = None  # case-insensitive equality
+    # The libraries searched (a guild's own and the shared one); None: every library.
+    libraries: tuple[int, ...] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,9 +93,14 @@ def like_contains(value: str) -> str:
 
 
 def filter_sql(filters: SearchFilters, params: dict[str, Any], lower: str = "lower") -> str:
-    """Conditions on `p` (passages) and `a` (articles), shared by both engines. Another filter
-    (e.g. a guild's library) is one more clause here."""
+    """Conditions on `p` (passages) and `a` (articles), shared by both engines."""
     clauses = []
+    if filters.libraries is not None:
+        marks = []
+        for index, library in enumerate(filters.libraries):
+            params[f"library{index}"] = int(library)
+            marks.append(f":library{index}")
+        clauses.append(f"a.library_id IN ({', '.join(marks) or 'NULL'})")
     if filters.author:
         clauses.append(f"{lower}(a.author) LIKE :author ESCAPE '\\'")
         params["author"] = like_contains(" ".join(filters.author.split())[:MAX_FILTER_CHARS])

@@ -26,8 +26,9 @@ def buttons(message: dict[str, Any]) -> dict[str, str]:
     }
 
 
-async def titles(bot: ForumBot) -> list[str]:
-    return [a.title for a in await bot.services.archive.list_articles()]
+async def titles(bot: ForumBot, guild: DemoGuild) -> list[str]:
+    """The articles the guild sees: what its admin loads goes to its own library."""
+    return [a.title for a in await bot.services.archive.list_articles(guild_id=int(guild.guild_id))]
 
 
 async def test_load_previews_then_confirm_stores_and_publishes(
@@ -43,11 +44,11 @@ async def test_load_previews_then_confirm_stores_and_publishes(
     text = await handle.text()
     assert preview["flags"] & 64
     assert "Loaded from Discord" in text and "2 passages" in text and "Grace" in text
-    assert await titles(bot) == [], "nothing is stored before Confirm"
+    assert await titles(bot, configured) == [], "nothing is stored before Confirm"
     # Someone else cannot confirm it.
     other = await sandbox.click(configured.alice_id, preview, buttons(preview)["Confirm"])
     assert "Only the person" in (await other.message())["content"]
-    assert await titles(bot) == []
+    assert await titles(bot, configured) == []
     confirm = await sandbox.click(configured.admin_id, preview, buttons(preview)["Confirm"])
     await confirm.response()
     done = await sandbox.wait_until(
@@ -55,7 +56,7 @@ async def test_load_previews_then_confirm_stores_and_publishes(
         what="the publish line",
     )
     assert done
-    assert await titles(bot) == ["Loaded from Discord"]
+    assert await titles(bot, configured) == ["Loaded from Discord"]
     assert [t["name"] for t in sandbox.threads(configured.forum_id)] == ["Loaded from Discord"]
     sandbox.assert_no_violations()
 
@@ -73,7 +74,7 @@ async def test_load_cancel_stores_nothing(
     cancel = await sandbox.click(configured.admin_id, preview, buttons(preview)["Cancel"])
     await cancel.response()
     assert "nothing was stored" in sandbox.world.messages[preview["id"]]["content"]
-    assert await titles(bot) == []
+    assert await titles(bot, configured) == []
 
 
 async def test_load_rejects_bad_files_with_a_reason(
@@ -93,7 +94,7 @@ async def test_load_rejects_bad_files_with_a_reason(
         assert message["flags"] & 64
         assert expected in message["content"], message["content"]
         assert "Something went wrong" not in message["content"]
-    assert await titles(bot) == []
+    assert await titles(bot, configured) == []
     sandbox.assert_no_violations()
 
 

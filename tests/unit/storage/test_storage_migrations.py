@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
-from sqlalchemy import inspect
+from sqlalchemy import inspect, text
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from forumbot.storage.db import (
     check_database,
@@ -14,6 +17,28 @@ from forumbot.storage.db import (
     upgrade_database,
 )
 from forumbot.storage.models import Base
+
+
+async def insert_article_rows(
+    session: AsyncSession, key: str, title: str, paragraphs: list[str]
+) -> int:
+    """An article as the schema of an older revision stores it (the repository of today writes
+    columns that older schemas do not have)."""
+    article_id = await session.scalar(
+        text(
+            "INSERT INTO articles (key, title, content_hash, revision, created_at, updated_at)"
+            " VALUES (:key, :title, 'x', 1, :now, :now) RETURNING id"
+        ),
+        {"key": key, "title": title, "now": datetime.now(UTC)},
+    )
+    for number, paragraph in enumerate(paragraphs, 1):
+        await session.execute(
+            text(
+                "INSERT INTO passages (article_id, number, stable_id, text) VALUES (:a, :n, :s, :t)"
+            ),
+            {"a": article_id, "n": number, "s": f"{key}-{number}", "t": paragraph},
+        )
+    return int(article_id or 0)
 
 
 async def _table_names(url: str) -> set[str]:
@@ -60,10 +85,6 @@ async def test_upgrade_is_idempotent(sqlite_url: str) -> None:
 async def test_0004_search_keeps_stored_passages_searchable_up_and_down(empty_url: str) -> None:
     """0004 rebuilds the text index from the stored passages and adds the title index; going
     back to 0003 restores 0001's index (title + text) with the same rows."""
-    from sqlalchemy import text
-
-    from forumbot.domain.article import ParsedArticle
-    from forumbot.storage.archive import ArchiveRepository
     from forumbot.storage.db import make_sessionmaker
     from forumbot.storage.search import search_passages
 
@@ -72,12 +93,8 @@ async def test_0004_search_keeps_stored_passages_searchable_up_and_down(empty_ur
     sessions = make_sessionmaker(engine)
     try:
         async with sessions() as session, session.begin():
-            await ArchiveRepository(session).save_article(
-                ParsedArticle(
-                    key="k",
-                    title="Monsoon Notes",
-                    paragraphs=("Rain arrives in June.", "Farmers plant rice."),
-                )
+            await insert_article_rows(
+                session, "k", "Monsoon Notes", ["Rain arrives in June.", "Farmers plant rice."]
             )
         await engine.dispose()
         await upgrade_database(empty_url, "0004_search")
@@ -107,6 +124,62 @@ async def test_0004_search_keeps_stored_passages_searchable_up_and_down(empty_ur
                     )
                 )
                 assert len(found.all()) == 1
+    finally:
+        await engine.dispose()
+
+
+async def test_0008_libraries_keeps_todays_articles_as_the_shared_library(empty_url: str) -> None:
+    """After 0008 the articles stored before are the shared library: the command line and every
+    guild find them as before; SQLite's title index still follows the rebuilt `articles`; the
+    same key can then be loaded by a guild; going back to 0004 keeps the shared articles."""
+    from forumbot.domain.article import ParsedArticle
+    from forumbot.storage.archive import ArchiveRepository
+    from forumbot.storage.db import make_sessionmaker
+    from forumbot.storage.libraries import LibraryScope, library_scope
+    from forumbot.storage.search import SearchFilters, search_passages
+
+    await upgrade_database(empty_url, "0004_search")
+    engine = make_engine(empty_url)
+    sessions = make_sessionmaker(engine)
+    try:
+        async with sessions() as session, session.begin():
+            old_id = await insert_article_rows(
+                session, "k", "Monsoon Notes", ["Rain arrives in June.", "Farmers plant rice."]
+            )
+        await engine.dispose()
+        await upgrade_database(empty_url, "0008_libraries")
+        async with sessions() as session, session.begin():
+            guild = await library_scope(session, 42)
+            assert guild == LibraryScope(home=42, visible=(42, 0))
+            shared = ArchiveRepository(session)
+            assert [a.id for a in await shared.list_articles()] == [old_id]
+            assert [a.id for a in await ArchiveRepository(session, guild).list_articles()] == [
+                old_id
+            ]
+            hits = await search_passages(
+                session, "monsoon", filters=SearchFilters(libraries=guild.visible)
+            )
+            assert {h.passage for h in hits} == {1, 2}
+            # The same key in a guild's library is another article; its title is indexed.
+            outcome = await ArchiveRepository(session, guild).save_article(
+                ParsedArticle(key="k", title="Cyclone Diary", paragraphs=("Winds rise.",))
+            )
+            assert outcome.status == "created" and outcome.article_id != old_id
+            title_hits = await search_passages(
+                session, "cyclone", filters=SearchFilters(libraries=guild.visible)
+            )
+            assert [h.article_id for h in title_hits] == [outcome.article_id]
+            assert (
+                await search_passages(session, "cyclone", filters=SearchFilters(libraries=(0,)))
+                == []
+            )
+        await engine.dispose()
+        await downgrade_database(empty_url, "0004_search")
+        async with sessions() as session:
+            rows = await session.execute(text("SELECT id, key FROM articles"))
+            assert rows.all() == [(old_id, "k")]
+            found = await search_passages(session, "rice")
+            assert [h.article_id for h in found] == [old_id]
     finally:
         await engine.dispose()
 
