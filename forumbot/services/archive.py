@@ -25,7 +25,12 @@ from forumbot.domain.ingest import (
     parse_document,
 )
 from forumbot.services.errors import InvalidInput, NotFound
-from forumbot.storage.archive import ArchiveRepository, ArticleSummary, SaveOutcome
+from forumbot.storage.archive import (
+    ArchiveRepository,
+    ArticleRecord,
+    ArticleSummary,
+    SaveOutcome,
+)
 from forumbot.storage.search import (
     SearchFilters,
     SearchHit,
@@ -300,6 +305,14 @@ class ArchiveService:
     async def list_articles(self) -> list[ArticleInfo]:
         async with self._sessionmaker() as session:
             return await ArchiveRepository(session).list_articles()
+
+    async def article(self, article_id: int) -> ArticleRecord:
+        """One article with its numbered passages (the dashboard's article page)."""
+        async with self._sessionmaker() as session:
+            record = await ArchiveRepository(session).get_article(article_id)
+        if record is None:
+            raise ArticleNotFound(f"no article with id {article_id}")
+        return record
 
     async def suggest_articles(self, text: str, limit: int = 25) -> list[ArticleInfo]:
         """Articles matching what a user has typed so far (autocomplete)."""

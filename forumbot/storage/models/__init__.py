@@ -32,3 +32,6 @@ __all__ += [
     "ModRuleSet",
     "ModSeenMessage",
 ]
+from forumbot.storage.models.web import WebRateLimit  # noqa: E402  isort: skip
+
+__all__ += ["WebRateLimit"]

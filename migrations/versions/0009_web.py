@@ -1,0 +1,33 @@
+"""Web dashboard: rate-limit counters shared by every process that serves it.
+
+Revision ID: 0009_web
+Revises: 0004_search
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0009_web"
+down_revision = "0004_search"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.create_table(
+        "web_rate_limits",
+        sa.Column("key", sa.String(length=200), nullable=False),
+        sa.Column("hits", sa.Integer(), nullable=False),
+        sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("key", name=op.f("pk_web_rate_limits")),
+    )
+    op.create_index(
+        op.f("ix_web_rate_limits_expires_at"), "web_rate_limits", ["expires_at"], unique=False
+    )
+
+
+def downgrade() -> None:
+    op.drop_index(op.f("ix_web_rate_limits_expires_at"), table_name="web_rate_limits")
+    op.drop_table("web_rate_limits")

@@ -1,0 +1,159 @@
+"""The dashboard over HTTP (no browser): sign-in, who may see and do what, CSRF, escaping,
+actions through the same services as the buttons."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+
+from forumbot.sandbox import Sandbox
+from tests.e2e.moderation.support import article_thread, dm_texts
+from tests.e2e.web.support import Dashboard, Member
+
+OpenAs = Callable[[str], Awaitable[Member]]
+
+MODERATOR_PAGES = ("queue", "cases", "activity", "cases.csv", "cases.json")
+MANAGER_PAGES = ("rules", "settings")
+
+
+async def test_signed_out_visitor_is_sent_to_sign_in(dashboard: Dashboard) -> None:
+    import aiohttp
+
+    async with aiohttp.ClientSession() as http:
+        async with http.get(dashboard.guild + "/queue", allow_redirects=False) as resp:
+            assert resp.status == 302 and resp.headers["Location"].startswith("/login")
+        async with http.post(dashboard.guild + "/queue/1", data={"action": "claim"}) as resp:
+            assert resp.status == 403
+
+
+async def test_session_cookie_is_signed_httponly_and_expires(
+    dashboard: Dashboard, member_session: OpenAs
+) -> None:
+    member = await member_session(dashboard.demo.alice_id)
+    cookie = next(c for c in member.http.cookie_jar if c.key == "forumbot_session")
+    assert cookie["httponly"] and cookie["samesite"] == "Lax" and int(cookie["max-age"]) > 0
+    import aiohttp
+
+    # An altered cookie is no session at all.
+    async with aiohttp.ClientSession() as http:
+        for value in (cookie.value, cookie.value[:-2] + "xx"):
+            headers = {"Cookie": f"forumbot_session={value}"}
+            async with http.get(dashboard.url + "/", headers=headers) as resp:
+                html = await resp.text()
+            assert ("Sign in with Discord" in html) == (value != cookie.value)
+
+
+async def test_plain_member_gets_403_on_every_moderation_page_and_form(
+    dashboard: Dashboard, member_session: OpenAs, sandbox: Sandbox
+) -> None:
+    alice = await member_session(dashboard.demo.alice_id)
+    gid = dashboard.demo.guild_id
+    for page in (*MODERATOR_PAGES, *MANAGER_PAGES, f"members/{dashboard.demo.bob_id}"):
+        status, _ = await alice.get(f"/g/{gid}/{page}")
+        assert status == 403, page
+    before = len(sandbox.requests)
+    forms = {
+        "queue/1": {"action": "approve", "reason": "x"},
+        "rules": {"overrides": "rules: []", "reason": "x", "action": "save"},
+        "rules/mode": {"rule": "insult", "mode": "shadow", "reason": "x"},
+        "settings": {"reason": "x"},
+    }
+    for path, data in forms.items():
+        status, _ = await alice.post(f"/g/{gid}/{path}", data)
+        assert status == 403, path
+    assert await dashboard.context.moderation.rules.changes(int(gid)) == []
+    # Nothing reached Discord but the bot's access checks.
+    assert not [r for r in sandbox.requests[before:] if r.method != "GET"]
+    # Her own record and the archive are hers to see.
+    status, _ = await alice.get(f"/g/{gid}/members/{dashboard.demo.alice_id}")
+    assert status == 200
+    status, _ = await alice.get(f"/g/{gid}/archive")
+    assert status == 200
+
+
+async def test_unknown_guild_and_case_are_404(dashboard: Dashboard, member_session: OpenAs) -> None:
+    moderator = await member_session(dashboard.demo.moderator_id)
+    assert (await moderator.get("/g/123456789012345678/queue"))[0] == 404
+    assert (await moderator.get(f"/g/{dashboard.demo.guild_id}/cases/999999"))[0] == 404
+    assert (await moderator.get("/g/not-a-number/queue"))[0] == 404
+
+
+async def test_post_without_csrf_token_is_refused(
+    dashboard: Dashboard, member_session: OpenAs
+) -> None:
+    admin = await member_session(dashboard.demo.admin_id)
+    gid = dashboard.demo.guild_id
+    status, html = await admin.post(
+        f"/g/{gid}/rules", {"overrides": "", "reason": "r", "action": "save"}, csrf=False
+    )
+    assert status == 403 and "expired or did not come from this dashboard" in html
+    status, _ = await admin.post(
+        f"/g/{gid}/rules", {"overrides": "", "reason": "r", "csrf": "forged"}, csrf=False
+    )
+    assert status == 403
+    assert await dashboard.context.moderation.rules.changes(int(gid)) == []
+
+
+async def test_moderator_approves_held_comment_which_returns_to_thread(
+    dashboard: Dashboard, member_session: OpenAs, sandbox: Sandbox
+) -> None:
+    demo = dashboard.demo
+    thread = await article_thread(sandbox, demo)
+    text = "honestly you absolute muppet, read chapter 3"
+    msg = await sandbox.send_message(demo.alice_id, thread, text)
+    await sandbox.wait_for_request("DELETE", rf"/messages/{msg['id']}$")
+    desk = dashboard.context.moderation.desk
+    items = await desk.queue(int(demo.guild_id))
+    assert [i.kind for i in items] == ["held"]
+    moderator = await member_session(demo.moderator_id)
+    status, html = await moderator.get(f"/g/{demo.guild_id}/queue")
+    assert status == 200 and "muppet" in html
+    status, html = await moderator.post(
+        f"/g/{demo.guild_id}/queue/{items[0].id}", {"action": "approve", "reason": "banter"}
+    )
+    assert status == 200 and "decided: approve" in html
+    restored = [m for m in sandbox.messages(thread) if m["content"] == text]
+    assert len(restored) == 1 and restored[0]["author"]["id"] == demo.bot_id
+    assert any("approved" in t for t in dm_texts(sandbox, demo.alice_id))
+    # The same ledger rows as the button, marked as from the dashboard.
+    rows = await dashboard.context.casebook.cases(int(demo.guild_id), _all())
+    review = next(r for r in rows if r.kind == "review")
+    assert review.details["via"] == "dashboard" and review.actor_id == int(demo.moderator_id)
+    # Decided once: a second approve is refused and nothing is restored twice.
+    status, _ = await moderator.post(
+        f"/g/{demo.guild_id}/queue/{items[0].id}", {"action": "approve", "reason": "again"}
+    )
+    assert status == 403
+    assert len([m for m in sandbox.messages(thread) if m["content"] == text]) == 1
+
+
+async def test_rule_edit_with_error_shows_it_and_changes_nothing(
+    dashboard: Dashboard, member_session: OpenAs
+) -> None:
+    admin = await member_session(dashboard.demo.admin_id)
+    gid = dashboard.demo.guild_id
+    bad = "rules:\n  - id: insult\n    severity: banana\n"
+    status, html = await admin.post(
+        f"/g/{gid}/rules", {"overrides": bad, "reason": "tune", "action": "save"}
+    )
+    assert status == 400 and 'class="problem"' in html and "severity" in html
+    assert "banana" in html  # the text stays in the editor
+    assert await dashboard.context.moderation.rules.changes(int(gid)) == []
+    assert await dashboard.context.moderation.rules.overrides(int(gid)) == ""
+
+
+async def test_backtest_shows_a_chart_and_saves_nothing(
+    dashboard: Dashboard, member_session: OpenAs
+) -> None:
+    admin = await member_session(dashboard.demo.admin_id)
+    gid = dashboard.demo.guild_id
+    status, html = await admin.post(
+        f"/g/{gid}/rules", {"overrides": "", "reason": "", "action": "backtest"}
+    )
+    assert status == 200 and 'id="backtest"' in html and "<svg" in html
+    assert await dashboard.context.moderation.rules.changes(int(gid)) == []
+
+
+def _all():  # type: ignore[no-untyped-def]
+    from forumbot.services.moderation.casebook import CaseFilter
+
+    return CaseFilter()
