@@ -54,7 +54,7 @@ async def test_plain_member_gets_403_on_every_moderation_page_and_form(
     forms = {
         "queue/1": {"action": "approve", "reason": "x"},
         "rules": {"overrides": "rules: []", "reason": "x", "action": "save"},
-        "rules/mode": {"rule": "insult", "mode": "shadow", "reason": "x"},
+        "rules/mode": {"rule": "threats-of-violence", "mode": "shadow", "reason": "x"},
         "settings": {"reason": "x"},
     }
     for path, data in forms.items():
@@ -131,11 +131,12 @@ async def test_rule_edit_with_error_shows_it_and_changes_nothing(
 ) -> None:
     admin = await member_session(dashboard.demo.admin_id)
     gid = dashboard.demo.guild_id
-    bad = "rules:\n  - id: insult\n    severity: banana\n"
+    bad = "rules:\n  - id: threats-of-violence\n    severity: banana\n"
     status, html = await admin.post(
         f"/g/{gid}/rules", {"overrides": bad, "reason": "tune", "action": "save"}
     )
-    assert status == 400 and 'class="problem"' in html and "severity" in html
+    assert status == 400 and 'class="problem"' in html
+    assert "field &#39;severity&#39;: must be an integer" in html
     assert "banana" in html  # the text stays in the editor
     assert await dashboard.context.moderation.rules.changes(int(gid)) == []
     assert await dashboard.context.moderation.rules.overrides(int(gid)) == ""
