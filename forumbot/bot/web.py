@@ -119,7 +119,8 @@ class RestClient(discord.Client):
     """The bot's REST client without a gateway, for `forumbot web` on its own."""
 
     def __init__(self, services: Services) -> None:
-        super().__init__(intents=discord.Intents.none())
+        # No gateway ever connects; `guilds` only keeps discord.py's state from warning.
+        super().__init__(intents=discord.Intents(guilds=True))
         self.services = services
 
 

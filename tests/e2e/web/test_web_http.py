@@ -158,3 +158,67 @@ def _all():  # type: ignore[no-untyped-def]
     from forumbot.services.moderation.casebook import CaseFilter
 
     return CaseFilter()
+
+
+async def test_appeal_is_decided_on_the_dashboard_never_by_the_acting_moderator(
+    dashboard: Dashboard, member_session: OpenAs, sandbox: Sandbox
+) -> None:
+    demo = dashboard.demo
+    gid = int(demo.guild_id)
+    service = dashboard.context.moderation
+    warned = await service.members.warn(
+        gid, int(demo.alice_id), "alice", actor_id=int(demo.moderator_id), reason="hostile tone"
+    )
+    item = await service.desk.appeal(gid, warned.id, member_id=int(demo.alice_id), text="quoting")
+    moderator = await member_session(demo.moderator_id)
+    status, html = await moderator.post(
+        f"/g/{gid}/queue/{item.id}", {"action": "approve", "reason": "fine by me"}
+    )
+    assert status == 403 and "another moderator must decide" in html
+    admin = await member_session(demo.admin_id)
+    status, html = await admin.post(
+        f"/g/{gid}/queue/{item.id}", {"action": "approve", "reason": "it was a quote"}
+    )
+    assert status == 200 and "decided: approve" in html
+    assert any("was granted" in t for t in dm_texts(sandbox, demo.alice_id))
+    # Alice sees her own case and its pardon, not anyone else's.
+    alice = await member_session(demo.alice_id)
+    status, html = await alice.get(f"/g/{gid}/cases/{warned.id}")
+    assert status == 200 and "hostile tone" in html and "pardon" in html
+
+
+async def test_forms_with_bad_values_say_so_and_store_nothing(
+    dashboard: Dashboard, member_session: OpenAs
+) -> None:
+    admin = await member_session(dashboard.demo.admin_id)
+    gid = int(dashboard.demo.guild_id)
+    before = await dashboard.context.guilds.get(gid)
+    status, html = await admin.post(
+        f"/g/{gid}/settings",
+        {"forum_channel_id": "#articles", "half_life_hours": "soon", "reason": "tidy"},
+    )
+    assert status == 400 and "digits only" in html and "A number." in html
+    assert await dashboard.context.guilds.get(gid) == before
+    status, html = await admin.get(f"/g/{gid}/cases?member=alice")
+    assert status == 400 and "Discord id" in html
+    status, html = await admin.get(f"/g/{gid}/cases?since=yesterday")
+    assert status == 400 and "date like" in html
+
+
+async def test_exports_are_csv_and_json_with_formulas_defused(
+    dashboard: Dashboard, member_session: OpenAs
+) -> None:
+    demo = dashboard.demo
+    gid = int(demo.guild_id)
+    await dashboard.context.moderation.members.warn(
+        gid, int(demo.bob_id), "bob", actor_id=int(demo.moderator_id), reason="=HYPERLINK(1)"
+    )
+    moderator = await member_session(demo.moderator_id)
+    status, body = await moderator.get(f"/g/{gid}/cases.json?member={demo.bob_id}&kind=warn")
+    import json
+
+    rows = json.loads(body)
+    assert status == 200 and [r["kind"] for r in rows] == ["warn"]
+    assert rows[0]["reason"] == "=HYPERLINK(1)" and rows[0]["member_id"] == demo.bob_id
+    status, body = await moderator.get(f"/g/{gid}/cases.csv?member={demo.bob_id}&kind=warn")
+    assert status == 200 and body.startswith("id,created_at,kind") and "'=HYPERLINK(1)" in body
