@@ -18,9 +18,11 @@ import discord
 from aiohttp import web
 from pydantic import SecretStr
 
+from cogs.archive.forum import DiscordForumPort
 from cogs.moderation.port import moderation
 from forumbot.bot.services import Services
 from forumbot.config import Settings
+from forumbot.services.publishing.service import PublishResult
 from forumbot.web import WebContext, create_app
 from forumbot.web.access import MemberAccess
 from forumbot.web.oauth import OAuthClient
@@ -61,6 +63,20 @@ class DiscordAccess:
         )
 
 
+class ForumPublisher:
+    """Publisher with the archive cog's ForumPort and the bot's PublishingService."""
+
+    def __init__(self, client: Any, services: Services) -> None:
+        self._port = DiscordForumPort(client)
+        self._services = services
+
+    async def publish(self, guild_id: int, article_id: int) -> PublishResult:
+        config = await self._services.guilds.require(guild_id)
+        return await self._services.publishing.publish(
+            self._port, guild_id=guild_id, forum_id=config.forum_channel_id, article_id=article_id
+        )
+
+
 def public_url(settings: Settings) -> str:
     if settings.web_public_url:
         return settings.web_public_url.rstrip("/")
@@ -86,6 +102,7 @@ def build_context(client: Any, services: Services, settings: Settings) -> WebCon
         guilds=services.guilds,
         moderation=moderation(client),
         access=DiscordAccess(client, services),
+        publisher=ForumPublisher(client, services),
         oauth=OAuthClient(
             settings.discord_client_id,
             settings.discord_client_secret.get_secret_value(),

@@ -79,7 +79,8 @@ async def session_middleware(request: web.Request, handler: Handler) -> web.Stre
 def create_app(context: WebContext) -> web.Application:
     app = web.Application(
         middlewares=[errors_middleware, session_middleware],
-        client_max_size=context.settings.max_file_bytes + FORM_OVERHEAD,
+        # The confirm form carries the previewed file back in base64 (4/3 of its size).
+        client_max_size=2 * context.settings.max_file_bytes + FORM_OVERHEAD,
     )
     app[CONTEXT_KEY] = context
     app[JINJA_KEY] = jinja2.Environment(

@@ -227,3 +227,34 @@ def _filter() -> Any:
     from forumbot.services.moderation.casebook import CaseFilter
 
     return CaseFilter(kind="hold")
+
+
+async def test_upload_previews_then_confirm_stores_and_publishes(
+    browser: Any, dashboard: Dashboard, sandbox: Sandbox, tmp_path: Path
+) -> None:
+    source = tmp_path / "harvest.md"
+    source.write_text(
+        '---\ntitle: "The <i>harvest</i> of 1932"\nauthor: Ana\n---\n'
+        "The first passage of the harvest essay.\n\nThe second passage.\n",
+        encoding="utf-8",
+    )
+    page = await signed_in(browser, dashboard, "admin")
+    await page.goto(dashboard.guild + "/archive/upload")
+    await shot(page, "upload")
+    await page.set_input_files("input[type=file]", str(source))
+    await page.click("button.primary")
+    preview = page.locator(".preview-article")
+    assert "The <i>harvest</i> of 1932" in await preview.locator("h2").inner_text()
+    assert "2 passages" in await preview.inner_text()
+    await shot(page, "upload-preview")
+    assert await dashboard.context.archive.list_articles() == []  # nothing before Confirm
+    await page.check("input[name=publish]")
+    await page.click("#confirm")
+    await page.wait_for_selector("#post-link")
+    assert await page.locator("#title").inner_text() == "The <i>harvest</i> of 1932"
+    await shot(page, "upload-published")
+    threads = sandbox.threads(dashboard.demo.forum_id)
+    assert any("harvest" in t["name"] for t in threads)
+    # A stable link per passage.
+    await page.click("a.num[href='#p2']")
+    assert page.url.endswith("#p2")

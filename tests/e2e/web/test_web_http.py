@@ -222,3 +222,33 @@ async def test_exports_are_csv_and_json_with_formulas_defused(
     assert rows[0]["reason"] == "=HYPERLINK(1)" and rows[0]["member_id"] == demo.bob_id
     status, body = await moderator.get(f"/g/{gid}/cases.csv?member={demo.bob_id}&kind=warn")
     assert status == 200 and body.startswith("id,created_at,kind") and "'=HYPERLINK(1)" in body
+
+
+async def test_bad_uploads_are_refused_and_nothing_is_stored(
+    dashboard: Dashboard, member_session: OpenAs
+) -> None:
+    import aiohttp
+
+    admin = await member_session(dashboard.demo.admin_id)
+    gid = dashboard.demo.guild_id
+    limit = dashboard.context.settings.max_file_bytes
+
+    async def upload(name: str, data: bytes) -> tuple[int, str]:
+        body = aiohttp.FormData()
+        body.add_field("csrf", await admin.csrf())
+        body.add_field("file", data, filename=name)
+        async with admin.http.post(f"{dashboard.guild}/archive/upload", data=body) as resp:
+            return resp.status, await resp.text()
+
+    status, html = await upload("big.txt", b"a " * limit)
+    assert status == 400 and "too large" in html
+    status, html = await upload("tool.exe", b"MZ")
+    assert status == 400 and "unsupported file type" in html
+    status, html = await upload("ok.txt", b"Title\n\nA passage.\n")
+    assert status == 200 and "Preview" in html
+    # A preview whose file was swapped is refused.
+    status, html = await admin.post(
+        f"/g/{gid}/archive/confirm", {"token": "x.y", "payload": "QQ=="}
+    )
+    assert status == 400 and "expired or was altered" in html
+    assert await dashboard.context.archive.list_articles() == []
