@@ -314,6 +314,11 @@ class ArchiveService:
             raise ArticleNotFound(f"no article with id {article_id}")
         return record
 
+    async def recent_articles(self, limit: int = 100) -> list[ArticleInfo]:
+        """The newest articles, newest first (the dashboard's archive page)."""
+        async with self._sessionmaker() as session:
+            return await ArchiveRepository(session).suggest_articles("", limit=max(1, limit))
+
     async def suggest_articles(self, text: str, limit: int = 25) -> list[ArticleInfo]:
         """Articles matching what a user has typed so far (autocomplete)."""
         limit = max(1, min(limit, 25))

@@ -31,6 +31,7 @@ from forumbot.web.views import (
 
 PER_PAGE = 10
 PREVIEW_ARTICLES = 10
+LIST_ARTICLES = 100
 MAX_PAGES = 20
 
 
@@ -47,7 +48,8 @@ async def search(request: web.Request) -> web.Response:
         )
         articles = None
     else:
-        articles = (await ctx(request).archive.list_articles())[:200]
+        # The newest articles (search finds the rest): a bounded page on any archive.
+        articles = await ctx(request).archive.recent_articles(LIST_ARTICLES)
     return render(
         request,
         "archive.html",

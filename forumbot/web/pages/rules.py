@@ -65,7 +65,6 @@ async def _page(
         status=status,
         access=access,
         overrides=stored if yaml_text is None else yaml_text,
-        base_yaml=service.rules.base().to_yaml(),
         rules=list(effective),
         changes=await service.rules.changes(access.guild_id, limit=50),
         problems=problems or [],
@@ -154,8 +153,16 @@ async def activity(request: web.Request) -> web.Response:
     )
 
 
+async def default_pack(request: web.Request) -> web.Response:
+    """The default rule pack as YAML (its own page: 60 KB the editor rarely needs)."""
+    await guild_access(request, "manage")
+    text = ctx(request).moderation.rules.base().to_yaml()
+    return web.Response(text=text, content_type="text/plain", charset="utf-8")
+
+
 def add_routes(router: web.UrlDispatcher) -> None:
     router.add_get("/g/{gid}/rules", show)
+    router.add_get("/g/{gid}/rules/default.yaml", default_pack)
     router.add_post("/g/{gid}/rules", submit)
     router.add_post("/g/{gid}/rules/mode", mode)
     router.add_get("/g/{gid}/activity", activity)
