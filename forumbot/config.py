@@ -9,6 +9,7 @@ from pydantic import AliasChoices, Field, SecretStr, field_validator, model_vali
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_DATA_DIR = Path("data")
+DEFAULT_WEB_LISTEN = "127.0.0.1:8081"
 
 
 class Settings(BaseSettings):
@@ -68,12 +69,35 @@ class Settings(BaseSettings):
     def shard_id_list(self) -> list[int] | None:
         return parse_shard_ids(self.shard_ids) if self.shard_ids else None
 
-    @field_validator("interactions_listen")
+    # The web dashboard (forumbot.web): where it listens (`forumbot web` defaults to
+    # DEFAULT_WEB_LISTEN; `forumbot run` serves it only when this is set).
+    web_listen: str | None = None
+    # The URL people open (behind a proxy: the https one); the OAuth2 redirect is built on it.
+    web_public_url: str | None = None
+    # Signs the session cookies; every process serving the dashboard must share it.
+    web_secret: SecretStr | None = None
+    web_session_hours: int = Field(default=12, ge=1, le=24 * 30)
+    # Discord OAuth2 (sign-in): the application's client id and secret (a secret: never logged).
+    discord_client_id: str | None = None
+    discord_client_secret: SecretStr | None = None
+
+    @field_validator("web_secret")
+    @classmethod
+    def _check_secret(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and len(value.get_secret_value()) < 32:
+            raise ValueError("must be at least 32 characters (e.g. `openssl rand -hex 32`)")
+        return value
+
+    @field_validator("interactions_listen", "web_listen")
     @classmethod
     def _check_listen(cls, value: str | None) -> str | None:
         if value:
             parse_listen(value)
         return value or None
+
+    @property
+    def web_address(self) -> tuple[str, int]:
+        return parse_listen(self.web_listen or DEFAULT_WEB_LISTEN)
 
     @property
     def interactions_address(self) -> tuple[str, int] | None:

@@ -196,7 +196,8 @@ class DiscordModerationPort:
         self, guild_id: int, member_id: int, until: datetime | None, reason: str
     ) -> bool:
         try:
-            guild = self._client.get_guild(guild_id)
+            # Without a gateway (the dashboard's REST client) nothing is cached: fetch.
+            guild = self._client.get_guild(guild_id) or await self._client.fetch_guild(guild_id)
             member = guild.get_member(member_id) or await guild.fetch_member(member_id)
             await member.edit(timed_out_until=until, reason=reason[:512])
         except (*FAILED, AttributeError) as exc:

@@ -3,12 +3,15 @@ the sandbox with its demo guild, the bot connected to it, and a console to act a
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import tempfile
+from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
 from forumbot.bot.runtime import quiet_voice_warnings
-from forumbot.bot.services import open_services
+from forumbot.bot.services import Services, open_services
 from forumbot.config import Settings
 
 
@@ -22,6 +25,28 @@ def _shown(settings: Settings) -> str:
     from sqlalchemy.engine import make_url
 
     return make_url(settings.database_url).render_as_string(hide_password=True)
+
+
+@contextlib.asynccontextmanager
+async def _dashboard(
+    bot: Any, services: Services, settings: Settings, sandbox: Any
+) -> AsyncIterator[None]:
+    """The dashboard beside the demo, signed in through the sandbox's OAuth2 page. A port
+    already in use only costs the dashboard, not the demo."""
+    from forumbot.bot.web import WebSetupError, build_context, demo_web_settings, serving
+
+    web_settings = demo_web_settings(
+        settings.model_copy(update={"discord_api_url": sandbox.api_url}),
+        sandbox.application_id,
+        sandbox.oauth.client_secret,
+    )
+    try:
+        async with serving(build_context(bot, services, web_settings)) as url:
+            _say(f"Dashboard at {url} (sign in as any demo member)")
+            yield
+    except WebSetupError as exc:
+        _say(f"Dashboard not started: {exc}")
+        yield
 
 
 async def run_demo(settings: Settings, seeds: Path) -> None:
@@ -61,4 +86,5 @@ async def run_demo(settings: Settings, seeds: Path) -> None:
                     console.quiet = False
                     _say(f"{len(sandbox.threads(demo.forum_id))} forum posts published.")
                     console.user_id = demo.alice_id
-                    await console.run()
+                    async with _dashboard(bot, services, demo_settings, sandbox):
+                        await console.run()

@@ -6,6 +6,7 @@ through its constructor; there are no module-level singletons.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import gc
 import importlib
 import json
@@ -20,6 +21,7 @@ import yarl
 from forumbot.bot.client import ForumBot
 from forumbot.bot.endpoint import EndpointError
 from forumbot.bot.services import open_services
+from forumbot.bot.web import WebSetupError, build_context, serving
 from forumbot.config import Settings
 
 log = logging.getLogger(__name__)
@@ -148,9 +150,13 @@ async def run_bot(settings: Settings, *, force_sync: bool = False) -> None:
                 bot.receive_interactions_over_http(
                     host, port, public_key=settings.interactions_public_key
                 )
-            async with bot:
+            async with bot, contextlib.AsyncExitStack() as stack:
+                if settings.web_listen:
+                    # The dashboard in this process, on the bot's own ModerationService.
+                    context = build_context(bot, services, settings)
+                    await stack.enter_async_context(serving(context))
                 await bot.start(settings.discord_token.get_secret_value())
-    except EndpointError as exc:
+    except (EndpointError, WebSetupError) as exc:
         raise StartupError(str(exc)) from None
     except discord.LoginFailure:
         raise StartupError("Discord rejected the token (DISCORD_TOKEN).") from None

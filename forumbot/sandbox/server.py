@@ -8,6 +8,7 @@ adds the HTTP server, waiting and faults."""
 from __future__ import annotations
 
 import contextlib
+import functools
 import logging
 import re
 from collections.abc import AsyncIterator, Callable
@@ -18,6 +19,7 @@ from aiohttp import web
 from .acting import MemberActions
 from .building import GuildBuilding
 from .invoking import InteractionActions
+from .oauth import OAuthRoutes
 from .records import DEFAULT_RATE_LIMITS, Injection, RateLimit, RecordedRequest
 from .state import API_PREFIX, DEFAULT_TOKEN, DemoGuild, MessageRef, SandboxFile, UserRef, _id
 from .world import Json
@@ -27,6 +29,11 @@ log = logging.getLogger(__name__)
 
 class Sandbox(GuildBuilding, MemberActions, InteractionActions):
     """See the package docstring (`forumbot.sandbox`) for the harness API."""
+
+    @functools.cached_property
+    def oauth(self) -> OAuthRoutes:
+        """Discord's OAuth2 endpoints (the dashboard's sign-in)."""
+        return OAuthRoutes(self, self.rest.handle)
 
     # ---- lifecycle --------------------------------------------------------------------------
     @classmethod
@@ -43,6 +50,7 @@ class Sandbox(GuildBuilding, MemberActions, InteractionActions):
 
     async def start(self) -> None:
         app = web.Application(client_max_size=64 * 1024 * 1024)
+        self.oauth.add_routes(app, API_PREFIX)  # before the catch-all REST route
         app.router.add_route("*", API_PREFIX + "/{tail:.*}", self.rest.handle)
         app.router.add_get("/gateway", self.gateway.handle)
         app.router.add_get("/gateway/", self.gateway.handle)

@@ -401,6 +401,22 @@ class ArchiveService:
         async with self._sessionmaker() as session:
             return await library_scope(session, guild_id)
 
+    async def article(self, article_id: int, *, guild_id: int | None = None) -> ArticleRecord:
+        """One article with its numbered passages (the dashboard's article page)."""
+        async with self._sessionmaker() as session:
+            record = await (await _repository(session, guild_id)).get_article(article_id)
+        if record is None:
+            raise ArticleNotFound(f"no article with id {article_id}")
+        return record
+
+    async def recent_articles(
+        self, limit: int = 100, *, guild_id: int | None = None
+    ) -> list[ArticleInfo]:
+        """The newest articles, newest first (the dashboard's archive page)."""
+        async with self._sessionmaker() as session:
+            repo = await _repository(session, guild_id)
+            return await repo.suggest_articles("", limit=max(1, limit))
+
     async def libraries(self) -> LibraryOverview:
         async with self._sessionmaker() as session:
             return LibraryOverview(await library_counts(session), await shared_guilds(session))

@@ -6,7 +6,9 @@ history keeps both. The database refuses UPDATE and DELETE on the table (migrati
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import contextlib
+from collections.abc import Iterator, Sequence
+from contextvars import ContextVar
 from datetime import datetime
 from typing import Any
 
@@ -23,6 +25,20 @@ from forumbot.storage.models.moderation import ModAction
 MEMBER_ACTIONS = frozenset({"nudge", "hold", "remove", "timeout", "warn"})
 # Rows that describe a member's record (history shows these, not shadow/notice bookkeeping).
 HISTORY_KINDS = MEMBER_ACTIONS | {"log", "pardon", "restore"}
+
+# Where the current request came from when not Discord (e.g. "dashboard"): every row written
+# while it is set says so in `details["via"]`, whichever service wrote it.
+_ORIGIN: ContextVar[str | None] = ContextVar("moderation_origin", default=None)
+
+
+@contextlib.contextmanager
+def acting_from(origin: str) -> Iterator[None]:
+    """Mark every ledger row written inside the block (same task) as coming from `origin`."""
+    token = _ORIGIN.set(origin)
+    try:
+        yield
+    finally:
+        _ORIGIN.reset(token)
 
 
 def to_entry(row: ModAction) -> LedgerEntry:
@@ -98,6 +114,9 @@ class Ledger:
         refers_to_id: int | None = None,
         details: dict[str, Any] | None = None,
     ) -> LedgerEntry:
+        origin = _ORIGIN.get()
+        if origin is not None:
+            details = {**(details or {}), "via": origin}
         row = ModAction(
             guild_id=guild_id,
             kind=kind,

@@ -61,3 +61,7 @@ __all__ += [
 ]
 
 __all__ += ["CacheVersion", "InteractionClaim", "Lease", "MessageClaim"]
+
+from forumbot.storage.models.web import WebRateLimit  # noqa: E402  isort: skip
+
+__all__ += ["WebRateLimit"]

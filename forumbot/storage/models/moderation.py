@@ -35,6 +35,10 @@ class ModAction(Base):
         Index("ix_mod_actions_guild_member", "guild_id", "member_id", "created_at"),
         Index("ix_mod_actions_thread", "guild_id", "thread_id"),
         Index("ix_mod_actions_case", "guild_id", "case_number", unique=True),
+        # The dashboard: a guild's cases newest first, and its actions per day (covering).
+        Index("ix_mod_actions_guild_id", "guild_id", "id"),
+        Index("ix_mod_actions_guild_member_id", "guild_id", "member_id", "id"),
+        Index("ix_mod_actions_guild_created", "guild_id", "created_at", "kind", "rule"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

@@ -1,0 +1,243 @@
+"""Dashboard page latency: every page rendered by the real aiohttp app over a real socket,
+with 100,000 ledger entries and 200,000 passages in a SQLite database.
+
+The archive part is bench_search.py's synthetic 200k-passage database (cached under
+bench/results/); the ledger gets 100,000 actions over 90 days for 2,000 members, 40 rules and
+the usual kinds, plus open queue items. Access is the real check's outcome fixed (an admin),
+the moderation port records instead of calling Discord: the figures are the dashboard's own
+cost (queries, templates, charts). Each page is requested `--requests` times after a warm-up;
+the peer in the same run is aiohttp serving the dashboard's stylesheet (a static file, the
+floor any page could reach). Prints JSON.
+
+    .venv/bin/python bench/bench_web.py                 # 200k passages, 100k ledger rows
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import random
+import shutil
+import sqlite3
+import statistics
+import sys
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+import aiohttp  # noqa: E402
+from aiohttp import web  # noqa: E402
+from bench_search import Generator, build_sqlite  # noqa: E402
+
+from forumbot.config import Settings  # noqa: E402
+from forumbot.services.archive import ArchiveService  # noqa: E402
+from forumbot.services.guilds import GuildSettingsService  # noqa: E402
+from forumbot.services.moderation import ModerationService  # noqa: E402
+from forumbot.services.moderation.port import RecordingPort  # noqa: E402
+from forumbot.storage.db import make_engine, make_sessionmaker, upgrade_database  # noqa: E402
+from forumbot.web import WebContext, create_app  # noqa: E402
+from forumbot.web.access import MemberAccess  # noqa: E402
+from forumbot.web.oauth import OAuthClient  # noqa: E402
+from forumbot.web.sessions import SESSION_COOKIE, Signer  # noqa: E402
+
+RESULTS = ROOT / "bench" / "results"
+GUILD = 900_000_000_000_000_001
+ADMIN = 900_000_000_000_000_002
+MEMBERS = 2_000
+KINDS = ("nudge", "hold", "remove", "timeout", "warn", "log", "shadow", "pardon", "notice")
+SECRET = "bench-" + "x" * 40
+
+
+class Admin:
+    async def member_access(self, guild_id: int, user_id: int) -> MemberAccess | None:
+        return MemberAccess(guild_id, "Bench", manage_guild=True, moderator=True)
+
+
+class NoPublisher:
+    async def publish(self, guild_id: int, article_id: int) -> Any:
+        raise RuntimeError("not benchmarked")
+
+
+def add_ledger(path: Path, entries: int, rng: random.Random) -> None:
+    conn = sqlite3.connect(path)
+    now = datetime.now(UTC)
+    rules = [f"rule-{n}" for n in range(40)]
+    rows = []
+    for i in range(1, entries + 1):
+        kind = rng.choice(KINDS)
+        member = 1_000 + rng.randrange(MEMBERS)
+        text = f"comment {i} by member {member}: " + " ".join(
+            rng.choice(("you", "are", "an", "idiot", "read", "the", "article")) for _ in range(12)
+        )
+        copy = {
+            "guild_id": GUILD,
+            "channel_id": 5,
+            "message_id": i,
+            "author_id": member,
+            "author_name": f"member{member}",
+            "content": text,
+            "created_at": now.isoformat(),
+            "source": "message",
+        }
+        at = now - timedelta(seconds=rng.randrange(90 * 86400))
+        rows.append(
+            (
+                GUILD,
+                kind,
+                member,
+                f"member{member}",
+                5,
+                5,
+                i,
+                json.dumps(copy),
+                rng.choice(rules),
+                "be civil",
+                "bench",
+                None if rng.random() < 0.7 else ADMIN,
+                1.0,
+                at.strftime("%Y-%m-%d %H:%M:%S.%f"),
+                json.dumps({}),
+            )
+        )
+    with conn:
+        conn.execute("DELETE FROM guild_settings")
+        conn.execute(
+            "INSERT INTO guild_settings VALUES (?, 1, 2, 3, ?)", (GUILD, now.isoformat(" "))
+        )
+        conn.executemany(
+            "INSERT INTO mod_actions (guild_id, kind, member_id, member_name, channel_id,"
+            " thread_id, message_id, message_copy, rule, guideline, reason, actor_id, points,"
+            " created_at, details) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            rows,
+        )
+        conn.executemany(
+            "INSERT INTO mod_queue_items (guild_id, kind, status, action_id, member_id, thread_id,"
+            " reason, message_copy, created_at) VALUES (?, 'held', 'open', ?, ?, 5, 'x', ?, ?)",
+            [(GUILD, i, 1_000 + i, rows[i][7], rows[i][13]) for i in range(1, 41)],
+        )
+    conn.close()
+
+
+def pct(samples: list[float], q: float) -> float:
+    ordered = sorted(samples)
+    return round(ordered[min(len(ordered) - 1, int(q * len(ordered)))], 2)
+
+
+async def run(path: Path, requests: int, only: str = "") -> dict[str, Any]:
+    url = f"sqlite+aiosqlite:///{path.as_posix()}"
+    engine = make_engine(url)
+    sessionmaker = make_sessionmaker(engine)
+    settings = Settings(database_url=url, web_listen="127.0.0.1:0")
+    signer = Signer(SECRET)
+    context = WebContext(
+        settings=settings,
+        sessionmaker=sessionmaker,
+        archive=ArchiveService(sessionmaker, settings),
+        guilds=GuildSettingsService(sessionmaker),
+        moderation=ModerationService(sessionmaker, RecordingPort()),
+        access=Admin(),
+        publisher=NoPublisher(),
+        oauth=OAuthClient("1", "secret", "http://127.0.0.1:9/api/v10"),
+        signer=signer,
+        public_url="http://127.0.0.1",
+    )
+    runner = web.AppRunner(create_app(context), access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    base = f"http://127.0.0.1:{port}"
+    # One signed-in person per request: the rate limits (real, in the database) are paid for
+    # on every request but never refuse one.
+    cookies = [
+        signer.session_cookie(signer.new_session(ADMIN + n, "admin", [(GUILD, "B")], hours=1))
+        for n in range(requests + 5)
+    ]
+    g = f"/g/{GUILD}"
+    async with sessionmaker() as session:
+        from sqlalchemy import func, select
+
+        from forumbot.storage.models.moderation import ModAction
+
+        top = int(await session.scalar(select(func.max(ModAction.id))) or 0)
+    pages = {
+        "static stylesheet (peer floor)": "/static/site.css",
+        "guild": g,
+        "queue (40 open)": f"{g}/queue",
+        "cases, first page": f"{g}/cases",
+        "cases, deep page": f"{g}/cases?before={top // 10}",
+        "cases by member": f"{g}/cases?member=1500",
+        "cases by rule and action": f"{g}/cases?rule=rule-7&kind=hold",
+        "case": f"{g}/cases/{top // 2}",
+        "member": f"{g}/members/1500",
+        "activity (30 days, charts)": f"{g}/activity",
+        "rules": f"{g}/rules",
+        "settings": f"{g}/settings",
+        "archive list": f"{g}/archive",
+        "archive search": f"{g}/archive?q=party+struggle",
+        "article (40 passages)": f"{g}/articles/2500",
+    }
+    results: dict[str, Any] = {}
+    async with aiohttp.ClientSession() as http:
+        for name, path_ in pages.items():
+            if only not in name and "peer" not in name:
+                continue
+            samples = []
+            for i in range(requests + 5):
+                started = time.perf_counter()
+                headers = {"Cookie": f"{SESSION_COOKIE}={cookies[i]}"}
+                async with http.get(base + path_, headers=headers) as resp:
+                    body = await resp.read()
+                    assert resp.status == 200, (name, resp.status, body[:300])
+                if i >= 5:
+                    samples.append((time.perf_counter() - started) * 1000)
+            results[name] = {
+                "p50_ms": pct(samples, 0.5),
+                "p99_ms": pct(samples, 0.99),
+                "mean_ms": round(statistics.fmean(samples), 2),
+                "bytes": len(body),
+            }
+    await runner.cleanup()
+    await engine.dispose()
+    return results
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--passages", type=int, default=200_000)
+    parser.add_argument("--ledger", type=int, default=100_000)
+    parser.add_argument("--requests", type=int, default=200)
+    parser.add_argument("--only", default="", help="only pages whose name contains this")
+    args = parser.parse_args()
+    gen = Generator()
+    build = build_sqlite(args.passages, gen)
+    path = RESULTS / f"web_{args.passages}_{args.ledger}.sqlite3"
+    if not path.exists():
+        shutil.copy(build["path"], path)
+        asyncio.run(upgrade_database(f"sqlite+aiosqlite:///{path.as_posix()}"))
+        add_ledger(path, args.ledger, random.Random(11))
+    figures = asyncio.run(run(path, args.requests, args.only))
+    print(
+        json.dumps(
+            {
+                "passages": args.passages,
+                "ledger_entries": args.ledger,
+                "requests_per_page": args.requests,
+                "load_average": os.getloadavg(),
+                "pages": figures,
+                "max_p99_ms": max(f["p99_ms"] for f in figures.values()),
+            },
+            indent=2,
+        )
+    )
+
+
+if __name__ == "__main__":
+    main()

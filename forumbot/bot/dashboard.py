@@ -1,0 +1,37 @@
+"""`forumbot web`: the dashboard alone, without a gateway connection. It checks members and
+acts on Discord through the bot's REST client (logged in with the token): every action is a REST
+call made there and then, as the buttons make it; nothing waits in an outbox."""
+
+from __future__ import annotations
+
+import asyncio
+
+import discord
+
+from forumbot.bot.runtime import configure_logging, point_discord_at
+from forumbot.bot.services import open_services
+from forumbot.bot.web import RestClient, WebSetupError, build_context, serving
+from forumbot.config import Settings
+
+
+async def run_web(settings: Settings) -> None:
+    """Serve the dashboard until stopped, acting through the bot's REST client."""
+    configure_logging(settings.log_level)
+    if settings.discord_token is None:
+        raise WebSetupError(
+            "forumbot web needs DISCORD_TOKEN: it checks who may do what and acts on Discord "
+            "through the bot's REST client."
+        )
+    point_discord_at(settings.discord_api_url, settings.discord_gateway_url)
+    async with open_services(settings) as services:
+        client = RestClient(services)
+        try:
+            await client.login(settings.discord_token.get_secret_value())
+        except discord.LoginFailure:
+            raise WebSetupError("Discord rejected the token (DISCORD_TOKEN).") from None
+        try:
+            async with serving(build_context(client, services, settings)) as url:
+                print(f"Dashboard at {url}", flush=True)
+                await asyncio.Event().wait()
+        finally:
+            await client.close()
