@@ -10,6 +10,7 @@ however many rules there are.
 from __future__ import annotations
 
 import itertools
+import math
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -19,7 +20,8 @@ from typing import Any, Literal, NamedTuple
 import re2
 
 from forumbot.domain.civility.actions import Action
-from forumbot.domain.civility.language import LanguageGuesser
+from forumbot.domain.civility.language import ENGLISH, LanguageGuesser
+from forumbot.domain.civility.learned import LinearModel, load_model
 from forumbot.domain.civility.normalise import (
     PRECHECK_PATTERNS,
     clean_text,
@@ -50,6 +52,7 @@ _ASCII_UPPER = _ASCII_LETTERS[26:]
 _EXCERPT = 80
 _NO_ROLES: Mapping[int, frozenset[str]] = {}
 _EMPTY: frozenset[str] = frozenset()
+_EMPTY_IDX: frozenset[int] = frozenset()
 _NEGATIONS = frozenset({"not", "never", "dont", "didnt", "wont", "wouldnt", "isnt", "nobody",
                         "cant", "shouldnt", "neither", "nor", "arent", "aint"})  # fmt: skip
 _IMPERATIVES = frozenset({"get", "go", "shut", "stop", "piss", "bugger", "sod", "keep", "learn",
@@ -169,7 +172,7 @@ class _TokInfo(NamedTuple):
     phrase: bool  # the first word of some phrase
     flat: str  # de-doubled form, for phrase matching
     hot: bool  # any of the above: worth a closer look
-    threat: bool = False  # a harm word of some threat rule
+    threat: frozenset[int] = frozenset()  # the threat rules this token is a harm or act of
 
 
 def _entry_forms(entry: str) -> tuple[str, bool]:
@@ -227,9 +230,9 @@ class _Lexicon:
             by_rule.setdefault(idx, set()).add(role)
         words = tuple(sorted(idx for idx, r in by_rule.items() if "word" in r))
         insult = any("insult" in r or "adjective" in r for r in by_rule.values())
-        threat = any("harm" in r or "act" in r for r in by_rule.values())
+        threat = frozenset(i for i, r in by_rule.items() if "harm" in r or "act" in r)
         roles = {idx: frozenset(r) for idx, r in by_rule.items()}
-        hot = bool(words) or insult or phrase or threat
+        hot = bool(words) or insult or phrase or bool(threat)
         return _TokInfo(roles, words, insult, phrase, flat, hot, threat)
 
     def _owners(self, token: str) -> frozenset[_Owner]:
@@ -307,6 +310,8 @@ class Engine:
         self._other: list[tuple[int, Rule]] = []
         self._threats: list[tuple[int, int, int]] = []  # (rule index, window, max_gap)
         self._addressed: dict[int, int] = {}  # rule index -> window
+        # learned rules: (rule index, model, the logit its threshold comes to, kinds, max tokens)
+        self._learned: list[tuple[int, LinearModel, float, frozenset[str], int]] = []
         # rules written for some languages only: they count when the message looks like one
         self._languages: dict[int, frozenset[str]] = {}
         language_words: dict[str, set[str]] = {}
@@ -344,6 +349,12 @@ class Engine:
                 for w in p["targets"]:
                     self._lex.add(w, (i, "target"))
                 self._addressed[i] = p["window"]
+            elif rule.kind == "learned":
+                th = p["threshold"]
+                model = load_model(p["model"])
+                cut = math.log(th / (1.0 - th))
+                kinds = frozenset(rule.applies_to)
+                self._learned.append((i, model, cut, kinds, p["max_tokens"]))
             elif rule.kind == "regex":
                 for pat in p["patterns"]:
                     patterns.setdefault(p["target"], []).append((i, pat))
@@ -385,7 +396,11 @@ class Engine:
             for part in _entry_forms(entry)[0].split()
         }
         language_words = {lang: words - shared for lang, words in language_words.items()}
-        self._guesser = LanguageGuesser(language_words) if self._languages else None
+        self._guesser = (
+            LanguageGuesser(language_words)
+            if self._languages or (self._learned and rules.language_modes)
+            else None
+        )
 
     # -- the one public operation --------------------------------------------------------------
     def check(self, ctx: MessageContext, *, track: bool = True) -> Verdict:
@@ -441,6 +456,13 @@ class Engine:
         if self._other:
             self._structural(ctx, clean_cased, normalised, tokens, found, track, maybe_run)
 
+        # learned rules last: one weighted sum over the tokens and their pairs, only where no
+        # enforced rule matched. The model fills gaps; it never escalates what a rule (or a
+        # guild's override of it: personal-insults at `log`) already decided.
+        shadowed: frozenset[int] = _EMPTY_IDX
+        if self._learned and tokens:
+            shadowed = self._learned_signal(kind, text, tokens, infos, found)
+
         hits: list[RuleHit] = []
         shadow: list[RuleHit] = []
         for idx, excerpt in found.items():
@@ -455,7 +477,7 @@ class Engine:
                 mode=rule.mode,
                 excerpt=excerpt[:_EXCERPT],
             )
-            (shadow if rule.shadow else hits).append(hit)
+            (shadow if rule.shadow or idx in shadowed else hits).append(hit)
         if not hits and not shadow:
             return Verdict(action=Action.NONE, normalised=normalised)
         hits.sort(key=lambda h: (h.action, h.severity), reverse=True)
@@ -499,11 +521,13 @@ class Engine:
                     if excerpt:
                         found[ins.index] = excerpt
         clauses: list[int] | None = None
-        if self._threats and any(info.threat for info in hot):
+        # only the threat rules whose harm or act words occur (most messages: none)
+        threat_rules = frozenset().union(*(info.threat for info in hot if info.threat))
+        if threat_rules:
             clauses = _clauses(normalised, tokens)
             roles = [info.roles for info in infos]
             for idx, window, max_gap in self._threats:
-                if idx in found:
+                if idx in found or idx not in threat_rules:
                     continue
 
                 def role_at(k: int, idx: int = idx) -> frozenset[str]:
@@ -514,6 +538,50 @@ class Engine:
                     found[idx] = excerpt
         if any(info.phrase for info in hot):
             self._match_phrases(tokens, infos, found, normalised, clauses)
+
+    def _learned_signal(
+        self,
+        kind: str,
+        text: str,
+        tokens: list[str],
+        infos: list[_TokInfo],
+        found: dict[int, str],
+    ) -> frozenset[int]:
+        """Run the learned rules; returns the ones to report in shadow mode only (the message
+        is in a language the guild set to shadow)."""
+        active = self._active
+        for i in found:
+            rule = active[i]
+            if not rule.shadow and kind in rule.applies_to:
+                return _EMPTY_IDX
+        shadowed: set[int] = set()
+        for idx, model, cut, kinds, max_tokens in self._learned:
+            if idx in found or kind not in kinds or len(tokens) > max_tokens:
+                continue
+            z = model.logit(tokens)
+            if z < cut or _insult_set_aside(tokens, infos):
+                continue
+            # the model reads every language, so a guild's `languages:` switches apply to it too
+            mode = self._language_mode(text, tokens)
+            if mode == "off":
+                continue
+            if mode == "shadow":
+                shadowed.add(idx)
+            why = ", ".join(model.reasons(tokens))
+            found[idx] = f"{1.0 / (1.0 + math.exp(-min(z, 30.0))):.2f}: {why}"
+        return frozenset(shadowed)
+
+    def _language_mode(self, text: str, tokens: list[str]) -> str:
+        """enforce, shadow or off: the guild's setting for the language the message is in
+        (English, or no evidence either way, is always enforced)."""
+        modes = self.rules.language_modes
+        if not modes or self._guesser is None:
+            return "enforce"
+        langs = self._guesser.guess(text, tokens)
+        settings = {modes.get(lang, "enforce") for lang in langs if lang != ENGLISH}
+        if ENGLISH in langs or not settings or "enforce" in settings:
+            return "enforce"
+        return "shadow" if "shadow" in settings else "off"
 
     def _drop_other_languages(self, text: str, tokens: list[str], found: dict[int, str]) -> None:
         """Forget the hits of rules written for languages the message is not in."""
@@ -762,6 +830,25 @@ class Engine:
                         if n >= need:
                             found[idx] = f"same message {need} times: {normalised[:40]}"
                             break
+
+
+def _insult_set_aside(tokens: list[str], infos: list[_TokInfo]) -> bool:
+    """An insult word the rules deliberately left alone: negated ("nobody thinks you are an
+    idiot", "not a fool is what you are") or a verb ("you fool yourself"). The model, which
+    weighs "you" and "idiot" without their order, does not overrule that."""
+    for pos, info in enumerate(infos):
+        if not info.insult:
+            continue
+        if any(t in _NEGATIONS for t in tokens[max(0, pos - 6) : pos]):
+            return True
+        if (
+            pos
+            and tokens[pos - 1] in _FORWARD_TARGETS
+            and pos + 1 < len(tokens)
+            and tokens[pos + 1] in _VERB_NEXT
+        ):
+            return True
+    return False
 
 
 _RUN_CACHE: dict[int, re.Pattern[str]] = {}
