@@ -13,7 +13,7 @@ import itertools
 import math
 import re
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from typing import Any, Literal, NamedTuple
 
@@ -29,6 +29,7 @@ from forumbot.domain.civility.normalise import (
     normalise_detail,
     normalise_lowered,
 )
+from forumbot.domain.civility.quotes import may_quote, outside_quotes
 from forumbot.domain.civility.rules import Rule, RuleSet, re2_options
 from forumbot.domain.civility.structure import addressed_near, find_threat
 from forumbot.domain.civility.tracker import RateTracker
@@ -404,6 +405,41 @@ class Engine:
 
     # -- the one public operation --------------------------------------------------------------
     def check(self, ctx: MessageContext, *, track: bool = True) -> Verdict:
+        verdict = self._check(ctx, track)
+        if verdict.hits and may_quote(ctx.text or ""):
+            outside = outside_quotes(ctx.text)
+            if outside is not None:
+                # a report or rejection of quoted abuse: what fired only inside the quotes is
+                # capped at log (see quotes.py)
+                inside = self._check(replace(ctx, text=outside), False)
+                verdict = self._demote_quoted(verdict, inside)
+        return verdict
+
+    def _demote_quoted(self, verdict: Verdict, outside: Verdict) -> Verdict:
+        kept = {h.rule_id for h in outside.hits}
+        hits: list[RuleHit] = []
+        for hit in verdict.hits:
+            rule = self.rules.get(hit.rule_id)
+            if hit.rule_id in kept or rule is None or not _quotable(rule):
+                hits.append(hit)
+            else:
+                hits.append(
+                    replace(
+                        hit,
+                        action=min(hit.action, Action.LOG),
+                        excerpt=f"quoted: {hit.excerpt}"[:_EXCERPT],
+                    )
+                )
+        hits.sort(key=lambda h: (h.action, h.severity), reverse=True)
+        top = hits[0] if hits else None
+        return replace(
+            verdict,
+            action=top.action if top else Action.NONE,
+            hits=hits,
+            guideline=top.guideline if top else None,
+        )
+
+    def _check(self, ctx: MessageContext, track: bool) -> Verdict:
         text = ctx.text or ""
         kind = ctx.kind
         active = self._active
@@ -849,6 +885,17 @@ def _insult_set_aside(tokens: list[str], infos: list[_TokInfo]) -> bool:
         ):
             return True
     return False
+
+
+# Rules that judge what words say (and so what a quotation says); the rest (links, addresses,
+# mentions, floods, rates) are what they are, quoted or not.
+_QUOTABLE_KINDS = frozenset({"words", "targeted_insult", "threat", "addressed", "learned"})
+
+
+def _quotable(rule: Rule) -> bool:
+    return rule.kind in _QUOTABLE_KINDS or (
+        rule.kind == "regex" and rule.params.get("target") == "normalised"
+    )
 
 
 _RUN_CACHE: dict[int, re.Pattern[str]] = {}
