@@ -466,10 +466,11 @@ class Engine:
                 if not infos[pos].roles and tok in joined and len(tok) > 4 and tok[0] in "aiu":
                     infos[pos] = lookup(tok[1:])  # "ur a i d i o t" was joined into "aidiot"
         hot = [info for info in infos if info.hot]
+        language_shadowed: set[int] = set()
         if hot:
             self._lexical(tokens, infos, hot, found, normalised)
             if self._languages and any(i in found for i in self._languages):
-                self._drop_other_languages(text, tokens, found)
+                language_shadowed = self._drop_other_languages(text, tokens, found)
 
         # regular expressions: `clean` ones were matched above; one RE2 set per other layer
         for n in low_hits:
@@ -498,6 +499,8 @@ class Engine:
         shadowed: frozenset[int] = _EMPTY_IDX
         if self._learned and tokens:
             shadowed = self._learned_signal(kind, text, tokens, infos, found)
+        if language_shadowed:
+            shadowed = shadowed | language_shadowed
 
         hits: list[RuleHit] = []
         shadow: list[RuleHit] = []
@@ -619,13 +622,27 @@ class Engine:
             return "enforce"
         return "shadow" if "shadow" in settings else "off"
 
-    def _drop_other_languages(self, text: str, tokens: list[str], found: dict[int, str]) -> None:
-        """Forget the hits of rules written for languages the message is not in."""
+    def _drop_other_languages(
+        self, text: str, tokens: list[str], found: dict[int, str]
+    ) -> set[int]:
+        """Forget the hits of rules written for languages the message is not in, or that the
+        guild switched off; returns the hits to report in shadow mode only (the message's
+        languages are all shadowed). A rule for several languages ("self-harm-other-languages")
+        thus follows the switch of the language the message is in."""
         assert self._guesser is not None
         langs = self._guesser.guess(text, tokens)
+        modes = self.rules.language_modes
+        shadowed: set[int] = set()
         for idx, rule_langs in self._languages.items():
-            if idx in found and not rule_langs & langs:
+            if idx not in found:
+                continue
+            matching = rule_langs & langs
+            settings = {modes.get(lang, "enforce") for lang in matching}
+            if not matching or settings == {"off"}:
                 del found[idx]
+            elif "enforce" not in settings:
+                shadowed.add(idx)
+        return shadowed
 
     def _targeted(
         self,

@@ -84,3 +84,35 @@ def test_untargeted_profanity_in_other_languages_is_logged(
     engine: Engine, text: str, action: Action
 ) -> None:
     assert _verdict(engine, text).action == action
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Nimm deine Tabletten und versuch es morgen nochmal.",
+        "Se nota que en tu casa no había muchos libros.",
+        "Jou iets uitleggen is als praten tegen een muur.",
+        "Weź leki i spróbuj jutro.",
+        "Ich finde dich, verlass dich drauf.",
+        "tous les cocos de ce fil mériteraient une balle",
+        "||muérete|| jajaja",
+    ],
+)
+def test_belittling_and_menace_families_in_other_languages(engine: Engine, text: str) -> None:
+    rules = load_default_rules().with_overrides(
+        {"rules": [{"id": "learned-signal", "enabled": False}]}
+    )
+    assert Engine(rules).check(MessageContext(text=text), track=False).action >= Action.HOLD
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Franco mandó fusilar a miles de personas en 1939.",  # history, not a wish
+        "Le monde est petit : je l'ai croisée à Lyon.",
+        "Ich habe die Tabletten für meine Mutter in der Apotheke geholt.",
+        "Mój syn chodzi do szkoły na Mokotowie.",
+    ],
+)
+def test_the_same_words_in_civil_use_are_left_alone(engine: Engine, text: str) -> None:
+    assert _verdict(engine, text).action < Action.NUDGE

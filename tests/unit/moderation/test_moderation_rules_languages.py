@@ -43,3 +43,15 @@ def test_a_language_can_be_turned_off_or_shadowed_and_a_new_kind_disabled() -> N
 def test_bad_language_overrides_are_refused_with_a_reason() -> None:
     with pytest.raises(InvalidRules, match="unknown language"):
         build_rules("languages:\n  xx: off\n")
+
+
+def test_a_rule_for_several_languages_follows_the_switch_of_the_message_language() -> None:
+    text = "Häng dich doch auf."  # self-harm-other-languages covers nine languages
+    assert _action("", text) is Action.REMOVE
+    assert _action("languages:\n  pl: off\n", text) is Action.REMOVE
+    assert _action("languages:\n  de: off\n", text) is Action.NONE
+    verdict = Engine(build_rules("languages:\n  de: shadow\n")).check(
+        MessageContext(text=text), track=False
+    )
+    assert verdict.action is Action.NONE
+    assert "self-harm-other-languages" in [h.rule_id for h in verdict.shadow_hits]
