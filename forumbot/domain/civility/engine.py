@@ -110,6 +110,13 @@ def _names_the_reader(tail: list[str]) -> bool:
     )
 
 
+# Insult words that are also verbs ("you fool yourself", "you bitch about it", "you trash the
+# record"): only these read as verbs before a _VERB_NEXT word ("shut up you idiot, nobody...").
+_VERBISH = frozenset({"fol", "bitch", "trash", "rat", "clown", "trol", "shil", "buly", "bore",
+                      "weasel", "snake", "pig", "worm", "hack", "jerk", "con", "simp", "cuck",
+                      "melt", "parot", "ape", "dick", "screw", "bugerr", "buger", "scum",
+                      "sheep", "fuck", "garbage", "crone", "pest", "joke", "kid", "child",
+                      "puppet", "bot", "lie", "liar", "fraud"})  # fmt: skip
 # After "<insult> you": the insult is vocative only at the end or before these.
 _FORWARD_OK = frozenset({"", "are", "r", "re", "arent", "again", "there", "all", "lot", "people",
                          "guys", "two", "both", "too"})  # fmt: skip
@@ -682,7 +689,12 @@ class Engine:
                 r = role_at(j)
                 if "target" in r or ("weak_target" in r and gap >= 1):
                     # "you fool yourself", "you bitch about", "you trash the record": verbs
-                    if gap == 0 and pos + 1 < n_tokens and tokens[pos + 1] in _VERB_NEXT:
+                    if (
+                        gap == 0
+                        and pos + 1 < n_tokens
+                        and tokens[pos + 1] in _VERB_NEXT
+                        and dedouble(tok) in _VERBISH
+                    ):
                         break
                     if negated(j):
                         break
@@ -740,6 +752,15 @@ class Engine:
                 and not negated(pos)
             ):
                 return " ".join(tokens[pos : pos + 3])
+            elif (
+                tokens[pos + 1 : pos + 2] in (["this"], ["that"])
+                and tokens[pos + 2 : pos + 3] in ([p] for p in _PERSON_NOUNS)
+                and tokens[pos + 3 : pos + 4] in (["is"], ["s"])
+                and n_tokens == pos + 4
+                and not negated(pos)
+            ):
+                # "what a cunt this guy is": the insult comes first, its target after it
+                return " ".join(tokens[pos:])
             elif _names_the_reader(tokens[pos + 1 :]) and not negated(pos):
                 return " ".join(tokens[pos:])
         return self._vocative(ins, tokens, role_at, normalised)
@@ -762,8 +783,11 @@ class Engine:
         # A trailing vocative needs no other cue ("Nobody asked, idiot."); a leading one must
         # be followed by an address ("Muppet, you have not read it"), since "Fools, he called
         # them" is narration.
-        addressed = tokens[0] in _IMPERATIVES or any(
-            "target" in role_at(k) for k in range(len(tokens))
+        # ...or by an order in a later segment: "stupid bitch, go cry about it"
+        addressed = (
+            tokens[0] in _IMPERATIVES
+            or any("target" in role_at(k) for k in range(len(tokens)))
+            or any(seg.split()[:1] in (["go"], ["get"], ["shut"]) for seg in segments[1:])
         )
         candidates = [segments[-1], segments[0]] if addressed else [segments[-1]]
         for seg in candidates:
@@ -899,6 +923,7 @@ def _insult_set_aside(tokens: list[str], infos: list[_TokInfo]) -> bool:
             and tokens[pos - 1] in _FORWARD_TARGETS
             and pos + 1 < len(tokens)
             and tokens[pos + 1] in _VERB_NEXT
+            and dedouble(tokens[pos]) in _VERBISH
         ):
             return True
     return False

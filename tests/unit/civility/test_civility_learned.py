@@ -56,7 +56,7 @@ def test_logit_is_the_sum_over_the_features() -> None:
 
 
 def test_the_learned_rule_holds_a_phrasing_no_list_names() -> None:
-    text = "One does wonder what they taught at your school. Colouring, perhaps."
+    text = "Your therapist must earn every penny."
     rules = load_default_rules()
     without = rules.with_overrides({"rules": [{"id": "learned-signal", "enabled": False}]})
     assert _check(Engine(without), text)[0] == Action.NONE
@@ -76,12 +76,12 @@ def test_the_learned_rule_leaves_civil_and_bot_text_alone() -> None:
                  "Welcome to the server, glad you found us."):  # fmt: skip
         assert _check(engine, text)[0] == Action.NONE, text
     # the bot's own posts (article paragraphs) are not member speech
-    text = "One does wonder what they taught at your school. Colouring, perhaps."
+    text = "Your therapist must earn every penny."
     assert _check(engine, text, "bot_output")[0] == Action.NONE
 
 
 def test_overrides_can_shadow_or_raise_the_threshold() -> None:
-    text = "One does wonder what they taught at your school. Colouring, perhaps."
+    text = "Your therapist must earn every penny."
     rules = load_default_rules()
     shadow = Engine(rules.with_overrides({"rules": [{"id": "learned-signal", "mode": "shadow"}]}))
     verdict = shadow.check(MessageContext(text=text), track=False)
