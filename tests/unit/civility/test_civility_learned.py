@@ -23,7 +23,11 @@ from forumbot.domain.civility.learned import (
 
 HERE = Path(__file__).parent
 # the files `make civility-model` trains on, in the same order
-TRAINING = [HERE / "civility_corpus.yaml", *sorted((HERE / "eval").glob("round_*.yaml"))]
+TRAINING = [
+    HERE / "civility_corpus.yaml",
+    *sorted((HERE / "eval").glob("round_*.yaml")),
+    *sorted((HERE / "train").glob("*.yaml")),
+]
 
 
 def _check(engine: Engine, text: str, kind: str = "message") -> tuple[Action, list[str]]:
@@ -56,7 +60,7 @@ def test_logit_is_the_sum_over_the_features() -> None:
 
 
 def test_the_learned_rule_holds_a_phrasing_no_list_names() -> None:
-    text = "Your therapist must earn every penny."
+    text = "Your wife and kids would look lovely in a house fire, wouldn't they"
     rules = load_default_rules()
     without = rules.with_overrides({"rules": [{"id": "learned-signal", "enabled": False}]})
     assert _check(Engine(without), text)[0] == Action.NONE
@@ -65,7 +69,7 @@ def test_the_learned_rule_holds_a_phrasing_no_list_names() -> None:
     hit = Engine(rules).check(MessageContext(text=text), track=False).hits[0]
     # the score, then the words that weighed most
     score, _, reasons = hit.excerpt.partition(": ")
-    assert 0.85 <= float(score) <= 1
+    assert 0.9 <= float(score) <= 1
     assert reasons and set(" ".join(reasons.split(", ")).split()) <= set(tokens_of(text))
 
 
@@ -76,12 +80,12 @@ def test_the_learned_rule_leaves_civil_and_bot_text_alone() -> None:
                  "Welcome to the server, glad you found us."):  # fmt: skip
         assert _check(engine, text)[0] == Action.NONE, text
     # the bot's own posts (article paragraphs) are not member speech
-    text = "Your therapist must earn every penny."
+    text = "Your wife and kids would look lovely in a house fire, wouldn't they"
     assert _check(engine, text, "bot_output")[0] == Action.NONE
 
 
 def test_overrides_can_shadow_or_raise_the_threshold() -> None:
-    text = "Your therapist must earn every penny."
+    text = "Your wife and kids would look lovely in a house fire, wouldn't they"
     rules = load_default_rules()
     shadow = Engine(rules.with_overrides({"rules": [{"id": "learned-signal", "mode": "shadow"}]}))
     verdict = shadow.check(MessageContext(text=text), track=False)
