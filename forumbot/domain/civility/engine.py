@@ -21,7 +21,8 @@ import re2
 
 from forumbot.domain.civility.actions import Action
 from forumbot.domain.civility.language import ENGLISH, LanguageGuesser
-from forumbot.domain.civility.learned import LinearModel, load_model
+from forumbot.domain.civility.learned import LinearModel, has_noise, load_model
+from forumbot.domain.civility.learned import tokens_of as model_tokens
 from forumbot.domain.civility.normalise import (
     PRECHECK_PATTERNS,
     clean_text,
@@ -604,7 +605,9 @@ class Engine:
         for idx, model, cut, kinds, max_tokens in self._learned:
             if idx in found or kind not in kinds or len(tokens) > max_tokens:
                 continue
-            z = model.logit(tokens)
+            # the rare message with a link or a mention: the model reads it without them
+            scored = model_tokens(text) if has_noise(text) else tokens
+            z = model.logit(scored)
             if z < cut or _insult_set_aside(tokens, infos):
                 continue
             # the model reads every language, so a guild's `languages:` switches apply to it too
@@ -613,7 +616,7 @@ class Engine:
                 continue
             if mode == "shadow":
                 shadowed.add(idx)
-            why = ", ".join(model.reasons(tokens))
+            why = ", ".join(model.reasons(scored))
             found[idx] = f"{1.0 / (1.0 + math.exp(-min(z, 30.0))):.2f}: {why}"
         return frozenset(shadowed)
 

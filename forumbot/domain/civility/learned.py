@@ -37,8 +37,22 @@ class ModelFileError(ValueError):
     """A model file is missing or malformed."""
 
 
+# Links, mentions and HTML entities say nothing about tone, and a mention reads as "you" to the
+# rules: left in, they made every reply with two @names look like an attack to the model.
+_NOISE_RE = re.compile(r"https?://\S+|www\.\S+|<[@#][!&]?\d+>|(?<![^\s(])@\w+|&#?\w+;")
+_NOISE_CHARS = ("http", "www.", "@", "&", "<#")
+
+
+def has_noise(text: str) -> bool:
+    """Whether `text` may hold a link, mention or entity (cheap test before `tokens_of`)."""
+    return any(c in text for c in _NOISE_CHARS)
+
+
 def tokens_of(text: str) -> list[str]:
-    """The tokens of a message as the engine sees them (normalised, masks' stars dropped)."""
+    """The tokens the model reads: the message normalised as the rules see it (masks' stars
+    dropped), without links, mentions and HTML entities."""
+    if has_noise(text):
+        text = _NOISE_RE.sub(" ", text)
     return [s for s in (t.strip("*") for t in _TOKEN_RE.findall(normalise(text))) if s]
 
 

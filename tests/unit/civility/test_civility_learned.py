@@ -157,3 +157,18 @@ def test_train_model_cli_writes_a_loadable_file(tmp_path: Path) -> None:
     result = CliRunner().invoke(main, ["rules", "train-model", str(bad), "--out", str(out)])
     assert result.exit_code != 0 and "Traceback" not in result.output
     assert "'label' must be civil or uncivil" in result.output
+
+
+def test_links_and_mentions_are_not_read_by_the_model() -> None:
+    # a mention reads as "you" to the rules; two of them made a greeting look like an attack
+    assert tokens_of("@anna @ben lmao epic bird wins https://t.co/xyz &amp;") == [
+        "lmao", "epic", "bird", "wins"
+    ]  # fmt: skip
+    engine = Engine(load_default_rules())
+    for text in ("@anna @ben lmaooooo epic bird wins.",
+                 "<@123456789012345678> <@223456789012345678> enjoy http://t.co/tKM8l9Ty",
+                 "@you_you_you thanks, see you at the meetup"):  # fmt: skip
+        assert _check(engine, text)[0] == Action.NONE, text
+    # what the member wrote around them is still read
+    text = "@anna Your wife and kids would look lovely in a house fire, wouldn't they"
+    assert _check(engine, text) == (Action.HOLD, ["learned-signal"])
