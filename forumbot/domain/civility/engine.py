@@ -405,6 +405,20 @@ class Engine:
             for part in _entry_forms(entry)[0].split()
         }
         language_words = {lang: words - shared for lang, words in language_words.items()}
+        # phrases by first word, then by second word: most phrases start with a common word
+        # ("you", "de", "la"), and a message should only look at the ones that can match
+        self._phrase_index: dict[str, tuple[list[Any], dict[str, list[Any]]]] = {}
+        for first, entries in self._lex.phrases.items():
+            singles: list[Any] = []
+            by_second: dict[str, list[Any]] = {}
+            for parts, owner in entries:
+                if owner[1] not in ("word", "aphrase"):
+                    continue
+                if len(parts) == 1:
+                    singles.append((parts, owner))
+                else:
+                    by_second.setdefault(parts[1], []).append((parts, owner))
+            self._phrase_index[first] = (singles, by_second)
         self._guesser = (
             LanguageGuesser(language_words)
             if self._languages or (self._learned and rules.language_modes)
@@ -477,7 +491,7 @@ class Engine:
         language_shadowed: set[int] = set()
         if hot:
             self._lexical(tokens, infos, hot, found, normalised)
-            if self._languages and any(i in found for i in self._languages):
+            if self._languages and not found.keys().isdisjoint(self._languages):
                 language_shadowed = self._drop_other_languages(text, tokens, found)
 
         # regular expressions: `clean` ones were matched above; one RE2 set per other layer
@@ -818,13 +832,17 @@ class Engine:
         normalised: str,
         clauses: list[int] | None,
     ) -> None:
-        phrases = self._lex.phrases
+        index = self._phrase_index
         flat: list[str] | None = None
         n_tokens = len(tokens)
         for pos in [p for p, info in enumerate(infos) if info.phrase]:
             if flat is None:
                 flat = [info.flat for info in infos]
-            for parts, (idx, role) in phrases[flat[pos]]:
+            singles, by_second = index[flat[pos]]
+            candidates = (
+                singles + by_second.get(flat[pos + 1], []) if pos + 1 < n_tokens else singles
+            )
+            for parts, (idx, role) in candidates:
                 if idx in found or role not in ("word", "aphrase"):
                     continue
                 n = len(parts)
