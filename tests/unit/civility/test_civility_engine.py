@@ -253,3 +253,21 @@ def test_insults_with_the_target_in_another_position(text: str, action: Action) 
         {"rules": [{"id": "learned-signal", "enabled": False}]}
     )
     assert Engine(rules).check(MessageContext(text=text), track=False).action == action
+
+
+@pytest.mark.parametrize(
+    ("text", "action"),
+    [
+        ("I shall horsewhip you myself.", Action.TIMEOUT),
+        ("we will throttle you all", Action.TIMEOUT),
+        # narration and idioms with a first person and "you" are not threats
+        ("I burned the toast for you, sorry", Action.NONE),
+        ("we whipped you at chess last night", Action.NONE),
+        ("I am punching above my weight with you", Action.NONE),
+    ],
+)
+def test_threat_verbs_and_their_look_alikes(text: str, action: Action) -> None:
+    rules = load_default_rules().with_overrides(
+        {"rules": [{"id": "learned-signal", "enabled": False}]}
+    )
+    assert Engine(rules).check(MessageContext(text=text), track=False).action == action
