@@ -516,7 +516,7 @@ class Engine:
             self._structural(ctx, clean_cased, normalised, tokens, found, track, maybe_run)
 
         # learned rules last: one weighted sum over the tokens and their pairs, only where no
-        # enforced rule matched. The model fills gaps; it never escalates what a rule (or a
+        # rule matched. The model fills gaps; it never escalates what a rule (or a
         # guild's override of it: personal-insults at `log`) already decided.
         shadowed: frozenset[int] = _EMPTY_IDX
         if self._learned and tokens:
@@ -612,8 +612,9 @@ class Engine:
         is in a language the guild set to shadow)."""
         active = self._active
         for i in found:
-            rule = active[i]
-            if not rule.shadow and kind in rule.applies_to:
+            # any rule, shadowed ones too: a guild trialling `personal-insults` in shadow mode
+            # wants those messages through, not held by the model instead
+            if kind in active[i].applies_to:
                 return _EMPTY_IDX
         shadowed: set[int] = set()
         for idx, model, cut, kinds, max_tokens in self._learned:

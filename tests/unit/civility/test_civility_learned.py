@@ -172,3 +172,12 @@ def test_links_and_mentions_are_not_read_by_the_model() -> None:
     # what the member wrote around them is still read
     text = "@anna Your wife and kids would look lovely in a house fire, wouldn't they"
     assert _check(engine, text) == (Action.HOLD, ["learned-signal"])
+
+
+def test_a_rule_in_shadow_mode_keeps_the_model_out() -> None:
+    rules = load_default_rules().with_overrides(
+        {"rules": [{"id": "personal-insults", "mode": "shadow"}]}
+    )
+    verdict = Engine(rules).check(MessageContext(text="you are an idiot"), track=False)
+    assert verdict.action == Action.NONE and verdict.hits == []
+    assert [h.rule_id for h in verdict.shadow_hits] == ["personal-insults"]
