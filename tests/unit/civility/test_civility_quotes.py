@@ -116,3 +116,22 @@ def test_belittling_and_menace_families_in_other_languages(engine: Engine, text:
 )
 def test_the_same_words_in_civil_use_are_left_alone(engine: Engine, text: str) -> None:
     assert _verdict(engine, text).action < Action.NUDGE
+
+
+@pytest.mark.parametrize(
+    ("text", "action"),
+    [
+        # "Behinderte" are disabled people; only the insult forms are held
+        ("Die Leben von Behinderten sind nicht weniger wert als die von anderen.", Action.NONE),
+        ("Kein Behinderter verdient den Tod.", Action.NONE),
+        ("Du bist doch behindert.", Action.HOLD),
+        # "con" is "with" in Italian and Spanish; the French insult is held in its phrases
+        ("Vivo con due amici a Bologna.", Action.NONE),
+        ("T'es un con, franchement.", Action.HOLD),
+        ("Le 14 juillet 1789, rue Saint-Antoine, la foule se rassemble.", Action.NONE),
+    ],
+)
+def test_words_that_are_ordinary_in_their_language(
+    engine: Engine, text: str, action: Action
+) -> None:
+    assert _verdict(engine, text).action == action
