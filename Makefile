@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: run test lint format typecheck bench clean browser
+.PHONY: run test lint format typecheck bench clean browser civility-model
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -37,6 +37,12 @@ format: $(STAMP)
 
 typecheck: $(STAMP)
 	$(BIN)/mypy
+
+# The learned civility rule's weights, from the project's own labelled messages only.
+civility-model: $(STAMP)
+	$(BIN)/forumbot rules train-model tests/unit/civility/civility_corpus.yaml \
+		tests/unit/civility/eval/round_*.yaml tests/unit/civility/train/*.yaml \
+		--out forumbot/domain/civility/incivility_model.json
 
 bench: $(STAMP)
 	@for b in bench/bench_*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done

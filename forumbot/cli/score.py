@@ -25,6 +25,7 @@ from forumbot.domain.civility.evaluation import (
     parse_items,
     score,
 )
+from forumbot.domain.civility.learned import tokens_of, train
 
 MAX_FILE_BYTES = 20 * 1024 * 1024
 
@@ -124,3 +125,31 @@ def score_command(
         emit_json({"files": [str(p) for p in files], **report.to_dict(examples=examples)})
     else:
         click.echo(render(report, examples))
+
+
+@rules_group.command("train-model")
+@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
+@click.option(
+    "--out",
+    "out_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    required=True,
+    help="Where to write the weights (JSON).",
+)
+def train_model_command(files: tuple[Path, ...], out_path: Path) -> None:
+    """Train the `learned` rule's model on labelled messages (the same files `score` reads, or
+    the corpus form with groups) and write its weights. Deterministic: the same files in the
+    same order give the same weights (`make civility-model` rebuilds the shipped file)."""
+    items: list[EvalItem] = []
+    for path in files:
+        items += read_items(path)
+    model = train((tokens_of(i.text), i.label == "uncivil") for i in items)
+    try:
+        out_path.write_text(model.to_json(), encoding="utf-8")
+    except OSError as exc:
+        fail(f"cannot write {out_path}: {exc.strerror or exc}")
+    click.echo(
+        f"trained on {model.trained_on} messages from {len(files)} files: "
+        f"{len(model.weights)} weights -> {out_path}",
+        err=True,
+    )

@@ -10,16 +10,19 @@ however many rules there are.
 from __future__ import annotations
 
 import itertools
+import math
 import re
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from typing import Any, Literal, NamedTuple
 
 import re2
 
 from forumbot.domain.civility.actions import Action
-from forumbot.domain.civility.language import LanguageGuesser
+from forumbot.domain.civility.language import ENGLISH, LanguageGuesser
+from forumbot.domain.civility.learned import LinearModel, has_noise, load_model
+from forumbot.domain.civility.learned import tokens_of as model_tokens
 from forumbot.domain.civility.normalise import (
     PRECHECK_PATTERNS,
     clean_text,
@@ -27,6 +30,7 @@ from forumbot.domain.civility.normalise import (
     normalise_detail,
     normalise_lowered,
 )
+from forumbot.domain.civility.quotes import may_quote, outside_quotes
 from forumbot.domain.civility.rules import Rule, RuleSet, re2_options
 from forumbot.domain.civility.structure import addressed_near, find_threat
 from forumbot.domain.civility.tracker import RateTracker
@@ -50,6 +54,7 @@ _ASCII_UPPER = _ASCII_LETTERS[26:]
 _EXCERPT = 80
 _NO_ROLES: Mapping[int, frozenset[str]] = {}
 _EMPTY: frozenset[str] = frozenset()
+_EMPTY_IDX: frozenset[int] = frozenset()
 _NEGATIONS = frozenset({"not", "never", "dont", "didnt", "wont", "wouldnt", "isnt", "nobody",
                         "cant", "shouldnt", "neither", "nor", "arent", "aint"})  # fmt: skip
 _IMPERATIVES = frozenset({"get", "go", "shut", "stop", "piss", "bugger", "sod", "keep", "learn",
@@ -106,6 +111,13 @@ def _names_the_reader(tail: list[str]) -> bool:
     )
 
 
+# Insult words that are also verbs ("you fool yourself", "you bitch about it", "you trash the
+# record"): only these read as verbs before a _VERB_NEXT word ("shut up you idiot, nobody...").
+_VERBISH = frozenset({"fol", "bitch", "trash", "rat", "clown", "trol", "shil", "buly", "bore",
+                      "weasel", "snake", "pig", "worm", "hack", "jerk", "con", "simp", "cuck",
+                      "melt", "parot", "ape", "dick", "screw", "bugerr", "buger", "scum",
+                      "sheep", "fuck", "garbage", "crone", "pest", "joke", "kid", "child",
+                      "puppet", "bot", "lie", "liar", "fraud"})  # fmt: skip
 # After "<insult> you": the insult is vocative only at the end or before these.
 _FORWARD_OK = frozenset({"", "are", "r", "re", "arent", "again", "there", "all", "lot", "people",
                          "guys", "two", "both", "too"})  # fmt: skip
@@ -169,7 +181,7 @@ class _TokInfo(NamedTuple):
     phrase: bool  # the first word of some phrase
     flat: str  # de-doubled form, for phrase matching
     hot: bool  # any of the above: worth a closer look
-    threat: bool = False  # a harm word of some threat rule
+    threat: frozenset[int] = frozenset()  # the threat rules this token is a harm or act of
 
 
 def _entry_forms(entry: str) -> tuple[str, bool]:
@@ -227,9 +239,9 @@ class _Lexicon:
             by_rule.setdefault(idx, set()).add(role)
         words = tuple(sorted(idx for idx, r in by_rule.items() if "word" in r))
         insult = any("insult" in r or "adjective" in r for r in by_rule.values())
-        threat = any("harm" in r or "act" in r for r in by_rule.values())
+        threat = frozenset(i for i, r in by_rule.items() if "harm" in r or "act" in r)
         roles = {idx: frozenset(r) for idx, r in by_rule.items()}
-        hot = bool(words) or insult or phrase or threat
+        hot = bool(words) or insult or phrase or bool(threat)
         return _TokInfo(roles, words, insult, phrase, flat, hot, threat)
 
     def _owners(self, token: str) -> frozenset[_Owner]:
@@ -307,6 +319,8 @@ class Engine:
         self._other: list[tuple[int, Rule]] = []
         self._threats: list[tuple[int, int, int]] = []  # (rule index, window, max_gap)
         self._addressed: dict[int, int] = {}  # rule index -> window
+        # learned rules: (rule index, model, the logit its threshold comes to, kinds, max tokens)
+        self._learned: list[tuple[int, LinearModel, float, frozenset[str], int]] = []
         # rules written for some languages only: they count when the message looks like one
         self._languages: dict[int, frozenset[str]] = {}
         language_words: dict[str, set[str]] = {}
@@ -344,6 +358,12 @@ class Engine:
                 for w in p["targets"]:
                     self._lex.add(w, (i, "target"))
                 self._addressed[i] = p["window"]
+            elif rule.kind == "learned":
+                th = p["threshold"]
+                model = load_model(p["model"])
+                cut = math.log(th / (1.0 - th))
+                kinds = frozenset(rule.applies_to)
+                self._learned.append((i, model, cut, kinds, p["max_tokens"]))
             elif rule.kind == "regex":
                 for pat in p["patterns"]:
                     patterns.setdefault(p["target"], []).append((i, pat))
@@ -385,10 +405,63 @@ class Engine:
             for part in _entry_forms(entry)[0].split()
         }
         language_words = {lang: words - shared for lang, words in language_words.items()}
-        self._guesser = LanguageGuesser(language_words) if self._languages else None
+        # phrases by first word, then by second word: most phrases start with a common word
+        # ("you", "de", "la"), and a message should only look at the ones that can match
+        self._phrase_index: dict[str, tuple[list[Any], dict[str, list[Any]]]] = {}
+        for first, entries in self._lex.phrases.items():
+            singles: list[Any] = []
+            by_second: dict[str, list[Any]] = {}
+            for parts, owner in entries:
+                if owner[1] not in ("word", "aphrase"):
+                    continue
+                if len(parts) == 1:
+                    singles.append((parts, owner))
+                else:
+                    by_second.setdefault(parts[1], []).append((parts, owner))
+            self._phrase_index[first] = (singles, by_second)
+        self._guesser = (
+            LanguageGuesser(language_words)
+            if self._languages or (self._learned and rules.language_modes)
+            else None
+        )
 
     # -- the one public operation --------------------------------------------------------------
     def check(self, ctx: MessageContext, *, track: bool = True) -> Verdict:
+        verdict = self._check(ctx, track)
+        if verdict.hits and may_quote(ctx.text or ""):
+            outside = outside_quotes(ctx.text)
+            if outside is not None:
+                # a report or rejection of quoted abuse: what fired only inside the quotes is
+                # capped at log (see quotes.py)
+                inside = self._check(replace(ctx, text=outside), False)
+                verdict = self._demote_quoted(verdict, inside)
+        return verdict
+
+    def _demote_quoted(self, verdict: Verdict, outside: Verdict) -> Verdict:
+        kept = {h.rule_id for h in outside.hits}
+        hits: list[RuleHit] = []
+        for hit in verdict.hits:
+            rule = self.rules.get(hit.rule_id)
+            if hit.rule_id in kept or rule is None or not _quotable(rule):
+                hits.append(hit)
+            else:
+                hits.append(
+                    replace(
+                        hit,
+                        action=min(hit.action, Action.LOG),
+                        excerpt=f"quoted: {hit.excerpt}"[:_EXCERPT],
+                    )
+                )
+        hits.sort(key=lambda h: (h.action, h.severity), reverse=True)
+        top = hits[0] if hits else None
+        return replace(
+            verdict,
+            action=top.action if top else Action.NONE,
+            hits=hits,
+            guideline=top.guideline if top else None,
+        )
+
+    def _check(self, ctx: MessageContext, track: bool) -> Verdict:
         text = ctx.text or ""
         kind = ctx.kind
         active = self._active
@@ -415,10 +488,11 @@ class Engine:
                 if not infos[pos].roles and tok in joined and len(tok) > 4 and tok[0] in "aiu":
                     infos[pos] = lookup(tok[1:])  # "ur a i d i o t" was joined into "aidiot"
         hot = [info for info in infos if info.hot]
+        language_shadowed: set[int] = set()
         if hot:
             self._lexical(tokens, infos, hot, found, normalised)
-            if self._languages and any(i in found for i in self._languages):
-                self._drop_other_languages(text, tokens, found)
+            if self._languages and not found.keys().isdisjoint(self._languages):
+                language_shadowed = self._drop_other_languages(text, tokens, found)
 
         # regular expressions: `clean` ones were matched above; one RE2 set per other layer
         for n in low_hits:
@@ -441,6 +515,15 @@ class Engine:
         if self._other:
             self._structural(ctx, clean_cased, normalised, tokens, found, track, maybe_run)
 
+        # learned rules last: one weighted sum over the tokens and their pairs, only where no
+        # rule matched. The model fills gaps; it never escalates what a rule (or a
+        # guild's override of it: personal-insults at `log`) already decided.
+        shadowed: frozenset[int] = _EMPTY_IDX
+        if self._learned and tokens:
+            shadowed = self._learned_signal(kind, text, tokens, infos, found)
+        if language_shadowed:
+            shadowed = shadowed | language_shadowed
+
         hits: list[RuleHit] = []
         shadow: list[RuleHit] = []
         for idx, excerpt in found.items():
@@ -455,7 +538,7 @@ class Engine:
                 mode=rule.mode,
                 excerpt=excerpt[:_EXCERPT],
             )
-            (shadow if rule.shadow else hits).append(hit)
+            (shadow if rule.shadow or idx in shadowed else hits).append(hit)
         if not hits and not shadow:
             return Verdict(action=Action.NONE, normalised=normalised)
         hits.sort(key=lambda h: (h.action, h.severity), reverse=True)
@@ -499,11 +582,13 @@ class Engine:
                     if excerpt:
                         found[ins.index] = excerpt
         clauses: list[int] | None = None
-        if self._threats and any(info.threat for info in hot):
+        # only the threat rules whose harm or act words occur (most messages: none)
+        threat_rules = frozenset().union(*(info.threat for info in hot if info.threat))
+        if threat_rules:
             clauses = _clauses(normalised, tokens)
             roles = [info.roles for info in infos]
             for idx, window, max_gap in self._threats:
-                if idx in found:
+                if idx in found or idx not in threat_rules:
                     continue
 
                 def role_at(k: int, idx: int = idx) -> frozenset[str]:
@@ -515,13 +600,74 @@ class Engine:
         if any(info.phrase for info in hot):
             self._match_phrases(tokens, infos, found, normalised, clauses)
 
-    def _drop_other_languages(self, text: str, tokens: list[str], found: dict[int, str]) -> None:
-        """Forget the hits of rules written for languages the message is not in."""
+    def _learned_signal(
+        self,
+        kind: str,
+        text: str,
+        tokens: list[str],
+        infos: list[_TokInfo],
+        found: dict[int, str],
+    ) -> frozenset[int]:
+        """Run the learned rules; returns the ones to report in shadow mode only (the message
+        is in a language the guild set to shadow)."""
+        active = self._active
+        for i in found:
+            # any rule, shadowed ones too: a guild trialling `personal-insults` in shadow mode
+            # wants those messages through, not held by the model instead
+            if kind in active[i].applies_to:
+                return _EMPTY_IDX
+        shadowed: set[int] = set()
+        for idx, model, cut, kinds, max_tokens in self._learned:
+            if idx in found or kind not in kinds or len(tokens) > max_tokens:
+                continue
+            # the rare message with a link or a mention: the model reads it without them
+            scored = model_tokens(text) if has_noise(text) else tokens
+            z = model.logit(scored)
+            if z < cut or _insult_set_aside(tokens, infos):
+                continue
+            # the model reads every language, so a guild's `languages:` switches apply to it too
+            mode = self._language_mode(text, tokens)
+            if mode == "off":
+                continue
+            if mode == "shadow":
+                shadowed.add(idx)
+            why = ", ".join(model.reasons(scored))
+            found[idx] = f"{1.0 / (1.0 + math.exp(-min(z, 30.0))):.2f}: {why}"
+        return frozenset(shadowed)
+
+    def _language_mode(self, text: str, tokens: list[str]) -> str:
+        """enforce, shadow or off: the guild's setting for the language the message is in
+        (English, or no evidence either way, is always enforced)."""
+        modes = self.rules.language_modes
+        if not modes or self._guesser is None:
+            return "enforce"
+        langs = self._guesser.guess(text, tokens)
+        settings = {modes.get(lang, "enforce") for lang in langs if lang != ENGLISH}
+        if ENGLISH in langs or not settings or "enforce" in settings:
+            return "enforce"
+        return "shadow" if "shadow" in settings else "off"
+
+    def _drop_other_languages(
+        self, text: str, tokens: list[str], found: dict[int, str]
+    ) -> set[int]:
+        """Forget the hits of rules written for languages the message is not in, or that the
+        guild switched off; returns the hits to report in shadow mode only (the message's
+        languages are all shadowed). A rule for several languages ("self-harm-other-languages")
+        thus follows the switch of the language the message is in."""
         assert self._guesser is not None
         langs = self._guesser.guess(text, tokens)
+        modes = self.rules.language_modes
+        shadowed: set[int] = set()
         for idx, rule_langs in self._languages.items():
-            if idx in found and not rule_langs & langs:
+            if idx not in found:
+                continue
+            matching = rule_langs & langs
+            settings = {modes.get(lang, "enforce") for lang in matching}
+            if not matching or settings == {"off"}:
                 del found[idx]
+            elif "enforce" not in settings:
+                shadowed.add(idx)
+        return shadowed
 
     def _targeted(
         self,
@@ -561,7 +707,12 @@ class Engine:
                 r = role_at(j)
                 if "target" in r or ("weak_target" in r and gap >= 1):
                     # "you fool yourself", "you bitch about", "you trash the record": verbs
-                    if gap == 0 and pos + 1 < n_tokens and tokens[pos + 1] in _VERB_NEXT:
+                    if (
+                        gap == 0
+                        and pos + 1 < n_tokens
+                        and tokens[pos + 1] in _VERB_NEXT
+                        and dedouble(tok) in _VERBISH
+                    ):
                         break
                     if negated(j):
                         break
@@ -619,6 +770,15 @@ class Engine:
                 and not negated(pos)
             ):
                 return " ".join(tokens[pos : pos + 3])
+            elif (
+                tokens[pos + 1 : pos + 2] in (["this"], ["that"])
+                and tokens[pos + 2 : pos + 3] in ([p] for p in _PERSON_NOUNS)
+                and tokens[pos + 3 : pos + 4] in (["is"], ["s"])
+                and n_tokens == pos + 4
+                and not negated(pos)
+            ):
+                # "what a cunt this guy is": the insult comes first, its target after it
+                return " ".join(tokens[pos:])
             elif _names_the_reader(tokens[pos + 1 :]) and not negated(pos):
                 return " ".join(tokens[pos:])
         return self._vocative(ins, tokens, role_at, normalised)
@@ -641,8 +801,11 @@ class Engine:
         # A trailing vocative needs no other cue ("Nobody asked, idiot."); a leading one must
         # be followed by an address ("Muppet, you have not read it"), since "Fools, he called
         # them" is narration.
-        addressed = tokens[0] in _IMPERATIVES or any(
-            "target" in role_at(k) for k in range(len(tokens))
+        # ...or by an order in a later segment: "stupid bitch, go cry about it"
+        addressed = (
+            tokens[0] in _IMPERATIVES
+            or any("target" in role_at(k) for k in range(len(tokens)))
+            or any(seg.split()[:1] in (["go"], ["get"], ["shut"]) for seg in segments[1:])
         )
         candidates = [segments[-1], segments[0]] if addressed else [segments[-1]]
         for seg in candidates:
@@ -670,13 +833,17 @@ class Engine:
         normalised: str,
         clauses: list[int] | None,
     ) -> None:
-        phrases = self._lex.phrases
+        index = self._phrase_index
         flat: list[str] | None = None
         n_tokens = len(tokens)
         for pos in [p for p, info in enumerate(infos) if info.phrase]:
             if flat is None:
                 flat = [info.flat for info in infos]
-            for parts, (idx, role) in phrases[flat[pos]]:
+            singles, by_second = index[flat[pos]]
+            candidates = (
+                singles + by_second.get(flat[pos + 1], []) if pos + 1 < n_tokens else singles
+            )
+            for parts, (idx, role) in candidates:
                 if idx in found or role not in ("word", "aphrase"):
                     continue
                 n = len(parts)
@@ -762,6 +929,37 @@ class Engine:
                         if n >= need:
                             found[idx] = f"same message {need} times: {normalised[:40]}"
                             break
+
+
+def _insult_set_aside(tokens: list[str], infos: list[_TokInfo]) -> bool:
+    """An insult word the rules deliberately left alone: negated ("nobody thinks you are an
+    idiot", "not a fool is what you are") or a verb ("you fool yourself"). The model, which
+    weighs "you" and "idiot" without their order, does not overrule that."""
+    for pos, info in enumerate(infos):
+        if not info.insult:
+            continue
+        if any(t in _NEGATIONS for t in tokens[max(0, pos - 6) : pos]):
+            return True
+        if (
+            pos
+            and tokens[pos - 1] in _FORWARD_TARGETS
+            and pos + 1 < len(tokens)
+            and tokens[pos + 1] in _VERB_NEXT
+            and dedouble(tokens[pos]) in _VERBISH
+        ):
+            return True
+    return False
+
+
+# Rules that judge what words say (and so what a quotation says); the rest (links, addresses,
+# mentions, floods, rates) are what they are, quoted or not.
+_QUOTABLE_KINDS = frozenset({"words", "targeted_insult", "threat", "addressed", "learned"})
+
+
+def _quotable(rule: Rule) -> bool:
+    return rule.kind in _QUOTABLE_KINDS or (
+        rule.kind == "regex" and rule.params.get("target") == "normalised"
+    )
 
 
 _RUN_CACHE: dict[int, re.Pattern[str]] = {}

@@ -71,6 +71,14 @@ def parse_items(data: Any, *, source: str = "input") -> list[EvalItem]:
     """Validate a loaded YAML document (a list of mappings); EvalFileError lists problems."""
     if isinstance(data, Mapping) and isinstance(data.get("items"), list):
         data = data["items"]
+    elif isinstance(data, Mapping) and isinstance(data.get("groups"), list):
+        # the corpus form: groups of texts sharing a label (civility_corpus.yaml)
+        data = [
+            {"text": text, "label": g.get("label"), "kind": g.get("name")}
+            for g in data["groups"]
+            if isinstance(g, Mapping) and isinstance(g.get("items"), list)
+            for text in g["items"]
+        ]
     if not isinstance(data, list):
         raise EvalFileError([f"{source}: must be a YAML list of messages"])
     if len(data) > MAX_ITEMS:

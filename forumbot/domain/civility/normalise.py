@@ -155,8 +155,12 @@ _STRETCH_RE = re.compile(r"([a-z])\1{2,}")
 # Tokens that may carry leetspeak: letters mixed with digits or symbols.
 _MIXED_RE = re.compile(r"[a-z0-9@$|!+]*(?:[a-z][0-9@$|!+]|[0-9@$|!+][a-z])[a-z0-9@$|!+]*")
 # Prose tokens that contain digits but are not leetspeak: 1930s, 2nd, 10th, 5pm, 100km.
+# Also codes of one or two letters then digits: archive refs ("P19"), roads ("A38"), vitamins
+# ("B12"), formats ("MP3"); "p19" read as leetspeak was "pig" on the bot's own posts. A repeated
+# digit ("a55") is still leetspeak.
 _PROSE_NUMBER_RE = re.compile(
-    r"^\d+(?:s|st|nd|rd|th|am|pm|km|kg|mm|cm|ml|m|k|bn|mn|x|d|gb|mb|h|hrs|yrs)?$"
+    r"^(?:\d+(?:s|st|nd|rd|th|am|pm|km|kg|mm|cm|ml|m|k|bn|mn|x|d|gb|mb|h|hrs|yrs)?"
+    r"|[a-z]{1,2}(?!(\d)\1+$)\d+)$"
 )
 _LEET_NEAR_LETTER_RE = re.compile(r"[a-z][0-9@$|+]|[0-9@$|!+][a-z]|[a-z]![a-z]")
 
@@ -168,7 +172,17 @@ def _fold_mixed(match: re.Match[str]) -> str:
         return tok
     if not any(c.isalpha() for c in core):
         return tok
+    if _CODE_RE.match(tok):
+        # one link of a dotted reference ("A55.R2.P55"): a code, however its digits look
+        text, start, end = match.string, match.start(), match.end()
+        if (start >= 2 and text[start - 1] in ".-" and text[start - 2].isdigit()) or (
+            _CODE_RE.match(text, end + 1) and end < len(text) and text[end] in ".-"
+        ):
+            return tok
     return core.translate(_LEET) + tok[len(core) :]
+
+
+_CODE_RE = re.compile(r"[a-z]{1,2}\d+(?![a-z0-9])")
 
 
 def normalise_detail(text: str) -> tuple[str, frozenset[str]]:

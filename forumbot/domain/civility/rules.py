@@ -17,6 +17,7 @@ import yaml
 
 from forumbot.domain.civility.actions import Action
 from forumbot.domain.civility.language import LANGUAGES
+from forumbot.domain.civility.learned import DEFAULT_MODEL, model_exists
 
 MAX_RULES = 500
 MAX_PATTERNS = 50  # regex patterns per rule set (all regex rules together)
@@ -53,6 +54,8 @@ _KINDS: dict[str, tuple[frozenset[str], tuple[str, ...]]] = {
     "regex": (frozenset({"patterns", "target"}), _CONTENT),
     "threat": (_THREAT_FIELDS, _CONTENT),
     "addressed": (frozenset({"phrases", "targets", "window"}), _CONTENT),
+    # members' words only: article paragraphs the bot posts are not what it was trained on
+    "learned": (frozenset({"model", "threshold", "max_tokens"}), _MEMBER_CONTENT),
     "caps": (frozenset({"min_letters", "ratio"}), _MEMBER_CONTENT),
     "flood": (frozenset({"max_char_run", "max_lines", "max_word_repeats"}), _MEMBER_CONTENT),
     "mentions": (frozenset({"min_mentions"}), ("message", "edit")),
@@ -235,6 +238,29 @@ def _validate_params(
         p["phrases"] = _str_list(raw.get("phrases"), where, "phrases", problems, required=True)
         p["targets"] = _str_list(raw.get("targets"), where, "targets", problems, required=True)
         p["window"] = _int(raw.get("window"), where, "window", problems, lo=0, hi=12, default=6)
+    elif kind == "learned":
+        name = raw.get("model", DEFAULT_MODEL)
+        if not isinstance(name, str) or not model_exists(name):
+            problems.add(
+                where, "model", f"must name a model file shipped with forumbot, got {name!r}"
+            )
+            name = DEFAULT_MODEL
+        p["model"] = name
+        threshold = raw.get("threshold", 0.9)
+        if (
+            isinstance(threshold, bool)
+            or not isinstance(threshold, int | float)
+            or not 0.5 <= threshold <= 0.999
+        ):
+            problems.add(
+                where, "threshold", f"must be a probability from 0.5 to 0.999, got {threshold!r}"
+            )
+            threshold = 0.9
+        p["threshold"] = float(threshold)
+        # trained on chat-length messages: a long paragraph piles up small weights
+        p["max_tokens"] = _int(
+            raw.get("max_tokens"), where, "max_tokens", problems, lo=5, hi=200, default=40
+        )
     elif kind == "caps":
         p["min_letters"] = _int(
             raw.get("min_letters"), where, "min_letters", problems, lo=4, hi=10_000, default=24
@@ -339,6 +365,9 @@ def _validate_rule(raw: Any, index: int, problems: _Problems) -> Rule | None:
         problems.add(where, "languages", f"must be a list of {', '.join(LANGUAGES)}")
         languages = []
     params = _validate_params(raw, kind, where, problems)
+    if kind == "learned" and action > Action.HOLD:
+        # a statistical guess never removes or times out on its own: a moderator decides
+        problems.add(where, "action", f"a learned rule can at most hold, got {action.label!r}")
     if len(problems.items) > before:
         return None
     return Rule(

@@ -195,7 +195,10 @@ async def test_report_message_goes_to_the_queue(
 ) -> None:
     demo = configured
     thread = await article_thread(sandbox, demo)
-    msg = await sandbox.send_message(demo.bob_id, thread, "Typical of your sort, frankly.")
+    # a sharp remark the rules leave alone (the learned signal holds "Typical of your sort")
+    msg = await sandbox.send_message(
+        demo.bob_id, thread, "That is not what the source says, frankly."
+    )
     await processed.until(3)
     handle = await sandbox.invoke_message_command(demo.alice_id, msg, "Report message")
     await handle.modal()

@@ -1,5 +1,6 @@
 """Issue 10 kinds end to end: the member's DM and the mod-log quote the message as it was
-written (before normalisation) for a threat in another language and an evasion."""
+written (before normalisation) for a threat in another language, an evasion, belittling in
+English and German, and a message only the learned signal holds."""
 
 from __future__ import annotations
 
@@ -21,6 +22,8 @@ def _embed_text(message: dict[str, object]) -> str:
         ("Я тебя найду и убью.", "threats-ru"),
         ("you are a m🤬o🤬r🤬o🤬n", "personal-insults"),
         ("Did you learn to read this year?", "belittling"),
+        ("Nimm deine Tabletten und versuch es morgen nochmal.", "belittling-de"),
+        ("Your wife and kids would look lovely in a house fire, wouldn't they", "learned-signal"),
     ],
 )
 async def test_dm_and_modlog_quote_the_message_as_written(

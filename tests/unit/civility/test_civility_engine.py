@@ -231,3 +231,43 @@ def test_vocative_cues_need_no_article(engine: Engine) -> None:
 def test_insult_first_then_what_you_are(engine: Engine, text: str, caught: bool) -> None:
     verdict = engine.check(_msg(text), track=False)
     assert (verdict.action >= Action.HOLD) is caught, (text, verdict.rule_ids)
+
+
+@pytest.mark.parametrize(
+    ("text", "action"),
+    [
+        # only insult words that are also verbs read as verbs before "nobody", "about"...
+        ("shut up you ΙDΙΟΤ, nobody reads your essays", Action.HOLD),
+        ("you fool yourself", Action.NONE),
+        ("you troll everyone", Action.NONE),
+        # a leading vocative addressed by an order in the next clause
+        ("st𝐮p𝐢d b𝐢tch, go cry about it", Action.HOLD),
+        ("Fools, he called them, and history agreed.", Action.NONE),
+        # the insult first, "this guy is" after it
+        ("what a **cu**nt this guy is", Action.HOLD),
+        ("what a fool that man was", Action.NONE),
+    ],
+)
+def test_insults_with_the_target_in_another_position(text: str, action: Action) -> None:
+    rules = load_default_rules().with_overrides(
+        {"rules": [{"id": "learned-signal", "enabled": False}]}
+    )
+    assert Engine(rules).check(MessageContext(text=text), track=False).action == action
+
+
+@pytest.mark.parametrize(
+    ("text", "action"),
+    [
+        ("I shall horsewhip you myself.", Action.TIMEOUT),
+        ("we will throttle you all", Action.TIMEOUT),
+        # narration and idioms with a first person and "you" are not threats
+        ("I burned the toast for you, sorry", Action.NONE),
+        ("we whipped you at chess last night", Action.NONE),
+        ("I am punching above my weight with you", Action.NONE),
+    ],
+)
+def test_threat_verbs_and_their_look_alikes(text: str, action: Action) -> None:
+    rules = load_default_rules().with_overrides(
+        {"rules": [{"id": "learned-signal", "enabled": False}]}
+    )
+    assert Engine(rules).check(MessageContext(text=text), track=False).action == action

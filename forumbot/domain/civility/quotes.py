@@ -1,0 +1,85 @@
+"""Quotation: abuse a member quotes in order to report or reject it is not the member's abuse.
+
+"Someone DMed me 'I know where you live'", "Uno mi ha scritto «ti ammazzo». Segnalo.", "'Retard'
+isn't an argument, Kev": the rude words are inside quotation marks, and the words outside them
+say the quote is being reported, attributed or discussed (wrote, told, called, DMed, reporting,
+slur...). For such a message the engine checks the text outside the quotes as well, and a rule
+that fired only inside them is capped at `log`: moderators still see it, the member is not
+punished for the report. Words outside the quotes are judged as usual ("He said 'you're an
+idiot', and you are one" is still held), and a quote with no such cue around it ("'kill
+yourself'" on its own) is not a quotation but a message.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+from forumbot.domain.civility.normalise import clean_text, normalise
+
+# Double quotes of every script (clean_text folds “ ” „ « » to "), single quotes that open after
+# a non-letter and close before one (so "don't" and "I'm" are not quotes), and Discord
+# block-quote lines.
+_QUOTE_RE = re.compile(
+    r"\"[^\"\n]{1,400}\"|(?<![\w'])'(?=\S)[^\n]{1,400}?(?<=\S)'(?![\w'])|^>[^\n]*$",
+    re.MULTILINE,
+)
+# The precheck on raw text: any character that can open one of the quotes above.
+_QUOTE_CHARS = frozenset("\"'“”„«»‘’‚‹›「」>")
+
+# Words that report, attribute or discuss what is quoted, in each language of the rule pack,
+# as written (they are normalised like the message before they are compared).
+_CUES = """
+said says saying wrote writes writing written told tells telling called calls calling posted
+posting replied replies replying dmed dm dms messaged texted tweeted commented shouted yelled
+screamed chanted typed quote quoted quoting reported reporting flagged flagging screenshot
+screenshots heard whispered slur slurs insult insults according
+dijo dice dicen escribió escribio escribe mandó mando llamó llamo llamar insulto denuncio
+reporto captura
+disse diz escreveu escreve mandou chamou chamar denunciando denuncio print
+dit écrit ecrit écrire traité traite envoyé envoye signale signaler capture modos insulte
+gesagt sagte sagt schrieb geschrieben schreibt nannte genannt nennen gemeldet melde meldet
+detto scritto scrive chiamato dare segnalo segnalato
+zei zegt schreef geschreven stuurde gestuurd noemde noemen roepen riep gemeld meld
+powiedział powiedzial napisał napisal napisała napisala napisali nazwał nazwal zgłaszam
+zglaszam
+сказал сказала написал написала написали пишет назвал назвали
+dedi söyledi soyledi yazdı yazdi yazmış yazmis gönderdi gonderdi
+"""
+
+
+@lru_cache(maxsize=1)
+def _cue_tokens() -> frozenset[str]:
+    return frozenset(t for word in _CUES.split() for t in _tokens(word))
+
+
+_TOKEN_RE = re.compile(r"[a-z0-9]+")
+
+
+def _tokens(text: str) -> list[str]:
+    return _TOKEN_RE.findall(normalise(text))
+
+
+def may_quote(raw: str) -> bool:
+    """A cheap test on the raw text: could it contain a quotation at all?"""
+    return not _QUOTE_CHARS.isdisjoint(raw)
+
+
+def outside_quotes(raw: str) -> str | None:
+    """The message with its quoted spans blanked out, when it reports or discusses what it
+    quotes; None when it quotes nothing, or quotes without any cue that it is a report."""
+    text = clean_text(raw)
+    spans = [m.span() for m in _QUOTE_RE.finditer(text)]
+    if not spans:
+        return None
+    pieces: list[str] = []
+    last = 0
+    for start, end in spans:
+        pieces.append(text[last:start])
+        last = end
+    pieces.append(text[last:])
+    # " - " keeps the words on either side of a quote from running together
+    outside = " - ".join(pieces)
+    if _cue_tokens().isdisjoint(_tokens(outside)):
+        return None
+    return outside
