@@ -121,8 +121,9 @@ class Storm:
                     select(ModAction.message_id).where(ModAction.kind.in_(("hold", "remove")))
                 )
             )
+            # Case numbers count per guild: a DM names its guild's number.
             told = {
-                r.id
+                (str(r.guild_id), r.case_number)
                 for r in await session.scalars(select(ModAction))
                 if r.kind in ("hold", "nudge", "remove", "timeout", "warn")
             }
@@ -139,10 +140,15 @@ class Storm:
         )
         assert all(deletes[str(i)] == 1 for i in taken_down), deletes
         # One DM per action that tells the member (holds, and nudges of the message-rate rule).
-        dms = [m for ms in self.members.values() for u in ms for m in self.sandbox.dm_messages(u)]
+        dms = [
+            (guild, m)
+            for guild, ms in self.members.items()
+            for u in ms
+            for m in self.sandbox.dm_messages(u)
+        ]
         cases = Counter(
-            int(re.search(r"case #(\d+)", e["title"])[1])  # type: ignore[index]
-            for m in dms
+            (guild, int(re.search(r"case #(\d+)", e["title"])[1]))  # type: ignore[index]
+            for guild, m in dms
             for e in m["embeds"]
         )
         assert set(cases) == told and set(cases.values()) == {1}, cases
