@@ -230,7 +230,7 @@ class ArchiveCog(commands.Cog):
             raise InvalidInput(f"{shorten(file.filename, 100)}: {shorten(str(exc), 300)}") from exc
         if not articles:
             raise InvalidInput(f"{shorten(file.filename, 100)}: no article found in the file.")
-        plans = await self.services.archive.plan_load(articles)
+        plans = await self.services.archive.plan_load(articles, guild_id=interaction.guild_id)
         forum: dict[int, Any] = {}
         for index, (parsed, plan) in enumerate(zip(articles, plans, strict=True)):
             if plan.status == "revises" and index < PREVIEW_ARTICLES:

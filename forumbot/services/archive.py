@@ -371,10 +371,13 @@ class ArchiveService:
         await self.refresh_rankings()
         return [_loaded_item(name, parsed, o) for parsed, o in zip(articles, outcomes, strict=True)]
 
-    async def plan_load(self, articles: Sequence[ParsedArticle]) -> list[LoadPlan]:
-        """For each parsed article: new, revises #N (passages added/removed), or unchanged."""
+    async def plan_load(
+        self, articles: Sequence[ParsedArticle], *, guild_id: int | None = None
+    ) -> list[LoadPlan]:
+        """For each parsed article: new, revises #N (passages added/removed), or unchanged, in
+        the library the guild's loads go to (None: the shared library)."""
         async with self._sessionmaker() as session:
-            repo = ArchiveRepository(session)
+            repo = await _repository(session, guild_id)
             stored = await repo.stored_versions([a.key for a in articles])
             plans = []
             for parsed in articles:

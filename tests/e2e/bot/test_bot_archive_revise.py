@@ -41,14 +41,40 @@ def revised_seed() -> bytes:
     return (text[:body_end] + addition + text[body_end:]).encode()
 
 
-async def load_revision(sandbox: Sandbox, demo: DemoGuild) -> tuple[dict[str, Any], str]:
+async def load_file(sandbox: Sandbox, demo: DemoGuild, data: bytes) -> tuple[dict[str, Any], str]:
     handle = await sandbox.invoke_command(
         demo.admin_id,
         demo.general_id,
         "article load",
-        {"file": SandboxFile(SEED.name, revised_seed()), "publish": True},
+        {"file": SandboxFile(SEED.name, data), "publish": True},
     )
     return await handle.message(), await handle.text()
+
+
+async def load_revision(sandbox: Sandbox, demo: DemoGuild) -> tuple[dict[str, Any], str]:
+    return await load_file(sandbox, demo, revised_seed())
+
+
+async def guild_copy(bot: ForumBot, sandbox: Sandbox, demo: DemoGuild) -> tuple[int, str]:
+    """The seed loaded and published through /article load: an admin's uploads go to the
+    guild's own library, so that is the article a later upload of the same file revises.
+    Returns (article id, forum thread id)."""
+    preview, text = await load_file(sandbox, demo, SEED.read_bytes())
+    assert "Confirm creates a new article" in text, text
+    click = await sandbox.click(demo.admin_id, preview, buttons(preview)["Confirm"])
+    await click.response()
+    await sandbox.wait_until(
+        lambda: "Published:" in (sandbox.world.messages[preview["id"]]["content"] or ""),
+        what="the seed published",
+        timeout=30,
+    )
+    content = str(sandbox.world.messages[preview["id"]]["content"])
+    found = re.search(r"\(#(\d+)\)", content)
+    assert found, content
+    article_id = int(found[1])
+    pub = await bot.services.publishing.publication(int(demo.guild_id), article_id)
+    assert pub is not None and pub.thread_id is not None
+    return article_id, str(pub.thread_id)
 
 
 async def confirm(sandbox: Sandbox, demo: DemoGuild, preview: dict[str, Any]) -> str:
@@ -76,15 +102,10 @@ async def jump_target(sandbox: Sandbox, demo: DemoGuild) -> tuple[str, str]:
 
 
 async def test_revision_preview_then_the_post_is_edited_in_place(
-    bot: ForumBot, sandbox: Sandbox, configured: DemoGuild, published: list[int]
+    bot: ForumBot, sandbox: Sandbox, configured: DemoGuild
 ) -> None:
     demo = configured
-    article_id = next(
-        a.id for a in await bot.services.archive.list_articles() if a.key == SEED.stem
-    )
-    pub = await bot.services.publishing.publication(int(demo.guild_id), article_id)
-    assert pub is not None and pub.thread_id is not None
-    thread_id = str(pub.thread_id)
+    article_id, thread_id = await guild_copy(bot, sandbox, demo)
     before = {m["id"]: m["content"] for m in sandbox.messages(thread_id)}
     # Inactive posts get archived by Discord; their messages cannot be edited until reopened.
     await sandbox.edit_thread(demo.moderator_id, thread_id, archived=True)
@@ -117,15 +138,10 @@ async def test_revision_preview_then_the_post_is_edited_in_place(
 
 
 async def test_throttled_edits_post_the_new_text_and_links_follow_it(
-    bot: ForumBot, sandbox: Sandbox, configured: DemoGuild, published: list[int]
+    bot: ForumBot, sandbox: Sandbox, configured: DemoGuild
 ) -> None:
     demo = configured
-    article_id = next(
-        a.id for a in await bot.services.archive.list_articles() if a.key == SEED.stem
-    )
-    pub = await bot.services.publishing.publication(int(demo.guild_id), article_id)
-    assert pub is not None and pub.thread_id is not None
-    thread_id = str(pub.thread_id)
+    article_id, thread_id = await guild_copy(bot, sandbox, demo)
     sandbox.age_messages(thread_id, hours=2.0)
     sandbox.old_edit_limit = 0  # Discord refuses every edit of these old messages (30046)
     old_ids = {m["id"] for m in sandbox.messages(thread_id)}

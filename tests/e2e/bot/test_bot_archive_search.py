@@ -206,7 +206,7 @@ async def test_markdown_upload_preview_reports_structure_and_the_post_titles_sec
     assert "### Methods\n**¶2**" in posted and "### Results\n**¶3**" in posted
     assert "**¶4**" not in posted  # the headings are not passages
     assert "[1] Counted by the clerk." in posted
-    article_id = (await bot.services.archive.list_articles())[0].id
+    article_id = (await bot.services.archive.list_articles(guild_id=int(demo.guild_id)))[0].id
     cite = await sandbox.invoke_command(
         demo.alice_id, demo.general_id, "cite", {"article": str(article_id), "passage": "2"}
     )

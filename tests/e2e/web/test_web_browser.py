@@ -247,7 +247,9 @@ async def test_upload_previews_then_confirm_stores_and_publishes(
     assert "The <i>harvest</i> of 1932" in await preview.locator("h2").inner_text()
     assert "2 passages" in await preview.inner_text()
     await shot(page, "upload-preview")
-    assert await dashboard.context.archive.list_articles() == []  # nothing before Confirm
+    assert (
+        await dashboard.context.archive.list_articles(guild_id=int(dashboard.demo.guild_id)) == []
+    )  # nothing before Confirm
     await page.check("input[name=publish]")
     await page.click("#confirm")
     await page.wait_for_selector("#post-link")

@@ -251,4 +251,4 @@ async def test_bad_uploads_are_refused_and_nothing_is_stored(
         f"/g/{gid}/archive/confirm", {"token": "x.y", "payload": "QQ=="}
     )
     assert status == 400 and "expired or was altered" in html
-    assert await dashboard.context.archive.list_articles() == []
+    assert await dashboard.context.archive.list_articles(guild_id=int(gid)) == []
