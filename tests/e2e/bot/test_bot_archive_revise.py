@@ -141,7 +141,7 @@ async def test_throttled_edits_post_the_new_text_and_links_follow_it(
     bot: ForumBot, sandbox: Sandbox, configured: DemoGuild
 ) -> None:
     demo = configured
-    article_id, thread_id = await guild_copy(bot, sandbox, demo)
+    _article_id, thread_id = await guild_copy(bot, sandbox, demo)
     sandbox.age_messages(thread_id, hours=2.0)
     sandbox.old_edit_limit = 0  # Discord refuses every edit of these old messages (30046)
     old_ids = {m["id"] for m in sandbox.messages(thread_id)}
