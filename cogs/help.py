@@ -64,7 +64,10 @@ ENTRIES = (
         "/setup forum:… modlog:… moderator_role:…",
     ),
     Entry(
-        "article load", ADMINS, "Load an article file", "/article load file:essay.md publish:True"
+        "article load",
+        ADMINS,
+        "Load an article file or web page",
+        "/article load url:https://example.org/essay publish:True",
     ),
     Entry("article publish", ADMINS, "Publish an article", "/article publish article:…"),
     Entry(

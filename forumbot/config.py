@@ -43,6 +43,18 @@ class Settings(BaseSettings):
     # A lease (shard ownership, singleton work) is free this long after its holder's last
     # renewal; a standby process takes over within about 1.3x this of the holder dying.
     lease_ttl_seconds: float = Field(default=15.0, gt=0.5, le=60.0)
+    # Hosts a link or feed may be fetched from even though they resolve to a loopback, private
+    # or link-local address (comma-separated `host` or `host:port`); everything else must be
+    # public (forumbot.fetch).
+    fetch_allow_hosts: str | None = None
+
+    @field_validator("fetch_allow_hosts")
+    @classmethod
+    def _check_allow_hosts(cls, value: str | None) -> str | None:
+        from forumbot.fetch import AllowList
+
+        AllowList.parse(value)
+        return value or None
 
     @field_validator("shard_ids")
     @classmethod

@@ -1,3 +1,8 @@
 """Fixture modules live in tests/fixtures/, one per concern."""
 
-pytest_plugins = ["tests.fixtures.db", "tests.fixtures.sandbox", "tests.fixtures.bot"]
+pytest_plugins = [
+    "tests.fixtures.db",
+    "tests.fixtures.sandbox",
+    "tests.fixtures.bot",
+    "tests.fixtures.webserver",
+]

@@ -26,6 +26,7 @@ from cogs.archive.search_ui import (
     passage_jump_url,
     render_results,
 )
+from forumbot.domain.article import ParsedArticle
 from forumbot.domain.citation import parse_passage_range
 from forumbot.domain.ingest import IngestError, parse_document
 from forumbot.services.archive import ArticleInfo, draft_record
@@ -210,13 +211,32 @@ class ArchiveCog(commands.Cog):
         return embed
 
     @article.command(
-        name="load", description="Load an article file (txt, md, html) into this server's library"
+        name="load",
+        description="Load an article file (txt, md, html) or web page into this server's library",
     )
-    @app_commands.describe(file="The document", publish="Also publish it in the forum")
+    @app_commands.describe(
+        file="The document",
+        url="Or a link to the page (https://…)",
+        publish="Also publish it in the forum",
+    )
     @manage_guild
     async def load(
-        self, interaction: discord.Interaction[Any], file: discord.Attachment, publish: bool = False
+        self,
+        interaction: discord.Interaction[Any],
+        file: discord.Attachment | None = None,
+        url: app_commands.Range[str, 1, 2000] | None = None,
+        publish: bool = False,
     ) -> None:
+        if (file is None) == (url is None):
+            raise InvalidInput("Give either a file or a url (one of them).")
+        if url is not None:
+            await interaction.response.defer(ephemeral=True, thinking=True)
+            fetched = await self.services.links.fetch(url)
+            # What an admin loads goes to this guild's library only; the page's canonical URL
+            # is the article's source and key, so loading it again revises it.
+            await self._preview(interaction, fetched.source, fetched.articles, publish)
+            return
+        assert file is not None
         limit = self.services.settings.max_file_bytes
         if file.size > limit:
             raise InvalidInput(
@@ -230,6 +250,16 @@ class ArchiveCog(commands.Cog):
             raise InvalidInput(f"{shorten(file.filename, 100)}: {shorten(str(exc), 300)}") from exc
         if not articles:
             raise InvalidInput(f"{shorten(file.filename, 100)}: no article found in the file.")
+        await self._preview(interaction, file.filename, articles, publish)
+
+    async def _preview(
+        self,
+        interaction: discord.Interaction[Any],
+        name: str,
+        articles: list[ParsedArticle],
+        publish: bool,
+    ) -> None:
+        """The load preview (what Confirm does, first passages, warnings) with Confirm/Cancel."""
         plans = await self.services.archive.plan_load(articles, guild_id=interaction.guild_id)
         forum: dict[int, Any] = {}
         for index, (parsed, plan) in enumerate(zip(articles, plans, strict=True)):
@@ -248,11 +278,11 @@ class ArchiveCog(commands.Cog):
             ),
             publish_one=self.publish_one,
             author_id=interaction.user.id,
-            name=file.filename,
+            name=name,
             articles=list(articles),
             publish=publish,
         )
-        embed = preview_embed(file.filename, list(articles), plans, forum, publish=publish)
+        embed = preview_embed(name, list(articles), plans, forum, publish=publish)
         await interaction.followup.send(
             embed=embed, view=view, ephemeral=True, allowed_mentions=NO_MENTIONS
         )

@@ -23,6 +23,7 @@ from forumbot.services.coordination import (
     process_identity,
 )
 from forumbot.services.guilds import GuildSettingsService
+from forumbot.services.links import LinksService
 from forumbot.services.publishing import PublishingService
 from forumbot.services.removal import RemovalService
 from forumbot.storage.db import make_engine, make_sessionmaker, upgrade_database
@@ -38,6 +39,7 @@ class Services:
     archive: ArchiveService
     publishing: PublishingService
     removal: RemovalService
+    links: LinksService
     guilds: GuildSettingsService
     bot_state: BotStateStore
     searches: SearchSessionStore
@@ -56,13 +58,15 @@ def build_services(settings: Settings, engine: AsyncEngine) -> Services:
     guilds = GuildSettingsService(sessionmaker)
     stale = StaleGuard(CacheVersions(sessionmaker))
     stale.on_stale.append(guilds.invalidate)
+    archive = ArchiveService(sessionmaker, settings)
     return Services(
         settings=settings,
         engine=engine,
         sessionmaker=sessionmaker,
-        archive=ArchiveService(sessionmaker, settings),
+        archive=archive,
         publishing=PublishingService(sessionmaker),
         removal=RemovalService(sessionmaker),
+        links=LinksService(archive, settings),
         guilds=guilds,
         bot_state=BotStateStore(sessionmaker),
         searches=SearchSessionStore(sessionmaker),

@@ -17,7 +17,7 @@ from typing import Any, TypeVar
 import click
 
 from forumbot.cli.app import emit_json, fail, main
-from forumbot.services.archive import ArchiveService, ArticleInfo, LoadReport
+from forumbot.services.archive import ArchiveService, ArticleInfo, LoadError, LoadReport
 from forumbot.services.errors import UserFacingError
 from forumbot.storage.libraries import MAX_GUILD_ID
 
@@ -103,36 +103,31 @@ def run_with_archive(database_url: str | None, use: Callable[[ArchiveService], A
 def load(
     paths: tuple[str, ...], as_json: bool, guild_id: int | None, database_url: str | None
 ) -> None:
-    """Load articles from files or directories (recursively) into the shared library, or
-    into a guild's own library with --guild ID.
+    """Load articles from files, directories (recursively) or web pages (http:// or https://
+    links) into the shared library, or into a guild's own library with --guild ID.
 
-    Accepts .txt, .md/.markdown and .html/.htm files. Loading is idempotent: unchanged articles
-    are skipped, edited ones become a new revision (passage ids of unchanged paragraphs are
-    kept). A bad file is reported and skipped; the others still load. Exits with 1 if any file
-    failed.
+    Accepts .txt, .md/.markdown and .html/.htm files. A link is fetched safely (public
+    addresses only, FORUMBOT_MAX_FILE_BYTES, at most 5 redirects) and parsed as an HTML file;
+    the article keeps the page's canonical URL as its source, and loading the link again
+    revises it. Loading is idempotent: unchanged articles are skipped, edited ones become a new
+    revision (passage ids of unchanged paragraphs are kept). A bad file or link is reported and
+    skipped; the others still load. Exits with 1 if any failed.
 
     \b
     Examples:
       forumbot load seeds/
       forumbot load notes.md page.html --json
       forumbot load --guild 123456789012345678 club-notes/
+      forumbot load https://example.org/2026/an-essay.html
     """
+    links = [p for p in paths if _is_link(p)]
+    files = [p for p in paths if not _is_link(p)]
 
     async def use(service: ArchiveService) -> LoadReport:
-        if not _stderr_is_tty():
-            return await service.load_paths(paths, guild_id=guild_id)
-        # A progress bar only for a person watching; scripts get clean stderr. It is opened on
-        # the first report, when the number of files is known.
-        with ExitStack() as stack:
-            bars: list[Any] = []
-
-            def progress(done: int, total: int, path: str) -> None:
-                if not bars:
-                    bar = click.progressbar(length=total, label="Loading", file=sys.stderr)
-                    bars.append(stack.enter_context(bar))
-                bars[0].update(1)
-
-            return await service.load_paths(paths, progress=progress, guild_id=guild_id)
+        report = await _load_files(service, files, guild_id) if files else LoadReport()
+        if links:
+            await _load_links(service, links, guild_id, report)
+        return report
 
     report = run_with_archive(database_url, use)
     if as_json:
@@ -293,6 +288,47 @@ def cite(
         return await service.cite_text(article, passages, jump_url=jump_url, guild_id=guild_id)
 
     click.echo(run_with_archive(database_url, use))
+
+
+def _is_link(path: str) -> bool:
+    return path.strip().lower().startswith(("http://", "https://"))
+
+
+async def _load_files(
+    service: ArchiveService, paths: list[str], guild_id: int | None
+) -> LoadReport:
+    if not _stderr_is_tty():
+        return await service.load_paths(paths, guild_id=guild_id)
+    # A progress bar only for a person watching; scripts get clean stderr. It is opened on
+    # the first report, when the number of files is known.
+    with ExitStack() as stack:
+        bars: list[Any] = []
+
+        def progress(done: int, total: int, path: str) -> None:
+            if not bars:
+                bar = click.progressbar(length=total, label="Loading", file=sys.stderr)
+                bars.append(stack.enter_context(bar))
+            bars[0].update(1)
+
+        return await service.load_paths(paths, progress=progress, guild_id=guild_id)
+
+
+async def _load_links(
+    service: ArchiveService, links: list[str], guild_id: int | None, report: LoadReport
+) -> None:
+    """Each link fetched and stored on its own: one failing is its own error line."""
+    from forumbot.config import get_settings
+    from forumbot.services.links import LinkError, LinksService
+
+    loader = LinksService(service, get_settings())
+    for link in links:
+        try:
+            items = await loader.load(link, guild_id=guild_id)
+        except LinkError as exc:
+            report.errors.append(LoadError(link[:200], str(exc).removeprefix(f"{link}: ")))
+            continue
+        for item in items:
+            (report.skipped if item.status == "unchanged" else report.loaded).append(item)
 
 
 def _stderr_is_tty() -> bool:
