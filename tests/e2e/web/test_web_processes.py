@@ -14,7 +14,8 @@ import aiohttp
 
 from forumbot.bot.client import ForumBot
 from forumbot.bot.web import RestClient, build_context, serving
-from forumbot.sandbox import Sandbox
+from forumbot.config import Settings
+from forumbot.sandbox import DemoGuild, Sandbox
 from tests.e2e.moderation.support import article_thread, command
 from tests.e2e.web.support import Dashboard, Member, sign_in
 from tests.fixtures.bot import BotRunner
@@ -192,3 +193,66 @@ async def test_dashboard_first_then_button_is_told_who_decided(
     # The comment is back once, and nothing removed it again.
     back = [m for m in sandbox.messages(thread) if "muppet" in m["content"]]
     assert len(back) == 1
+
+
+async def test_forumbot_web_alone_says_how_it_acts_and_never_shows_its_secrets(
+    configured: DemoGuild, sandbox: Sandbox, bot_settings: Settings
+) -> None:
+    """The `forumbot web` command in a process of its own, logging at DEBUG: it says how its
+    actions reach Discord, a member signs in through it, and neither the OAuth2 client secret
+    nor the cookie key nor the bot token appears in any page or anywhere in its output."""
+    import os
+    import sys
+    from pathlib import Path
+
+    from tests.e2e.web.support import free_port
+
+    demo = configured
+    port = free_port()
+    web_secret = "cookie-key-" + "k" * 30
+    secrets = (sandbox.oauth.client_secret, web_secret, sandbox.token)
+    env = {
+        **os.environ,
+        "DISCORD_TOKEN": sandbox.token,
+        "FORUMBOT_DISCORD_API_URL": sandbox.api_url,
+        "FORUMBOT_DISCORD_CLIENT_ID": sandbox.application_id,
+        "FORUMBOT_DISCORD_CLIENT_SECRET": sandbox.oauth.client_secret,
+        "FORUMBOT_WEB_SECRET": web_secret,
+        "FORUMBOT_WEB_LISTEN": f"127.0.0.1:{port}",
+        "FORUMBOT_DATABASE_URL": bot_settings.database_url_or_default,
+        "FORUMBOT_LOG_LEVEL": "DEBUG",
+    }
+    forumbot = str(Path(sys.executable).parent / "forumbot")
+    proc = await asyncio.create_subprocess_exec(
+        forumbot, "web", env=env,
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
+    )  # fmt: skip
+    assert proc.stdout is not None
+    seen: list[str] = []
+    try:
+        async with asyncio.timeout(60):
+            while not any("Dashboard at" in line for line in seen):
+                line = (await proc.stdout.readline()).decode()
+                assert line, "forumbot web ended early:\n" + "".join(seen)
+                seen.append(line)
+            seen.append((await proc.stdout.readline()).decode())
+        url = f"http://127.0.0.1:{port}"
+        assert any(f"Dashboard at {url}" in line for line in seen)
+        assert "through the bot's REST client" in seen[-1]
+        pages = []
+        async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as http:
+            alone = Dashboard(url, None, sandbox, demo)  # type: ignore[arg-type]
+            admin = await sign_in(http, alone, demo.admin_id)
+            for path in ("/", "queue", "cases", "activity", "rules", "settings", "archive"):
+                full = path if path == "/" else f"/g/{demo.guild_id}/{path}"
+                status, html = await admin.get(full)
+                assert status == 200, (path, html)
+                pages.append(html)
+    finally:
+        proc.terminate()
+        out, _ = await proc.communicate()
+        seen.append(out.decode())
+    output = "".join(seen)
+    for secret in secrets:
+        assert secret not in output
+        assert not any(secret in html for html in pages)
