@@ -256,3 +256,44 @@ async def test_forumbot_web_alone_says_how_it_acts_and_never_shows_its_secrets(
     for secret in secrets:
         assert secret not in output
         assert not any(secret in html for html in pages)
+
+
+async def _fresh_window(seconds: int = 60) -> None:
+    """Start in a fixed rate-limit window with time to spare (windows are whole minutes)."""
+    import time
+
+    left = seconds - time.time() % seconds
+    if left < 8:
+        await asyncio.sleep(left + 0.1)
+
+
+async def test_sign_in_and_expensive_pages_are_rate_limited_across_processes(
+    dashboard: Dashboard, bot_runner: BotRunner
+) -> None:
+    async with second_process(dashboard, bot_runner) as other:
+        await _fresh_window()
+        # Sign-in attempts from one address, alternating between the two processes: they
+        # count the same hits (10 a minute), so the 11th is refused wherever it lands.
+        statuses = []
+        async with aiohttp.ClientSession() as bare:
+            for n in range(11):
+                url = (dashboard.url, other.url)[n % 2] + "/login"
+                async with bare.get(url, allow_redirects=False) as resp:
+                    statuses.append(resp.status)
+                    text = await resp.text()
+        assert statuses == [302] * 10 + [429], statuses
+        assert "Too many requests" in text
+    # Exports cost the most: 5 a minute per person, then 429. (Signed in without the login
+    # page, whose limit this address has just used up.)
+    _session, cookie = await dashboard.context.sessions.create(
+        int(dashboard.demo.moderator_id), "moderator", [], hours=1
+    )
+    export = f"{dashboard.guild}/cases.csv"
+    await _fresh_window()
+    codes = []
+    async with aiohttp.ClientSession() as http:
+        for _ in range(6):
+            headers = {"Cookie": f"forumbot_session={cookie}"}
+            async with http.get(export, headers=headers) as resp:
+                codes.append(resp.status)
+    assert codes == [200] * 5 + [429], codes
