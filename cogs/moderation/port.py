@@ -206,6 +206,11 @@ class DiscordModerationPort:
         return True
 
     async def post_modlog(self, guild_id: int, entry: LedgerEntry, summary: str) -> None:
+        # The mod-log channel may have just been changed on the dashboard by another process.
+        try:
+            await self._client.services.stale.check(guild_id)
+        except Exception as exc:
+            log.info("cache version check failed", extra={"guild_id": guild_id, "error": str(exc)})
         config = await self._client.services.guilds.get(guild_id)
         if config is None:
             return

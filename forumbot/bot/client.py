@@ -134,6 +134,7 @@ class ForumBot(commands.AutoShardedBot):
                 log.warning("interaction claim failed; answering anyway", exc_info=True)
                 mine = True
             if mine:
+                await self._fresh(data.get("guild_id"))
                 parse(data)
             else:
                 log.info("interaction answered by another process", extra={"id": data["id"]})
@@ -144,6 +145,17 @@ class ForumBot(commands.AutoShardedBot):
             task.add_done_callback(self._claim_tasks.discard)
 
         state.parsers["INTERACTION_CREATE"] = parser
+
+    async def _fresh(self, guild_id: Any) -> None:
+        """Before an interaction is handled: drop this process's cached settings, rules and
+        policy of its guild when another process (the dashboard, another shard) changed them.
+        One primary-key read; when the database is away, the cached copy answers."""
+        if guild_id is None:
+            return
+        try:
+            await self.services.stale.check(int(guild_id))
+        except Exception as exc:
+            log.info("cache version check failed", extra={"guild_id": guild_id, "error": str(exc)})
 
     async def _plan_shards(self) -> list[int]:
         """Fix the shard count (Discord's recommendation when unset) and this process's ids."""

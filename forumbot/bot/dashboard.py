@@ -32,6 +32,12 @@ async def run_web(settings: Settings) -> None:
         try:
             async with serving(build_context(client, services, settings)) as url:
                 print(f"Dashboard at {url}", flush=True)
+                # Say how its actions reach Discord, since no gateway bot runs here.
+                print(
+                    "Discord actions (re-posts, DMs, timeouts, mod-log, forum posts) are made "
+                    "now through the bot's REST client; no outbox, no gateway.",
+                    flush=True,
+                )
                 await asyncio.Event().wait()
         finally:
             await client.close()

@@ -110,6 +110,7 @@ def build_context(client: Any, services: Services, settings: Settings) -> WebCon
         ),
         signer=Signer(settings.web_secret.get_secret_value()),
         public_url=public_url(settings),
+        stale=services.stale,
     )
 
 

@@ -57,7 +57,7 @@ async def errors_middleware(request: web.Request, handler: Handler) -> web.Strea
 @web.middleware
 async def session_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
     context = ctx(request)
-    session = context.signer.read_session(request.cookies.get(SESSION_COOKIE))
+    session = await context.sessions.load(request.cookies.get(SESSION_COOKIE))
     request[SESSION_KEY] = session
     if request.method not in ("GET", "HEAD") and request.path not in NO_CSRF:
         if session is None:

@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from forumbot.config import Settings
 from forumbot.services.archive import ArchiveService
+from forumbot.services.coordination.versions import StaleGuard
 from forumbot.services.guilds import GuildSettingsService
 from forumbot.services.moderation import ModerationService
 from forumbot.services.moderation.casebook import Casebook
@@ -17,7 +18,7 @@ from forumbot.services.publishing.service import PublishResult
 from forumbot.web.access import AccessPort
 from forumbot.web.oauth import OAuthClient
 from forumbot.web.ratelimit import RateLimiter
-from forumbot.web.sessions import Signer
+from forumbot.web.sessions import SessionStore, Signer
 
 
 class Publisher(Protocol):
@@ -41,11 +42,15 @@ class WebContext:
     signer: Signer
     # The URL people open, without a trailing slash (the OAuth2 redirect is built on it).
     public_url: str
+    # The process's cache-version check (rules, policy, settings): another process may have
+    # changed what this one caches; every guild page checks first.
+    stale: StaleGuard | None = None
 
     def __post_init__(self) -> None:
         self.limiter = RateLimiter(self.sessionmaker)
         self.casebook = Casebook(self.sessionmaker)
         self.publishing = PublishingService(self.sessionmaker)
+        self.sessions = SessionStore(self.sessionmaker, self.signer)
 
     @property
     def secure_cookies(self) -> bool:

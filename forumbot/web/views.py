@@ -72,7 +72,12 @@ async def guild_access(request: web.Request, need: str) -> MemberAccess:
     assert need in NEEDS
     session = require_session(request)
     gid = guild_id_of(request)
-    access = await ctx(request).access.member_access(gid, session.user_id)
+    context = ctx(request)
+    if context.stale is not None:
+        # What this page shows and checks (moderator role, rules) is what the database holds,
+        # even when another process changed it a moment ago.
+        await context.stale.check(gid)
+    access = await context.access.member_access(gid, session.user_id)
     if access is None:
         raise web.HTTPNotFound(text="No such server (or you are not a member of it).")
     request[ACCESS_KEY] = access

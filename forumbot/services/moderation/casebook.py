@@ -7,10 +7,11 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from forumbot.services.moderation.ledger import to_entry
+from forumbot.services.moderation.rollup import ActivityRollup
 from forumbot.services.moderation.types import LedgerEntry, utcnow
 from forumbot.storage.models.moderation import ModAction
 
@@ -39,6 +40,7 @@ class Activity:
 class Casebook:
     def __init__(self, sessionmaker: async_sessionmaker[AsyncSession]) -> None:
         self._sessionmaker = sessionmaker
+        self.rollup = ActivityRollup(sessionmaker)
 
     @staticmethod
     def _where(guild_id: int, f: CaseFilter) -> list[object]:
@@ -90,24 +92,16 @@ class Casebook:
         since = (utcnow() - timedelta(days=days - 1)).replace(
             hour=0, minute=0, second=0, microsecond=0
         )
-        # Two narrow groupings over the covering index (guild_id, created_at, kind, rule):
-        # measured about half the time of one grouping by day, kind and rule together.
-        where = (ModAction.guild_id == guild_id, ModAction.created_at >= since)
-        day = func.date(ModAction.created_at)
-        per_day = (
-            select(day, ModAction.kind, func.count()).where(*where).group_by(day, ModAction.kind)
-        )
-        per_rule = (
-            select(ModAction.rule, ModAction.kind, func.count())
-            .where(*where, ModAction.rule.is_not(None))
-            .group_by(ModAction.rule, ModAction.kind)
-        )
+        # The daily rollup (rollup.py) plus the few rows not folded in yet: a few hundred
+        # rows, not a grouping of every ledger row of 30 days on each view.
+        await self.rollup.catch_up(guild_id, utcnow())
         by_kind: dict[str, Counter[str]] = defaultdict(Counter)
         by_rule: dict[str, Counter[str]] = defaultdict(Counter)
-        async with self._sessionmaker() as session:
-            for d, kind, n in (await session.execute(per_day)).tuples():
-                by_kind[str(d)][kind] += n
-            for rule, kind, n in (await session.execute(per_rule)).tuples():
-                by_rule[str(rule)][kind] += n
+        for day, kind, rule, n in await self.rollup.counts(
+            guild_id, since.date().isoformat(), since
+        ):
+            by_kind[day][kind] += n
+            if rule:
+                by_rule[rule][kind] += n
         labels = [(since + timedelta(days=i)).date().isoformat() for i in range(days)]
         return Activity(days=labels, by_kind=dict(by_kind), by_rule=dict(by_rule))

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from forumbot.services.moderation.errors import NotAllowed, NotFound
@@ -247,17 +247,35 @@ class ReviewQueue:
             raise NotAllowed(f"Unknown decision {decision!r}; use one of {', '.join(DECISIONS)}.")
         row = await self._row(guild_id, item_id)
         label = to_item(row).label
-        if row.status == "decided":
-            raise NotAllowed(
-                f"{label} was already decided ({row.decision}) by <@{row.decided_by}>."
-            )
-        if row.status == "claimed" and row.claimed_by not in (None, moderator_id):
-            raise NotAllowed(f"{label} is claimed by <@{row.claimed_by}>.")
+        if row.status == "decided" or row.claimed_by not in (None, moderator_id):
+            raise NotAllowed(_taken(label, row))
         await self.check_decider(to_item(row), moderator_id)
-        row.status = "decided"
-        row.decided_by = moderator_id
-        row.decided_at = at or utcnow()
-        row.decision = decision
-        row.decision_reason = reason
-        await self.session.flush()
+        # A conditional update, not a write of what was read: when the dashboard and a button
+        # (or two processes) decide at once, the database lets exactly one of them through.
+        won = await self.session.execute(
+            update(ModQueueItem)
+            .where(
+                ModQueueItem.id == item_id,
+                ModQueueItem.status != "decided",
+                or_(ModQueueItem.claimed_by.is_(None), ModQueueItem.claimed_by == moderator_id),
+            )
+            .values(
+                status="decided",
+                decided_by=moderator_id,
+                decided_at=at or utcnow(),
+                decision=decision,
+                decision_reason=reason,
+            )
+            .execution_options(synchronize_session=False)
+        )
+        await self.session.refresh(row)
+        if won.rowcount != 1:  # type: ignore[attr-defined]
+            raise NotAllowed(_taken(label, row))
         return to_item(row)
+
+
+def _taken(label: str, row: ModQueueItem) -> str:
+    """Why a moderator may not decide an item someone else decided or claimed."""
+    if row.status == "decided":
+        return f"{label} was already decided ({row.decision}) by <@{row.decided_by}>."
+    return f"{label} is claimed by <@{row.claimed_by}>."

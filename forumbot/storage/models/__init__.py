@@ -62,6 +62,11 @@ __all__ += [
 
 __all__ += ["CacheVersion", "InteractionClaim", "Lease", "MessageClaim"]
 
-from forumbot.storage.models.web import WebRateLimit  # noqa: E402  isort: skip
+from forumbot.storage.models.web import (  # noqa: E402  isort: skip
+    ModActivityDay,
+    ModActivityMark,
+    WebRateLimit,
+    WebSession,
+)
 
-__all__ += ["WebRateLimit"]
+__all__ += ["ModActivityDay", "ModActivityMark", "WebRateLimit", "WebSession"]

@@ -76,13 +76,13 @@ async def callback(request: web.Request) -> web.Response:
         user, guilds = await context.oauth.sign_in(code, _redirect_uri(request))
     except OAuthError as exc:
         raise web.HTTPBadGateway(text=str(exc)) from None
-    session = context.signer.new_session(
+    _session, cookie = await context.sessions.create(
         user.id, user.username, guilds, hours=context.settings.web_session_hours
     )
     response = web.HTTPSeeOther(_safe_next(str(data.get("n", "/"))))
     response.set_cookie(
         SESSION_COOKIE,
-        context.signer.session_cookie(session),
+        cookie,
         max_age=context.settings.web_session_hours * 3600,
         httponly=True,
         samesite="Lax",
@@ -94,6 +94,9 @@ async def callback(request: web.Request) -> web.Response:
 
 async def logout(request: web.Request) -> web.Response:
     await form(request)
+    session = session_of(request)
+    if session is not None:
+        await ctx(request).sessions.revoke(session)
     response = web.HTTPSeeOther("/")
     response.del_cookie(SESSION_COOKIE)
     raise response
