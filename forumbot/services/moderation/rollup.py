@@ -17,12 +17,13 @@ import logging
 from datetime import datetime, timedelta
 
 from sqlalchemy import String, cast, func, literal, select, union_all, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from forumbot.storage.models.moderation import ModAction
 from forumbot.storage.models.web import ModActivityDay, ModActivityMark
-from forumbot.storage.upsert import insert_ignore, upsert
+from forumbot.storage.upsert import insert_ignore
 
 log = logging.getLogger(__name__)
 
@@ -40,7 +41,8 @@ class ActivityRollup:
         self._sessionmaker = sessionmaker
 
     async def catch_up(self, guild_id: int, now: datetime) -> int:
-        """Fold the guild's settled ledger rows above its mark into the rollup; how many."""
+        """Fold the guild's settled ledger rows above its mark into the rollup; returns how
+        far the mark moved (0: nothing to fold, or another process folded them)."""
         try:
             async with self._sessionmaker() as session, session.begin():
                 return await self._fold(session, guild_id, now)
@@ -80,30 +82,30 @@ class ActivityRollup:
             claimed = moved.rowcount == 1  # type: ignore[attr-defined]
         if not claimed:
             raise _Moved
-        groups = await session.execute(
-            select(_DAY, ModAction.kind, _RULE, func.count())
+        # One INSERT ... SELECT ... GROUP BY ... ON CONFLICT: the database adds each group to
+        # its day's row (a first fold of 100,000 rows is one statement, not 30,000).
+        table = ModActivityDay.__table__
+        groups = (
+            select(literal(guild_id), _DAY, ModAction.kind, _RULE, func.count())
             .where(ModAction.guild_id == guild_id, ModAction.id > start, ModAction.id <= new)
             .group_by(_DAY, ModAction.kind, _RULE)
-            .order_by(_DAY, ModAction.kind, _RULE)
         )
-        folded = 0
-        table = ModActivityDay.__table__
-        for day, kind, rule, n in groups.tuples():
-            await upsert(
-                session,
-                table,  # type: ignore[arg-type]
-                {"guild_id": guild_id, "day": day, "kind": kind, "rule": rule, "n": n},
-                ["guild_id", "day", "kind", "rule"],
-                {"n": table.c.n + n},
-            )
-            folded += n
-        return folded
+        dialect = session.get_bind().dialect.name
+        insert = (postgresql if dialect == "postgresql" else sqlite).insert(table)
+        fold = insert.from_select(["guild_id", "day", "kind", "rule", "n"], groups)
+        fold = fold.on_conflict_do_update(
+            index_elements=["guild_id", "day", "kind", "rule"],
+            set_={"n": table.c.n + fold.excluded.n},
+        )
+        await session.execute(fold)
+        return int(new - start)
 
     async def counts(
         self, guild_id: int, first_day: str, since: datetime
-    ) -> list[tuple[str, str, str, int]]:
-        """(day, kind, rule or "", n) from `first_day` (== since's date) on: the rollup plus
-        the rows above the mark, read in one statement."""
+    ) -> tuple[list[tuple[str, str, int]], list[tuple[str, str, int]]]:
+        """From `first_day` (since's date) on: (day, kind, n) and, over the whole span,
+        (rule, kind, n) for rows with a rule. Each is summed in the database over the rollup
+        plus the rows above the mark, in one statement (one snapshot)."""
         mark = (
             select(func.coalesce(func.max(ModActivityMark.last_id), 0))
             .where(ModActivityMark.guild_id == guild_id)
@@ -121,6 +123,14 @@ class ActivityRollup:
             )
             .group_by(_DAY, ModAction.kind, _RULE)
         )
+        both = union_all(rolled, tail).subquery()
+        day, kind, rule, n = both.c
+        per_day = select(day, kind, func.sum(n)).group_by(day, kind)
+        per_rule = select(rule, kind, func.sum(n)).where(rule != "").group_by(rule, kind)
         async with self._sessionmaker() as session:
-            result = await session.execute(union_all(rolled, tail))
-            return [(str(d), str(k), str(r), int(n)) for d, k, r, n in result.tuples()]
+            days = (await session.execute(per_day)).tuples().all()
+            rules = (await session.execute(per_rule)).tuples().all()
+        return (
+            [(str(d), str(k), int(c)) for d, k, c in days],
+            [(str(r), str(k), int(c)) for r, k, c in rules],
+        )
