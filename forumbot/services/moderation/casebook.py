@@ -97,7 +97,7 @@ class Casebook:
         await self.rollup.catch_up(guild_id, utcnow())
         by_kind: dict[str, Counter[str]] = defaultdict(Counter)
         by_rule: dict[str, Counter[str]] = defaultdict(Counter)
-        per_day, per_rule = await self.rollup.counts(guild_id, since.date().isoformat(), since)
+        per_day, per_rule = await self.rollup.counts(guild_id, since)
         for day, kind, n in per_day:
             by_kind[day][kind] += n
         for rule, kind, n in per_rule:

@@ -41,7 +41,7 @@ async def _add(
 
 async def _counts(rollup: ActivityRollup) -> Counter[tuple[str, str, str]]:
     """Per (day, kind) and per (rule, kind): compared with the same sums of `expected`."""
-    per_day, per_rule = await rollup.counts(GUILD, "2000-01-01", datetime(2000, 1, 1, tzinfo=UTC))
+    per_day, per_rule = await rollup.counts(GUILD, datetime(2000, 1, 1, tzinfo=UTC))
     out: Counter[tuple[str, str, str]] = Counter()
     for day, kind, n in per_day:
         out[("day", day, kind)] += n
