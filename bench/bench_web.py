@@ -166,6 +166,13 @@ async def run(path: Path, requests: int, only: str = "") -> dict[str, Any]:
         for n in range(requests + 5)
     ]
     extra: dict[str, Any] = {"activity_without_rollup": await legacy_activity(sessionmaker)}
+    async with sessionmaker() as session, session.begin():  # each run times a first fold
+        from sqlalchemy import delete
+
+        from forumbot.storage.models.web import ModActivityDay, ModActivityMark
+
+        await session.execute(delete(ModActivityDay))
+        await session.execute(delete(ModActivityMark))
     started, cpu = time.perf_counter(), time.process_time()
     folded = await context.casebook.rollup.catch_up(GUILD, datetime.now(UTC))
     extra["rollup_first_fold"] = {

@@ -134,7 +134,7 @@ class ForumBot(commands.AutoShardedBot):
                 log.warning("interaction claim failed; answering anyway", exc_info=True)
                 mine = True
             if mine:
-                await self._fresh(data.get("guild_id"))
+                await self.fresh(data.get("guild_id"))
                 parse(data)
             else:
                 log.info("interaction answered by another process", extra={"id": data["id"]})
@@ -146,7 +146,7 @@ class ForumBot(commands.AutoShardedBot):
 
         state.parsers["INTERACTION_CREATE"] = parser
 
-    async def _fresh(self, guild_id: Any) -> None:
+    async def fresh(self, guild_id: Any) -> None:
         """Before an interaction is handled: drop this process's cached settings, rules and
         policy of its guild when another process (the dashboard, another shard) changed them.
         One primary-key read; when the database is away, the cached copy answers."""

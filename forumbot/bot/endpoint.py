@@ -57,6 +57,9 @@ class InteractionBot(Protocol):
 
     async def application_info(self) -> discord.AppInfo: ...
 
+    async def fresh(self, guild_id: Any) -> None:
+        """Drop the guild's cached settings and rules if another process changed them."""
+
     @property
     def _connection(self) -> Any: ...
 
@@ -82,6 +85,7 @@ class InteractionsEndpoint:
         self._recent: deque[float] = deque()
         self._runner: web.AppRunner | None = None
         self._backlog: deque[dict[str, Any]] = deque()
+        self._tasks: set[asyncio.Task[None]] = set()
         self._drainer: asyncio.Task[None] | None = None
 
     @property
@@ -164,6 +168,20 @@ class InteractionsEndpoint:
             await asyncio.sleep(0)
 
     def _dispatch(self, data: dict[str, Any]) -> None:
+        if data.get("guild_id") is None:
+            self._parse(data)
+            return
+        # As over the gateway: the guild's cached settings and rules are checked against the
+        # database's version first (another process may have changed them).
+        task = asyncio.create_task(self._fresh_then_parse(data), name="discord.py: endpoint")
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _fresh_then_parse(self, data: dict[str, Any]) -> None:
+        await self.bot.fresh(data.get("guild_id"))
+        self._parse(data)
+
+    def _parse(self, data: dict[str, Any]) -> None:
         try:
             # The gateway's INTERACTION_CREATE handler (private in discord.py 2.7, pinned).
             self.bot._connection.parse_interaction_create(data)

@@ -97,11 +97,10 @@ class Casebook:
         await self.rollup.catch_up(guild_id, utcnow())
         by_kind: dict[str, Counter[str]] = defaultdict(Counter)
         by_rule: dict[str, Counter[str]] = defaultdict(Counter)
-        for day, kind, rule, n in await self.rollup.counts(
-            guild_id, since.date().isoformat(), since
-        ):
+        per_day, per_rule = await self.rollup.counts(guild_id, since)
+        for day, kind, n in per_day:
             by_kind[day][kind] += n
-            if rule:
-                by_rule[rule][kind] += n
+        for rule, kind, n in per_rule:
+            by_rule[rule][kind] += n
         labels = [(since + timedelta(days=i)).date().isoformat() for i in range(days)]
         return Activity(days=labels, by_kind=dict(by_kind), by_rule=dict(by_rule))

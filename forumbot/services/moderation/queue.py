@@ -228,8 +228,16 @@ class ReviewQueue:
         if row.status == "claimed" and row.claimed_by != moderator_id:
             raise NotAllowed(f"{label} is claimed by <@{row.claimed_by}>.")
         await self.check_decider(to_item(row), moderator_id)
-        row.status, row.claimed_by, row.claimed_at = "claimed", moderator_id, utcnow()
-        await self.session.flush()
+        # Conditional, as deciding is: of two moderators claiming at once, one gets it.
+        won = await self.session.execute(
+            update(ModQueueItem)
+            .where(ModQueueItem.id == item_id, *_open_to(moderator_id))
+            .values(status="claimed", claimed_by=moderator_id, claimed_at=utcnow())
+            .execution_options(synchronize_session=False)
+        )
+        await self.session.refresh(row)
+        if won.rowcount != 1:  # type: ignore[attr-defined]
+            raise NotAllowed(_taken(label, row))
         return to_item(row)
 
     async def close(
@@ -254,11 +262,7 @@ class ReviewQueue:
         # (or two processes) decide at once, the database lets exactly one of them through.
         won = await self.session.execute(
             update(ModQueueItem)
-            .where(
-                ModQueueItem.id == item_id,
-                ModQueueItem.status != "decided",
-                or_(ModQueueItem.claimed_by.is_(None), ModQueueItem.claimed_by == moderator_id),
-            )
+            .where(ModQueueItem.id == item_id, *_open_to(moderator_id))
             .values(
                 status="decided",
                 decided_by=moderator_id,
@@ -272,6 +276,14 @@ class ReviewQueue:
         if won.rowcount != 1:  # type: ignore[attr-defined]
             raise NotAllowed(_taken(label, row))
         return to_item(row)
+
+
+def _open_to(moderator_id: int) -> tuple[Any, ...]:
+    """An item this moderator may still claim or decide: undecided, and unclaimed or theirs."""
+    return (
+        ModQueueItem.status != "decided",
+        or_(ModQueueItem.claimed_by.is_(None), ModQueueItem.claimed_by == moderator_id),
+    )
 
 
 def _taken(label: str, row: ModQueueItem) -> str:

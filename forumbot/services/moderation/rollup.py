@@ -14,21 +14,23 @@ update first, and the one whose update found the mark moved does nothing.
 from __future__ import annotations
 
 import logging
+from collections import Counter
 from datetime import datetime, timedelta
 
 from sqlalchemy import String, cast, func, literal, select, union_all, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from forumbot.storage.models.moderation import ModAction
 from forumbot.storage.models.web import ModActivityDay, ModActivityMark
-from forumbot.storage.upsert import insert_ignore, upsert
+from forumbot.storage.upsert import insert_ignore
 
 log = logging.getLogger(__name__)
 
 SETTLE = timedelta(minutes=2)
-_DAY = cast(func.date(ModAction.created_at), String(10))
-_RULE = func.coalesce(ModAction.rule, literal(""))
+_day = cast(func.date(ModAction.created_at), String(10))
+_rule = func.coalesce(ModAction.rule, literal(""))
 
 
 class _Moved(Exception):
@@ -40,8 +42,13 @@ class ActivityRollup:
         self._sessionmaker = sessionmaker
 
     async def catch_up(self, guild_id: int, now: datetime) -> int:
-        """Fold the guild's settled ledger rows above its mark into the rollup; how many."""
+        """Fold the guild's settled ledger rows above its mark into the rollup; returns how
+        far the mark moved (0: nothing to fold, or another process folded them)."""
         try:
+            # Usually there is nothing settled to fold: find out without a write transaction.
+            async with self._sessionmaker() as session:
+                if await self._next_mark(session, guild_id, now) is None:
+                    return 0
             async with self._sessionmaker() as session, session.begin():
                 return await self._fold(session, guild_id, now)
         except _Moved:
@@ -50,20 +57,30 @@ class ActivityRollup:
             log.info("activity rollup deferred", extra={"guild_id": guild_id, "error": str(exc)})
             return 0
 
-    async def _fold(self, session: AsyncSession, guild_id: int, now: datetime) -> int:
+    @staticmethod
+    async def _next_mark(
+        session: AsyncSession, guild_id: int, now: datetime
+    ) -> tuple[int | None, int] | None:
+        """(the mark, or None when the guild has none yet; the mark to move it to), or None
+        when no settled row lies above it."""
         old = await session.scalar(
             select(ModActivityMark.last_id).where(ModActivityMark.guild_id == guild_id)
         )
-        start = old or 0
         new = await session.scalar(
             select(func.max(ModAction.id)).where(
                 ModAction.guild_id == guild_id,
-                ModAction.id > start,
+                ModAction.id > (old or 0),
                 ModAction.created_at < now - SETTLE,
             )
         )
-        if new is None:
+        return None if new is None else (old, int(new))
+
+    async def _fold(self, session: AsyncSession, guild_id: int, now: datetime) -> int:
+        found = await self._next_mark(session, guild_id, now)
+        if found is None:
             return 0
+        old, new = found
+        start = old or 0
         if old is None:
             claimed = await insert_ignore(
                 session,
@@ -80,47 +97,68 @@ class ActivityRollup:
             claimed = moved.rowcount == 1  # type: ignore[attr-defined]
         if not claimed:
             raise _Moved
-        groups = await session.execute(
-            select(_DAY, ModAction.kind, _RULE, func.count())
-            .where(ModAction.guild_id == guild_id, ModAction.id > start, ModAction.id <= new)
-            .group_by(_DAY, ModAction.kind, _RULE)
-            .order_by(_DAY, ModAction.kind, _RULE)
-        )
-        folded = 0
+        # One INSERT ... SELECT ... GROUP BY ... ON CONFLICT: the database adds each group to
+        # its day's row (a first fold of 100,000 rows is one statement, not 30,000).
         table = ModActivityDay.__table__
-        for day, kind, rule, n in groups.tuples():
-            await upsert(
-                session,
-                table,  # type: ignore[arg-type]
-                {"guild_id": guild_id, "day": day, "kind": kind, "rule": rule, "n": n},
-                ["guild_id", "day", "kind", "rule"],
-                {"n": table.c.n + n},
-            )
-            folded += n
-        return folded
+        groups = (
+            select(literal(guild_id), _day, ModAction.kind, _rule, func.count())
+            .where(ModAction.guild_id == guild_id, ModAction.id > start, ModAction.id <= new)
+            .group_by(_day, ModAction.kind, _rule)
+        )
+        dialect = session.get_bind().dialect.name
+        insert = (postgresql if dialect == "postgresql" else sqlite).insert(table)
+        fold = insert.from_select(["guild_id", "day", "kind", "rule", "n"], groups)
+        fold = fold.on_conflict_do_update(
+            index_elements=["guild_id", "day", "kind", "rule"],
+            set_={"n": table.c.n + fold.excluded.n},
+        )
+        await session.execute(fold)
+        return int(new - start)
 
     async def counts(
-        self, guild_id: int, first_day: str, since: datetime
-    ) -> list[tuple[str, str, str, int]]:
-        """(day, kind, rule or "", n) from `first_day` (== since's date) on: the rollup plus
-        the rows above the mark, read in one statement."""
+        self, guild_id: int, since: datetime
+    ) -> tuple[list[tuple[str, str, int]], list[tuple[str, str, int]]]:
+        """From the day of `since` (a midnight, UTC) on: (day, kind, n) and, over the whole span,
+        (rule, kind, n) for rows with a rule: the rollup summed in the database, plus the rows
+        above the mark. One statement, so one snapshot: a fold committing meanwhile is seen
+        entirely or not at all, never counted twice."""
+        first_day = since.date().isoformat()
         mark = (
             select(func.coalesce(func.max(ModActivityMark.last_id), 0))
             .where(ModActivityMark.guild_id == guild_id)
             .scalar_subquery()
         )
-        rolled = select(
-            ModActivityDay.day, ModActivityDay.kind, ModActivityDay.rule, ModActivityDay.n
-        ).where(ModActivityDay.guild_id == guild_id, ModActivityDay.day >= first_day)
+        d = ModActivityDay
+        span = (d.guild_id == guild_id, d.day >= first_day)
+        empty = literal("")
+        per_day = (
+            select(literal("d"), d.day, d.kind, empty, func.sum(d.n))
+            .where(*span)
+            .group_by(d.day, d.kind)
+        )
+        per_rule = (
+            select(literal("r"), empty, d.kind, d.rule, func.sum(d.n))
+            .where(*span, d.rule != "")
+            .group_by(d.rule, d.kind)
+        )
+        # The tail is found by id (few rows above the mark), its days filtered after grouping:
+        # a condition on created_at here makes SQLite walk 30 days of the ledger by date.
         tail = (
-            select(_DAY, ModAction.kind, _RULE, func.count())
-            .where(
-                ModAction.guild_id == guild_id,
-                ModAction.id > mark,
-                ModAction.created_at >= since,
-            )
-            .group_by(_DAY, ModAction.kind, _RULE)
+            select(literal("t"), _day, ModAction.kind, _rule, func.count())
+            .where(ModAction.guild_id == guild_id, ModAction.id > mark)
+            .group_by(_day, ModAction.kind, _rule)
+            .having(_day >= first_day)
         )
         async with self._sessionmaker() as session:
-            result = await session.execute(union_all(rolled, tail))
-            return [(str(d), str(k), str(r), int(n)) for d, k, r, n in result.tuples()]
+            rows = (await session.execute(union_all(per_day, per_rule, tail))).tuples().all()
+        days: Counter[tuple[str, str]] = Counter()
+        rules: Counter[tuple[str, str]] = Counter()
+        for tag, day, kind, rule, n in rows:
+            if tag != "r":
+                days[(str(day), str(kind))] += int(n)
+            if tag != "d" and rule:
+                rules[(str(rule), str(kind))] += int(n)
+        return (
+            [(day, kind, n) for (day, kind), n in days.items()],
+            [(rule, kind, n) for (rule, kind), n in rules.items()],
+        )

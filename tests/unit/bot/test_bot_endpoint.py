@@ -38,6 +38,10 @@ class FakeBot:
     async def application_info(self) -> Any:
         return SimpleNamespace(verify_key=self._verify_key)
 
+    async def fresh(self, guild_id: Any) -> None:
+        # Recorded with what had been handed to discord.py by then.
+        self.refreshed = (guild_id, len(self._connection.dispatched))
+
 
 KEY = SigningKey.generate()
 
@@ -144,6 +148,17 @@ async def test_quiet_bot_hands_the_command_to_discord_py_and_answers_202(
     await asyncio.sleep(0)  # the dispatch is scheduled right after the answer
     assert [d["id"] for d in endpoint.bot._connection.dispatched] == ["111"]
     assert not endpoint.bot.acknowledged_by_endpoint
+
+
+async def test_a_guild_interaction_checks_the_guild_caches_before_discord_py_sees_it(
+    endpoint: InteractionsEndpoint,
+) -> None:
+    status, _ = await post(endpoint, {**command("search"), "guild_id": "77"})
+    assert status == 202
+    for _ in range(5):
+        await asyncio.sleep(0)
+    assert endpoint.bot.refreshed == ("77", 0)  # type: ignore[attr-defined]
+    assert [d["id"] for d in endpoint.bot._connection.dispatched] == ["111"]
 
 
 async def test_busy_bot_defers_deferrable_commands_in_the_answer(
