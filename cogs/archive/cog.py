@@ -308,8 +308,17 @@ class ArchiveCog(commands.Cog):
 
         async def results() -> tuple[discord.Embed, discord.ui.View]:
             article_id = article.id if article else None
-            ref = await make_search_ref(self.services, query or "", author, article_id)
-            return await render_results(self.services, interaction.guild_id, ref, 0)
+            ref = await make_search_ref(
+                self.services,
+                query or "",
+                author,
+                article_id,
+                guild_id=interaction.guild_id,
+                user_id=interaction.user.id,
+            )
+            return await render_results(
+                self.services, interaction.guild_id, ref, 0, user_id=interaction.user.id
+            )
 
         await send_ephemeral_results(
             interaction, results(), defer_after=self.defer_after, slots=self.bot.answer_slots

@@ -56,12 +56,22 @@ class SearchRef:
 
 
 async def make_search_ref(
-    services: Services, query: str, author: str | None, article_id: int | None
+    services: Services,
+    query: str,
+    author: str | None,
+    article_id: int | None,
+    *,
+    guild_id: int | None,
+    user_id: int | None,
 ) -> SearchRef:
+    """An inline ref is searched in whatever guild its button is pressed (it carries only the
+    query); a saved one is bound to the guild (or DM) it was made in."""
     ref = SearchRef(query=query, author=author or None, article_id=article_id)
     if ref.fits_inline:
         return ref
-    saved = await services.searches.save(query, author, article_id)
+    saved = await services.searches.save(
+        query, author, article_id, guild_id=guild_id, user_id=user_id
+    )
     return SearchRef(saved.query, saved.author, saved.article_id, saved_id=saved.id)
 
 
@@ -126,7 +136,12 @@ def count_line(page: SearchPage, first: int, shown: int) -> str:
 
 
 async def render_results(
-    services: Services, guild_id: int | None, saved: SearchRef, page: int
+    services: Services,
+    guild_id: int | None,
+    saved: SearchRef,
+    page: int,
+    *,
+    user_id: int | None = None,
 ) -> tuple[discord.Embed, discord.ui.View]:
     offset = page * PAGE_SIZE
     result = await services.archive.search_page(
@@ -202,6 +217,8 @@ async def render_results(
             with_order(saved.query, ORDER_RELEVANCE if newest else ORDER_NEWEST),
             saved.author,
             saved.article_id,
+            guild_id=guild_id,
+            user_id=user_id,
         )
         view.add_item(
             SearchPageButton(other, 0, label="Most relevant" if newest else "Newest first")
@@ -260,11 +277,16 @@ class SearchPageButton(
             services = _services(interaction)
             ref = self.ref
             if ref.saved_id is not None:
-                saved = await services.searches.get(ref.saved_id)
+                saved = await services.searches.get(
+                    ref.saved_id, guild_id=interaction.guild_id, user_id=interaction.user.id
+                )
                 if saved is None:
+                    # Gone, or made in another server: nothing of it is shown here.
                     raise NotFound("This search has expired; run /search again.")
                 ref = SearchRef(saved.query, saved.author, saved.article_id, saved_id=saved.id)
-            embed, view = await render_results(services, interaction.guild_id, ref, self.page)
+            embed, view = await render_results(
+                services, interaction.guild_id, ref, self.page, user_id=interaction.user.id
+            )
             await interaction.response.edit_message(embed=embed, view=view)
         except Exception as exc:
             await reply_error(interaction, exc)

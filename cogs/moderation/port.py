@@ -18,7 +18,7 @@ from cogs.moderation.buttons import appeal_view, entry_view
 from cogs.moderation.embeds import entry_embed
 from cogs.moderation.forms import NO_MENTIONS
 from forumbot.services.moderation import ModerationService
-from forumbot.services.moderation.port import Notice, ThreadChange
+from forumbot.services.moderation.port import Notice, PortUnavailable, ThreadChange
 from forumbot.services.moderation.types import LedgerEntry, MessageCopy
 
 log = logging.getLogger(__name__)
@@ -27,6 +27,12 @@ RESTORED_FOOTER = "Restored after review"
 MOD_NOTE_FOOTER = "Moderation"
 # Failures a port call reports as "did not work" rather than raising.
 FAILED = (discord.HTTPException, aiohttp.ClientError, OSError, asyncio.TimeoutError)
+# What the methods catch: those, and RuntimeError, which discord.py raises once the bot is
+# closing (its HTTP session is closed) and which _failure re-raises at any other time.
+CAUGHT = (*FAILED, RuntimeError)
+# Of those, the ones worth trying again later: Discord's 5xx, a rate limit past discord.py's own
+# retries, the network. A 403 or 404 will say the same next time.
+TRANSIENT = (discord.DiscordServerError, aiohttp.ClientError, OSError, asyncio.TimeoutError)
 IMPORTED_RE = re.compile(r"^💬 Reader comment \d+ by \*\*(?P<who>.+?)\*\* \(imported\)")
 
 
@@ -41,6 +47,7 @@ def moderation(client: Any) -> ModerationService:
             port,
             server_name=port.server_name,
             holder=client.services.holder,
+            effects_port=DiscordModerationPort(client, strict=True),
         )
         # Another process changed a guild's rules or policy: drop this process's copies.
         client.services.stale.on_stale.append(service.forget_guild)
@@ -115,10 +122,25 @@ class DiscordModerationPort:
     """ModerationPort with discord.py. Failures are reported as False and logged at INFO: a
     closed DM or a missing permission is an expected outcome, recorded in the ledger."""
 
-    def __init__(self, client: Any) -> None:
+    def __init__(self, client: Any, *, strict: bool = False) -> None:
         self._client = client
+        # The outbox's port: transient failures raise PortUnavailable (the row is retried)
+        # instead of being reported as "did not work".
+        self.strict = strict
         # Messages the bot re-posted on restore: never screened again.
         self.restored_ids: set[int] = set()
+
+    def _failure(self, exc: BaseException) -> None:
+        """Sort a failed call: a RuntimeError is a bug unless the bot is stopping (discord.py's
+        session is closed); in strict mode, a failure worth retrying becomes PortUnavailable."""
+        stopping = isinstance(exc, RuntimeError)
+        if stopping and not self._client.is_closed():
+            raise exc
+        if not self.strict:
+            return
+        rate_limited = isinstance(exc, discord.HTTPException) and exc.status == 429
+        if stopping or rate_limited or isinstance(exc, TRANSIENT):
+            raise PortUnavailable(f"{type(exc).__name__}: {exc}"[:300]) from exc
 
     def server_name(self, guild_id: int) -> str:
         guild = self._client.get_guild(guild_id)
@@ -135,7 +157,8 @@ class DiscordModerationPort:
             await self._client.http.delete_message(channel_id, message_id, reason=reason[:512])
         except discord.NotFound:
             return True  # already gone
-        except FAILED as exc:
+        except CAUGHT as exc:
+            self._failure(exc)
             log.info(
                 "could not delete message", extra={"message_id": message_id, "error": str(exc)}
             )
@@ -159,7 +182,7 @@ class DiscordModerationPort:
         self.restored_ids.add(sent.id)
         return int(sent.id)
 
-    async def notify_member(self, notice: Notice) -> bool:
+    async def notify_member(self, notice: Notice, *, nonce: str | None = None) -> bool:
         try:
             user = self._client.get_user(notice.member_id) or await self._client.fetch_user(
                 notice.member_id
@@ -177,8 +200,9 @@ class DiscordModerationPort:
                 if notice.appealable
                 else discord.ui.View(timeout=None)
             )
-            await user.send(embed=embed, view=view, allowed_mentions=NO_MENTIONS)
-        except FAILED as exc:
+            await user.send(embed=embed, view=view, allowed_mentions=NO_MENTIONS, nonce=nonce)
+        except CAUGHT as exc:
+            self._failure(exc)
             log.info("member DM failed", extra={"member": notice.member_id, "error": str(exc)})
             return False
         return True
@@ -200,12 +224,15 @@ class DiscordModerationPort:
             guild = self._client.get_guild(guild_id) or await self._client.fetch_guild(guild_id)
             member = guild.get_member(member_id) or await guild.fetch_member(member_id)
             await member.edit(timed_out_until=until, reason=reason[:512])
-        except (*FAILED, AttributeError) as exc:
+        except (*CAUGHT, AttributeError) as exc:
+            self._failure(exc)
             log.info("timeout failed", extra={"member": member_id, "error": str(exc)})
             return False
         return True
 
-    async def post_modlog(self, guild_id: int, entry: LedgerEntry, summary: str) -> None:
+    async def post_modlog(
+        self, guild_id: int, entry: LedgerEntry, summary: str, *, nonce: str | None = None
+    ) -> None:
         # The mod-log channel may have just been changed on the dashboard by another process.
         try:
             await self._client.services.stale.check(guild_id)
@@ -220,19 +247,22 @@ class DiscordModerationPort:
                 embed=entry_embed(entry, summary),
                 view=entry_view(entry),
                 allowed_mentions=NO_MENTIONS,
+                nonce=nonce,
             )
-        except FAILED as exc:
+        except CAUGHT as exc:
+            self._failure(exc)
             log.info("mod-log post failed", extra={"entry": entry.id, "error": str(exc)})
 
-    async def post_modlog_text(self, guild_id: int, text: str) -> None:
+    async def post_modlog_text(self, guild_id: int, text: str, *, nonce: str | None = None) -> None:
         # Guild settings come from the cache: this is said while the database is away.
         config = await self._client.services.guilds.get(guild_id)
         if config is None:
             return
         try:
             channel = await self._channel(config.modlog_channel_id)
-            await channel.send(text[:2000], allowed_mentions=NO_MENTIONS)
-        except FAILED as exc:
+            await channel.send(text[:2000], allowed_mentions=NO_MENTIONS, nonce=nonce)
+        except CAUGHT as exc:
+            self._failure(exc)
             log.info("mod-log post failed", extra={"error": str(exc)})
 
     async def change_thread(self, thread_id: int, change: ThreadChange, reason: str) -> bool:
@@ -248,7 +278,8 @@ class DiscordModerationPort:
             if thread.archived and not fields.get("archived", False):
                 fields["archived"] = False  # an archived thread must be reopened to change
             await thread.edit(**fields, reason=reason[:512])
-        except FAILED as exc:
+        except CAUGHT as exc:
+            self._failure(exc)
             log.info("thread change failed", extra={"thread": thread_id, "error": str(exc)})
             return False
         return True
@@ -262,14 +293,15 @@ class DiscordModerationPort:
             return False
         return True
 
-    async def post_in_thread(self, thread_id: int, text: str) -> bool:
+    async def post_in_thread(self, thread_id: int, text: str, *, nonce: str | None = None) -> bool:
         # An embed without content: the watch never screens the bot's own notes as comments.
         embed = discord.Embed(description=text[:4000], colour=discord.Colour.blurple())
         embed.set_footer(text=MOD_NOTE_FOOTER)
         try:
             thread = await self._channel(thread_id)
-            await thread.send(embed=embed, allowed_mentions=NO_MENTIONS)
-        except FAILED as exc:
+            await thread.send(embed=embed, allowed_mentions=NO_MENTIONS, nonce=nonce)
+        except CAUGHT as exc:
+            self._failure(exc)
             log.info("thread announcement failed", extra={"thread": thread_id, "error": str(exc)})
             return False
         return True

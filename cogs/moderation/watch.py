@@ -19,6 +19,10 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 SLOWMODE_SWEEP_SECONDS = 30.0
+# How often the scheduler holder looks for outbox rows left undone (a crash, a retry due).
+OUTBOX_DRAIN_SECONDS = 5.0
+# Done rows are pruned once per this many drains (about an hour).
+OUTBOX_PRUNE_EVERY = 720
 # Messages per thread a catch-up after a re-identify screens, at most (100 per REST page).
 CATCH_UP_LIMIT = 1000
 THREADS = (discord.Thread, app_commands.AppCommandThread)
@@ -47,9 +51,11 @@ class ThreadWatchCog(commands.Cog):
 
     async def cog_load(self) -> None:
         self.sweep_slowmodes.start()
+        self.drain_outbox.start()
 
     async def cog_unload(self) -> None:
         self.sweep_slowmodes.cancel()
+        self.drain_outbox.cancel()
 
     def _own_id(self) -> int | None:
         return getattr(self.bot.user, "id", None)
@@ -167,4 +173,23 @@ class ThreadWatchCog(commands.Cog):
 
     @sweep_slowmodes.before_loop
     async def _before_sweep(self) -> None:
+        await self.bot.wait_until_ready()
+
+    @tasks.loop(seconds=OUTBOX_DRAIN_SECONDS)
+    async def drain_outbox(self) -> None:
+        """Side effects of actions that their process did not finish (it died, Discord or the
+        database failed): done once, by the scheduler holder, for every shard."""
+        if not self.bot.holds_scheduler():
+            return
+        outbox = self.service.outbox
+        try:
+            await outbox.drain()
+            if self.drain_outbox.current_loop % OUTBOX_PRUNE_EVERY == 0:
+                await outbox.prune()
+        except Exception:
+            # The database is away: the rows stay, and the next round tries again.
+            log.info("outbox drain failed; retrying", exc_info=True)
+
+    @drain_outbox.before_loop
+    async def _before_drain(self) -> None:
         await self.bot.wait_until_ready()

@@ -44,23 +44,43 @@ class SavedSearch:
 
 class SearchSessionStore:
     """A /search is saved so that its buttons carry only a short id in their custom_id and keep
-    working after a restart."""
+    working after a restart. A saved search belongs where it was made: its guild (in a DM, its
+    user); a button that reaches the bot from anywhere else finds nothing."""
 
     def __init__(self, sessionmaker: async_sessionmaker[AsyncSession]) -> None:
         self._sessionmaker = sessionmaker
 
-    async def save(self, query: str, author: str | None, article_id: int | None) -> SavedSearch:
+    async def save(
+        self,
+        query: str,
+        author: str | None,
+        article_id: int | None,
+        *,
+        guild_id: int | None,
+        user_id: int | None,
+    ) -> SavedSearch:
         async with self._sessionmaker() as session:
             row = SearchSession(
-                query=query[:MAX_QUERY_CHARS], author=(author or None), article_id=article_id
+                query=query[:MAX_QUERY_CHARS],
+                author=(author or None),
+                article_id=article_id,
+                guild_id=guild_id,
+                # In a guild the guild is the scope; in a DM nothing but the user is.
+                user_id=user_id if guild_id is None else None,
             )
             session.add(row)
             await session.commit()
             return SavedSearch(row.id, row.query, row.author, row.article_id)
 
-    async def get(self, search_id: int) -> SavedSearch | None:
+    async def get(
+        self, search_id: int, *, guild_id: int | None, user_id: int | None
+    ) -> SavedSearch | None:
+        """The saved search, if it was made in `guild_id` (in a DM: by `user_id`)."""
         async with self._sessionmaker() as session:
             row = await session.get(SearchSession, search_id)
-            if row is None:
+            if row is None or row.guild_id != guild_id:
+                return None
+            # Rows saved before searches were bound (guild and user unknown) are refused too.
+            if guild_id is None and (row.user_id is None or row.user_id != user_id):
                 return None
             return SavedSearch(row.id, row.query, row.author, row.article_id)

@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from forumbot.services.coordination.versions import GUILD_SCOPE, bump_version
 from forumbot.services.errors import NotConfigured
 from forumbot.storage.models.discord import GuildSettings
+from forumbot.storage.upsert import upsert
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,18 +50,30 @@ class GuildSettingsService:
         modlog_channel_id: int,
         moderator_role_id: int,
     ) -> GuildConfig:
-        async with self._sessionmaker() as session:
-            row = await session.get(GuildSettings, guild_id)
-            if row is None:
-                row = GuildSettings(guild_id=guild_id)
-                session.add(row)
-            row.forum_channel_id = forum_channel_id
-            row.modlog_channel_id = modlog_channel_id
-            row.moderator_role_id = moderator_role_id
-            row.updated_at = datetime.now(UTC)
+        values = {
+            "forum_channel_id": forum_channel_id,
+            "modlog_channel_id": modlog_channel_id,
+            "moderator_role_id": moderator_role_id,
+            "updated_at": datetime.now(UTC),
+        }
+        async with self._sessionmaker() as session, session.begin():
+            # An upsert: two /setup runs at once (two admins, a double click reaching two
+            # processes) both inserting the guild's first row made the slower one fail on the
+            # primary key; now the later write wins, as it would one after the other.
+            await upsert(
+                session,
+                GuildSettings.__table__,  # type: ignore[arg-type]
+                {"guild_id": guild_id, **values},
+                ["guild_id"],
+                values,
+            )
             await bump_version(session, GUILD_SCOPE, guild_id)
-            await session.commit()
-            config = _to_config(row)
+        config = GuildConfig(
+            guild_id=guild_id,
+            forum_channel_id=forum_channel_id,
+            modlog_channel_id=modlog_channel_id,
+            moderator_role_id=moderator_role_id,
+        )
         self.invalidate(guild_id)
         return config
 

@@ -12,6 +12,7 @@ import logging
 from collections.abc import Awaitable, Callable
 
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from forumbot.services.moderation.pipeline import Outcome
 from forumbot.services.moderation.port import ModerationPort
@@ -19,8 +20,9 @@ from forumbot.services.moderation.types import MessageCopy
 
 log = logging.getLogger(__name__)
 
-# Errors that say "the database is not answering", not "this message is bad".
-TRANSIENT: tuple[type[BaseException], ...] = (DBAPIError, OSError, TimeoutError)
+# Errors that say "the database is not answering", not "this message is bad". PoolTimeout: every
+# pooled connection is stuck waiting (e.g. on a SQLite write lock held by another process).
+TRANSIENT: tuple[type[BaseException], ...] = (DBAPIError, OSError, TimeoutError, PoolTimeout)
 # Backoff between attempts (seconds), the last repeated until `give_up_after` has passed.
 BACKOFF = (0.25, 0.5, 1.0, 2.0, 4.0)
 DEFAULT_GIVE_UP_AFTER = 15 * 60.0

@@ -1,8 +1,9 @@
 """From a screened message to carried-out actions.
 
-Order matters: the ledger rows are committed first (so the member's DM can name the case to
-appeal), then the side effects run through the port, and their outcomes (DM delivered or not)
-are appended as rows of their own.
+The ledger rows and the side effects they call for (delete, timeout, mod-log posts, DMs) commit
+in one transaction, the effects as outbox rows (outbox.py); then this process does them at once,
+through the port, and their outcomes (DM delivered or not) are appended as rows of their own. A
+crash after the commit leaves the rows for the scheduler's drain: nothing lost, nothing twice.
 """
 
 from __future__ import annotations
@@ -19,11 +20,20 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from forumbot.services.coordination.claims import claim_message, revision_key
 from forumbot.services.moderation.ladder import LadderPolicy, Level, climb
 from forumbot.services.moderation.ledger import Ledger
-from forumbot.services.moderation.members import record_notice
 from forumbot.services.moderation.notices import (
     member_notice,
     modlog_summary,
     thread_announcement,
+)
+from forumbot.services.moderation.outbox import (
+    Effect,
+    Outbox,
+    OutboxRow,
+    delete_effect,
+    dm_effect,
+    modlog_effect,
+    thread_effect,
+    timeout_effect,
 )
 from forumbot.services.moderation.policy import PolicyStore
 from forumbot.services.moderation.port import ModerationPort, ThreadChange
@@ -89,10 +99,12 @@ class Pipeline:
         clock: Callable[[], datetime] = utcnow,
         server_name: Callable[[int], str] | None = None,
         holder: str = "local",
+        outbox: Outbox | None = None,
     ) -> None:
         self._sessionmaker = sessionmaker
         self.holder = holder
         self.port = port
+        self.outbox = outbox or Outbox(sessionmaker, port, holder=holder, clock=clock)
         self._screen = screener
         self._policies = policies
         self._clock = clock
@@ -112,6 +124,8 @@ class Pipeline:
         screening = await self._screen(copy)
         now = self._clock()
         outcome = Outcome(screening)
+        effects: list[Effect] = []
+        outbox_rows: list[OutboxRow] = []
         async with self._sessionmaker() as session, session.begin():
             # The claim commits with the ledger rows: either both exist or neither, and a second
             # screening of the same revision (another process, a replay, a backfill) stops here.
@@ -166,9 +180,19 @@ class Pipeline:
             outcome.entries += plan.extra
             if plan.timeout is not None:
                 outcome.entries.append(plan.timeout)
+            if plan.main is not None:
+                # Written with the case: a crash after this commit loses none of them.
+                effects = self._effects(copy, plan)
+                outbox_rows = await self.outbox.write(
+                    session, copy.guild_id, effects, entry_id=plan.main.id
+                )
         if plan.main is not None:
             outcome.level = screening.level
-            await self._carry_out(copy, plan, outcome)
+            done = await self.outbox.run(outbox_rows)
+            dms = [done.get(r.id) for r in outbox_rows if r.kind == "dm"]
+            if dms:
+                # None: not done yet (Discord failed; the drain retries it).
+                outcome.dm_delivered = None if None in dms else all(d == "done" for d in dms)
         # Heat is members talking: the bot relaying an article's passages is not a flame war.
         if copy.source == "message" and copy.thread_id:
             outcome.slowmode = await self._maybe_slowmode(copy, policy, now)
@@ -284,36 +308,26 @@ class Pipeline:
             )
         return plan
 
-    async def _carry_out(self, copy: MessageCopy, plan: _Plan, outcome: Outcome) -> None:
+    def _effects(self, copy: MessageCopy, plan: _Plan) -> list[Effect]:
+        """What the plan does on Discord, in the order it is done: the comment goes first,
+        then the timeout, the mod-log posts, and last the DMs (which name the case)."""
         main = plan.main
         assert main is not None
+        effects: list[Effect] = []
         if plan.delete and copy.message_id is not None:
-            await self.port.delete_message(
-                copy.channel_id, copy.message_id, f"{main.label}: {main.kind} ({main.rule})"
-            )
+            effects.append(delete_effect(main, copy.channel_id, copy.message_id))
         timeout = plan.timeout or (main if main.kind == "timeout" else None)
         if timeout is not None and timeout.member_id is not None:
-            await self.port.timeout_member(
-                copy.guild_id,
-                timeout.member_id,
-                timeout.expires_at,
-                f"{timeout.label}: {timeout.guideline or timeout.reason or 'timeout'}",
-            )
+            effects.append(timeout_effect(timeout))
         for entry in (main, plan.timeout):
             if entry is not None:
-                await self.port.post_modlog(copy.guild_id, entry, modlog_summary(entry))
+                effects.append(modlog_effect(entry, modlog_summary(entry)))
         if plan.notify and main.member_id is not None:
             server = self._server_name(copy.guild_id)
-            delivered = await self.port.notify_member(member_notice(main, server=server))
-            if plan.timeout is not None:
-                delivered = (
-                    await self.port.notify_member(member_notice(plan.timeout, server=server))
-                    and delivered
-                )
-            outcome.dm_delivered = delivered
-            await record_notice(
-                self._sessionmaker, self.port, main, main.member_id, delivered, at=self._clock()
-            )
+            for entry in (main, plan.timeout):
+                if entry is not None:
+                    effects.append(dm_effect(entry, member_notice(entry, server=server)))
+        return effects
 
     async def _maybe_slowmode(
         self, copy: MessageCopy, policy: LadderPolicy, now: datetime
@@ -340,13 +354,21 @@ class Pipeline:
                 f"{policy.heat_window_seconds:g} s",
                 details={"seconds": policy.slowmode_seconds, "automatic": True},
             )
-        changed = await self.port.change_thread(
-            copy.thread_id,
-            ThreadChange(slowmode_seconds=policy.slowmode_seconds),
-            "automatic slow mode",
-        )
-        announcement = thread_announcement(entry)
-        if changed and announcement is not None:
-            await self.port.post_in_thread(copy.thread_id, announcement)
-        await self.port.post_modlog(copy.guild_id, entry, modlog_summary(entry))
+            # The thread change, its announcement and the mod-log post commit with the entry.
+            rows = await self.outbox.write(
+                session,
+                copy.guild_id,
+                [
+                    thread_effect(
+                        entry,
+                        copy.thread_id,
+                        ThreadChange(slowmode_seconds=policy.slowmode_seconds),
+                        "automatic slow mode",
+                        thread_announcement(entry),
+                    ),
+                    modlog_effect(entry, modlog_summary(entry)),
+                ],
+                entry_id=entry.id,
+            )
+        await self.outbox.run(rows)
         return entry

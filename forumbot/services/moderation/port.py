@@ -1,6 +1,11 @@
 """The port through which moderation reaches Discord. The cog implements it with discord.py;
 unit tests use a recording fake. Every method reports whether it worked instead of raising, so
-one failed side effect (a closed DM, a missing permission) never loses the ledger entry."""
+one failed side effect (a closed DM, a missing permission) never loses the ledger entry.
+
+The one exception is `PortUnavailable`, raised only by a port built for the outbox (see
+outbox.py): Discord or the network did not answer, and the same call may work later. Posts take
+a `nonce`, which Discord uses to drop a repeat of the same message sent within minutes, so an
+outbox row redone after a crash between the call and its bookkeeping is not posted twice."""
 
 from __future__ import annotations
 
@@ -9,6 +14,10 @@ from datetime import datetime
 from typing import Protocol
 
 from forumbot.services.moderation.types import LedgerEntry, MessageCopy
+
+
+class PortUnavailable(Exception):
+    """Discord or the network failed in a way worth retrying (5xx, a rate limit, a timeout)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,7 +50,7 @@ class ModerationPort(Protocol):
         """Re-post a held message as it was, attributed to its author; the new message id."""
         ...
 
-    async def notify_member(self, notice: Notice) -> bool:
+    async def notify_member(self, notice: Notice, *, nonce: str | None = None) -> bool:
         """DM the member; False when DMs are closed or the member is gone."""
         ...
 
@@ -49,9 +58,11 @@ class ModerationPort(Protocol):
         self, guild_id: int, member_id: int, until: datetime | None, reason: str
     ) -> bool: ...
 
-    async def post_modlog(self, guild_id: int, entry: LedgerEntry, summary: str) -> None: ...
+    async def post_modlog(
+        self, guild_id: int, entry: LedgerEntry, summary: str, *, nonce: str | None = None
+    ) -> None: ...
 
-    async def post_modlog_text(self, guild_id: int, text: str) -> None:
+    async def post_modlog_text(self, guild_id: int, text: str, *, nonce: str | None = None) -> None:
         """A plain line in the mod-log, for news that is no case (the database is away)."""
         ...
 
@@ -59,7 +70,7 @@ class ModerationPort(Protocol):
 
     async def pin_message(self, channel_id: int, message_id: int, reason: str) -> bool: ...
 
-    async def post_in_thread(self, thread_id: int, text: str) -> bool:
+    async def post_in_thread(self, thread_id: int, text: str, *, nonce: str | None = None) -> bool:
         """Tell the thread's readers what changed (a lock, slow mode); mentions disabled."""
         ...
 
@@ -71,8 +82,21 @@ class RecordingPort:
     dms_open: bool = True
     calls: list[tuple[str, object]] = field(default_factory=list)
     next_message_id: int = 9_000_000
+    # call name -> how many more times it raises PortUnavailable (Discord answering 5xx).
+    unavailable: dict[str, int] = field(default_factory=dict)
+    # Nonces of the posts made with one (a repeat of one is what Discord would drop).
+    nonces: list[str] = field(default_factory=list)
+
+    def _maybe_unavailable(self, name: str, nonce: str | None = None) -> None:
+        left = self.unavailable.get(name, 0)
+        if left > 0:
+            self.unavailable[name] = left - 1
+            raise PortUnavailable(f"{name}: 503 Service Unavailable")
+        if nonce is not None:
+            self.nonces.append(nonce)
 
     async def delete_message(self, channel_id: int, message_id: int, reason: str) -> bool:
+        self._maybe_unavailable("delete")
         self.calls.append(("delete", (channel_id, message_id, reason)))
         return True
 
@@ -81,23 +105,30 @@ class RecordingPort:
         self.next_message_id += 1
         return self.next_message_id
 
-    async def notify_member(self, notice: Notice) -> bool:
+    async def notify_member(self, notice: Notice, *, nonce: str | None = None) -> bool:
+        self._maybe_unavailable("notify", nonce)
         self.calls.append(("notify", notice))
         return self.dms_open
 
     async def timeout_member(
         self, guild_id: int, member_id: int, until: datetime | None, reason: str
     ) -> bool:
+        self._maybe_unavailable("timeout")
         self.calls.append(("timeout", (guild_id, member_id, until, reason)))
         return True
 
-    async def post_modlog(self, guild_id: int, entry: LedgerEntry, summary: str) -> None:
+    async def post_modlog(
+        self, guild_id: int, entry: LedgerEntry, summary: str, *, nonce: str | None = None
+    ) -> None:
+        self._maybe_unavailable("modlog", nonce)
         self.calls.append(("modlog", (entry, summary)))
 
-    async def post_modlog_text(self, guild_id: int, text: str) -> None:
+    async def post_modlog_text(self, guild_id: int, text: str, *, nonce: str | None = None) -> None:
+        self._maybe_unavailable("modlog_text", nonce)
         self.calls.append(("modlog_text", (guild_id, text)))
 
     async def change_thread(self, thread_id: int, change: ThreadChange, reason: str) -> bool:
+        self._maybe_unavailable("thread")
         self.calls.append(("thread", (thread_id, change, reason)))
         return True
 
@@ -105,7 +136,8 @@ class RecordingPort:
         self.calls.append(("pin", (channel_id, message_id, reason)))
         return True
 
-    async def post_in_thread(self, thread_id: int, text: str) -> bool:
+    async def post_in_thread(self, thread_id: int, text: str, *, nonce: str | None = None) -> bool:
+        self._maybe_unavailable("announce", nonce)
         self.calls.append(("announce", (thread_id, text)))
         return True
 

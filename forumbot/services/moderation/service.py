@@ -18,6 +18,7 @@ from forumbot.services.moderation.ladder import LadderPolicy, Level
 from forumbot.services.moderation.ledger import Ledger
 from forumbot.services.moderation.members import MemberActions, MemberRecord
 from forumbot.services.moderation.notices import modlog_summary
+from forumbot.services.moderation.outbox import Outbox
 from forumbot.services.moderation.pipeline import Outcome, Pipeline
 from forumbot.services.moderation.policy import PolicyStore
 from forumbot.services.moderation.port import ModerationPort
@@ -45,9 +46,13 @@ class ModerationService:
         clock: Callable[[], datetime] = utcnow,
         server_name: Callable[[int], str] | None = None,
         holder: str = "local",
+        effects_port: ModerationPort | None = None,
     ) -> None:
         self._sessionmaker = sessionmaker
         self.port = port
+        # Side effects of automatic actions go through the outbox; its port raises
+        # PortUnavailable on failures worth retrying (`port` reports them as "did not work").
+        self.outbox = Outbox(sessionmaker, effects_port or port, holder=holder, clock=clock)
         self.rules = rules or RuleBook(sessionmaker)
         self.policies = policies or PolicyStore(sessionmaker)
         self._clock = clock
@@ -62,6 +67,7 @@ class ModerationService:
             clock=clock,
             server_name=self._server_name,
             holder=holder,
+            outbox=self.outbox,
         )
         # Looked up per call, so a wrapped pipeline.handle (tests count outcomes) is used.
         self.durable = DurableScreening(lambda copy: self.pipeline.handle(copy), port)

@@ -70,3 +70,7 @@ from forumbot.storage.models.web import (  # noqa: E402  isort: skip
 )
 
 __all__ += ["ModActivityDay", "ModActivityMark", "WebRateLimit", "WebSession"]
+
+from forumbot.storage.models.outbox import ModOutbox  # noqa: E402  isort: skip
+
+__all__ += ["ModOutbox"]

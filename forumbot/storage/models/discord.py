@@ -106,6 +106,9 @@ class SearchSession(Base):
     query: Mapped[str] = mapped_column(Text)
     author: Mapped[str | None] = mapped_column(String(200), nullable=True)
     article_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    # Where it was made: a guild, or (guild NULL) a DM with this user. Buttons elsewhere fail.
+    guild_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    user_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 

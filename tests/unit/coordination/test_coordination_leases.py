@@ -21,6 +21,7 @@ from forumbot.services.coordination import (
     StaleGuard,
 )
 from forumbot.services.coordination.claims import claim_message, revision_key
+from forumbot.services.guilds import GuildSettingsService
 from forumbot.services.moderation.policy import PolicyStore
 from forumbot.storage.db import make_engine, make_sessionmaker
 from forumbot.storage.models.coordination import MessageClaim
@@ -167,3 +168,22 @@ async def test_processes_storing_bot_state_together_do_not_collide(
     stores = [BotStateStore(sessionmaker), BotStateStore(other)] * 4
     await asyncio.gather(*(s.put("command_tree_hash:1", f"h{i}") for i, s in enumerate(stores)))
     assert (await stores[0].get("command_tree_hash:1") or "").startswith("h")
+
+
+async def test_setup_run_at_once_in_two_processes_does_not_collide(
+    sessionmaker: async_sessionmaker[AsyncSession],
+    other: async_sessionmaker[AsyncSession],
+) -> None:
+    # Two admins (or one double click reaching two processes) run /setup on a new guild at
+    # the same moment: a read-then-insert failed the slower one on the primary key.
+    services = [GuildSettingsService(sessionmaker), GuildSettingsService(other)] * 4
+    await asyncio.gather(
+        *(
+            s.configure(77, forum_channel_id=100 + i, modlog_channel_id=2, moderator_role_id=3)
+            for i, s in enumerate(services)
+        )
+    )
+    config = await GuildSettingsService(sessionmaker).require(77)
+    assert 100 <= config.forum_channel_id < 108
+    # Each write bumped the version other processes compare their caches with.
+    assert await CacheVersions(other).get(GUILD_SCOPE, 77) == len(services)

@@ -37,7 +37,21 @@ async def test_bot_state_and_saved_searches_round_trip(
     await state.put("k", "v2")
     assert await state.get("k") == "v2"
     searches = SearchSessionStore(sessionmaker)
-    saved = await searches.save("x" * 500, "Ada", 3)
-    again = await searches.get(saved.id)
+    saved = await searches.save("x" * 500, "Ada", 3, guild_id=BIG, user_id=7)
+    again = await searches.get(saved.id, guild_id=BIG, user_id=8)  # anyone in the guild
     assert again is not None and again.author == "Ada" and len(again.query) == 300
-    assert await searches.get(saved.id + 1000) is None
+    assert await searches.get(saved.id + 1000, guild_id=BIG, user_id=7) is None
+
+
+async def test_a_saved_search_pages_only_where_it_was_made(
+    sessionmaker: async_sessionmaker[AsyncSession],
+) -> None:
+    searches = SearchSessionStore(sessionmaker)
+    in_guild = await searches.save("quince " * 20, "Ada", None, guild_id=BIG, user_id=7)
+    # Its paging button pressed in another guild, or in a DM: nothing, not even the query.
+    assert await searches.get(in_guild.id, guild_id=BIG + 1, user_id=7) is None
+    assert await searches.get(in_guild.id, guild_id=None, user_id=7) is None
+    in_dm = await searches.save("quince " * 20, None, None, guild_id=None, user_id=7)
+    assert await searches.get(in_dm.id, guild_id=None, user_id=7) is not None
+    assert await searches.get(in_dm.id, guild_id=None, user_id=8) is None
+    assert await searches.get(in_dm.id, guild_id=BIG, user_id=7) is None
