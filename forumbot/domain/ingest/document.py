@@ -10,6 +10,7 @@ from forumbot.domain.article import FORUM_TAG_LIMIT, ParsedArticle, ParsedCommen
 from .bylines import byline_author
 from .comments import split_comment_section, split_comments
 from .errors import IngestError
+from .forum import split_forum_thread
 from .frontmatter import FrontMatter, split_front_matter
 from .html import parse_html
 from .markdown import MarkdownBody, parse_markdown
@@ -86,6 +87,13 @@ def _from_text(stem: str, suffix: str, text: str, warnings: list[str]) -> list[P
         # Markdown headings mark sections of one article, not entries of a digest.
         shape = "single"
     comments: list[ParsedComment] = []
+    if shape is None and suffix in TEXT_SUFFIXES:
+        thread = split_forum_thread(text)
+        if thread is not None:  # a forum thread saved as text: first post + replies
+            item = Item(thread.title, thread.paragraphs, thread.author, thread.comments)
+            if item.title is None:
+                item.title, item.paragraphs = item.paragraphs[0][:150], item.paragraphs
+            return [_article(front.id or stem, item, front, warnings)]
     if shape in (None, "single", "essay"):
         section = split_comment_section(text)
         if section is not None:
