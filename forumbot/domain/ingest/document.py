@@ -14,6 +14,7 @@ from .forum import split_forum_thread
 from .frontmatter import FrontMatter, split_front_matter
 from .html import parse_html
 from .markdown import MarkdownBody, parse_markdown
+from .saved import saved_page_start
 from .sections import attach_footnotes, section_headings
 from .shapes import Item, Shape, split_items
 from .textnorm import clean_title, slugify, split_paragraphs
@@ -94,6 +95,9 @@ def _from_text(stem: str, suffix: str, text: str, warnings: list[str]) -> list[P
             if item.title is None:
                 item.title, item.paragraphs = item.paragraphs[0][:150], item.paragraphs
             return [_article(front.id or stem, item, front, warnings)]
+    start = saved_page_start(text) if shape is None and suffix in TEXT_SUFFIXES else None
+    if start is not None:  # a web page saved as text: navigation, title, byline, article
+        text, heading, shape = start.text, start.title, "single"
     if shape in (None, "single", "essay"):
         section = split_comment_section(text)
         if section is not None:
@@ -110,7 +114,9 @@ def _from_text(stem: str, suffix: str, text: str, warnings: list[str]) -> list[P
         item = items[0]
         item.comments = comments
         byline = byline_author(item.paragraphs[0]) if len(item.paragraphs) > 1 else None
-        if byline:  # the line under the title names the author: not a passage
+        if start is not None:
+            item.author = start.author
+        elif byline:  # the line under the title names the author: not a passage
             item.author = item.author or byline
             item.paragraphs = item.paragraphs[1:]
         given = front.title or heading

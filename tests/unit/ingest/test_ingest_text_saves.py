@@ -124,3 +124,77 @@ def test_a_header_word_inside_the_article_is_not_a_comment_section() -> None:
     article = parse(text)
     assert article.comments == ()
     assert article.paragraphs[-1] == "Comments of the harbour master were not recorded."
+
+
+# -- whole pages as a browser gives their text: navigation first ------------------------------
+
+NAV = "Skip to content\nMenu\nHome\nAbout\nShop\nSearch\n\n"
+LONG = (
+    "The harbour cranes moved again on Monday after a week of silence, and the dockers who had"
+    " stood at the gates since the first of the month went back to the quays in the rain.\n\n"
+    "The first ship, a feeder from Rotterdam, left on the evening tide with half its boxes.\n"
+)
+
+
+def test_navigation_above_the_title_is_dropped_and_the_run_together_byline_is_the_author() -> None:
+    text = (
+        f"{NAV}The cranes move again\n\n"
+        "Posted on May 3, 2024    Posted byJane DoeMay 3, 2024    12 Comments\n\n"
+        f"{LONG}\n"
+        "2 Comments on “The cranes move again”\n"
+        "Ada Okafor\nMay 3, 2024, 9:46 pm\n\nGood to see them moving.\n\nReply\n"
+        "Ned\n2 days ago\n\nAbout time.\n\nLeave a comment\nName\nEmail\n"
+    )
+    article = parse(text)
+    assert article.title == "The cranes move again"
+    assert article.author == "Jane Doe"
+    assert article.paragraphs[0].startswith("The harbour cranes moved again")
+    assert not any("Skip to content" in p or "Comments on" in p for p in article.paragraphs)
+    assert [(c.author, c.text) for c in article.comments] == [
+        ("Ada Okafor", "Good to see them moving."),
+        ("Ned", "About time."),
+    ]
+
+
+def test_substack_style_title_subtitle_name_and_date() -> None:
+    text = (
+        "Subscribe\nSign in\n\nThe cranes move again\nWhat a week of silence cost the port\n"
+        "Jane Doe\nMay 3, 2024\n\n"
+        f"{LONG}\nDiscussion about this post\nComments\nRestacks\n"
+        "Ada Okafor\n6d\nLiked by Jane Doe\n\nGood to see them moving.\n\nReply\nShare\n"
+        "3 replies\nNed\n5dEdited\n\nAbout time.\n"
+    )
+    article = parse(text)
+    assert (article.title, article.author) == ("The cranes move again", "Jane Doe")
+    assert article.paragraphs[0] == "What a week of silence cost the port"
+    assert [(c.author, c.text) for c in article.comments] == [
+        ("Ada Okafor", "Good to see them moving."),
+        ("Ned", "About time."),
+    ]
+
+
+def test_a_comment_counter_beside_the_byline_is_not_the_comment_section() -> None:
+    article = parse(f"{NAV}The cranes move again\nby Jane Doe\n6 Comments\n\n{LONG}")
+    assert article.author == "Jane Doe"
+    assert article.comments == ()
+    assert any(p.startswith("The harbour cranes") for p in article.paragraphs)
+
+
+def test_blogger_run_together_name_and_date_entries() -> None:
+    text = (
+        f"{LONG}\n2 comments:\n"
+        "AdaMarch 5, 2020 at 2:06 PM\n\nGood to see them moving.\n\nReplyDelete\nReplies\n"
+        "Ned Okafor5 March 2020 at 10:12\n\nAbout time.\n\nPost a Comment\n"
+    )
+    article = parse(text)
+    assert [(c.author, c.text) for c in article.comments] == [
+        ("Ada", "Good to see them moving."),
+        ("Ned Okafor", "About time."),
+    ]
+    assert not any("About time" in p for p in article.paragraphs)
+
+
+def test_prose_above_a_byline_like_line_is_never_dropped() -> None:
+    text = f"{LONG}\nThe cranes move again\nBy Jane Doe\n\nA second piece follows here.\n"
+    article = parse(text)
+    assert any(p.startswith("The harbour cranes") for p in article.paragraphs)
