@@ -38,13 +38,15 @@ _MONTHS = (
 # The browser's text runs inline elements together: "ByShivya Nath", "Posted byDamien
 # WalterDecember 30, 2024", "by Jeffrey ZeldmanNovember 20, 2007".
 _SAVED_BYLINE = re.compile(
-    r"(?:Posted[ ]+on[ ]+[^|]{1,40}?[ ]+)?(?:(?:[Pp]osted|[Ww]ritten)[ ]*)?"
+    r"(?:(?:Posted|Published|Updated)(?:[ ]+on)?:?[ ]+[^|]{1,60}?[ ]+)?"
+    r"(?:(?:[Pp]osted|[Ww]ritten)[ ]*)?"
     r"(?:[Bb]y|BY)(?::[ ]*|[ ]+|(?=[A-Z]))"
     rf"(?P<names>{_NAME}(?:(?:,[ ]*|[ ]+and[ ]+|[ ]*&[ ]*){_NAME}){{0,3}})"
     r"(?P<rest>(?:[ ]*[|·•,—–-]|[ ]+(?:on|at|in|\d)|(?<=[a-z])\d|\d|[ ]*$).{0,160})?"
 )
 _GLUED_MONTH = re.compile(rf"(?<=[a-z])(?:{_MONTHS})\Z")
 _SAVED_SPACE = re.compile(r"\s+")
+_MONTH_WORD = re.compile(rf"(?:{_MONTHS})\.?")
 
 
 def saved_byline_author(line: str) -> str | None:
@@ -58,10 +60,14 @@ def saved_byline_author(line: str) -> str | None:
         return None
     names = []
     for raw in _SPLIT.split(match["names"]):
-        words = raw.split()
-        if words:
-            words[-1] = _GLUED_MONTH.sub("", words[-1])
-        name = " ".join(word for word in words if word)
+        words: list[str] = []
+        for word in raw.split():
+            if _MONTH_WORD.fullmatch(word):
+                break  # "Kathy Owen January 21, 2025": the date starts
+            words.append(_GLUED_MONTH.sub("", word))
+            if word.endswith(".") and len(word) > 2:
+                break  # "By Jeff Cobb. Last Updated …": the sentence ends with the name
+        name = " ".join(word for word in words if word).rstrip(".")
         if name:
             names.append(name)
     return ", ".join(names) or None

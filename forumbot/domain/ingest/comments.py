@@ -176,7 +176,16 @@ _SIGNED = re.compile(
     r"(?:comment|kommentar)[^\S\n]+(?:by|von)[^\S\n]+(?P<name>.{1,80}?)[^\S\n]+[—–-].*", re.I
 )
 _FURNITURE_LINE = frozenset(
-    {"reply", "reply ↓", "report", "like", "log in to reply", "antworten", "comments are closed."}
+    {
+        "reply",
+        "reply ↓",
+        "report",
+        "like",
+        "log in to reply",
+        "antworten",
+        "comments are closed.",
+        "at",  # "at": a comment's time line whose date was a script's
+    }
 )
 
 
@@ -205,7 +214,10 @@ def split_comment_section(text: str) -> tuple[str, list[ParsedComment]] | None:
             continue
         if not alone and (not prose_before or not _entry_follows(lines, index)):
             continue
-        return body, _section_comments(lines[index + 1 :])
+        comments = _section_comments(lines[index + 1 :])
+        if _FORM.fullmatch(stripped) and all(c.author is None for c in comments):
+            comments = []  # "Leave a comment" and the form's fields: no comments yet
+        return body, comments
     return None
 
 
@@ -275,10 +287,13 @@ def _section_comments(lines: list[str]) -> list[ParsedComment]:
         if signed and entries and entries[-1][0] is None:
             entries[-1] = (signed["name"].strip(), entries[-1][1])
             continue
+        if stripped and _HEADER.fullmatch(stripped):
+            if not structured:
+                entries.clear()  # what came before the real header: the reply form's fields
+            continue
         if (
             stripped.lower() in _FURNITURE_LINE
             or (stripped and _FURNITURE_PATTERN.fullmatch(stripped))
-            or _HEADER.fullmatch(stripped)
             or (entries and not any(entries[-1][1]) and _DATE_UNDER_NAME.fullmatch(stripped))
         ):
             continue

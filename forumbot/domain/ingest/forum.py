@@ -40,7 +40,7 @@ _DATEISH = re.compile(
 )
 # Poster statistics and roles printed in a post's header: what lies above them is the name.
 _STAT = re.compile(
-    r"(?:posts?|messages?|joined|registered|reputation|threads?|member|guest|moderator|"
+    r"(?:posts?|messages?|joined|registered|reputation|threads?|(?:[\w-]+[^\S\n]+)?members?|guest|moderator|"
     r"administrator|likes received|reaction score|points|trophy points|best answers)"
     r"(?:[^\S\n]*:.*)?|[\d,.]+[^\S\n]+(?:posts?|messages?)\b.*",
     re.I,
@@ -78,7 +78,7 @@ class _Marker:
 def split_forum_thread(text: str) -> Thread | None:
     """The thread, or None when the text does not read as one."""
     lines = text.split("\n")
-    markers = _numbered(lines) or _posted_by(lines) or _re_titled(lines)
+    markers = _numbered(lines) or _posted_by(lines) or _re_titled(lines) or _discourse(lines)
     if markers is None or len(markers) < MIN_POSTS:
         return None
     posts: list[tuple[str | None, list[str]]] = []
@@ -107,6 +107,9 @@ def split_forum_thread(text: str) -> Thread | None:
 
 
 def _title(lines: list[str], markers: list[_Marker]) -> str | None:
+    above = [line.strip() for line in lines[: markers[0].line] if line.strip()]
+    if _DISCOURSE.fullmatch(lines[markers[0].line].strip()) and len(above) >= 2:
+        return above[1] if len(above) <= 3 else above[-2]
     for line in lines:
         match = _RE.fullmatch(line)
         if match:
@@ -138,8 +141,10 @@ def _name_before(lines: list[str], start: int, stop: int) -> tuple[str | None, i
 
 
 def _is_name(line: str) -> bool:
+    # a user name: custom titles and signatures printed beside it are longer
     return (
-        1 < len(line) <= 60
+        1 < len(line) <= 40
+        and len(line.split()) <= 2
         and not _FURNITURE.fullmatch(line)
         and not _STAT.fullmatch(line)
         and not _DATEISH.fullmatch(line)
@@ -158,6 +163,7 @@ def _numbered(lines: list[str]) -> list[_Marker] | None:
         if match is None or int(match["num"]) != len(markers) + 1:
             continue
         before, after = (match["before"] or "").strip(), (match["after"] or "").strip()
+        after = "" if after.startswith("|") else after  # vBulletin's "#1 | Link"
         if (before and not _DIGIT.search(before)) or (after and not _DIGIT.search(after)):
             continue  # "#1" inside a sentence or a hashtag, not a post number
         stop = markers[-1].text_from if markers else 0
@@ -212,3 +218,20 @@ def _re_titled(lines: list[str]) -> list[_Marker] | None:
         markers.append(_Marker(index, author, author_line, index + 1))
         stop = index + 1
     return markers
+
+
+# Discourse: "name Month D, YYYY, H:MMpm N", the post number last.
+_DISCOURSE = re.compile(
+    rf"(?P<name>\S{{1,40}})[^\S\n]+{_MONTH}[^\S\n]+\d{{1,2}},[^\S\n]+\d{{4}},[^\S\n]+"
+    r"\d{1,2}:\d{2}[^\S\n]?[ap]m[^\S\n]+(?P<num>\d{1,5})",
+    re.I,
+)
+
+
+def _discourse(lines: list[str]) -> list[_Marker] | None:
+    markers: list[_Marker] = []
+    for index, line in enumerate(lines):
+        match = _DISCOURSE.fullmatch(line.strip())
+        if match and int(match["num"]) == len(markers) + 1:
+            markers.append(_Marker(index, match["name"], index, index + 1))
+    return markers if len(markers) >= MIN_POSTS else None

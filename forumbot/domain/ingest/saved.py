@@ -17,7 +17,8 @@ from .bylines import saved_byline_author
 
 # The anchor is looked for in the first part of the page only, and navigation lines are short.
 SEARCH_SHARE = 0.6
-MAX_NAV_LINE = 200
+MIN_SEARCH_LINES = 40
+MAX_NAV_LINE = 120
 MAX_TITLE_CHARS = 300
 _NAME_ONLY = re.compile(r"[A-ZÀ-ÖØ-Þ][\w'’.-]*(?: [A-ZÀ-ÖØ-Þ][\w'’.-]*){1,3}")
 _DATE_OR_READ = re.compile(
@@ -35,7 +36,7 @@ class SavedStart:
 
 def saved_page_start(text: str) -> SavedStart | None:
     lines = text.split("\n")
-    limit = max(1, int(len(lines) * SEARCH_SHARE))
+    limit = max(MIN_SEARCH_LINES, int(len(lines) * SEARCH_SHARE))
     for index in range(1, min(limit, len(lines))):
         line = lines[index].strip()
         if not line:
@@ -49,13 +50,19 @@ def saved_page_start(text: str) -> SavedStart | None:
             continue
         title_at = above[-1]
         subtitle: str | None = None
-        if name_only:
-            # Substack/Medium: title, [subtitle], name, date
-            if len(above) >= 2 and len(lines[above[-2]]) < len(lines[above[-1]]):
+        if len(above) >= 2 and " ".join(lines[above[-1]].split()).endswith(
+            " ".join(lines[above[-2]].split())
+        ):
+            title_at = above[-2]  # a breadcrumb ending in the title sits between them
+        elif name_only:
+            # Substack/Medium: title, [subtitle straight under it], name, date
+            if len(above) >= 2 and above[-2] + 1 == above[-1] == index - 1:
                 title_at, subtitle = above[-2], lines[above[-1]].strip()
             author = line
+        if name_only:
+            author = line
         title = " ".join(lines[title_at].split())
-        if not title or len(title) > MAX_TITLE_CHARS or title.endswith(":"):
+        if len(title.split()) < 2 or len(title) > MAX_TITLE_CHARS or title.endswith(":"):
             continue
         if any(len(previous) > MAX_NAV_LINE for previous in lines[:title_at]):
             return None  # text above the headline: not navigation, keep the page whole

@@ -77,3 +77,26 @@ def test_a_hashtag_or_a_single_numbered_line_is_not_a_thread() -> None:
     article = parse(text)
     assert article.comments == ()
     assert "We tagged the photos #1 and #2 before the show." in article.paragraphs
+
+
+def test_discourse_posts_name_date_and_number_on_one_line() -> None:
+    text = (
+        "Allotment Community\nWater rota for the dry months\nPlots Shared tools\n"
+        "quincegrower June 2, 2024, 3:24pm 1\n\nWho wants the early slot on Tuesdays?\n\n"
+        "beanrow June 2, 2024, 4:41pm 2\n\nTuesdays suit me.\n\n"
+        "Hal June 3, 2024, 9:02am 3\n\nI'll cover the show week.\n"
+    )
+    article = parse(text)
+    assert (article.title, article.author) == ("Water rota for the dry months", "quincegrower")
+    assert article.paragraphs == ("Who wants the early slot on Tuesdays?",)
+    assert [c.author for c in article.comments] == ["beanrow", "Hal"]
+
+
+def test_a_custom_title_under_the_name_is_not_the_poster() -> None:
+    text = (
+        f"{NAV}Water rota\n Thread starter quincegrower\nquincegrower\nMay 2, 2024\n#1\n"
+        "Who wants the early slot on Tuesdays?\nReactions: beanrow\n"
+        "beanrow\nDigging since the spring of seventy-six\nPremium Member\nMay 2, 2024\n#2\n"
+        "Tuesdays suit me.\n"
+    )
+    assert [c.author for c in parse(text).comments] == ["beanrow"]

@@ -198,3 +198,36 @@ def test_prose_above_a_byline_like_line_is_never_dropped() -> None:
     text = f"{LONG}\nThe cranes move again\nBy Jane Doe\n\nA second piece follows here.\n"
     article = parse(text)
     assert any(p.startswith("The harbour cranes") for p in article.paragraphs)
+
+
+def test_a_reply_form_is_not_comments_and_comments_below_it_are() -> None:
+    form = "Leave a Reply\n\nYour email address will not be published.\n\nComment *\n\nName *\n\n"
+    assert parse(f"{LONG}\n{form}Footer links\n").comments == ()
+    article = parse(f"{LONG}\n{form}2 Comments\nAda says:\nat\nGood.\nNed says:\nAbout time.\n")
+    assert [(c.author, c.text) for c in article.comments] == [
+        ("Ada", "Good."),
+        ("Ned", "About time."),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("byline", "author"),
+    [
+        (
+            "Published: Mar 8, 2024 · Modified: May 19, 2025 by Jane Doe · This post has links",
+            "Jane Doe",
+        ),
+        ("By Jane Doe.  Last Updated on December 11, 2025", "Jane Doe"),
+        ("ByJane Doe January 21, 2025January 12, 2026 Updated onJanuary 12, 2026", "Jane Doe"),
+    ],
+)
+def test_saved_bylines_with_dates_and_notes(byline: str, author: str) -> None:
+    text = f"{NAV}Home » Port » The cranes move again\nThe cranes move again\n{byline}\n\n{LONG}"
+    article = parse(text)
+    assert (article.title, article.author) == ("The cranes move again", author)
+
+
+def test_a_one_word_menu_entry_above_a_by_line_is_not_a_title() -> None:
+    text = f"{NAV}Popular\nBy Category\n\nThe cranes move again\nBy Jane Doe\n\n{LONG}"
+    article = parse(text)
+    assert (article.title, article.author) == ("The cranes move again", "Jane Doe")
