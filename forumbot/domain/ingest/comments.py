@@ -145,6 +145,7 @@ _GLUED_ENTRY = re.compile(
     rf"[^\S\n]*(?P<name>\S.{{0,60}}?)[^\S\n]*(?:{_MONTH}[^\S\n]\d{{1,2}},?[^\S\n]\d{{4}}|\d{{1,2}}[^\S\n]{_MONTH},?[^\S\n]\d{{4}})"
     r",?[^\S\n]+(?:at[^\S\n]+)?\d{1,2}[:.]\d{2}(?:[^\S\n]?[apAP]\.?[mM]\.?)?[^\S\n]*"
 )
+_CLOCK = re.compile(r"\d[:.]\d\d")
 _FURNITURE_PATTERN = re.compile(
     r"\d[\d,.]*|\d+[^\S\n]+(?:replies|reply|likes?)|liked[^\S\n]+by[^\S\n]+.{1,60}|"
     r"like(?:liked[^\S\n]+by[^\S\n]+\d+[^\S\n]+(?:person|people))?|reply[^\S\n]+to[^\S\n]+comment|"
@@ -200,20 +201,22 @@ def split_comment_section(text: str) -> tuple[str, list[ParsedComment]] | None:
     comment entry; it is never a passage; entries are comments with their authors; a
     "Leave a reply" line after them (the reply form) ends the section."""
     lines = text.split("\n")
-    prose_before = False
+    prose_before = text_before = False
     for index, line in enumerate(lines):
         stripped = line.strip()
         if not stripped or not _HEADER.fullmatch(stripped):
             prose_before = prose_before or len(stripped) >= MIN_PARAGRAPH_CHARS
+            text_before = text_before or bool(stripped)
             continue
         alone = (index == 0 or not lines[index - 1].strip()) and (
             index + 1 == len(lines) or not lines[index + 1].strip()
         )
-        body = "\n".join(lines[:index])
-        if not body.strip():
+        if not text_before:  # (the body is joined only once a header is taken: stays linear)
+            text_before = True
             continue
         if not alone and (not prose_before or not _entry_follows(lines, index)):
             continue
+        body = "\n".join(lines[:index])
         comments = _section_comments(lines[index + 1 :])
         if _FORM.fullmatch(stripped) and all(c.author is None for c in comments):
             comments = []  # "Leave a comment" and the form's fields: no comments yet
@@ -242,7 +245,7 @@ def _entry_name(lines: list[str], index: int, avatar: bool) -> tuple[str | None,
     entry = _ENTRY.fullmatch(line)
     if entry:
         return entry["name"].strip(), 1
-    glued = _GLUED_ENTRY.fullmatch(line)
+    glued = _GLUED_ENTRY.fullmatch(line) if _CLOCK.search(line) else None  # cheap test first
     if glued and not glued["name"].rstrip().endswith((".", "!", "?")):
         return glued["name"].strip(" ,|-–—"), 1
     name = _dated_name(line, avatar)

@@ -159,7 +159,7 @@ def _strip_role(name: str) -> str:
 def _numbered(lines: list[str]) -> list[_Marker] | None:
     markers: list[_Marker] = []
     for index, line in enumerate(lines):
-        match = _NUMBER.fullmatch(line.strip())
+        match = _NUMBER.fullmatch(line.strip()) if "#" in line else None  # cheap test first
         if match is None or int(match["num"]) != len(markers) + 1:
             continue
         before, after = (match["before"] or "").strip(), (match["after"] or "").strip()
@@ -192,7 +192,7 @@ def _numbered(lines: list[str]) -> list[_Marker] | None:
 def _posted_by(lines: list[str]) -> list[_Marker] | None:
     markers = []
     for index, line in enumerate(lines):
-        match = _POST_BY.fullmatch(line)
+        match = _POST_BY.fullmatch(line) if "»" in line else None
         if match:
             header = index - 1 if index and _RE.fullmatch(lines[index - 1]) else index
             markers.append(_Marker(index, match["name"].strip(), header, index + 1))
@@ -200,7 +200,7 @@ def _posted_by(lines: list[str]) -> list[_Marker] | None:
 
 
 def _re_titled(lines: list[str]) -> list[_Marker] | None:
-    replies = [i for i, line in enumerate(lines) if _RE.fullmatch(line)]
+    replies = [i for i, line in enumerate(lines) if "Re:" in line and _RE.fullmatch(line)]
     if not replies:
         return None
     title = normalise_space(lines[replies[0]].strip()[3:])
@@ -231,7 +231,7 @@ _DISCOURSE = re.compile(
 def _discourse(lines: list[str]) -> list[_Marker] | None:
     markers: list[_Marker] = []
     for index, line in enumerate(lines):
-        match = _DISCOURSE.fullmatch(line.strip())
+        match = _DISCOURSE.fullmatch(line.strip()) if line[-1:].isdigit() else None
         if match and int(match["num"]) == len(markers) + 1:
             markers.append(_Marker(index, match["name"], index, index + 1))
     return markers if len(markers) >= MIN_POSTS else None

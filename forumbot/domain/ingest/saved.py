@@ -41,7 +41,8 @@ def saved_page_start(text: str) -> SavedStart | None:
         line = lines[index].strip()
         if not line:
             continue
-        author = saved_byline_author(line) if len(line) <= 220 else None
+        maybe_byline = len(line) <= 220 and ("by" in line or "By" in line or "BY" in line)
+        author = saved_byline_author(line) if maybe_byline else None
         name_only = author is None and _name_line(lines, index)
         if author is None and not name_only:
             continue
@@ -76,7 +77,8 @@ def saved_page_start(text: str) -> SavedStart | None:
 
 def _name_line(lines: list[str], index: int) -> bool:
     """A line holding only a name, followed by a date or a reading time."""
-    if not _NAME_ONLY.fullmatch(lines[index].strip()):
+    line = lines[index].strip()
+    if len(line) > 60 or " " not in line or not _NAME_ONLY.fullmatch(line):
         return False
     following = [line.strip() for line in lines[index + 1 : index + 3] if line.strip()]
     return bool(following) and _DATE_OR_READ.fullmatch(following[0]) is not None
