@@ -185,6 +185,7 @@ def summarise(rows: list[dict[str, Any]]) -> dict[str, Any]:
         "no_article_pages": missing[:20],
         "cpu_ms_p50": round(statistics.median(cpu), 2) if cpu else None,
         "cpu_ms_p95": round(cpu[int(0.95 * (len(cpu) - 1))], 2) if cpu else None,
+        "cpu_ms_p99": round(cpu[int(0.99 * (len(cpu) - 1))], 2) if cpu else None,
         "title_exact": (
             round(sum(r["title_ok"] for r in titled) / len(titled), 3) if titled else None
         ),
@@ -248,6 +249,7 @@ def main() -> None:
         datasets.append("wcxb-test")
     details: list[dict[str, Any]] | None = [] if args.details else None
     started = time.perf_counter()
+    load_before = os.getloadavg()[0]
     results: dict[str, Any] = {}
     for dataset in datasets:
         if dataset not in sources:
@@ -267,7 +269,7 @@ def main() -> None:
         json.dumps(
             {
                 "benchmark": "extract",
-                "load_average_1m": round(os.getloadavg()[0], 2),
+                "load_average_1m": [round(load_before, 2), round(os.getloadavg()[0], 2)],
                 "wall_s": round(time.perf_counter() - started, 1),
                 "versions": {
                     "trafilatura": version("trafilatura"),

@@ -80,6 +80,24 @@ CASES: dict[str, Callable[[int], tuple[str, str]]] = {
         "digest.txt",
         fill("", "Headline\n" + SENTENCE * 3 + "…\n\n", "", n),
     ),
+    # saved web pages (issue 11): headers that are not alone, forum post numbers, bylines
+    "text_comment_headers": lambda n: (
+        "headers.txt",
+        fill(SENTENCE * 2 + "\n", "12 Comments\nAda\nshort line\n", "", n),
+    ),
+    "text_forum_posts": lambda n: (
+        "thread.txt",
+        fill(
+            "Thread\n",
+            "".join(f"Ada\nPosts: 3\nMay 2, 2024\n#{i}\nYes.\n" for i in range(1, 2)),
+            "",
+            n,
+        ),
+    ),
+    "text_bylines": lambda n: (
+        "bylines.txt",
+        fill("", "The cranes move again\nBy Jane Doe\n", "", n),
+    ),
     "markdown_many_headings": lambda n: ("h.md", fill("", "## Part\n\ntext\n\n", "", n)),
 }
 

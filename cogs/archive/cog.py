@@ -28,7 +28,7 @@ from cogs.archive.search_ui import (
 )
 from forumbot.domain.article import ParsedArticle
 from forumbot.domain.citation import parse_passage_range
-from forumbot.domain.ingest import IngestError, parse_document
+from forumbot.domain.ingest import IngestError, display_name, parse_document
 from forumbot.services.archive import ArticleInfo, draft_record
 from forumbot.services.errors import InvalidInput, NotFound, UserFacingError
 from forumbot.services.publishing import DiscordUnavailable, PublishResult, shorten
@@ -238,18 +238,17 @@ class ArchiveCog(commands.Cog):
             return
         assert file is not None
         limit = self.services.settings.max_file_bytes
+        shown = shorten(display_name(file.filename), 100)  # one line, whatever the name holds
         if file.size > limit:
-            raise InvalidInput(
-                f"{file.filename}: too large ({file.size} bytes; the limit is {limit})."
-            )
+            raise InvalidInput(f"{shown}: too large ({file.size} bytes; the limit is {limit}).")
         await interaction.response.defer(ephemeral=True, thinking=True)
         data = await file.read()
         try:
             articles = await asyncio.to_thread(parse_document, file.filename, data, max_bytes=limit)
         except IngestError as exc:
-            raise InvalidInput(f"{shorten(file.filename, 100)}: {shorten(str(exc), 300)}") from exc
+            raise InvalidInput(f"{shown}: {shorten(str(exc), 300)}") from exc
         if not articles:
-            raise InvalidInput(f"{shorten(file.filename, 100)}: no article found in the file.")
+            raise InvalidInput(f"{shown}: no article found in the file.")
         await self._preview(interaction, file.filename, articles, publish)
 
     async def _preview(
@@ -282,7 +281,8 @@ class ArchiveCog(commands.Cog):
             articles=list(articles),
             publish=publish,
         )
-        embed = preview_embed(name, list(articles), plans, forum, publish=publish)
+        shown = shorten(display_name(name), 100)  # one line, whatever the name holds
+        embed = preview_embed(shown, list(articles), plans, forum, publish=publish)
         await interaction.followup.send(
             embed=embed, view=view, ephemeral=True, allowed_mentions=NO_MENTIONS
         )

@@ -120,12 +120,41 @@ def _to_comments(items: list[_Item]) -> list[ParsedComment]:
 # "5 thoughts on “Title”", "Leave a reply": a line of its own that starts the reader comments.
 _COUNT = r"(?:\d{1,5}|no|one|two|three|four|five|six|seven|eight|nine|ten)"
 _HEADER = re.compile(
-    rf"(?:{_COUNT}[^\S\n]+(?:comments?|responses?|replies|reactions?)|comments?(?:[^\S\n]*\(\d{{1,5}}\))?"
+    rf"(?:{_COUNT}[^\S\n]+(?:reader[^\S\n]+)?(?:comments?|responses?|replies|reactions?)"
+    rf"(?:[^\S\n]+(?:on|to)[^\S\n]+.{{1,300}})?"
+    rf"|(?:comments?|responses?)(?:[^\S\n]*\(\d{{1,5}}\))?|discussion[^\S\n]+about[^\S\n]+this[^\S\n]+post"
     rf"|{_COUNT}[^\S\n]+thoughts?[^\S\n]+on[^\S\n]+.{{1,300}}|leave[^\S\n]+a[^\S\n]+(?:reply|comment)"
     r"(?:[^\S\n]+cancel[^\S\n]+reply)?)[^\S\n]*[:»]?",
     re.IGNORECASE,
 )
-_FORM = re.compile(r"leave[^\S\n]+a[^\S\n]+(?:reply|comment).*", re.IGNORECASE)
+_FORM = re.compile(
+    r"leave[^\S\n]+a[^\S\n]+(?:reply|comment).*|post[^\S\n]+a[^\S\n]+comment|"
+    r"subscribe[^\S\n]+to:[^\S\n]+post[^\S\n]+comments.*|see[^\S\n]+all[^\S\n]+responses",
+    re.IGNORECASE,
+)
+# A comment's date line under the commenter's name in a browser's text: "December 18, 2025,
+# 9:46 pm", "March 8, 2021", "1 year ago", "6d", "6dEdited".
+_DATE_UNDER_NAME = re.compile(
+    rf"(?:{_DATE_LINE.pattern})(?:,?[^\S\n]+(?:at[^\S\n]+)?\d{{1,2}}[:.]\d{{2}}(?:[^\S\n]?[apAP]\.?[mM]\.?)?)?"
+    r"|\d{1,3}[^\S\n]*(?:[smhdwy]|mo|mins?|minutes?|hours?|days?|weeks?|months?|years?)"
+    r"(?:[^\S\n]+ago)?(?:[^\S\n]*edited)?",
+    re.IGNORECASE,
+)
+# Blogger's run-together "AmySeptember 11, 2008 at 2:06 PM".
+_GLUED_ENTRY = re.compile(
+    rf"[^\S\n]*(?P<name>\S.{{0,60}}?)[^\S\n]*(?:{_MONTH}[^\S\n]\d{{1,2}},?[^\S\n]\d{{4}}|\d{{1,2}}[^\S\n]{_MONTH},?[^\S\n]\d{{4}})"
+    r",?[^\S\n]+(?:at[^\S\n]+)?\d{1,2}[:.]\d{2}(?:[^\S\n]?[apAP]\.?[mM]\.?)?[^\S\n]*"
+)
+_CLOCK = re.compile(r"\d[:.]\d\d")
+_FURNITURE_PATTERN = re.compile(
+    r"\d[\d,.]*|\d+[^\S\n]+(?:replies|reply|likes?)|liked[^\S\n]+by[^\S\n]+.{1,60}|"
+    r"like(?:liked[^\S\n]+by[^\S\n]+\d+[^\S\n]+(?:person|people))?|reply[^\S\n]+to[^\S\n]+comment|"
+    r"(?:older|newer)[^\S\n]+comments|comments[^\S\n]+navigation|expand[^\S\n]+full[^\S\n]+comment|"
+    r"replydelete|replies|delete|share|restacks?|commentsrestacks|oldest|newest(?:[^\S\n]+most[^\S\n]+voted)?|"
+    r"inline[^\S\n]+feedbacks|view[^\S\n]+all[^\S\n]+comments|sort[^\S\n]+by.*",
+    re.IGNORECASE,
+)
+
 # An entry's first line: "Ada says:", "  2. [avatar] Ada wrote:", "Ada on 3 May 2024:",
 # "Ada said...".
 _ENTRY = re.compile(
@@ -148,27 +177,89 @@ _SIGNED = re.compile(
     r"(?:comment|kommentar)[^\S\n]+(?:by|von)[^\S\n]+(?P<name>.{1,80}?)[^\S\n]+[—–-].*", re.I
 )
 _FURNITURE_LINE = frozenset(
-    {"reply", "reply ↓", "report", "like", "log in to reply", "antworten", "comments are closed."}
+    {
+        "reply",
+        "reply ↓",
+        "report",
+        "like",
+        "log in to reply",
+        "antworten",
+        "comments are closed.",
+        "at",  # "at": a comment's time line whose date was a script's
+    }
 )
 
 
+# A header with no paragraph of article text (a line this long) above it is a counter beside
+# the byline ("6 Comments"), not the comment section.
+MIN_PARAGRAPH_CHARS = 80
+
+
 def split_comment_section(text: str) -> tuple[str, list[ParsedComment]] | None:
-    """(body, comments) when a comment-section header line stands alone after the article,
-    else None. The header is never a passage; entries are comments with their authors; a
+    """(body, comments) when a comment-section header line starts the reader comments after
+    the article, else None. The header stands alone (blank lines around it) or is followed by a
+    comment entry; it is never a passage; entries are comments with their authors; a
     "Leave a reply" line after them (the reply form) ends the section."""
     lines = text.split("\n")
+    prose_before = text_before = False
     for index, line in enumerate(lines):
         stripped = line.strip()
         if not stripped or not _HEADER.fullmatch(stripped):
+            prose_before = prose_before or len(stripped) >= MIN_PARAGRAPH_CHARS
+            text_before = text_before or bool(stripped)
             continue
         alone = (index == 0 or not lines[index - 1].strip()) and (
             index + 1 == len(lines) or not lines[index + 1].strip()
         )
-        body = "\n".join(lines[:index])
-        if not alone or not body.strip():
+        if not text_before:  # (the body is joined only once a header is taken: stays linear)
+            text_before = True
             continue
-        return body, _section_comments(lines[index + 1 :])
+        if not alone and (not prose_before or not _entry_follows(lines, index)):
+            continue
+        body = "\n".join(lines[:index])
+        comments = _section_comments(lines[index + 1 :])
+        if _FORM.fullmatch(stripped) and all(c.author is None for c in comments):
+            comments = []  # "Leave a comment" and the form's fields: no comments yet
+        return body, comments
     return None
+
+
+def _entry_follows(lines: list[str], index: int) -> bool:
+    """A comment entry within the few lines after a header (furniture lines skipped)."""
+    seen = 0
+    for position in range(index + 1, min(index + 12, len(lines))):
+        stripped = lines[position].strip()
+        if not stripped or _FURNITURE_PATTERN.fullmatch(stripped) or _HEADER.fullmatch(stripped):
+            continue
+        if _entry_name(lines, position, False)[0] is not None:
+            return True
+        seen += 1
+        if seen >= 2:
+            return False
+    return False
+
+
+def _entry_name(lines: list[str], index: int, avatar: bool) -> tuple[str | None, int]:
+    """(commenter, lines the entry's header takes) when lines[index] starts a comment."""
+    line = lines[index]
+    entry = _ENTRY.fullmatch(line)
+    if entry:
+        return entry["name"].strip(), 1
+    glued = _GLUED_ENTRY.fullmatch(line) if _CLOCK.search(line) else None  # cheap test first
+    if glued and not glued["name"].rstrip().endswith((".", "!", "?")):
+        return glued["name"].strip(" ,|-–—"), 1
+    name = _dated_name(line, avatar)
+    if name:
+        return name, 1
+    stripped = line.strip()
+    # a short name line with the comment's date on the next line
+    if 0 < len(stripped) <= 60 and not stripped.endswith((".", "!", "?", ":", ",")):
+        following = next(
+            (p for p in range(index + 1, min(index + 3, len(lines))) if lines[p].strip()), None
+        )
+        if following is not None and _DATE_UNDER_NAME.fullmatch(lines[following].strip()):
+            return stripped, following - index + 1
+    return None, 1
 
 
 def _section_comments(lines: list[str]) -> list[ParsedComment]:
@@ -176,13 +267,15 @@ def _section_comments(lines: list[str]) -> list[ParsedComment]:
     avatar = False  # the previous line was an item holding only an avatar
     by_name = False  # entries start at "Name says:" / dated lines (numbers are then text)
     structured = False  # entries start at recognised lines (else: one comment per paragraph)
-    for line in lines:
+    index = 0
+    while index < len(lines):
+        line = lines[index]
         stripped = line.strip()
         if _FORM.fullmatch(stripped):
             break  # the reply form and whatever follows it
-        entry = _ENTRY.fullmatch(line)
-        name = entry["name"].strip() if entry else _dated_name(line, avatar)
+        name, taken = _entry_name(lines, index, avatar)
         avatar = _AVATAR_ONLY.fullmatch(line) is not None
+        index += taken if name else 1
         if name or avatar:
             if name:
                 entries.append((name, []))
@@ -197,8 +290,14 @@ def _section_comments(lines: list[str]) -> list[ParsedComment]:
         if signed and entries and entries[-1][0] is None:
             entries[-1] = (signed["name"].strip(), entries[-1][1])
             continue
-        if stripped.lower() in _FURNITURE_LINE or (
-            entries and not any(entries[-1][1]) and _DATE_LINE.fullmatch(stripped)
+        if stripped and _HEADER.fullmatch(stripped):
+            if not structured:
+                entries.clear()  # what came before the real header: the reply form's fields
+            continue
+        if (
+            stripped.lower() in _FURNITURE_LINE
+            or (stripped and _FURNITURE_PATTERN.fullmatch(stripped))
+            or (entries and not any(entries[-1][1]) and _DATE_UNDER_NAME.fullmatch(stripped))
         ):
             continue
         if not entries:

@@ -10,9 +10,11 @@ from forumbot.domain.article import FORUM_TAG_LIMIT, ParsedArticle, ParsedCommen
 from .bylines import byline_author
 from .comments import split_comment_section, split_comments
 from .errors import IngestError
+from .forum import split_forum_thread
 from .frontmatter import FrontMatter, split_front_matter
 from .html import parse_html
 from .markdown import MarkdownBody, parse_markdown
+from .saved import saved_page_start
 from .sections import attach_footnotes, section_headings
 from .shapes import Item, Shape, split_items
 from .textnorm import clean_title, slugify, split_paragraphs
@@ -86,6 +88,16 @@ def _from_text(stem: str, suffix: str, text: str, warnings: list[str]) -> list[P
         # Markdown headings mark sections of one article, not entries of a digest.
         shape = "single"
     comments: list[ParsedComment] = []
+    if shape is None and suffix in TEXT_SUFFIXES:
+        thread = split_forum_thread(text)
+        if thread is not None:  # a forum thread saved as text: first post + replies
+            item = Item(thread.title, thread.paragraphs, thread.author, thread.comments)
+            if item.title is None:
+                item.title, item.paragraphs = item.paragraphs[0][:150], item.paragraphs
+            return [_article(front.id or stem, item, front, warnings)]
+    start = saved_page_start(text) if shape is None and suffix in TEXT_SUFFIXES else None
+    if start is not None:  # a web page saved as text: navigation, title, byline, article
+        text, heading, shape = start.text, start.title, "single"
     if shape in (None, "single", "essay"):
         section = split_comment_section(text)
         if section is not None:
@@ -102,7 +114,9 @@ def _from_text(stem: str, suffix: str, text: str, warnings: list[str]) -> list[P
         item = items[0]
         item.comments = comments
         byline = byline_author(item.paragraphs[0]) if len(item.paragraphs) > 1 else None
-        if byline:  # the line under the title names the author: not a passage
+        if start is not None:
+            item.author = start.author
+        elif byline:  # the line under the title names the author: not a passage
             item.author = item.author or byline
             item.paragraphs = item.paragraphs[1:]
         given = front.title or heading

@@ -98,6 +98,54 @@ async def test_load_rejects_bad_files_with_a_reason(
     sandbox.assert_no_violations()
 
 
+def _laughs() -> bytes:
+    levels = ["a: &a [" + ",".join(['"lol"'] * 9) + "]"]
+    for prev, name in zip("abcdefgh", "bcdefghi", strict=True):
+        levels.append(f"{name}: &{name} [" + ",".join([f"*{prev}"] * 9) + "]")
+    return ("---\n" + "\n".join(levels) + "\ndate: *i\n---\nSome text.\n").encode()
+
+
+async def test_load_of_hostile_files_answers_one_line_each_and_stores_nothing(
+    bot: ForumBot, sandbox: Sandbox, configured: DemoGuild
+) -> None:
+    """The fuzzing finds of issue 11 through /article load: each is its file's one-line
+    reason (the name shown escaped on one line), nothing is stored, the bot carries on."""
+    deep = b'<script type="application/ld+json">' + b"[" * 100_000 + b"</script><p>Text.</p>"
+    cases = [
+        (SandboxFile("laughs.md", _laughs()), "laughs.md: front matter: YAML aliases"),
+        (
+            SandboxFile(
+                "tags.md",
+                b"---\ntags: [" + b",".join(b"t%d" % i for i in range(20_000)) + b"]\n---\nx\n",
+            ),
+            "tags.md: front matter: longer than 64 KiB",
+        ),
+        (
+            SandboxFile("broken.txt", "Café\n\nUn café.\n".encode() + b"\xff bad\n"),
+            "invalid UTF-8 at line 4",
+        ),
+        (SandboxFile("a\nerror: forged.txt", b"\x00\x01" * 40), "a\\nerror: forged.txt: binary"),
+    ]
+    for upload, expected in cases:
+        handle = await sandbox.invoke_command(
+            configured.admin_id, configured.general_id, "article load", {"file": upload}
+        )
+        message = await handle.message()
+        assert expected in message["content"], message["content"]
+        assert "\n" not in message["content"]
+    assert await titles(bot, configured) == []
+    # 100,000-deep JSON-LD is ignored, the page itself loads
+    handle = await sandbox.invoke_command(
+        configured.admin_id,
+        configured.general_id,
+        "article load",
+        {"file": SandboxFile("deep.html", deep)},
+    )
+    message = await handle.message()
+    assert "Confirm" in buttons(message)
+    sandbox.assert_no_violations()
+
+
 async def test_publish_before_setup_says_what_to_do(
     bot: ForumBot, sandbox: Sandbox, demo: DemoGuild
 ) -> None:

@@ -32,6 +32,17 @@ HTML = st.sampled_from(
      "<td>", "<article>", "<h1>", "<ul><li>", "<!--", "-->", "<?xml version='1.0'?>",
      "<figcaption>", "<a href='#'>#</a>", "<div style='display:none'>", "&amp;", "&#0;"]
 )  # fmt: skip
+# Pages saved from a browser: navigation, bylines, comment entries, forum post headers.
+SAVED = st.sampled_from(
+    ["Skip to content\n", "The cranes move again\n", "ByJane DoeMay 3, 2024\n",
+     "Posted on May 3, 2024 Posted by Jane Doe 12 Comments\n", "Jane Doe\n", "6 min read\n",
+     "2 Comments on “x”\n", "Ada\n", "May 3, 2024, 9:46 pm\n", "6dEdited\n",
+     "AdaMarch 5, 2020 at 2:06 PM\n", "Discussion about this post\n", "Reply\n", "#1\n", "#2\n",
+     "#3 · Jun 4, 2024\n", "11-29-2024, 09:03 AM #1\n", "Posts: 12\n", "Joined\n", "Member\n",
+     " Thread starter Ada\n", "Post by Ada » Sat Feb 24, 2024 12:41 pm\n", "Re: x\n", "x\n",
+     "ada June 2, 2024, 3:24pm 1\n", "bo June 2, 2024, 4:41pm 2\n", "Reactions: bo\n",
+     "Leave a Reply\n", "Home » x\n", "A\n", "\n"]
+)  # fmt: skip
 WORDS = st.text(min_size=0, max_size=40)
 
 
@@ -85,3 +96,18 @@ def test_html(parts: list[str]) -> None:
 @given(st.text(max_size=30))
 def test_any_file_name(name: str) -> None:
     check(name + ".txt", b"A title\n\nA body paragraph.\n")
+
+
+@FAST
+@given(st.lists(st.one_of(SAVED, TEXT, WORDS), max_size=40))
+def test_pages_saved_as_text(parts: list[str]) -> None:
+    """The saved-page, comment and forum readers never fail inside: an error is only ever the
+    file's own reason (no text), never the catch-all for a parser bug."""
+    data = "".join(parts).encode("utf-8", "surrogatepass")
+    try:
+        articles = parse_document("saved.txt", data, max_bytes=MAX)
+    except IngestError as error:
+        assert "could not be parsed" not in str(error), str(error)
+        return
+    for article in articles:
+        sane(article)

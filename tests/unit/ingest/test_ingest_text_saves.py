@@ -124,3 +124,110 @@ def test_a_header_word_inside_the_article_is_not_a_comment_section() -> None:
     article = parse(text)
     assert article.comments == ()
     assert article.paragraphs[-1] == "Comments of the harbour master were not recorded."
+
+
+# -- whole pages as a browser gives their text: navigation first ------------------------------
+
+NAV = "Skip to content\nMenu\nHome\nAbout\nShop\nSearch\n\n"
+LONG = (
+    "The harbour cranes moved again on Monday after a week of silence, and the dockers who had"
+    " stood at the gates since the first of the month went back to the quays in the rain.\n\n"
+    "The first ship, a feeder from Rotterdam, left on the evening tide with half its boxes.\n"
+)
+
+
+def test_navigation_above_the_title_is_dropped_and_the_run_together_byline_is_the_author() -> None:
+    text = (
+        f"{NAV}The cranes move again\n\n"
+        "Posted on May 3, 2024    Posted byJane DoeMay 3, 2024    12 Comments\n\n"
+        f"{LONG}\n"
+        "2 Comments on “The cranes move again”\n"
+        "Ada Okafor\nMay 3, 2024, 9:46 pm\n\nGood to see them moving.\n\nReply\n"
+        "Ned\n2 days ago\n\nAbout time.\n\nLeave a comment\nName\nEmail\n"
+    )
+    article = parse(text)
+    assert article.title == "The cranes move again"
+    assert article.author == "Jane Doe"
+    assert article.paragraphs[0].startswith("The harbour cranes moved again")
+    assert not any("Skip to content" in p or "Comments on" in p for p in article.paragraphs)
+    assert [(c.author, c.text) for c in article.comments] == [
+        ("Ada Okafor", "Good to see them moving."),
+        ("Ned", "About time."),
+    ]
+
+
+def test_substack_style_title_subtitle_name_and_date() -> None:
+    text = (
+        "Subscribe\nSign in\n\nThe cranes move again\nWhat a week of silence cost the port\n"
+        "Jane Doe\nMay 3, 2024\n\n"
+        f"{LONG}\nDiscussion about this post\nComments\nRestacks\n"
+        "Ada Okafor\n6d\nLiked by Jane Doe\n\nGood to see them moving.\n\nReply\nShare\n"
+        "3 replies\nNed\n5dEdited\n\nAbout time.\n"
+    )
+    article = parse(text)
+    assert (article.title, article.author) == ("The cranes move again", "Jane Doe")
+    assert article.paragraphs[0] == "What a week of silence cost the port"
+    assert [(c.author, c.text) for c in article.comments] == [
+        ("Ada Okafor", "Good to see them moving."),
+        ("Ned", "About time."),
+    ]
+
+
+def test_a_comment_counter_beside_the_byline_is_not_the_comment_section() -> None:
+    article = parse(f"{NAV}The cranes move again\nby Jane Doe\n6 Comments\n\n{LONG}")
+    assert article.author == "Jane Doe"
+    assert article.comments == ()
+    assert any(p.startswith("The harbour cranes") for p in article.paragraphs)
+
+
+def test_blogger_run_together_name_and_date_entries() -> None:
+    text = (
+        f"{LONG}\n2 comments:\n"
+        "AdaMarch 5, 2020 at 2:06 PM\n\nGood to see them moving.\n\nReplyDelete\nReplies\n"
+        "Ned Okafor5 March 2020 at 10:12\n\nAbout time.\n\nPost a Comment\n"
+    )
+    article = parse(text)
+    assert [(c.author, c.text) for c in article.comments] == [
+        ("Ada", "Good to see them moving."),
+        ("Ned Okafor", "About time."),
+    ]
+    assert not any("About time" in p for p in article.paragraphs)
+
+
+def test_prose_above_a_byline_like_line_is_never_dropped() -> None:
+    text = f"{LONG}\nThe cranes move again\nBy Jane Doe\n\nA second piece follows here.\n"
+    article = parse(text)
+    assert any(p.startswith("The harbour cranes") for p in article.paragraphs)
+
+
+def test_a_reply_form_is_not_comments_and_comments_below_it_are() -> None:
+    form = "Leave a Reply\n\nYour email address will not be published.\n\nComment *\n\nName *\n\n"
+    assert parse(f"{LONG}\n{form}Footer links\n").comments == ()
+    article = parse(f"{LONG}\n{form}2 Comments\nAda says:\nat\nGood.\nNed says:\nAbout time.\n")
+    assert [(c.author, c.text) for c in article.comments] == [
+        ("Ada", "Good."),
+        ("Ned", "About time."),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("byline", "author"),
+    [
+        (
+            "Published: Mar 8, 2024 · Modified: May 19, 2025 by Jane Doe · This post has links",
+            "Jane Doe",
+        ),
+        ("By Jane Doe.  Last Updated on December 11, 2025", "Jane Doe"),
+        ("ByJane Doe January 21, 2025January 12, 2026 Updated onJanuary 12, 2026", "Jane Doe"),
+    ],
+)
+def test_saved_bylines_with_dates_and_notes(byline: str, author: str) -> None:
+    text = f"{NAV}Home » Port » The cranes move again\nThe cranes move again\n{byline}\n\n{LONG}"
+    article = parse(text)
+    assert (article.title, article.author) == ("The cranes move again", author)
+
+
+def test_a_one_word_menu_entry_above_a_by_line_is_not_a_title() -> None:
+    text = f"{NAV}Popular\nBy Category\n\nThe cranes move again\nBy Jane Doe\n\n{LONG}"
+    article = parse(text)
+    assert (article.title, article.author) == ("The cranes move again", "Jane Doe")

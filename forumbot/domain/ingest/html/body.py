@@ -44,22 +44,25 @@ _BLOCKS = frozenset({"p", "head", "list", "quote", "code", "table", "div", "sect
 # (bench/README.md): these are neutral or better there, while dropping `hidden` elements, <nav>
 # or page <header>s lost whole articles.
 _NEVER_BODY = etree.XPath(
-    "//*[@aria-hidden='true'"
-    " or contains(translate(@style, 'DISPLAYNOEVISBT: ', 'displaynoevisbt'), 'display:none')"
-    " or contains(translate(@style, 'DISPLAYNOEVISBT: ', 'displaynoevisbt'), 'visibility:hidden')]"
+    # Attribute-axis steps (`//@class[...]/..`) rather than `//*[contains(@class, ...)]`: the
+    # same elements in document order at a third of the CPU (bench_extract.py, AEB pages).
+    "//@style[contains(translate(., 'DISPLAYNOEVISBT: ', 'displaynoevisbt'), 'display:none')"
+    " or contains(translate(., 'DISPLAYNOEVISBT: ', 'displaynoevisbt'), 'visibility:hidden')]/.."
+    " | //@aria-hidden[. = 'true']/.."
     " | //figcaption"
-    " | //*[contains(concat(' ', @class, ' '), ' byline ') or contains(@class, 'Byline')"
-    " or contains(concat(' ', @class, ' '), ' kicker ')]"
+    " | //@class[contains(concat(' ', ., ' '), ' byline ') or contains(., 'Byline')"
+    " or contains(concat(' ', ., ' '), ' kicker ')]/.."
     # short share / related / newsletter boxes (a long one may be a wrapper of the article)
-    " | //*[(contains(@class, 'share') or contains(@class, 'related') or contains(@id, 'related')"
-    " or contains(@class, 'social') or contains(@class, 'newsletter')"
-    " or contains(@class, 'subscribe')) and string-length(normalize-space(.)) < 400]"
+    " | //@class[contains(., 'share') or contains(., 'related') or contains(., 'social')"
+    " or contains(., 'newsletter') or contains(., 'subscribe')]"
+    "/parent::*[string-length(normalize-space(.)) < 400]"
+    " | //@id[contains(., 'related')]/parent::*[string-length(normalize-space(.)) < 400]"
     # photo credits and captions outside <figcaption>
-    " | //*[(contains(@class, 'credit') or contains(@class, 'caption'))"
-    " and string-length(normalize-space(.)) < 300]"
+    " | //@class[contains(., 'credit') or contains(., 'caption')]"
+    "/parent::*[string-length(normalize-space(.)) < 300]"
     # a heading's "#" / "¶" self-link
-    " | //a[starts-with(@href, '#') and (normalize-space(.) = '#' or normalize-space(.) = '¶'"
-    " or normalize-space(.) = '§')]"
+    " | //a[starts-with(@href, '#')][normalize-space(.) = '#' or normalize-space(.) = '¶'"
+    " or normalize-space(.) = '§']"
 )
 
 
@@ -73,8 +76,13 @@ TOO_LARGE_WARNING = (
 )
 
 
+_ELEMENT_COUNT = etree.XPath("count(//*)")
+
+
 def too_large(tree: etree._Element) -> bool:
-    return any(True for index, _ in enumerate(tree.iter()) if index >= MAX_ELEMENTS)
+    # counted in C: a Python walk of every element cost ~1 ms a page
+    count = _ELEMENT_COUNT(tree)
+    return isinstance(count, float) and count > MAX_ELEMENTS
 
 
 def extract_body(tree: etree._Element) -> list[str]:

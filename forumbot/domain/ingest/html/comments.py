@@ -35,11 +35,9 @@ from .tree import (
 # class, or is a list item of such an element. Selecting them in XPath (C) first spares a
 # Python test of every element of the page, which cost more than the extraction itself.
 # "omment"/"espond" match Comment and comment without lower-casing every attribute of the page.
-_MARKED = (
-    "contains(@id, 'omment') or contains(@class, 'omment')"
-    " or contains(@id, 'espond') or contains(@class, 'espond')"
-)
-_CANDIDATES = etree.XPath(f"//*[{_MARKED} or (self::li and parent::*[{_MARKED}])]")
+_MARKED = "(//@id|//@class)[contains(., 'omment') or contains(., 'espond')]"
+# Attribute-axis steps: half the CPU of `//*[contains(@id, ...) or ...]`, same elements.
+_CANDIDATES = etree.XPath(f"{_MARKED}/.. | {_MARKED}/../li")
 
 
 def _candidates(root: etree._Element) -> list[etree._Element]:
