@@ -20,7 +20,9 @@ corpus's own categories:
 For the two HateCheck suites a `summary` reads their functional tests in our terms: `threats`
 (threat_dir_h, threat_norm_h: recall), `group_abuse` (every other hateful test: recall),
 `individual_abuse` (target_indiv_nh: "you are a complete idiot", non-hateful to HateCheck but a
-personal attack to us: recall) and `false_alarms` (every other non-hateful test: counter-speech,
+personal attack to us: recall), `other_group_abuse` (target_group_nh: "death to all capitalists",
+abuse of a group that is not protected, which is still incivility to us: recall) and
+`false_alarms` (every other non-hateful test: counter-speech,
 reclaimed slurs, homonyms, untargeted profanity, abuse of objects). The same four figures per
 language for Multilingual HateCheck.
 
@@ -91,6 +93,8 @@ def _family(kind: str) -> str:
         return "threats"
     if kind == "target_indiv_nh":
         return "individual_abuse"
+    if kind == "target_group_nh":
+        return "other_group_abuse"
     return "group_abuse" if kind.endswith("_h") else "false_alarms"
 
 

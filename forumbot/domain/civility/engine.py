@@ -290,6 +290,9 @@ class _Insult:
     index: int
     max_gap: int
     allow: frozenset[str]
+    # words that, just before the target, report or reject what follows ("calling immigrants
+    # vermin is vile", "you can't believe that all women are stupid"): counter-speech
+    reporting: frozenset[str] = frozenset()
 
 
 def _flat_allow(entries: Iterable[str]) -> frozenset[str]:
@@ -346,7 +349,11 @@ class Engine:
                 for role in ("insults", "adjectives", "targets", "weak_targets", "fillers"):
                     for w in p[role]:
                         self._lex.add(w, (i, role.rstrip("s")))
-                self._insults.append(_Insult(i, p["max_gap"], _flat_allow(p["allow"])))
+                self._insults.append(
+                    _Insult(
+                        i, p["max_gap"], _flat_allow(p["allow"]), frozenset(p.get("reporting", ()))
+                    )
+                )
             elif rule.kind == "threat":
                 for field_name, role in _THREAT_ROLES.items():
                     for w in p[field_name]:
@@ -689,8 +696,11 @@ class Engine:
         def role_at(pos: int) -> frozenset[str]:
             return roles[pos].get(i_idx, _EMPTY)
 
+        reporting = ins.reporting
+
         def negated(j: int) -> bool:
-            return any(t in _NEGATIONS for t in tokens[max(0, j - 3) : j])
+            before = tokens[max(0, j - 3) : j]
+            return any(t in _NEGATIONS or t in reporting for t in before)
 
         n_tokens = len(tokens)
         for pos, tok in enumerate(tokens):

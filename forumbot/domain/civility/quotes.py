@@ -33,7 +33,9 @@ _CUES = """
 said says saying wrote writes writing written told tells telling called calls calling posted
 posting replied replies replying dmed dm dms messaged texted tweeted commented shouted yelled
 screamed chanted typed quote quoted quoting reported reporting flagged flagging screenshot
-screenshots heard whispered slur slurs insult insults according
+screenshots heard whispered slur slurs insult insults according statements statement posts
+comments stuff things like say believe tolerate hurtful hateful dehumanising dehumanizing
+wishing write report
 dijo dice dicen escribió escribio escribe mandó mando llamó llamo llamar insulto denuncio
 reporto captura
 disse diz escreveu escreve mandou chamou chamar denunciando denuncio print
