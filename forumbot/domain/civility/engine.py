@@ -57,6 +57,10 @@ _EMPTY: frozenset[str] = frozenset()
 _EMPTY_IDX: frozenset[int] = frozenset()
 _NEGATIONS = frozenset({"not", "never", "dont", "didnt", "wont", "wouldnt", "isnt", "nobody",
                         "cant", "shouldnt", "neither", "nor", "arent", "aint"})  # fmt: skip
+# a negation right before an addressed phrase, in the pack's languages (normalised forms)
+_PHRASE_NEGATIONS = frozenset({"not", "never", "dont", "didnt", "no", "non", "nie", "ne", "niet",
+                               "nao", "nicht", "nunca", "mai", "jamais", "pas", "nooit",
+                               "nigdy", "asla", "degil"})  # fmt: skip
 _IMPERATIVES = frozenset({"get", "go", "shut", "stop", "piss", "bugger", "sod", "keep", "learn",
                           "read", "grow", "sit", "cry", "move", "back"})  # fmt: skip
 _VOCATIVE_CUES = frozenset({"hey", "oi", "listen", "shut", "stfu"})
@@ -699,8 +703,13 @@ class Engine:
         reporting = ins.reporting
 
         def negated(j: int) -> bool:
-            before = tokens[max(0, j - 3) : j]
-            return any(t in _NEGATIONS or t in reporting for t in before)
+            if any(t in _NEGATIONS for t in tokens[max(0, j - 3) : j]):
+                return True
+            # "people say that the lives of X are worthless", "X als Müll bezeichnen"
+            return bool(reporting) and not reporting.isdisjoint(tokens[max(0, j - 5) : j])
+
+        def reported_after(pos: int) -> bool:
+            return bool(reporting) and not reporting.isdisjoint(tokens[pos + 1 : pos + 4])
 
         n_tokens = len(tokens)
         for pos, tok in enumerate(tokens):
@@ -724,7 +733,7 @@ class Engine:
                         and dedouble(tok) in _VERBISH
                     ):
                         break
-                    if negated(j):
+                    if negated(j) or reported_after(pos):
                         break
                     # "hey idiot" addresses the reader; "listen, the idiot who wrote this"
                     # describes someone else
@@ -742,7 +751,12 @@ class Engine:
                     return " ".join(tokens[: pos + 1])
                 # one unknown word right after the target: "you liberals are idiots",
                 # "you tankie clowns"
-                if j >= 1 and "target" in role_at(j - 1) and not negated(j - 1):
+                if (
+                    j >= 1
+                    and "target" in role_at(j - 1)
+                    and not negated(j - 1)
+                    and tokens[j] not in reporting
+                ):
                     nxt = tokens[j + 1] if j + 1 < n_tokens else ""
                     if j + 1 == pos or nxt in ("are", "r"):
                         return " ".join(tokens[j - 1 : pos + 1])
@@ -859,6 +873,9 @@ class Engine:
                 n = len(parts)
                 if tuple(flat[pos : pos + n]) != parts:
                     continue
+                idioms = self._allow_phrases.get(idx) if role == "word" else None
+                if idioms and _in_idiom(tokens, pos, idioms):
+                    continue  # "she told me to fuck off": reported, not said
                 if role == "aphrase":
                     if clauses is None:
                         clauses = _clauses(normalised, tokens)
@@ -868,6 +885,9 @@ class Engine:
 
                     window = self._addressed[idx]
                     if not addressed_near(pos, pos + n, role_at, clauses, n_tokens, window):
+                        continue
+                    # "I don't hate immigrants", "non odio i disabili", "no odio a los trans"
+                    if pos and tokens[pos - 1] in _PHRASE_NEGATIONS:
                         continue
                 found[idx] = " ".join(tokens[pos : pos + n])
 
