@@ -17,6 +17,15 @@ corpus's own categories:
 
     .venv/bin/python bench/eval_public.py --hatecheck DIR --mhc DIR --davidson FILE [--sample N]
 
+For the two HateCheck suites a `summary` reads their functional tests in our terms: `threats`
+(threat_dir_h, threat_norm_h: recall), `group_abuse` (every other hateful test: recall),
+`individual_abuse` (target_indiv_nh: "you are a complete idiot", non-hateful to HateCheck but a
+personal attack to us: recall), `other_group_abuse` (target_group_nh: "death to all capitalists",
+abuse of a group that is not protected, which is still incivility to us: recall) and
+`false_alarms` (every other non-hateful test: counter-speech,
+reclaimed slurs, homonyms, untargeted profanity, abuse of objects). The same four figures per
+language for Multilingual HateCheck.
+
 Prints one JSON document: per source, the scorer's totals and breakdowns.
 """
 
@@ -79,6 +88,34 @@ def davidson(path: Path) -> list[EvalItem]:
         ]
 
 
+def _family(kind: str) -> str:
+    if kind.startswith("threat_"):
+        return "threats"
+    if kind == "target_indiv_nh":
+        return "individual_abuse"
+    if kind == "target_group_nh":
+        return "other_group_abuse"
+    return "group_abuse" if kind.endswith("_h") else "false_alarms"
+
+
+def summary(engine: Engine, items: list[EvalItem]) -> dict[str, Any]:
+    """The four HateCheck families in our terms, overall and per language."""
+    from forumbot.domain.civility.actions import Action
+    from forumbot.domain.civility.engine import MessageContext
+
+    counts: dict[str, dict[str, list[int]]] = {}
+    for item in items:
+        caught = engine.check(MessageContext(text=item.text), track=False).action >= Action.NUDGE
+        for lang in ("all", item.lang):
+            tally = counts.setdefault(lang, {}).setdefault(_family(item.kind), [0, 0])
+            tally[0] += caught
+            tally[1] += 1
+    return {
+        lang: {fam: {"rate": round(c / n, 4), "of": n} for fam, (c, n) in sorted(fams.items())}
+        for lang, fams in counts.items()
+    }
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--hatecheck", type=Path, help="checkout of paul-rottger/hatecheck-data")
@@ -109,6 +146,8 @@ def main() -> None:
         report = score(engine, items)
         data = report.to_dict()
         data["by"] = {k: v for k, v in data["by"].items() if k in ("kind", "lang")}
+        if name != "davidson":
+            data["summary"] = summary(engine, items)
         out["sources"][name] = data
     print(json.dumps(out, indent=1))
 

@@ -57,6 +57,10 @@ _EMPTY: frozenset[str] = frozenset()
 _EMPTY_IDX: frozenset[int] = frozenset()
 _NEGATIONS = frozenset({"not", "never", "dont", "didnt", "wont", "wouldnt", "isnt", "nobody",
                         "cant", "shouldnt", "neither", "nor", "arent", "aint"})  # fmt: skip
+# a negation right before an addressed phrase, in the pack's languages (normalised forms)
+_PHRASE_NEGATIONS = frozenset({"not", "never", "dont", "didnt", "no", "non", "nie", "ne", "niet",
+                               "nao", "nicht", "nunca", "mai", "jamais", "pas", "nooit",
+                               "nigdy", "asla", "degil"})  # fmt: skip
 _IMPERATIVES = frozenset({"get", "go", "shut", "stop", "piss", "bugger", "sod", "keep", "learn",
                           "read", "grow", "sit", "cry", "move", "back"})  # fmt: skip
 _VOCATIVE_CUES = frozenset({"hey", "oi", "listen", "shut", "stfu"})
@@ -290,6 +294,9 @@ class _Insult:
     index: int
     max_gap: int
     allow: frozenset[str]
+    # words that, just before the target, report or reject what follows ("calling immigrants
+    # vermin is vile", "you can't believe that all women are stupid"): counter-speech
+    reporting: frozenset[str] = frozenset()
 
 
 def _flat_allow(entries: Iterable[str]) -> frozenset[str]:
@@ -346,7 +353,11 @@ class Engine:
                 for role in ("insults", "adjectives", "targets", "weak_targets", "fillers"):
                     for w in p[role]:
                         self._lex.add(w, (i, role.rstrip("s")))
-                self._insults.append(_Insult(i, p["max_gap"], _flat_allow(p["allow"])))
+                self._insults.append(
+                    _Insult(
+                        i, p["max_gap"], _flat_allow(p["allow"]), frozenset(p.get("reporting", ()))
+                    )
+                )
             elif rule.kind == "threat":
                 for field_name, role in _THREAT_ROLES.items():
                     for w in p[field_name]:
@@ -689,8 +700,16 @@ class Engine:
         def role_at(pos: int) -> frozenset[str]:
             return roles[pos].get(i_idx, _EMPTY)
 
+        reporting = ins.reporting
+
         def negated(j: int) -> bool:
-            return any(t in _NEGATIONS for t in tokens[max(0, j - 3) : j])
+            if any(t in _NEGATIONS for t in tokens[max(0, j - 3) : j]):
+                return True
+            # "people say that the lives of X are worthless", "X als Müll bezeichnen"
+            return bool(reporting) and not reporting.isdisjoint(tokens[max(0, j - 5) : j])
+
+        def reported_after(pos: int) -> bool:
+            return bool(reporting) and not reporting.isdisjoint(tokens[pos + 1 : pos + 4])
 
         n_tokens = len(tokens)
         for pos, tok in enumerate(tokens):
@@ -714,7 +733,7 @@ class Engine:
                         and dedouble(tok) in _VERBISH
                     ):
                         break
-                    if negated(j):
+                    if negated(j) or reported_after(pos):
                         break
                     # "hey idiot" addresses the reader; "listen, the idiot who wrote this"
                     # describes someone else
@@ -732,7 +751,12 @@ class Engine:
                     return " ".join(tokens[: pos + 1])
                 # one unknown word right after the target: "you liberals are idiots",
                 # "you tankie clowns"
-                if j >= 1 and "target" in role_at(j - 1) and not negated(j - 1):
+                if (
+                    j >= 1
+                    and "target" in role_at(j - 1)
+                    and not negated(j - 1)
+                    and tokens[j] not in reporting
+                ):
                     nxt = tokens[j + 1] if j + 1 < n_tokens else ""
                     if j + 1 == pos or nxt in ("are", "r"):
                         return " ".join(tokens[j - 1 : pos + 1])
@@ -849,6 +873,9 @@ class Engine:
                 n = len(parts)
                 if tuple(flat[pos : pos + n]) != parts:
                     continue
+                idioms = self._allow_phrases.get(idx) if role == "word" else None
+                if idioms and _in_idiom(tokens, pos, idioms):
+                    continue  # "she told me to fuck off": reported, not said
                 if role == "aphrase":
                     if clauses is None:
                         clauses = _clauses(normalised, tokens)
@@ -858,6 +885,9 @@ class Engine:
 
                     window = self._addressed[idx]
                     if not addressed_near(pos, pos + n, role_at, clauses, n_tokens, window):
+                        continue
+                    # "I don't hate immigrants", "non odio i disabili", "no odio a los trans"
+                    if pos and tokens[pos - 1] in _PHRASE_NEGATIONS:
                         continue
                 found[idx] = " ".join(tokens[pos : pos + n])
 

@@ -35,7 +35,7 @@ _FUNCTION_WORDS: dict[str, str] = {
           "usted tus mis sus le les nos un la de en ni tienes puedes os vamos todos este",
     "pt": "os as um uma e que nao voce vc eu tu seu sua teu tua com para pra por mais isso "
           "isto esse essa muito mas como ele ela ja vai vou te sao ta aqui nada do da dos das "
-          "em no na de o a voces tem pode",
+          "em no na de o a voces tem pode todos todas esses essas estes estas",
     "fr": "le la les un une des du de et est es tu toi vous je il elle nous que qui ne pas "
           "en dans pour avec sur ce cest ca mais tres sont suis etes ton ta tes votre vos mon "
           "ma moi te on au aux plus rien tas jai",

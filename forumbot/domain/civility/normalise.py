@@ -78,6 +78,12 @@ for _lo, _hi in _INVISIBLE_RANGES:
         _TABLE[_cp] = None
 for _src, _dst in _CONFUSABLES.items():
     _TABLE[ord(_src)] = _dst
+# A capital folds as its small letter does: "ГНИДА" and "гнида" must read alike, whereas a
+# capital missing from the table was transliterated (Г -> "G", but г -> "r").
+for _src, _dst in _CONFUSABLES.items():
+    _upper = _src.upper()
+    if len(_upper) == 1 and _upper != _src and ord(_upper) not in _TABLE:
+        _TABLE[ord(_upper)] = _dst.upper()
 # Typographic punctuation becomes ASCII so that most prose takes the fast path.
 for _src, _dst in {"—": "-", "–": "-", "‒": "-", "―": "-", "“": '"', "”": '"', "„": '"',
                    "«": '"', "»": '"', "•": "*", "·": ".", "…": "...", "′": "'", "″": '"',

@@ -33,7 +33,21 @@ _CUES = """
 said says saying wrote writes writing written told tells telling called calls calling posted
 posting replied replies replying dmed dm dms messaged texted tweeted commented shouted yelled
 screamed chanted typed quote quoted quoting reported reporting flagged flagging screenshot
-screenshots heard whispered slur slurs insult insults according
+screenshots heard whispered slur slurs insult insults according statements statement posts
+comments stuff things like say believe tolerate hurtful hateful dehumanising dehumanizing
+wishing write report
+aussagen aussage sprüche spruche kommentare beiträge beitrage dinge verletzend hasserfüllt
+entmenschlichend dulden
+frases comentarios comentario cosas hiriente odioso tolerar denunciaré denunciare
+propos phrases commentaires choses blessant haineux tolérer tolerer signalerai
+frasi commenti cose offensivo odioso tollerare segnalerò segnalero
+uitspraken uitspraak opmerkingen berichten dingen kwetsend hatelijk tolereren
+wypowiedzi komentarze rzeczy krzywdzące krzywdzace nienawistne tolerować tolerowac
+comentários ofensivo tolerar
+sagst sagen wünscht wunscht diskriminierung knast dices decir como comme dire dis come
+dichiarazioni post disumana offensive offensivo dizer diz als zeggen zeg jak mówić mowic
+afirmação afirmacao desumana postagens tipo desejar deseja
+desear augurato auguri dici mówią mowia stwierdzenie stylu
 dijo dice dicen escribió escribio escribe mandó mando llamó llamo llamar insulto denuncio
 reporto captura
 disse diz escreveu escreve mandou chamou chamar denunciando denuncio print

@@ -42,15 +42,14 @@ _THREAT_FIELDS = frozenset(
     {"agents", "intents", "harms", "acts", "targets", "possessives", "kin", "negations",
      "window", "max_gap"}
 )  # fmt: skip
+_INSULT_FIELDS = frozenset(
+    {"insults", "adjectives", "targets", "weak_targets", "fillers", "max_gap", "allow",
+     "reporting"}
+)  # fmt: skip
 # kind -> (allowed specific fields, default applies_to)
 _KINDS: dict[str, tuple[frozenset[str], tuple[str, ...]]] = {
     "words": (frozenset({"words", "allow"}), _CONTENT),
-    "targeted_insult": (
-        frozenset(
-            {"insults", "adjectives", "targets", "weak_targets", "fillers", "max_gap", "allow"}
-        ),
-        _CONTENT,
-    ),
+    "targeted_insult": (_INSULT_FIELDS, _CONTENT),
     "regex": (frozenset({"patterns", "target"}), _CONTENT),
     "threat": (_THREAT_FIELDS, _CONTENT),
     "addressed": (frozenset({"phrases", "targets", "window"}), _CONTENT),
@@ -200,6 +199,9 @@ def _validate_params(
         )
         p["fillers"] = _str_list(raw.get("fillers"), where, "fillers", problems, required=False)
         p["allow"] = _str_list(raw.get("allow"), where, "allow", problems, required=False)
+        p["reporting"] = _str_list(
+            raw.get("reporting"), where, "reporting", problems, required=False
+        )
         p["max_gap"] = _int(raw.get("max_gap"), where, "max_gap", problems, lo=0, hi=8, default=3)
     elif kind == "regex":
         patterns = _str_list(

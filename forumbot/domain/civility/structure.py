@@ -56,6 +56,8 @@ def find_threat(
         target = _target_near(pos, roles, clause, n, window)
         if target is None:
             continue
+        if target == pos + 1 and tokens[target + 1 : target + 2] in (["a"], ["an"]):
+            continue  # a verb of giving, not of harm: "shoot him an email", "shoot them a text"
         here = clause[pos]
         start: int | None = None
         if "act" in r:
