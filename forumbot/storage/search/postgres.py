@@ -11,6 +11,7 @@ and the query.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -99,6 +100,8 @@ class _Plan:
         self.all = postgres_tsquery(self.terms, self.params, "all")
         self.any = postgres_tsquery(self.units, self.params, "any", "||")
         self.where = filter_sql(filters, self.params)
+        # How many passages there are (the planner's estimate), for inverse document frequency.
+        self.passages = 0.0
 
     def matches(self, tsquery: str, extra: str = "") -> str:
         return (
@@ -108,10 +111,22 @@ class _Plan:
 
     @property
     def titles(self) -> str:
+        return self.titles_ranked(f"ts_rank(a.search_vector, ({self.any}), :norm)")
+
+    def titles_ranked(self, rank: str) -> str:
+        """Title scores: `rank` over the titles holding any of the words."""
         return f"""titles AS MATERIALIZED (
-            SELECT a.id AS aid, ts_rank(a.search_vector, ({self.any}), :norm) AS ts
+            SELECT a.id AS aid, {rank} AS ts
             FROM articles AS a WHERE a.search_vector @@ ({self.any})
             ORDER BY ts DESC LIMIT :title_limit)"""
+
+
+# The planner's estimate of the number of passages (-1 before the first ANALYZE: then a count).
+_PASSAGES = """
+        UNION ALL SELECT 'passages', 0, (
+            SELECT CASE WHEN c.reltuples >= 0 THEN c.reltuples
+                        ELSE (SELECT count(*) FROM passages) END
+            FROM pg_class AS c WHERE c.oid = 'passages'::regclass)::float8"""
 
 
 async def _custom_plans(session: AsyncSession) -> None:
@@ -160,6 +175,7 @@ async def _relevance(session: AsyncSession, plan: _Plan) -> list[Ranked]:
             LIMIT :budget) AS c)::float8"""
             for index, tsquery in enumerate(unit_sql)
         )
+    passages = _PASSAGES if counts else ""
     sql = f"""
         WITH total AS MATERIALIZED (
             SELECT count(*) AS c FROM (SELECT 1 {plan.matches(plan.all)} LIMIT :exact_plus) AS m),
@@ -183,7 +199,7 @@ async def _relevance(session: AsyncSession, plan: _Plan) -> list[Ranked]:
             ORDER BY t.ts DESC, p.id DESC LIMIT :need)
         SELECT 'all', id, score::float8 FROM ranked
         UNION ALL SELECT 'title', id, score::float8 FROM title_only
-        UNION ALL SELECT 'total', 0, (SELECT c FROM total)::float8{counts}
+        UNION ALL SELECT 'total', 0, (SELECT c FROM total)::float8{counts}{passages}
     """
     ranked: list[Ranked] = []
     total = 0
@@ -195,6 +211,8 @@ async def _relevance(session: AsyncSession, plan: _Plan) -> list[Ranked]:
             ranked.append(Ranked(row_id, TIER_TITLE, score))
         elif kind == "total":
             total = int(score)
+        elif kind == "passages":
+            plan.passages = float(score)
         else:
             unit_counts[row_id] = int(score)
     if total > EXACT_LIMIT:
@@ -263,11 +281,25 @@ async def _partial(
         return []
     params = dict(plan.params, more=plan.need + len(seen))
     some = postgres_tsquery(chosen, params, "some", "||")
+    # ts_rank weighs every word alike; bm25's inverse document frequency (as FTS5 computes it)
+    # makes a rare word count for more than a common one, which is what ranks a question's
+    # partial matches (CISI nDCG@10 0.286 -> see bench/README.md).
+    passages = max(plan.passages, max(unit_counts.values()) + 1.0)
+    weighted = []
+    for index, unit in enumerate(plan.units):
+        found = unit_counts.get(index, 0)
+        if found == 0:
+            continue
+        params[f"idf{index}"] = math.log(1.0 + (passages - found + 0.5) / (found + 0.5))
+        tsquery = postgres_tsquery([unit], params, f"one{index}_")
+        weighted.append(f":idf{index} * ts_rank({{vector}}, ({tsquery}), :norm)")
+    passage_rank = " + ".join(weighted).format(vector="p.search_vector")
+    title_rank = " + ".join(weighted).format(vector="a.search_vector")
     sql = f"""
         WITH partial_hits AS MATERIALIZED (
-            SELECT p.id, p.article_id, ts_rank(p.search_vector, ({some}), :norm) AS score
+            SELECT p.id, p.article_id, {passage_rank} AS score
             {plan.matches(some)}),
-        {plan.titles}
+        {plan.titles_ranked(title_rank)}
         SELECT s.id, (s.score + :title_weight * coalesce(t.ts, 0))::float8 AS score
         FROM partial_hits AS s LEFT JOIN titles AS t ON t.aid = s.article_id
         ORDER BY score DESC LIMIT :more
