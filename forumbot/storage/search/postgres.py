@@ -281,9 +281,9 @@ async def _partial(
         return []
     params = dict(plan.params, more=plan.need + len(seen))
     some = postgres_tsquery(chosen, params, "some", "||")
-    # ts_rank weighs every word alike; bm25's inverse document frequency (as FTS5 computes it)
-    # makes a rare word count for more than a common one, which is what ranks a question's
-    # partial matches (CISI nDCG@10 0.286 -> see bench/README.md).
+    # bm25 as FTS5 computes it, so that a question's partial matches rank as on SQLite:
+    # ts_rank weighs every word alike (no inverse document frequency) and saturates a word's
+    # repetitions its own way (CISI nDCG@10 0.286 with ts_rank, see bench/README.md).
     passages = max(plan.passages, max(unit_counts.values()) + 1.0)
     weighted = []
     for index, unit in enumerate(plan.units):
@@ -291,21 +291,51 @@ async def _partial(
         if found == 0:
             continue
         params[f"idf{index}"] = math.log(1.0 + (passages - found + 0.5) / (found + 0.5))
-        tsquery = postgres_tsquery([unit], params, f"one{index}_")
-        weighted.append(f":idf{index} * ts_rank({{vector}}, ({tsquery}), :norm)")
-    passage_rank = " + ".join(weighted).format(vector="p.search_vector")
-    title_rank = " + ".join(weighted).format(vector="a.search_vector")
+        weighted.append((index, postgres_tsquery([unit], params, f"one{index}_")))
     sql = f"""
-        WITH partial_hits AS MATERIALIZED (
-            SELECT p.id, p.article_id, {passage_rank} AS score
-            {plan.matches(some)}),
-        {plan.titles_ranked(title_rank)}
-        SELECT s.id, (s.score + :title_weight * coalesce(t.ts, 0))::float8 AS score
-        FROM partial_hits AS s LEFT JOIN titles AS t ON t.aid = s.article_id
+        WITH partial_hits AS MATERIALIZED ({_bm25("p", weighted, plan.matches(some))}),
+        titles AS MATERIALIZED (
+            {_bm25("a", weighted, f"FROM articles AS a WHERE a.search_vector @@ ({plan.any})")}
+            ORDER BY score DESC LIMIT :title_limit)
+        SELECT s.id, (s.score + :title_weight * coalesce(t.score, 0))::float8 AS score
+        FROM partial_hits AS s LEFT JOIN titles AS t ON t.id = s.article_id
         ORDER BY score DESC LIMIT :more
     """
     rows = (await session.execute(text(sql), params)).all()
     return [Ranked(row_id, TIER_PARTIAL, score) for row_id, score in rows if row_id not in seen]
+
+
+# bm25's constants, FTS5's defaults.
+BM25_K1 = 1.2
+BM25_B = 0.75
+# ts_rank of one lexeme with weights {1,1,1,1} and no normalisation is (1 + 1/4 + ... + 1/tf²)
+# / (pi²/6): the lexeme's occurrences (tf) read back from it.
+_TF = (
+    "CASE WHEN {x} < 0.5 THEN 0 WHEN {x} < 1.125 THEN 1 WHEN {x} < 1.305 THEN 2"
+    " WHEN {x} < 1.392 THEN 3 WHEN {x} < 1.443 THEN 4 WHEN {x} < 1.477 THEN 5"
+    " WHEN {x} < 1.501 THEN 6 WHEN {x} < 1.519 THEN 7 ELSE 8 END"
+)
+
+
+def _bm25(alias: str, weighted: Sequence[tuple[int, str]], source: str) -> str:
+    """SELECT id, article_id, score: bm25 of `alias`.search_vector (rows of `source`, FROM ...)
+    over the query units `weighted` ((index, tsquery SQL), idf in :idf<index>). A row's length
+    is its number of distinct lexemes; the average is over the rows found."""
+    article = "p.article_id" if alias == "p" else "a.id"
+    tfs = ", ".join(
+        _TF.format(x=f"ts_rank('{{1,1,1,1}}', {alias}.search_vector, ({tsquery}), 0) * 1.6449341")
+        + f" AS tf{index}"
+        for index, tsquery in weighted
+    )
+    terms = " + ".join(
+        f":idf{index} * tf{index} * {BM25_K1 + 1} / (tf{index} + {BM25_K1}"
+        f" * ({1 - BM25_B} + {BM25_B} * dl / greatest(avg(dl) OVER (), 1)))"
+        for index, _ in weighted
+    )
+    return f"""SELECT id, article_id, {terms or "0"} AS score FROM (
+            SELECT {alias}.id, {article} AS article_id,
+                   length({alias}.search_vector)::float8 AS dl, {tfs or "0 AS tf"}
+            {source}) AS counted"""
 
 
 async def _rows(session: AsyncSession, plan: _Plan, ids: list[int]) -> Iterable[Sequence[Any]]:
