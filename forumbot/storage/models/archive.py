@@ -107,6 +107,8 @@ class Passage(Base):
         UniqueConstraint("article_id", "number"),
         UniqueConstraint("article_id", "stable_id"),
         Index("ix_passages_stable_id", "stable_id"),
+        # Covering: search reads a match's article without reading its row (migration 0012).
+        Index("ix_passages_id_article", "id", "article_id"),
     )
 
 

@@ -11,6 +11,7 @@ and the query.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -99,6 +100,8 @@ class _Plan:
         self.all = postgres_tsquery(self.terms, self.params, "all")
         self.any = postgres_tsquery(self.units, self.params, "any", "||")
         self.where = filter_sql(filters, self.params)
+        # How many passages there are (the planner's estimate), for inverse document frequency.
+        self.passages = 0.0
 
     def matches(self, tsquery: str, extra: str = "") -> str:
         return (
@@ -108,10 +111,22 @@ class _Plan:
 
     @property
     def titles(self) -> str:
+        return self.titles_ranked(f"ts_rank(a.search_vector, ({self.any}), :norm)")
+
+    def titles_ranked(self, rank: str) -> str:
+        """Title scores: `rank` over the titles holding any of the words."""
         return f"""titles AS MATERIALIZED (
-            SELECT a.id AS aid, ts_rank(a.search_vector, ({self.any}), :norm) AS ts
+            SELECT a.id AS aid, {rank} AS ts
             FROM articles AS a WHERE a.search_vector @@ ({self.any})
             ORDER BY ts DESC LIMIT :title_limit)"""
+
+
+# The planner's estimate of the number of passages (-1 before the first ANALYZE: then a count).
+_PASSAGES = """
+        UNION ALL SELECT 'passages', 0, (
+            SELECT CASE WHEN c.reltuples >= 0 THEN c.reltuples
+                        ELSE (SELECT count(*) FROM passages) END
+            FROM pg_class AS c WHERE c.oid = 'passages'::regclass)::float8"""
 
 
 async def _custom_plans(session: AsyncSession) -> None:
@@ -160,6 +175,7 @@ async def _relevance(session: AsyncSession, plan: _Plan) -> list[Ranked]:
             LIMIT :budget) AS c)::float8"""
             for index, tsquery in enumerate(unit_sql)
         )
+    passages = _PASSAGES if counts else ""
     sql = f"""
         WITH total AS MATERIALIZED (
             SELECT count(*) AS c FROM (SELECT 1 {plan.matches(plan.all)} LIMIT :exact_plus) AS m),
@@ -183,7 +199,7 @@ async def _relevance(session: AsyncSession, plan: _Plan) -> list[Ranked]:
             ORDER BY t.ts DESC, p.id DESC LIMIT :need)
         SELECT 'all', id, score::float8 FROM ranked
         UNION ALL SELECT 'title', id, score::float8 FROM title_only
-        UNION ALL SELECT 'total', 0, (SELECT c FROM total)::float8{counts}
+        UNION ALL SELECT 'total', 0, (SELECT c FROM total)::float8{counts}{passages}
     """
     ranked: list[Ranked] = []
     total = 0
@@ -195,6 +211,8 @@ async def _relevance(session: AsyncSession, plan: _Plan) -> list[Ranked]:
             ranked.append(Ranked(row_id, TIER_TITLE, score))
         elif kind == "total":
             total = int(score)
+        elif kind == "passages":
+            plan.passages = float(score)
         else:
             unit_counts[row_id] = int(score)
     if total > EXACT_LIMIT:
@@ -263,17 +281,61 @@ async def _partial(
         return []
     params = dict(plan.params, more=plan.need + len(seen))
     some = postgres_tsquery(chosen, params, "some", "||")
+    # bm25 as FTS5 computes it, so that a question's partial matches rank as on SQLite:
+    # ts_rank weighs every word alike (no inverse document frequency) and saturates a word's
+    # repetitions its own way (CISI nDCG@10 0.286 with ts_rank, see bench/README.md).
+    passages = max(plan.passages, max(unit_counts.values()) + 1.0)
+    weighted = []
+    for index, unit in enumerate(plan.units):
+        found = unit_counts.get(index, 0)
+        if found == 0:
+            continue
+        params[f"idf{index}"] = math.log(1.0 + (passages - found + 0.5) / (found + 0.5))
+        weighted.append((index, postgres_tsquery([unit], params, f"one{index}_")))
     sql = f"""
-        WITH partial_hits AS MATERIALIZED (
-            SELECT p.id, p.article_id, ts_rank(p.search_vector, ({some}), :norm) AS score
-            {plan.matches(some)}),
-        {plan.titles}
-        SELECT s.id, (s.score + :title_weight * coalesce(t.ts, 0))::float8 AS score
-        FROM partial_hits AS s LEFT JOIN titles AS t ON t.aid = s.article_id
+        WITH partial_hits AS MATERIALIZED ({_bm25("p", weighted, plan.matches(some))}),
+        titles AS MATERIALIZED (
+            {_bm25("a", weighted, f"FROM articles AS a WHERE a.search_vector @@ ({plan.any})")}
+            ORDER BY score DESC LIMIT :title_limit)
+        SELECT s.id, (s.score + :title_weight * coalesce(t.score, 0))::float8 AS score
+        FROM partial_hits AS s LEFT JOIN titles AS t ON t.id = s.article_id
         ORDER BY score DESC LIMIT :more
     """
     rows = (await session.execute(text(sql), params)).all()
     return [Ranked(row_id, TIER_PARTIAL, score) for row_id, score in rows if row_id not in seen]
+
+
+# bm25's constants, FTS5's defaults.
+BM25_K1 = 1.2
+BM25_B = 0.75
+# ts_rank of one lexeme with weights {1,1,1,1} and no normalisation is (1 + 1/4 + ... + 1/tf²)
+# / (pi²/6): the lexeme's occurrences (tf) read back from it.
+_TF = (
+    "CASE WHEN {x} < 0.5 THEN 0 WHEN {x} < 1.125 THEN 1 WHEN {x} < 1.305 THEN 2"
+    " WHEN {x} < 1.392 THEN 3 WHEN {x} < 1.443 THEN 4 WHEN {x} < 1.477 THEN 5"
+    " WHEN {x} < 1.501 THEN 6 WHEN {x} < 1.519 THEN 7 ELSE 8 END"
+)
+
+
+def _bm25(alias: str, weighted: Sequence[tuple[int, str]], source: str) -> str:
+    """SELECT id, article_id, score: bm25 of `alias`.search_vector (rows of `source`, FROM ...)
+    over the query units `weighted` ((index, tsquery SQL), idf in :idf<index>). A row's length
+    is its number of distinct lexemes; the average is over the rows found."""
+    article = "p.article_id" if alias == "p" else "a.id"
+    tfs = ", ".join(
+        _TF.format(x=f"ts_rank('{{1,1,1,1}}', {alias}.search_vector, ({tsquery}), 0) * 1.6449341")
+        + f" AS tf{index}"
+        for index, tsquery in weighted
+    )
+    terms = " + ".join(
+        f":idf{index} * tf{index} * {BM25_K1 + 1} / (tf{index} + {BM25_K1}"
+        f" * ({1 - BM25_B} + {BM25_B} * dl / greatest(avg(dl) OVER (), 1)))"
+        for index, _ in weighted
+    )
+    return f"""SELECT id, article_id, {terms or "0"} AS score FROM (
+            SELECT {alias}.id, {article} AS article_id,
+                   length({alias}.search_vector)::float8 AS dl, {tfs or "0 AS tf"}
+            {source}) AS counted"""
 
 
 async def _rows(session: AsyncSession, plan: _Plan, ids: list[int]) -> Iterable[Sequence[Any]]:

@@ -256,6 +256,9 @@ async def test_common_queries_are_ranked_from_term_lists(
         assert listed
     from_lists = await search(sessionmaker, "echo")
     assert [h.title for h in from_lists] == ["Old", "New"]
+    # A word without a list is known to be rare: its matches are scored at once, no count.
+    rare = await search(sessionmaker, "irrigation")
+    assert keys(rare, ids) == [("gardens", 3)] and not rare[0].partial
     assert "**echo**" in from_lists[0].snippet
     assert [h.title for h in await search(sessionmaker, "echo", limit=1, offset=1)] == ["New"]
     # Passages added after the lists were built are still found (scored at search time).
@@ -288,3 +291,27 @@ async def test_common_queries_are_ranked_from_term_lists(
         report = await refresh_term_lists(session)
         assert report["dropped"] >= 1
         assert not await session.scalar(text("SELECT count(*) FROM search_terms"))
+
+
+async def test_partial_matches_weigh_a_rare_word_above_a_common_one(
+    sessionmaker: Sessions, ids: dict[str, int]
+) -> None:
+    # No passage holds both words. "market" is in many passages, several times each; "zephyr"
+    # in one. A question's best partial answer is the rare word's passage (bm25's inverse
+    # document frequency; PostgreSQL's ts_rank alone weighs both words alike and put the
+    # denser "market" passages first).
+    async with sessionmaker() as session, session.begin():
+        repo = ArchiveRepository(session)
+        await repo.save_article(
+            ParsedArticle(
+                key="markets",
+                title="Stalls",
+                paragraphs=tuple(f"Market market market stall {n}." for n in range(6)),
+            )
+        )
+        await repo.save_article(
+            ParsedArticle(key="wind", title="Weather", paragraphs=("A zephyr came at dusk.",))
+        )
+    hits = await search(sessionmaker, "why does the market zephyr", limit=3)
+    assert hits and hits[0].title == "Weather"
+    assert all(h.partial for h in hits)
