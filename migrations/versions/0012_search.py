@@ -6,7 +6,7 @@ that reads one ~600-character row per match, spread over the whole file: at a mi
 mostly page-cache misses. Through this index the same lookups read a few small pages.
 
 Revision ID: 0012_search
-Revises: 0009_web
+Revises: 0011_web_rollup
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from __future__ import annotations
 from alembic import op
 
 revision = "0012_search"
-down_revision = "0009_web"
+down_revision = "0011_web_rollup"
 branch_labels = None
 depends_on = None
 

@@ -2,7 +2,7 @@
 saved searches bound to the guild (or DM user) they were made in.
 
 Revision ID: 0013_outbox
-Revises: 0011_web_rollup
+Revises: 0012_search
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0013_outbox"
-down_revision = "0011_web_rollup"
+down_revision = "0012_search"
 branch_labels = None
 depends_on = None
 
