@@ -65,3 +65,7 @@ __all__ += ["CacheVersion", "InteractionClaim", "Lease", "MessageClaim"]
 from forumbot.storage.models.web import WebRateLimit  # noqa: E402  isort: skip
 
 __all__ += ["WebRateLimit"]
+
+from forumbot.storage.models.feeds import Feed, FeedEntry  # noqa: E402  isort: skip
+
+__all__ += ["Feed", "FeedEntry"]
