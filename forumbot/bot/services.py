@@ -22,8 +22,9 @@ from forumbot.services.coordination import (
     StaleGuard,
     process_identity,
 )
+from forumbot.services.feeds import FeedPoller, FeedsService
 from forumbot.services.guilds import GuildSettingsService
-from forumbot.services.links import LinksService
+from forumbot.services.links import LinksService, make_fetcher
 from forumbot.services.publishing import PublishingService
 from forumbot.services.removal import RemovalService
 from forumbot.storage.db import make_engine, make_sessionmaker, upgrade_database
@@ -40,6 +41,8 @@ class Services:
     publishing: PublishingService
     removal: RemovalService
     links: LinksService
+    feeds: FeedsService
+    feed_poller: FeedPoller
     guilds: GuildSettingsService
     bot_state: BotStateStore
     searches: SearchSessionStore
@@ -59,6 +62,8 @@ def build_services(settings: Settings, engine: AsyncEngine) -> Services:
     stale = StaleGuard(CacheVersions(sessionmaker))
     stale.on_stale.append(guilds.invalidate)
     archive = ArchiveService(sessionmaker, settings)
+    leases = Leases(sessionmaker, holder)
+    fetcher = make_fetcher(settings)
     return Services(
         settings=settings,
         engine=engine,
@@ -67,11 +72,15 @@ def build_services(settings: Settings, engine: AsyncEngine) -> Services:
         publishing=PublishingService(sessionmaker),
         removal=RemovalService(sessionmaker),
         links=LinksService(archive, settings),
+        feeds=FeedsService(sessionmaker, fetcher),
+        feed_poller=FeedPoller(
+            sessionmaker, archive, fetcher, leases, max_bytes=settings.max_file_bytes
+        ),
         guilds=guilds,
         bot_state=BotStateStore(sessionmaker),
         searches=SearchSessionStore(sessionmaker),
         holder=holder,
-        leases=Leases(sessionmaker, holder),
+        leases=leases,
         claims=Claims(sessionmaker, holder),
         stale=stale,
     )

@@ -13,5 +13,6 @@ from forumbot.cli import run as _run  # noqa: F401  isort: skip
 from forumbot.cli import removal as _removal  # noqa: F401  isort: skip
 
 from forumbot.cli import web as _web  # noqa: F401  isort: skip
+from forumbot.cli import feeds as _feeds  # noqa: F401  isort: skip
 
 __all__ = ["main"]

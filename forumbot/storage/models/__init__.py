@@ -74,3 +74,7 @@ __all__ += ["ModActivityDay", "ModActivityMark", "WebRateLimit", "WebSession"]
 from forumbot.storage.models.outbox import ModOutbox  # noqa: E402  isort: skip
 
 __all__ += ["ModOutbox"]
+
+from forumbot.storage.models.feeds import Feed, FeedEntry  # noqa: E402  isort: skip
+
+__all__ += ["Feed", "FeedEntry"]
