@@ -5,6 +5,7 @@ clear error per failure kind."""
 from __future__ import annotations
 
 import gzip
+from typing import Any
 
 import pytest
 
@@ -78,19 +79,25 @@ async def test_loopback_without_allow_list_is_refused_before_connecting(
 
 
 async def test_a_name_resolving_to_loopback_is_refused_by_the_resolver(
-    webserver: WebServer,
+    webserver: WebServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # localhost.localdomain-style names go through DNS; "ip6-localhost" / the hostname of this
-    # machine resolve to loopback on most systems. Use a name that the resolver itself answers.
+    # A public-looking name whose DNS answer is loopback (rebinding): the resolver itself must
+    # refuse it. The answer is planted in the event loop's getaddrinfo, so this runs everywhere.
+    import asyncio
     import socket
 
-    name = socket.gethostname()
-    infos = socket.getaddrinfo(name, None)
-    if not any(refusal(str(i[4][0])) for i in infos):
-        pytest.skip(f"{name} resolves to a public address here")
+    loop = asyncio.get_running_loop()
+    real = loop.getaddrinfo
+
+    async def planted(host: Any, *args: Any, **kwargs: Any) -> Any:
+        if host == "rebound.example":
+            return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", ("127.0.0.1", webserver.port))]
+        return await real(host, *args, **kwargs)
+
+    monkeypatch.setattr(loop, "getaddrinfo", planted)
     plain = Fetcher(FetchLimits(max_bytes=LIMIT))
     with pytest.raises(FetchError) as caught:
-        await plain.get(f"http://{name}:{webserver.port}/a", want="html")
+        await plain.get(f"http://rebound.example:{webserver.port}/a", want="html")
     assert caught.value.kind == "blocked"
     assert webserver.hits["/a"] == 0
 
