@@ -196,7 +196,9 @@ async def test_gateway_drop_mid_storm_moderates_every_comment_once(
 async def test_kill_one_of_two_shard_processes_mid_storm_and_restart(
     bot_runner: BotRunner, sandbox: Sandbox, storm: Storm, allow_warnings: Any
 ) -> None:
-    allow_warnings(r"Shard ID \d+")
+    # On a loaded machine a live process can stall past the tests' 3 s lease and lose it to the
+    # restarted one; that hand-over is allowed, doing anything twice is not (checked below).
+    allow_warnings(r"Shard ID \d+|lease lost to another process")
     settings = bot_runner.settings
     zero = settings.model_copy(update={"shard_count": 2, "shard_ids": "0"})
     one = settings.model_copy(update={"shard_count": 2, "shard_ids": "1"})
