@@ -7,7 +7,7 @@ from typing import Any
 
 import discord
 
-from cogs._errors import reply_error
+from cogs._views import OwnedView
 from cogs.archive.search_ui import NO_MENTIONS
 from forumbot.services.publishing import shorten
 from forumbot.services.removal import RemovalPlan, describe_posts
@@ -29,24 +29,14 @@ def delete_embed(guild_id: int, plan: RemovalPlan) -> discord.Embed:
     return embed
 
 
-class DeleteConfirm(discord.ui.View):
+class DeleteConfirm(OwnedView):
     def __init__(self, *, author_id: int, delete: Delete) -> None:
-        super().__init__(timeout=300)
-        self.author_id = author_id
+        super().__init__(
+            owner_id=author_id,
+            refusal="Only the person who asked for the deletion can confirm it.",
+            timeout=300,
+        )
         self.delete = delete
-
-    async def interaction_check(self, interaction: discord.Interaction[Any]) -> bool:
-        if interaction.user.id != self.author_id:
-            await interaction.response.send_message(
-                "Only the person who asked for the deletion can confirm it.", ephemeral=True
-            )
-            return False
-        return True
-
-    async def on_error(
-        self, interaction: discord.Interaction[Any], error: Exception, item: discord.ui.Item[Any]
-    ) -> None:
-        await reply_error(interaction, error)
 
     @discord.ui.button(label="Delete", style=discord.ButtonStyle.danger)
     async def confirm(

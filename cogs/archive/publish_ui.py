@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 import discord
 from discord.utils import escape_markdown
 
-from cogs._errors import reply_error
+from cogs._views import OwnedView
 from cogs.archive.search_ui import NO_MENTIONS, jump_url
 from forumbot.domain.citation import escape_keeping_emphasis
 from forumbot.domain.ingest.review import suspect_passages
@@ -44,7 +44,7 @@ def publish_line(guild_id: int, result: PublishResult) -> str:
     return f"{verb}: **{shorten(result.title, 100)}** → {thread_link(guild_id, result.thread_id)}"
 
 
-class LoadPreview(discord.ui.View):
+class LoadPreview(OwnedView):
     """Confirm/Cancel for /article load; nothing is stored before Confirm."""
 
     def __init__(
@@ -57,26 +57,16 @@ class LoadPreview(discord.ui.View):
         articles: list[ParsedArticle],
         publish: bool,
     ) -> None:
-        super().__init__(timeout=600)
+        super().__init__(
+            owner_id=author_id,
+            refusal="Only the person who loaded the file can confirm it.",
+            timeout=600,
+        )
         self.store = store
         self.publish_one = publish_one
-        self.author_id = author_id
         self.name = name
         self.articles = articles
         self.publish = publish
-
-    async def interaction_check(self, interaction: discord.Interaction[Any]) -> bool:
-        if interaction.user.id != self.author_id:
-            await interaction.response.send_message(
-                "Only the person who loaded the file can confirm it.", ephemeral=True
-            )
-            return False
-        return True
-
-    async def on_error(
-        self, interaction: discord.Interaction[Any], error: Exception, item: discord.ui.Item[Any]
-    ) -> None:
-        await reply_error(interaction, error)
 
     @discord.ui.button(label="Confirm", style=discord.ButtonStyle.success)
     async def confirm(
