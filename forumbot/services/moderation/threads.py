@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from forumbot.services.moderation.errors import ModerationError
 from forumbot.services.moderation.ledger import Ledger
 from forumbot.services.moderation.notices import modlog_summary, thread_announcement
+from forumbot.services.moderation.outbox import Effect, Outbox, modlog_effect, thread_effect
 from forumbot.services.moderation.port import ModerationPort, ThreadChange
 from forumbot.services.moderation.queue import ReviewQueue
 from forumbot.services.moderation.types import LedgerEntry, utcnow
@@ -39,9 +40,17 @@ class ThreadSummary:
 
 
 class ThreadControls:
-    def __init__(self, sessionmaker: async_sessionmaker[AsyncSession], port: ModerationPort):
+    def __init__(
+        self,
+        sessionmaker: async_sessionmaker[AsyncSession],
+        port: ModerationPort,
+        *,
+        outbox: Outbox,
+    ):
         self._sessionmaker = sessionmaker
         self.port = port
+        # The thread change, its announcement and the mod-log post commit with the ledger row.
+        self.outbox = outbox
 
     async def apply(
         self,
@@ -93,20 +102,33 @@ class ThreadControls:
                 expires_at=expires_at,
                 details=details or None,
             )
-        audit = f"{entry.label} by {actor_id}: {reason}"[:512]
-        if change is not None:
-            ok = await self.port.change_thread(thread_id, change, audit)
-        else:
-            assert message_id is not None
-            ok = await self.port.pin_message(thread_id, message_id, audit)
-        if not ok:
+            audit = f"{entry.label} by {actor_id}: {reason}"[:512]
+            if change is not None:
+                # Announced in the thread once Discord has made the change.
+                first = thread_effect(entry, thread_id, change, audit, thread_announcement(entry))
+            else:
+                assert message_id is not None
+                first = Effect(
+                    "pin",
+                    f"case:{entry.id}:pin",
+                    {
+                        "channel_id": thread_id,
+                        "message_id": message_id,
+                        "reason": audit,
+                        "label": entry.label,
+                    },
+                )
+            rows = await self.outbox.write(
+                session,
+                guild_id,
+                [first, modlog_effect(entry, modlog_summary(entry))],
+                entry_id=entry.id,
+            )
+        done = await self.outbox.run(rows)
+        if done.get(rows[0].id) == "refused":
             raise ModerationError(
                 f"Discord refused to {action} the thread (the mod-log records the attempt)."
             )
-        announcement = thread_announcement(entry)
-        if announcement is not None:
-            await self.port.post_in_thread(thread_id, announcement)
-        await self.port.post_modlog(guild_id, entry, modlog_summary(entry))
         return entry
 
     async def expire_slowmodes(self, now: datetime | None = None) -> list[LedgerEntry]:
@@ -134,16 +156,22 @@ class ThreadControls:
                     reason="superseded by a later change" if later else "slow mode time is up",
                     details={"seconds": 0, "changed": not later},
                 )
-            if not later:
-                await self.port.change_thread(
-                    entry.thread_id,
-                    ThreadChange(slowmode_seconds=0),
-                    "end of automatic slow mode",
-                )
-                announcement = thread_announcement(end)
-                if announcement is not None:
-                    await self.port.post_in_thread(entry.thread_id, announcement)
-                await self.port.post_modlog(entry.guild_id, end, modlog_summary(end))
+                rows = []
+                if not later:
+                    effects = [
+                        thread_effect(
+                            end,
+                            entry.thread_id,
+                            ThreadChange(slowmode_seconds=0),
+                            "end of automatic slow mode",
+                            thread_announcement(end),
+                        ),
+                        modlog_effect(end, modlog_summary(end)),
+                    ]
+                    rows = await self.outbox.write(
+                        session, entry.guild_id, effects, entry_id=end.id
+                    )
+            await self.outbox.run(rows)
             ended.append(end)
         return ended
 
