@@ -4,16 +4,23 @@ with who and why, the end of automatic slow modes, and a thread's moderation sum
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from forumbot.services.moderation.errors import ModerationError
 from forumbot.services.moderation.ledger import Ledger
 from forumbot.services.moderation.notices import modlog_summary, thread_announcement
-from forumbot.services.moderation.outbox import Effect, Outbox, modlog_effect, thread_effect
+from forumbot.services.moderation.outbox import (
+    Effect,
+    Outbox,
+    OutboxRow,
+    modlog_effect,
+    thread_effect,
+)
 from forumbot.services.moderation.port import ModerationPort, ThreadChange
 from forumbot.services.moderation.queue import ReviewQueue
 from forumbot.services.moderation.types import LedgerEntry, utcnow
@@ -132,33 +139,56 @@ class ThreadControls:
         return entry
 
     async def expire_slowmodes(self, now: datetime | None = None) -> list[LedgerEntry]:
-        """End slow modes whose time is up, unless a later slow-mode change superseded them."""
+        """End slow modes whose time is up, unless a later slow-mode change superseded them.
+
+        Run by the scheduler lease holder only; should two processes still run it at once (a
+        lease holder that stalled), the thread change and its posts are keyed by the slow mode
+        they end, so the second process's end fails on the outbox's unique key and is dropped
+        whole: one edit, one announcement, one mod-log post."""
         now = now or utcnow()
         ended: list[LedgerEntry] = []
         async with self._sessionmaker() as session:
             due = await Ledger(session).open_slowmodes(now)
         for entry in due:
             assert entry.thread_id is not None
-            async with self._sessionmaker() as session, session.begin():
-                ledger = Ledger(session)
-                later = [
-                    r
-                    for r in await ledger.thread_rows(entry.guild_id, entry.thread_id)
-                    if r.kind == "slowmode" and r.id > entry.id
-                ]
-                end = await ledger.record(
-                    guild_id=entry.guild_id,
-                    kind="slowmode_end",
-                    channel_id=entry.thread_id,
-                    thread_id=entry.thread_id,
-                    refers_to_id=entry.id,
-                    at=now,
-                    reason="superseded by a later change" if later else "slow mode time is up",
-                    details={"seconds": 0, "changed": not later},
-                )
-                rows = []
-                if not later:
-                    effects = [
+            try:
+                end, rows = await self._end_slowmode(entry, now)
+            except IntegrityError:
+                continue  # another process ended it first
+            if end is None:
+                continue
+            await self.outbox.run(rows)
+            ended.append(end)
+        return ended
+
+    async def _end_slowmode(
+        self, entry: LedgerEntry, now: datetime
+    ) -> tuple[LedgerEntry | None, list[OutboxRow]]:
+        assert entry.thread_id is not None
+        async with self._sessionmaker() as session, session.begin():
+            ledger = Ledger(session)
+            if await ledger.references(entry.id, "slowmode_end"):
+                return None, []
+            later = [
+                r
+                for r in await ledger.thread_rows(entry.guild_id, entry.thread_id)
+                if r.kind == "slowmode" and r.id > entry.id
+            ]
+            end = await ledger.record(
+                guild_id=entry.guild_id,
+                kind="slowmode_end",
+                channel_id=entry.thread_id,
+                thread_id=entry.thread_id,
+                refers_to_id=entry.id,
+                at=now,
+                reason="superseded by a later change" if later else "slow mode time is up",
+                details={"seconds": 0, "changed": not later},
+            )
+            rows: list[OutboxRow] = []
+            if not later:
+                key = f"slowmode:{entry.id}:end"
+                effects = [
+                    replace(
                         thread_effect(
                             end,
                             entry.thread_id,
@@ -166,14 +196,12 @@ class ThreadControls:
                             "end of automatic slow mode",
                             thread_announcement(end),
                         ),
-                        modlog_effect(end, modlog_summary(end)),
-                    ]
-                    rows = await self.outbox.write(
-                        session, entry.guild_id, effects, entry_id=end.id
-                    )
-            await self.outbox.run(rows)
-            ended.append(end)
-        return ended
+                        key=f"{key}:thread",
+                    ),
+                    replace(modlog_effect(end, modlog_summary(end)), key=f"{key}:modlog"),
+                ]
+                rows = await self.outbox.write(session, entry.guild_id, effects, entry_id=end.id)
+        return end, rows
 
     async def summary(
         self, guild_id: int, thread_id: int, recent: int | None = None

@@ -11,16 +11,19 @@ import asyncio
 from collections import Counter
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from forumbot.domain.civility.rules import RuleSet
 from forumbot.services.moderation import ModerationService
 from forumbot.services.moderation.errors import ModerationError
 from forumbot.services.moderation.ledger import Ledger
 from forumbot.services.moderation.outbox import CLAIM_FOR, Outbox
 from forumbot.services.moderation.port import RecordingPort
+from forumbot.services.moderation.rules import RuleBook
 from forumbot.storage.models.moderation import ModAction
 from forumbot.storage.models.outbox import ModOutbox
 from tests.unit.moderation.conftest import ALICE, BOB, GUILD, MOD_A, MOD_B, THREAD, Clock, message
@@ -276,3 +279,46 @@ async def test_dms_closed_on_a_moderators_warning_tells_the_modlog_once(
     async with sessionmaker() as session:
         notices = await Ledger(session).references(entry.id, "notice")
     assert [n.details["dm"] for n in notices] == ["closed"]
+
+
+async def test_two_processes_ending_the_same_slow_mode_end_it_once(
+    service: ModerationService,
+    port: RecordingPort,
+    clock: Clock,
+    db_url: str,
+    sessionmaker: async_sessionmaker[AsyncSession],
+    test_rules: RuleSet,
+) -> None:
+    """Scheduled work runs in the scheduler lease holder; should two processes still end the
+    same slow mode at once (a holder that stalled past its lease), the database lets one."""
+    from forumbot.storage.db import make_engine, make_sessionmaker
+
+    await service.update_policy(GUILD, {"heat_messages": 3}, actor_id=MOD_A, reason="test")
+    for n in range(3):
+        await service.handle_message(message(f"A calm remark, number {n}."))
+    assert port.named("thread")  # automatic slow mode is on
+    port.calls.clear()
+    later = clock.now + timedelta(hours=2)
+    engine = make_engine(db_url)
+    try:
+        other_port = RecordingPort()
+        other = ModerationService(
+            make_sessionmaker(engine),
+            other_port,
+            rules=RuleBook(sessionmaker, base=lambda: test_rules),
+            clock=clock,
+            holder="other",
+        )
+        ended = await asyncio.gather(
+            service.threads.expire_slowmodes(later), other.threads.expire_slowmodes(later)
+        )
+    finally:
+        await engine.dispose()
+    assert sorted(len(e) for e in ended) == [0, 1]
+    calls = Counter(call for p in (port, other_port) for call, _args in p.calls)
+    assert dict(calls) == {"thread": 1, "announce": 1, "modlog": 1}
+    async with sessionmaker() as session:
+        ends = list(
+            await session.scalars(select(ModAction.id).where(ModAction.kind == "slowmode_end"))
+        )
+    assert len(ends) == 1
