@@ -1,5 +1,6 @@
 """The moderation outbox: what an action still has to do on Discord, written in the transaction
-that records the action, then done exactly once.
+that records the action, then done exactly once. Automatic actions (pipeline.py) and moderators'
+own (members.py, decisions.py, threads.py, settings changes) both write here.
 
 Without it the side effects ran after the commit: a crash between the commit and the calls lost
 them (a held comment left standing, a member never told), and a retry could do them twice. Now:
