@@ -104,6 +104,7 @@ class MemberActions:
                     "until": None,
                     "reason": f"{original.label} pardoned",
                     "label": original.label,
+                    "what": "end the member's timeout",
                 },
                 entry_id=because.id,
             )

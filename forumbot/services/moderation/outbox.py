@@ -512,7 +512,8 @@ class Outbox:
             return []
         label = row.payload.get("label", "A moderation action")
         text = (
-            f"{label}: could not {WHAT.get(row.kind, row.kind)} ({why[:200]}). "
+            f"{label}: could not {row.payload.get('what') or WHAT.get(row.kind, row.kind)} "
+            f"({why[:200]}). "
             "A moderator may need to do it by hand."
         )
         return [Effect("modlog_text", f"{row.key}:failed", {"text": text})]

@@ -322,3 +322,20 @@ async def test_two_processes_ending_the_same_slow_mode_end_it_once(
             await session.scalars(select(ModAction.id).where(ModAction.kind == "slowmode_end"))
         )
     assert len(ends) == 1
+
+
+async def test_a_refused_lift_says_the_timeout_was_not_ended(
+    service: ModerationService,
+    port: RecordingPort,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    case = await _setup_timeout_case(service)
+    port.calls.clear()
+
+    async def refuse(*_args: object) -> bool:
+        return False
+
+    monkeypatch.setattr(port, "timeout_member", refuse)
+    await service.members.pardon(GUILD, case, actor_id=MOD_B, reason="mistake")
+    (text,) = port.named("modlog_text")
+    assert "could not end the member's timeout" in str(text)
