@@ -42,12 +42,15 @@ def moderation(client: Any) -> ModerationService:
     service = extras.get(EXTRAS_KEY)
     if service is None:
         port = DiscordModerationPort(client)
+        effects = DiscordModerationPort(client, strict=True)
+        # Restores are made by the outbox's port; the watch asks `port` what it re-posted.
+        effects.restored_ids = port.restored_ids
         service = ModerationService(
             client.services.sessionmaker,
             port,
             server_name=port.server_name,
             holder=client.services.holder,
-            effects_port=DiscordModerationPort(client, strict=True),
+            effects_port=effects,
         )
         # Another process changed a guild's rules or policy: drop this process's copies.
         client.services.stale.on_stale.append(service.forget_guild)
@@ -165,7 +168,9 @@ class DiscordModerationPort:
             return False
         return True
 
-    async def restore_message(self, copy: MessageCopy, note: str) -> int | None:
+    async def restore_message(
+        self, copy: MessageCopy, note: str, *, nonce: str | None = None
+    ) -> int | None:
         try:
             channel = await self._channel(copy.channel_id)
             if isinstance(channel, discord.Thread) and channel.archived:
@@ -175,8 +180,10 @@ class DiscordModerationPort:
                 content=copy.content or None,
                 embed=_restored_embed(copy, note),
                 allowed_mentions=NO_MENTIONS,
+                nonce=nonce,
             )
-        except FAILED as exc:
+        except CAUGHT as exc:
+            self._failure(exc)
             log.info("could not restore message", extra={"error": str(exc)})
             return None
         self.restored_ids.add(sent.id)
@@ -288,7 +295,8 @@ class DiscordModerationPort:
         try:
             channel = await self._channel(channel_id)
             await channel.get_partial_message(message_id).pin(reason=reason[:512])
-        except FAILED as exc:
+        except CAUGHT as exc:
+            self._failure(exc)
             log.info("pin failed", extra={"message_id": message_id, "error": str(exc)})
             return False
         return True

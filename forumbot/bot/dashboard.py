@@ -1,6 +1,8 @@
 """`forumbot web`: the dashboard alone, without a gateway connection. It checks members and
-acts on Discord through the bot's REST client (logged in with the token): every action is a REST
-call made there and then, as the buttons make it; nothing waits in an outbox."""
+acts on Discord through the bot's REST client (logged in with the token). A moderation action's
+side effects (re-posts, DMs, timeouts, mod-log posts) are outbox rows committed with it, as the
+buttons' are: this process does them at once over REST, and what it could not finish (it died,
+Discord failed) is done by the bot process holding the scheduler lease."""
 
 from __future__ import annotations
 
@@ -34,8 +36,9 @@ async def run_web(settings: Settings) -> None:
                 print(f"Dashboard at {url}", flush=True)
                 # Say how its actions reach Discord, since no gateway bot runs here.
                 print(
-                    "Discord actions (re-posts, DMs, timeouts, mod-log, forum posts) are made "
-                    "now through the bot's REST client; no outbox, no gateway.",
+                    "Discord actions are made now through the bot's REST client (no gateway); "
+                    "moderation side effects go through the outbox, and what fails here is "
+                    "retried by the bot process holding the scheduler lease.",
                     flush=True,
                 )
                 await asyncio.Event().wait()

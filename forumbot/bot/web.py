@@ -1,7 +1,8 @@
 """Serving the dashboard (forumbot.web) from a discord.py client: in `forumbot run` beside the
 gateway bot (same process, same ModerationService), and in `forumbot web` alone through the
 bot's REST client (logged in with the token, no gateway): every action the dashboard takes on
-Discord is a REST call made there and then, exactly as the buttons make it.
+Discord is made there and then, exactly as the buttons make it (moderation side effects through
+the same outbox, so a crash or a second process loses and doubles none).
 
 Who a member is comes from the bot's own view: the guild and member from the cache when the
 gateway filled it, else fetched over REST; the same checks as cogs/moderation/access.py."""

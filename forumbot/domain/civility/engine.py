@@ -406,6 +406,14 @@ class Engine:
             compiled = [(i, re2.compile(pat, re2_options())) for i, pat in pats]
             self._regex_sets[target] = (_compile_set([p for _, p in pats]), compiled)
         self._needs_tracker = any(r.kind in ("rate", "repeat") for _, r in self._other)
+        if tracker is None:
+            # No rule looks further back than its own window: keep no more than the longest.
+            windows = [
+                int(r.params["window_seconds"])
+                for _, r in self._other
+                if r.kind in ("rate", "repeat")
+            ]
+            self.tracker = RateTracker(max_window=float(max(windows, default=3600)))
         # a word the English rules also know ("idiot", "was") is no evidence for another language
         shared = {
             part

@@ -2,7 +2,10 @@
 
 Bounded twice over: at most `max_keys` (member, thread) pairs are kept, least recently used
 evicted first, and each pair keeps at most `max_events` recent messages no older than
-`max_window` seconds. Memory therefore stays flat however busy the guild is.
+`max_window` seconds. A pair nobody wrote in for longer than `max_window` is dropped as soon as
+a newer message arrives (the pairs are in order of their last message, so the stale ones are at
+the front), so a long-running bot holds the members active within the window, not the last
+`max_keys` ever seen. Memory therefore stays flat however busy the guild is.
 """
 
 from __future__ import annotations
@@ -35,7 +38,16 @@ class RateTracker:
         while events and events[0][0] < horizon:
             events.popleft()
         events.append((timestamp, digest))
+        self._drop_stale(horizon)
         return events
+
+    def _drop_stale(self, horizon: float) -> None:
+        """Forget the pairs whose last message is older than the window (oldest first)."""
+        while self._events:
+            oldest = next(iter(self._events.values()))
+            if oldest and oldest[-1][0] >= horizon:
+                return
+            self._events.popitem(last=False)
 
     def clear(self) -> None:
         self._events.clear()

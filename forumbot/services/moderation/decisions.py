@@ -1,5 +1,6 @@
 """The review desk: reports, appeals, claims and decisions on queue items (held comments,
-reports, appeals), with their side effects (restore, delete, timeout, DMs) through the port."""
+reports, appeals). A decision's side effects (restore, delete, timeout, mod-log posts, DMs) are
+outbox rows written in the decision's transaction and done once (outbox.py)."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from forumbot.services.moderation.ledger import MEMBER_ACTIONS, Ledger, chain_of
 from forumbot.services.moderation.members import MemberActions
 from forumbot.services.moderation.notices import modlog_summary
 from forumbot.services.moderation.numbers import ITEM_NAMES, parse_ref
+from forumbot.services.moderation.outbox import Effect, Outbox, OutboxRow, modlog_effect
 from forumbot.services.moderation.policy import PolicyStore
 from forumbot.services.moderation.port import ModerationPort
 from forumbot.services.moderation.queue import ReviewQueue
@@ -202,59 +204,114 @@ class ReviewDesk:
             )
             plan = await _PLANNERS.get(item.kind, _plan_appeal)(deciding)
             result.entries += plan.rows
-        await self._decision_effects(result, plan, moderator_id)
+            timeout = None
+            if plan.timeout_member is not None:
+                copy = item.message_copy
+                timeout = await self.members.record_timeout(
+                    ledger,
+                    guild_id,
+                    plan.timeout_member,
+                    copy.author_name if copy else str(plan.timeout_member),
+                    actor_id=moderator_id,
+                    reason=f"{item.label}: {item.decision_reason}",
+                    policy=policy,
+                    now=now,
+                    refers_to_id=item.action_id,
+                )
+                result.entries.append(timeout)
+            # Every side effect commits with the decision (an outbox row each, keyed per
+            # action): a crash after this commit loses none, a second process doubles none.
+            rows = await self.outbox.write(
+                session,
+                guild_id,
+                self._decision_effects(result, plan, timeout, moderator_id, now),
+                entry_id=result.entries[0].id,
+            )
+        done = await self.outbox.run(rows)
+        await self._after(result, plan, rows, done)
         return result
 
-    async def _decision_effects(self, result: Decision, plan: _DecisionPlan, mod: int) -> None:
+    @property
+    def outbox(self) -> Outbox:
+        return self.members.outbox
+
+    def _decision_effects(
+        self,
+        result: Decision,
+        plan: _DecisionPlan,
+        timeout: LedgerEntry | None,
+        mod: int,
+        now: datetime,
+    ) -> list[Effect]:
+        """What the decision does on Discord, in order: the comment, the timeouts, the
+        mod-log posts, and last the DMs."""
         item = result.item
-        gid = item.guild_id
+        review = result.entries[0]
+        effects: list[Effect] = []
         if plan.delete is not None and plan.delete.message_id is not None:
-            await self.port.delete_message(
-                plan.delete.channel_id, plan.delete.message_id, f"{item.label} reviewed"
+            effects.append(
+                Effect(
+                    "delete",
+                    f"case:{review.id}:delete",
+                    {
+                        "channel_id": plan.delete.channel_id,
+                        "message_id": plan.delete.message_id,
+                        "reason": f"{item.label} reviewed",
+                        "label": item.label,
+                    },
+                )
             )
         if plan.restore is not None:
-            new_id = await self.port.restore_message(
-                plan.restore, f"restored after review of {item.label.lower()}"
-            )
-            result.restored_message_id = new_id
-            async with self._sessionmaker() as session, session.begin():
-                result.entries.append(
-                    await Ledger(session).record(
-                        guild_id=gid,
-                        kind="restore",
-                        member_id=plan.restore.author_id,
-                        message=plan.restore,
-                        actor_id=mod,
-                        refers_to_id=plan.restore_of,
-                        at=self._clock(),
-                        details={"new_message_id": new_id, "item": item.id},
-                    )
+            # Its ledger row (with the new message's id) and mod-log post follow once done.
+            effects.append(
+                Effect(
+                    "restore",
+                    f"case:{review.id}:restore",
+                    {
+                        "copy": plan.restore.to_json(),
+                        "note": f"restored after review of {item.label.lower()}",
+                        "restore_of": plan.restore_of,
+                        "item_id": item.id,
+                        "actor_id": mod,
+                        "label": item.label,
+                    },
                 )
-        for lifted in plan.lift:
-            await self.members.lift_timeout(lifted)
-        if plan.timeout_member is not None:
-            name = item.message_copy.author_name if item.message_copy else str(plan.timeout_member)
-            entry = await self.members.timeout(
-                gid,
-                plan.timeout_member,
-                name,
-                actor_id=mod,
-                reason=f"{item.label}: {item.decision_reason}",
-                refers_to_id=item.action_id,
             )
-            result.entries.append(entry)
+        for lifted in plan.lift:
+            effects += self.members.lift_effects(lifted, review, now)
+        if timeout is not None:
+            effects += self.members.timeout_effects(timeout)
         if plan.announce is not None:
-            result.dm_delivered = await self.members.announce(plan.announce)
+            effects += self.members.announce_effects(plan.announce)
         for entry in result.entries:
             # A removal confirming a hold is a new case: the mod-log shows it too (a report's
-            # removal was announced above, DM included).
+            # removal is announced above, DM included).
             confirming = entry.kind == "remove" and entry is not plan.announce
-            if entry.kind in ("review", "restore", "pardon") or confirming:
-                await self.port.post_modlog(gid, entry, modlog_summary(entry))
+            if entry.kind in ("review", "pardon") or confirming:
+                effects.append(modlog_effect(entry, modlog_summary(entry)))
         if plan.tell:
-            result.dm_delivered = await self.members.tell(
-                result.entries[0], item.member_id, plan.tell
-            )
+            effects += self.members.tell_effects(review, item.member_id, plan.tell)
+        return effects
+
+    async def _after(
+        self,
+        result: Decision,
+        plan: _DecisionPlan,
+        rows: list[OutboxRow],
+        done: dict[int, str | None],
+    ) -> None:
+        """What the caller is told: the restored comment (when it is back already) and whether
+        the last DM arrived (None: not done yet, the drain retries it)."""
+        if plan.restore is not None and plan.restore_of is not None:
+            async with self._sessionmaker() as session:
+                restores = await Ledger(session).references(plan.restore_of, "restore")
+            mine = [r for r in restores if r.details.get("item") == result.item.id]
+            if mine:
+                result.entries.append(mine[-1])
+                result.restored_message_id = mine[-1].details.get("new_message_id")
+        dms = [r for r in rows if r.kind == "dm"]
+        if dms:
+            result.dm_delivered = {"done": True, "closed": False}.get(done.get(dms[-1].id) or "")
 
 
 _DEFAULT_REASONS = {

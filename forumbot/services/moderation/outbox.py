@@ -1,5 +1,6 @@
 """The moderation outbox: what an action still has to do on Discord, written in the transaction
-that records the action, then done exactly once.
+that records the action, then done exactly once. Automatic actions (pipeline.py) and moderators'
+own (members.py, decisions.py, threads.py, settings changes) both write here.
 
 Without it the side effects ran after the commit: a crash between the commit and the calls lost
 them (a held comment left standing, a member never told), and a retry could do them twice. Now:
@@ -32,8 +33,9 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from forumbot.services.moderation.ledger import Ledger
+from forumbot.services.moderation.notices import modlog_summary
 from forumbot.services.moderation.port import ModerationPort, Notice, PortUnavailable, ThreadChange
-from forumbot.services.moderation.types import LedgerEntry, utcnow
+from forumbot.services.moderation.types import LedgerEntry, MessageCopy, utcnow
 from forumbot.storage.models.outbox import ModOutbox
 
 log = logging.getLogger(__name__)
@@ -57,7 +59,15 @@ WHAT = {
     "thread": "change the thread",
     "announce": "announce it in the thread",
     "modlog_text": "post a note in the mod-log",
+    "restore": "restore the comment",
+    "pin": "pin the message",
 }
+
+
+def _stored_payload(effect: Effect) -> dict[str, Any]:
+    if not effect.then:
+        return effect.payload
+    return {**effect.payload, "then": [e.to_json() for e in effect.then]}
 
 
 def as_utc(value: datetime) -> datetime:
@@ -66,11 +76,35 @@ def as_utc(value: datetime) -> datetime:
 
 @dataclass(frozen=True, slots=True)
 class Effect:
-    """One side effect to write: `key` is unique per action and effect."""
+    """One side effect to write: `key` is unique per action and effect. `entry_id`, when set,
+    is the ledger row it belongs to (else the one `Outbox.write` is given): a DM's outcome is
+    recorded against it. `then` are effects written only once this one is done (a moderator's
+    timeout is announced only when Discord accepted it)."""
 
     kind: str
     key: str
     payload: dict[str, Any]
+    entry_id: int | None = None
+    then: tuple[Effect, ...] = ()
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind,
+            "key": self.key,
+            "payload": self.payload,
+            "entry_id": self.entry_id,
+            "then": [e.to_json() for e in self.then],
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Effect:
+        return cls(
+            data["kind"],
+            data["key"],
+            data["payload"],
+            data.get("entry_id"),
+            tuple(cls.from_json(e) for e in data.get("then", ())),
+        )
 
 
 def delete_effect(entry: LedgerEntry, channel_id: int, message_id: int) -> Effect:
@@ -198,8 +232,8 @@ class Outbox:
                 guild_id=guild_id,
                 key=e.key,
                 kind=e.kind,
-                entry_id=entry_id,
-                payload=json.dumps(e.payload),
+                entry_id=e.entry_id if e.entry_id is not None else entry_id,
+                payload=json.dumps(_stored_payload(e)),
                 attempts=1,
                 next_at=now,
                 created_at=now,
@@ -211,7 +245,7 @@ class Outbox:
         session.add_all(models)
         await session.flush()  # the ids, which go into the nonces
         return [
-            OutboxRow(m.id, guild_id, e.kind, e.key, entry_id, e.payload, attempts=1)
+            OutboxRow(m.id, guild_id, e.kind, e.key, m.entry_id, _stored_payload(e), attempts=1)
             for m, e in zip(models, effects, strict=True)
         ]
 
@@ -283,14 +317,14 @@ class Outbox:
         if row is None:
             return None, []
         try:
-            outcome = await self._perform(row)
+            outcome, result = await self._perform(row)
         except RETRYABLE as exc:
             return await self._failed(row, f"{type(exc).__name__}: {exc}")
         except Exception as exc:  # a bug must not stop the other rows; retried like a failure
             log.exception("outbox row failed", extra={"row": row.id, "kind": row.kind})
             return await self._failed(row, f"{type(exc).__name__}: {exc}")
         try:
-            return outcome, await self._finish(row, outcome)
+            return outcome, await self._finish(row, outcome, result)
         except DB_FAILURES:
             # Done on Discord, not recorded: redone after the claim lapses, with the same nonce.
             log.warning("outbox bookkeeping failed; the drain redoes it", extra={"row": row.id})
@@ -330,8 +364,21 @@ class Outbox:
                 attempts=row.attempts,
             )
 
-    async def _perform(self, row: OutboxRow) -> str:
-        """One call to Discord; "done", "closed" or "refused" (Discord said no for good)."""
+    async def _perform(self, row: OutboxRow) -> tuple[str, dict[str, Any]]:
+        """One call to Discord: "done", "closed" or "refused" (Discord said no for good), and
+        what the call returned that the bookkeeping needs (a restored comment's new id)."""
+        if row.kind == "restore":
+            p = row.payload
+            copy = MessageCopy.from_json(p["copy"])
+            new_id = await self.port.restore_message(copy, p["note"], nonce=f"fbo{row.id}")
+            return ("done" if new_id else "refused"), {"message_id": new_id}
+        if row.kind == "pin":
+            p = row.payload
+            ok = await self.port.pin_message(p["channel_id"], p["message_id"], p["reason"])
+            return ("done" if ok else "refused"), {}
+        return await self._call(row), {}
+
+    async def _call(self, row: OutboxRow) -> str:
         p = row.payload
         nonce = f"fbo{row.id}"  # Discord drops a second message with the same nonce
         port = self.port
@@ -362,13 +409,19 @@ class Outbox:
             return "done"
         raise ValueError(f"unknown outbox kind {row.kind!r}")
 
-    async def _finish(self, row: OutboxRow, outcome: str) -> list[OutboxRow]:
+    async def _finish(
+        self, row: OutboxRow, outcome: str, result: dict[str, Any] | None = None
+    ) -> list[OutboxRow]:
         """Mark the row done and write what follows from it, in one transaction."""
         now = self._clock()
         follow: list[Effect] = []
         async with self._sessionmaker() as session, session.begin():
             if not await self._close(session, row, "failed" if outcome == "refused" else outcome):
                 return []  # our claim lapsed and another process took the row over
+            if outcome == "done":
+                follow += [Effect.from_json(e) for e in row.payload.get("then", ())]
+            if row.kind == "restore" and outcome == "done":
+                follow += await self._restored(session, row, (result or {}).get("message_id"), now)
             if row.kind == "dm":
                 follow += await self._dm_outcome(session, row, delivered=outcome == "done", at=now)
             elif row.kind == "thread" and outcome == "done" and row.payload.get("announce"):
@@ -433,6 +486,25 @@ class Outbox:
             )
         ]
 
+    async def _restored(
+        self, session: AsyncSession, row: OutboxRow, new_id: int | None, at: datetime
+    ) -> list[Effect]:
+        """The ledger row saying a held comment is back (and under which id), and its post in
+        the mod-log."""
+        p = row.payload
+        copy = MessageCopy.from_json(p["copy"])
+        entry = await Ledger(session).record(
+            guild_id=row.guild_id,
+            kind="restore",
+            member_id=copy.author_id,
+            message=copy,
+            actor_id=p.get("actor_id"),
+            refers_to_id=p.get("restore_of"),
+            at=at,
+            details={"new_message_id": new_id, "item": p.get("item_id")},
+        )
+        return [modlog_effect(entry, modlog_summary(entry))]
+
     def _tell_failure(self, row: OutboxRow, why: str) -> list[Effect]:
         """A mod-log line naming what failed, unless the mod-log is what fails."""
         if row.kind in ("modlog", "modlog_text"):
@@ -440,7 +512,8 @@ class Outbox:
             return []
         label = row.payload.get("label", "A moderation action")
         text = (
-            f"{label}: could not {WHAT.get(row.kind, row.kind)} ({why[:200]}). "
+            f"{label}: could not {row.payload.get('what') or WHAT.get(row.kind, row.kind)} "
+            f"({why[:200]}). "
             "A moderator may need to do it by hand."
         )
         return [Effect("modlog_text", f"{row.key}:failed", {"text": text})]

@@ -9,8 +9,9 @@ crash after the commit leaves the rows for the scheduler's drain: nothing lost, 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections import deque
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -46,12 +47,24 @@ Screener = Callable[[MessageCopy], Awaitable[Screening]]
 
 
 class HeatTracker:
-    """Counts recent comments per thread; says when a thread crosses the heat threshold."""
+    """Counts recent comments per thread; says when a thread crosses the heat threshold.
+
+    Threads nobody wrote in for longer than the longest window are forgotten (swept every
+    `SWEEP_EVERY` comments): a long-running bot sees every thread its guilds ever had, and
+    their counts would otherwise stay in memory for good."""
+
+    SWEEP_EVERY = 1024
 
     def __init__(self) -> None:
         self._recent: dict[int, deque[datetime]] = {}
+        self._longest = timedelta(0)
+        self._hits = 0
 
     def hit(self, thread_id: int, at: datetime, *, messages: int, window: timedelta) -> bool:
+        self._longest = max(self._longest, window)
+        self._hits += 1
+        if self._hits % self.SWEEP_EVERY == 0:
+            self.sweep(at)
         recent = self._recent.setdefault(thread_id, deque())
         recent.append(at)
         while recent and at - recent[0] > window:
@@ -60,6 +73,38 @@ class HeatTracker:
             recent.clear()  # start counting afresh once slow mode is on
             return True
         return False
+
+    def sweep(self, now: datetime) -> None:
+        """Forget the threads whose last comment is older than any window."""
+        for thread_id, recent in list(self._recent.items()):
+            if not recent or now - recent[-1] > self._longest:
+                del self._recent[thread_id]
+
+    def __len__(self) -> int:
+        return len(self._recent)
+
+
+class KeyedLocks:
+    """One asyncio.Lock per key, kept only while someone holds or waits for it: a lock per
+    member would otherwise stay in memory for every member who ever wrote."""
+
+    def __init__(self) -> None:
+        self._locks: dict[Any, tuple[asyncio.Lock, list[int]]] = {}
+
+    @contextlib.asynccontextmanager
+    async def hold(self, key: Any) -> AsyncIterator[None]:
+        lock, users = self._locks.setdefault(key, (asyncio.Lock(), [0]))
+        users[0] += 1
+        try:
+            async with lock:
+                yield
+        finally:
+            users[0] -= 1
+            if users[0] == 0:
+                del self._locks[key]
+
+    def __len__(self) -> int:
+        return len(self._locks)
 
 
 @dataclass
@@ -110,13 +155,11 @@ class Pipeline:
         self._clock = clock
         self._server_name = server_name or (lambda _gid: "the server")
         self.heat = HeatTracker()
-        self._locks: dict[tuple[int, int], asyncio.Lock] = {}
+        self._locks = KeyedLocks()
 
     async def handle(self, copy: MessageCopy) -> Outcome:
         # One message per member at a time, so two quick offences both see each other's points.
-        key = (copy.guild_id, copy.author_id or 0)
-        lock = self._locks.setdefault(key, asyncio.Lock())
-        async with lock:
+        async with self._locks.hold((copy.guild_id, copy.author_id or 0)):
             return await self._handle(copy)
 
     async def _handle(self, copy: MessageCopy) -> Outcome:

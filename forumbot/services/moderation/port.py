@@ -46,7 +46,9 @@ class ThreadChange:
 class ModerationPort(Protocol):
     async def delete_message(self, channel_id: int, message_id: int, reason: str) -> bool: ...
 
-    async def restore_message(self, copy: MessageCopy, note: str) -> int | None:
+    async def restore_message(
+        self, copy: MessageCopy, note: str, *, nonce: str | None = None
+    ) -> int | None:
         """Re-post a held message as it was, attributed to its author; the new message id."""
         ...
 
@@ -100,7 +102,10 @@ class RecordingPort:
         self.calls.append(("delete", (channel_id, message_id, reason)))
         return True
 
-    async def restore_message(self, copy: MessageCopy, note: str) -> int | None:
+    async def restore_message(
+        self, copy: MessageCopy, note: str, *, nonce: str | None = None
+    ) -> int | None:
+        self._maybe_unavailable("restore", nonce)
         self.calls.append(("restore", (copy, note)))
         self.next_message_id += 1
         return self.next_message_id

@@ -18,7 +18,7 @@ from forumbot.services.moderation.ladder import LadderPolicy, Level
 from forumbot.services.moderation.ledger import Ledger
 from forumbot.services.moderation.members import MemberActions, MemberRecord
 from forumbot.services.moderation.notices import modlog_summary
-from forumbot.services.moderation.outbox import Outbox
+from forumbot.services.moderation.outbox import Outbox, modlog_effect
 from forumbot.services.moderation.pipeline import Outcome, Pipeline
 from forumbot.services.moderation.policy import PolicyStore
 from forumbot.services.moderation.port import ModerationPort
@@ -71,9 +71,14 @@ class ModerationService:
         )
         # Looked up per call, so a wrapped pipeline.handle (tests count outcomes) is used.
         self.durable = DurableScreening(lambda copy: self.pipeline.handle(copy), port)
-        self.threads = ThreadControls(sessionmaker, port)
+        self.threads = ThreadControls(sessionmaker, port, outbox=self.outbox)
         self.members = MemberActions(
-            sessionmaker, port, self.policies, clock=clock, server_name=self._server_name
+            sessionmaker,
+            port,
+            self.policies,
+            clock=clock,
+            server_name=self._server_name,
+            outbox=self.outbox,
         )
         self.desk = ReviewDesk(sessionmaker, port, self.policies, self.members, clock=clock)
 
@@ -225,7 +230,10 @@ class ModerationService:
                 at=self._clock(),
                 details=details,
             )
-        await self.port.post_modlog(guild_id, entry, modlog_summary(entry))
+            rows = await self.outbox.write(
+                session, guild_id, [modlog_effect(entry, modlog_summary(entry))], entry_id=entry.id
+            )
+        await self.outbox.run(rows)
         return entry
 
     def level_names(self) -> list[str]:

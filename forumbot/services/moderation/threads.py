@@ -4,15 +4,23 @@ with who and why, the end of automatic slow modes, and a thread's moderation sum
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from forumbot.services.moderation.errors import ModerationError
 from forumbot.services.moderation.ledger import Ledger
 from forumbot.services.moderation.notices import modlog_summary, thread_announcement
+from forumbot.services.moderation.outbox import (
+    Effect,
+    Outbox,
+    OutboxRow,
+    modlog_effect,
+    thread_effect,
+)
 from forumbot.services.moderation.port import ModerationPort, ThreadChange
 from forumbot.services.moderation.queue import ReviewQueue
 from forumbot.services.moderation.types import LedgerEntry, utcnow
@@ -39,9 +47,17 @@ class ThreadSummary:
 
 
 class ThreadControls:
-    def __init__(self, sessionmaker: async_sessionmaker[AsyncSession], port: ModerationPort):
+    def __init__(
+        self,
+        sessionmaker: async_sessionmaker[AsyncSession],
+        port: ModerationPort,
+        *,
+        outbox: Outbox,
+    ):
         self._sessionmaker = sessionmaker
         self.port = port
+        # The thread change, its announcement and the mod-log post commit with the ledger row.
+        self.outbox = outbox
 
     async def apply(
         self,
@@ -93,59 +109,99 @@ class ThreadControls:
                 expires_at=expires_at,
                 details=details or None,
             )
-        audit = f"{entry.label} by {actor_id}: {reason}"[:512]
-        if change is not None:
-            ok = await self.port.change_thread(thread_id, change, audit)
-        else:
-            assert message_id is not None
-            ok = await self.port.pin_message(thread_id, message_id, audit)
-        if not ok:
+            audit = f"{entry.label} by {actor_id}: {reason}"[:512]
+            if change is not None:
+                # Announced in the thread once Discord has made the change.
+                first = thread_effect(entry, thread_id, change, audit, thread_announcement(entry))
+            else:
+                assert message_id is not None
+                first = Effect(
+                    "pin",
+                    f"case:{entry.id}:pin",
+                    {
+                        "channel_id": thread_id,
+                        "message_id": message_id,
+                        "reason": audit,
+                        "label": entry.label,
+                    },
+                )
+            rows = await self.outbox.write(
+                session,
+                guild_id,
+                [first, modlog_effect(entry, modlog_summary(entry))],
+                entry_id=entry.id,
+            )
+        done = await self.outbox.run(rows)
+        if done.get(rows[0].id) == "refused":
             raise ModerationError(
                 f"Discord refused to {action} the thread (the mod-log records the attempt)."
             )
-        announcement = thread_announcement(entry)
-        if announcement is not None:
-            await self.port.post_in_thread(thread_id, announcement)
-        await self.port.post_modlog(guild_id, entry, modlog_summary(entry))
         return entry
 
     async def expire_slowmodes(self, now: datetime | None = None) -> list[LedgerEntry]:
-        """End slow modes whose time is up, unless a later slow-mode change superseded them."""
+        """End slow modes whose time is up, unless a later slow-mode change superseded them.
+
+        Run by the scheduler lease holder only; should two processes still run it at once (a
+        lease holder that stalled), the thread change and its posts are keyed by the slow mode
+        they end, so the second process's end fails on the outbox's unique key and is dropped
+        whole: one edit, one announcement, one mod-log post."""
         now = now or utcnow()
         ended: list[LedgerEntry] = []
         async with self._sessionmaker() as session:
             due = await Ledger(session).open_slowmodes(now)
         for entry in due:
             assert entry.thread_id is not None
-            async with self._sessionmaker() as session, session.begin():
-                ledger = Ledger(session)
-                later = [
-                    r
-                    for r in await ledger.thread_rows(entry.guild_id, entry.thread_id)
-                    if r.kind == "slowmode" and r.id > entry.id
-                ]
-                end = await ledger.record(
-                    guild_id=entry.guild_id,
-                    kind="slowmode_end",
-                    channel_id=entry.thread_id,
-                    thread_id=entry.thread_id,
-                    refers_to_id=entry.id,
-                    at=now,
-                    reason="superseded by a later change" if later else "slow mode time is up",
-                    details={"seconds": 0, "changed": not later},
-                )
-            if not later:
-                await self.port.change_thread(
-                    entry.thread_id,
-                    ThreadChange(slowmode_seconds=0),
-                    "end of automatic slow mode",
-                )
-                announcement = thread_announcement(end)
-                if announcement is not None:
-                    await self.port.post_in_thread(entry.thread_id, announcement)
-                await self.port.post_modlog(entry.guild_id, end, modlog_summary(end))
+            try:
+                end, rows = await self._end_slowmode(entry, now)
+            except IntegrityError:
+                continue  # another process ended it first
+            if end is None:
+                continue
+            await self.outbox.run(rows)
             ended.append(end)
         return ended
+
+    async def _end_slowmode(
+        self, entry: LedgerEntry, now: datetime
+    ) -> tuple[LedgerEntry | None, list[OutboxRow]]:
+        assert entry.thread_id is not None
+        async with self._sessionmaker() as session, session.begin():
+            ledger = Ledger(session)
+            if await ledger.references(entry.id, "slowmode_end"):
+                return None, []
+            later = [
+                r
+                for r in await ledger.thread_rows(entry.guild_id, entry.thread_id)
+                if r.kind == "slowmode" and r.id > entry.id
+            ]
+            end = await ledger.record(
+                guild_id=entry.guild_id,
+                kind="slowmode_end",
+                channel_id=entry.thread_id,
+                thread_id=entry.thread_id,
+                refers_to_id=entry.id,
+                at=now,
+                reason="superseded by a later change" if later else "slow mode time is up",
+                details={"seconds": 0, "changed": not later},
+            )
+            rows: list[OutboxRow] = []
+            if not later:
+                key = f"slowmode:{entry.id}:end"
+                effects = [
+                    replace(
+                        thread_effect(
+                            end,
+                            entry.thread_id,
+                            ThreadChange(slowmode_seconds=0),
+                            "end of automatic slow mode",
+                            thread_announcement(end),
+                        ),
+                        key=f"{key}:thread",
+                    ),
+                    replace(modlog_effect(end, modlog_summary(end)), key=f"{key}:modlog"),
+                ]
+                rows = await self.outbox.write(session, entry.guild_id, effects, entry_id=end.id)
+        return end, rows
 
     async def summary(
         self, guild_id: int, thread_id: int, recent: int | None = None

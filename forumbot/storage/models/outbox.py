@@ -26,7 +26,7 @@ class ModOutbox(Base):
     guild_id: Mapped[int] = mapped_column(BigInteger)
     # One row per side effect of one action: "case:<ledger id>:dm", "slowmode:<ledger id>:thread".
     key: Mapped[str] = mapped_column(String(120), unique=True)
-    # delete | timeout | modlog | dm | thread | announce | modlog_text
+    # delete | timeout | modlog | dm | thread | announce | modlog_text | restore | pin
     kind: Mapped[str] = mapped_column(String(16))
     entry_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
     payload: Mapped[str] = mapped_column(Text)  # JSON: what the call needs

@@ -98,7 +98,9 @@ async def test_a_busy_queue_is_paged_counted_filtered_and_actionable(
     # The last item on the last page is actionable from there.
     last = pages[-1]
     remove = [c for c in custom_ids(last) if c.endswith(":remove")][-1]
-    await sandbox.click(demo.moderator_id, last, remove)
+    clicked = await sandbox.click(demo.moderator_id, last, remove)
+    # The moderator is told once the decision and its side effects are done.
+    assert "decided: remove" in await clicked.text()
     await sandbox.wait_for_request("DELETE", rf"/messages/{messages[-1]['id']}$", since=0)
     # Filters: by kind, by member; the count follows.
     reports = await command(

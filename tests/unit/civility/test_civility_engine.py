@@ -108,6 +108,25 @@ def test_tracker_is_bounded() -> None:
     assert len(tracker.observe(("a", "b"), 21.0, 1)) == 4
 
 
+def test_rate_tracker_lets_go_of_members_quiet_for_longer_than_the_rules_look_back() -> None:
+    """A long-running bot keeps the members active within the longest rate/repeat window, not
+    the last 20,000 ever seen (the soak's memory, bench/README.md)."""
+    engine = Engine(load_default_rules())
+    assert engine.tracker.max_window == 120.0  # repeated-messages looks back two minutes
+    for i in range(500):
+        engine.check(_msg("hi", t=float(i) / 10, author=str(i)))
+    assert len(engine.tracker) == 500  # all within the window
+    engine.check(_msg("hi again", t=50.0 + 121.0, author="late"))
+    assert len(engine.tracker) == 1
+    # Within the window nothing is lost: three repeats still trip the rule.
+    for t in (200.0, 230.0):
+        engine.check(_msg("buy my stuff now", t=t, author="spam"))
+    assert (
+        "repeated-messages"
+        in engine.check(_msg("buy my stuff now", t=260.0, author="spam")).rule_ids
+    )
+
+
 def test_mass_mentions_by_count_or_text(engine: Engine) -> None:
     assert engine.check(_msg("look", mention_count=5), track=False).rule_ids == ["mass-mentions"]
     assert engine.check(_msg("look", mention_count=4), track=False).action is Action.NONE
