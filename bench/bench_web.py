@@ -235,7 +235,9 @@ async def run(url: str, requests: int, only: str = "") -> dict[str, Any]:
         signer=signer,
         public_url="http://127.0.0.1",
     )
-    runner = web.AppRunner(create_app(context), access_log=None)
+    app = create_app(context)
+    app.router.add_get("/bare/cases", bare_cases(sessionmaker))
+    runner = web.AppRunner(app, access_log=None)
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", 0)
     await site.start()
@@ -271,6 +273,7 @@ async def run(url: str, requests: int, only: str = "") -> dict[str, Any]:
         top = int(await session.scalar(select(func.max(ModAction.id))) or 0)
     pages = {
         "static stylesheet (peer floor)": "/static/site.css",
+        "bare handler, cases query (peer floor)": "/bare/cases",
         "guild": g,
         "queue (40 open)": f"{g}/queue",
         "cases, first page": f"{g}/cases",
@@ -316,6 +319,30 @@ async def run(url: str, requests: int, only: str = "") -> dict[str, Any]:
     await runner.cleanup()
     await engine.dispose()
     return {"pages": results, **extra}
+
+
+def bare_cases(sessionmaker: Any) -> Any:
+    """The floor of a cases page: a bare aiohttp handler (no session, access check, ORM or
+    template) running the cases page's query as plain SQL and writing its 50 rows as an HTML
+    table with f-strings, escaped."""
+    from html import escape
+
+    from sqlalchemy import text
+
+    sql = text(
+        "SELECT id, created_at, kind, member_id, member_name, rule, reason, message_copy"
+        " FROM mod_actions WHERE guild_id = :g ORDER BY id DESC LIMIT 50"
+    )
+
+    async def handler(request: web.Request) -> web.Response:
+        async with sessionmaker() as session:
+            rows = (await session.execute(sql, {"g": GUILD})).all()
+        cells = "".join(
+            "<tr>" + "".join(f"<td>{escape(str(v))}</td>" for v in row) + "</tr>" for row in rows
+        )
+        return web.Response(text=f"<table>{cells}</table>", content_type="text/html")
+
+    return handler
 
 
 async def legacy_activity(sessionmaker: Any, runs: int = 30) -> dict[str, float]:
