@@ -45,6 +45,7 @@ from aiohttp import web  # noqa: E402
 from bench_search import BUILD_VERSION, Generator, build_lists, build_sqlite  # noqa: E402
 from sqlalchemy import event  # noqa: E402
 
+from forumbot.bot.runtime import settle_heap  # noqa: E402
 from forumbot.config import Settings  # noqa: E402
 from forumbot.services.archive import ArchiveService  # noqa: E402
 from forumbot.services.guilds import GuildSettingsService  # noqa: E402
@@ -250,6 +251,7 @@ async def run(url: str, requests: int, only: str = "") -> dict[str, Any]:
         for n in range(requests + 5)
     ]
     extra: dict[str, Any] = {"activity_without_rollup": await legacy_activity(sessionmaker)}
+    settle_heap()  # as `forumbot web` and the bot do once serving
     async with sessionmaker() as session, session.begin():  # each run times a first fold
         from sqlalchemy import delete
 
