@@ -45,9 +45,7 @@ class ModActivityDay(Base):
     __tablename__ = "mod_activity_days"
     # Activity's per-rule sums read this covering index in (rule, kind) order: no table
     # lookups and no sort of the 30 days' rows.
-    __table_args__ = (
-        Index("ix_mod_activity_days_rule", "guild_id", "rule", "kind", "day", "n"),
-    )
+    __table_args__ = (Index("ix_mod_activity_days_rule", "guild_id", "rule", "kind", "day", "n"),)
 
     guild_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
     day: Mapped[str] = mapped_column(String(10), primary_key=True)
