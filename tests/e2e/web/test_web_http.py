@@ -347,3 +347,22 @@ async def test_expensive_pages_are_rate_limited_per_person(
     # The refused publish did nothing: the article was posted once.
     threads = dashboard.sandbox.threads(dashboard.demo.forum_id)
     assert len([t for t in threads if t["name"].startswith("Short")]) == 1
+
+
+async def test_the_oauth_guild_list_alone_grants_nothing(
+    dashboard: Dashboard, sandbox: Sandbox
+) -> None:
+    """A session whose Discord guild list names the server, for someone the bot does not see
+    there, opens nothing in it: access comes from the bot's view of the member."""
+    import aiohttp
+
+    gid = int(dashboard.demo.guild_id)
+    stranger = sandbox.create_user("stranger")
+    _session, cookie = await dashboard.context.sessions.create(
+        int(stranger["id"]), "stranger", [(gid, "Demo")], hours=1
+    )
+    async with aiohttp.ClientSession() as http:
+        headers = {"Cookie": f"forumbot_session={cookie}"}
+        for page in ("", "/archive", "/queue", "/settings"):
+            async with http.get(f"{dashboard.guild}{page}", headers=headers) as resp:
+                assert resp.status == 404, page
