@@ -1,5 +1,5 @@
 """Dashboard page latency: every page rendered by the real aiohttp app over a real socket,
-with 100,000 ledger entries and 200,000 passages in a SQLite database.
+with 100,000 ledger entries and 200,000 passages, in SQLite and (`--postgres`) PostgreSQL.
 
 The archive part is bench_search.py's synthetic 200k-passage database (cached under
 bench/results/); the ledger gets 100,000 actions over 90 days for 2,000 members, 40 rules and
@@ -12,9 +12,12 @@ live in the database since 0011, so each request pays that primary-key read too)
 time, CPU time per request (this process: client, server and the SQLite thread together).
 In the same run, the Activity page's former query (grouping 30 days of ledger rows, no
 rollup) is timed in-process as the "before" figure, and the rollup's first fold of the whole
-ledger is timed once. Prints JSON.
+ledger is timed once. Each page's SQL statements are counted (per request). With
+`--postgres`, the same rows are copied into a PostgreSQL database of their own and every page
+is timed there too, in the same invocation. Prints JSON.
 
     .venv/bin/python bench/bench_web.py                 # 200k passages, 100k ledger rows
+    .venv/bin/python bench/bench_web.py --postgres      # also on 127.0.0.1:5432 (trust auth)
 """
 
 from __future__ import annotations
@@ -39,8 +42,10 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 import aiohttp  # noqa: E402
 from aiohttp import web  # noqa: E402
-from bench_search import Generator, build_sqlite  # noqa: E402
+from bench_search import BUILD_VERSION, Generator, build_lists, build_sqlite  # noqa: E402
+from sqlalchemy import event  # noqa: E402
 
+from forumbot.bot.runtime import settle_heap  # noqa: E402
 from forumbot.config import Settings  # noqa: E402
 from forumbot.services.archive import ArchiveService  # noqa: E402
 from forumbot.services.guilds import GuildSettingsService  # noqa: E402
@@ -135,9 +140,87 @@ def pct(samples: list[float], q: float) -> float:
     return round(ordered[min(len(ordered) - 1, int(q * len(ordered)))], 2)
 
 
-async def run(path: Path, requests: int, only: str = "") -> dict[str, Any]:
-    url = f"sqlite+aiosqlite:///{path.as_posix()}"
+# The tables the pages read, in foreign-key order (copied from the SQLite build to PostgreSQL).
+PG_TABLES = (
+    "articles",
+    "passages",
+    "article_tags",
+    "guild_settings",
+    "mod_actions",
+    "mod_queue_items",
+)
+
+
+async def build_postgres(server_url: str, path: Path, passages: int, ledger: int) -> str:
+    """A PostgreSQL database of its own holding the SQLite build's rows (cached by name)."""
+    import asyncpg
+    from sqlalchemy import create_engine, insert, select, text
+    from sqlalchemy.engine import make_url
+
+    from forumbot.storage.models import Base
+
+    name = f"forumbot_bench_web_{passages}_{ledger}_v{BUILD_VERSION}"
+    url = make_url(server_url).set(database=name).render_as_string(hide_password=False)
+    admin_dsn = make_url(server_url).set(drivername="postgresql").render_as_string(False)
+    admin = await asyncpg.connect(admin_dsn)
+    try:
+        if await admin.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", name):
+            conn = await asyncpg.connect(
+                make_url(url).set(drivername="postgresql").render_as_string(False)
+            )
+            try:
+                if await conn.fetchval("SELECT count(*) FROM mod_actions") == ledger:
+                    await upgrade_database(url)
+                    return url
+            except asyncpg.PostgresError:
+                pass
+            finally:
+                await conn.close()
+            await admin.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
+        await admin.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await admin.close()
+    await upgrade_database(url)
+    lite = create_engine(f"sqlite:///{path.as_posix()}")
     engine = make_engine(url)
+    try:
+        with lite.connect() as source:
+            for table_name in PG_TABLES:
+                table = Base.metadata.tables[table_name]
+                present = {
+                    row[1] for row in source.execute(text(f"PRAGMA table_info({table_name})"))
+                }
+                columns = [c for c in table.columns if c.name in present and not c.computed]
+                rows = source.execute(select(*columns))
+                while chunk := rows.fetchmany(5_000):
+                    async with engine.begin() as conn:
+                        await conn.execute(insert(table), [dict(r._mapping) for r in chunk])
+        async with engine.begin() as conn:
+            for table_name in PG_TABLES:
+                await conn.execute(
+                    text(
+                        f"SELECT setval(pg_get_serial_sequence('{table_name}', 'id'),"
+                        f" (SELECT max(id) FROM {table_name}))"
+                        if table_name not in ("article_tags", "guild_settings")
+                        else "SELECT 1"
+                    )
+                )
+            await conn.execute(text("ANALYZE"))
+    finally:
+        lite.dispose()
+        await engine.dispose()
+    await build_lists(url)
+    return url
+
+
+async def run(url: str, requests: int, only: str = "") -> dict[str, Any]:
+    engine = make_engine(url)
+    statements = [0]
+
+    @event.listens_for(engine.sync_engine, "before_cursor_execute")
+    def count(*_args: Any) -> None:
+        statements[0] += 1
+
     sessionmaker = make_sessionmaker(engine)
     settings = Settings(database_url=url, web_listen="127.0.0.1:0")
     signer = Signer(SECRET)
@@ -153,7 +236,9 @@ async def run(path: Path, requests: int, only: str = "") -> dict[str, Any]:
         signer=signer,
         public_url="http://127.0.0.1",
     )
-    runner = web.AppRunner(create_app(context), access_log=None)
+    app = create_app(context)
+    app.router.add_get("/bare/cases", bare_cases(sessionmaker))
+    runner = web.AppRunner(app, access_log=None)
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", 0)
     await site.start()
@@ -166,6 +251,7 @@ async def run(path: Path, requests: int, only: str = "") -> dict[str, Any]:
         for n in range(requests + 5)
     ]
     extra: dict[str, Any] = {"activity_without_rollup": await legacy_activity(sessionmaker)}
+    settle_heap()  # as `forumbot web` and the bot do once serving
     async with sessionmaker() as session, session.begin():  # each run times a first fold
         from sqlalchemy import delete
 
@@ -189,6 +275,7 @@ async def run(path: Path, requests: int, only: str = "") -> dict[str, Any]:
         top = int(await session.scalar(select(func.max(ModAction.id))) or 0)
     pages = {
         "static stylesheet (peer floor)": "/static/site.css",
+        "bare handler, cases query (peer floor)": "/bare/cases",
         "guild": g,
         "queue (40 open)": f"{g}/queue",
         "cases, first page": f"{g}/cases",
@@ -210,7 +297,10 @@ async def run(path: Path, requests: int, only: str = "") -> dict[str, Any]:
             if only not in name and "peer" not in name:
                 continue
             samples, cpu_samples = [], []
+            counted = 0
             for i in range(requests + 5):
+                if i == 5:
+                    counted = statements[0]
                 started, cpu = time.perf_counter(), time.process_time()
                 headers = {"Cookie": f"{SESSION_COOKIE}={cookies[i]}"}
                 async with http.get(base + path_, headers=headers) as resp:
@@ -225,11 +315,36 @@ async def run(path: Path, requests: int, only: str = "") -> dict[str, Any]:
                 "cpu_p50_ms": pct(cpu_samples, 0.5),
                 "cpu_p99_ms": pct(cpu_samples, 0.99),
                 "mean_ms": round(statistics.fmean(samples), 2),
+                "statements": round((statements[0] - counted) / requests, 1),
                 "bytes": len(body),
             }
     await runner.cleanup()
     await engine.dispose()
     return {"pages": results, **extra}
+
+
+def bare_cases(sessionmaker: Any) -> Any:
+    """The floor of a cases page: a bare aiohttp handler (no session, access check, ORM or
+    template) running the cases page's query as plain SQL and writing its 50 rows as an HTML
+    table with f-strings, escaped."""
+    from html import escape
+
+    from sqlalchemy import text
+
+    sql = text(
+        "SELECT id, created_at, kind, member_id, member_name, rule, reason, message_copy"
+        " FROM mod_actions WHERE guild_id = :g ORDER BY id DESC LIMIT 50"
+    )
+
+    async def handler(request: web.Request) -> web.Response:
+        async with sessionmaker() as session:
+            rows = (await session.execute(sql, {"g": GUILD})).all()
+        cells = "".join(
+            "<tr>" + "".join(f"<td>{escape(str(v))}</td>" for v in row) + "</tr>" for row in rows
+        )
+        return web.Response(text=f"<table>{cells}</table>", content_type="text/html")
+
+    return handler
 
 
 async def legacy_activity(sessionmaker: Any, runs: int = 30) -> dict[str, float]:
@@ -270,6 +385,13 @@ def main() -> None:
     parser.add_argument("--ledger", type=int, default=100_000)
     parser.add_argument("--requests", type=int, default=200)
     parser.add_argument("--only", default="", help="only pages whose name contains this")
+    parser.add_argument(
+        "--postgres",
+        nargs="?",
+        const="postgresql+asyncpg://postgres@127.0.0.1:5432/test",
+        default="",
+        help="also on PostgreSQL (a server URL; the database is made beside `test`)",
+    )
     args = parser.parse_args()
     gen = Generator()
     build = build_sqlite(args.passages, gen)
@@ -279,24 +401,30 @@ def main() -> None:
         asyncio.run(upgrade_database(f"sqlite+aiosqlite:///{path.as_posix()}"))
         add_ledger(path, args.ledger, random.Random(11))
     # A copy made before a later migration is brought up to date (idempotent otherwise).
-    asyncio.run(upgrade_database(f"sqlite+aiosqlite:///{path.as_posix()}"))
-    figures = asyncio.run(run(path, args.requests, args.only))
-    pages = figures.pop("pages")
-    print(
-        json.dumps(
-            {
-                "passages": args.passages,
-                "ledger_entries": args.ledger,
-                "requests_per_page": args.requests,
-                "load_average": os.getloadavg(),
-                "pages": pages,
-                "max_p99_ms": max(f["p99_ms"] for f in pages.values()),
-                "max_cpu_p99_ms": max(f["cpu_p99_ms"] for f in pages.values()),
-                **figures,
-            },
-            indent=2,
+    lite_url = f"sqlite+aiosqlite:///{path.as_posix()}"
+    asyncio.run(upgrade_database(lite_url))
+    engines = {"sqlite": lite_url}
+    if args.postgres:
+        engines["postgresql"] = asyncio.run(
+            build_postgres(args.postgres, path, args.passages, args.ledger)
         )
-    )
+    out: dict[str, Any] = {
+        "passages": args.passages,
+        "ledger_entries": args.ledger,
+        "requests_per_page": args.requests,
+        "load_average_before": os.getloadavg(),
+    }
+    for engine_name, url in engines.items():
+        figures = asyncio.run(run(url, args.requests, args.only))
+        pages = figures.pop("pages")
+        out[engine_name] = {
+            "pages": pages,
+            "max_p99_ms": max(f["p99_ms"] for f in pages.values()),
+            "max_cpu_p99_ms": max(f["cpu_p99_ms"] for f in pages.values()),
+            **figures,
+        }
+    out["load_average_after"] = os.getloadavg()
+    print(json.dumps(out, indent=2))
 
 
 if __name__ == "__main__":

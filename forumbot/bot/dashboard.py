@@ -10,7 +10,7 @@ import asyncio
 
 import discord
 
-from forumbot.bot.runtime import configure_logging, point_discord_at
+from forumbot.bot.runtime import configure_logging, point_discord_at, settle_heap
 from forumbot.bot.services import open_services
 from forumbot.bot.web import RestClient, WebSetupError, build_context, serving
 from forumbot.config import Settings
@@ -34,6 +34,9 @@ async def run_web(settings: Settings) -> None:
         try:
             async with serving(build_context(client, services, settings)) as url:
                 print(f"Dashboard at {url}", flush=True)
+                # As the bot does once ready: full collections stop walking start-up objects
+                # (bench_web.py serves its pages after the same step).
+                settle_heap()
                 # Say how its actions reach Discord, since no gateway bot runs here.
                 print(
                     "Discord actions are made now through the bot's REST client (no gateway); "

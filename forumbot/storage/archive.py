@@ -604,12 +604,18 @@ class ArchiveRepository:
             .correlate(Article)
             .scalar_subquery()
         )
+        conditions = [c for c in (where, self._visible()) if c is not None]
         stmt = select(Article, passages, comments).order_by(*order_by)
-        for condition in (where, self._visible()):
-            if condition is not None:
-                stmt = stmt.where(condition)
-        if limit is not None:
-            stmt = stmt.limit(max(0, limit))
+        if limit is None:
+            stmt = stmt.where(*conditions)
+        else:
+            # The page's ids first, then the counts for those rows only: with the counts in the
+            # same select, SQLite counted the passages of every visible article before sorting
+            # (23 ms for 5,000 articles and 200,000 passages against 3 ms).
+            chosen = (
+                select(Article.id).where(*conditions).order_by(*order_by).limit(max(0, limit))
+            ).subquery()
+            stmt = stmt.join(chosen, chosen.c.id == Article.id)
         rows = (await self.session.execute(stmt)).all()
         tags = await self._tags([row[0].id for row in rows])
         return [

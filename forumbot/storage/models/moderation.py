@@ -39,6 +39,10 @@ class ModAction(Base):
         Index("ix_mod_actions_guild_id", "guild_id", "id"),
         Index("ix_mod_actions_guild_member_id", "guild_id", "member_id", "id"),
         Index("ix_mod_actions_guild_created", "guild_id", "created_at", "kind", "rule"),
+        # The cases page filtered by rule or by action, newest first: without them a rare rule
+        # and action together walked most of the guild's ledger by id (12 ms at 100,000 rows).
+        Index("ix_mod_actions_guild_rule_id", "guild_id", "rule", "id"),
+        Index("ix_mod_actions_guild_kind_id", "guild_id", "kind", "id"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, DateTime, Integer, String
+from sqlalchemy import JSON, BigInteger, DateTime, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from forumbot.storage.models.base import Base
@@ -43,6 +43,9 @@ class ModActivityDay(Base):
     folded in from the ledger by id (see services/moderation/rollup.py)."""
 
     __tablename__ = "mod_activity_days"
+    # Activity's per-rule sums read this covering index in (rule, kind) order: no table
+    # lookups and no sort of the 30 days' rows.
+    __table_args__ = (Index("ix_mod_activity_days_rule", "guild_id", "rule", "kind", "day", "n"),)
 
     guild_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
     day: Mapped[str] = mapped_column(String(10), primary_key=True)

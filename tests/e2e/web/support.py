@@ -3,8 +3,10 @@ that goes through the sandbox's OAuth2 page exactly as a browser would."""
 
 from __future__ import annotations
 
+import asyncio
 import re
 import socket
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -65,3 +67,10 @@ async def sign_in(http: aiohttp.ClientSession, dashboard: Dashboard, user_id: st
         assert done.status == 200, await done.text()
         assert str(done.url).startswith(dashboard.url)
     return Member(http, dashboard)
+
+
+async def fresh_window(seconds: int = 60, spare: float = 8) -> None:
+    """Start in a fixed rate-limit window with time to spare (windows are whole minutes)."""
+    left = seconds - time.time() % seconds
+    if left < spare:
+        await asyncio.sleep(left + 0.1)

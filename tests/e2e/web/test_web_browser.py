@@ -99,13 +99,34 @@ async def test_plain_member_gets_403_on_every_moderation_page_and_form(
 ) -> None:
     page = await signed_in(browser, dashboard, "alice")
     gid = dashboard.demo.guild_id
-    for path in ("queue", "cases", "cases.csv", "cases.json", "activity", "rules", "settings"):
+    pages = (
+        "queue",
+        "cases",
+        "cases.csv",
+        "cases.json",
+        "activity",
+        "rules",
+        "rules/default.yaml",
+        "settings",
+        "archive/upload",
+        f"members/{dashboard.demo.bob_id}",
+    )
+    for path in pages:
         response = await page.goto(f"{dashboard.guild}/{path}")
         assert response.status == 403, path
     await shot(page, "member-403")
     await page.goto(dashboard.guild)
     csrf = await page.locator("input[name=csrf]").first.input_value()
-    for path in ("queue/1", "rules", "rules/mode", "settings"):
+    forms = (
+        "queue/1",
+        "rules",
+        "rules/mode",
+        "settings",
+        "archive/upload",
+        "archive/confirm",
+        "articles/1/publish",
+    )
+    for path in forms:
         response = await page.request.post(
             f"{dashboard.guild}/{path}",
             form={"csrf": csrf, "action": "approve", "reason": "x", "overrides": "", "rule": "x"},

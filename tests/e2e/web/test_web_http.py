@@ -4,13 +4,16 @@ actions through the same services as the buttons."""
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
 
 from forumbot.sandbox import Sandbox
 from tests.e2e.moderation.support import article_thread, dm_texts
-from tests.e2e.web.support import Dashboard, Member
+from tests.e2e.web.support import Dashboard, Member, fresh_window
 
 OpenAs = Callable[[str], Awaitable[Member]]
 
+REPO = Path(__file__).resolve().parents[3]
 MODERATOR_PAGES = ("queue", "cases", "activity", "cases.csv", "cases.json")
 MANAGER_PAGES = ("rules", "settings")
 
@@ -43,25 +46,54 @@ async def test_session_cookie_is_signed_httponly_and_expires(
 
 
 async def test_plain_member_gets_403_on_every_moderation_page_and_form(
-    dashboard: Dashboard, member_session: OpenAs, sandbox: Sandbox
+    dashboard: Dashboard, member_session: OpenAs, sandbox: Sandbox, load_articles: Any
 ) -> None:
-    alice = await member_session(dashboard.demo.alice_id)
-    gid = dashboard.demo.guild_id
-    for page in (*MODERATOR_PAGES, *MANAGER_PAGES, f"members/{dashboard.demo.bob_id}"):
+    demo = dashboard.demo
+    gid = int(demo.guild_id)
+    context = dashboard.context
+    [article_id, *_] = await load_articles(REPO / "seeds")
+    # Something real behind each form: an open queue item, a case about someone else.
+    warned = await context.moderation.members.warn(
+        gid, int(demo.bob_id), "bob", actor_id=int(demo.moderator_id), reason="tone"
+    )
+    item = await context.moderation.desk.appeal(
+        gid, warned.id, member_id=int(demo.bob_id), text="x"
+    )
+    alice = await member_session(demo.alice_id)
+    pages = (
+        *MODERATOR_PAGES,
+        *MANAGER_PAGES,
+        f"members/{demo.bob_id}",
+        f"cases/{warned.id}",
+        "archive/upload",
+        "rules/default.yaml",
+    )
+    for page in pages:
         status, _ = await alice.get(f"/g/{gid}/{page}")
         assert status == 403, page
     before = len(sandbox.requests)
+    settings_before = await context.guilds.get(gid)
     forms = {
-        "queue/1": {"action": "approve", "reason": "x"},
+        f"queue/{item.id}": {"action": "approve", "reason": "x"},
+        f"queue/{item.id}?claim": {"action": "claim"},
         "rules": {"overrides": "rules: []", "reason": "x", "action": "save"},
+        "rules?backtest": {"overrides": "", "reason": "", "action": "backtest"},
         "rules/mode": {"rule": "threats-of-violence", "mode": "shadow", "reason": "x"},
-        "settings": {"reason": "x"},
+        "settings": {"reason": "x", "slowmode_seconds": "30"},
+        "archive/upload": {"file": "Title\n\nA passage.\n"},
+        "archive/confirm": {"token": "x.y", "payload": "QQ=="},
+        f"articles/{article_id}/publish": {},
     }
     for path, data in forms.items():
         status, _ = await alice.post(f"/g/{gid}/{path}", data)
         assert status == 403, path
-    assert await dashboard.context.moderation.rules.changes(int(gid)) == []
-    # Nothing reached Discord but the bot's access checks.
+    # Nothing happened: no rule change, the item still open and unclaimed, settings as they
+    # were, no article stored or published, and nothing reached Discord but access checks.
+    assert await context.moderation.rules.changes(gid) == []
+    [still] = await context.moderation.desk.queue(gid)
+    assert (still.id, still.status, still.claimed_by) == (item.id, "open", None)
+    assert await context.guilds.get(gid) == settings_before
+    assert await context.publishing.publication(gid, article_id) is None
     assert not [r for r in sandbox.requests[before:] if r.method != "GET"]
     # Her own record and the archive are hers to see.
     status, _ = await alice.get(f"/g/{gid}/members/{dashboard.demo.alice_id}")
@@ -74,6 +106,8 @@ async def test_unknown_guild_and_case_are_404(dashboard: Dashboard, member_sessi
     moderator = await member_session(dashboard.demo.moderator_id)
     assert (await moderator.get("/g/123456789012345678/queue"))[0] == 404
     assert (await moderator.get(f"/g/{dashboard.demo.guild_id}/cases/999999"))[0] == 404
+    assert (await moderator.get(f"/g/{dashboard.demo.guild_id}/articles/999999"))[0] == 404
+    assert (await moderator.get(f"/g/{dashboard.demo.guild_id}/members/x"))[0] == 404
     assert (await moderator.get("/g/not-a-number/queue"))[0] == 404
 
 
@@ -98,7 +132,7 @@ async def test_moderator_approves_held_comment_which_returns_to_thread(
 ) -> None:
     demo = dashboard.demo
     thread = await article_thread(sandbox, demo)
-    text = "honestly you absolute muppet, read chapter 3"
+    text = "honestly you absolute muppet, read chapter 3 <script>alert(1)</script>"
     msg = await sandbox.send_message(demo.alice_id, thread, text)
     await sandbox.wait_for_request("DELETE", rf"/messages/{msg['id']}$")
     desk = dashboard.context.moderation.desk
@@ -106,7 +140,9 @@ async def test_moderator_approves_held_comment_which_returns_to_thread(
     assert [i.kind for i in items] == ["held"]
     moderator = await member_session(demo.moderator_id)
     status, html = await moderator.get(f"/g/{demo.guild_id}/queue")
+    # The comment as written, shown as text: its markup escaped, never a script on the page.
     assert status == 200 and "muppet" in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html and "<script>" not in html
     status, html = await moderator.post(
         f"/g/{demo.guild_id}/queue/{items[0].id}", {"action": "approve", "reason": "banter"}
     )
@@ -252,3 +288,81 @@ async def test_bad_uploads_are_refused_and_nothing_is_stored(
     )
     assert status == 400 and "expired or was altered" in html
     assert await dashboard.context.archive.list_articles(guild_id=int(gid)) == []
+
+
+async def test_expensive_pages_are_rate_limited_per_person(
+    dashboard: Dashboard, tmp_path: Path, load_articles: Any
+) -> None:
+    """Search, Activity, backtests, uploads and publishing each have their limit per person
+    and minute (exports and sign-in: test_web_processes.py); one more is answered 429 and
+    does nothing."""
+    import aiohttp
+
+    source = tmp_path / "short.md"
+    source.write_text('---\ntitle: "Short"\n---\nA harvest passage.\n', encoding="utf-8")
+    [article_id] = await load_articles(source)
+    gid = dashboard.demo.guild_id
+    _session, cookie = await dashboard.context.sessions.create(
+        int(dashboard.demo.admin_id), "admin", [], hours=1
+    )
+    jar = aiohttp.CookieJar(unsafe=True)
+    async with aiohttp.ClientSession(cookie_jar=jar) as http:
+        http.cookie_jar.update_cookies({"forumbot_session": cookie})
+        admin = Member(http, dashboard)
+        csrf = await admin.csrf()
+
+        async def search() -> int:
+            return (await admin.get(f"/g/{gid}/archive?q=harvest"))[0]
+
+        async def activity() -> int:
+            return (await admin.get(f"/g/{gid}/activity"))[0]
+
+        async def backtest() -> int:
+            data = {"overrides": "", "reason": "", "action": "backtest", "csrf": csrf}
+            async with http.post(f"{dashboard.guild}/rules", data=data) as resp:
+                return resp.status
+
+        async def upload() -> int:
+            body = aiohttp.FormData()
+            body.add_field("csrf", csrf)
+            body.add_field("file", b"Title\n\nA passage.\n", filename="a.txt")
+            async with http.post(f"{dashboard.guild}/archive/upload", data=body) as resp:
+                return resp.status
+
+        async def publish() -> int:
+            url = f"{dashboard.guild}/articles/{article_id}/publish"
+            async with http.post(url, data={"csrf": csrf}, allow_redirects=False) as resp:
+                return resp.status
+
+        for call, limit, ok in (
+            (search, 30, 200),
+            (activity, 30, 200),
+            (backtest, 6, 200),
+            (upload, 10, 200),
+            (publish, 10, 303),
+        ):
+            await fresh_window()
+            statuses = [await call() for _ in range(limit + 1)]
+            assert statuses == [ok] * limit + [429], (call.__name__, statuses)
+    # The refused publish did nothing: the article was posted once.
+    threads = dashboard.sandbox.threads(dashboard.demo.forum_id)
+    assert len([t for t in threads if t["name"].startswith("Short")]) == 1
+
+
+async def test_the_oauth_guild_list_alone_grants_nothing(
+    dashboard: Dashboard, sandbox: Sandbox
+) -> None:
+    """A session whose Discord guild list names the server, for someone the bot does not see
+    there, opens nothing in it: access comes from the bot's view of the member."""
+    import aiohttp
+
+    gid = int(dashboard.demo.guild_id)
+    stranger = sandbox.create_user("stranger")
+    _session, cookie = await dashboard.context.sessions.create(
+        int(stranger["id"]), "stranger", [(gid, "Demo")], hours=1
+    )
+    async with aiohttp.ClientSession() as http:
+        headers = {"Cookie": f"forumbot_session={cookie}"}
+        for page in ("", "/archive", "/queue", "/settings"):
+            async with http.get(f"{dashboard.guild}{page}", headers=headers) as resp:
+                assert resp.status == 404, page

@@ -17,7 +17,7 @@ from forumbot.bot.web import RestClient, build_context, serving
 from forumbot.config import Settings
 from forumbot.sandbox import DemoGuild, Sandbox
 from tests.e2e.moderation.support import article_thread, command
-from tests.e2e.web.support import Dashboard, Member, sign_in
+from tests.e2e.web.support import Dashboard, Member, fresh_window, sign_in
 from tests.fixtures.bot import BotRunner
 
 SIGNED_OUT = "Sign in with Discord"
@@ -258,20 +258,11 @@ async def test_forumbot_web_alone_says_how_it_acts_and_never_shows_its_secrets(
         assert not any(secret in html for html in pages)
 
 
-async def _fresh_window(seconds: int = 60) -> None:
-    """Start in a fixed rate-limit window with time to spare (windows are whole minutes)."""
-    import time
-
-    left = seconds - time.time() % seconds
-    if left < 8:
-        await asyncio.sleep(left + 0.1)
-
-
 async def test_sign_in_and_expensive_pages_are_rate_limited_across_processes(
     dashboard: Dashboard, bot_runner: BotRunner
 ) -> None:
     async with second_process(dashboard, bot_runner) as other:
-        await _fresh_window()
+        await fresh_window()
         # Sign-in attempts from one address, alternating between the two processes: they
         # count the same hits (10 a minute), so the 11th is refused wherever it lands.
         statuses = []
@@ -289,7 +280,7 @@ async def test_sign_in_and_expensive_pages_are_rate_limited_across_processes(
         int(dashboard.demo.moderator_id), "moderator", [], hours=1
     )
     export = f"{dashboard.guild}/cases.csv"
-    await _fresh_window()
+    await fresh_window()
     codes = []
     async with aiohttp.ClientSession() as http:
         for _ in range(6):
