@@ -113,8 +113,10 @@ def test_pages_saved_as_text(parts: list[str]) -> None:
         sane(article)
 
 
-CONTROLS = st.sampled_from(["\x00", "\x08", "\x0b", "\x1f", "\x7f", "\x80", "\x9f", "\u200b",
-                            "\u2060", "\ufeff", "\t", "\n", "\u00a0", "é", "€", "\u2028"])  # fmt: skip
+CONTROLS = st.sampled_from(
+    ["\x00", "\x08", "\x0b", "\x1f", "\x7f", "\x80", "\x9f", "\u200b", "\u2060", "\ufeff", "\t",
+     "\n", "\u00a0", "é", "€", "\u2028"]
+)  # fmt: skip
 
 
 @FAST
