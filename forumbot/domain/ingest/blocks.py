@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from .textnorm import join_lines, normalise_space
+from .textnorm import join_lines
 
 # A headline is one short line that does not end like a sentence fragment or a citation.
 HEADLINE_MAX_CHARS = 120
@@ -23,6 +23,8 @@ class Block:
 
     @property
     def text(self) -> str:
+        if len(self.lines) == 1:
+            return self.lines[0]  # already normalised: what join_lines would return
         return join_lines(self.lines)
 
     @property
@@ -49,7 +51,7 @@ def to_blocks(text: str) -> list[Block]:
     current: list[str] = []
     blanks = 0
     for raw in text.split("\n"):
-        line = normalise_space(raw)
+        line = " ".join(raw.split())  # normalise_space for a line (inlined: called per line)
         if line:
             if not current:
                 if blocks:
