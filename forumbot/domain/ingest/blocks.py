@@ -17,7 +17,7 @@ _SENTENCE_END = re.compile(r"(?<=[.!?…])[\"”’)\]]*\s+(?=[\"“‘(\[]?[A-Z
 
 @dataclass(slots=True)
 class Block:
-    lines: list[str]  # whitespace-normalised, non-empty
+    lines: tuple[str, ...]  # whitespace-normalised, non-empty (a tuple: half a list's bytes)
     blank_before: int
     blank_after: int = 0
 
@@ -61,11 +61,11 @@ def to_blocks(text: str) -> list[Block]:
             blanks = 0
             continue
         if current:
-            blocks.append(Block(current, current_blank))
-            current = []
+            blocks.append(Block(tuple(current), current_blank))
+            current.clear()
         blanks += 1
     if current:
-        blocks.append(Block(current, current_blank))
+        blocks.append(Block(tuple(current), current_blank))
     if blocks:
         blocks[-1].blank_after = blanks
     return blocks

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterable
 
 MAX_TITLE_CHARS = 300
 
@@ -58,7 +59,7 @@ def is_list_item(line: str) -> bool:
     return _LIST_ITEM.match(line) is not None
 
 
-def join_lines(lines: list[str]) -> str:
+def join_lines(lines: Iterable[str]) -> str:
     """One paragraph from its lines: lines are joined with a space, except list items, which
     keep their own line so that a list stays a list."""
     out: list[list[str]] = []
