@@ -94,6 +94,15 @@ CASES: dict[str, Callable[[int], tuple[str, str]]] = {
             n,
         ),
     ),
+    "text_invision_posts": lambda n: (
+        "ipb.txt",
+        fill(
+            "Recommended Posts\n",
+            "Ada\nPosted May 2, 2024\nAda\nMembers\nPosted May 2, 2024\nYes.\n",
+            "",
+            n,
+        ),
+    ),
     "text_bylines": lambda n: (
         "bylines.txt",
         fill("", "The cranes move again\nBy Jane Doe\n", "", n),

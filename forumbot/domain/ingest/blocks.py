@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from .textnorm import join_lines, normalise_space
+from .textnorm import join_lines
 
 # A headline is one short line that does not end like a sentence fragment or a citation.
 HEADLINE_MAX_CHARS = 120
@@ -17,12 +17,14 @@ _SENTENCE_END = re.compile(r"(?<=[.!?…])[\"”’)\]]*\s+(?=[\"“‘(\[]?[A-Z
 
 @dataclass(slots=True)
 class Block:
-    lines: list[str]  # whitespace-normalised, non-empty
+    lines: tuple[str, ...]  # whitespace-normalised, non-empty (a tuple: half a list's bytes)
     blank_before: int
     blank_after: int = 0
 
     @property
     def text(self) -> str:
+        if len(self.lines) == 1:
+            return self.lines[0]  # already normalised: what join_lines would return
         return join_lines(self.lines)
 
     @property
@@ -49,7 +51,7 @@ def to_blocks(text: str) -> list[Block]:
     current: list[str] = []
     blanks = 0
     for raw in text.split("\n"):
-        line = normalise_space(raw)
+        line = " ".join(raw.split())  # normalise_space for a line (inlined: called per line)
         if line:
             if not current:
                 if blocks:
@@ -59,11 +61,11 @@ def to_blocks(text: str) -> list[Block]:
             blanks = 0
             continue
         if current:
-            blocks.append(Block(current, current_blank))
-            current = []
+            blocks.append(Block(tuple(current), current_blank))
+            current.clear()
         blanks += 1
     if current:
-        blocks.append(Block(current, current_blank))
+        blocks.append(Block(tuple(current), current_blank))
     if blocks:
         blocks[-1].blank_after = blanks
     return blocks

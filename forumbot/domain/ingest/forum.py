@@ -1,11 +1,13 @@
-"""A forum thread saved as text (the browser's text of a XenForo, vBulletin, phpBB, MyBB, FluxBB
-or Discourse page): the first post is the article, the replies are its reader comments.
+"""A forum thread saved as text (the browser's text of a XenForo, vBulletin, phpBB, MyBB, FluxBB,
+Discourse or Invision Community page): the first post is the article, the replies are its
+reader comments.
 
 Posts are found by the markers every such page prints, never by a site's words:
 - post numbers counting up from 1 on a line of their own or beside the date ("#1",
   "#2 · Jun 4, 2024", "11-29-2024, 09:03 AM #3", "#4 2024-08-03 14:22:38");
 - phpBB's "Post by Name » date" lines;
-- phpBB's "Re: <thread title>" lines, the first post carrying the title itself.
+- phpBB's "Re: <thread title>" lines, the first post carrying the title itself;
+- Invision's "Posted <date>" lines (see `_invision`).
 A post's author is the name in its header: the line above the poster's statistics ("Posts: 12",
 "Joined", "Member"), else the last name-like line before the marker; when the marker sits beside
 a date, the line after it.
@@ -78,16 +80,28 @@ class _Marker:
 def split_forum_thread(text: str) -> Thread | None:
     """The thread, or None when the text does not read as one."""
     lines = text.split("\n")
-    markers = _numbered(lines) or _posted_by(lines) or _re_titled(lines) or _discourse(lines)
+    markers = (
+        _numbered(lines)
+        or _posted_by(lines)
+        or _re_titled(lines)
+        or _discourse(lines)
+        or _invision(lines)
+    )
     if markers is None or len(markers) < MIN_POSTS:
         return None
     posts: list[tuple[str | None, list[str]]] = []
     for index, marker in enumerate(markers):
-        end = markers[index + 1].author_line if index + 1 < len(markers) else len(lines)
+        end = (
+            markers[index + 1].author_line
+            if index + 1 < len(markers)
+            else _thread_end(lines, marker)
+        )
         body = [
             line
             for line in lines[marker.text_from : end]
-            if not _FURNITURE.fullmatch(line.strip()) and not _DATEISH.fullmatch(line.strip())
+            if not _FURNITURE.fullmatch(line.strip())
+            and not _DATEISH.fullmatch(line.strip())
+            and not _POST_FURNITURE.fullmatch(line.strip())
         ]
         posts.append((marker.author, split_paragraphs("\n".join(body))))
     first_author, first = posts[0]
@@ -108,6 +122,18 @@ def split_forum_thread(text: str) -> Thread | None:
 
 def _title(lines: list[str], markers: list[_Marker]) -> str | None:
     above = [line.strip() for line in lines[: markers[0].line] if line.strip()]
+    if markers[0].author:
+        # Invision: the thread's heading (wrapped over lines at most 3), then "By <poster>[,]"
+        byline = f"By {markers[0].author}"
+        at = next(
+            (i for i in range(markers[0].line) if lines[i].strip().rstrip(",") == byline), None
+        )
+        near = next((i for i in range((at or 0) - 1, -1, -1) if lines[i].strip()), None)
+        if at and near is not None:
+            heading = lines[near].strip()
+            if len(heading.split()) <= 2 and near and lines[near - 1].strip():
+                heading = f"{lines[near - 1].strip()} {heading}"  # a heading wrapped over lines
+            return heading
     if _DISCOURSE.fullmatch(lines[markers[0].line].strip()) and len(above) >= 2:
         return above[1] if len(above) <= 3 else above[-2]
     for line in lines:
@@ -235,3 +261,88 @@ def _discourse(lines: list[str]) -> list[_Marker] | None:
         if match and int(match["num"]) == len(markers) + 1:
             markers.append(_Marker(index, match["name"], index, index + 1))
     return markers if len(markers) >= MIN_POSTS else None
+
+
+# Invision Community: every post's header ends with "Posted <date>" ("Posted March 5, 2024",
+# "Posted 2 hours ago", "Posted August 26 (edited)"). Many themes print the poster's name and
+# "Posted <date>" twice: a short header, then the poster's card (the same name, role, counts,
+# profile fields, signature) and "Posted <date>" again just above the text.
+_POSTED = re.compile(r"Posted[^\S\n]+(?P<date>.{1,40}?)(?:[^\S\n]+\(edited\))?")
+# A blog's "Posted March 5, 2024" lines are not enough: the page must also show Invision's own
+# furniture, or print a post's header twice (name and date, then the card with the same name).
+_INVISION_PAGE = re.compile(
+    r"recommended[^\S\n]+posts|link[^\S\n]+to[^\S\n]+comment|share[^\S\n]+on[^\S\n]+other[^\S\n]+sites",
+    re.I,
+)
+_TRAILING_COUNT = re.compile(r"[^\S\n]+[\d,.]+[kKmM]?\Z")
+# Lines under an Invision or NodeBB post that are links and buttons, not its text.
+_POST_FURNITURE = re.compile(
+    r"link[^\S\n]+to[^\S\n]+(?:comment|post)|share[^\S\n]+on[^\S\n]+other[^\S\n]+sites|"
+    r"more[^\S\n]+sharing[^\S\n]+options\.\.\.|recommended[^\S\n]+posts|followers[^\S\n]+\d+|"
+    r"go[^\S\n]+to[^\S\n]+topic[^\S\n]+listing|https?://\S+|author|edited[^\S\n]+.{1,80}[^\S\n]+by[^\S\n]+.{1,60}",
+    re.I,
+)
+
+
+def _is_posted(line: str) -> bool:
+    stripped = line.strip()
+    if not stripped.startswith("Posted"):
+        return False  # cheap test first
+    match = _POSTED.fullmatch(stripped)
+    return (
+        match is not None
+        and _DIGIT.search(match["date"]) is not None
+        and " by " not in match["date"]  # "Posted May 3, 2024 by admin": a blog's byline
+    )
+
+
+def _next_text_line(lines: list[str], index: int) -> int | None:
+    return next((i for i in range(index + 1, min(index + 4, len(lines))) if lines[i].strip()), None)
+
+
+def _invision(lines: list[str]) -> list[_Marker] | None:
+    posted = [index for index, line in enumerate(lines) if "Posted" in line and _is_posted(line)]
+    if len(posted) < MIN_POSTS:
+        return None
+    markers: list[_Marker] = []
+    stop = 0
+    position = 0
+    doubled = False
+    while position < len(posted):
+        index = posted[position]
+        name_at = next(
+            (i for i in range(index - 1, max(stop, index - 3) - 1, -1) if lines[i].strip()), None
+        )
+        name = _TRAILING_COUNT.sub("", lines[name_at].strip()) if name_at is not None else ""
+        card = _next_text_line(lines, index)
+        if name and card is not None and lines[card].strip() == name and position + 1 < len(posted):
+            # the short header: the post's text starts under the card's "Posted" line
+            text_at = posted[position + 1]
+            markers.append(
+                _Marker(index, name, name_at if name_at is not None else index, text_at + 1)
+            )
+            position += 2
+            doubled = True
+        else:
+            author, author_line = _name_before(lines, index, stop)
+            markers.append(_Marker(index, author, author_line, index + 1))
+            position += 1
+        stop = markers[-1].text_from
+    if len(markers) < MIN_POSTS:
+        return None
+    if not doubled and not any(
+        len(line) < 40 and _INVISION_PAGE.fullmatch(line.strip()) for line in lines
+    ):
+        return None
+    return markers
+
+
+# What Invision prints under the last post: the page's footer follows it.
+_THREAD_END = re.compile(r"go[^\S\n]+to[^\S\n]+topic[^\S\n]+listing", re.I)
+
+
+def _thread_end(lines: list[str], last: _Marker) -> int:
+    return next(
+        (i for i in range(last.text_from, len(lines)) if _THREAD_END.fullmatch(lines[i].strip())),
+        len(lines),
+    )

@@ -97,21 +97,25 @@ def _blog_posts(blocks: list[Block]) -> list[list[Block]]:
       c) it is a headline-like line followed by two or more blank lines.
     Single blank lines never separate posts: they separate paragraphs.
     """
+    # each block's properties once (a file of 500,000 blocks asked them ~5 times each)
+    headline = [block.headline_like for block in blocks]
     posts: list[list[Block]] = [[blocks[0]]]
-    for prev, block in itertools.pairwise(blocks):
+    current_headline = headline[0]  # the current post is just its headline so far
+    for index, (prev, block) in enumerate(itertools.pairwise(blocks), start=1):
         current = posts[-1]
-        only_headline = len(current) == 1 and current[0].headline_like
+        only_headline = len(current) == 1 and current_headline
         fragment = (
-            block.single_line
+            len(block.lines) == 1
             and len(block.lines[0]) < FRAGMENT_MAX_CHARS
-            and not block.headline_like
+            and not headline[index]
         )
         if (
             prev.truncated
             or (block.blank_before >= 2 and not fragment and not only_headline)
-            or (block.headline_like and block.blank_after >= 2)
+            or (headline[index] and block.blank_after >= 2)
         ):
             posts.append([block])
+            current_headline = headline[index]
         else:
             current.append(block)
     return posts

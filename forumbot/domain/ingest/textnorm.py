@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterable
 
 MAX_TITLE_CHARS = 300
 
@@ -19,8 +20,22 @@ _LIST_ITEM = re.compile(r"(?:[-*+•·‣◦]|\d{1,3}[.)]|[a-z]\))\s")  # "- x",
 _SLUG_DROP = re.compile(r"[^a-z0-9]+")
 
 
+# The same characters counted on the UTF-8 bytes, where C (bytes.translate, a literal-prefix
+# byte search, str.__contains__) does in ~0.4 ms what the character class above does in ~1.2 ms
+# on a 170 kB page: C0 controls and DEL are single bytes that never occur inside a multi-byte
+# sequence; C1 controls are \xc2 followed by 0x80-0x9f.
+_C0_BYTES = bytes(range(0x09)) + bytes(range(0x0B, 0x20)) + b"\x7f"
+_C1_UTF8 = re.compile(rb"\xc2[\x80-\x9f]")
+_ZERO_WIDTH = ("\u200b", "\u2060", "\ufeff")
+
+
 def count_controls(text: str) -> int:
-    return len(_CONTROL.findall(text))
+    data = text.encode("utf-8", "surrogatepass")
+    count = len(data) - len(data.translate(None, _C0_BYTES))
+    if not text.isascii():
+        count += len(_C1_UTF8.findall(data))
+        count += sum(text.count(ch) for ch in _ZERO_WIDTH if ch in text)
+    return count
 
 
 def strip_controls(text: str) -> str:
@@ -28,6 +43,8 @@ def strip_controls(text: str) -> str:
 
 
 def normalise_newlines(text: str) -> str:
+    if "\r" not in text:
+        return text  # two copies of a large page saved
     return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
@@ -42,7 +59,7 @@ def is_list_item(line: str) -> bool:
     return _LIST_ITEM.match(line) is not None
 
 
-def join_lines(lines: list[str]) -> str:
+def join_lines(lines: Iterable[str]) -> str:
     """One paragraph from its lines: lines are joined with a space, except list items, which
     keep their own line so that a list stays a list."""
     out: list[list[str]] = []

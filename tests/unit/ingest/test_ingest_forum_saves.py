@@ -100,3 +100,60 @@ def test_a_custom_title_under_the_name_is_not_the_poster() -> None:
         "Tuesdays suit me.\n"
     )
     assert [c.author for c in parse(text).comments] == ["beanrow"]
+
+
+IPB_NAV = "Jump to content\nExisting user? Sign In\nHome\nForums\nGarden Tools\n"
+
+
+def test_invision_posts_with_a_short_header_and_the_posters_card() -> None:
+    # the theme prints "Name / Posted <date>", then the card: the same name, role, counts,
+    # profile fields and signature, and "Posted <date>" again above the text
+    text = (
+        f"{IPB_NAV}Which hose reel survives a frost?\n\nBy quincegrower\n"
+        "March 19, 2024 in Garden Tools\n\n Share\nMore sharing options...\nFollowers 0\n"
+        "Recommended Posts\nquincegrower\nPosted March 19, 2024\nquincegrower\nMembers\n12\n"
+        "Posted March 19, 2024\n\nMine cracked twice last winter. Does anyone drain theirs?\n\n"
+        " Share\nLink to comment\nbeanrow 4\nPosted March 20, 2024\nbeanrow\nMembers\n1.2k\n"
+        "Location:Leeds\nAllotment 14, the one with the shed\nPosted March 20, 2024 (edited)\n\n"
+        "Drain it and hang it indoors; the metal ones last.\n\n Share\n"
+        "Hal\nPosted March 21, 2024\nHal\nMembers\n3\nPosted March 21, 2024\n\nSame here.\n"
+        "Go to topic listing\nPowered by Invision Community\n"
+    )
+    article = parse(text)
+    assert article.title == "Which hose reel survives a frost?"
+    assert article.author == "quincegrower"
+    assert article.paragraphs == ("Mine cracked twice last winter. Does anyone drain theirs?",)
+    assert [(c.author, c.text) for c in article.comments] == [
+        ("beanrow", "Drain it and hang it indoors; the metal ones last."),
+        ("Hal", "Same here."),
+    ]
+
+
+def test_invision_posts_with_one_header_each() -> None:
+    text = (
+        f"{IPB_NAV}Editing bench for a small shed\nBy quincegrower\nMay 22, 2024 in Garden Tools\n"
+        "quincegrower\nMember\n5\nPosted May 22, 2024 (edited)\n"
+        "Looking for a bench that folds flat against the wall.\n"
+        "Link to comment\nShare on other sites\nMore sharing options...\n"
+        "Hal Wicks\nMember\nMember\n42.4k\n1,357\nPosted May 22, 2024\n"
+        "The pine ones warp; get oak.\nLink to comment\nShare on other sites\n"
+    )
+    article = parse(text)
+    assert article.title == "Editing bench for a small shed"
+    assert article.author == "quincegrower"
+    assert article.paragraphs == ("Looking for a bench that folds flat against the wall.",)
+    assert [(c.author, c.text) for c in article.comments] == [
+        ("Hal Wicks", "The pine ones warp; get oak.")
+    ]
+
+
+def test_posted_dates_of_a_blog_are_not_an_invision_thread() -> None:
+    text = (
+        "Notes from the plot\n\nPosted March 19, 2024\n\n"
+        "The beans are in and the frost held off for once, which nobody expected this year.\n\n"
+        "Posted March 26, 2024\n\n"
+        "The slugs found the lettuce. Copper tape helped a little but not enough to matter.\n"
+    )
+    (article,) = parse_document("blog.txt", text.encode(), max_bytes=MAX)
+    assert article.comments == ()
+    assert any("slugs" in p for p in article.paragraphs)

@@ -111,3 +111,19 @@ def test_pages_saved_as_text(parts: list[str]) -> None:
         return
     for article in articles:
         sane(article)
+
+
+CONTROLS = st.sampled_from(
+    ["\x00", "\x08", "\x0b", "\x1f", "\x7f", "\x80", "\x9f", "\u200b", "\u2060", "\ufeff", "\t",
+     "\n", "\u00a0", "é", "€", "\u2028"]
+)  # fmt: skip
+
+
+@FAST
+@given(st.lists(st.one_of(CONTROLS, st.text(max_size=5)), max_size=30).map("".join))
+def test_control_count_on_bytes_matches_the_character_class(text: str) -> None:
+    # count_controls counts on the UTF-8 bytes for speed; it must count what strip_controls
+    # removes, character for character
+    from forumbot.domain.ingest.textnorm import count_controls, strip_controls
+
+    assert count_controls(text) == len(text) - len(strip_controls(text))

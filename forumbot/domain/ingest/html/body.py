@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 from copy import deepcopy
+from typing import Any
 
 import trafilatura
 from lxml import etree
@@ -43,27 +44,66 @@ _BLOCKS = frozenset({"p", "head", "list", "quote", "code", "table", "div", "sect
 # headline, short share boxes, heading self-links. Each rule was checked on the benchmark pages
 # (bench/README.md): these are neutral or better there, while dropping `hidden` elements, <nav>
 # or page <header>s lost whole articles.
-_NEVER_BODY = etree.XPath(
+_NEVER_BODY_OTHER = etree.XPath(
     # Attribute-axis steps (`//@class[...]/..`) rather than `//*[contains(@class, ...)]`: the
     # same elements in document order at a third of the CPU (bench_extract.py, AEB pages).
     "//@style[contains(translate(., 'DISPLAYNOEVISBT: ', 'displaynoevisbt'), 'display:none')"
     " or contains(translate(., 'DISPLAYNOEVISBT: ', 'displaynoevisbt'), 'visibility:hidden')]/.."
     " | //@aria-hidden[. = 'true']/.."
     " | //figcaption"
-    " | //@class[contains(concat(' ', ., ' '), ' byline ') or contains(., 'Byline')"
-    " or contains(concat(' ', ., ' '), ' kicker ')]/.."
-    # short share / related / newsletter boxes (a long one may be a wrapper of the article)
-    " | //@class[contains(., 'share') or contains(., 'related') or contains(., 'social')"
-    " or contains(., 'newsletter') or contains(., 'subscribe')]"
-    "/parent::*[string-length(normalize-space(.)) < 400]"
     " | //@id[contains(., 'related')]/parent::*[string-length(normalize-space(.)) < 400]"
-    # photo credits and captions outside <figcaption>
-    " | //@class[contains(., 'credit') or contains(., 'caption')]"
-    "/parent::*[string-length(normalize-space(.)) < 300]"
     # a heading's "#" / "¶" self-link
-    " | //a[starts-with(@href, '#')][normalize-space(.) = '#' or normalize-space(.) = '¶'"
+    " | //@href[starts-with(., '#')]/parent::a[normalize-space(.) = '#' or normalize-space(.) = '¶'"
     " or normalize-space(.) = '§']"
 )
+# Every class holding one of the words below, in one walk of the page (one XPath branch per
+# rule walked it three times); which rule applies is decided in Python on these few.
+_MARKED_CLASSES = etree.XPath(
+    "//@class[contains(., 'yline') or contains(., 'kicker') or contains(., 'share')"
+    " or contains(., 'related') or contains(., 'social') or contains(., 'newsletter')"
+    " or contains(., 'subscribe') or contains(., 'credit') or contains(., 'caption')]"
+)
+_BOXES = ("share", "related", "social", "newsletter", "subscribe")
+_VISIBLE_LENGTH = etree.XPath("string-length(normalize-space(.))")
+_IN_ORDER = etree.XPath("$one | $two")
+
+
+def _is_short(node: etree._Element, limit: int) -> bool:
+    length = _VISIBLE_LENGTH(node)
+    return isinstance(length, float) and length < limit
+
+
+def _never_body_classes(tree: etree._Element) -> list[etree._Element]:
+    """Byline and kicker blocks; short share / related / newsletter boxes (a long one may be a
+    wrapper of the article); photo credits and captions outside <figcaption>."""
+    found = []
+    values = _MARKED_CLASSES(tree)
+    for value in values if isinstance(values, list) else []:
+        node = value.getparent() if isinstance(value, etree._ElementUnicodeResult) else None
+        if node is None:
+            continue
+        value = str(value)
+        tokens = value.split(" ")
+        if "byline" in tokens or "Byline" in value or "kicker" in tokens:
+            found.append(node)
+        elif any(word in value for word in _BOXES):
+            if _is_short(node, 400):
+                found.append(node)
+        elif ("credit" in value or "caption" in value) and _is_short(node, 300):
+            found.append(node)
+    return found
+
+
+def _never_body(tree: etree._Element) -> list[etree._Element]:
+    """Never passages, whatever trafilatura makes of them, in document order."""
+    other = _NEVER_BODY_OTHER(tree)
+    by_class: Any = _never_body_classes(tree)  # a node-set variable (lxml's stubs type it loosely)
+    found = _IN_ORDER(tree, one=other if isinstance(other, list) else [], two=by_class)
+    return (
+        [node for node in found if isinstance(node, etree._Element)]
+        if isinstance(found, list)
+        else []
+    )
 
 
 # trafilatura costs ~70 µs of CPU per element; the largest of ~1,000 benchmark pages has 5,105
@@ -88,9 +128,8 @@ def too_large(tree: etree._Element) -> bool:
 def extract_body(tree: etree._Element) -> list[str]:
     """Passages of the page's main text ([] when trafilatura finds none). Elements that are
     never body text are cut out of `tree` first."""
-    found = _NEVER_BODY(tree)
-    for node in found if isinstance(found, list) else []:
-        if isinstance(node, etree._Element) and node.getparent() is not None:
+    for node in _never_body(tree):
+        if node.getparent() is not None:
             drop(node)
     doc = trafilatura.bare_extraction(
         tree,

@@ -35,13 +35,20 @@ from .tree import (
 # class, or is a list item of such an element. Selecting them in XPath (C) first spares a
 # Python test of every element of the page, which cost more than the extraction itself.
 # "omment"/"espond" match Comment and comment without lower-casing every attribute of the page.
-_MARKED = "(//@id|//@class)[contains(., 'omment') or contains(., 'espond')]"
 # Attribute-axis steps: half the CPU of `//*[contains(@id, ...) or ...]`, same elements.
-_CANDIDATES = etree.XPath(f"{_MARKED}/.. | {_MARKED}/../li")
+_MARKED = etree.XPath(
+    "(/descendant::*/@id|/descendant::*/@class)[contains(., 'omment') or contains(., 'espond')]/.."
+)
+# The marked elements and their list items in document order: the page is walked once (the
+# node-set is passed back as a variable) instead of once per branch of a union.
+_WITH_ITEMS = etree.XPath("$marked | $marked/li")
 
 
 def _candidates(root: etree._Element) -> list[etree._Element]:
-    found = _CANDIDATES(root)
+    marked = _MARKED(root)
+    if not isinstance(marked, list) or not marked:
+        return []
+    found = _WITH_ITEMS(root, marked=marked)
     return (
         [node for node in found if isinstance(node, etree._Element)]
         if isinstance(found, list)

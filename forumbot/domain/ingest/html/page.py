@@ -51,7 +51,8 @@ def parse_html(text: str, warnings: list[str] | None = None) -> HtmlArticle:
     warnings = warnings if warnings is not None else []
     root = load_html(text, warnings)
     declared = jsonld_article(root)  # read before scripts go
-    for bad in xpath(root, "//script|//style|//noscript|//template"):
+    # iter() filters by tag in C: a third of the CPU of the same XPath union
+    for bad in list(root.iter("script", "style", "noscript", "template")):
         drop(bad)
     for node in root.iter(etree.Comment, etree.ProcessingInstruction):
         drop(node)
@@ -196,20 +197,34 @@ def _title(root: etree._Element, scope: etree._Element | None, meta: _Meta) -> s
     return page_title(text_of(title), site, headings)
 
 
+# Byline candidates in one pass (attribute-axis steps, below the scope only): rel/itemprop
+# author, and every class containing "yline" or "uthor" ("Byline" and "byline" without
+# lower-casing every class of the page). Three XPath walks per tier cost ~2 ms a page.
+_BYLINE_CANDIDATES = etree.XPath(
+    ".//*/@rel[. = 'author']/.. | .//*/@itemprop[. = 'author']/.."
+    " | .//*/@class[contains(., 'yline') or contains(., 'uthor')]/.."
+)
+_BYLINE_TOKENS = frozenset({"byline", "author", "entry-author", "post-author"})
+
+
+def _byline_tier(node: etree._Element) -> int:
+    if node.get("rel") == "author" or node.get("itemprop") == "author":
+        return 0
+    return 1 if _BYLINE_TOKENS.intersection(node.get("class", "").split()) else 2
+
+
 def _byline(scope: etree._Element) -> str | None:
     """The first byline-like element whose text cleans up to a name, most specific markup
     first: rel/itemprop author, then author/byline class tokens, then classes that merely
     contain "byline" (FeatureByline, article-byline) or "author" (article-author)."""
-    for path in (
-        ".//*[@rel='author']|.//*[@itemprop='author']",
-        "|".join(
-            f".//*[contains(concat(' ', normalize-space(@class), ' '), ' {token} ')]"
-            for token in ("byline", "author", "entry-author", "post-author")
-        ),
-        # "yline"/"uthor" match Byline and byline without lower-casing every class on the page
-        ".//*[contains(@class, 'yline')]|.//*[contains(@class, 'uthor')]",
-    ):
-        for node in xpath(scope, path):
+    found = _BYLINE_CANDIDATES(scope)
+    nodes = [n for n in found if isinstance(n, etree._Element)] if isinstance(found, list) else []
+    tiers = [_byline_tier(node) for node in nodes]
+    for tier in range(3):
+        for node, node_tier in zip(nodes, tiers, strict=True):
+            # a tier-2 class also matches tier 3 (its token holds "yline"/"uthor")
+            if node_tier > tier or (tier < 2 and node_tier != tier):
+                continue
             if any(is_comment_item(a) or is_comment_area(a) for a in node.iterancestors()):
                 continue
             name = clean_author(text_of(node))
