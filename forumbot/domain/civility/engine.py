@@ -326,8 +326,9 @@ class Engine:
         self._other: list[tuple[int, Rule]] = []
         self._threats: list[tuple[int, int, int]] = []  # (rule index, window, max_gap)
         self._addressed: dict[int, int] = {}  # rule index -> window
-        # learned rules: (rule index, model, the logit its threshold comes to, kinds, max tokens)
-        self._learned: list[tuple[int, LinearModel, float, frozenset[str], int]] = []
+        # learned rules: (rule index, model, the logit its threshold comes to, kinds, min and
+        # max tokens)
+        self._learned: list[tuple[int, LinearModel, float, frozenset[str], int, int]] = []
         # rules written for some languages only: they count when the message looks like one
         self._languages: dict[int, frozenset[str]] = {}
         language_words: dict[str, set[str]] = {}
@@ -374,7 +375,7 @@ class Engine:
                 model = load_model(p["model"])
                 cut = math.log(th / (1.0 - th))
                 kinds = frozenset(rule.applies_to)
-                self._learned.append((i, model, cut, kinds, p["max_tokens"]))
+                self._learned.append((i, model, cut, kinds, p["min_tokens"], p["max_tokens"]))
             elif rule.kind == "regex":
                 for pat in p["patterns"]:
                     patterns.setdefault(p["target"], []).append((i, pat))
@@ -628,8 +629,8 @@ class Engine:
             if kind in active[i].applies_to:
                 return _EMPTY_IDX
         shadowed: set[int] = set()
-        for idx, model, cut, kinds, max_tokens in self._learned:
-            if idx in found or kind not in kinds or len(tokens) > max_tokens:
+        for idx, model, cut, kinds, min_tokens, max_tokens in self._learned:
+            if idx in found or kind not in kinds or not min_tokens <= len(tokens) <= max_tokens:
                 continue
             # the rare message with a link or a mention: the model reads it without them
             scored = model_tokens(text) if has_noise(text) else tokens
@@ -761,6 +762,19 @@ class Engine:
                     if j + 1 == pos or nxt in ("are", "r"):
                         return " ".join(tokens[j - 1 : pos + 1])
                 break
+            # a contemptuous adjective right before a group of people, opening the message or
+            # after "those"/"these"/"all": "disgusting muslims everywhere", "those filthy
+            # leftists" (group rules only: they are the ones with reporting words)
+            if (
+                not is_noun
+                and reporting
+                and pos + 1 < n_tokens
+                and "target" in role_at(pos + 1)
+                and (pos == 0 or tokens[pos - 1] in ("those", "these", "all", "the"))
+                and not negated(pos)
+                and not reported_after(pos + 1)
+            ):
+                return " ".join(tokens[max(0, pos - 1) : pos + 2])
             if not is_noun:
                 continue
             # an exclamation that is the whole message: "what a dumbass", "what an absolute muppet"

@@ -15,6 +15,7 @@ from forumbot.domain.civility.evaluation import parse_items
 from forumbot.domain.civility.learned import (
     LinearModel,
     ModelFileError,
+    civil_paragraphs,
     features,
     load_model,
     tokens_of,
@@ -39,9 +40,11 @@ def test_shipped_weights_are_what_the_committed_data_produce() -> None:
     items = []
     for path in TRAINING:
         items += parse_items(yaml.safe_load(path.read_text(encoding="utf-8")), source=path.name)
-    fresh = train((tokens_of(i.text), i.label == "uncivil") for i in items)
+    seeds = civil_paragraphs(HERE.parents[2] / "seeds")
+    examples = [(tokens_of(i.text), i.label == "uncivil") for i in items]
+    fresh = train(examples + [(tokens, False) for tokens in seeds])
     shipped = load_model()
-    assert shipped.trained_on == fresh.trained_on == len(items)
+    assert shipped.trained_on == fresh.trained_on == len(items) + len(seeds)
     assert abs(shipped.bias - fresh.bias) < 1e-3
     # rounding to 3 decimals on the way to the file can move a weight across the keep line
     assert len(set(shipped.weights) ^ set(fresh.weights)) <= 5, "run `make civility-model`"
@@ -55,7 +58,8 @@ def test_logit_is_the_sum_over_the_features() -> None:
     tokens = ["you", "are", "you", "are", "an", "idiot"]
     assert features(tokens) == ["you", "are", "an", "idiot", "you are", "are you", "are an",
                                 "an idiot"]  # fmt: skip
-    assert model.logit(tokens) == pytest.approx(0.5 + 1.0 + 2.0 + 0.25)  # each feature once
+    # each feature once, the sum scaled by 1/sqrt(number of distinct features: 4 words, 4 pairs)
+    assert model.logit(tokens) == pytest.approx(0.5 + (1.0 + 2.0 + 0.25) / 8**0.5)
     assert model.reasons(tokens) == ["you are", "you", "idiot"]
 
 
@@ -124,7 +128,7 @@ def test_a_new_learned_rule_can_be_added_by_a_guild() -> None:
     ("text", "needle"),
     [
         ("{", "not JSON"),
-        ('{"format": "other"}', "not a forumbot-civility-linear/1 file"),
+        ('{"format": "other"}', "not a forumbot-civility-linear/2 file"),
         ('{"format": "forumbot-civility-linear/1", "bias": "x", "weights": {}}', "numeric 'bias'"),
         ('{"format": "forumbot-civility-linear/1", "bias": 0, "weights": {"a": "b"}}', "numbers"),
     ],
