@@ -186,6 +186,7 @@ class _TokInfo(NamedTuple):
     flat: str  # de-doubled form, for phrase matching
     hot: bool  # any of the above: worth a closer look
     threat: frozenset[int] = frozenset()  # the threat rules this token is a harm or act of
+    insults: frozenset[int] = frozenset()  # the targeted_insult rules it is an insult/adjective of
 
 
 def _entry_forms(entry: str) -> tuple[str, bool]:
@@ -246,7 +247,8 @@ class _Lexicon:
         threat = frozenset(i for i, r in by_rule.items() if "harm" in r or "act" in r)
         roles = {idx: frozenset(r) for idx, r in by_rule.items()}
         hot = bool(words) or insult or phrase or bool(threat)
-        return _TokInfo(roles, words, insult, phrase, flat, hot, threat)
+        insults = frozenset(i for i, r in by_rule.items() if "insult" in r or "adjective" in r)
+        return _TokInfo(roles, words, insult, phrase, flat, hot, threat, insults)
 
     def _owners(self, token: str) -> frozenset[_Owner]:
         found: set[_Owner] = set(self.exact.get(token, ()))
@@ -586,10 +588,12 @@ class Engine:
                     if idioms and _in_idiom(tokens, pos, idioms):
                         continue
                     found[idx] = tok
-        if any(info.insult for info in hot):
+        # only the insult rules one of whose insults or adjectives occurs
+        insult_rules = frozenset().union(*(info.insults for info in hot if info.insult))
+        if insult_rules:
             roles = [info.roles for info in infos]
             for ins in self._insults:
-                if ins.index not in found:
+                if ins.index not in found and ins.index in insult_rules:
                     excerpt = self._targeted(ins, tokens, roles, normalised)
                     if excerpt:
                         found[ins.index] = excerpt
@@ -713,7 +717,10 @@ class Engine:
             return bool(reporting) and not reporting.isdisjoint(tokens[pos + 1 : pos + 4])
 
         n_tokens = len(tokens)
-        for pos, tok in enumerate(tokens):
+        # only the positions where this rule has a role at all (most tokens of a long
+        # paragraph have none)
+        for pos in [k for k, r in enumerate(roles) if i_idx in r]:
+            tok = tokens[pos]
             here = role_at(pos)
             is_noun = "insult" in here
             if not is_noun and "adjective" not in here:
