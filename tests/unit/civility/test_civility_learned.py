@@ -107,6 +107,8 @@ def test_overrides_can_shadow_or_raise_the_threshold() -> None:
         ({"threshold": "high"}, "'threshold': must be a probability"),
         ({"model": "../../etc/passwd"}, "'model': must name a model file shipped with forumbot"),
         ({"model": "missing.json"}, "'model': must name a model file shipped with forumbot"),
+        ({"min_tokens": 0}, "'min_tokens'"),
+        ({"min_tokens": 11}, "'min_tokens'"),
     ],
 )
 def test_bad_learned_rules_are_refused(change: dict[str, object], needle: str) -> None:
@@ -185,3 +187,30 @@ def test_a_rule_in_shadow_mode_keeps_the_model_out() -> None:
     verdict = Engine(rules).check(MessageContext(text="you are an idiot"), track=False)
     assert verdict.action == Action.NONE and verdict.hits == []
     assert [h.rule_id for h in verdict.shadow_hits] == ["personal-insults"]
+
+
+def test_character_grams_cross_word_boundaries_and_are_marked() -> None:
+    feats = features(["ur", "a", "clown"], (4,))
+    assert "ur a clown" not in feats  # pairs only, no triples
+    assert {"ur a", "a clown"} <= set(feats)
+    # the grams of " ur a clown ": one crosses two word boundaries, and all carry the mark
+    assert {"~ ur ", "~ur a", "~r a ", "~ a c", "~clow", "~lown", "~own "} <= set(feats)
+    model = LinearModel(0.0, {"~clow": 2.0, "clown": 1.0}, 0, (4,))
+    n = len(features(["ur", "a", "clown"], (4,)))
+    assert model.logit(["ur", "a", "clown"]) == pytest.approx(3.0 / n**0.5)
+    assert model.reasons(["ur", "a", "clown"]) == ["clown"]  # grams are not shown as reasons
+    # the shipped model round-trips through its JSON form with its gram lengths
+    again = LinearModel.from_json(model.to_json())
+    assert again.char_ngrams == (4,) and again.logit(["ur", "a", "clown"]) == pytest.approx(
+        model.logit(["ur", "a", "clown"])
+    )
+
+
+def test_one_or_two_words_are_not_scored() -> None:
+    # a model that scores every message as incivility still leaves "LOL" and "look here" alone
+    engine = Engine(load_default_rules())
+    eager = LinearModel(30.0, {}, 0, (4,))
+    engine._learned = [(i, eager, c, k, lo, hi) for i, _, c, k, lo, hi in engine._learned]
+    assert _check(engine, "LOL")[0] == Action.NONE
+    assert _check(engine, "look here")[0] == Action.NONE
+    assert _check(engine, "look here please")[0] == Action.HOLD
