@@ -106,13 +106,25 @@ def _names_the_reader(tail: list[str]) -> bool:
     # "which is exactly what you are", "more like, which is just what you are"
     if len(tail) > 4 and tail[-3:-1] in (["what", "you"], ["all", "you"]):
         tail = ["is", *tail[-3:]]
+    # "... that's all you'll ever be"
+    if (
+        tail[:1] == ["is"]
+        and tail[1:2] in (["all"], ["what"])
+        and tail[2:5] == ["youll", "ever", "be"]
+    ):
+        return len(tail) == 5
     return (
-        len(tail) == 4
+        (len(tail) == 4 or (len(tail) > 4 and tail[4] in _AFTER_NAMING))
         and tail[0] in ("is", "s")
         and tail[1] in ("what", "all")
         and tail[2] in _FORWARD_TARGETS
         and tail[3] in ("are", "r", "re")
     )
+
+
+# "... is what you are, and everyone here can see it": what may follow the naming
+_AFTER_NAMING = frozenset({"and", "so", "but", "lol", "mate", "pal", "honestly", "period",
+                           "nothing", "thats", "everyone", "deal", "sorry"})  # fmt: skip
 
 
 # Insult words that are also verbs ("you fool yourself", "you bitch about it", "you trash the
