@@ -63,9 +63,17 @@ def tokens_of(text: str) -> list[str]:
     return [s for s in (t.strip("*") for t in _TOKEN_RE.findall(normalise(text))) if s]
 
 
+_SLICES: dict[int, list[slice]] = {}
+
+
 def _char_grams(tokens: Sequence[str], n: int) -> set[str]:
     s = " " + " ".join(tokens) + " "
-    return {s[i : i + n] for i in range(len(s) - n + 1)}
+    count = len(s) - n + 1
+    slices = _SLICES.get(n)
+    if slices is None or len(slices) < count:
+        slices = _SLICES[n] = [slice(i, i + n) for i in range(max(count, 512))]
+    # every slice is taken in C (map over prepared slice objects), not in a comprehension
+    return set(map(s.__getitem__, slices[:count])) if count > 0 else set()
 
 
 def features(tokens: Sequence[str], char_ngrams: Sequence[int] = ()) -> list[str]:
