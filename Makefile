@@ -42,7 +42,7 @@ typecheck: $(STAMP)
 civility-model: $(STAMP)
 	$(BIN)/forumbot rules train-model tests/unit/civility/civility_corpus.yaml \
 		tests/unit/civility/eval/round_*.yaml tests/unit/civility/train/*.yaml \
-		--out forumbot/domain/civility/incivility_model.json
+		--civil-paragraphs seeds --out forumbot/domain/civility/incivility_model.json
 
 bench: $(STAMP)
 	@for b in bench/bench_*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done

@@ -25,7 +25,7 @@ from forumbot.domain.civility.evaluation import (
     parse_items,
     score,
 )
-from forumbot.domain.civility.learned import tokens_of, train
+from forumbot.domain.civility.learned import civil_paragraphs, tokens_of, train
 
 MAX_FILE_BYTES = 20 * 1024 * 1024
 
@@ -136,14 +136,24 @@ def score_command(
     required=True,
     help="Where to write the weights (JSON).",
 )
-def train_model_command(files: tuple[Path, ...], out_path: Path) -> None:
+@click.option(
+    "--civil-paragraphs",
+    "civil_dir",
+    type=click.Path(file_okay=False, exists=True, path_type=Path),
+    default=None,
+    help="A folder of text files (the seed articles) whose short paragraphs are civil examples.",
+)
+def train_model_command(files: tuple[Path, ...], out_path: Path, civil_dir: Path | None) -> None:
     """Train the `learned` rule's model on labelled messages (the same files `score` reads, or
     the corpus form with groups) and write its weights. Deterministic: the same files in the
     same order give the same weights (`make civility-model` rebuilds the shipped file)."""
     items: list[EvalItem] = []
     for path in files:
         items += read_items(path)
-    model = train((tokens_of(i.text), i.label == "uncivil") for i in items)
+    examples = [(tokens_of(i.text), i.label == "uncivil") for i in items]
+    if civil_dir is not None:
+        examples += [(tokens, False) for tokens in civil_paragraphs(civil_dir)]
+    model = train(examples)
     try:
         out_path.write_text(model.to_json(), encoding="utf-8")
     except OSError as exc:

@@ -106,13 +106,25 @@ def _names_the_reader(tail: list[str]) -> bool:
     # "which is exactly what you are", "more like, which is just what you are"
     if len(tail) > 4 and tail[-3:-1] in (["what", "you"], ["all", "you"]):
         tail = ["is", *tail[-3:]]
+    # "... that's all you'll ever be"
+    if (
+        tail[:1] == ["is"]
+        and tail[1:2] in (["all"], ["what"])
+        and tail[2:5] == ["youll", "ever", "be"]
+    ):
+        return len(tail) == 5
     return (
-        len(tail) == 4
+        (len(tail) == 4 or (len(tail) > 4 and tail[4] in _AFTER_NAMING))
         and tail[0] in ("is", "s")
         and tail[1] in ("what", "all")
         and tail[2] in _FORWARD_TARGETS
         and tail[3] in ("are", "r", "re")
     )
+
+
+# "... is what you are, and everyone here can see it": what may follow the naming
+_AFTER_NAMING = frozenset({"and", "so", "but", "lol", "mate", "pal", "honestly", "period",
+                           "nothing", "thats", "everyone", "deal", "sorry"})  # fmt: skip
 
 
 # Insult words that are also verbs ("you fool yourself", "you bitch about it", "you trash the
@@ -186,6 +198,7 @@ class _TokInfo(NamedTuple):
     flat: str  # de-doubled form, for phrase matching
     hot: bool  # any of the above: worth a closer look
     threat: frozenset[int] = frozenset()  # the threat rules this token is a harm or act of
+    insults: frozenset[int] = frozenset()  # the targeted_insult rules it is an insult/adjective of
 
 
 def _entry_forms(entry: str) -> tuple[str, bool]:
@@ -246,7 +259,8 @@ class _Lexicon:
         threat = frozenset(i for i, r in by_rule.items() if "harm" in r or "act" in r)
         roles = {idx: frozenset(r) for idx, r in by_rule.items()}
         hot = bool(words) or insult or phrase or bool(threat)
-        return _TokInfo(roles, words, insult, phrase, flat, hot, threat)
+        insults = frozenset(i for i, r in by_rule.items() if "insult" in r or "adjective" in r)
+        return _TokInfo(roles, words, insult, phrase, flat, hot, threat, insults)
 
     def _owners(self, token: str) -> frozenset[_Owner]:
         found: set[_Owner] = set(self.exact.get(token, ()))
@@ -326,8 +340,9 @@ class Engine:
         self._other: list[tuple[int, Rule]] = []
         self._threats: list[tuple[int, int, int]] = []  # (rule index, window, max_gap)
         self._addressed: dict[int, int] = {}  # rule index -> window
-        # learned rules: (rule index, model, the logit its threshold comes to, kinds, max tokens)
-        self._learned: list[tuple[int, LinearModel, float, frozenset[str], int]] = []
+        # learned rules: (rule index, model, the logit its threshold comes to, kinds, min and
+        # max tokens)
+        self._learned: list[tuple[int, LinearModel, float, frozenset[str], int, int]] = []
         # rules written for some languages only: they count when the message looks like one
         self._languages: dict[int, frozenset[str]] = {}
         language_words: dict[str, set[str]] = {}
@@ -374,7 +389,7 @@ class Engine:
                 model = load_model(p["model"])
                 cut = math.log(th / (1.0 - th))
                 kinds = frozenset(rule.applies_to)
-                self._learned.append((i, model, cut, kinds, p["max_tokens"]))
+                self._learned.append((i, model, cut, kinds, p["min_tokens"], p["max_tokens"]))
             elif rule.kind == "regex":
                 for pat in p["patterns"]:
                     patterns.setdefault(p["target"], []).append((i, pat))
@@ -593,10 +608,12 @@ class Engine:
                     if idioms and _in_idiom(tokens, pos, idioms):
                         continue
                     found[idx] = tok
-        if any(info.insult for info in hot):
+        # only the insult rules one of whose insults or adjectives occurs
+        insult_rules = frozenset().union(*(info.insults for info in hot if info.insult))
+        if insult_rules:
             roles = [info.roles for info in infos]
             for ins in self._insults:
-                if ins.index not in found:
+                if ins.index not in found and ins.index in insult_rules:
                     excerpt = self._targeted(ins, tokens, roles, normalised)
                     if excerpt:
                         found[ins.index] = excerpt
@@ -636,8 +653,8 @@ class Engine:
             if kind in active[i].applies_to:
                 return _EMPTY_IDX
         shadowed: set[int] = set()
-        for idx, model, cut, kinds, max_tokens in self._learned:
-            if idx in found or kind not in kinds or len(tokens) > max_tokens:
+        for idx, model, cut, kinds, min_tokens, max_tokens in self._learned:
+            if idx in found or kind not in kinds or not min_tokens <= len(tokens) <= max_tokens:
                 continue
             # the rare message with a link or a mention: the model reads it without them
             scored = model_tokens(text) if has_noise(text) else tokens
@@ -720,7 +737,10 @@ class Engine:
             return bool(reporting) and not reporting.isdisjoint(tokens[pos + 1 : pos + 4])
 
         n_tokens = len(tokens)
-        for pos, tok in enumerate(tokens):
+        # only the positions where this rule has a role at all (most tokens of a long
+        # paragraph have none)
+        for pos in [k for k, r in enumerate(roles) if i_idx in r]:
+            tok = tokens[pos]
             here = role_at(pos)
             is_noun = "insult" in here
             if not is_noun and "adjective" not in here:
@@ -769,6 +789,19 @@ class Engine:
                     if j + 1 == pos or nxt in ("are", "r"):
                         return " ".join(tokens[j - 1 : pos + 1])
                 break
+            # a contemptuous adjective right before a group of people, opening the message or
+            # after "those"/"these"/"all": "disgusting muslims everywhere", "those filthy
+            # leftists" (group rules only: they are the ones with reporting words)
+            if (
+                not is_noun
+                and reporting
+                and pos + 1 < n_tokens
+                and "target" in role_at(pos + 1)
+                and (pos == 0 or tokens[pos - 1] in ("those", "these", "all", "the"))
+                and not negated(pos)
+                and not reported_after(pos + 1)
+            ):
+                return " ".join(tokens[max(0, pos - 1) : pos + 2])
             if not is_noun:
                 continue
             # an exclamation that is the whole message: "what a dumbass", "what an absolute muppet"

@@ -59,6 +59,19 @@ powiedział powiedzial napisał napisal napisała napisala napisali nazwał nazw
 zglaszam
 сказал сказала написал написала написали пишет назвал назвали
 dedi söyledi soyledi yazdı yazdi yazmış yazmis gönderdi gonderdi
+mod mods moderator moderators moderation admin admins reported blocked muted
+moderación moderacion moderadores reportado reportada denunciado denunciada denunciar puesto
+privado escrito escriben
+moderação moderacao moderadores reportei reportado denúncia denuncia denunciei escreveram
+privado
+modération moderation modérateurs moderateurs signalé signale reçu recu
+moderation moderatoren admins gemeldet erhalten privatnachricht
+moderazione moderatori segnalato segnalata ricevuto privato
+moderatie moderators gemeld gekregen
+moderacja moderatorzy moderatorów moderatorow zgłosiłem zglosilem zgłosiłam zglosilam
+dostałem dostalem dostałam dostalam pisze piszą pisza
+модераторы модератор модерация пишут прислал прислали жалоба пожаловался скрин скриншот
+moderatör moderatorler moderatörler şikayet sikayet bildirdim ekran görüntüsü goruntusu
 """
 
 

@@ -54,7 +54,7 @@ _KINDS: dict[str, tuple[frozenset[str], tuple[str, ...]]] = {
     "threat": (_THREAT_FIELDS, _CONTENT),
     "addressed": (frozenset({"phrases", "targets", "window"}), _CONTENT),
     # members' words only: article paragraphs the bot posts are not what it was trained on
-    "learned": (frozenset({"model", "threshold", "max_tokens"}), _MEMBER_CONTENT),
+    "learned": (frozenset({"model", "threshold", "max_tokens", "min_tokens"}), _MEMBER_CONTENT),
     "caps": (frozenset({"min_letters", "ratio"}), _MEMBER_CONTENT),
     "flood": (frozenset({"max_char_run", "max_lines", "max_word_repeats"}), _MEMBER_CONTENT),
     "mentions": (frozenset({"min_mentions"}), ("message", "edit")),
@@ -260,6 +260,10 @@ def _validate_params(
             threshold = 0.9
         p["threshold"] = float(threshold)
         # trained on chat-length messages: a long paragraph piles up small weights
+        # one or two words ("LOL", "look") are too little for a word-and-gram score
+        p["min_tokens"] = _int(
+            raw.get("min_tokens"), where, "min_tokens", problems, lo=1, hi=10, default=3
+        )
         p["max_tokens"] = _int(
             raw.get("max_tokens"), where, "max_tokens", problems, lo=5, hi=200, default=40
         )

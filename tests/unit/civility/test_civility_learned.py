@@ -15,6 +15,7 @@ from forumbot.domain.civility.evaluation import parse_items
 from forumbot.domain.civility.learned import (
     LinearModel,
     ModelFileError,
+    civil_paragraphs,
     features,
     load_model,
     tokens_of,
@@ -39,9 +40,11 @@ def test_shipped_weights_are_what_the_committed_data_produce() -> None:
     items = []
     for path in TRAINING:
         items += parse_items(yaml.safe_load(path.read_text(encoding="utf-8")), source=path.name)
-    fresh = train((tokens_of(i.text), i.label == "uncivil") for i in items)
+    seeds = civil_paragraphs(HERE.parents[2] / "seeds")
+    examples = [(tokens_of(i.text), i.label == "uncivil") for i in items]
+    fresh = train(examples + [(tokens, False) for tokens in seeds])
     shipped = load_model()
-    assert shipped.trained_on == fresh.trained_on == len(items)
+    assert shipped.trained_on == fresh.trained_on == len(items) + len(seeds)
     assert abs(shipped.bias - fresh.bias) < 1e-3
     # rounding to 3 decimals on the way to the file can move a weight across the keep line
     assert len(set(shipped.weights) ^ set(fresh.weights)) <= 5, "run `make civility-model`"
@@ -55,7 +58,8 @@ def test_logit_is_the_sum_over_the_features() -> None:
     tokens = ["you", "are", "you", "are", "an", "idiot"]
     assert features(tokens) == ["you", "are", "an", "idiot", "you are", "are you", "are an",
                                 "an idiot"]  # fmt: skip
-    assert model.logit(tokens) == pytest.approx(0.5 + 1.0 + 2.0 + 0.25)  # each feature once
+    # each feature once, the sum scaled by 1/sqrt(number of distinct features: 4 words, 4 pairs)
+    assert model.logit(tokens) == pytest.approx(0.5 + (1.0 + 2.0 + 0.25) / 8**0.5)
     assert model.reasons(tokens) == ["you are", "you", "idiot"]
 
 
@@ -103,6 +107,8 @@ def test_overrides_can_shadow_or_raise_the_threshold() -> None:
         ({"threshold": "high"}, "'threshold': must be a probability"),
         ({"model": "../../etc/passwd"}, "'model': must name a model file shipped with forumbot"),
         ({"model": "missing.json"}, "'model': must name a model file shipped with forumbot"),
+        ({"min_tokens": 0}, "'min_tokens'"),
+        ({"min_tokens": 11}, "'min_tokens'"),
     ],
 )
 def test_bad_learned_rules_are_refused(change: dict[str, object], needle: str) -> None:
@@ -124,7 +130,7 @@ def test_a_new_learned_rule_can_be_added_by_a_guild() -> None:
     ("text", "needle"),
     [
         ("{", "not JSON"),
-        ('{"format": "other"}', "not a forumbot-civility-linear/1 file"),
+        ('{"format": "other"}', "not a forumbot-civility-linear/2 file"),
         ('{"format": "forumbot-civility-linear/1", "bias": "x", "weights": {}}', "numeric 'bias'"),
         ('{"format": "forumbot-civility-linear/1", "bias": 0, "weights": {"a": "b"}}', "numbers"),
     ],
@@ -181,3 +187,30 @@ def test_a_rule_in_shadow_mode_keeps_the_model_out() -> None:
     verdict = Engine(rules).check(MessageContext(text="you are an idiot"), track=False)
     assert verdict.action == Action.NONE and verdict.hits == []
     assert [h.rule_id for h in verdict.shadow_hits] == ["personal-insults"]
+
+
+def test_character_grams_cross_word_boundaries_and_are_marked() -> None:
+    feats = features(["ur", "a", "clown"], (4,))
+    assert "ur a clown" not in feats  # pairs only, no triples
+    assert {"ur a", "a clown"} <= set(feats)
+    # the grams of " ur a clown ": one crosses two word boundaries, and all carry the mark
+    assert {"~ ur ", "~ur a", "~r a ", "~ a c", "~clow", "~lown", "~own "} <= set(feats)
+    model = LinearModel(0.0, {"~clow": 2.0, "clown": 1.0}, 0, (4,))
+    n = len(features(["ur", "a", "clown"], (4,)))
+    assert model.logit(["ur", "a", "clown"]) == pytest.approx(3.0 / n**0.5)
+    assert model.reasons(["ur", "a", "clown"]) == ["clown"]  # grams are not shown as reasons
+    # the shipped model round-trips through its JSON form with its gram lengths
+    again = LinearModel.from_json(model.to_json())
+    assert again.char_ngrams == (4,) and again.logit(["ur", "a", "clown"]) == pytest.approx(
+        model.logit(["ur", "a", "clown"])
+    )
+
+
+def test_one_or_two_words_are_not_scored() -> None:
+    # a model that scores every message as incivility still leaves "LOL" and "look here" alone
+    engine = Engine(load_default_rules())
+    eager = LinearModel(30.0, {}, 0, (4,))
+    engine._learned = [(i, eager, c, k, lo, hi) for i, _, c, k, lo, hi in engine._learned]
+    assert _check(engine, "LOL")[0] == Action.NONE
+    assert _check(engine, "look here")[0] == Action.NONE
+    assert _check(engine, "look here please")[0] == Action.HOLD

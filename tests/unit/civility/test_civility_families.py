@@ -1,0 +1,65 @@
+"""Belittling, menace, doxxing, slur and self-harm families in the pack's languages (issue 10,
+civility4): each family is caught in a wording of our own, and its innocent neighbours are not.
+These sentences are written to fit (a regression guard), not first-seen figures."""
+
+from __future__ import annotations
+
+import pytest
+
+from forumbot.domain.civility import Action, Engine, MessageContext, load_default_rules
+
+
+@pytest.fixture(scope="module")
+def engine() -> Engine:
+    # the rules alone: the learned signal is tested in test_civility_learned.py
+    off = {"rules": [{"id": "learned-signal", "enabled": False}]}
+    return Engine(load_default_rules().with_overrides(off))
+
+
+def _action(engine: Engine, text: str) -> Action:
+    return engine.check(MessageContext(text=text), track=False).action
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Look at him, learned the word 'hegemony' this morning, someone get him a sticker",
+        "okay grandpa, time for your nap",
+        "Sounds like somebody forgot his meds again.",
+        "Ay, alguien aprendió la palabra 'plusvalía' esta semana.",
+        "Quand tu auras l'âge de voter, on en reparlera.",
+        "Твоя учительница бы заплакала, деточка.",
+        "Ich weiß, wo du wohnst. Wir sehen uns am Parkplatz.",
+        "Ta fille va à l'école Jules Ferry, non ? Ce serait dommage.",
+        "Wiem, gdzie pracujesz, uważaj jak będziesz wracał.",
+        "Er wohnt in der Lindenstraße 12, klingelt ruhig mal.",
+        "Il suo numero è 347 123 4567, chiamate pure.",
+        "Her car, plate KX21 ABC, is parked outside every night.",
+        "Lavora alla banca di via Garibaldi, andate a trovarlo.",
+    ],
+)
+def test_a_family_member_is_caught(engine: Engine, text: str) -> None:
+    assert _action(engine, text) >= Action.HOLD, text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I learned a lot from the word count of that treaty.",
+        "Registration for 2024 closes on Monday.",
+        "The plate tectonics lecture is on Thursday.",
+        "Het KWF haalt geld op voor kankeronderzoek.",
+        "Złamałem pedał w rowerze po drodze na wiec.",
+        "Porca puttana, il treno è di nuovo in ritardo.",
+        "The union office is at 12 Rue des Martyrs, open on Saturdays.",
+        "Das Dorf heißt heute Fugging.",
+        "Nos vemos mañana en la asamblea.",
+    ],
+)
+def test_its_innocent_neighbours_are_not(engine: Engine, text: str) -> None:
+    assert _action(engine, text) < Action.NUDGE, text
+
+
+def test_belittling_stays_a_hold_and_doxxing_removes(engine: Engine) -> None:
+    assert _action(engine, "ok grandpa, let's get you back to bed") is Action.HOLD
+    assert _action(engine, "Sie wohnt in der Kastanienallee 17, zweiter Stock.") is Action.REMOVE
