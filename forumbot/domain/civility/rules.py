@@ -20,7 +20,9 @@ from forumbot.domain.civility.language import LANGUAGES
 from forumbot.domain.civility.learned import DEFAULT_MODEL, model_exists
 
 MAX_RULES = 500
-MAX_PATTERNS = 50  # regex patterns per rule set (all regex rules together)
+# Regex patterns per rule set (all regex rules together, the shipped pack's included): the
+# pack uses under half, so a guild keeps room for at least 50 of its own.
+MAX_PATTERNS = 100
 MAX_PATTERN_LENGTH = 300
 MAX_WORDS_PER_RULE = 5000
 MAX_WORD_LENGTH = 100

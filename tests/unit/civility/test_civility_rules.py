@@ -211,3 +211,20 @@ def test_allow_list_and_whole_words() -> None:
         assert engine.check(MessageContext(text=innocent), track=False).action is Action.NONE
     assert engine.check(MessageContext(text="cumming"), track=False).action is Action.REMOVE
     assert engine.check(MessageContext(text="a55"), track=False).action is Action.REMOVE
+
+
+def test_a_guild_can_add_fifty_regex_patterns_to_the_shipped_pack() -> None:
+    pack = load_default_rules()
+    mine = [
+        {
+            "id": f"mine-{i}",
+            "kind": "regex",
+            "guideline": "civility",
+            "severity": 1,
+            "action": "hold",
+            "patterns": [f"zz{i}q"],
+        }
+        for i in range(50)
+    ]
+    merged = pack.with_overrides({"rules": mine})
+    assert len(merged) == len(pack) + 50
