@@ -315,3 +315,25 @@ async def test_partial_matches_weigh_a_rare_word_above_a_common_one(
     hits = await search(sessionmaker, "why does the market zephyr", limit=3)
     assert hits and hits[0].title == "Weather"
     assert all(h.partial for h in hits)
+
+
+async def test_a_query_of_stop_words_alone_still_matches(
+    sessionmaker: Sessions, ids: dict[str, int]
+) -> None:
+    # Stop words never block a match, and a query made only of them finds the passages that
+    # hold them (PostgreSQL's english configuration indexes none of them).
+    from forumbot.storage.search import count_matches
+
+    hits = await search(sessionmaker, '"or was it"')
+    assert keys([h for h in hits if not h.partial], ids) == [("privacy", 3)]
+    assert keys(hits, ids)[0] == ("privacy", 3)
+    assert "**was**" in hits[0].snippet
+    the = {("gardens", 1), ("gardens", 2), ("privacy", 1)}
+    assert set(keys(await search(sessionmaker, "the"), ids)) == the
+    newest = await search(sessionmaker, "The order:newest")
+    assert keys(newest, ids) == [("privacy", 1), ("gardens", 2), ("gardens", 1)]
+    assert keys(await search(sessionmaker, "who's"), ids) == [("cities", 3)]
+    async with sessionmaker() as session:
+        assert await count_matches(session, "the") == 3
+        assert await count_matches(session, "the", filters=SearchFilters(author="ada")) == 2
+    assert keys(await search(sessionmaker, "the", limit=1, offset=2), ids)[0] in the
