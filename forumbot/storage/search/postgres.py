@@ -55,9 +55,9 @@ PG_STOP_WORDS = (STOP_WORDS - {"could", "would"}) | {"don"}
 # A query made only of stop words has no index to use: it is looked for in the newest
 # STOP_SCAN passages (read newest first, stopping at STOP_MATCHES matches), and those matches
 # are ranked. A common word ("the") stops after a few hundred passages; a rare combination
-# ("are the to") reads all STOP_SCAN.
-STOP_SCAN = 20_000
-STOP_MATCHES = 500
+# ("are the to") reads all STOP_SCAN (a regular expression over each, ~20 us).
+STOP_SCAN = 10_000
+STOP_MATCHES = 200
 _WORDS = re.compile(r"[^\W_]+")
 _PUNCTUATION = re.compile(r"[\W_]+")
 TITLE_LIMIT = 2000
@@ -209,16 +209,29 @@ async def _newest(session: AsyncSession, plan: _Plan) -> list[Ranked]:
 
 
 def _stop_matches(plan: _Plan, limit: str) -> str:
-    """SELECT id, score: the newest passages holding every word of a stop-words-only query
-    (read through the 'simple' configuration, which indexes nothing: at most :stop_scan rows
-    are read, newest first, and the reading stops at `limit` matches)."""
+    """SELECT id, score: the newest passages holding every word of a stop-words-only query.
+    No index holds these words: at most :stop_scan passages are read, newest first; a regular
+    expression per term (its words in a row, case-insensitive) sets most of them aside cheaply,
+    the 'simple' configuration checks the rest, and the reading stops at `limit` matches. The
+    lateral joins keep the plan a pipeline in id order (a hash join would make every row's
+    tsvector before the first match: 5.8 s for 20,000 passages)."""
+    patterns = []
+    for index, term in enumerate(plan.terms):
+        words = _WORDS.findall(term.text.lower())
+        name = f"stop_re{index}"
+        plan.params[name] = r"[\W_]+".join(rf"\m{word}" for word in words) + (
+            "" if term.prefix else r"\M"
+        )
+        patterns.append(f" AND s.text ~* :{name}")
     return f"""
         SELECT p.id, ts_rank(v.vector, ({plan.all}), :norm) AS score
-        FROM (SELECT id, article_id, text FROM passages ORDER BY id DESC LIMIT :stop_scan) AS p
+        FROM (SELECT s.id, s.article_id, s.text FROM (
+                  SELECT id, article_id, text FROM passages ORDER BY id DESC LIMIT :stop_scan
+              ) AS s WHERE true{"".join(patterns)}) AS p
+        CROSS JOIN LATERAL (SELECT * FROM articles AS a WHERE a.id = p.article_id OFFSET 0) AS a
         CROSS JOIN LATERAL to_tsvector('{SIMPLE}', p.text) AS v(vector)
-        JOIN articles AS a ON a.id = p.article_id
         WHERE v.vector @@ ({plan.all}){plan.where}
-        ORDER BY p.id DESC LIMIT {limit}"""
+        LIMIT {limit}"""
 
 
 async def _stop_words(session: AsyncSession, plan: _Plan) -> list[Ranked]:
@@ -497,6 +510,6 @@ async def count(session: AsyncSession, query: SearchQuery, filters: SearchFilter
     await _custom_plans(session)
     if plan.stop_only:  # among the newest passages, as searched
         sql = f"SELECT count(*) FROM ({_stop_matches(plan, ':cap')}) AS m"
-        return int((await session.execute(text(sql), params)).scalar_one())
+        return int((await session.execute(text(sql), dict(plan.params, cap=cap + 1))).scalar_one())
     sql = f"SELECT count(*) FROM (SELECT p.id {plan.matches(plan.all)} LIMIT :cap) AS m"
     return int((await session.execute(text(sql), params)).scalar_one())
