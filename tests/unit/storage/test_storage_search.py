@@ -347,6 +347,23 @@ async def test_a_query_of_stop_words_alone_still_matches(
     assert keys(await search(sessionmaker, "the", limit=1, offset=2), ids)[0] in the
 
 
+@pytest.mark.parametrize("db_url", ["postgresql"], indirect=True)
+async def test_a_query_of_stop_words_reads_a_bounded_number_of_passages_on_postgresql(
+    sessionmaker: Sessions, ids: dict[str, int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # No index holds PostgreSQL's stop words: such a query reads the newest STOP_SCAN passages
+    # only (here the privacy article's three), so its cost does not grow with the archive.
+    from forumbot.storage.search import count_matches, postgres
+
+    async with sessionmaker() as session:
+        assert session.get_bind().dialect.name == "postgresql"
+        monkeypatch.setattr(postgres, "STOP_SCAN", 3)
+        assert keys(await search(sessionmaker, "the"), ids) == [("privacy", 1)]
+        assert await count_matches(session, "the") == 1
+        monkeypatch.setattr(postgres, "STOP_MATCHES", 1)
+        assert len(await search(sessionmaker, "was")) == 1
+
+
 async def test_partial_matches_weigh_words_by_the_whole_archive(sessionmaker: Sessions) -> None:
     # A passage holding three of the words outranks one holding only the rarest, because
     # rarity is measured against the whole archive. On PostgreSQL the passage count comes
