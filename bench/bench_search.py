@@ -51,7 +51,8 @@ try:
 except ImportError:  # an older forumbot, benchmarked for comparison (no ranking lists)
     refresh_term_lists = None  # type: ignore[assignment]
 
-RESULTS = ROOT / "bench" / "results"
+# Where the built databases are cached (`--data`; default bench/results/, git-ignored).
+RESULTS = Path(os.environ.get("FORUMBOT_BENCH_DATA", ROOT / "bench" / "results"))
 BUILD_VERSION = 4  # bump when the generator or the schema changes: cached databases are rebuilt
 PASSAGES_PER_ARTICLE = 40
 BENCH_GUILD = 900_000_000_000_000_001  # the guild searching; owns every GUILD_SHARE-th article
@@ -600,7 +601,8 @@ async def build_postgres(
             conn = await asyncpg.connect(dsn)
             try:
                 if await conn.fetchval("SELECT count(*) FROM passages") == passages:
-                    return url, {"database": name, "cached": True}
+                    size = await conn.fetchval("SELECT pg_database_size(current_database())")
+                    return url, {"database": name, "cached": True, "bytes": size}
             except asyncpg.PostgresError:
                 pass
             finally:
@@ -650,12 +652,14 @@ async def build_postgres(
                     columns=["id", "article_id", "number", "stable_id", "text"],
                 )
         await conn.execute("ANALYZE")
+        size = await conn.fetchval("SELECT pg_database_size(current_database())")
     finally:
         await conn.close()
     return url, {
         "database": name,
         "cached": False,
         "build_seconds": round(time.perf_counter() - started, 1),
+        "bytes": size,
     }
 
 
@@ -706,7 +710,37 @@ def main() -> None:
         metavar="URL",
         help="also benchmark PostgreSQL",
     )
+    parser.add_argument(
+        "--data",
+        type=Path,
+        default=None,
+        help="folder of the cached databases (default bench/results/)",
+    )
+    parser.add_argument(
+        "--build-only",
+        action="store_true",
+        help="build (or find) the databases and their tantivy indexes, time nothing",
+    )
     args = parser.parse_args()
+    if args.data is not None:
+        global RESULTS
+        RESULTS = args.data
+    if args.build_only:
+        builds: list[dict[str, Any]] = []
+        for size in [args.passages, *args.also]:
+            gen = Generator()
+            builds.append(build_sqlite(size, gen))
+            builds[-1]["tantivy"] = tantivy_index(Path(builds[-1]["path"]))[2]
+            print(json.dumps(builds[-1]), file=sys.stderr, flush=True)
+            if args.postgres:
+                url, pg_build = asyncio.run(build_postgres(args.postgres, size, gen))
+                started = time.perf_counter()
+                pg_build["ranking_lists"] = asyncio.run(build_lists(url))
+                pg_build["ranking_lists_seconds"] = round(time.perf_counter() - started, 1)
+                builds.append(pg_build)
+                print(json.dumps(builds[-1]), file=sys.stderr, flush=True)
+        print(json.dumps({"benchmark": "search", "builds": builds}, indent=2))
+        return
     runs = []
     for size in [args.passages, *args.also]:
         runs.append(run_sqlite(size, args.queries, args.like_queries, args.peer_queries))

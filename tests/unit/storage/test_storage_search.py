@@ -171,6 +171,14 @@ async def test_hyphen_and_symbols_are_words(sessionmaker: Sessions, ids: dict[st
     assert keys(await search(sessionmaker, '"final"'), ids) == [("privacy", 3)]
     # Column syntax is literal text, not a column filter.
     assert keys(await search(sessionmaker, "text:secret"), ids) == [("privacy", 1)]
+    # Punctuation never blocks a match (PostgreSQL's parser reads "/irrigation" as a file
+    # path, and "open-source" as a compound that the text's "open source" does not hold).
+    for query in ("/irrigation schedules/", "irrigation-schedules", "open-source software"):
+        hits = await search(sessionmaker, query)
+        assert hits and not hits[0].partial, query
+    assert keys(await search(sessionmaker, "/irrigation schedules/"), ids) == [("gardens", 3)]
+    phrase = await search(sessionmaker, '"open-source software"')
+    assert keys([h for h in phrase if not h.partial], ids) == [("cities", 2)]
 
 
 async def test_filters(sessionmaker: Sessions, ids: dict[str, int]) -> None:
@@ -315,3 +323,66 @@ async def test_partial_matches_weigh_a_rare_word_above_a_common_one(
     hits = await search(sessionmaker, "why does the market zephyr", limit=3)
     assert hits and hits[0].title == "Weather"
     assert all(h.partial for h in hits)
+
+
+async def test_a_query_of_stop_words_alone_still_matches(
+    sessionmaker: Sessions, ids: dict[str, int]
+) -> None:
+    # Stop words never block a match, and a query made only of them finds the passages that
+    # hold them (PostgreSQL's english configuration indexes none of them).
+    from forumbot.storage.search import count_matches
+
+    hits = await search(sessionmaker, '"or was it"')
+    assert keys([h for h in hits if not h.partial], ids) == [("privacy", 3)]
+    assert keys(hits, ids)[0] == ("privacy", 3)
+    assert "**was**" in hits[0].snippet
+    the = {("gardens", 1), ("gardens", 2), ("privacy", 1)}
+    assert set(keys(await search(sessionmaker, "the"), ids)) == the
+    newest = await search(sessionmaker, "The order:newest")
+    assert keys(newest, ids) == [("privacy", 1), ("gardens", 2), ("gardens", 1)]
+    assert keys(await search(sessionmaker, "who's"), ids) == [("cities", 3)]
+    async with sessionmaker() as session:
+        assert await count_matches(session, "the") == 3
+        assert await count_matches(session, "the", filters=SearchFilters(author="ada")) == 2
+    assert keys(await search(sessionmaker, "the", limit=1, offset=2), ids)[0] in the
+
+
+@pytest.mark.parametrize("db_url", ["postgresql"], indirect=True)
+async def test_a_query_of_stop_words_reads_a_bounded_number_of_passages_on_postgresql(
+    sessionmaker: Sessions, ids: dict[str, int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # No index holds PostgreSQL's stop words: such a query reads the newest STOP_SCAN passages
+    # only (here the privacy article's three), so its cost does not grow with the archive.
+    from forumbot.storage.search import count_matches, postgres
+
+    async with sessionmaker() as session:
+        assert session.get_bind().dialect.name == "postgresql"
+        monkeypatch.setattr(postgres, "STOP_SCAN", 3)
+        assert keys(await search(sessionmaker, "the"), ids) == [("privacy", 1)]
+        assert await count_matches(session, "the") == 1
+        monkeypatch.setattr(postgres, "STOP_MATCHES", 1)
+        assert len(await search(sessionmaker, "was")) == 1
+
+
+async def test_partial_matches_weigh_words_by_the_whole_archive(sessionmaker: Sessions) -> None:
+    # A passage holding three of the words outranks one holding only the rarest, because
+    # rarity is measured against the whole archive. On PostgreSQL the passage count comes
+    # from the planner's statistics, which say 0 when ANALYZE ran before a load (here: on the
+    # empty table); taken at its word, every word looked as common as the rarest.
+    async with sessionmaker() as session, session.begin():
+        if session.get_bind().dialect.name == "postgresql":
+            await session.execute(text("ANALYZE passages"))
+        repo = ArchiveRepository(session)
+        filler = tuple(f"Nothing to see in paragraph number {n}." for n in range(30))
+        await repo.save_article(ParsedArticle(key="filler", title="Filler", paragraphs=filler))
+        others = tuple(f"Beta gamma delta {word}." for word in ("one", "two", "three"))
+        await repo.save_article(ParsedArticle(key="others", title="Others", paragraphs=others))
+        await repo.save_article(
+            ParsedArticle(key="three", title="Three", paragraphs=("Beta, gamma and delta.",))
+        )
+        await repo.save_article(
+            ParsedArticle(key="rare", title="Rare", paragraphs=("Only alpha here.",))
+        )
+    hits = await search(sessionmaker, "alpha beta gamma delta zeta", limit=3)
+    assert hits and all(h.partial for h in hits)
+    assert hits[0].title in ("Three", "Others")
