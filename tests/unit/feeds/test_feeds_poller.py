@@ -8,8 +8,10 @@ import asyncio
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
+from aiohttp import web
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -259,3 +261,34 @@ async def test_bad_subscriptions_are_refused_with_a_reason(rig: Rig) -> None:
         await rig.feeds.add(GUILD, rig.server.url("/feed"))
     with pytest.raises(FeedInputError):
         await rig.feeds.add(GUILD, rig.server.url("/feed2"), interval="10s")
+
+
+async def test_one_host_is_never_fetched_in_parallel(
+    rig: Rig, sessionmaker: async_sessionmaker[AsyncSession], webserver: WebServer
+) -> None:
+    """Two feeds of one host, two processes polling at once: the host sees one request at a
+    time (each feed still polled once)."""
+    in_flight = {"now": 0, "most": 0}
+
+    def slow_feed(name: str) -> Any:
+        async def handler(request: web.Request) -> web.StreamResponse:
+            in_flight["now"] += 1
+            in_flight["most"] = max(in_flight["most"], in_flight["now"])
+            try:
+                await asyncio.sleep(0.3)  # long enough for a parallel request to overlap
+                return web.Response(body=rss([], title=name), content_type="application/rss+xml")
+            finally:
+                in_flight["now"] -= 1
+
+        return handler
+
+    for path in ("/one", "/two", "/three"):
+        webserver.route(path, slow_feed(path))
+        await rig.feeds.add(GUILD, webserver.url(path))
+    in_flight["most"] = 0
+    await rig.make_due()
+    other = Rig(sessionmaker, webserver, holder="b")
+    results = await asyncio.gather(rig.poller.poll_due(), other.poller.poll_due())
+    polled = sorted(r.url for batch in results for r in batch if r.status == "ok")
+    assert polled == sorted(webserver.url(p) for p in ("/one", "/two", "/three"))
+    assert in_flight["most"] == 1, "two requests to one host at once"
