@@ -95,11 +95,20 @@ async def test_subscribe_then_a_new_entry_becomes_exactly_one_post(
     assert len(sandbox.threads(configured.forum_id)) == 1
     listed = await run(sandbox, configured, "feeds list")
     assert "Test RSS" in listed and "2 entries" in listed
+    hits = webserver.hits["/feed"]
     # Bad input: one ephemeral line, nothing stored.
     refused = await run(sandbox, configured, "feeds add", url=webserver.url("/status/404"))
     assert "HTTP 404" in refused
     refused = await run(sandbox, configured, "feeds interval", feed="999", every="1h")
     assert "No feed 999" in refused
+    assert "Paused" in await run(sandbox, configured, "feeds pause", feed="1")
+    await due_now(bot)
+    await cog.run_round()
+    assert webserver.hits["/feed"] == hits, "a paused feed is not fetched"
+    assert "Resumed" in await run(sandbox, configured, "feeds resume", feed="1")
+    assert "Removed feed 1" in await run(sandbox, configured, "feeds remove", feed="1")
+    assert "No feeds yet" in await run(sandbox, configured, "feeds list")
+    assert len(sandbox.threads(configured.forum_id)) == 1, "the imported article stays"
     denied = await sandbox.invoke_command(
         configured.alice_id, configured.general_id, "feeds list", {}
     )

@@ -142,8 +142,9 @@ async def test_without_backfill_only_entries_after_subscribing_are_imported(rig:
     assert [i["title"] for i in second.imported] == ["New one"]
 
 
-async def test_a_teaser_entry_is_imported_from_its_page(rig: Rig) -> None:
-    page = (PAGES / "news_article.html").read_bytes()
+@pytest.mark.parametrize("name", ["news_article.html", "wordpress_post.html"])
+async def test_a_teaser_entry_is_imported_from_its_page(rig: Rig, name: str) -> None:
+    page = (PAGES / name).read_bytes()
     rig.server.page("/story", page)
     items = [("s", "Teaser only", rig.server.url("/story"), None)]
     rig.server.page("/feed", atom(items), content_type="application/atom+xml")
@@ -152,7 +153,7 @@ async def test_a_teaser_entry_is_imported_from_its_page(rig: Rig) -> None:
     assert len(result.imported) == 1 and rig.server.hits["/story"] == 1
     from forumbot.domain.ingest import parse_document
 
-    (from_file,) = parse_document("news_article.html", page, max_bytes=200_000)
+    (from_file,) = parse_document(name, page, max_bytes=200_000)
     record = await rig.archive.article(result.imported[0]["article_id"], guild_id=GUILD)
     assert [p.text for p in record.passages][:3] == list(from_file.paragraphs[:3])
 
@@ -169,7 +170,13 @@ async def test_retry_after_backs_off_and_repeated_failures_pause_with_a_notice(
     got = await rig.feeds.get(GUILD, info.id)
     assert got.next_poll_at >= datetime.now(UTC) + timedelta(seconds=7000)
     rig.server.page("/feed", "down", status=503)
-    for _ in range(4):
+    await rig.make_due()
+    (result,) = await rig.poller.poll_due(port)
+    assert result.status == "failed" and "503" in (result.error or "")
+    got = await rig.feeds.get(GUILD, info.id)
+    # The second failure in a row waits twice the interval (30 min by default).
+    assert got.next_poll_at >= datetime.now(UTC) + timedelta(seconds=2 * 1800 - 60)
+    for _ in range(3):
         await rig.make_due()
         (result,) = await rig.poller.poll_due(port)
     assert result.status == "paused"
