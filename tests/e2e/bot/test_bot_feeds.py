@@ -22,7 +22,7 @@ from forumbot.storage.models.feeds import Feed
 from tests.e2e.bot.test_bot_load_admin import buttons
 from tests.e2e.bot.test_bot_publishing_faults import KillGate, article_threads
 from tests.feed_documents import full, rss
-from tests.fixtures.bot import ThreadedBot, run_setup
+from tests.fixtures.bot import ThreadedBot, make_bot_settings, run_setup
 from tests.fixtures.webserver import WebServer
 
 T = TypeVar("T")
@@ -30,13 +30,7 @@ T = TypeVar("T")
 
 @pytest.fixture
 def bot_settings(sqlite_url: str, tmp_path: Path, webserver: WebServer) -> Settings:
-    return Settings(
-        data_dir=tmp_path / "data",
-        database_url=sqlite_url,
-        max_file_bytes=200_000,
-        lease_ttl_seconds=3.0,
-        fetch_allow_hosts=webserver.allow,
-    )
+    return make_bot_settings(sqlite_url, tmp_path, fetch_allow_hosts=webserver.allow)
 
 
 def feeds_cog(bot: ForumBot) -> Any:
