@@ -41,11 +41,11 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-import feedparser  # noqa: E402
+import feedparser
 
-from forumbot.domain.feeds import FeedParseError, entry_document, parse_feed  # noqa: E402
-from forumbot.domain.ingest import IngestError, parse_document  # noqa: E402
-from forumbot.services.links import page_articles  # noqa: E402
+from forumbot.domain.feeds import FeedParseError, entry_document, parse_feed
+from forumbot.domain.ingest import IngestError, parse_document
+from forumbot.services.links import page_articles
 
 FEED_URL = "http://example.org/feed"
 MAX_BYTES = 5_000_000  # FORUMBOT_MAX_FILE_BYTES's default
