@@ -173,6 +173,15 @@ class FeedPoller:
             assert feed is not None
             url, etag, modified = feed.url, feed.etag, feed.last_modified
             guild_id, baselined, backfill = feed.guild_id, feed.baselined, feed.backfill
+            waiting = await session.scalar(
+                select(FeedEntry.id)
+                .where(FeedEntry.feed_id == feed_id, FeedEntry.state == "new")
+                .limit(1)
+            )
+        if waiting is not None:
+            # Entries still wait (beyond ENTRIES_PER_POLL, or to be retried): ask for the whole
+            # feed, since a 304 carries none of their links or texts.
+            etag = modified = None
         result = FeedPollResult(feed_id, guild_id, url, "ok")
         try:
             got = await self._fetcher.get(url, want="feed", etag=etag, last_modified=modified)

@@ -26,6 +26,7 @@ from forumbot.services.feeds import (
     ReviewClosed,
     parse_interval,
 )
+from forumbot.services.feeds import poller as poller_module
 from forumbot.services.feeds.schedule import backoff
 from forumbot.services.links import make_fetcher
 from forumbot.storage.models.feeds import Feed, FeedEntry
@@ -299,3 +300,24 @@ async def test_one_host_is_never_fetched_in_parallel(
     polled = sorted(r.url for batch in results for r in batch if r.status == "ok")
     assert polled == sorted(webserver.url(p) for p in ("/one", "/two", "/three"))
     assert in_flight["most"] == 1, "two requests to one host at once"
+
+
+async def test_a_backlog_beyond_one_check_is_imported_at_the_next_ones(
+    rig: Rig, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """More new entries than one check imports: the rest come at the next checks, although
+    the server would answer 304 (the entries' texts are in the feed, not in a 304)."""
+    monkeypatch.setattr(poller_module, "ENTRIES_PER_POLL", 2)
+    items = [(f"b{n}", f"Backlog {n}", rig.server.url(f"/b{n}"), full(f"B {n}.")) for n in range(5)]
+    rig.server.page("/feed", rss(items), content_type="application/rss+xml", conditional=True)
+    await rig.feeds.add(GUILD, rig.server.url("/feed"), backfill=True)
+    imported = []
+    for _ in range(3):
+        (result,) = await rig.poller.poll_due()
+        assert result.status == "ok", result
+        imported += [i["title"] for i in result.imported]
+        await rig.make_due()
+    assert sorted(imported) == sorted(f"Backlog {n}" for n in range(5))
+    assert (await rig.states()) == {"stored": 5}
+    (settled,) = await rig.poller.poll_due()
+    assert settled.status == "not_modified", "nothing waits: conditional again"
