@@ -43,6 +43,9 @@ class FeedsCog(commands.Cog):
         self._task: asyncio.Task[None] | None = None
         self._round = asyncio.Lock()
         self._wake = asyncio.Event()
+        self._stopping = False
+        # Set while the poller waits for its next round (nothing of it is running).
+        self.waiting = asyncio.Event()
 
     async def cog_load(self) -> None:
         self.bot.add_dynamic_items(ReviewButton)
@@ -50,21 +53,39 @@ class FeedsCog(commands.Cog):
 
     async def cog_unload(self) -> None:
         self.bot.remove_dynamic_items(ReviewButton)
-        if self._task is not None:
-            self._task.cancel()
+        # The flag ends the loop even when a cancellation is lost on the way (the bot closes
+        # its cogs before it counts as closed, so is_closed() cannot end it).
+        self._stopping = True
+        task, self._task = self._task, None
+        if task is not None:
+            task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+                await task
 
     async def _rounds(self) -> None:
         await self.bot.wait_until_ready()
-        while not self.bot.is_closed():
+        while not self._stopping and not self.bot.is_closed():
             try:
                 await self.run_round()
             except Exception:
                 log.exception("feeds round failed")
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), self.round_seconds)
+            if self._stopping:
+                break
+            # Not asyncio.wait_for: on Python 3.11 it returns normally, swallowing the
+            # cancellation, when the wake-up and the cancellation (the bot stopping) arrive in
+            # the same loop iteration; asyncio.timeout lets the cancellation through.
+            self.waiting.set()
+            try:
+                with contextlib.suppress(TimeoutError):
+                    async with asyncio.timeout(self.round_seconds):
+                        await self._wake.wait()
+            finally:
+                self.waiting.clear()
             self._wake.clear()
+
+    def wake(self) -> None:
+        """Run a round now rather than at the next tick."""
+        self._wake.set()
 
     async def run_round(self) -> list[FeedPollResult]:
         """Poll the due feeds of this process's guilds and deliver waiting entries; only the
@@ -118,7 +139,7 @@ class FeedsCog(commands.Cog):
             allowed_mentions=NO_MENTIONS,
         )
         # Take the baseline (or the backfill) now rather than at the next round.
-        self._wake.set()
+        self.wake()
 
     @feeds.command(name="list", description="This server's feeds")
     @app_commands.checks.has_permissions(manage_guild=True)

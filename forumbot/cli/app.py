@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import sys
-from typing import Any
+from collections.abc import Coroutine
+from typing import Any, TypeVar
 
 import click
 
 from forumbot import __version__
+from forumbot.services.errors import UserFacingError
+
+T = TypeVar("T")
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -48,3 +53,22 @@ def fail(message: str, code: int = 1) -> None:
     """Print a short error (never a traceback) and exit."""
     click.echo(f"error: {message}", err=True)
     raise SystemExit(code)
+
+
+def run_or_fail(work: Coroutine[Any, Any, T], *, expected: tuple[type[Exception], ...] = ()) -> T:
+    """Run a command's coroutine; a failure becomes one short line on stderr and exit code 1,
+    never a traceback: the message of a UserFacingError (or of an `expected` type), "cannot
+    reach the database: ...", "database error: ..." or "unexpected error (Type): ..."."""
+    try:
+        return asyncio.run(work)
+    except Exception as exc:
+        if isinstance(exc, (UserFacingError, *expected)):
+            fail(str(exc).replace("\n", "; "))
+        if isinstance(exc, OSError):  # ConnectionError included
+            fail(f"cannot reach the database: {exc}")
+        from sqlalchemy.exc import SQLAlchemyError
+
+        if isinstance(exc, SQLAlchemyError):
+            fail(f"database error: {str(exc).splitlines()[0][:200]}")
+        fail(f"unexpected error ({type(exc).__name__}): {str(exc)[:200]}")
+    raise AssertionError("fail() exits")  # unreachable; keeps type checkers happy

@@ -6,7 +6,6 @@ Every command migrates the database first (a no-op when it is already at head).
 
 from __future__ import annotations
 
-import asyncio
 import functools
 import logging
 import sys
@@ -16,9 +15,8 @@ from typing import Any, TypeVar
 
 import click
 
-from forumbot.cli.app import emit_json, fail, main
+from forumbot.cli.app import emit_json, fail, main, run_or_fail
 from forumbot.services.archive import ArchiveService, ArticleInfo, LoadError, LoadReport
-from forumbot.services.errors import UserFacingError
 from forumbot.storage.libraries import MAX_GUILD_ID
 
 T = TypeVar("T")
@@ -78,21 +76,7 @@ def run_with_archive(database_url: str | None, use: Callable[[ArchiveService], A
         finally:
             await engine.dispose()
 
-    try:
-        return asyncio.run(go())
-    except UserFacingError as exc:
-        fail(str(exc))
-    except (OSError, ConnectionError) as exc:
-        fail(f"cannot reach the database: {exc}")
-    except Exception as exc:
-        # Anything else is a bug or an unusable database; still one line, never a traceback.
-        from sqlalchemy.exc import SQLAlchemyError
-
-        if isinstance(exc, SQLAlchemyError):
-            detail = str(exc).splitlines()[0][:200]
-            fail(f"database error: {detail}")
-        fail(f"unexpected error ({type(exc).__name__}): {str(exc)[:200]}")
-    raise AssertionError("unreachable")  # fail() exits
+    return run_or_fail(go())
 
 
 @main.command()

@@ -7,7 +7,6 @@ reader comments and the comments recorded from article threads, and prints "woul
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import Coroutine
 from pathlib import Path
@@ -15,9 +14,8 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
-from forumbot.cli.app import emit_json, fail
+from forumbot.cli.app import emit_json, fail, run_or_fail
 from forumbot.cli.rules import rules as rules_group
-from forumbot.services.errors import UserFacingError
 
 if TYPE_CHECKING:
     from forumbot.domain.civility.rules import RuleSet
@@ -121,19 +119,7 @@ def _run_or_fail(work: Coroutine[Any, Any, T]) -> T:
     """Run the backtest; expected failures become one short line, never a traceback."""
     from forumbot.domain.civility.rules import RuleSetError
 
-    try:
-        return asyncio.run(work)
-    except (RuleSetError, UserFacingError) as exc:
-        fail(str(exc).replace("\n", "; "))
-    except (OSError, ConnectionError) as exc:
-        fail(f"cannot reach the database: {exc}")
-    except Exception as exc:
-        from sqlalchemy.exc import SQLAlchemyError
-
-        if isinstance(exc, SQLAlchemyError):
-            fail(f"database error: {str(exc).splitlines()[0][:200]}")
-        fail(f"unexpected error ({type(exc).__name__}): {str(exc)[:200]}")
-    raise AssertionError("fail() exits")  # unreachable; keeps type checkers happy
+    return run_or_fail(work, expected=(RuleSetError,))
 
 
 def _print_report(data: dict[str, object]) -> None:

@@ -4,16 +4,14 @@ once the bot runs, its forum); without it, on the shared library's feeds (stored
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
-from forumbot.cli.app import emit_json, fail, main
+from forumbot.cli.app import emit_json, main, run_or_fail
 from forumbot.cli.archive import database_url_option, json_option, library_options
-from forumbot.services.errors import UserFacingError
 
 T = TypeVar("T")
 
@@ -36,15 +34,7 @@ def run_with_services(database_url: str | None, use: Callable[[Services], Awaita
         async with open_services(settings) as services:
             return await use(services)
 
-    try:
-        return asyncio.run(go())
-    except UserFacingError as exc:
-        fail(str(exc))
-    except (OSError, ConnectionError) as exc:
-        fail(f"cannot reach the database: {exc}")
-    except Exception as exc:
-        fail(f"unexpected error ({type(exc).__name__}): {str(exc)[:200]}")
-    raise AssertionError("unreachable")
+    return run_or_fail(go())
 
 
 @main.group()

@@ -7,6 +7,7 @@ from __future__ import annotations
 import calendar
 import hashlib
 import json
+import re
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -16,6 +17,7 @@ import feedparser
 
 MAX_KEY_CHARS = 512
 MAX_ENTRIES = 500  # a feed is a list of recent items; more is a dump, not a feed
+_BARE_VERSION = re.compile(r"1(?:\.\d{1,2})?")
 
 
 class FeedParseError(Exception):
@@ -111,7 +113,11 @@ def _json_feed(data: bytes, url: str) -> ParsedFeed:
     except (UnicodeDecodeError, ValueError) as exc:
         raise FeedParseError(f"not a feed (invalid JSON: {_one_line(str(exc))[:80]})") from None
     version = doc.get("version") if isinstance(doc, dict) else None
-    if not isinstance(version, str) or "jsonfeed.org/version/" not in version:
+    # The spec's version is a URL (https://jsonfeed.org/version/1.1); some publishers write
+    # the bare number ("1.0", "1.1"), which gofeed accepts too.
+    if not isinstance(version, str) or not (
+        "jsonfeed.org/version/" in version or _BARE_VERSION.fullmatch(version.strip())
+    ):
         raise FeedParseError("not a feed (JSON without a JSON Feed version)")
     items = doc.get("items")
     if not isinstance(items, list):
@@ -146,9 +152,8 @@ def _json_feed(data: bytes, url: str) -> ParsedFeed:
                 tags=tuple(dict.fromkeys(tags))[:20],
             )
         )
-    return ParsedFeed(
-        title=_text(doc.get("title")), version="json" + version.rsplit("/", 1)[-1], entries=entries
-    )
+    number = version.strip().rsplit("/", 1)[-1]
+    return ParsedFeed(title=_text(doc.get("title")), version="json" + number, entries=entries)
 
 
 def entry_key(guid: str | None, link: str | None, title: str | None, text: str | None) -> str:

@@ -102,15 +102,18 @@ class FeedPoller:
             due = list((await session.scalars(query.order_by(Feed.next_poll_at))).all())
         results = []
         for feed_id in due:
-            result = await self.poll_feed(feed_id, port)
+            result = await self.poll_feed(feed_id, port, due_by=now)
             if result is not None:
                 results.append(result)
         if port is not None:
             await self.deliver(port, guilds=guilds)
         return results
 
-    async def poll_feed(self, feed_id: int, port: FeedPort | None = None) -> FeedPollResult | None:
-        """One feed, under its lease (None: it is gone, paused, or another process has it)."""
+    async def poll_feed(
+        self, feed_id: int, port: FeedPort | None = None, *, due_by: datetime | None = None
+    ) -> FeedPollResult | None:
+        """One feed, under its lease (None: it is gone, paused, another process has it, or,
+        with `due_by`, another process polled it since it was found due)."""
         async with self._sessionmaker() as session:
             feed = await session.get(Feed, feed_id)
             if feed is None or feed.paused:
@@ -120,6 +123,17 @@ class FeedPoller:
         if not await self._leases.acquire(lease):
             return None
         try:
+            if due_by is not None:
+                # Read again under the lease: a process that took it first has moved
+                # next_poll_at on, and the feed is not fetched twice in one round.
+                async with self._sessionmaker() as session:
+                    still_due = await session.scalar(
+                        select(Feed.id).where(
+                            Feed.id == feed_id, Feed.paused.is_(False), Feed.next_poll_at <= due_by
+                        )
+                    )
+                if still_due is None:
+                    return None
             async with self._host_turn(host) as ok:
                 if not ok:
                     async with self._sessionmaker() as session:
@@ -159,6 +173,15 @@ class FeedPoller:
             assert feed is not None
             url, etag, modified = feed.url, feed.etag, feed.last_modified
             guild_id, baselined, backfill = feed.guild_id, feed.baselined, feed.backfill
+            waiting = await session.scalar(
+                select(FeedEntry.id)
+                .where(FeedEntry.feed_id == feed_id, FeedEntry.state == "new")
+                .limit(1)
+            )
+        if waiting is not None:
+            # Entries still wait (beyond ENTRIES_PER_POLL, or to be retried): ask for the whole
+            # feed, since a 304 carries none of their links or texts.
+            etag = modified = None
         result = FeedPollResult(feed_id, guild_id, url, "ok")
         try:
             got = await self._fetcher.get(url, want="feed", etag=etag, last_modified=modified)

@@ -12,18 +12,13 @@ from forumbot.bot.client import ForumBot
 from forumbot.config import Settings
 from forumbot.sandbox import DemoGuild, Sandbox
 from tests.e2e.bot.test_bot_load_admin import buttons, titles
+from tests.fixtures.bot import make_bot_settings
 from tests.fixtures.webserver import WebServer, page_html
 
 
 @pytest.fixture
 def bot_settings(sqlite_url: str, tmp_path: Path, webserver: WebServer) -> Settings:
-    return Settings(
-        data_dir=tmp_path / "data",
-        database_url=sqlite_url,
-        max_file_bytes=200_000,
-        lease_ttl_seconds=3.0,
-        fetch_allow_hosts=webserver.allow,
-    )
+    return make_bot_settings(sqlite_url, tmp_path, fetch_allow_hosts=webserver.allow)
 
 
 async def load_link(

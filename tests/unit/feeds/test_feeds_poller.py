@@ -8,8 +8,10 @@ import asyncio
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
+from aiohttp import web
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -24,6 +26,7 @@ from forumbot.services.feeds import (
     ReviewClosed,
     parse_interval,
 )
+from forumbot.services.feeds import poller as poller_module
 from forumbot.services.feeds.schedule import backoff
 from forumbot.services.links import make_fetcher
 from forumbot.storage.models.feeds import Feed, FeedEntry
@@ -140,8 +143,9 @@ async def test_without_backfill_only_entries_after_subscribing_are_imported(rig:
     assert [i["title"] for i in second.imported] == ["New one"]
 
 
-async def test_a_teaser_entry_is_imported_from_its_page(rig: Rig) -> None:
-    page = (PAGES / "news_article.html").read_bytes()
+@pytest.mark.parametrize("name", ["news_article.html", "wordpress_post.html"])
+async def test_a_teaser_entry_is_imported_from_its_page(rig: Rig, name: str) -> None:
+    page = (PAGES / name).read_bytes()
     rig.server.page("/story", page)
     items = [("s", "Teaser only", rig.server.url("/story"), None)]
     rig.server.page("/feed", atom(items), content_type="application/atom+xml")
@@ -150,7 +154,7 @@ async def test_a_teaser_entry_is_imported_from_its_page(rig: Rig) -> None:
     assert len(result.imported) == 1 and rig.server.hits["/story"] == 1
     from forumbot.domain.ingest import parse_document
 
-    (from_file,) = parse_document("news_article.html", page, max_bytes=200_000)
+    (from_file,) = parse_document(name, page, max_bytes=200_000)
     record = await rig.archive.article(result.imported[0]["article_id"], guild_id=GUILD)
     assert [p.text for p in record.passages][:3] == list(from_file.paragraphs[:3])
 
@@ -167,7 +171,13 @@ async def test_retry_after_backs_off_and_repeated_failures_pause_with_a_notice(
     got = await rig.feeds.get(GUILD, info.id)
     assert got.next_poll_at >= datetime.now(UTC) + timedelta(seconds=7000)
     rig.server.page("/feed", "down", status=503)
-    for _ in range(4):
+    await rig.make_due()
+    (result,) = await rig.poller.poll_due(port)
+    assert result.status == "failed" and "503" in (result.error or "")
+    got = await rig.feeds.get(GUILD, info.id)
+    # The second failure in a row waits twice the interval (30 min by default).
+    assert got.next_poll_at >= datetime.now(UTC) + timedelta(seconds=2 * 1800 - 60)
+    for _ in range(3):
         await rig.make_due()
         (result,) = await rig.poller.poll_due(port)
     assert result.status == "paused"
@@ -259,3 +269,55 @@ async def test_bad_subscriptions_are_refused_with_a_reason(rig: Rig) -> None:
         await rig.feeds.add(GUILD, rig.server.url("/feed"))
     with pytest.raises(FeedInputError):
         await rig.feeds.add(GUILD, rig.server.url("/feed2"), interval="10s")
+
+
+async def test_one_host_is_never_fetched_in_parallel(
+    rig: Rig, sessionmaker: async_sessionmaker[AsyncSession], webserver: WebServer
+) -> None:
+    """Two feeds of one host, two processes polling at once: the host sees one request at a
+    time (each feed still polled once)."""
+    in_flight = {"now": 0, "most": 0}
+
+    def slow_feed(name: str) -> Any:
+        async def handler(request: web.Request) -> web.StreamResponse:
+            in_flight["now"] += 1
+            in_flight["most"] = max(in_flight["most"], in_flight["now"])
+            try:
+                await asyncio.sleep(0.3)  # long enough for a parallel request to overlap
+                return web.Response(body=rss([], title=name), content_type="application/rss+xml")
+            finally:
+                in_flight["now"] -= 1
+
+        return handler
+
+    for path in ("/one", "/two", "/three"):
+        webserver.route(path, slow_feed(path))
+        await rig.feeds.add(GUILD, webserver.url(path))
+    in_flight["most"] = 0
+    await rig.make_due()
+    other = Rig(sessionmaker, webserver, holder="b")
+    results = await asyncio.gather(rig.poller.poll_due(), other.poller.poll_due())
+    polled = sorted(r.url for batch in results for r in batch if r.status == "ok")
+    assert polled == sorted(webserver.url(p) for p in ("/one", "/two", "/three"))
+    assert in_flight["most"] == 1, "two requests to one host at once"
+
+
+async def test_a_backlog_beyond_one_check_is_imported_at_the_next_ones(
+    rig: Rig, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """More new entries than one check imports: the rest come at the next checks, although
+    the server would answer 304 (the entries' texts are in the feed, not in a 304)."""
+    monkeypatch.setattr(poller_module, "ENTRIES_PER_POLL", 2)
+    items = [(f"b{n}", f"Backlog {n}", rig.server.url(f"/b{n}"), full(f"B {n}.")) for n in range(5)]
+    rig.server.page("/feed", rss(items), content_type="application/rss+xml", conditional=True)
+    await rig.feeds.add(GUILD, rig.server.url("/feed"), backfill=True)
+    imported = []
+    for _ in range(3):
+        (result,) = await rig.poller.poll_due()
+        assert result.status == "ok", result
+        imported += [i["title"] for i in result.imported]
+        await rig.make_due()
+    assert sorted(imported) == sorted(f"Backlog {n}" for n in range(5))
+    assert (await rig.states()) == {"stored": 5}
+    (settled,) = await rig.poller.poll_due()
+    assert settled.status == "not_modified", "nothing waits: conditional again"

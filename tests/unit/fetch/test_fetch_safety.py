@@ -184,6 +184,13 @@ async def test_conditional_request_answers_304(webserver: WebServer) -> None:
         webserver.url("/feed"), want="feed", etag=first.etag, last_modified=first.last_modified
     )
     assert again.not_modified and again.body == b""
+    # A server that gave only Last-Modified: If-Modified-Since alone is answered 304 too.
+    by_date = await fetcher(webserver).get(
+        webserver.url("/feed"), want="feed", last_modified=first.last_modified
+    )
+    assert by_date.not_modified
+    assert webserver.requests[-1][1].get("If-Modified-Since") == first.last_modified
+    assert "If-None-Match" not in webserver.requests[-1][1]
 
 
 async def test_dns_failure_and_refused_connection(webserver: WebServer) -> None:

@@ -4,9 +4,6 @@ clear error with nothing stored on every failure."""
 
 from __future__ import annotations
 
-import asyncio
-import threading
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -98,28 +95,6 @@ async def test_failures_are_one_line_and_store_nothing(
         message = str(caught.value)
         assert expected in message and "\n" not in message, (url, message)
     assert await links._archive.list_articles() == []
-
-
-@pytest.fixture
-def threaded_server() -> Iterator[WebServer]:
-    """The web server on its own loop in a thread (the CLI runs its own event loop)."""
-    server = WebServer()
-    loop = asyncio.new_event_loop()
-    ready = threading.Event()
-
-    def main() -> None:
-        asyncio.set_event_loop(loop)
-        loop.run_until_complete(server.start())
-        ready.set()
-        loop.run_forever()
-
-    thread = threading.Thread(target=main, daemon=True)
-    thread.start()
-    ready.wait(10)
-    yield server
-    asyncio.run_coroutine_threadsafe(server.stop(), loop).result(10)
-    loop.call_soon_threadsafe(loop.stop)
-    thread.join(10)
 
 
 def test_cli_load_takes_links_beside_files(
