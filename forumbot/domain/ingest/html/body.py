@@ -18,7 +18,7 @@ from typing import Any
 
 import trafilatura
 from lxml import etree
-from trafilatura.settings import DEFAULT_CONFIG
+from trafilatura.settings import DEFAULT_CONFIG, Extractor
 
 from forumbot.domain.ingest.textnorm import split_paragraphs
 
@@ -34,6 +34,20 @@ logging.getLogger("trafilatura").setLevel(logging.CRITICAL)
 MIN_EXTRACTED_SIZE = 100
 _CONFIG = deepcopy(DEFAULT_CONFIG)
 _CONFIG.set("DEFAULT", "MIN_EXTRACTED_SIZE", str(MIN_EXTRACTED_SIZE))
+# Built once (trafilatura reads its config for every call otherwise; it copies, never changes,
+# the options). Output format "xml": we read trafilatura's XML body, and its default "python"
+# format also renders that body as plain text, which we would discard (~0.4 ms a page).
+_OPTIONS = Extractor(
+    config=_CONFIG,
+    output_format="xml",
+    recall=True,
+    comments=False,
+    tables=True,
+    images=False,
+    formatting=False,
+    links=False,
+    with_metadata=False,
+)
 
 _CONTAINERS = frozenset({"cell", "quote", "div", "section", "main", "article", "body"})
 _BLOCKS = frozenset({"p", "head", "list", "quote", "code", "table", "div", "section"})
@@ -131,17 +145,7 @@ def extract_body(tree: etree._Element) -> list[str]:
     for node in _never_body(tree):
         if node.getparent() is not None:
             drop(node)
-    doc = trafilatura.bare_extraction(
-        tree,
-        favor_recall=True,
-        include_comments=False,
-        include_tables=True,
-        include_images=False,
-        include_formatting=False,
-        include_links=False,
-        with_metadata=False,
-        config=_CONFIG,
-    )
+    doc = trafilatura.bare_extraction(tree, options=_OPTIONS)
     body = getattr(doc, "body", None)  # None when trafilatura found no main text
     return passages(body) if body is not None else []
 
