@@ -13,12 +13,13 @@ On pages/bench figures: `favor_recall` was measured best on the development sets
 from __future__ import annotations
 
 import logging
+import re
 from copy import deepcopy
 from typing import Any
 
 import trafilatura
 from lxml import etree
-from trafilatura.settings import DEFAULT_CONFIG
+from trafilatura.settings import DEFAULT_CONFIG, Extractor
 
 from forumbot.domain.ingest.textnorm import split_paragraphs
 
@@ -34,6 +35,20 @@ logging.getLogger("trafilatura").setLevel(logging.CRITICAL)
 MIN_EXTRACTED_SIZE = 100
 _CONFIG = deepcopy(DEFAULT_CONFIG)
 _CONFIG.set("DEFAULT", "MIN_EXTRACTED_SIZE", str(MIN_EXTRACTED_SIZE))
+# Built once (trafilatura reads its config for every call otherwise; it copies, never changes,
+# the options). Output format "xml": we read trafilatura's XML body, and its default "python"
+# format also renders that body as plain text, which we would discard (~0.4 ms a page).
+_OPTIONS = Extractor(
+    config=_CONFIG,
+    output_format="xml",
+    recall=True,
+    comments=False,
+    tables=True,
+    images=False,
+    formatting=False,
+    links=False,
+    with_metadata=False,
+)
 
 _CONTAINERS = frozenset({"cell", "quote", "div", "section", "main", "article", "body"})
 _BLOCKS = frozenset({"p", "head", "list", "quote", "code", "table", "div", "section"})
@@ -56,13 +71,12 @@ _NEVER_BODY_OTHER = etree.XPath(
     " | //@href[starts-with(., '#')]/parent::a[normalize-space(.) = '#' or normalize-space(.) = '¶'"
     " or normalize-space(.) = '§']"
 )
-# Every class holding one of the words below, in one walk of the page (one XPath branch per
-# rule walked it three times); which rule applies is decided in Python on these few.
-_MARKED_CLASSES = etree.XPath(
-    "//@class[contains(., 'yline') or contains(., 'kicker') or contains(., 'share')"
-    " or contains(., 'related') or contains(., 'social') or contains(., 'newsletter')"
-    " or contains(., 'subscribe') or contains(., 'credit') or contains(., 'caption')]"
-)
+# Every class holding one of the words below, in document order: all class values in one walk,
+# tested by one regular expression in Python. The same values as an XPath of nine contains()
+# per class attribute, at under half its CPU (1.6 -> 0.7 ms a page on the AEB pages); one XPath
+# branch per rule walked the page three times.
+_CLASSES = etree.XPath("//@class")
+_MARKED = re.compile("yline|kicker|share|related|social|newsletter|subscribe|credit|caption")
 _BOXES = ("share", "related", "social", "newsletter", "subscribe")
 _VISIBLE_LENGTH = etree.XPath("string-length(normalize-space(.))")
 _IN_ORDER = etree.XPath("$one | $two")
@@ -77,9 +91,11 @@ def _never_body_classes(tree: etree._Element) -> list[etree._Element]:
     """Byline and kicker blocks; short share / related / newsletter boxes (a long one may be a
     wrapper of the article); photo credits and captions outside <figcaption>."""
     found = []
-    values = _MARKED_CLASSES(tree)
+    values = _CLASSES(tree)
     for value in values if isinstance(values, list) else []:
-        node = value.getparent() if isinstance(value, etree._ElementUnicodeResult) else None
+        if not isinstance(value, etree._ElementUnicodeResult) or not _MARKED.search(value):
+            continue
+        node = value.getparent()
         if node is None:
             continue
         value = str(value)
@@ -131,17 +147,7 @@ def extract_body(tree: etree._Element) -> list[str]:
     for node in _never_body(tree):
         if node.getparent() is not None:
             drop(node)
-    doc = trafilatura.bare_extraction(
-        tree,
-        favor_recall=True,
-        include_comments=False,
-        include_tables=True,
-        include_images=False,
-        include_formatting=False,
-        include_links=False,
-        with_metadata=False,
-        config=_CONFIG,
-    )
+    doc = trafilatura.bare_extraction(tree, options=_OPTIONS)
     body = getattr(doc, "body", None)  # None when trafilatura found no main text
     return passages(body) if body is not None else []
 
