@@ -129,7 +129,7 @@ async def bot_child(args: argparse.Namespace) -> None:
     from forumbot.services.moderation.types import MessageCopy
 
     if args.cap_token_caches:
-        # For a trace only: the rule engine's per-token caches (process-wide, bounded at
+        # For a trace only: the rule engine's per-token caches (one per rule set, bounded at
         # 32,768 / 16,384 entries) take 25,000 comments of this corpus to fill; capped small
         # they are full at once, so what still grows after the first window is something else.
         import functools
@@ -137,9 +137,9 @@ async def bot_child(args: argparse.Namespace) -> None:
         from forumbot.domain.civility import engine as civility_engine
 
         cap = args.cap_token_caches
-        for name in ("_shared_lookup", "_shared_unmask"):
-            cached = getattr(civility_engine, name)
-            setattr(civility_engine, name, functools.lru_cache(maxsize=cap)(cached.__wrapped__))
+        civility_engine.lru_cache = lambda maxsize: functools.lru_cache(  # type: ignore[assignment]
+            maxsize=min(maxsize or cap, cap)
+        )
     tune_interpreter()
     point_discord_at(args.api, args.gateway)
     settings = Settings(data_dir=Path(args.data_dir), database_url=args.database_url)

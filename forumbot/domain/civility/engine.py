@@ -9,7 +9,6 @@ however many rules there are.
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import itertools
 import math
@@ -199,33 +198,20 @@ def _entry_forms(entry: str) -> tuple[str, bool]:
     return " ".join(_TOKEN_RE.findall(norm)), prefix
 
 
-# The per-token caches, one pair for the whole process. Each guild's engine has a lexicon of its
-# own, but most guilds run the same rules: with a cache per lexicon, a bot in N guilds held N
-# copies of the same answers, each bounded at 32,768 tokens, so its memory grew with the guilds
-# and with every new word each of them saw (a 50,000-comment soak over two guilds: the two
-# caches still filling after 25,000 comments). Keyed by the lexicon's fingerprint, lexicons
-# built from the same rules share their entries, and the process holds at most 32,768 token
-# answers (16,384 unmaskings) however many guilds and rule sets it serves; a lexicon's entries
-# that are no longer used (its rules changed) age out of the LRU order.
+# Lexicons by fingerprint, so engines built from the same rules share one lexicon and with it
+# one pair of per-token caches. Each guild has an engine of its own, and most guilds run the
+# same rules: with a cache per engine a bot in N guilds held N copies of the same answers, each
+# bounded at 32,768 tokens, and its memory grew with the guilds and with every new word each of
+# them saw (the 50,000-comment soak over two guilds: both caches still filling after 25,000
+# comments). Registered weakly: a lexicon goes with the last engine that uses it.
 TOKEN_CACHE_SIZE = 32_768
 UNMASK_CACHE_SIZE = 16_384
-# fingerprint -> a live lexicon with it (every lexicon of that fingerprint keeps it alive)
 _LEXICONS: weakref.WeakValueDictionary[bytes, _Lexicon] = weakref.WeakValueDictionary()
 
 
-@lru_cache(maxsize=TOKEN_CACHE_SIZE)
-def _shared_lookup(fingerprint: bytes, token: str) -> _TokInfo:
-    return _LEXICONS[fingerprint]._lookup(token)
-
-
-@lru_cache(maxsize=UNMASK_CACHE_SIZE)
-def _shared_unmask(fingerprint: bytes, token: str) -> str:
-    return _LEXICONS[fingerprint]._unmask(token)
-
-
 def token_cache_entries() -> int:
-    """Token answers cached in this process (all engines together)."""
-    return _shared_lookup.cache_info().currsize
+    """Token answers cached in this process (all live lexicons together)."""
+    return sum(lex.lookup.cache_info().currsize for lex in list(_LEXICONS.values()))
 
 
 class _Lexicon:
@@ -240,24 +226,19 @@ class _Lexicon:
         self.unmasked_rules: set[int] = set()  # rules whose words masks are never resolved to
         # what went in, in order: the lexicon is a function of it (see `seal`)
         self._recipe: list[tuple[str, _Owner, bool, bool]] | None = []
-        self._canonical: _Lexicon | None = None
-        self.lookup: Callable[[str], _TokInfo] = self._unsealed
-        self.unmask: Callable[[str], str] = self._unsealed
+        self.fingerprint = b""
+        self.lookup = lru_cache(maxsize=TOKEN_CACHE_SIZE)(self._lookup)
+        self.unmask = lru_cache(maxsize=UNMASK_CACHE_SIZE)(self._unmask)
 
-    def _unsealed(self, token: str) -> Any:
-        raise RuntimeError("lexicon used before seal()")
-
-    def seal(self) -> None:
-        """Done adding: from now on lookups go through the process-wide caches, shared with
-        every lexicon built from the same entries."""
+    def seal(self) -> _Lexicon:
+        """Done adding: returns the process's lexicon built from the same entries (this one if
+        it is the first), whose caches are then shared with every engine of the same rules."""
         assert self._recipe is not None, "sealed twice"
         digest = hashlib.blake2b(digest_size=16)
         digest.update(repr((self._recipe, sorted(self.unmasked_rules))).encode())
-        fingerprint = digest.digest()
+        self.fingerprint = digest.digest()
         self._recipe = None
-        self._canonical = _LEXICONS.setdefault(fingerprint, self)
-        self.lookup = functools.partial(_shared_lookup, fingerprint)
-        self.unmask = functools.partial(_shared_unmask, fingerprint)
+        return _LEXICONS.setdefault(self.fingerprint, self)
 
     def add(self, entry: str, owner: _Owner, *, phrase: bool = False) -> None:
         assert self._recipe is not None, "lexicon already sealed"
@@ -495,7 +476,7 @@ class Engine:
             if self._languages or (self._learned and rules.language_modes)
             else None
         )
-        self._lex.seal()
+        self._lex = self._lex.seal()
 
     # -- the one public operation --------------------------------------------------------------
     def check(self, ctx: MessageContext, *, track: bool = True) -> Verdict:

@@ -52,7 +52,7 @@ def test_engines_with_other_rules_never_get_each_others_answers() -> None:
 def test_a_lexicon_outlives_its_first_engine_and_goes_with_the_last() -> None:
     overridden = load_default_rules().with_overrides(BANANAS.replace("qzbanana", "qzmango"))
     first, second = Engine(overridden), Engine(overridden)
-    fingerprint = second._lex.lookup.args[0]  # type: ignore[attr-defined]
+    fingerprint = second._lex.fingerprint
     assert fingerprint in engine_module._LEXICONS
     del first
     gc.collect()
