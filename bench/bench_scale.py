@@ -6,7 +6,11 @@ The bot runs in a child process of its own (as in production: `run_event_loop`, 
 after start-up), so its resident memory is measured alone; the sandbox, which keeps every
 message it was sent, stays in this process. With `--tracemalloc`, the child also compares
 tracemalloc snapshots (first window against each later one) and reports the lines whose
-allocations grew most: where memory goes if it does not stay flat.
+allocations grew most: where memory goes if it does not stay flat. With `--gc-types`, each
+window also reports which object types the bot's garbage collector tracks more of (since the
+first window and since the previous one); `--cap-token-caches N` caps the rule engine's
+per-token caches at N entries for such a trace, so they are full from the start and whatever
+still grows is something else.
 
 Comments are tweets of the Davidson et al. hate-speech dataset (t-davidson/hate-speech-and-
 offensive-language, `data/labeled_data.csv`, kept outside the repository, never committed),
@@ -28,6 +32,7 @@ measured against the read it guards.
 Usage:
     .venv/bin/python bench/bench_scale.py --data PATH/labeled_data.csv
         [--comments 50000] [--window 5000] [--inflight 16] [--database-url URL] [--tracemalloc]
+        [--gc-types] [--cap-token-caches N]
 """
 
 from __future__ import annotations
@@ -88,6 +93,21 @@ def emit(kind: str, value: Any) -> None:
     sys.stdout.flush()
 
 
+def type_counts() -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for obj in gc.get_objects():
+        kind = type(obj)
+        name = f"{kind.__module__}.{kind.__qualname__}"
+        counts[name] = counts.get(name, 0) + 1
+    return counts
+
+
+def type_growth(first: dict[str, int], now: dict[str, int], count: int = 15) -> dict[str, int]:
+    diff = {name: now.get(name, 0) - first.get(name, 0) for name in set(first) | set(now)}
+    top = sorted(diff.items(), key=lambda item: item[1], reverse=True)[:count]
+    return {name: grew for name, grew in top if grew}
+
+
 def top_growth(first: Any, now: Any, count: int = 15) -> list[dict[str, Any]]:
     stats = now.compare_to(first, "lineno")
     return [
@@ -108,6 +128,18 @@ async def bot_child(args: argparse.Namespace) -> None:
     from forumbot.sandbox.wire import point_discord_at
     from forumbot.services.moderation.types import MessageCopy
 
+    if args.cap_token_caches:
+        # For a trace only: the rule engine's per-token caches (one per rule set, bounded at
+        # 32,768 / 16,384 entries) take 25,000 comments of this corpus to fill; capped small
+        # they are full at once, so what still grows after the first window is something else.
+        import functools
+
+        from forumbot.domain.civility import engine as civility_engine
+
+        cap = args.cap_token_caches
+        civility_engine.lru_cache = lambda maxsize: functools.lru_cache(  # type: ignore[assignment]
+            maxsize=min(maxsize or cap, cap)
+        )
     tune_interpreter()
     point_discord_at(args.api, args.gateway)
     settings = Settings(data_dir=Path(args.data_dir), database_url=args.database_url)
@@ -137,6 +169,8 @@ async def bot_child(args: argparse.Namespace) -> None:
     pipeline.handle = timed  # type: ignore[method-assign]
     settle_heap()  # as run_bot does once the bot is up
     first_snapshot = None
+    first_types: dict[str, int] | None = None
+    last_types: dict[str, int] | None = None
     emit("ready", {"pid": os.getpid()})
     loop = asyncio.get_running_loop()
     reader = asyncio.StreamReader()
@@ -147,6 +181,16 @@ async def bot_child(args: argparse.Namespace) -> None:
             gc.collect()
             report: dict[str, Any] = {"gc_objects": len(gc.get_objects())}
             report["outbox_pending"] = await service.outbox.pending()
+            report["asyncio_tasks"] = len(asyncio.all_tasks())
+            if args.gc_types:
+                types = type_counts()
+                if first_types is None:
+                    first_types = types
+                else:
+                    report["types_grown_since_first"] = type_growth(first_types, types)
+                    assert last_types is not None
+                    report["types_grown_since_last"] = type_growth(last_types, types, 10)
+                last_types = types
             if args.tracemalloc and not tracemalloc.is_tracing():
                 # Traced from the end of the first window (tracing slows the bot down; started
                 # earlier, /setup missed Discord's 3 s deadline); the baseline is the second.
@@ -239,6 +283,8 @@ async def soak(args: argparse.Namespace) -> dict[str, Any]:
             "--api", sandbox.api_url, "--gateway", sandbox.gateway_url,
             "--token", sandbox.token, "--database-url", url, "--data-dir", tmp.name,
             "--guild", guilds[0].guild_id, *(["--tracemalloc"] if args.tracemalloc else []),
+            *(["--gc-types"] if args.gc_types else []),
+            "--cap-token-caches", str(args.cap_token_caches),
             stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
         )  # fmt: skip
         child = Child(proc)
@@ -335,6 +381,7 @@ async def soak(args: argparse.Namespace) -> dict[str, Any]:
         "members_per_guild": args.members,
         "inflight": args.inflight,
         "tracemalloc": args.tracemalloc,
+        "token_caches_capped_at": args.cap_token_caches or None,
         "members_replaced_after_a_timeout": refused,
         "load_average_at_start": [round(x, 2) for x in load_start],
         "windows": windows,
@@ -363,6 +410,18 @@ def main() -> None:
     ap.add_argument("--database-url", default=None)
     ap.add_argument(
         "--tracemalloc", action="store_true", help="report where the bot's memory grows"
+    )
+    ap.add_argument(
+        "--gc-types",
+        action="store_true",
+        help="report which object types the bot's gc tracks more of since the first window",
+    )
+    ap.add_argument(
+        "--cap-token-caches",
+        type=int,
+        default=0,
+        metavar="N",
+        help="for a trace: cap the rule engine's per-token caches at N entries (0: as shipped)",
     )
     # The bot's own process (started by the benchmark itself).
     ap.add_argument("--bot-child", action="store_true", help=argparse.SUPPRESS)

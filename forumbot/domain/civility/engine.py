@@ -9,9 +9,11 @@ however many rules there are.
 
 from __future__ import annotations
 
+import hashlib
 import itertools
 import math
 import re
+import weakref
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
@@ -209,6 +211,22 @@ def _entry_forms(entry: str) -> tuple[str, bool]:
     return " ".join(_TOKEN_RE.findall(norm)), prefix
 
 
+# Lexicons by fingerprint, so engines built from the same rules share one lexicon and with it
+# one pair of per-token caches. Each guild has an engine of its own, and most guilds run the
+# same rules: with a cache per engine a bot in N guilds held N copies of the same answers, each
+# bounded at 32,768 tokens, and its memory grew with the guilds and with every new word each of
+# them saw (the 50,000-comment soak over two guilds: both caches still filling after 25,000
+# comments). Registered weakly: a lexicon goes with the last engine that uses it.
+TOKEN_CACHE_SIZE = 32_768
+UNMASK_CACHE_SIZE = 16_384
+_LEXICONS: weakref.WeakValueDictionary[bytes, _Lexicon] = weakref.WeakValueDictionary()
+
+
+def token_cache_entries() -> int:
+    """Token answers cached in this process (all live lexicons together)."""
+    return sum(lex.lookup.cache_info().currsize for lex in list(_LEXICONS.values()))
+
+
 class _Lexicon:
     def __init__(self) -> None:
         self.exact: dict[str, set[_Owner]] = {}
@@ -219,10 +237,25 @@ class _Lexicon:
         self.prefixes: set[str] = set()
         self.prefix_words: dict[str, set[str]] = {}  # de-doubled prefix -> entries as written
         self.unmasked_rules: set[int] = set()  # rules whose words masks are never resolved to
-        self.lookup = lru_cache(maxsize=32_768)(self._lookup)
-        self.unmask = lru_cache(maxsize=16_384)(self._unmask)
+        # what went in, in order: the lexicon is a function of it (see `seal`)
+        self._recipe: list[tuple[str, _Owner, bool, bool]] | None = []
+        self.fingerprint = b""
+        self.lookup = lru_cache(maxsize=TOKEN_CACHE_SIZE)(self._lookup)
+        self.unmask = lru_cache(maxsize=UNMASK_CACHE_SIZE)(self._unmask)
+
+    def seal(self) -> _Lexicon:
+        """Done adding: returns the process's lexicon built from the same entries (this one if
+        it is the first), whose caches are then shared with every engine of the same rules."""
+        assert self._recipe is not None, "sealed twice"
+        digest = hashlib.blake2b(digest_size=16)
+        digest.update(repr((self._recipe, sorted(self.unmasked_rules))).encode())
+        self.fingerprint = digest.digest()
+        self._recipe = None
+        return _LEXICONS.setdefault(self.fingerprint, self)
 
     def add(self, entry: str, owner: _Owner, *, phrase: bool = False) -> None:
+        assert self._recipe is not None, "lexicon already sealed"
+        self._recipe.append((entry, owner, phrase, owner[0] in self.unmasked_rules))
         word, prefix = _entry_forms(entry)
         if not word:
             return
@@ -458,6 +491,7 @@ class Engine:
             if self._languages or (self._learned and rules.language_modes)
             else None
         )
+        self._lex = self._lex.seal()
 
     # -- the one public operation --------------------------------------------------------------
     def check(self, ctx: MessageContext, *, track: bool = True) -> Verdict:
