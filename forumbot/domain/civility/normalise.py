@@ -156,6 +156,10 @@ _SPACED_RE = re.compile(
 )
 _SPACED_STRIP_RE = re.compile(_SEP)
 _WORD_GAP_RE = re.compile(r"\s{2,}")
+# A run spelled with a visible separator ("f-u-c-k-i-n-g i-d-i-o-t", "y.o.u a.r.e"): a plain
+# space right between two letters there is a gap between words, not one more separator.
+_VISIBLE_SEP_RE = re.compile(r"[a-z0-9@$][^\sa-z0-9@$]{1,3}[a-z0-9@$]")
+_LETTER_GAP_RE = re.compile(r"(?<=[a-z0-9@$])\s+(?=[a-z0-9@$])")
 _CHAT_LETTERS = frozenset("aiurykonc24@")
 _STRETCH_RE = re.compile(r"([a-z])\1{2,}")
 # Tokens that may carry leetspeak: letters mixed with digits or symbols.
@@ -239,6 +243,9 @@ def normalise_lowered(text: str, needed: Collection[int]) -> tuple[str, frozense
                 # The wide gaps show the spacing is deliberate, so short words such as "you"
                 # and "an" are rejoined too (alone, "y o u" could be chat shorthand).
                 return " ".join(_join_one(part, chat=False) for part in _WORD_GAP_RE.split(run))
+            if " " in run and _VISIBLE_SEP_RE.search(run):
+                parts = _LETTER_GAP_RE.split(run)
+                return " ".join(_join_one(part, chat=False) for part in parts)
             return _join_one(run)
 
         text = _SPACED_RE.sub(_join, text)

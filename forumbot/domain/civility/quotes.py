@@ -74,10 +74,38 @@ dostałem dostalem dostałam dostalam pisze piszą pisza
 moderatör moderatorler moderatörler şikayet sikayet bildirdim ekran görüntüsü goruntusu
 """
 
+# Stems of the same cues, so that every inflection counts ("komentarz", "komentarze",
+# "komentarza"; "жаловался", "пожаловался", "жалоба"; "chamarem", "chamaram"): the nouns for a
+# message or comment, and the verbs of reporting, insulting and removing, in each language. A
+# token counts when it starts with one of them (after normalisation, like the message).
+_CUE_STEMS = """
+comment messag report screensh modera insult
+coment mensaj mensag denunci escrib chama xinga
+signal traite
+komment nachricht beleidig melde gemeld schrieb
+segnal scriss
+bericht reactie opmerk melding scheld
+komentarz wiadomo zglos zgłos obraza obraża napisa usun usuń
+коммент сообщен жалова жалоб написа модерат удален обзыва
+yorum mesaj sikayet şikayet bildir yazd
+"""
+
 
 @lru_cache(maxsize=1)
 def _cue_tokens() -> frozenset[str]:
     return frozenset(t for word in _CUES.split() for t in _tokens(word))
+
+
+@lru_cache(maxsize=1)
+def _cue_stems() -> tuple[str, ...]:
+    return tuple({t for word in _CUE_STEMS.split() for t in _tokens(word) if len(t) >= 4})
+
+
+def _has_cue(tokens: list[str]) -> bool:
+    if not _cue_tokens().isdisjoint(tokens):
+        return True
+    stems = _cue_stems()
+    return any(tok.startswith(stems) for tok in tokens)
 
 
 _TOKEN_RE = re.compile(r"[a-z0-9]+")
@@ -107,6 +135,6 @@ def outside_quotes(raw: str) -> str | None:
     pieces.append(text[last:])
     # " - " keeps the words on either side of a quote from running together
     outside = " - ".join(pieces)
-    if _cue_tokens().isdisjoint(_tokens(outside)):
+    if not _has_cue(_tokens(outside)):
         return None
     return outside

@@ -20,7 +20,14 @@ from forumbot.domain.civility.evaluation import Report, parse_items, score
 EVAL = Path(__file__).parent / "eval"
 # round -> (recall at least, false-alarm rate at most)
 # (the learned signal is trained on these rounds, so their figures here are in-sample)
-FLOORS = {1: (0.95, 0.01), 2: (0.92, 0.01), 3: (0.88, 0.01), 4: (0.97, 0.01), 5: (0.92, 0.01)}
+FLOORS = {
+    1: (0.95, 0.01),
+    2: (0.92, 0.01),
+    3: (0.87, 0.01),
+    4: (0.97, 0.01),
+    5: (0.92, 0.01),
+    6: (0.86, 0.01),
+}
 
 
 @pytest.fixture(scope="module")

@@ -54,6 +54,13 @@ def test_a_family_member_is_caught(engine: Engine, text: str) -> None:
         "The union office is at 12 Rue des Martyrs, open on Saturdays.",
         "Das Dorf heißt heute Fugging.",
         "Nos vemos mañana en la asamblea.",
+        # the writer's own family at work is not a third person's workplace
+        "Mein Bruder arbeitet bei einer Klinik in Köln und sagt, es fehlt Personal.",
+        "Mi hermana trabaja en un hospital público y está agotada.",
+        # peoples, bundles of wood and rags are not insults
+        "Les Mongols ont pris Pékin en 1215.",
+        "On brûlait des fagots de genêt dans la cheminée.",
+        "Dziadek czyścił buty starą szmatą.",
     ],
 )
 def test_its_innocent_neighbours_are_not(engine: Engine, text: str) -> None:

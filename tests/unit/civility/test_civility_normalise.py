@@ -50,6 +50,10 @@ from forumbot.domain.civility import (
         ("b|tch", "bltch"),
         ("you're", "youre"),
         ("you’re", "youre"),
+        # with a visible separator, a plain space between letters is a gap between words
+        ("you are a f-u-c-k-i-n-g i-d-i-o-t", "you are a fucking idiot"),
+        ("you absolute m.o.r.o.n", "you absolute moron"),
+        ("f_u_c_k y_o_u", "fuck you"),
     ],
 )
 def test_evasions_are_undone(text: str, expected: str) -> None:

@@ -31,6 +31,10 @@ def _verdict(engine: Engine, text: str):  # type: ignore[no-untyped-def]
         "Ktoś mi napisał „zabiję cię”. Zgłaszam.",
         "Мне написали «я тебя убью». Посмотрите, пожалуйста.",
         'Biri bana "seni öldüreceğim" yazdı.',
+        # the noun for a message or the verb of reporting, in any inflection, is a cue
+        "czemu ten komentarza 'zabij się' nikt nie usunął?",
+        "Почему комментарий 'сдохни' ещё висит? Уже жаловалась.",
+        "Acham normal chamarem alguém de 'idiota'? Isto tem de parar.",
     ],
 )
 def test_reported_abuse_is_logged_not_acted_on(engine: Engine, text: str) -> None:
