@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 from forumbot.domain.article import ParsedComment
 
-from .textnorm import normalise_space, split_paragraphs
+from .textnorm import MONTH_PATTERN, normalise_space, split_paragraphs
 
 MIN_POSTS = 2
 _NUMBER = re.compile(
@@ -34,9 +34,8 @@ _STARTER = re.compile(
     r"[^\S\n]*(?:Thread|Discussion|Topic)[^\S\n]+starter[^\S\n]*(?P<name>.{0,60})", re.I
 )
 _DIGIT = re.compile(r"\d")
-_MONTH = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?"
 _DATEISH = re.compile(
-    rf"(?:\w+,?[^\S\n]+)?(?:{_MONTH}[^\S\n]+\d{{1,2}}|\d{{1,2}}\.?[^\S\n]+{_MONTH}|\d{{1,4}}[-/.]\d{{1,2}}[-/.]\d{{1,4}}"
+    rf"(?:\w+,?[^\S\n]+)?(?:{MONTH_PATTERN}[^\S\n]+\d{{1,2}}|\d{{1,2}}\.?[^\S\n]+{MONTH_PATTERN}|\d{{1,4}}[-/.]\d{{1,2}}[-/.]\d{{1,4}}"
     r"|\d+[^\S\n]*(?:minutes?|hours?|days?|weeks?|months?|years?)[^\S\n]+ago|today|yesterday).*",
     re.I,
 )
@@ -248,7 +247,7 @@ def _re_titled(lines: list[str]) -> list[_Marker] | None:
 
 # Discourse: "name Month D, YYYY, H:MMpm N", the post number last.
 _DISCOURSE = re.compile(
-    rf"(?P<name>\S{{1,40}})[^\S\n]+{_MONTH}[^\S\n]+\d{{1,2}},[^\S\n]+\d{{4}},[^\S\n]+"
+    rf"(?P<name>\S{{1,40}})[^\S\n]+{MONTH_PATTERN}[^\S\n]+\d{{1,2}},[^\S\n]+\d{{4}},[^\S\n]+"
     r"\d{1,2}:\d{2}[^\S\n]?[ap]m[^\S\n]+(?P<num>\d{1,5})",
     re.I,
 )

@@ -11,6 +11,9 @@ import unicodedata
 from collections.abc import Iterable
 
 MAX_TITLE_CHARS = 300
+# A month name or its abbreviation ("Sept.", "march"), lower case: for patterns compiled
+# case-insensitively (bylines' trailing dates, forum post headers).
+MONTH_PATTERN = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?"
 
 # Horizontal whitespace of any kind (NBSP, thin spaces, ideographic space, tabs...).
 _HSPACE_RUN = re.compile(r"[^\S\n]+")

@@ -7,7 +7,12 @@ import re
 
 from lxml import etree
 
-from forumbot.domain.ingest.textnorm import join_lines, normalise_space, split_paragraphs
+from forumbot.domain.ingest.textnorm import (
+    MONTH_PATTERN,
+    join_lines,
+    normalise_space,
+    split_paragraphs,
+)
 
 DROP_TAGS = frozenset(
     {
@@ -48,11 +53,10 @@ _BYLINE_LEAD = re.compile(
     re.IGNORECASE,
 )
 _CONTACT = re.compile(r"\s*[(<]\s*(?:https?://|mailto:|[^()<>\s]+@)[^()<>]*[)>]")
-_MONTH = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?"
 # "Nathan Willis March 25, 2015", "… on 12 May 2019", "… 2019-05-12", "… Tuesday, 3 June".
 _TRAILING_DATE = re.compile(
     r"[\s,|·•—–-]+(?:on\s+)?(?:(?:mon|tues|wednes|thurs|fri|satur|sun)day,?\s+)?"
-    rf"(?:{_MONTH}\s+\d{{1,2}}\b|\d{{1,2}}(?:st|nd|rd|th)?\s+{_MONTH}(?:\s|$)|\d{{1,4}}[-/.]\d{{1,2}}[-/.]\d{{1,4}}\b|\d{{4}}\b).*\Z",
+    rf"(?:{MONTH_PATTERN}\s+\d{{1,2}}\b|\d{{1,2}}(?:st|nd|rd|th)?\s+{MONTH_PATTERN}(?:\s|$)|\d{{1,4}}[-/.]\d{{1,2}}[-/.]\d{{1,4}}\b|\d{{4}}\b).*\Z",
     re.IGNORECASE,
 )
 # Headings of author boxes and comment counters that sit where bylines do.
