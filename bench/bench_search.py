@@ -584,25 +584,26 @@ def run_sqlite(
     return result
 
 
-async def build_postgres(
-    server_url: str, passages: int, gen: Generator
-) -> tuple[str, dict[str, Any]]:
+async def cached_pg_database(
+    server_url: str, name: str, count_sql: str, expected: int
+) -> tuple[str, bool]:
+    """The URL of database `name` on the server, and whether it already holds a finished build
+    (`count_sql` answers `expected`); otherwise it is (re)created empty. Shared by the benches
+    that copy their SQLite build into PostgreSQL."""
     import asyncpg
     from sqlalchemy.engine import make_url
 
-    name = f"forumbot_bench_{passages}_v{BUILD_VERSION}"
     admin_dsn = make_url(server_url).set(drivername="postgresql").render_as_string(False)
     url = make_url(server_url).set(database=name).render_as_string(hide_password=False)
-    dsn = make_url(url).set(drivername="postgresql").render_as_string(False)
     admin = await asyncpg.connect(admin_dsn)
     try:
-        exists = await admin.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", name)
-        if exists:
-            conn = await asyncpg.connect(dsn)
+        if await admin.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", name):
+            conn = await asyncpg.connect(
+                make_url(url).set(drivername="postgresql").render_as_string(False)
+            )
             try:
-                if await conn.fetchval("SELECT count(*) FROM passages") == passages:
-                    size = await conn.fetchval("SELECT pg_database_size(current_database())")
-                    return url, {"database": name, "cached": True, "bytes": size}
+                if await conn.fetchval(count_sql) == expected:
+                    return url, True
             except asyncpg.PostgresError:
                 pass
             finally:
@@ -611,6 +612,27 @@ async def build_postgres(
         await admin.execute(f'CREATE DATABASE "{name}"')
     finally:
         await admin.close()
+    return url, False
+
+
+async def build_postgres(
+    server_url: str, passages: int, gen: Generator
+) -> tuple[str, dict[str, Any]]:
+    import asyncpg
+    from sqlalchemy.engine import make_url
+
+    name = f"forumbot_bench_{passages}_v{BUILD_VERSION}"
+    url, cached = await cached_pg_database(
+        server_url, name, "SELECT count(*) FROM passages", passages
+    )
+    dsn = make_url(url).set(drivername="postgresql").render_as_string(False)
+    if cached:
+        conn = await asyncpg.connect(dsn)
+        try:
+            size = await conn.fetchval("SELECT pg_database_size(current_database())")
+        finally:
+            await conn.close()
+        return url, {"database": name, "cached": True, "bytes": size}
     started = time.perf_counter()
     await upgrade_database(url)
     # Reuse the SQLite build's rows so both engines search the same text.

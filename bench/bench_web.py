@@ -42,7 +42,13 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 import aiohttp  # noqa: E402
 from aiohttp import web  # noqa: E402
-from bench_search import BUILD_VERSION, Generator, build_lists, build_sqlite  # noqa: E402
+from bench_search import (  # noqa: E402
+    BUILD_VERSION,
+    Generator,
+    build_lists,
+    build_sqlite,
+    cached_pg_database,
+)
 from sqlalchemy import event  # noqa: E402
 
 from forumbot.bot.runtime import settle_heap  # noqa: E402
@@ -153,33 +159,17 @@ PG_TABLES = (
 
 async def build_postgres(server_url: str, path: Path, passages: int, ledger: int) -> str:
     """A PostgreSQL database of its own holding the SQLite build's rows (cached by name)."""
-    import asyncpg
     from sqlalchemy import create_engine, insert, select, text
-    from sqlalchemy.engine import make_url
 
     from forumbot.storage.models import Base
 
     name = f"forumbot_bench_web_{passages}_{ledger}_v{BUILD_VERSION}"
-    url = make_url(server_url).set(database=name).render_as_string(hide_password=False)
-    admin_dsn = make_url(server_url).set(drivername="postgresql").render_as_string(False)
-    admin = await asyncpg.connect(admin_dsn)
-    try:
-        if await admin.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", name):
-            conn = await asyncpg.connect(
-                make_url(url).set(drivername="postgresql").render_as_string(False)
-            )
-            try:
-                if await conn.fetchval("SELECT count(*) FROM mod_actions") == ledger:
-                    await upgrade_database(url)
-                    return url
-            except asyncpg.PostgresError:
-                pass
-            finally:
-                await conn.close()
-            await admin.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
-        await admin.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await admin.close()
+    url, cached = await cached_pg_database(
+        server_url, name, "SELECT count(*) FROM mod_actions", ledger
+    )
+    if cached:
+        await upgrade_database(url)
+        return url
     await upgrade_database(url)
     lite = create_engine(f"sqlite:///{path.as_posix()}")
     engine = make_engine(url)
