@@ -34,6 +34,7 @@ SECURITY_HEADERS = {
 }
 # Paths a form may be posted to without a session (none today: sign-in is a GET redirect).
 NO_CSRF: frozenset[str] = frozenset()
+STATIC_PREFIX = "/static/"
 
 
 @web.middleware
@@ -57,7 +58,10 @@ async def errors_middleware(request: web.Request, handler: Handler) -> web.Strea
 @web.middleware
 async def session_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
     context = ctx(request)
-    session = await context.sessions.load(request.cookies.get(SESSION_COOKIE))
+    # Static files are the same for everyone: reading the session (a database query) for each
+    # stylesheet or script would only cost time.
+    static = request.path.startswith(STATIC_PREFIX) and request.method in ("GET", "HEAD")
+    session = None if static else await context.sessions.load(request.cookies.get(SESSION_COOKIE))
     request[SESSION_KEY] = session
     if request.method not in ("GET", "HEAD") and request.path not in NO_CSRF:
         if session is None:
@@ -90,7 +94,7 @@ def create_app(context: WebContext) -> web.Application:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    app.router.add_static("/static/", HERE / "static", append_version=True)
+    app.router.add_static(STATIC_PREFIX, HERE / "static", append_version=True)
     for module in (auth, guild, queue, cases, rules, archive, settings):
         module.add_routes(app.router)
     return app

@@ -366,3 +366,24 @@ async def test_the_oauth_guild_list_alone_grants_nothing(
         for page in ("", "/archive", "/queue", "/settings"):
             async with http.get(f"{dashboard.guild}{page}", headers=headers) as resp:
                 assert resp.status == 404, page
+
+
+async def test_static_files_are_served_without_reading_the_session(
+    dashboard: Dashboard, member_session: OpenAs, monkeypatch: Any
+) -> None:
+    member = await member_session(dashboard.demo.alice_id)
+    sessions = dashboard.context.sessions
+    loads: list[str | None] = []
+    original = sessions.load
+
+    async def counting(cookie: str | None) -> Any:
+        loads.append(cookie)
+        return await original(cookie)
+
+    monkeypatch.setattr(sessions, "load", counting)
+    async with member.http.get(dashboard.url + "/static/site.css") as resp:
+        assert resp.status == 200 and "text/css" in resp.headers["Content-Type"]
+        assert resp.headers["X-Content-Type-Options"] == "nosniff"
+    assert loads == []
+    status, _ = await member.get("/")
+    assert status == 200 and len(loads) == 1
