@@ -25,9 +25,10 @@ most `--inflight` comments are outstanding at a time (a closed loop), so the fig
 per-message work plus a bounded queue, not an ever-growing backlog.
 
 Prints one JSON document: per window of `--window` comments the p50/p95/max latency, the
-throughput, the bot's resident memory (and the sandbox's), and the count of objects the bot's
-garbage collector tracks; then the first and last windows side by side, and the version check
-measured against the read it guards.
+throughput, the bot's resident memory (and the sandbox's), the count of objects the bot's
+garbage collector tracks, and where the bot's memory is (`memory`: anonymous pages, malloc's
+heaps in use and free, SQLite's allocations, Python's arenas); then the first and last
+windows side by side, and the version check measured against the read it guards.
 
 Usage:
     .venv/bin/python bench/bench_scale.py --data PATH/labeled_data.csv
@@ -40,6 +41,8 @@ from __future__ import annotations
 import argparse
 import asyncio
 import csv
+import ctypes
+import ctypes.util
 import gc
 import json
 import logging
@@ -67,6 +70,64 @@ def rss_mb(pid: int | str = "self") -> float:
     with open(f"/proc/{pid}/statm") as f:
         pages = int(f.read().split()[1])
     return round(pages * os.sysconf("SC_PAGE_SIZE") / 2**20, 1)
+
+
+class _MallInfo2(ctypes.Structure):
+    _fields_ = [
+        (name, ctypes.c_size_t)
+        for name in (
+            "arena", "ordblks", "smblks", "hblks", "hblkhd", "usmblks", "fsmblks",
+            "uordblks", "fordblks", "keepcost",
+        )
+    ]  # fmt: skip
+
+
+def memory_breakdown() -> dict[str, float]:
+    """Where this process's resident memory is, in MB: anonymous vs file-backed pages
+    (/proc/self/smaps_rollup), glibc malloc's heaps (in use by the program, free but kept, and
+    mmapped blocks; summed over every arena), SQLite's own allocations (its page caches, the
+    same library the `sqlite3` module uses) and the blocks Python's allocator hands out."""
+    mb = 2**20
+    out: dict[str, float] = {}
+    with open("/proc/self/smaps_rollup") as f:
+        fields = dict(line.split(":", 1) for line in f if ":" in line and "-" not in line[:12])
+    for key, name in (("Rss", "rss"), ("Anonymous", "anonymous")):
+        out[f"{name}_mb"] = round(int(fields[key].split()[0]) * 1024 / mb, 1)
+    libc = ctypes.CDLL(None)
+    if hasattr(libc, "mallinfo2"):  # glibc >= 2.33
+        libc.mallinfo2.restype = _MallInfo2
+        info = libc.mallinfo2()
+        out["malloc_in_use_mb"] = round(info.uordblks / mb, 1)
+        out["malloc_free_kept_mb"] = round(info.fordblks / mb, 1)
+        out["malloc_heap_mb"] = round(info.arena / mb, 1)
+        out["malloc_mmapped_mb"] = round(info.hblkhd / mb, 1)
+    name = ctypes.util.find_library("sqlite3")
+    if name:
+        sqlite = ctypes.CDLL(name)
+        sqlite.sqlite3_memory_used.restype = ctypes.c_int64
+        out["sqlite_mb"] = round(sqlite.sqlite3_memory_used() / mb, 1)
+    out["pymalloc_arenas_mb"] = round(pymalloc_arena_bytes() / mb, 1)
+    out["python_blocks"] = sys.getallocatedblocks()
+    return out
+
+
+def pymalloc_arena_bytes() -> int:
+    """Bytes in Python's own allocator's arenas (mmapped directly, so outside malloc's
+    figures): `sys._debugmallocstats` prints them to the C-level stderr, caught in a file."""
+    saved = os.dup(2)
+    with tempfile.TemporaryFile() as caught:
+        os.dup2(caught.fileno(), 2)
+        try:
+            sys._debugmallocstats()
+        finally:
+            os.dup2(saved, 2)
+            os.close(saved)
+        caught.seek(0)
+        text = caught.read().decode(errors="replace")
+    for line in text.splitlines():
+        if "bytes/arena" in line:  # "N arenas * 1048576 bytes/arena   =   total"
+            return int(line.rsplit("=", 1)[1].replace(",", "").strip())
+    return 0
 
 
 def load_tweets(path: Path) -> list[str]:
@@ -180,6 +241,7 @@ async def bot_child(args: argparse.Namespace) -> None:
             sys.stdout.flush()
             gc.collect()
             report: dict[str, Any] = {"gc_objects": len(gc.get_objects())}
+            report["memory"] = memory_breakdown()
             report["outbox_pending"] = await service.outbox.pending()
             report["asyncio_tasks"] = len(asyncio.all_tasks())
             if args.gc_types:
