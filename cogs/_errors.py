@@ -7,7 +7,7 @@ import logging
 import discord
 from discord import app_commands
 
-from forumbot.services.errors import UserFacingError
+from forumbot.services.errors import UserFacingError, database_unavailable
 
 log = logging.getLogger("forumbot.errors")
 
@@ -34,6 +34,8 @@ def user_message(error: BaseException) -> str | None:
         error = cause
     if isinstance(error, UserFacingError):
         return str(error)[:1900]
+    if (outage := database_unavailable(error)) is not None:
+        return outage
     if isinstance(error, app_commands.MissingPermissions):
         needed = _permission_names(error.missing_permissions)
         return f"You need the {needed} permission for this."
@@ -54,6 +56,12 @@ def user_message(error: BaseException) -> str | None:
 async def reply_error(interaction: discord.Interaction, error: BaseException) -> None:
     """Answer the interaction with a short ephemeral sentence; log bugs with their traceback."""
     message = user_message(error)
+    if message is not None and database_unavailable(error) is not None:
+        # Not a bug, but the operator should know commands are failing.
+        log.warning(
+            "database unavailable for a command",
+            extra={"command": interaction.command.qualified_name if interaction.command else None},
+        )
     if message is None:
         command = interaction.command.qualified_name if interaction.command else None
         log.error(

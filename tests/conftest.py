@@ -2,6 +2,7 @@
 
 pytest_plugins = [
     "tests.fixtures.db",
+    "tests.fixtures.pg_cluster",
     "tests.fixtures.sandbox",
     "tests.fixtures.bot",
     "tests.fixtures.webserver",

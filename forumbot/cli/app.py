@@ -68,6 +68,13 @@ def run_or_fail(work: Coroutine[Any, Any, T], *, expected: tuple[type[Exception]
             fail(f"cannot reach the database: {exc}")
         from sqlalchemy.exc import SQLAlchemyError
 
+        from forumbot.storage.db import innermost_cause, is_unreachable
+
+        # A failure to connect arrives as OperationalError (storage.db maps the driver's
+        # errors); say what the driver said, as for a bare OSError above.
+        if isinstance(exc, SQLAlchemyError) and is_unreachable(exc):
+            fail(f"cannot reach the database: {str(innermost_cause(exc)).splitlines()[0][:200]}")
+
         if isinstance(exc, SQLAlchemyError):
             fail(f"database error: {str(exc).splitlines()[0][:200]}")
         fail(f"unexpected error ({type(exc).__name__}): {str(exc)[:200]}")

@@ -34,3 +34,17 @@ class PublishInterrupted(UserFacingError):
 
 class PermissionDenied(UserFacingError):
     """The user lacks a permission the command needs."""
+
+
+DATABASE_UNAVAILABLE = (
+    "The database is not answering right now (it may be restarting), so this was not done. "
+    "Try again in a minute; if it keeps happening, tell the bot's operator."
+)
+
+
+def database_unavailable(error: BaseException) -> str | None:
+    """The sentence for the person who ran a command when `error` says the database is away for
+    now (stopped, restarting, locked by another process), else None: an outage is not a bug."""
+    from forumbot.storage.db import is_unavailable
+
+    return DATABASE_UNAVAILABLE if is_unavailable(error) else None

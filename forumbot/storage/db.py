@@ -7,6 +7,7 @@ share a session between concurrent tasks.
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -16,7 +17,8 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import event
 from sqlalchemy.engine import Connection, make_url
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -88,6 +90,94 @@ def _skip_idle_rollbacks(engine: AsyncEngine) -> None:
     dialect.do_rollback = do_rollback  # type: ignore[method-assign]
 
 
+def _connect_errors_as_operational(
+    dialect: Any, _record: Any, cargs: tuple[Any, ...], cparams: dict[str, Any]
+) -> Any:
+    """Connect, and report a failure to connect as the driver's OperationalError.
+
+    SQLAlchemy translates asyncpg's errors raised by a statement, not those raised while
+    connecting: with the server stopped or restarting, the pool let ConnectionRefusedError,
+    CannotConnectNowError ("the database system is starting up" / "shutting down") and the like
+    through as they were, so code that retries on OperationalError (the moderation pipeline,
+    the CLI) took an outage for a bug. psycopg2 raises OperationalError for all of them; so do
+    we, the driver's own error kept as the cause."""
+    try:
+        return dialect.connect(*cargs, **cparams)
+    except Exception as exc:
+        if isinstance(exc, dialect.loaded_dbapi.Error) or not _is_connect_failure(exc):
+            raise
+        raise dialect.loaded_dbapi.OperationalError(f"{type(exc).__name__}: {exc}") from exc
+
+
+def _is_connect_failure(exc: BaseException) -> bool:
+    if isinstance(exc, OSError):  # refused, reset, unreachable, timed out (TimeoutError)
+        return True
+    try:
+        import asyncpg
+    except ImportError:
+        return False
+    return isinstance(exc, asyncpg.PostgresError | asyncpg.InterfaceError)
+
+
+def innermost_cause(exc: BaseException) -> BaseException:
+    """The driver's own error under SQLAlchemy's wrappers (`.orig`, `__cause__`)."""
+    seen: set[int] = set()
+    while id(exc) not in seen:
+        seen.add(id(exc))
+        inner = getattr(exc, "orig", None) or exc.__cause__
+        if not isinstance(inner, BaseException):
+            break
+        exc = inner
+    return exc
+
+
+def _chain(exc: BaseException) -> list[BaseException]:
+    links = [exc]
+    while (inner := getattr(links[-1], "orig", None) or links[-1].__cause__) is not None:
+        if not isinstance(inner, BaseException) or any(inner is link for link in links):
+            break
+        links.append(inner)
+    return links
+
+
+def is_unreachable(exc: BaseException) -> bool:
+    """True when `exc` says the database server could not be reached or dropped us (stopped,
+    restarting, refusing connections, a connection lost), not that a statement was wrong."""
+    try:
+        import asyncpg
+    except ImportError:
+        asyncpg = None
+    for link in _chain(exc):
+        if isinstance(link, OSError):
+            return True
+        if isinstance(link, DBAPIError) and link.connection_invalidated:
+            return True
+        if asyncpg is not None and isinstance(
+            link,
+            asyncpg.PostgresConnectionError  # class 08: connection failure, lost
+            | asyncpg.OperatorInterventionError  # class 57: starting up, shutting down
+            | asyncpg.InsufficientResourcesError,  # class 53: too many connections
+        ):
+            return True
+    return False
+
+
+def is_unavailable(exc: BaseException) -> bool:
+    """True when the database is not answering for now and the same work later may succeed:
+    unreachable (above), a SQLite file locked by another process past the busy timeout, or
+    every pooled connection busy."""
+    if is_unreachable(exc):
+        return True
+    for link in _chain(exc):
+        if isinstance(link, PoolTimeout):
+            return True
+        if isinstance(link, sqlite3.OperationalError) and (
+            "locked" in str(link) or "busy" in str(link)
+        ):
+            return True
+    return False
+
+
 def _unicode_lower(value: object) -> object:
     return value.lower() if isinstance(value, str) else value
 
@@ -99,7 +189,9 @@ def make_engine(url: str, *, foreign_keys: bool = True, **kwargs: Any) -> AsyncE
     url = normalise_url(url)
     if not is_sqlite(url):
         kwargs.setdefault("pool_pre_ping", True)
-        return create_async_engine(url, **kwargs)
+        engine = create_async_engine(url, **kwargs)
+        event.listen(engine.sync_engine, "do_connect", _connect_errors_as_operational)
+        return engine
 
     path = sqlite_file(url)
     if path is not None:

@@ -17,6 +17,7 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 from forumbot.services.moderation.pipeline import Outcome
 from forumbot.services.moderation.port import ModerationPort
 from forumbot.services.moderation.types import MessageCopy
+from forumbot.storage.db import innermost_cause
 
 log = logging.getLogger(__name__)
 
@@ -73,13 +74,15 @@ class DurableScreening:
         self.waiting[copy.guild_id] = self.waiting.get(copy.guild_id, 0) + 1
         if not first:
             return
+        # The driver's own error names the cause ("CannotConnectNowError"), not the wrapper.
+        cause = type(innermost_cause(exc)).__name__
         log.warning(
             "database unavailable; moderation retries",
-            extra={"guild_id": copy.guild_id, "error": type(exc).__name__},
+            extra={"guild_id": copy.guild_id, "error": cause},
         )
         await self._port.post_modlog_text(
             copy.guild_id,
-            f"Moderation is paused: the database is not answering ({type(exc).__name__}). "
+            f"Moderation is paused: the database is not answering ({cause}). "
             "New comments are kept and screened as soon as it is back.",
         )
 

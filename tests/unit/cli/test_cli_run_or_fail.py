@@ -3,11 +3,16 @@ one `error: ...` line on stderr and exit code 1, never a traceback."""
 
 from __future__ import annotations
 
+import socket
+
+import asyncpg
 import pytest
+from sqlalchemy import text
 from sqlalchemy.exc import OperationalError
 
 from forumbot.cli.app import run_or_fail
 from forumbot.services.errors import UserFacingError
+from forumbot.storage.db import make_engine
 
 
 class Expected(Exception):
@@ -38,6 +43,14 @@ async def answer() -> int:
             "error: database error: (builtins.Exception) locked",
         ),
         (Expected("bad rule"), (), "error: unexpected error (Expected): bad rule"),
+        (
+            # A failure to connect, as storage.db reports it (wrapped as OperationalError).
+            OperationalError(
+                "connect", {}, asyncpg.CannotConnectNowError("the database system is starting up")
+            ),
+            (),
+            "error: cannot reach the database: the database system is starting up",
+        ),
     ],
 )
 def test_each_failure_is_one_line_and_exit_1(
@@ -55,3 +68,25 @@ def test_each_failure_is_one_line_and_exit_1(
 
 def test_the_result_is_returned() -> None:
     assert run_or_fail(answer()) == 42
+
+
+async def select_one(url: str) -> None:
+    engine = make_engine(url)
+    try:
+        async with engine.connect() as conn:
+            await conn.execute(text("SELECT 1"))
+    finally:
+        await engine.dispose()
+
+
+def test_a_postgresql_server_that_is_down_cannot_be_reached(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]  # nothing listens there once closed
+    with pytest.raises(SystemExit):
+        run_or_fail(select_one(f"postgresql://postgres@127.0.0.1:{port}/test"))
+    err = capsys.readouterr().err
+    assert err.startswith("error: cannot reach the database: [Errno 111]"), err
+    assert err.count("\n") == 1

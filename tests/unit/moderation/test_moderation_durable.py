@@ -57,3 +57,22 @@ async def test_it_gives_up_only_after_the_limit() -> None:
 
     screening = DurableScreening(handle, RecordingPort(), give_up_after=0.05)
     assert await screening.screen(copy(1)) is None
+
+
+async def test_the_driver_error_is_named_when_postgresql_is_starting_up() -> None:
+    import asyncpg
+
+    port = RecordingPort()
+    failures = {"left": 2}
+
+    async def handle(c: MessageCopy) -> Outcome:
+        if failures["left"] > 0:
+            failures["left"] -= 1
+            # A connect error while the server starts, as storage.db reports it.
+            starting = asyncpg.CannotConnectNowError("the database system is starting up")
+            raise OperationalError("connect", {}, starting)
+        return Outcome(Screening.__new__(Screening))
+
+    assert await DurableScreening(handle, port).screen(copy(1)) is not None
+    texts = [text for _gid, text in port.named("modlog_text")]  # type: ignore[misc]
+    assert "(CannotConnectNowError)" in texts[0], texts
