@@ -2,9 +2,10 @@
 (real sockets, real discord.py, real database), with the bot's memory and per-message latency
 tracked over the run, and the cost of the cache-version check made before each screening.
 
-The bot runs in a child process of its own (as in production: `run_event_loop`, the heap settled
-after start-up), so its resident memory is measured alone; the sandbox, which keeps every
-message it was sent, stays in this process. With `--tracemalloc`, the child also compares
+The bot runs in a child process of its own (as in production: malloc arenas capped as by
+`forumbot run` unless `--no-arena-cap`, `run_event_loop`, the heap settled after start-up), so
+its resident memory is measured alone; the sandbox, which keeps every message it was sent,
+stays in this process. With `--tracemalloc`, the child also compares
 tracemalloc snapshots (first window against each later one) and reports the lines whose
 allocations grew most: where memory goes if it does not stay flat. With `--gc-types`, each
 window also reports which object types the bot's garbage collector tracks more of (since the
@@ -33,7 +34,7 @@ windows side by side, and the version check measured against the read it guards.
 Usage:
     .venv/bin/python bench/bench_scale.py --data PATH/labeled_data.csv
         [--comments 50000] [--window 5000] [--inflight 16] [--database-url URL] [--tracemalloc]
-        [--gc-types] [--cap-token-caches N]
+        [--gc-types] [--cap-token-caches N] [--no-arena-cap]
 """
 
 from __future__ import annotations
@@ -101,6 +102,7 @@ def memory_breakdown() -> dict[str, float]:
         out["malloc_free_kept_mb"] = round(info.fordblks / mb, 1)
         out["malloc_heap_mb"] = round(info.arena / mb, 1)
         out["malloc_mmapped_mb"] = round(info.hblkhd / mb, 1)
+        out["malloc_arenas"] = malloc_arena_count(libc)
     name = ctypes.util.find_library("sqlite3")
     if name:
         sqlite = ctypes.CDLL(name)
@@ -109,6 +111,18 @@ def memory_breakdown() -> dict[str, float]:
     out["pymalloc_arenas_mb"] = round(pymalloc_arena_bytes() / mb, 1)
     out["python_blocks"] = sys.getallocatedblocks()
     return out
+
+
+def malloc_arena_count(libc: ctypes.CDLL) -> int:
+    """How many malloc arenas glibc has made (`malloc_info`'s XML has one <heap> per arena)."""
+    buf, size = ctypes.c_char_p(), ctypes.c_size_t()
+    libc.open_memstream.restype = ctypes.c_void_p
+    stream = libc.open_memstream(ctypes.byref(buf), ctypes.byref(size))
+    libc.malloc_info(0, ctypes.c_void_p(stream))
+    libc.fclose(ctypes.c_void_p(stream))
+    xml = ctypes.string_at(buf, size.value).decode()
+    libc.free(buf)
+    return xml.count("<heap nr=")
 
 
 def pymalloc_arena_bytes() -> int:
@@ -346,6 +360,7 @@ async def soak(args: argparse.Namespace) -> dict[str, Any]:
             "--token", sandbox.token, "--database-url", url, "--data-dir", tmp.name,
             "--guild", guilds[0].guild_id, *(["--tracemalloc"] if args.tracemalloc else []),
             *(["--gc-types"] if args.gc_types else []),
+            *(["--no-arena-cap"] if args.no_arena_cap else []),
             "--cap-token-caches", str(args.cap_token_caches),
             stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
         )  # fmt: skip
@@ -444,6 +459,8 @@ async def soak(args: argparse.Namespace) -> dict[str, Any]:
         "inflight": args.inflight,
         "tracemalloc": args.tracemalloc,
         "token_caches_capped_at": args.cap_token_caches or None,
+        "malloc_arenas_capped": not args.no_arena_cap and not os.environ.get("MALLOC_ARENA_MAX"),
+        "malloc_arena_max_env": os.environ.get("MALLOC_ARENA_MAX"),
         "members_replaced_after_a_timeout": refused,
         "load_average_at_start": [round(x, 2) for x in load_start],
         "windows": windows,
@@ -485,6 +502,11 @@ def main() -> None:
         metavar="N",
         help="for a trace: cap the rule engine's per-token caches at N entries (0: as shipped)",
     )
+    ap.add_argument(
+        "--no-arena-cap",
+        action="store_true",
+        help="run the bot with glibc's default malloc arenas (no cap_malloc_arenas)",
+    )
     # The bot's own process (started by the benchmark itself).
     ap.add_argument("--bot-child", action="store_true", help=argparse.SUPPRESS)
     for name in ("--api", "--gateway", "--token", "--data-dir"):
@@ -493,8 +515,10 @@ def main() -> None:
     args = ap.parse_args()
     logging.basicConfig(level=logging.ERROR)
     if args.bot_child:
-        from forumbot.bot.runtime import run_event_loop
+        from forumbot.bot.runtime import cap_malloc_arenas, run_event_loop
 
+        if not args.no_arena_cap:
+            cap_malloc_arenas()  # first, as `forumbot run` does
         run_event_loop(bot_child(args))
         return
     if args.data is None:

@@ -21,8 +21,15 @@ from forumbot.config import get_settings
 )
 def run(force_sync: bool, demo: bool, seeds: Path | None) -> None:
     """Run the Discord bot (DISCORD_TOKEN set), or a local demo with a console."""
-    from forumbot.bot.runtime import StartupError, run_bot, run_event_loop, tune_interpreter
+    from forumbot.bot.runtime import (
+        StartupError,
+        cap_malloc_arenas,
+        run_bot,
+        run_event_loop,
+        tune_interpreter,
+    )
 
+    cap_malloc_arenas()  # before any thread exists (see its comment)
     settings = get_settings()
     tune_interpreter()
     try:
