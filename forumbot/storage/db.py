@@ -119,25 +119,19 @@ def _is_connect_failure(exc: BaseException) -> bool:
     return isinstance(exc, asyncpg.PostgresError | asyncpg.InterfaceError)
 
 
-def innermost_cause(exc: BaseException) -> BaseException:
-    """The driver's own error under SQLAlchemy's wrappers (`.orig`, `__cause__`)."""
-    seen: set[int] = set()
-    while id(exc) not in seen:
-        seen.add(id(exc))
-        inner = getattr(exc, "orig", None) or exc.__cause__
-        if not isinstance(inner, BaseException):
-            break
-        exc = inner
-    return exc
-
-
 def _chain(exc: BaseException) -> list[BaseException]:
+    """`exc` and what it wraps, outermost first (SQLAlchemy's `.orig`, then `__cause__`)."""
     links = [exc]
     while (inner := getattr(links[-1], "orig", None) or links[-1].__cause__) is not None:
         if not isinstance(inner, BaseException) or any(inner is link for link in links):
             break
         links.append(inner)
     return links
+
+
+def innermost_cause(exc: BaseException) -> BaseException:
+    """The driver's own error under SQLAlchemy's wrappers."""
+    return _chain(exc)[-1]
 
 
 def is_unreachable(exc: BaseException) -> bool:
