@@ -25,6 +25,23 @@ async def insert_ignore(
     return bool(getattr(result, "rowcount", 0))
 
 
+async def insert_ignore_many(
+    session: AsyncSession, table: Table, rows: Sequence[Mapping[str, Any]], keys: Sequence[str]
+) -> set[Any]:
+    """`insert_ignore` of many rows in one statement; the set of the `keys[0]` values of the
+    rows this call inserted (those already present, or inserted concurrently, are left out)."""
+    if not rows:
+        return set()
+    column = table.c[keys[0]]
+    stmt = (
+        _insert(session, table)
+        .values(list(rows))
+        .on_conflict_do_nothing(index_elements=keys)
+        .returning(column)
+    )
+    return set((await session.execute(stmt)).scalars())
+
+
 async def upsert(
     session: AsyncSession,
     table: Table,

@@ -2,7 +2,8 @@
 
 A claim is an INSERT that does nothing on conflict; the one caller whose insert took effect
 acts, every other caller (a second process on the same shard, a replayed gateway event, a
-backfill after a re-identify) sees False and leaves it alone.
+backfill after a re-identify) sees False and leaves it alone. Interaction claims made at
+the same moment (a burst) share one INSERT: the ids it returns are the ones this process won.
 """
 
 from __future__ import annotations
@@ -11,8 +12,9 @@ import hashlib
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from forumbot.services.coordination.batch import RoundTrips
 from forumbot.storage.models.coordination import InteractionClaim, MessageClaim
-from forumbot.storage.upsert import insert_ignore
+from forumbot.storage.upsert import insert_ignore, insert_ignore_many
 
 
 def revision_key(source: str, content: str) -> str:
@@ -38,13 +40,27 @@ class Claims:
     def __init__(self, sessionmaker: async_sessionmaker[AsyncSession], holder: str) -> None:
         self._sessionmaker = sessionmaker
         self.holder = holder
+        self._interactions: RoundTrips[int, bool] = RoundTrips(self._claim_interactions)
+
+    @property
+    def round_trips(self) -> int:
+        return self._interactions.trips
 
     async def interaction(self, interaction_id: int) -> bool:
         """True for the one process that may answer this interaction."""
+        return await self._interactions(interaction_id)
+
+    async def _claim_interactions(self, ids: list[int]) -> list[bool]:
         async with self._sessionmaker() as session, session.begin():
-            return await insert_ignore(
+            won = await insert_ignore_many(
                 session,
                 InteractionClaim.__table__,  # type: ignore[arg-type]
-                {"interaction_id": interaction_id, "holder": self.holder},
+                [{"interaction_id": i, "holder": self.holder} for i in dict.fromkeys(ids)],
                 ["interaction_id"],
             )
+        # An id delivered twice in one batch is answered by its first delivery only.
+        results = []
+        for i in ids:
+            results.append(i in won)
+            won.discard(i)
+        return results

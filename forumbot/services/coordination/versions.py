@@ -3,7 +3,8 @@
 A process caching a guild's rule engine remembers the version it was built from and compares
 before each screening: one primary-key read. Cheaper to get right than LISTEN/NOTIFY (no
 connection to keep, nothing missed while it reconnects) and it works on SQLite too; the cost is
-measured in bench/bench_scale.py.
+measured in bench/bench_scale.py. Reads made at the same moment (a burst of interactions in
+a guild) share one SELECT; each is served by a read that started after it was asked for.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from collections.abc import Callable
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from forumbot.services.coordination.batch import RoundTrips
 from forumbot.storage.models.coordination import CacheVersion
 from forumbot.storage.upsert import upsert
 
@@ -35,15 +37,27 @@ async def bump_version(session: AsyncSession, scope: str, guild_id: int) -> None
 class CacheVersions:
     def __init__(self, sessionmaker: async_sessionmaker[AsyncSession]) -> None:
         self._sessionmaker = sessionmaker
+        self._reads: RoundTrips[tuple[str, int], int] = RoundTrips(self._read)
+
+    @property
+    def round_trips(self) -> int:
+        return self._reads.trips
 
     async def get(self, scope: str, guild_id: int) -> int:
+        return await self._reads((scope, guild_id))
+
+    async def _read(self, keys: list[tuple[str, int]]) -> list[int]:
+        found: dict[tuple[str, int], int] = {}
         async with self._sessionmaker() as session:
-            value = await session.scalar(
-                select(CacheVersion.version).where(
-                    CacheVersion.scope == scope, CacheVersion.guild_id == guild_id
+            for scope in dict.fromkeys(s for s, _ in keys):
+                guilds = list(dict.fromkeys(g for s, g in keys if s == scope))
+                rows = await session.execute(
+                    select(CacheVersion.guild_id, CacheVersion.version).where(
+                        CacheVersion.scope == scope, CacheVersion.guild_id.in_(guilds)
+                    )
                 )
-            )
-            return int(value or 0)
+                found.update(((scope, guild), int(version)) for guild, version in rows)
+        return [found.get(key, 0) for key in keys]
 
     async def bump(self, scope: str, guild_id: int) -> None:
         async with self._sessionmaker() as session, session.begin():
