@@ -20,6 +20,7 @@ import cogs
 from cogs._errors import reply_error
 from forumbot.bot.endpoint import DEFAULT_BUSY_AFTER, InteractionsEndpoint
 from forumbot.bot.services import Services
+from forumbot.bot.slots import AnswerSlots
 from forumbot.services.coordination import LeaseKeeper
 
 log = logging.getLogger(__name__)
@@ -109,8 +110,9 @@ class ForumBot(commands.AutoShardedBot):
         # Interactions the endpoint deferred, in arrival order (an ordered set, bounded there).
         self.acknowledged_by_endpoint: OrderedDict[int, None] = OrderedDict()
         # Answers computed at once (searches); the rest wait in line, first come first served,
-        # so in a burst the first interactions are answered first instead of all at the end.
-        self.answer_slots = asyncio.Semaphore(ANSWER_SLOTS)
+        # so in a burst the first interactions are answered first instead of all at the end,
+        # and those that must wait are acknowledged before they do.
+        self.answer_slots = AnswerSlots(ANSWER_SLOTS)
         self._claim_tasks: set[asyncio.Task[None]] = set()
         services.leases.ttl = timedelta(seconds=settings.lease_ttl_seconds)
         self.keeper = LeaseKeeper(services.leases)

@@ -5,10 +5,11 @@ over the gateway. Messages, members and the rest still come over the gateway.
 Why have it: on the gateway each acknowledgement is a REST request the bot must make, and in a
 burst every interaction waits behind the others for its first answer. Here the answer to
 Discord's request *is* the acknowledgement. When interactions arrive faster than one process
-answers them (`busy_after` within `BUSY_WINDOW_S`), commands registered as deferrable are
-acknowledged at once in the HTTP answer ("thinking…"), and their results follow as a follow-up;
-everything else is handed to discord.py unchanged and answered through the REST callback, which
-Discord accepts for every interaction but PING (the HTTP answer is then 202).
+answers them (`busy_after` within `BUSY_WINDOW_S`), or every answer slot is taken, commands
+registered as deferrable are acknowledged at once in the HTTP answer ("thinking…"), and their
+results follow as a follow-up; everything else is handed to discord.py unchanged and answered
+through the REST callback, which Discord accepts for every interaction but PING (the HTTP
+answer is then 202).
 """
 
 from __future__ import annotations
@@ -24,6 +25,8 @@ import discord
 from aiohttp import web
 from nacl.exceptions import BadSignatureError
 from nacl.signing import VerifyKey
+
+from forumbot.bot.slots import AnswerSlots
 
 log = logging.getLogger(__name__)
 
@@ -54,6 +57,7 @@ class InteractionBot(Protocol):
 
     deferrable_commands: dict[str, bool]
     acknowledged_by_endpoint: OrderedDict[int, None]
+    answer_slots: AnswerSlots
 
     async def application_info(self) -> discord.AppInfo: ...
 
@@ -198,7 +202,8 @@ class InteractionsEndpoint:
 
     def _early_ack(self, data: dict[str, Any]) -> dict[str, Any] | None:
         """The deferral to answer with now, or None to let the command answer for itself."""
-        busy = self._busy()
+        # Also busy while every answer slot is taken: the command would wait for one.
+        busy = self._busy() or self.bot.answer_slots.full
         inner = data.get("data")
         if not isinstance(inner, dict) or data.get("type") != APPLICATION_COMMAND:
             return None

@@ -3,6 +3,7 @@ not ready in time (a burst or a slow query), so a late answer is not refused by 
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from forumbot.bot.client import ForumBot
@@ -57,4 +58,29 @@ async def test_slow_search_defers_then_sends_the_same_results(
     )
     page2 = await sandbox.click(demo.alice_id, message, nxt)
     assert "Page 2" in await page2.text()
+    sandbox.assert_no_violations()
+
+
+async def test_a_search_that_must_wait_for_an_answer_slot_is_acknowledged_first(
+    bot: ForumBot, sandbox: Sandbox, demo: DemoGuild, published: list[int]
+) -> None:
+    """Over the gateway, in a burst: the searches before hold every slot, so this one would wait
+    behind them; it says "thinking" at once instead of when the deadline comes."""
+    archive_cog(bot).defer_after = 60  # only the full slots can make it defer
+    slots = bot.answer_slots
+    for _ in range(slots.size):
+        await slots.take()
+    before = len(sandbox.requests)
+    handle = await sandbox.invoke_command(
+        demo.alice_id, demo.general_id, "search", {"query": "working class"}
+    )
+    first = await handle.response(timeout=3)
+    assert first["type"] == DEFERRED_CHANNEL_MESSAGE
+    assert first["data"]["flags"] & EPHEMERAL
+    await asyncio.sleep(0.2)
+    assert not sandbox.find_requests("POST", r"/webhooks/", since=before), "slots all taken"
+    for _ in range(slots.size):
+        slots.release()
+    assert "__working__" in await handle.text()
+    assert slots.running == 0, "the slot is given back once the results are made"
     sandbox.assert_no_violations()

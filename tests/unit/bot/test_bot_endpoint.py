@@ -17,6 +17,7 @@ import pytest
 from nacl.signing import SigningKey
 
 from forumbot.bot.endpoint import EndpointError, InteractionsEndpoint
+from forumbot.bot.slots import AnswerSlots
 from forumbot.config import Settings, parse_listen
 
 
@@ -32,6 +33,7 @@ class FakeBot:
     def __init__(self, verify_key: str) -> None:
         self.deferrable_commands = {"search": True, "cite": False}
         self.acknowledged_by_endpoint: OrderedDict[int, None] = OrderedDict()
+        self.answer_slots = AnswerSlots(4)
         self._connection = FakeState()
         self._verify_key = verify_key
 
@@ -187,6 +189,19 @@ async def test_busy_means_more_than_busy_after_within_the_window(
         statuses.append((await post(endpoint, command("search", i)))[0])
     # The third and fourth arrive within 50 ms of two others; the fifth after a quiet spell.
     assert statuses == [202, 202, 200, 200, 202]
+
+
+async def test_a_command_arriving_while_every_answer_slot_is_taken_is_deferred(
+    endpoint: InteractionsEndpoint,
+) -> None:
+    """Arrivals are spaced out (no burst), but the searches before still hold every slot."""
+    slots = endpoint.bot.answer_slots
+    assert (await post(endpoint, command("search", 1)))[0] == 202
+    for _ in range(slots.size):
+        await slots.take()
+    assert await post(endpoint, command("search", 2)) == (200, {"type": 5, "data": {"flags": 64}})
+    slots.release()
+    assert (await post(endpoint, command("search", 3)))[0] == 202
 
 
 def test_listen_addresses() -> None:
