@@ -21,6 +21,8 @@ Prints one JSON document. Usage:
     .venv/bin/python bench/bench_discord.py [--searches N] [--rate R]
         [--mode both|separate|in_process]
         [--profile FILE]   (cProfile of the bot process during the searches, separate mode)
+        [--timeline]   (the measured burst's time by stage: received, claimed, handed to
+                        discord.py, first response, results; separate mode)
         [--switch-interval S]   (override the interpreter's thread switch interval)
 """
 
@@ -145,15 +147,20 @@ async def run_searches(
         if r.method in ("POST", "PATCH") and r.path.startswith("/webhooks/") and r.status < 300:
             followed_up.setdefault(r.path.split("/")[3], r.time)
     first, results = [], []
+    times: dict[str, dict[str, float]] = {}  # for --timeline: absolute times per interaction
     for h in handles:
         at = h.record.responded_at
+        times[h.id] = {"sent": sent_at[h.id]}
         if at is None:
             continue
+        times[h.id]["first_response"] = at
         first.append((at - sent_at[h.id]) * 1000)
         if h.response_type != DEFERRED_CHANNEL_MESSAGE:
             results.append((at - sent_at[h.id]) * 1000)
+            times[h.id]["results"] = at
         elif h.token in followed_up:
             results.append((followed_up[h.token] - sent_at[h.id]) * 1000)
+            times[h.id]["results"] = followed_up[h.token]
     if not first:
         return {"interactions": count, "answered": 0}
     return {
@@ -172,6 +179,7 @@ async def run_searches(
         "results_p99_ms": round(percentile(results, 99), 1) if results else None,
         "violations": len(sb.violations),
         "load_average": {"before": load_before, "after": load_average()},
+        "_times": times,
     }
 
 
@@ -209,6 +217,7 @@ async def drive(
     # An unmeasured burst first, as a running server would have had: connection pools (the
     # bot's to the REST API, the sandbox's to the bot's endpoint) and caches are then warm.
     warm_up = await run_searches(sb, demo, searches, None)
+    warm_up.pop("_times", None)
     mark("burst")
     burst = await run_searches(sb, demo, searches, None)
     mark("paced")
@@ -223,6 +232,73 @@ async def drive(
 
 
 # -- the bot's side ----------------------------------------------------------------------------
+
+
+class Timeline:
+    """--timeline: when each interaction of the measured burst reached the bot, was claimed
+    (gateway), and was handed to discord.py's command tree; with the load generator's send,
+    first response and results, the burst's time is split by stage. Wraps, never changes, the
+    bot's code paths (one dict write per stage)."""
+
+    STAGES = ("received", "claimed", "handed_to_discord_py")
+
+    def __init__(self, bot: ForumBot) -> None:
+        self.at: dict[str, dict[str, float]] = {}
+        self.recording = False
+        claims = bot.services.claims
+        claim = claims.interaction
+
+        async def timed_claim(interaction_id: int) -> bool:
+            self._stamp(str(interaction_id), "received")
+            won = await claim(interaction_id)
+            self._stamp(str(interaction_id), "claimed")
+            return won
+
+        claims.interaction = timed_claim  # type: ignore[method-assign]
+        endpoint = bot.interactions_endpoint
+        if endpoint is not None:
+            early_ack = endpoint._early_ack
+
+            def timed_ack(data: dict[str, Any]) -> dict[str, Any] | None:
+                self._stamp(str(data.get("id")), "received")
+                return early_ack(data)
+
+            endpoint._early_ack = timed_ack  # type: ignore[method-assign]
+
+        async def on_interaction(interaction: Any) -> None:
+            self._stamp(str(interaction.id), "handed_to_discord_py")
+
+        bot.add_listener(on_interaction, "on_interaction")
+
+    def _stamp(self, interaction_id: str, stage: str) -> None:
+        if self.recording:
+            self.at.setdefault(interaction_id, {}).setdefault(stage, time.time())
+
+    def report(self, times: dict[str, dict[str, float]]) -> dict[str, Any]:
+        """Per stage, ms after the interaction was sent: p50/p99, and by arrival order (each
+        fifth of the burst) the median, so a queue shows as a rising line."""
+        merged = [{**t, **self.at.get(i, {})} for i, t in times.items()]
+        merged.sort(key=lambda t: t["sent"])
+        stages = ("received", "claimed", "handed_to_discord_py", "first_response", "results")
+        out: dict[str, Any] = {}
+        for stage in stages:
+            ms = [(t[stage] - t["sent"]) * 1000 for t in merged if stage in t]
+            if not ms:
+                continue
+            fifths = [
+                [(t[stage] - t["sent"]) * 1000 for t in part if stage in t]
+                for part in (
+                    merged[k * len(merged) // 5 : (k + 1) * len(merged) // 5] for k in range(5)
+                )
+            ]
+            out[stage] = {
+                "p50_ms": round(statistics.median(ms), 1),
+                "p99_ms": round(percentile(ms, 99), 1),
+                "median_by_fifth_of_arrivals_ms": [
+                    round(statistics.median(f), 1) if f else None for f in fifths
+                ],
+            }
+        return out
 
 
 @contextlib.asynccontextmanager
@@ -313,6 +389,8 @@ async def bench_in_process(searches: int, rate: float, delivery: str) -> dict[st
                 result = await drive(sb, demo, searches, rate, clock.mark)
             clock.add_to(result, searches, "process")
             clock.close()
+            for scenario in ("search_burst", "search_paced"):
+                result[scenario].pop("_times")
             return result
 
 
@@ -374,6 +452,8 @@ async def _floor_main(conn: Connection, searches: int) -> None:
         warm_up = await run_searches(sb, demo, searches, None, until_results=False)
         started = time.process_time()
         burst = await run_searches(sb, demo, searches, None, until_results=False)
+        warm_up.pop("_times", None)
+        burst.pop("_times", None)
         burst["sandbox_process_cpu_ms_per_search"] = round(
             (time.process_time() - started) * 1000 / searches, 2
         )
@@ -425,7 +505,7 @@ async def bench_floor(searches: int) -> dict[str, Any]:
 
 
 async def bench_separate(
-    searches: int, rate: float, profile: str | None, delivery: str
+    searches: int, rate: float, profile: str | None, delivery: str, timeline: bool = False
 ) -> dict[str, Any]:
     ctx = multiprocessing.get_context("spawn")
     here, there = ctx.Pipe()
@@ -446,7 +526,8 @@ async def bench_separate(
                     settle_heap()  # as `forumbot run` does once the bot is ready
                     here.send({"endpoint": endpoint.url if endpoint else None})
                     clock = CpuClock(services.engine)
-                    result = await _serve_until_done(here, clock, searches, profile)
+                    stages = Timeline(bot) if timeline else None
+                    result = await _serve_until_done(here, clock, searches, profile, stages)
                 finally:
                     await bot.close()
                     with contextlib.suppress(asyncio.CancelledError):
@@ -459,7 +540,11 @@ async def bench_separate(
 
 
 async def _serve_until_done(
-    conn: Connection, clock: CpuClock, searches: int, profile: str | None
+    conn: Connection,
+    clock: CpuClock,
+    searches: int,
+    profile: str | None,
+    timeline: Timeline | None = None,
 ) -> dict[str, Any]:
     # Thread CPU time, not wall time: on a shared machine wall time mostly measures preemption.
     profiler = cProfile.Profile(time.thread_time) if profile else None
@@ -469,8 +554,14 @@ async def _serve_until_done(
             result: dict[str, Any] = message["result"]
             clock.add_to(result, searches, "bot_process")
             clock.close()
+            times = result["search_burst"].pop("_times")
+            result["search_paced"].pop("_times")
+            if timeline is not None:
+                result["search_burst"]["timeline"] = timeline.report(times)
             return result
         clock.mark(message["mark"])
+        if timeline is not None:
+            timeline.recording = message["mark"] == "burst"
         if profiler is not None and profile is not None:
             if message["mark"] == "burst":
                 profiler.enable()
@@ -480,7 +571,7 @@ async def _serve_until_done(
 
 
 async def bench(
-    searches: int, rate: float, mode: str, profile: str | None, delivery: str
+    searches: int, rate: float, mode: str, profile: str | None, delivery: str, timeline: bool
 ) -> dict[str, Any]:
     report: dict[str, Any] = {
         "cpus": os.cpu_count(),
@@ -491,7 +582,9 @@ async def bench(
     for how in deliveries:
         suffix = "" if how == "gateway" else "_http"
         if mode in ("both", "separate"):
-            report["separate" + suffix] = await bench_separate(searches, rate, profile, how)
+            report["separate" + suffix] = await bench_separate(
+                searches, rate, profile, how, timeline
+            )
         if mode in ("both", "in_process"):
             report["in_process" + suffix] = await bench_in_process(searches, rate, how)
     if "http" in deliveries and mode in ("both", "separate"):
@@ -521,12 +614,17 @@ def main() -> None:
         default="both",
         help="interactions over the gateway, over the bot's HTTP endpoint, or both side by side",
     )
+    parser.add_argument(
+        "--timeline",
+        action="store_true",
+        help="split the measured burst's time by stage, per fifth of arrivals (separate mode)",
+    )
     args = parser.parse_args()
     logging.basicConfig(level=logging.CRITICAL)
     tune_interpreter()  # as `forumbot run` does
     if args.switch_interval:
         sys.setswitchinterval(args.switch_interval)
-    work = bench(args.searches, args.rate, args.mode, args.profile, args.delivery)
+    work = bench(args.searches, args.rate, args.mode, args.profile, args.delivery, args.timeline)
     result = asyncio.run(work) if args.loop == "asyncio" else run_event_loop(work)
     print(json.dumps(result, indent=2))
 
