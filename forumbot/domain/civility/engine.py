@@ -760,9 +760,14 @@ class Engine:
             return roles[pos].get(i_idx, _EMPTY)
 
         reporting = ins.reporting
+        # a target that opens a new segment starts a new clause, which an earlier negation
+        # does not reach: "nobody asked, you complete dumbass" is an insult, while "I would
+        # never, ever call you an idiot" is not
+        starts = _segment_starts(normalised, tokens) if "," in normalised else None
 
         def negated(j: int) -> bool:
-            if any(t in _NEGATIONS for t in tokens[max(0, j - 3) : j]):
+            lo = j if starts is not None and starts[j] == j else max(0, j - 3)
+            if any(t in _NEGATIONS for t in tokens[lo:j]):
                 return True
             # "people say that the lives of X are worthless", "X als Müll bezeichnen"
             return bool(reporting) and not reporting.isdisjoint(tokens[max(0, j - 5) : j])
@@ -1081,6 +1086,16 @@ def _clauses(normalised: str, tokens: list[str]) -> list[int]:
     for n, piece in enumerate(_CLAUSE_RE.split(normalised)):
         out += [n] * len(_strip_stars(_TOKEN_RE.findall(piece)))
     return out if len(out) == len(tokens) else [0] * len(tokens)
+
+
+def _segment_starts(normalised: str, tokens: list[str]) -> list[int] | None:
+    """For each token, the position of the first token of its segment (segments end at commas
+    and clause marks). None when re-tokenising the pieces does not give the same tokens."""
+    out: list[int] = []
+    for piece in _SEGMENT_RE.split(normalised):
+        n = len(_strip_stars(_TOKEN_RE.findall(piece)))
+        out += [len(out)] * n
+    return out if len(out) == len(tokens) else None
 
 
 def _encodable(text: str) -> str:
