@@ -43,3 +43,92 @@ def test_negation_stops_at_a_new_clause(engine: Engine, text: str) -> None:
 )
 def test_negation_still_covers_its_own_clause(engine: Engine, text: str) -> None:
     assert _action(engine, text) < Action.NUDGE
+
+
+# condescension families: caught in our own wordings, held (never removed)
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Did you even finish high school, or just walk past it?",
+        "Your reading level is about what I expected, to be fair.",
+        "Want a juice box and some nap time, little buddy?",
+        "You seem to struggle with words over two syllables.",
+        "Your therapist must dread Mondays.",
+        "Someone's parents didn't hug them enough, clearly.",
+        "ok boomer, the grown-ups are talking now",
+        "It must be exhausting being wrong this confidently every day.",
+        "my ten year old nephew argues better than you",
+        "Mods, can we get this guy a helmet?",
+    ],
+)
+def test_condescension_is_held(engine: Engine, text: str) -> None:
+    assert _action(engine, text) == Action.HOLD
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "My son finished high school last year and starts an apprenticeship in May.",
+        "Reading level tests in primary schools are a poor measure of anything.",
+        "Watched an old film with my grandad; the lead actor's accent is dreadful, bless him.",
+        "You can count on me to read the whole report before replying.",
+        "If you cycle to the protest, please wear a helmet.",
+        "That's sweet of you, thanks for the link.",
+    ],
+)
+def test_condescension_neighbours_are_left_alone(engine: Engine, text: str) -> None:
+    assert _action(engine, text) < Action.NUDGE
+
+
+# threats by structure: someone else's violence wished on the reader, violent images aimed at
+# the reader or the thread, self-harm imperatives with particles
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I really hope somebody smashes your face in at the rally",
+        "hope some guy breaks your legs on the way home",
+        "I hope a stranger stabs you one of these days",
+        "ojalá alguien te parta la cara",
+        "Spero che qualcuno ti ammazzi di botte",
+        "Hoffentlich überfährt dich mal ein Bus",
+        "Mam nadzieję, że ktoś cię pobije",
+        "every one of you in this channel will get a bullet when it kicks off",
+        "people like you end up swinging from lampposts",
+        "keep posting while you still have fingers",
+        "nice car you have there, I'd check under your car before driving anywhere",
+    ],
+)
+def test_threat_structures_are_held(engine: Engine, text: str) -> None:
+    assert _action(engine, text) >= Action.HOLD
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Bring dich endlich mal um.",
+        "Häng dich doch bitte auf.",
+        "Maak jezelf toch gewoon van kant.",
+        "If I were you, I'd kill myself.",
+        "À ta place je me serais pendu depuis longtemps.",
+        "Yo que tú me mataría.",
+    ],
+)
+def test_self_harm_imperatives_are_removed(engine: Engine, text: str) -> None:
+    assert _action(engine, text) >= Action.REMOVE
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I hope nobody hurts you at the march on Saturday.",
+        "I hope someone breaks it to you gently.",
+        "I hope this reform hits the landlords hardest.",
+        "The dissidents were put against a wall and shot in 1937.",
+        "You dodged a bullet by not buying that flat.",
+        "Er hat sich damals umgebracht, das war eine Tragödie.",
+        "If I were you, I'd ask the council first.",
+        "Ich hoffe, jemand hilft dir mit dem Antrag.",
+    ],
+)
+def test_threat_neighbours_are_left_alone(engine: Engine, text: str) -> None:
+    assert _action(engine, text) < Action.NUDGE
