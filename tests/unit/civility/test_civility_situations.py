@@ -132,3 +132,67 @@ def test_self_harm_imperatives_are_removed(engine: Engine, text: str) -> None:
 )
 def test_threat_neighbours_are_left_alone(engine: Engine, text: str) -> None:
     assert _action(engine, text) < Action.NUDGE
+
+
+# insults: regional English words aimed at the reader, German with Austrian and Swiss forms,
+# and German insults addressed with "du" through adjectives
+@pytest.mark.parametrize(
+    "text",
+    [
+        "you absolute gobshite",
+        "Sit down, you gormless eejit.",
+        "you're a proper wazzock mate",
+        "Du Knalltüte hast keine Ahnung.",
+        "So ein Wappler, echt.",
+        "Du bist ein Tubel, weisch.",
+        "Lies nochmal, du verlogener Heuchler.",
+        "Du bist wirklich der größte Versager hier.",
+        "Schalt mal dein Hirn ein, bevor du postest.",
+        "Sinnerfassendes Lesen ist nicht so deins, oder?",
+    ],
+)
+def test_insults_are_held(engine: Engine, text: str) -> None:
+    assert _action(engine, text) >= Action.HOLD
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Rauchst du Pfeife oder Zigarren?",
+        "Hast du Schwein gehabt bei der Prüfung!",
+        "Bist du Kommunist oder Sozialdemokrat?",
+        "Du bist kein Lügner, das weiß ich.",
+        "Hast du deinen Koffer schon gepackt?",
+        "Wurdest du Opfer eines Betrugs?",
+        "Die Lesekompetenz der Schüler ist laut PISA gesunken.",
+        "Git is a version control system you should learn.",
+    ],
+)
+def test_insult_neighbours_are_left_alone(engine: Engine, text: str) -> None:
+    assert _action(engine, text) < Action.NUDGE
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "take the whole packet of pills and don't wake up",
+        "go jump off the nearest bridge",
+        "the world would be a better place without you",
+        "do us all a favour and stop breathing",
+    ],
+)
+def test_english_self_harm_incitement_is_removed(engine: Engine, text: str) -> None:
+    assert _action(engine, text) >= Action.REMOVE
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "We used to jump off the bridge into the river as kids",
+        "He took his pills and did not wake up until noon.",
+        "The world would be better off without nuclear weapons.",
+        "Buy a rope and some pegs before the camping trip.",
+    ],
+)
+def test_self_harm_neighbours_are_left_alone(engine: Engine, text: str) -> None:
+    assert _action(engine, text) < Action.NUDGE
