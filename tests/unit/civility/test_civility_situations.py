@@ -196,3 +196,33 @@ def test_english_self_harm_incitement_is_removed(engine: Engine, text: str) -> N
 )
 def test_self_harm_neighbours_are_left_alone(engine: Engine, text: str) -> None:
     assert _action(engine, text) < Action.NUDGE
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "¿Te dejaron solo sin supervisión otra vez?",
+        "Tu as eu ton diplôme dans une pochette surprise ?",
+        "Hai imparato a leggere la settimana scorsa?",
+        "Ty w ogóle umiesz czytać ze zrozumieniem?",
+        "Тебя вообще читать научили?",
+        "Je hebt vast twee hersencellen en die zijn ruzie aan het maken.",
+    ],
+)
+def test_condescension_in_other_languages_is_held(engine: Engine, text: str) -> None:
+    assert _action(engine, text) == Action.HOLD
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Mon petit-fils commence l'école lundi, et toi ?",
+        "Vai a giocare a calcetto stasera?",
+        "Zit je dochter al in groep 5?",
+        "Ты идёшь в столовую?",
+    ],
+)
+def test_condescension_neighbours_in_other_languages_are_left_alone(
+    engine: Engine, text: str
+) -> None:
+    assert _action(engine, text) < Action.NUDGE
