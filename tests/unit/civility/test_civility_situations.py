@@ -226,3 +226,24 @@ def test_condescension_neighbours_in_other_languages_are_left_alone(
     engine: Engine, text: str
 ) -> None:
     assert _action(engine, text) < Action.NUDGE
+
+
+# a message that opens by filing the reader under a label and an insult
+@pytest.mark.parametrize(
+    "text",
+    ["Typical centrist coward, no spine at all", "Another woke snowflake melting down"],
+)
+def test_labelled_insult_openers_are_held(engine: Engine, text: str) -> None:
+    assert _action(engine, text) >= Action.HOLD
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Another fool's errand from the ministry.",
+        "Typical politician's hypocrisy, but the bill itself is sound.",
+        "The typical voter is no idiot, whatever the pundits say.",
+    ],
+)
+def test_labelled_insult_neighbours_are_left_alone(engine: Engine, text: str) -> None:
+    assert _action(engine, text) < Action.NUDGE
