@@ -247,3 +247,32 @@ def test_labelled_insult_openers_are_held(engine: Engine, text: str) -> None:
 )
 def test_labelled_insult_neighbours_are_left_alone(engine: Engine, text: str) -> None:
     assert _action(engine, text) < Action.NUDGE
+
+
+# the same self-harm families ordered in the other languages (removed), not their reports
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Nimm halt die ganze Packung, dann ist Ruhe.",
+        "Tómate todas las pastillas de una vez.",
+        "Kup sobie sznur, serio.",
+        "Coupe-toi les veines, franchement.",
+        "Pleeg toch zelfmoord, niemand mist je.",
+        "Самоубейся, всем будет легче.",
+    ],
+)
+def test_self_harm_orders_in_other_languages_are_removed(engine: Engine, text: str) -> None:
+    assert _action(engine, text) >= Action.REMOVE
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Mi abuela se tomó todas las pastillas del tratamiento sin quejarse.",
+        "Bütün ilaçları devlet karşılamalı.",
+        "De trein bleef twee uur op het spoor liggen.",
+        "Er hat im Krankenhaus alle Tabletten bekommen, die er brauchte.",
+    ],
+)
+def test_self_harm_neighbours_in_other_languages_are_left_alone(engine: Engine, text: str) -> None:
+    assert _action(engine, text) < Action.NUDGE
