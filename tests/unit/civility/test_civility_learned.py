@@ -64,7 +64,8 @@ def test_logit_is_the_sum_over_the_features() -> None:
 
 
 def test_the_learned_rule_holds_a_phrasing_no_list_names() -> None:
-    text = "Your wife and kids would look lovely in a house fire, wouldn't they"
+    # (round 3's "house fire" message, used in these tests before, is now `violent-imagery`'s)
+    text = "We have people in Croydon too, Jenkins. Sleep well."
     rules = load_default_rules()
     without = rules.with_overrides({"rules": [{"id": "learned-signal", "enabled": False}]})
     assert _check(Engine(without), text)[0] == Action.NONE
@@ -84,12 +85,12 @@ def test_the_learned_rule_leaves_civil_and_bot_text_alone() -> None:
                  "Welcome to the server, glad you found us."):  # fmt: skip
         assert _check(engine, text)[0] == Action.NONE, text
     # the bot's own posts (article paragraphs) are not member speech
-    text = "Your wife and kids would look lovely in a house fire, wouldn't they"
+    text = "We have people in Croydon too, Jenkins. Sleep well."
     assert _check(engine, text, "bot_output")[0] == Action.NONE
 
 
 def test_overrides_can_shadow_or_raise_the_threshold() -> None:
-    text = "Your wife and kids would look lovely in a house fire, wouldn't they"
+    text = "We have people in Croydon too, Jenkins. Sleep well."
     rules = load_default_rules()
     shadow = Engine(rules.with_overrides({"rules": [{"id": "learned-signal", "mode": "shadow"}]}))
     verdict = shadow.check(MessageContext(text=text), track=False)
@@ -176,7 +177,7 @@ def test_links_and_mentions_are_not_read_by_the_model() -> None:
                  "@you_you_you thanks, see you at the meetup"):  # fmt: skip
         assert _check(engine, text)[0] == Action.NONE, text
     # what the member wrote around them is still read
-    text = "@anna Your wife and kids would look lovely in a house fire, wouldn't they"
+    text = "@anna We have people in Croydon too, Jenkins. Sleep well."
     assert _check(engine, text) == (Action.HOLD, ["learned-signal"])
 
 
