@@ -43,16 +43,29 @@ sys.path.insert(0, str(ROOT))
 from sqlalchemy import text  # noqa: E402
 
 from forumbot.domain.query import parse_query  # noqa: E402
-from forumbot.storage.db import make_engine, make_sessionmaker, upgrade_database  # noqa: E402
+from forumbot.storage.db import (  # noqa: E402
+    current_revisions,
+    head_revisions,
+    make_engine,
+    make_sessionmaker,
+    upgrade_database,
+)
 from forumbot.storage.search import SearchFilters, fts5_expression, search_passages  # noqa: E402
 
 try:
     from forumbot.storage.search import refresh_term_lists
 except ImportError:  # an older forumbot, benchmarked for comparison (no ranking lists)
     refresh_term_lists = None  # type: ignore[assignment]
+try:
+    from forumbot.storage.search import refresh_pairs
+except ImportError:  # an older forumbot (no word-pair index)
+    refresh_pairs = None  # type: ignore[assignment]
 
 # Where the built databases are cached (`--data`; default bench/results/, git-ignored).
 RESULTS = Path(os.environ.get("FORUMBOT_BENCH_DATA", ROOT / "bench" / "results"))
+# Where a cached database built at an older schema is copied and migrated (`--work`; default
+# RESULTS): the cached file stays as it was, for branches at its schema.
+WORK: Path | None = None
 BUILD_VERSION = 4  # bump when the generator or the schema changes: cached databases are rebuilt
 PASSAGES_PER_ARTICLE = 40
 BENCH_GUILD = 900_000_000_000_000_001  # the guild searching; owns every GUILD_SHARE-th article
@@ -190,7 +203,7 @@ def build_sqlite(passages: int, gen: Generator) -> dict[str, Any]:
     """Build (or reuse) the benchmark database; returns build facts."""
     path = db_path(passages)
     if existing_count(path) == passages:
-        return {"path": str(path), "cached": True, "bytes": path.stat().st_size}
+        return migrated_copy(path)
     RESULTS.mkdir(parents=True, exist_ok=True)
     for suffix in ("", "-wal", "-shm"):
         Path(f"{path}{suffix}").unlink(missing_ok=True)
@@ -278,15 +291,64 @@ def build_sqlite(passages: int, gen: Generator) -> dict[str, Any]:
 
 
 async def build_lists(url: str) -> dict[str, Any]:
-    """The frequent terms' ranking lists, as `forumbot load` leaves them."""
+    """The word-pair index and the frequent terms' ranking lists, as `forumbot load` leaves
+    them (each timed)."""
     if refresh_term_lists is None:
         return {}
     engine = make_engine(url)
+    facts: dict[str, Any] = {}
     try:
+        if refresh_pairs is not None:
+            started = time.perf_counter()
+            async with make_sessionmaker(engine)() as session, session.begin():
+                facts.update(await refresh_pairs(session))
+            facts["pairs_seconds"] = round(time.perf_counter() - started, 1)
+        started = time.perf_counter()
         async with make_sessionmaker(engine)() as session, session.begin():
-            return dict(await refresh_term_lists(session))
+            facts.update(await refresh_term_lists(session))
+        facts["lists_seconds"] = round(time.perf_counter() - started, 1)
+        return facts
     finally:
         await engine.dispose()
+
+
+def migrated_copy(path: Path) -> dict[str, Any]:
+    """The cached database, or, when it was built at an older schema, a copy of it in WORK
+    migrated to the head and refreshed as a load would leave it (built once, then reused)."""
+    url = f"sqlite+aiosqlite:///{path.as_posix()}"
+    heads = head_revisions()
+    if asyncio.run(current_revisions(url)) == heads:
+        return {"path": str(path), "cached": True, "bytes": path.stat().st_size}
+    import shutil
+
+    work = WORK or RESULTS
+    work.mkdir(parents=True, exist_ok=True)
+    copy = work / f"{path.stem}_{'_'.join(heads)}{path.suffix}"
+    done = copy.with_suffix(".complete.json")
+    if done.exists() and copy.exists():
+        facts = json.loads(done.read_text())
+        return {**facts, "path": str(copy), "cached": True, "bytes": copy.stat().st_size}
+    with sqlite3.connect(path) as conn:  # the WAL into the file before it is copied
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{copy}{suffix}").unlink(missing_ok=True)
+    shutil.copyfile(path, copy)
+    copy_url = f"sqlite+aiosqlite:///{copy.as_posix()}"
+    started = time.perf_counter()
+    asyncio.run(upgrade_database(copy_url))
+    migrate_seconds = time.perf_counter() - started
+    lists = asyncio.run(build_lists(copy_url))
+    with sqlite3.connect(copy) as conn:
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    facts = {
+        "copied_from": str(path),
+        "source_bytes": path.stat().st_size,
+        "migrate_seconds": round(migrate_seconds, 1),
+        "refresh": lists,
+        "bytes": copy.stat().st_size,
+    }
+    done.write_text(json.dumps(facts))
+    return {**facts, "path": str(copy), "cached": False}
 
 
 def make_queries(gen: Generator, samples: list[str], per_kind: int) -> list[tuple[str, str]]:
@@ -574,7 +636,9 @@ def run_sqlite(
         result["fts5_bm25"] = bm25
         result["top10_overlap_with_bm25"] = overlap(ours, bm25_tops, chosen)
         try:
-            tantivy_result, tantivy_tops = run_tantivy_peer(path, chosen)
+            # (a migrated copy holds the same texts: the cached database's tantivy index)
+            source = Path(build.get("copied_from", path))
+            tantivy_result, tantivy_tops = run_tantivy_peer(source, chosen)
         except ImportError:
             result["tantivy"] = "not installed (pip install tantivy)"
         else:
@@ -739,20 +803,28 @@ def main() -> None:
         help="folder of the cached databases (default bench/results/)",
     )
     parser.add_argument(
+        "--work",
+        type=Path,
+        default=None,
+        help="folder for copies of cached databases migrated to a newer schema (default --data)",
+    )
+    parser.add_argument(
         "--build-only",
         action="store_true",
         help="build (or find) the databases and their tantivy indexes, time nothing",
     )
     args = parser.parse_args()
+    global RESULTS, WORK
     if args.data is not None:
-        global RESULTS
         RESULTS = args.data
+    WORK = args.work
     if args.build_only:
         builds: list[dict[str, Any]] = []
         for size in [args.passages, *args.also]:
             gen = Generator()
             builds.append(build_sqlite(size, gen))
-            builds[-1]["tantivy"] = tantivy_index(Path(builds[-1]["path"]))[2]
+            source = Path(builds[-1].get("copied_from", builds[-1]["path"]))
+            builds[-1]["tantivy"] = tantivy_index(source)[2]
             print(json.dumps(builds[-1]), file=sys.stderr, flush=True)
             if args.postgres:
                 url, pg_build = asyncio.run(build_postgres(args.postgres, size, gen))

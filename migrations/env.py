@@ -19,9 +19,10 @@ from forumbot.storage.models import Base
 config = context.config
 target_metadata = Base.metadata
 
-# Full-text search objects are created with dialect-specific DDL in 0001_archive and
-# 0004_search and are not modelled; keep them out of autogenerate / `alembic check`.
-FTS_TABLE_PREFIXES = ("passages_fts", "articles_fts")
+# Full-text search objects are created with dialect-specific DDL in 0001_archive, 0004_search
+# and 0016_search_pairs (the pair index and its two bookkeeping tables) and are not modelled;
+# keep them out of autogenerate / `alembic check`.
+FTS_TABLE_PREFIXES = ("passages_fts", "articles_fts", "passage_pairs")
 UNMODELLED_COLUMNS = {("passages", "search_vector"), ("articles", "search_vector")}
 UNMODELLED_INDEXES = {"ix_passages_search_vector", "ix_articles_search_vector"}
 

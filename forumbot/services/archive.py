@@ -54,6 +54,7 @@ from forumbot.storage.search import (
     SearchHit,
     browse_passages,
     count_matches,
+    refresh_pairs,
     refresh_term_lists,
     search_passages,
 )
@@ -228,6 +229,8 @@ class ArchiveService:
         """Rebuild the search's ranking lists of frequent terms once the archive has grown by
         RANKING_REFRESH_GROWTH since they were built (searches score newer passages meanwhile)."""
         async with self._sessionmaker() as session, session.begin():
+            # The word-pair index first, every time: phrase searches do without it until then.
+            await refresh_pairs(session)
             await refresh_term_lists(session, min_growth=RANKING_REFRESH_GROWTH)
 
     def _parse_batch(self, paths: list[Path]) -> list[tuple[Path, list[ParsedArticle] | LoadError]]:

@@ -30,10 +30,14 @@ from forumbot.storage.models.archive import (
     RemovedArticle,
 )
 from forumbot.storage.models.base import utcnow
+from forumbot.storage.search import refresh_pairs
 
 SaveStatus = Literal["created", "revised", "unchanged"]
 STABLE_ID_LENGTH = 16
 KEY_LOOKUP_CHUNK = 500  # keys per IN (...) lookup, well under SQLite's bound-parameter limit
+# A write of passages brings the search's word-pair index up to date in its own transaction,
+# unless more passages than this wait (an archive just migrated to 0016: the load's end does it).
+PAIRS_REFRESH_MOST = 20_000
 # Rows per multi-row passage INSERT, largest first (see _insert_passages).
 PASSAGE_INSERT_SIZES = (256, 64, 16, 4, 1)
 
@@ -233,6 +237,8 @@ class ArchiveRepository:
         for index, parsed in enumerate(articles):
             if index not in outcomes:
                 outcomes[index] = await self._revise(parsed, digests[index])
+        if any(o.status != "unchanged" for o in outcomes.values()):
+            await refresh_pairs(self.session, most=PAIRS_REFRESH_MOST)
         return [outcomes[i] for i in range(len(articles))]
 
     async def stored_versions(self, keys: list[str]) -> dict[str, tuple[int, int, str]]:
@@ -461,6 +467,7 @@ class ArchiveRepository:
         self.session.add(tombstone)
         await self.session.flush()
         await self.session.execute(delete(Article).where(Article.id == article_id))
+        await refresh_pairs(self.session, most=PAIRS_REFRESH_MOST)
         return _removed_record(tombstone)
 
     # ---- reading -------------------------------------------------------------------------

@@ -23,7 +23,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from forumbot.domain.query import SearchQuery, parse_query
-from forumbot.storage.search import postgres, sqlite
+from forumbot.storage.search import pairs, postgres, sqlite
 from forumbot.storage.search.common import (
     LIST_MIN_MATCHES,
     MATCH_CLOSE,
@@ -49,6 +49,7 @@ __all__ = [
     "count_matches",
     "fts5_expression",
     "rebuild_search_index",
+    "refresh_pairs",
     "refresh_term_lists",
     "search_passages",
 ]
@@ -110,6 +111,16 @@ async def refresh_term_lists(session: AsyncSession, *, min_growth: float = 0.0) 
     if dialect == "postgresql":
         return await postgres.refresh_term_lists(session)
     raise NotImplementedError(f"search is not implemented for {dialect}")
+
+
+async def refresh_pairs(session: AsyncSession, *, most: int | None = None) -> dict[str, int]:
+    """Bring SQLite's word-pair index up to date with the passages added, rewritten or deleted
+    since (`forumbot.storage.search.pairs`; phrase searches do without it until then): every
+    write of passages does, in its transaction. With `most`, nothing happens while more
+    passages than that wait. The caller commits. PostgreSQL has no such index: nothing to do."""
+    if session.get_bind().dialect.name != "sqlite" or not await sqlite.has_pairs(session):
+        return {}
+    return await pairs.refresh_pairs(session, most=most)
 
 
 async def rebuild_search_index(session: AsyncSession) -> None:

@@ -21,12 +21,9 @@ query's rarest words (PARTIAL_BUDGET), marked partial. Branches that must not ru
 from __future__ import annotations
 
 import sqlite3
-import unicodedata
 from collections.abc import Iterable, Sequence
-from functools import lru_cache
 from typing import Any
 
-import snowballstemmer
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -56,11 +53,20 @@ from forumbot.storage.search.common import (
     page,
     partial_terms,
 )
+from forumbot.storage.search.pairs import (
+    USABLE,
+    is_pair,
+    pair_list_params,
+    pairs_expression,
+    query_pairs,
+    refresh_pair_lists,
+    refresh_pairs,
+)
+from forumbot.storage.search.tokens import fold, index_tokens
 
 NOTHING = '""'  # an FTS5 query that matches no row, found at once
 TITLE_LIMIT = 2000  # title matches scored (a word in more titles tells little)
 TITLE_ARTICLES = 50  # articles whose title holds every word, for the title tier
-_TOKEN_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789")
 # Passages joined only for their article id: through the covering index (migration 0012), not
 # the ~600-character rows (SQLite would take the rowid; at 1M passages each is a page read).
 _PASSAGES = "passages AS p INDEXED BY ix_passages_id_article"
@@ -81,28 +87,6 @@ def fts5_expression(terms: Sequence[QueryTerm], operator: str = "AND") -> str:
     """An FTS5 MATCH expression in which every term is a quoted string (so no user text is
     ever read as FTS5 syntax); `prefix` terms end with `*`."""
     return f" {operator} ".join(_term_expression(term) for term in terms)
-
-
-@lru_cache(maxsize=1)
-def _stemmer() -> Any:
-    return snowballstemmer.stemmer("porter")
-
-
-def _fold(word: str) -> str:
-    decomposed = unicodedata.normalize("NFKD", word.lower())
-    return "".join(c for c in decomposed if not unicodedata.combining(c))
-
-
-@lru_cache(maxsize=4096)
-def index_tokens(value: str) -> tuple[str, ...]:
-    """The tokens FTS5's 'porter unicode61 remove_diacritics 2' makes of `value` (Snowball's
-    Porter, the same algorithm; where the two differ, a term's ranking list is not found and
-    the search falls back to newest-first for that query)."""
-    tokens = []
-    for raw in "".join(c if c.isalnum() else " " for c in _fold(value)).split():
-        ascii_word = all(c in _TOKEN_CHARS for c in raw)
-        tokens.append(_stemmer().stemWord(raw) if ascii_word and len(raw) > 2 else raw)
-    return tuple(tokens)
 
 
 # ---- one trip through aiosqlite ---------------------------------------------------------------
@@ -177,17 +161,40 @@ class _Plan:
         late = self.count_unfiltered
         self.late_join = " JOIN articles AS a ON a.id = p.article_id" if late else ""
         self.late_where = self.where if late else ""
+        # The text index searched for every-word matches and its query (`textq`, a CTE every
+        # statement using them starts with): the words' index, or the word-pair index.
+        self.fts = "passages_fts"
+        self.textq = "textq(e) AS (SELECT :all)"
+        self.pair_groups: list[list[str]] | None = None
 
-    def matches(self, expression: str) -> str:
-        """FROM/WHERE for passages matching `expression` (SQL), with the filters."""
-        return f"FROM passages_fts{self.joins} WHERE passages_fts MATCH {expression}{self.where}"
+    def use_pairs(self, groups: list[list[str]]) -> None:
+        """Match every-word passages in `passage_pairs` (a phrase-only query): `textq` is
+        NOTHING unless the pair index is complete, and then the statement says so."""
+        self.fts = "passage_pairs"
+        self.params["pairs"] = pairs_expression(groups)
+        self.textq = f"textq(e) AS (SELECT CASE WHEN {USABLE} THEN :pairs ELSE :nothing END)"
+        self.pair_groups = groups
 
-    def counted(self, expression: str) -> str:
+    def token_groups(self) -> list[list[str]]:
+        """Each term's tokens (a prefix's: none) in the text index searched."""
+        if self.pair_groups is not None:
+            return self.pair_groups
+        return [[] if term.prefix else list(index_tokens(term.text)) for term in self.terms]
+
+    def matches(self, expression: str, fts: str | None = None) -> str:
+        """FROM/WHERE for passages matching `expression` (SQL) in `fts` (default the text index
+        searched), with the filters."""
+        fts = fts or self.fts
+        joins = self.joins.replace("passages_fts", fts)
+        return f"FROM {fts}{joins} WHERE {fts} MATCH {expression}{self.where}"
+
+    def counted(self, expression: str, fts: str | None = None) -> str:
         """FROM/WHERE of the all-words count and of the matches scored in full (see
         `count_unfiltered`): without the library filter, which `late_where` then applies."""
+        fts = fts or self.fts
         if self.count_unfiltered:
-            return f"FROM passages_fts WHERE passages_fts MATCH {expression}"
-        return self.matches(expression)
+            return f"FROM {fts} WHERE {fts} MATCH {expression}"
+        return self.matches(expression, fts)
 
     # Title scores: bm25 over the titles holding any of the words (articles, not passages).
     TITLES = """titles AS MATERIALIZED (
@@ -202,7 +209,17 @@ async def search(
     if query.order == ORDER_NEWEST:
         ranked = await _newest(session, plan)
     else:
-        ranked = await _relevance(session, plan)
+        found = None
+        groups = query_pairs(plan.terms)
+        if groups is not None:  # phrases only: the word-pair index, when it is complete
+            paired = _Plan(query, filters, limit, offset)
+            paired.use_pairs(groups)
+            try:
+                found = await _relevance(session, paired)
+            except DBAPIError as exc:  # a database before migration 0016
+                if "passage_pairs" not in str(exc.orig):
+                    raise
+        ranked = found if found is not None else (await _relevance(session, plan) or [])
     chosen = page(ranked, limit, offset)
     if not chosen:
         return []
@@ -224,14 +241,15 @@ async def _newest(session: AsyncSession, plan: _Plan) -> list[Ranked]:
     return [Ranked(row[0], TIER_ALL, float(row[0])) for row in rows]
 
 
-_COUNT = "CASE WHEN (SELECT rare FROM known) THEN :nothing ELSE :all END"
+_TEXT = "(SELECT e FROM textq)"
+_COUNT = f"CASE WHEN (SELECT rare FROM known) THEN :nothing ELSE {_TEXT} END"
 # All-words matches scored in full: when a term is known to be rare (then they are at most
 # LIST_MIN_MATCHES, and there is no count before), or when the count found at most EXACT_LIMIT.
-_EXACT = """CASE WHEN (SELECT rare FROM known) OR (SELECT c FROM counted) <= :exact
-                 THEN :all ELSE :nothing END"""
+_EXACT = f"""CASE WHEN (SELECT rare FROM known) OR (SELECT c FROM counted) <= :exact
+                 THEN {_TEXT} ELSE :nothing END"""
 
 
-def _rare_term(terms: Sequence[QueryTerm], params: dict[str, Any]) -> str:
+def _rare_term(groups: Sequence[Sequence[str]], params: dict[str, Any]) -> str:
     """SQL true when a word or phrase of the query has a token without a ranking list, i.e. it
     matched fewer than LIST_MIN_MATCHES passages when the lists were built. Then the matches
     are few: counting them first would read every one of their positions once more, and for a
@@ -239,18 +257,21 @@ def _rare_term(terms: Sequence[QueryTerm], params: dict[str, Any]) -> str:
     positions of every passage holding all its words, now two). A word that has become common
     since is still ranked: at most EXACT_LIMIT + 1 of its matches are scored, then the lists."""
     checks = []
-    for index, term in enumerate(terms):
-        if term.prefix:
-            continue
-        for position, token in enumerate(index_tokens(term.text)):
+    for index, tokens in enumerate(groups):
+        for position, token in enumerate(tokens):
             name = f"k{index}_{position}"
             params[name] = token
             checks.append(f"NOT EXISTS (SELECT 1 FROM search_terms WHERE term = :{name})")
     return " OR ".join(checks) or "0"
 
 
-async def _relevance(session: AsyncSession, plan: _Plan) -> list[Ranked]:
+async def _relevance(session: AsyncSession, plan: _Plan) -> list[Ranked] | None:
+    """Every-word matches ranked, title matches, partial matches. None when the plan was to
+    use the word-pair index and the index is not complete (a load in progress)."""
     params = plan.params
+    unusable = ""
+    if plan.pair_groups is not None:
+        unusable = f"\n        UNION ALL SELECT 'unusable', 0, 0, 0 WHERE NOT ({USABLE})"
     counts = ""
     if len(plan.units) > 1:  # each unit's matches, for the partial tier (stops at the budget)
         for index, unit in enumerate(plan.units):
@@ -262,10 +283,11 @@ async def _relevance(session: AsyncSession, plan: _Plan) -> list[Ranked]:
             for index in range(len(plan.units))
         )
     sql = f"""
-        WITH known(rare) AS (SELECT {_rare_term(plan.terms, params)}),
+        WITH {plan.textq},
+        known(rare) AS (SELECT {_rare_term(plan.token_groups(), params)}),
         counted(c) AS (SELECT count(*) FROM (SELECT 1 {plan.counted(_COUNT)} LIMIT :exact_plus)),
         exact AS MATERIALIZED (
-            SELECT passages_fts.rowid AS id, -bm25(passages_fts) AS score
+            SELECT {plan.fts}.rowid AS id, -bm25({plan.fts}) AS score
             {plan.counted(_EXACT)} LIMIT :exact_plus),
         total(c) AS (SELECT CASE WHEN (SELECT rare FROM known) THEN (SELECT count(*) FROM exact)
                                  ELSE (SELECT c FROM counted) END),
@@ -288,7 +310,7 @@ async def _relevance(session: AsyncSession, plan: _Plan) -> list[Ranked]:
             ORDER BY t.ts DESC, p.id DESC LIMIT :need)
         SELECT 'all', id, score, 0 FROM ranked
         UNION ALL SELECT 'title', id, score, 0 FROM title_only
-        UNION ALL SELECT 'total', 0, (SELECT c FROM total), 0{counts}
+        UNION ALL SELECT 'total', 0, (SELECT c FROM total), 0{counts}{unusable}
     """
     ranked: list[Ranked] = []
     total = 0
@@ -301,6 +323,8 @@ async def _relevance(session: AsyncSession, plan: _Plan) -> list[Ranked]:
             ranked.append(Ranked(row_id, TIER_TITLE, score))
         elif kind == "total":
             total = int(score)
+        elif kind == "unusable":
+            return None
         else:
             unit_counts[row_id] = int(score)
     if total > EXACT_LIMIT:
@@ -319,9 +343,11 @@ def _list_terms(terms: Sequence[QueryTerm], params: dict[str, Any], name: str) -
     selects = []
     for index, term in enumerate(terms):
         if term.prefix:  # the typed letters, folded (a prefix is not stemmed)
-            params[f"{name}lo{index}"] = _fold(term.text)
-            params[f"{name}hi{index}"] = _fold(term.text) + "\U0010ffff"
+            params[f"{name}lo{index}"] = fold(term.text)
+            params[f"{name}hi{index}"] = fold(term.text) + "\U0010ffff"
             condition = f"term >= :{name}lo{index} AND term < :{name}hi{index}"
+            # (not a pair's list: a pair's term starts with its first word)
+            condition += r" AND term NOT LIKE '%\_%' ESCAPE '\'"
         else:
             tokens = index_tokens(term.text) or ("",)
             marks = []
@@ -336,10 +362,10 @@ def _list_terms(terms: Sequence[QueryTerm], params: dict[str, Any], name: str) -
     return " UNION ALL ".join(selects) or empty
 
 
-_DELTA = """CASE WHEN (SELECT max(id) FROM passages) > (SELECT min(max_passage_id) FROM lists)
-                 THEN :all ELSE :nothing END"""
-_MORE = """CASE WHEN (SELECT count(*) FROM listed) + (SELECT count(*) FROM delta) < :need
-                THEN :all ELSE :nothing END"""
+_DELTA = f"""CASE WHEN (SELECT max(id) FROM passages) > (SELECT min(max_passage_id) FROM lists)
+                 THEN {_TEXT} ELSE :nothing END"""
+_MORE = f"""CASE WHEN (SELECT count(*) FROM listed) + (SELECT count(*) FROM delta) < :need
+                THEN {_TEXT} ELSE :nothing END"""
 
 
 async def _from_lists(session: AsyncSession, plan: _Plan) -> list[Ranked]:
@@ -347,11 +373,23 @@ async def _from_lists(session: AsyncSession, plan: _Plan) -> list[Ranked]:
     lists, score = the sum of their list scores. A candidate found in the lists of every query
     term holds them all (a passage whose text changes leaves the lists); any other is checked
     against the query. Then passages added since the lists were built (bm25), then, only if
-    the page is still short, the newest matches past the lists' depth."""
-    params = dict(plan.params, terms=len(plan.terms))
-    lists = _list_terms(plan.terms, params, "l")
+    the page is still short, the newest matches past the lists' depth.
+
+    A term of several tokens (a phrase; in the pair index, a phrase of three words or more) is
+    held only where they are adjacent, which no list tells: such candidates are all checked."""
+    if plan.pair_groups is not None:
+        params = dict(plan.params, terms=sum(len(group) for group in plan.pair_groups))
+        lists = pair_list_params(plan.pair_groups, params)
+        trusted = all(len(group) == 1 for group in plan.pair_groups)
+    else:
+        params = dict(plan.params, terms=len(plan.terms))
+        lists = _list_terms(plan.terms, params, "l")
+        trusted = all(term.prefix or len(index_tokens(term.text)) == 1 for term in plan.terms)
+    fts = plan.fts
+    covered = "c.covered = :terms OR " if trusted else ""
     sql = f"""
-        WITH lists AS MATERIALIZED ({lists}),
+        WITH {plan.textq},
+        lists AS MATERIALIZED ({lists}),
         cand AS MATERIALIZED (
             SELECT s.passage_id AS id, sum(s.score) AS score, count(DISTINCT l.q) AS covered
             FROM lists AS l CROSS JOIN search_term_passages AS s ON s.term = l.term
@@ -362,17 +400,17 @@ async def _from_lists(session: AsyncSession, plan: _Plan) -> list[Ranked]:
             FROM cand AS c JOIN {_PASSAGES} ON p.id = c.id
             JOIN articles AS a ON a.id = p.article_id
             LEFT JOIN titles AS t ON t.aid = p.article_id
-            WHERE (c.covered = :terms OR EXISTS (
-                SELECT 1 FROM passages_fts
-                WHERE passages_fts MATCH :all AND passages_fts.rowid = c.id)){plan.where}
+            WHERE ({covered}EXISTS (
+                SELECT 1 FROM {fts}
+                WHERE {fts} MATCH {_TEXT} AND {fts}.rowid = c.id)){plan.where}
             ORDER BY score DESC LIMIT :need),
         delta AS MATERIALIZED (
-            SELECT passages_fts.rowid AS id, -bm25(passages_fts) AS score {plan.matches(_DELTA)}
-              AND passages_fts.rowid > coalesce((SELECT min(max_passage_id) FROM lists), 0)
+            SELECT {fts}.rowid AS id, -bm25({fts}) AS score {plan.matches(_DELTA)}
+              AND {fts}.rowid > coalesce((SELECT min(max_passage_id) FROM lists), 0)
             ORDER BY rank LIMIT :need),
         more AS (
-            SELECT passages_fts.rowid AS id {plan.matches(_MORE)}
-            ORDER BY passages_fts.rowid DESC LIMIT :need)
+            SELECT {fts}.rowid AS id {plan.matches(_MORE)}
+            ORDER BY {fts}.rowid DESC LIMIT :need)
         SELECT {TIER_ALL}, id, score FROM listed
         UNION ALL SELECT {TIER_ALL}, id, score FROM delta
         UNION ALL SELECT {TIER_MORE}, id, id FROM more
@@ -409,7 +447,8 @@ async def _partial(
     joins = " JOIN articles AS a ON a.id = p.article_id" if plan.where else ""
     sql = f"""
         WITH rare AS MATERIALIZED (
-            SELECT passages_fts.rowid AS id, -bm25(passages_fts) AS score {plan.counted(":some")}),
+            SELECT passages_fts.rowid AS id, -bm25(passages_fts) AS score
+            {plan.counted(":some", "passages_fts")}),
         flists AS MATERIALIZED ({lists}),
         listed AS MATERIALIZED (
             SELECT s.passage_id AS id, sum(s.score) AS score
@@ -472,7 +511,7 @@ async def refresh_term_lists(session: AsyncSession) -> dict[str, int]:
     )
     frequent = {str(term): int(doc) for term, doc in result.all()}
     result = await session.execute(text("SELECT term, matches FROM search_terms"))
-    built = {str(term): int(matches) for term, matches in result.all()}
+    built = {str(t): int(m) for t, m in result.all() if not is_pair(str(t))}  # (pairs: below)
     max_id = (await session.scalar(text("SELECT coalesce(max(id), 0) FROM passages"))) or 0
     gone = [term for term in built if term not in frequent]
     stale = [
@@ -502,7 +541,19 @@ async def refresh_term_lists(session: AsyncSession) -> dict[str, int]:
             {"t": term, "q": _quoted(term), "k": LIST_SIZE},
         )
         rebuilt += 1
-    return {"frequent_terms": len(frequent), "rebuilt": rebuilt, "dropped": len(gone)}
+    report = {"frequent_terms": len(frequent), "rebuilt": rebuilt, "dropped": len(gone)}
+    if await has_pairs(session):  # the pairs' lists from a complete pair index
+        report.update(await refresh_pairs(session))
+        report.update(await refresh_pair_lists(session, max_id))
+    return report
+
+
+async def has_pairs(session: AsyncSession) -> bool:
+    """Whether the database has the word-pair index (migration 0016)."""
+    found = await session.scalar(
+        text("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'passage_pairs'")
+    )
+    return found is not None
 
 
 async def rebuild_index(session: AsyncSession) -> None:
@@ -510,6 +561,14 @@ async def rebuild_index(session: AsyncSession) -> None:
     await session.execute(text("INSERT INTO articles_fts(articles_fts) VALUES ('rebuild')"))
     await session.execute(text("DELETE FROM search_term_passages"))
     await session.execute(text("DELETE FROM search_terms"))
+    if await has_pairs(session):
+        await session.execute(
+            text("INSERT INTO passage_pairs (passage_pairs) VALUES ('delete-all')")
+        )
+        await session.execute(text("DELETE FROM passage_pairs_gone"))
+        await session.execute(
+            text("INSERT OR IGNORE INTO passage_pairs_pending SELECT id FROM passages")
+        )
     await refresh_term_lists(session)
 
 
