@@ -386,3 +386,41 @@ async def test_partial_matches_weigh_words_by_the_whole_archive(sessionmaker: Se
     hits = await search(sessionmaker, "alpha beta gamma delta zeta", limit=3)
     assert hits and all(h.partial for h in hits)
     assert hits[0].title in ("Three", "Others")
+
+
+async def test_a_long_prefix_is_highlighted_through_the_prefix_index(
+    sqlite_sessionmaker: Sessions, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # SQLite: snippets look a prefix longer than three letters up by its first three (FTS5's
+    # prefix index), then take the highlight off the words only those three letters matched.
+    from forumbot.storage.search import sqlite
+
+    async with sqlite_sessionmaker() as session, session.begin():
+        await ArchiveRepository(session).save_articles(
+            [
+                ParsedArticle(
+                    key="work",
+                    title="Work",
+                    paragraphs=(
+                        "The world works while the workers rest and the world turns.",
+                        "Words, worlds and worms. " * 12 + "Then one worker.",
+                    ),
+                )
+            ]
+        )
+    statements: list[tuple[str, dict[str, object]]] = []
+    original = sqlite.fetchall
+
+    async def recording(session: AsyncSession, sql: str, params: dict[str, object]) -> object:
+        statements.append((sql, params))
+        return await original(session, sql, params)
+
+    monkeypatch.setattr(sqlite, "fetchall", recording)
+    hits = await search(sqlite_sessionmaker, "worke*")
+    first, second = sorted(hits, key=lambda h: h.passage)
+    assert "**workers**" in first.snippet and "**world**" not in first.snippet
+    assert "**works**" not in first.snippet
+    # The second passage's densest window of "wor*" words holds no "worke*": its snippet is
+    # made again with the query's own prefix.
+    assert "**worker**" in second.snippet and "**Words**" not in second.snippet
+    assert any(params.get("snippet_any") == '"wor" *' for _sql, params in statements)
