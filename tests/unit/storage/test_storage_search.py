@@ -424,3 +424,22 @@ async def test_a_long_prefix_is_highlighted_through_the_prefix_index(
     # made again with the query's own prefix.
     assert "**worker**" in second.snippet and "**Words**" not in second.snippet
     assert any(params.get("snippet_any") == '"wor" *' for _sql, params in statements)
+
+
+async def test_every_matching_title_weighs_however_many_titles_match(
+    sqlite_sessionmaker: Sessions, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # SQLite scores the titles of the candidates' articles only, so no title is left out for
+    # being past the best TITLE_LIMIT titles (gone; set to 1 here for the code before).
+    from forumbot.storage.search import sqlite
+
+    monkeypatch.setattr(sqlite, "TITLE_LIMIT", 1, raising=False)
+    async with sqlite_sessionmaker() as session, session.begin():
+        await ArchiveRepository(session).save_articles(
+            [
+                ParsedArticle(key=key, title=title, paragraphs=("Zebra stripes again.",))
+                for key, title in (("a", "Zebra notes"), ("b", "Zebra"), ("c", "Other notes"))
+            ]
+        )
+    hits = await search(sqlite_sessionmaker, "zebra")
+    assert [h.title for h in hits] == ["Zebra", "Zebra notes", "Other notes"]
