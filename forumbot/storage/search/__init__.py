@@ -103,7 +103,7 @@ async def refresh_term_lists(session: AsyncSession, *, min_growth: float = 0.0) 
                 )
                 or 0
             )
-        if added == 0 or added < min_growth * total:
+        if (added == 0 or added < min_growth * total) and not await _no_pair_lists(session, total):
             return {"frequent_terms": 0, "rebuilt": 0, "dropped": 0, "skipped": 1}
     dialect = session.get_bind().dialect.name
     if dialect == "sqlite":
@@ -111,6 +111,20 @@ async def refresh_term_lists(session: AsyncSession, *, min_growth: float = 0.0) 
     if dialect == "postgresql":
         return await postgres.refresh_term_lists(session)
     raise NotImplementedError(f"search is not implemented for {dialect}")
+
+
+async def _no_pair_lists(session: AsyncSession, total: int) -> bool:
+    """SQLite: the word-pair index has no ranking lists yet (an archive just migrated to 0016),
+    so a phrase of common words could only be listed newest first: build them now, not once
+    the archive has grown."""
+    if total < LIST_MIN_MATCHES or session.get_bind().dialect.name != "sqlite":
+        return False
+    if not await sqlite.has_pairs(session):
+        return False
+    listed = await session.scalar(
+        text("SELECT 1 FROM search_terms WHERE term LIKE '%\\_%' ESCAPE '\\' LIMIT 1")
+    )
+    return listed is None
 
 
 async def refresh_pairs(session: AsyncSession, *, most: int | None = None) -> dict[str, int]:

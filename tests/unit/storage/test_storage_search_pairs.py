@@ -243,26 +243,36 @@ async def test_a_prefix_reads_no_pair_lists(sqlite_sessionmaker: Sessions) -> No
 
 
 async def test_migration_marks_existing_passages_and_the_next_load_indexes_them(
-    tmp_path: Path,
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    import forumbot.storage.search as search_module
     from forumbot.storage.db import make_engine, make_sessionmaker, upgrade_database
 
+    for module in (search_module, sqlite, pairs):
+        monkeypatch.setattr(module, "LIST_MIN_MATCHES", 2)
     sqlite_url = f"sqlite+aiosqlite:///{(tmp_path / 'old.sqlite3').as_posix()}"
     await upgrade_database(sqlite_url, "0015_web_speed")
     engine = make_engine(sqlite_url)
     try:
         sessions = make_sessionmaker(engine)
         async with sessions() as session, session.begin():
-            await ArchiveRepository(session).save_article(article("old", "The old phrase here."))
+            await ArchiveRepository(session).save_articles(
+                [article(f"old{n}", f"The old phrase here, {n}.") for n in range(3)]
+            )
+            await refresh_term_lists(session)  # the words' lists, as a load before 0016 left them
         await upgrade_database(sqlite_url)
         async with sessions() as session:
-            assert await session.scalar(text("SELECT count(*) FROM passage_pairs_pending")) == 1
-        assert await found(sessions, '"old phrase"') == ["The old phrase here."]
-        (tmp_path / "new.txt").write_text("New\n\nA new phrase there.\n")
-        await ArchiveService(sessions, Settings(max_file_bytes=64 * 1024)).load_paths(
-            [tmp_path / "new.txt"]
-        )
+            assert await session.scalar(text("SELECT count(*) FROM passage_pairs_pending")) == 3
+        assert len(await found(sessions, '"old phrase"')) == 3  # without the pair index
+        # A load that adds nothing builds the pair index and the pairs' ranking lists (the
+        # archive has not grown, which alone would not rebuild lists).
+        await ArchiveService(sessions, Settings(max_file_bytes=64 * 1024)).load_paths([])
         await assert_in_step(sessions)
-        assert await found(sessions, '"old phrase"') == ["The old phrase here."]
+        async with sessions() as session:
+            listed = await session.scalars(
+                text("SELECT term FROM search_terms WHERE term LIKE '%\\_%' ESCAPE '\\'")
+            )
+            assert "old_phrase" in set(listed)
+        assert len(await found(sessions, '"old phrase"')) == 3
     finally:
         await engine.dispose()
