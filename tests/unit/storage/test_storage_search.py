@@ -443,3 +443,35 @@ async def test_every_matching_title_weighs_however_many_titles_match(
         )
     hits = await search(sqlite_sessionmaker, "zebra")
     assert [h.title for h in hits] == ["Zebra", "Zebra notes", "Other notes"]
+
+
+async def test_a_prefix_of_a_listed_common_word_is_ranked_from_the_lists_uncounted(
+    sqlite_sessionmaker: Sessions, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # SQLite: a single prefix that starts a word known to match more than EXACT_LIMIT passages
+    # goes to the ranking lists without counting its matches (a count merges the lists of
+    # every word the prefix starts). Same ranking as the counted plan.
+    from forumbot.storage.search import refresh_term_lists, sqlite
+
+    monkeypatch.setattr(sqlite, "EXACT_LIMIT", 1)
+    monkeypatch.setattr(sqlite, "LIST_MIN_MATCHES", 2)
+    async with sqlite_sessionmaker() as session, session.begin():
+        await ArchiveRepository(session).save_articles(
+            [
+                ParsedArticle(key="a", title="A", paragraphs=("Workers workers workers.",)),
+                ParsedArticle(key="b", title="B", paragraphs=("Workers once, among others.",)),
+                ParsedArticle(key="c", title="C", paragraphs=("Nothing of the kind.",)),
+            ]
+        )
+        await refresh_term_lists(session)
+    statements: list[tuple[str, dict[str, object]]] = []
+    original = sqlite.fetchall
+
+    async def recording(session: AsyncSession, sql: str, params: dict[str, object]) -> object:
+        statements.append((sql, params))
+        return await original(session, sql, params)
+
+    monkeypatch.setattr(sqlite, "fetchall", recording)
+    assert [h.title for h in await search(sqlite_sessionmaker, "worke*")] == ["A", "B"]
+    assert any(params.get("big_lo") == "worke" for _sql, params in statements)
+    assert any("search_term_passages" in sql for sql, _params in statements)
