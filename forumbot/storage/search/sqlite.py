@@ -425,14 +425,21 @@ async def _from_lists(session: AsyncSession, plan: _Plan) -> list[Ranked]:
             SELECT c.id, c.score, c.covered, p.article_id
             FROM cand AS c JOIN {_PASSAGES} ON p.id = c.id),
         {_titles("SELECT article_id FROM cand_p")},
-        listed AS MATERIALIZED (
-            SELECT p.id, p.score + :title_weight * coalesce(t.ts, 0) AS score
+        scored AS MATERIALIZED (
+            SELECT p.id, p.covered, p.score + :title_weight * coalesce(t.ts, 0) AS score
             FROM cand_p AS p JOIN articles AS a ON a.id = p.article_id
             LEFT JOIN titles AS t ON t.aid = p.article_id
-            WHERE ({covered}EXISTS (
+            WHERE 1{plan.where}
+            ORDER BY score DESC),
+        -- Best first, each checked only until a page is found (a check is a rowid-bound MATCH,
+        -- ~0.1 ms at 1M passages for a phrase of common words; checking all 400 candidates of
+        -- a 3-word phrase first was its whole cost). The scan keeps the stored order.
+        listed AS MATERIALIZED (
+            SELECT p.id, p.score FROM scored AS p
+            WHERE {covered}EXISTS (
                 SELECT 1 FROM {fts}
-                WHERE {fts} MATCH {_TEXT} AND {fts}.rowid = p.id)){plan.where}
-            ORDER BY score DESC LIMIT :need),
+                WHERE {fts} MATCH {_TEXT} AND {fts}.rowid = p.id)
+            LIMIT :need),
         delta AS MATERIALIZED (
             SELECT {fts}.rowid AS id, -bm25({fts}) AS score {plan.matches(_DELTA)}
               AND {fts}.rowid > coalesce((SELECT min(max_passage_id) FROM lists), 0)
