@@ -20,8 +20,9 @@ query's rarest words (PARTIAL_BUDGET), marked partial. Branches that must not ru
 
 from __future__ import annotations
 
+import re
 import sqlite3
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from sqlalchemy import text
@@ -511,6 +512,7 @@ async def _partial(
 # FTS5 reads a prefix of up to this many characters from its prefix index (migration 0004's
 # prefix='2 3'); a longer one merges the lists of every word it starts, on each row anew.
 PREFIX_INDEXED = 3
+_PASSAGE_WORD = re.compile(r"[^\W_]+")
 
 
 def _snippet_expression(units: Sequence[QueryTerm]) -> tuple[str, list[str]]:
@@ -530,18 +532,46 @@ def _snippet_expression(units: Sequence[QueryTerm]) -> tuple[str, list[str]]:
     return " OR ".join(parts), cut
 
 
-def _unmark(snippet: str, units: Sequence[QueryTerm]) -> str:
-    """Take the highlight off words the cut prefixes matched but the query does not."""
+def _matcher(units: Sequence[QueryTerm]) -> Callable[[str], bool]:
+    """Whether a word of a passage matches one of the query's units."""
     prefixes = [fold(unit.text) for unit in units if unit.prefix]
     words = {token for unit in units if not unit.prefix for token in index_tokens(unit.text)}
 
-    def keep(word: str) -> bool:
+    def matches(word: str) -> bool:
         tokens = index_tokens(word)
         if words.intersection(tokens):
             return True
         folded = fold(word)
         return any(folded.startswith(p) or any(t.startswith(p) for t in tokens) for p in prefixes)
 
+    return matches
+
+
+def _window(passage: str, units: Sequence[QueryTerm]) -> str | None:
+    """A snippet made here: SNIPPET_TOKENS words from just before the first match, matches
+    marked (FTS5 would merge a long prefix's words again for it: 20 ms at 1M passages)."""
+    keep = _matcher(units)
+    words = list(_PASSAGE_WORD.finditer(passage))
+    first = next((i for i, word in enumerate(words) if keep(word.group())), None)
+    if first is None:
+        return None
+    start = max(0, first - 2)
+    end = min(len(words), start + SNIPPET_TOKENS)
+    out = [ELLIPSIS] if start > 0 else []
+    at = words[start].start()
+    for word in words[start:end]:
+        out.append(passage[at : word.start()])
+        text_ = word.group()
+        out.append(f"{MATCH_OPEN}{text_}{MATCH_CLOSE}" if keep(text_) else text_)
+        at = word.end()
+    if end < len(words):
+        out.append(ELLIPSIS)
+    return "".join(out)
+
+
+def _unmark(snippet: str, units: Sequence[QueryTerm]) -> str:
+    """Take the highlight off words the cut prefixes matched but the query does not."""
+    keep = _matcher(units)
     pieces = snippet.split(MATCH_OPEN)
     out = [pieces[0]]
     for piece in pieces[1:]:
@@ -576,16 +606,14 @@ async def _rows(session: AsyncSession, plan: _Plan, ids: list[int]) -> Iterable[
     if not cut:
         return rows
     rows = [(*row[:7], _unmark(row[7], plan.units) if row[7] else row[7]) for row in rows]
-    # A window chosen for the cut prefix's other words may show no real match: those rows'
-    # snippets again, with the query's own prefixes (slow, and rare).
-    again = [row[0] for row in rows if row[7] and MATCH_OPEN not in row[7]]
-    if again:
-        sql = sql.replace(":snippet_any", ":any")
-        for index in range(len(ids)):
-            params[f"id{index}"] = again[index] if index < len(again) else None
-        redone = {row[0]: row for row in await fetchall(session, sql, params)}
-        rows = [redone.get(row[0], row) for row in rows]
-    return rows
+    # A window chosen for the cut prefix's other words may show no real match: such a row's
+    # snippet is made here around its first match.
+    return [
+        (*row[:7], _window(row[6], plan.units) or row[7])
+        if row[7] and MATCH_OPEN not in row[7]
+        else row
+        for row in rows
+    ]
 
 
 # ---- ranking lists ----------------------------------------------------------------------------

@@ -421,7 +421,7 @@ async def test_a_long_prefix_is_highlighted_through_the_prefix_index(
     assert "**workers**" in first.snippet and "**world**" not in first.snippet
     assert "**works**" not in first.snippet
     # The second passage's densest window of "wor*" words holds no "worke*": its snippet is
-    # made again with the query's own prefix.
+    # made around its first real match instead.
     assert "**worker**" in second.snippet and "**Words**" not in second.snippet
     assert any(params.get("snippet_any") == '"wor" *' for _sql, params in statements)
 
