@@ -10,7 +10,12 @@ from pathlib import Path
 import jinja2
 from aiohttp import web
 
-from forumbot.services.errors import NotFound, PermissionDenied, UserFacingError
+from forumbot.services.errors import (
+    NotFound,
+    PermissionDenied,
+    UserFacingError,
+    database_unavailable,
+)
 from forumbot.web.context import WebContext
 from forumbot.web.pages import archive, auth, cases, guild, queue, rules, settings
 from forumbot.web.sessions import SESSION_COOKIE
@@ -50,7 +55,12 @@ async def errors_middleware(request: web.Request, handler: Handler) -> web.Strea
             404 if isinstance(exc, NotFound) else 403 if isinstance(exc, PermissionDenied) else 400
         )
         return render(request, "error.html", status=status, error=str(exc))
-    except Exception:
+    except Exception as exc:
+        # A database that is restarting is an outage, not a bug: say so (503, try again) and log
+        # one line instead of a traceback per page.
+        if (outage := database_unavailable(exc)) is not None:
+            log.warning("dashboard page failed: database unavailable (%s)", type(exc).__name__)
+            return render(request, "error.html", status=503, error=outage)
         log.exception("dashboard page failed", extra={"path": request.path})
         return render(request, "error.html", status=500, error="Something went wrong on our side.")
 

@@ -387,3 +387,24 @@ async def test_static_files_are_served_without_reading_the_session(
     assert loads == []
     status, _ = await member.get("/")
     assert status == 200 and len(loads) == 1
+
+
+async def test_a_database_outage_is_a_503_that_says_so_not_a_bug_page(
+    dashboard: Dashboard,
+    member_session: OpenAs,
+    monkeypatch: Any,
+    allow_warnings: Callable[[str], None],
+) -> None:
+    from sqlalchemy.exc import OperationalError
+
+    allow_warnings(r"database unavailable")
+    member = await member_session(dashboard.demo.alice_id)
+
+    async def refused(cookie: str | None) -> Any:
+        raise OperationalError("SELECT", {}, ConnectionRefusedError(111, "Connection refused"))
+
+    monkeypatch.setattr(dashboard.context.sessions, "load", refused)
+    status, body = await member.get("/")
+    assert status == 503
+    assert "The database is not answering right now" in body
+    assert "Something went wrong" not in body
