@@ -384,7 +384,11 @@ async def test_message_carried_out_but_answered_500_is_deduplicated_by_nonce(
     calls = []
 
     async def done_but_500(req: Any) -> Any:
-        calls.append(req.json().get("nonce"))
+        nonce = req.json().get("nonce")
+        if not re.fullmatch(r"fb\d+\.\d+", str(nonce)):
+            # Not a passage of the publication (a mod-log post about the title, say): pass it.
+            return await handler(req)
+        calls.append(nonce)
         result = await handler(req)
         return (500, {"message": "Internal", "code": 0}) if len(calls) == 1 else result
 
