@@ -1,11 +1,12 @@
 """Do two versions of the civility engine decide alike? Old (a git ref, main by default) against
 the working tree, message by message, with the default pack.
 
-Speed work on the engine must not change a single decision. This runs both engines, each in a
-subprocess of its own importing its own `forumbot`, over every committed message we have: every
-`text` (and every string in an `items` list) of tests/unit/civility/**/*.yaml, every paragraph of
-the seed articles (with `--variants`, five disguises of each as well), and any extra files
-given (one message per line; public data for evaluation only, never committed). Each text is
+Speed work on the engine must not change a single decision. This runs both engines at once,
+each in a subprocess of its own importing its own copy of `forumbot`, over every committed
+message we have: every `text` (and every string in an `items` list) of
+tests/unit/civility/**/*.yaml, every paragraph of the seed articles (with `--variants`, five
+disguises of each as well), and any extra files given (one message per line; public data for
+evaluation only, never committed). Each text is
 checked as each context kind with `track=False`, then all of them once more as one stream with
 `track=True` (a few authors, one channel, two seconds apart), so the rate and repeat rules see
 histories. A decision is the action, the enforced and
@@ -20,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import shutil
 import subprocess
 import sys
 import tarfile
@@ -109,16 +111,13 @@ def decide(root: str, texts: list[str]) -> list[list[Any]]:
     return out
 
 
-def run_tree(root: Path, texts_file: Path) -> list[list[Any]]:
-    proc = subprocess.run(
-        [sys.executable, __file__, "--worker", str(root), str(texts_file)],
-        check=True,
-        capture_output=True,
-        text=True,
-        cwd=root,
-    )
-    result: list[list[Any]] = json.loads(proc.stdout)
-    return result
+def start_tree(root: Path, texts_file: Path, out_file: Path) -> subprocess.Popen[bytes]:
+    with out_file.open("wb") as out:
+        return subprocess.Popen(
+            [sys.executable, __file__, "--worker", str(root), str(texts_file)],
+            stdout=out,
+            cwd=root,
+        )
 
 
 def main() -> None:
@@ -144,17 +143,28 @@ def main() -> None:
         lines = Path(name).read_text(encoding="utf-8", errors="replace").splitlines()
         texts += [line for line in lines if line.strip()]
     with tempfile.TemporaryDirectory() as tmp:
-        old_root = Path(tmp) / "old"
+        old_root, new_root = Path(tmp) / "old", Path(tmp) / "new"
         old_root.mkdir()
         archive = subprocess.run(
             ["git", "archive", args.ref, "forumbot"], check=True, capture_output=True, cwd=ROOT
         ).stdout
         with tarfile.open(fileobj=BytesIO(archive)) as tar:
             tar.extractall(old_root, filter="data")
+        # a copy of the working tree as it is now, so that editing it during the run is safe
+        shutil.copytree(ROOT / "forumbot", new_root / "forumbot")
         texts_file = Path(tmp) / "texts.json"
         texts_file.write_text(json.dumps(texts), encoding="utf-8")
-        old = run_tree(old_root, texts_file)
-        new = run_tree(ROOT, texts_file)
+        # both at once: two cores, half the wait
+        workers = [
+            start_tree(root, texts_file, Path(tmp) / f"{root.name}.json")
+            for root in (old_root, new_root)
+        ]
+        if any(w.wait() for w in workers):
+            sys.exit("a worker failed")
+        old, new = (
+            json.loads((Path(tmp) / f"{name}.json").read_text(encoding="utf-8"))
+            for name in ("old", "new")
+        )
 
     labels = [f"{k}:{i}" for k in KINDS for i in range(len(texts))]
     labels += [f"stream:{i}" for i in range(len(texts))]
