@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import itertools
 import math
+import operator
 import re
 import weakref
 from collections.abc import Callable, Iterable, Mapping
@@ -335,6 +336,9 @@ class _Lexicon:
         return token
 
 
+_FLAT = operator.itemgetter(_TokInfo._fields.index("flat"))
+
+
 # --- compiled rules ---------------------------------------------------------------------------
 @dataclass
 class _Insult:
@@ -431,6 +435,7 @@ class Engine:
         floods = [r.params for _, r in self._other if r.kind == "flood"]
         self._min_run = min((f["max_char_run"] for f in floods), default=3)
         self._min_repeats = min((f["max_word_repeats"] for f in floods), default=2)
+        self._min_lines = min((f["max_lines"] for f in floods), default=2)
         # structural rules per context kind, so `check` does not filter them every time
         self._other_by_kind: dict[str, list[tuple[int, str, Mapping[str, Any]]]] = {
             kind: [(i, r.kind, r.params) for i, r in self._other if kind in r.applies_to]
@@ -537,7 +542,7 @@ class Engine:
 
         clean_cased = clean_text(text)
         low = clean_cased.lower()
-        low_hits = self._low_set.Match(low) or ()
+        low_hits = self._low_set.Match(low.encode())
         base = self._low_base
         normalised, joined = normalise_lowered(low, [n for n in low_hits if n < base - 1])
         maybe_run = (base - 1) in low_hits or not low.isascii()
@@ -571,7 +576,7 @@ class Engine:
                     found[idx] = m.group(0) if m else ""
         for target, (rset, compiled) in self._regex_sets.items():
             subject = normalised if target == "normalised" else _encodable(text)
-            matched = rset.Match(subject)
+            matched = rset.Match(subject.encode())
             if matched:
                 for n in matched:
                     idx, rx = compiled[n]
@@ -629,19 +634,21 @@ class Engine:
         found: dict[int, str],
         normalised: str,
     ) -> None:
-        for pos, info in enumerate(infos):
-            if not info.words:
-                continue
-            tok = tokens[pos]
-            for idx in info.words:
-                if idx not in found:
-                    allow = self._word_allow.get(idx, frozenset())
-                    if tok in allow or dedouble(tok) in allow:
-                        continue
-                    idioms = self._allow_phrases.get(idx)
-                    if idioms and _in_idiom(tokens, pos, idioms):
-                        continue
-                    found[idx] = tok
+        # the word rules, if any token is one of their words (most messages: none)
+        if any(info.words for info in hot):
+            for pos, info in enumerate(infos):
+                if not info.words:
+                    continue
+                tok = tokens[pos]
+                for idx in info.words:
+                    if idx not in found:
+                        allow = self._word_allow.get(idx, frozenset())
+                        if tok in allow or dedouble(tok) in allow:
+                            continue
+                        idioms = self._allow_phrases.get(idx)
+                        if idioms and _in_idiom(tokens, pos, idioms):
+                            continue
+                        found[idx] = tok
         # only the insult rules one of whose insults or adjectives occurs
         insult_rules = frozenset().union(*(info.insults for info in hot if info.insult))
         if insult_rules:
@@ -942,11 +949,16 @@ class Engine:
         n_tokens = len(tokens)
         for pos in [p for p, info in enumerate(infos) if info.phrase]:
             if flat is None:
-                flat = [info.flat for info in infos]
+                flat = list(map(_FLAT, infos))
             singles, by_second = index[flat[pos]]
-            candidates = (
-                singles + by_second.get(flat[pos + 1], []) if pos + 1 < n_tokens else singles
-            )
+            # most phrase openers ("you", "the", "de") are followed by no phrase's second word
+            longer = by_second.get(flat[pos + 1]) if pos + 1 < n_tokens else None
+            if longer is None:
+                if not singles:
+                    continue
+                candidates = singles
+            else:
+                candidates = singles + longer if singles else longer
             for parts, (idx, role) in candidates:
                 if idx in found or role not in ("word", "aphrase"):
                     continue
@@ -992,13 +1004,25 @@ class Engine:
                 if len(clean_cased) < p["min_letters"] or clean_cased.islower():
                     continue
                 raw = clean_cased.encode("ascii", "ignore")
+                upper = len(raw) - len(raw.translate(None, _ASCII_UPPER))
+                # too few capitals for the ratio of even the fewest letters the rule takes
+                # (a hair of margin, so float rounding never decides)
+                if upper < p["ratio"] * p["min_letters"] * 0.999999:
+                    continue
                 letters = len(raw) - len(raw.translate(None, _ASCII_LETTERS))
                 if letters < p["min_letters"]:
                     continue
-                upper = len(raw) - len(raw.translate(None, _ASCII_UPPER))
                 if upper / letters >= p["ratio"]:
                     found[idx] = clean_cased[:_EXCERPT]
             elif kind == "flood":
+                if flood is None and not (
+                    maybe_run
+                    or clean_cased.count("\n") >= self._min_lines
+                    or _may_repeat_words(tokens, self._min_repeats)
+                ):
+                    # no flood rule can fire: lines within every limit, no long character run,
+                    # too few repeated tokens for a run of words or a repeated phrase
+                    continue
                 if flood is None:
                     flood = _FloodFacts.of(
                         clean_cased, tokens, self._min_run, self._min_repeats, maybe_run
@@ -1106,11 +1130,14 @@ def _encodable(text: str) -> str:
 
 
 def _compile_set(patterns: list[str]) -> Any:
+    """An RE2 set, unwrapped: its `Match` takes UTF-8 bytes and returns the matching indices
+    (a list, empty if none). The Python wrapper's own Match costs a call and an encode of its
+    own, three times per message."""
     rset = re2.Set.SearchSet(re2_options())
     for pattern in patterns:
         rset.Add(pattern)
     rset.Compile()
-    return rset
+    return rset._set
 
 
 def _longest_run(text: str, minimum: int) -> str:
@@ -1140,6 +1167,12 @@ def _repeated_phrase(tokens: list[str], longest: int = 12) -> tuple[str, int]:
     return "", 1
 
 
+def _may_repeat_words(tokens: list[str], min_repeats: int) -> bool:
+    """Whether a run of `min_repeats` equal tokens, or a phrase said that often, may be in
+    `tokens`: either needs at least min_repeats - 1 duplicate tokens."""
+    return len(tokens) >= min_repeats and len(tokens) - len(set(tokens)) >= min_repeats - 1
+
+
 class _FloodFacts(NamedTuple):
     """What the flood rules look at, measured once per message."""
 
@@ -1154,13 +1187,16 @@ class _FloodFacts(NamedTuple):
     ) -> _FloodFacts:
         run = _longest_run(text, min_run) if maybe_run else ""
         word, word_run = "", 1
-        # a run of N equal tokens needs at least N-1 duplicates: skip the walk otherwise
-        if len(tokens) >= min_repeats and len(tokens) - len(set(tokens)) >= min_repeats - 1:
-            current = 1
-            for a, b in itertools.pairwise(tokens):
-                current = current + 1 if a == b else 1
-                if current > word_run:
-                    word, word_run = a, current
+        if _may_repeat_words(tokens, min_repeats):
+            # A run of N equal tokens needs N-1 equal neighbours (counted in C): without them
+            # the longest run is too short to matter, and the repeated phrase below, if any,
+            # decides alone.
+            if sum(map(operator.eq, tokens, tokens[1:])) >= min_repeats - 1:
+                current = 1
+                for a, b in itertools.pairwise(tokens):
+                    current = current + 1 if a == b else 1
+                    if current > word_run:
+                        word, word_run = a, current
             # a phrase or line said over and over ("no u no u ...", "Vote Labour! Vote Labour!")
             phrase, times = _repeated_phrase(tokens)
             if times > word_run:

@@ -156,6 +156,25 @@ def test_floods(engine: Engine) -> None:
     assert engine.check(_msg("Well..... maybe"), track=False).action is Action.NONE
 
 
+def test_flood_and_caps_limits_are_exact(engine: Engine) -> None:
+    # at and just under each limit of the default pack: the engine skips the flood and caps
+    # measurements when it can tell no rule fires, and must never skip one that would
+    def ids(text: str) -> list[str]:
+        return engine.check(_msg(text), track=False).rule_ids
+
+    def lines(n: int) -> str:
+        return "\n".join(f"row {k}" for k in range(n))
+
+    assert "flood" not in ids(lines(60)) and "flood" in ids(lines(61))
+    assert "flood" not in ids("spam " * 9) and "flood" in ids("spam " * 10)
+    # a phrase said ten times: no two equal neighbours, still a flood (and named as the phrase)
+    phrase = engine.check(_msg("no u " * 10), track=False)
+    assert "flood" not in ids("no u " * 9)
+    assert phrase.rule_ids == ["flood"] and phrase.hits[0].excerpt == "no u x10"
+    shout = "ABCDEFGHIJKLMNOPQRST" + "uvwx"  # 24 letters, 20 capitals: 0.83
+    assert "shouting" in ids(shout) and "shouting" not in ids("ABCDEFGHIJKLMNOPQRS" + "tuvwx")
+
+
 def test_applies_to_limits_rules_to_context_kinds(engine: Engine) -> None:
     shout = "EVERYBODY IN THIS THREAD IS IGNORING THE OBVIOUS"
     assert engine.check(_msg(shout, kind="thread_title"), track=False).action is Action.NUDGE
