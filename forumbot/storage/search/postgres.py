@@ -29,6 +29,7 @@ from forumbot.storage.search.common import (
     LIST_SIZE,
     MATCH_CLOSE,
     MATCH_OPEN,
+    MAX_ID,
     PARTIAL_BUDGET,
     SNIPPET_TOKENS,
     TIER_ALL,
@@ -174,11 +175,25 @@ _PASSAGES = """
             (SELECT coalesce(max(id) - min(id) + 1, 0) FROM passages))::float8"""
 
 
+# Settings for search statements, for the rest of the transaction only (set_config's `true`):
+# - custom plans: asyncpg prepares statements; after five runs PostgreSQL may switch to a
+#   generic plan that cannot see the tsquery and picks a full bitmap scan for common terms;
+# - no JIT: a search plan's estimated cost often passes jit_above_cost, and compiling it took
+#   tens of milliseconds, more than the query itself;
+# - random_page_cost 1.1 (SSD, and an archive that stays cached): at the default 4 the planner
+#   read a common word's every match through a bitmap rather than walk the primary key.
+SEARCH_SETTINGS = {
+    "plan_cache_mode": "force_custom_plan",
+    "jit": "off",
+    "random_page_cost": "1.1",
+}
+
+
 async def _custom_plans(session: AsyncSession) -> None:
-    # asyncpg prepares statements; after five runs PostgreSQL may switch to a generic plan that
-    # cannot see the tsquery and picks a full bitmap scan for common terms. Custom plans for
-    # the rest of this transaction only.
-    await session.execute(text("SELECT set_config('plan_cache_mode', 'force_custom_plan', true)"))
+    sets = ", ".join(
+        f"set_config('{name}', '{value}', true)" for name, value in SEARCH_SETTINGS.items()
+    )
+    await session.execute(text(f"SELECT {sets}"))
 
 
 async def search(
@@ -247,21 +262,68 @@ async def _stop_words(session: AsyncSession, plan: _Plan) -> list[Ranked]:
     return [Ranked(row_id, TIER_ALL, float(row_id) if newest else score) for row_id, score in rows]
 
 
+class _UnitList:
+    """A query unit's ranking list: its lexeme, how many passages held it when the list was
+    built, and the newest passage the list had seen."""
+
+    def __init__(self, term: str, matches: int, mark: int):
+        self.term, self.matches, self.mark = term, matches, mark
+
+
+async def _unit_lists(session: AsyncSession, plan: _Plan) -> dict[int, _UnitList]:
+    """The ranking lists of the query's units that are one word of one lexeme."""
+    params: dict[str, Any] = {}
+    parts = []
+    for index, unit in enumerate(plan.units):
+        if unit.prefix or unit.phrase:
+            continue
+        params[f"u{index}"] = unit.text
+        parts.append(
+            f"SELECT {index} AS unit, s.term, s.matches, s.max_passage_id FROM search_terms AS s"
+            f" WHERE s.term = ANY(tsvector_to_array(to_tsvector('{CONFIG}', :u{index})))"
+            f" AND length(to_tsvector('{CONFIG}', :u{index})) = 1"
+        )
+    if not parts:
+        return {}
+    rows = (await session.execute(text(" UNION ALL ".join(parts)), params)).all()
+    return {int(unit): _UnitList(str(term), int(m), int(mark)) for unit, term, m, mark in rows}
+
+
+async def _unit_counts(
+    session: AsyncSession, plan: _Plan, lists: dict[int, _UnitList]
+) -> dict[int, int]:
+    """How many passages hold each of the query's units, each counted up to PARTIAL_BUDGET + 1,
+    and (into `plan.passages`) how many passages there are: what partial matches are chosen and
+    weighed by. Only asked for when the all-words matches leave the page short. A unit whose
+    ranking list says it is in more than PARTIAL_BUDGET passages is not counted (that count
+    would end at the cap): GIN answers through a bitmap, so a common word's count read its
+    whole index entry and a heap page per passage counted (0.2-0.4 s for "may" at 200k)."""
+    params = plan.params
+    counts = []
+    unit_counts: dict[int, int] = {}
+    for index, unit in enumerate(plan.units):
+        listed = lists.get(index)
+        if listed is not None and listed.matches > PARTIAL_BUDGET:
+            unit_counts[index] = PARTIAL_BUDGET + 1
+            continue
+        tsquery = postgres_tsquery([unit], params, f"unit{index}_")
+        counts.append(
+            f"""SELECT 'count', {index}, (SELECT count(*) FROM (
+            SELECT 1 FROM passages AS p WHERE p.search_vector @@ ({tsquery})
+            LIMIT :budget) AS c)::float8
+        UNION ALL """
+        )
+    sql = "".join(counts) + _PASSAGES.replace("UNION ALL ", "", 1)
+    for kind, row_id, score in (await session.execute(text(sql), params)).all():
+        if kind == "passages":
+            plan.passages = float(score)
+        else:
+            unit_counts[row_id] = int(score)
+    return unit_counts
+
+
 async def _relevance(session: AsyncSession, plan: _Plan) -> list[Ranked]:
     params = plan.params
-    counts = ""
-    if len(plan.units) > 1:
-        unit_sql = [
-            postgres_tsquery([unit], params, f"unit{i}_") for i, unit in enumerate(plan.units)
-        ]
-        counts = "".join(
-            f"""
-        UNION ALL SELECT 'count', {index}, (SELECT count(*) FROM (
-            SELECT 1 FROM passages AS p WHERE p.search_vector @@ ({tsquery})
-            LIMIT :budget) AS c)::float8"""
-            for index, tsquery in enumerate(unit_sql)
-        )
-    passages = _PASSAGES if counts else ""
     sql = f"""
         WITH total AS MATERIALIZED (
             SELECT count(*) AS c FROM (SELECT 1 {plan.matches(plan.all)} LIMIT :exact_plus) AS m),
@@ -285,27 +347,25 @@ async def _relevance(session: AsyncSession, plan: _Plan) -> list[Ranked]:
             ORDER BY t.ts DESC, p.id DESC LIMIT :need)
         SELECT 'all', id, score::float8 FROM ranked
         UNION ALL SELECT 'title', id, score::float8 FROM title_only
-        UNION ALL SELECT 'total', 0, (SELECT c FROM total)::float8{counts}{passages}
+        UNION ALL SELECT 'total', 0, (SELECT c FROM total)::float8
     """
     ranked: list[Ranked] = []
     total = 0
-    unit_counts: dict[int, int] = {}
     for kind, row_id, score in (await session.execute(text(sql), params)).all():
         if kind == "all":
             ranked.append(Ranked(row_id, TIER_ALL, score))
         elif kind == "title":
             ranked.append(Ranked(row_id, TIER_TITLE, score))
-        elif kind == "total":
-            total = int(score)
-        elif kind == "passages":
-            plan.passages = float(score)
         else:
-            unit_counts[row_id] = int(score)
+            total = int(score)
     if total > EXACT_LIMIT:
         ranked = await _from_lists(session, plan)
     text_matches = min(total, EXACT_LIMIT)
-    if text_matches + sum(r.tier == TIER_TITLE for r in ranked) < plan.need and unit_counts:
-        ranked += await _partial(session, plan, unit_counts, {r.id for r in ranked})
+    short = text_matches + sum(r.tier == TIER_TITLE for r in ranked) < plan.need
+    if short and len(plan.units) > 1:
+        lists = await _unit_lists(session, plan)
+        unit_counts = await _unit_counts(session, plan, lists)
+        ranked += await _partial(session, plan, unit_counts, lists, {r.id for r in ranked})
     return ranked
 
 
@@ -321,13 +381,24 @@ async def _from_lists(session: AsyncSession, plan: _Plan) -> list[Ranked]:
             params[f"word{index}"] = term.text
             lexemes.append(f"tsvector_to_array(to_tsvector('{CONFIG}', :word{index}))")
     conditions = [f"s.term = ANY({lexeme})" for lexeme in lexemes] + prefixes
+    lists = (
+        await session.execute(
+            text(
+                "SELECT s.term, s.max_passage_id FROM search_terms AS s"
+                f" WHERE {' OR '.join(conditions) or 'false'}"
+            ),
+            params,
+        )
+    ).all()
+    # The lists' mark as a value, not a subquery: the planner then sees that the passages
+    # added since are a short range of the primary key (with a subquery it guessed a third
+    # of the table and scored every match of the common word).
+    params["terms"] = [term for term, _ in lists]
+    params["mark"] = min((mark for _, mark in lists), default=MAX_ID)
     sql = f"""
-        WITH lists AS MATERIALIZED (
-            SELECT s.term, s.max_passage_id FROM search_terms AS s
-            WHERE {" OR ".join(conditions) or "false"}),
-        cand AS MATERIALIZED (
+        WITH cand AS MATERIALIZED (
             SELECT passage_id AS id, sum(score) AS score FROM search_term_passages
-            WHERE term IN (SELECT term FROM lists) GROUP BY passage_id),
+            WHERE term = ANY(:terms) GROUP BY passage_id),
         {plan.titles},
         listed AS (
             SELECT c.id, c.score + :title_weight * coalesce(t.ts, 0) AS score
@@ -338,7 +409,7 @@ async def _from_lists(session: AsyncSession, plan: _Plan) -> list[Ranked]:
             ORDER BY score DESC LIMIT :need),
         delta AS (
             SELECT p.id, ts_rank(p.search_vector, ({plan.all}), :norm) AS score
-            {plan.matches(plan.all, " AND p.id > (SELECT min(max_passage_id) FROM lists)")}
+            {plan.matches(plan.all, " AND p.id > :mark")}
             ORDER BY score DESC LIMIT :need),
         more AS (SELECT p.id {plan.matches(plan.all)} ORDER BY p.id DESC LIMIT :need)
         SELECT {TIER_ALL}, id, score::float8 FROM listed
@@ -350,10 +421,21 @@ async def _from_lists(session: AsyncSession, plan: _Plan) -> list[Ranked]:
 
 
 async def _partial(
-    session: AsyncSession, plan: _Plan, unit_counts: dict[int, int], seen: set[int]
+    session: AsyncSession,
+    plan: _Plan,
+    unit_counts: dict[int, int],
+    lists: dict[int, _UnitList],
+    seen: set[int],
 ) -> list[Ranked]:
-    order = sorted(range(len(plan.units)), key=lambda i: unit_counts.get(i, 0))
+    # Rarest first; among units past the budget (their counts stop at the cap), the one whose
+    # list says it is rarer.
+    def rarity(index: int) -> tuple[int, int]:
+        listed = lists.get(index)
+        return unit_counts.get(index, 0), listed.matches if listed else 0
+
+    order = sorted(range(len(plan.units)), key=rarity)
     chosen: list[QueryTerm] = []
+    first = -1
     spent = 0
     for index in order:
         count = unit_counts.get(index, 0)
@@ -362,11 +444,25 @@ async def _partial(
         if chosen and spent + count > PARTIAL_BUDGET:
             break
         chosen.append(plan.units[index])
+        first = index if len(chosen) == 1 else first
         spent += count
     if not chosen:
         return []
     params = dict(plan.params, more=plan.need + len(seen))
     some = postgres_tsquery(chosen, params, "some", "||")
+    source = plan.matches(some)
+    listed = lists.get(first) if spent > PARTIAL_BUDGET else None
+    if listed is not None:
+        # One unit, past the budget (every unit is): its best passages are its ranking list's,
+        # and those added since the list was built, rather than all of its matches (26,000
+        # passages scored for "may" at 200k, 1 s).
+        params["some_term"], params["some_mark"] = listed.term, listed.mark
+        source = plan.matches(
+            some,
+            " AND p.id IN (SELECT l.passage_id FROM search_term_passages AS l"
+            " WHERE l.term = :some_term UNION ALL"
+            " SELECT n.id FROM passages AS n WHERE n.id > :some_mark)",
+        )
     # bm25 as FTS5 computes it, so that a question's partial matches rank as on SQLite:
     # ts_rank weighs every word alike (no inverse document frequency) and saturates a word's
     # repetitions its own way (CISI nDCG@10 0.286 with ts_rank, see bench/README.md).
@@ -379,7 +475,7 @@ async def _partial(
         params[f"idf{index}"] = math.log(1.0 + (passages - found + 0.5) / (found + 0.5))
         weighted.append((index, postgres_tsquery([unit], params, f"one{index}_")))
     sql = f"""
-        WITH partial_hits AS MATERIALIZED ({_bm25("p", weighted, plan.matches(some))}),
+        WITH partial_hits AS MATERIALIZED ({_bm25("p", weighted, source)}),
         titles AS MATERIALIZED (
             {_bm25("a", weighted, f"FROM articles AS a WHERE a.search_vector @@ ({plan.any})")}
             ORDER BY score DESC LIMIT :title_limit)

@@ -475,3 +475,55 @@ async def test_a_prefix_of_a_listed_common_word_is_ranked_from_the_lists_uncount
     assert [h.title for h in await search(sqlite_sessionmaker, "worke*")] == ["A", "B"]
     assert any(params.get("big_lo") == "worke" for _sql, params in statements)
     assert any("search_term_passages" in sql for sql, _params in statements)
+
+
+@pytest.mark.parametrize("db_url", ["postgresql"], indirect=True)
+async def test_partial_matches_past_the_budget_come_from_the_rarer_words_list_on_postgresql(
+    sessionmaker: Sessions, ids: dict[str, int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Both words are in more passages than the partial budget, so both counts stop at the cap.
+    # The rarer one (by its ranking list) is the one whose passages fill the page, read from
+    # its list rather than by scoring all of its matches; before, the tie went to the first.
+    from forumbot.storage.search import postgres, refresh_term_lists
+
+    async with sessionmaker() as session, session.begin():
+        repo = ArchiveRepository(session)
+        await repo.save_article(
+            ParsedArticle(
+                key="markets",
+                title="Stalls",
+                paragraphs=tuple(f"Market stall number {n}." for n in range(8)),
+            )
+        )
+        await repo.save_article(
+            ParsedArticle(
+                key="wind",
+                title="Weather",
+                paragraphs=tuple(f"A zephyr came at dusk {n}." for n in range(3)),
+            )
+        )
+    monkeypatch.setattr(postgres, "LIST_MIN_MATCHES", 2)
+    monkeypatch.setattr(postgres, "PARTIAL_BUDGET", 1)
+    async with sessionmaker() as session, session.begin():
+        await refresh_term_lists(session)
+        listed = await session.scalars(text("SELECT term FROM search_terms"))
+        assert {"market", "zephyr"} <= set(listed)
+    hits = await search(sessionmaker, "market zephyr", limit=5)
+    assert [h.title for h in hits] == ["Weather"] * 3
+    assert all(h.partial for h in hits)
+
+
+@pytest.mark.parametrize("db_url", ["postgresql"], indirect=True)
+async def test_search_settings_last_for_the_transaction_only_on_postgresql(
+    sessionmaker: Sessions, ids: dict[str, int]
+) -> None:
+    # No JIT (compiling a search plan cost more than running it) and SSD page costs, for the
+    # search's own transaction: the session's later transactions get the server's settings.
+    async with sessionmaker() as session:
+        before = await session.scalar(text("SELECT current_setting('random_page_cost')"))
+        await session.commit()
+        async with session.begin():
+            assert await search_passages(session, "gardens")
+            assert await session.scalar(text("SELECT current_setting('jit')")) == "off"
+            assert await session.scalar(text("SELECT current_setting('random_page_cost')")) == "1.1"
+        assert await session.scalar(text("SELECT current_setting('random_page_cost')")) == before
