@@ -143,8 +143,22 @@ class _Plan:
         self.all = postgres_tsquery(self.terms, self.params, "all", config=self.config)
         self.any = postgres_tsquery(self.units, self.params, "any", "||", config=self.config)
         self.where = filter_sql(filters, self.params)
+        # As on SQLite: a guild's search always filters by library, and that filter rejects
+        # little. With no other filter the count that picks the exact or the ranking-list plan
+        # is taken on the text index alone: no passage's row is read for it (GIN answers with
+        # a bitmap; with no column wanted, the visibility map spares the heap), where through
+        # the join every match counted cost a passage row and an article lookup.
+        self.count_unfiltered = filters.libraries is not None and not (
+            filters.author or filters.article_id is not None or filters.tag
+        )
         # How many passages there are (the planner's estimate), for inverse document frequency.
         self.passages = 0.0
+
+    def counted(self, tsquery: str, extra: str = "") -> str:
+        """FROM/WHERE of the all-words count (see `count_unfiltered`)."""
+        if self.count_unfiltered:
+            return f"FROM passages AS p WHERE p.search_vector @@ ({tsquery}){extra}"
+        return self.matches(tsquery, extra)
 
     def matches(self, tsquery: str, extra: str = "") -> str:
         return (
@@ -322,14 +336,42 @@ async def _unit_counts(
     return unit_counts
 
 
+# All-words matches scored in full: when a term is known to be rare (then they are at most
+# LIST_MIN_MATCHES, and there is no count before), or when the count found at most EXACT_LIMIT.
+_EXACT = " AND ((SELECT rare FROM known) OR (SELECT c FROM counted) <= :exact)"
+
+
+def _rare_term(terms: Sequence[QueryTerm], params: dict[str, Any]) -> str:
+    """SQL true when a word or phrase of the query has a lexeme without a ranking list, i.e. it
+    matched fewer than LIST_MIN_MATCHES passages when the lists were built (as on SQLite). Then
+    the matches are few and are scored without a count first; a word that has become common
+    since is still ranked: at most EXACT_LIMIT + 1 of its matches are scored, then the lists."""
+    checks = []
+    for index, term in enumerate(terms):
+        if term.prefix:
+            continue
+        params[f"known{index}"] = term.text
+        checks.append(
+            f"SELECT 1 FROM unnest(tsvector_to_array(to_tsvector('{CONFIG}', :known{index})))"
+            " AS k(term) WHERE NOT EXISTS (SELECT 1 FROM search_terms AS s WHERE s.term = k.term)"
+        )
+    return " OR ".join(f"EXISTS ({check})" for check in checks) or "false"
+
+
 async def _relevance(session: AsyncSession, plan: _Plan) -> list[Ranked]:
     params = plan.params
     sql = f"""
-        WITH total AS MATERIALIZED (
-            SELECT count(*) AS c FROM (SELECT 1 {plan.matches(plan.all)} LIMIT :exact_plus) AS m),
+        WITH known AS MATERIALIZED (SELECT {_rare_term(plan.terms, params)} AS rare),
+        counted AS MATERIALIZED (
+            SELECT count(*) AS c FROM (
+                SELECT 1 {plan.counted(plan.all, " AND NOT (SELECT rare FROM known)")}
+                LIMIT :exact_plus) AS m),
         exact AS MATERIALIZED (
             SELECT p.id, p.article_id, ts_rank(p.search_vector, ({plan.all}), :norm) AS score
-            {plan.matches(plan.all, " AND (SELECT c FROM total) <= :exact")}),
+            {plan.matches(plan.all, _EXACT)} LIMIT :exact_plus),
+        total AS (
+            SELECT CASE WHEN (SELECT rare FROM known) THEN (SELECT count(*) FROM exact)
+                        ELSE (SELECT c FROM counted) END AS c),
         {plan.titles},
         ranked AS (
             SELECT e.id, e.score + :title_weight * coalesce(t.ts, 0) AS score
@@ -361,6 +403,8 @@ async def _relevance(session: AsyncSession, plan: _Plan) -> list[Ranked]:
     if total > EXACT_LIMIT:
         ranked = await _from_lists(session, plan)
     text_matches = min(total, EXACT_LIMIT)
+    if plan.count_unfiltered:  # the count included other libraries: what was found here
+        text_matches = sum(r.tier != TIER_TITLE for r in ranked)
     short = text_matches + sum(r.tier == TIER_TITLE for r in ranked) < plan.need
     if short and len(plan.units) > 1:
         lists = await _unit_lists(session, plan)
