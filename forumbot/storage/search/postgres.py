@@ -358,14 +358,40 @@ def _rare_term(terms: Sequence[QueryTerm], params: dict[str, Any]) -> str:
     return " OR ".join(f"EXISTS ({check})" for check in checks) or "false"
 
 
+# A one-word query is known to match more than EXACT_LIMIT passages, without counting them,
+# when its ranking list was built from more than this many.
+COMMON_MATCHES = 2 * EXACT_LIMIT
+
+
+def _common_word(plan: _Plan, params: dict[str, Any]) -> str:
+    """SQL true for a query of one word (one lexeme) whose ranking list says it is in more
+    than COMMON_MATCHES passages, when the count would be taken on the text index alone
+    (`count_unfiltered`): that count would stop at EXACT_LIMIT + 1 all the same, after GIN
+    made a bitmap of the word's every match (its cost grows with the archive: ~9 ms for a
+    word in 23,000 of 200,000 passages)."""
+    terms = plan.terms
+    if not plan.count_unfiltered or len(terms) != 1 or terms[0].prefix or terms[0].phrase:
+        return "false"
+    params["common_word"] = terms[0].text
+    params["common_matches"] = COMMON_MATCHES
+    vector = f"to_tsvector('{CONFIG}', :common_word)"
+    return (
+        f"(length({vector}) = 1 AND EXISTS (SELECT 1 FROM search_terms AS s"
+        f" WHERE s.term = ANY(tsvector_to_array({vector})) AND s.matches > :common_matches))"
+    )
+
+
 async def _relevance(session: AsyncSession, plan: _Plan) -> list[Ranked]:
     params = plan.params
     sql = f"""
-        WITH known AS MATERIALIZED (SELECT {_rare_term(plan.terms, params)} AS rare),
+        WITH known AS MATERIALIZED (
+            SELECT {_rare_term(plan.terms, params)} AS rare,
+                   {_common_word(plan, params)} AS common),
         counted AS MATERIALIZED (
-            SELECT count(*) AS c FROM (
-                SELECT 1 {plan.counted(plan.all, " AND NOT (SELECT rare FROM known)")}
-                LIMIT :exact_plus) AS m),
+            SELECT CASE WHEN (SELECT common FROM known) THEN :exact_plus ELSE (
+                SELECT count(*) FROM (
+                    SELECT 1 {plan.counted(plan.all, " AND NOT (SELECT rare FROM known)")}
+                    LIMIT :exact_plus) AS m) END AS c),
         exact AS MATERIALIZED (
             SELECT p.id, p.article_id, ts_rank(p.search_vector, ({plan.all}), :norm) AS score
             {plan.matches(plan.all, _EXACT)} LIMIT :exact_plus),
@@ -413,49 +439,56 @@ async def _relevance(session: AsyncSession, plan: _Plan) -> list[Ranked]:
     return ranked
 
 
+# The newest matches past the lists' depth, only for a page the lists left short (two common
+# words seldom found together: walking the newest passages for them reads many).
+_SHORT = " AND (SELECT count(*) FROM listed) + (SELECT count(*) FROM delta) < :need"
+
+
 async def _from_lists(session: AsyncSession, plan: _Plan) -> list[Ranked]:
     params = dict(plan.params)
-    lexemes = []
-    prefixes = []
+    selects = []
     for index, term in enumerate(plan.terms):
         if term.prefix:
             params[f"pre{index}"] = term.text.lower().replace("\\", "").replace("%", "") + "%"
-            prefixes.append(f"s.term LIKE :pre{index}")
+            condition, lexemes = f"s.term LIKE :pre{index}", "0"
         else:
             params[f"word{index}"] = term.text
-            lexemes.append(f"tsvector_to_array(to_tsvector('{CONFIG}', :word{index}))")
-    conditions = [f"s.term = ANY({lexeme})" for lexeme in lexemes] + prefixes
-    lists = (
-        await session.execute(
-            text(
-                "SELECT s.term, s.max_passage_id FROM search_terms AS s"
-                f" WHERE {' OR '.join(conditions) or 'false'}"
-            ),
-            params,
+            vector = f"to_tsvector('{CONFIG}', :word{index})"
+            condition, lexemes = f"s.term = ANY(tsvector_to_array({vector}))", f"length({vector})"
+        selects.append(
+            f"SELECT {index}, s.term, s.max_passage_id, {lexemes} FROM search_terms AS s"
+            f" WHERE {condition}"
         )
-    ).all()
+    lists = (await session.execute(text(" UNION ALL ".join(selects)), params)).all()
     # The lists' mark as a value, not a subquery: the planner then sees that the passages
     # added since are a short range of the primary key (with a subquery it guessed a third
     # of the table and scored every match of the common word).
-    params["terms"] = [term for term, _ in lists]
-    params["mark"] = min((mark for _, mark in lists), default=MAX_ID)
+    params["terms"] = [term for _, term, _, _ in lists]
+    params["mark"] = min((mark for _, _, mark, _ in lists), default=MAX_ID)
+    # When every term is a word of one lexeme with a list, a passage in all their lists holds
+    # them all (a passage whose text changes leaves the lists): it is not checked again.
+    single = {index for index, _, _, lexemes in lists if lexemes == 1}
+    plain = not any(term.prefix or term.phrase for term in plan.terms)
+    every = len(plan.terms) == len(lists) == len(single) and plain
+    params["every"] = len(plan.terms) if every else 0
     sql = f"""
         WITH cand AS MATERIALIZED (
-            SELECT passage_id AS id, sum(score) AS score FROM search_term_passages
-            WHERE term = ANY(:terms) GROUP BY passage_id),
+            SELECT passage_id AS id, sum(score) AS score, count(*) AS lists
+            FROM search_term_passages WHERE term = ANY(:terms) GROUP BY passage_id),
         {plan.titles},
         listed AS (
             SELECT c.id, c.score + :title_weight * coalesce(t.ts, 0) AS score
             FROM cand AS c JOIN passages AS p ON p.id = c.id
             JOIN articles AS a ON a.id = p.article_id
             LEFT JOIN titles AS t ON t.aid = p.article_id
-            WHERE p.search_vector @@ ({plan.all}){plan.where}
+            WHERE (c.lists = :every OR p.search_vector @@ ({plan.all})){plan.where}
             ORDER BY score DESC LIMIT :need),
         delta AS (
             SELECT p.id, ts_rank(p.search_vector, ({plan.all}), :norm) AS score
             {plan.matches(plan.all, " AND p.id > :mark")}
             ORDER BY score DESC LIMIT :need),
-        more AS (SELECT p.id {plan.matches(plan.all)} ORDER BY p.id DESC LIMIT :need)
+        more AS (
+            SELECT p.id {plan.matches(plan.all, _SHORT)} ORDER BY p.id DESC LIMIT :need)
         SELECT {TIER_ALL}, id, score::float8 FROM listed
         UNION ALL SELECT {TIER_ALL}, id, score::float8 FROM delta
         UNION ALL SELECT {TIER_MORE}, id, id::float8 FROM more
