@@ -376,9 +376,12 @@ def _common_word(plan: _Plan, params: dict[str, Any]) -> str:
     params["common_matches"] = COMMON_MATCHES
     if terms[0].prefix:
         params["common_prefix"] = _like_prefix(terms[0])
+        # The query's prefix is stemmed (`happy*` looks for `happi`): a listed word counts
+        # only if the query's own tsquery matches it.
         return (
             "EXISTS (SELECT 1 FROM search_terms AS s"
-            " WHERE s.term LIKE :common_prefix AND s.matches > :common_matches)"
+            " WHERE s.term LIKE :common_prefix AND s.matches > :common_matches"
+            f" AND array_to_tsvector(ARRAY[s.term::text]) @@ ({plan.all}))"
         )
     params["common_word"] = terms[0].text
     vector = f"to_tsvector('{CONFIG}', :common_word)"

@@ -527,3 +527,44 @@ async def test_search_settings_last_for_the_transaction_only_on_postgresql(
             assert await session.scalar(text("SELECT current_setting('jit')")) == "off"
             assert await session.scalar(text("SELECT current_setting('random_page_cost')")) == "1.1"
         assert await session.scalar(text("SELECT current_setting('random_page_cost')")) == before
+
+
+@pytest.mark.parametrize("db_url", ["postgresql"], indirect=True)
+async def test_a_stemmed_prefix_is_not_taken_for_a_listed_word_it_does_not_match_on_postgresql(
+    sessionmaker: Sessions, ids: dict[str, int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A one-prefix query skips counting its matches when a listed word it starts is common.
+    # `happy*` is looked for as `happi*` (stemmed): the listed `happyland` starts with the
+    # letters typed but is not one of its matches, so the matches are counted and ranked
+    # (the denser passage first), not read newest first past lists that hold none of them.
+    from forumbot.storage.libraries import SHARED_LIBRARY
+    from forumbot.storage.search import postgres, refresh_term_lists
+
+    async with sessionmaker() as session, session.begin():
+        repo = ArchiveRepository(session)
+        await repo.save_article(
+            ParsedArticle(key="dense", title="Dense", paragraphs=("Happy happy happy.",))
+        )
+        await repo.save_article(
+            ParsedArticle(
+                key="sparse",
+                title="Sparse",
+                paragraphs=("A long passage that is happy once among many other words here.",),
+            )
+        )
+        await repo.save_article(
+            ParsedArticle(
+                key="land",
+                title="Land",
+                paragraphs=tuple(f"Happyland ride number {n}." for n in range(4)),
+            )
+        )
+    monkeypatch.setattr(postgres, "LIST_MIN_MATCHES", 3)
+    monkeypatch.setattr(postgres, "COMMON_MATCHES", 1)
+    async with sessionmaker() as session, session.begin():
+        await refresh_term_lists(session)
+        assert "happyland" in set(await session.scalars(text("SELECT term FROM search_terms")))
+    # As a guild searches (by library alone: the case where the count can be skipped).
+    shared = SearchFilters(libraries=(SHARED_LIBRARY,))
+    hits = await search(sessionmaker, "happy*", limit=2, filters=shared)
+    assert [h.title for h in hits] == ["Dense", "Sparse"]
