@@ -203,11 +203,19 @@ SEARCH_SETTINGS = {
 }
 
 
+_SETTINGS_DONE = "forumbot.search.settings_transaction"
+
+
 async def _custom_plans(session: AsyncSession) -> None:
+    # Once per transaction (a search page searches, then counts, in one).
+    done = session.info.get(_SETTINGS_DONE)
+    if done is not None and done is session.get_transaction():
+        return
     sets = ", ".join(
         f"set_config('{name}', '{value}', true)" for name, value in SEARCH_SETTINGS.items()
     )
     await session.execute(text(f"SELECT {sets}"))
+    session.info[_SETTINGS_DONE] = session.get_transaction()
 
 
 async def search(
@@ -428,29 +436,34 @@ async def _relevance(session: AsyncSession, plan: _Plan) -> list[Ranked]:
             JOIN passages AS p ON p.article_id = t.aid JOIN articles AS a ON a.id = p.article_id
             WHERE p.id NOT IN (SELECT id FROM exact){plan.where}
             ORDER BY t.ts DESC, p.id DESC LIMIT :need)
-        SELECT 'all', id, score::float8 FROM ranked
-        UNION ALL SELECT 'title', id, score::float8 FROM title_only
-        UNION ALL SELECT 'total', 0, (SELECT c FROM total)::float8
+        SELECT 'all', id, score::float8, NULL::text, 0 FROM ranked
+        UNION ALL SELECT 'title', id, score::float8, NULL, 0 FROM title_only
+        UNION ALL SELECT 'total', 0, (SELECT c FROM total)::float8, NULL, 0
+        UNION ALL SELECT 'list', l.q, l.mark::float8, l.term, l.lexemes
+        FROM ({_query_lists(plan, params)}) AS l(q, term, mark, lexemes)
     """
     ranked: list[Ranked] = []
     total = 0
-    for kind, row_id, score in (await session.execute(text(sql), params)).all():
+    lists: list[tuple[int, str, int, int]] = []
+    for kind, row_id, score, term, lexemes in (await session.execute(text(sql), params)).all():
         if kind == "all":
             ranked.append(Ranked(row_id, TIER_ALL, score))
         elif kind == "title":
             ranked.append(Ranked(row_id, TIER_TITLE, score))
+        elif kind == "list":
+            lists.append((int(row_id), str(term), int(score), int(lexemes)))
         else:
             total = int(score)
     if total > EXACT_LIMIT:
-        ranked = await _from_lists(session, plan)
+        ranked = await _from_lists(session, plan, lists)
     text_matches = min(total, EXACT_LIMIT)
     if plan.count_unfiltered:  # the count included other libraries: what was found here
         text_matches = sum(r.tier != TIER_TITLE for r in ranked)
     short = text_matches + sum(r.tier == TIER_TITLE for r in ranked) < plan.need
     if short and len(plan.units) > 1:
-        lists = await _unit_lists(session, plan)
-        unit_counts = await _unit_counts(session, plan, lists)
-        ranked += await _partial(session, plan, unit_counts, lists, {r.id for r in ranked})
+        unit_lists = await _unit_lists(session, plan)
+        unit_counts = await _unit_counts(session, plan, unit_lists)
+        ranked += await _partial(session, plan, unit_counts, unit_lists, {r.id for r in ranked})
     return ranked
 
 
@@ -459,8 +472,10 @@ async def _relevance(session: AsyncSession, plan: _Plan) -> list[Ranked]:
 _SHORT = " AND (SELECT count(*) FROM listed) + (SELECT count(*) FROM delta) < :need"
 
 
-async def _from_lists(session: AsyncSession, plan: _Plan) -> list[Ranked]:
-    params = dict(plan.params)
+def _query_lists(plan: _Plan, params: dict[str, Any]) -> str:
+    """SQL selecting (query term's index, term, max_passage_id, the term's lexemes) for the
+    ranking lists of each query term's lexemes (a prefix's: every listed word it starts; 0
+    lexemes). Read with the first statement, in case the query is ranked from the lists."""
     selects = []
     for index, term in enumerate(plan.terms):
         if term.prefix:
@@ -471,10 +486,16 @@ async def _from_lists(session: AsyncSession, plan: _Plan) -> list[Ranked]:
             vector = f"to_tsvector('{CONFIG}', :word{index})"
             condition, lexemes = f"s.term = ANY(tsvector_to_array({vector}))", f"length({vector})"
         selects.append(
-            f"SELECT {index}, s.term, s.max_passage_id, {lexemes} FROM search_terms AS s"
+            f"SELECT {index}, s.term::text, s.max_passage_id, {lexemes} FROM search_terms AS s"
             f" WHERE {condition}"
         )
-    lists = (await session.execute(text(" UNION ALL ".join(selects)), params)).all()
+    return " UNION ALL ".join(selects) or "SELECT 0, '', 0, 0 WHERE false"
+
+
+async def _from_lists(
+    session: AsyncSession, plan: _Plan, lists: list[tuple[int, str, int, int]]
+) -> list[Ranked]:
+    params = dict(plan.params)
     # The lists' mark as a value, not a subquery: the planner then sees that the passages
     # added since are a short range of the primary key (with a subquery it guessed a third
     # of the table and scored every match of the common word).
