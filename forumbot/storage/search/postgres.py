@@ -21,6 +21,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from forumbot.domain.query import ORDER_NEWEST, STOP_WORDS, QueryTerm, SearchQuery
+from forumbot.storage.models.archive import SHARED_LIBRARY
 from forumbot.storage.search.common import (
     ELLIPSIS,
     EXACT_LIMIT,
@@ -148,8 +149,12 @@ class _Plan:
         # is taken on the text index alone: no passage's row is read for it (GIN answers with
         # a bitmap; with no column wanted, the visibility map spares the heap), where through
         # the join every match counted cost a passage row and an article lookup.
-        self.count_unfiltered = filters.libraries is not None and not (
-            filters.author or filters.article_id is not None or filters.tag
+        # Only for a scope that holds the shared library: a guild limited to its own library
+        # keeps its matches counted (and, up to EXACT_LIMIT, all ranked) among its own.
+        self.count_unfiltered = (
+            filters.libraries is not None
+            and SHARED_LIBRARY in filters.libraries
+            and not (filters.author or filters.article_id is not None or filters.tag)
         )
         # How many passages there are (the planner's estimate), for inverse document frequency.
         self.passages = 0.0

@@ -568,3 +568,40 @@ async def test_a_stemmed_prefix_is_not_taken_for_a_listed_word_it_does_not_match
     shared = SearchFilters(libraries=(SHARED_LIBRARY,))
     hits = await search(sessionmaker, "happy*", limit=2, filters=shared)
     assert [h.title for h in hits] == ["Dense", "Sparse"]
+
+
+@pytest.mark.parametrize("db_url", ["postgresql"], indirect=True)
+async def test_a_guild_limited_to_its_own_library_has_its_matches_ranked_on_postgresql(
+    sessionmaker: Sessions, ids: dict[str, int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Matches are counted on the text index alone (all libraries) only for a scope holding
+    # the shared library. A guild that sees only its own has its own few matches ranked in
+    # full (the denser first), not read from lists that hold other libraries' passages.
+    from forumbot.storage.libraries import LibraryScope
+    from forumbot.storage.search import postgres, refresh_term_lists
+
+    guild = 77
+    async with sessionmaker() as session, session.begin():
+        shared = ArchiveRepository(session)
+        for n in range(3):
+            await shared.save_article(
+                ParsedArticle(key=f"shared{n}", title=f"Shared {n}", paragraphs=("Echo echo.",))
+            )
+        own = ArchiveRepository(session, LibraryScope(home=guild, visible=(guild,)))
+        await own.save_article(
+            ParsedArticle(key="dense", title="Dense", paragraphs=("Echo echo echo echo.",))
+        )
+        await own.save_article(
+            ParsedArticle(
+                key="sparse",
+                title="Sparse",
+                paragraphs=("A long passage that says echo once among many other words here.",),
+            )
+        )
+    monkeypatch.setattr(postgres, "LIST_MIN_MATCHES", 2)
+    monkeypatch.setattr(postgres, "LIST_SIZE", 1)
+    monkeypatch.setattr(postgres, "EXACT_LIMIT", 2)
+    async with sessionmaker() as session, session.begin():
+        await refresh_term_lists(session)
+    hits = await search(sessionmaker, "echo", filters=SearchFilters(libraries=(guild,)))
+    assert [h.title for h in hits] == ["Dense", "Sparse"]
