@@ -156,6 +156,9 @@ class _Plan:
             and SHARED_LIBRARY in filters.libraries
             and not (filters.author or filters.article_id is not None or filters.tag)
         )
+        # Filters that reject little (none, or a scope with the shared library): the best of
+        # a word's matches are in its ranking list. A narrower scope's may all be outside it.
+        self.broad = not self.where or self.count_unfiltered
         # How many passages there are (the planner's estimate), for inverse document frequency.
         self.passages = 0.0
 
@@ -569,7 +572,7 @@ async def _partial(
     params = dict(plan.params, more=plan.need + len(seen))
     some = postgres_tsquery(chosen, params, "some", "||")
     source = plan.matches(some)
-    listed = lists.get(first) if spent > PARTIAL_BUDGET else None
+    listed = lists.get(first) if spent > PARTIAL_BUDGET and plan.broad else None
     if listed is not None:
         # One unit, past the budget (every unit is): its best passages are its ranking list's,
         # and those added since the list was built, rather than all of its matches (26,000

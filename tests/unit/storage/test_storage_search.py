@@ -605,3 +605,36 @@ async def test_a_guild_limited_to_its_own_library_has_its_matches_ranked_on_post
         await refresh_term_lists(session)
     hits = await search(sessionmaker, "echo", filters=SearchFilters(libraries=(guild,)))
     assert [h.title for h in hits] == ["Dense", "Sparse"]
+
+
+@pytest.mark.parametrize("db_url", ["postgresql"], indirect=True)
+async def test_a_guild_limited_to_its_own_library_gets_partial_matches_on_postgresql(
+    sessionmaker: Sessions, ids: dict[str, int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Partial matches of a word past the budget come from its ranking list only when the
+    # scope rejects little: the list's best passages may all be outside a guild's own library.
+    from forumbot.storage.libraries import LibraryScope
+    from forumbot.storage.search import postgres, refresh_term_lists
+
+    guild = 78
+    async with sessionmaker() as session, session.begin():
+        shared = ArchiveRepository(session)
+        for n in range(3):
+            await shared.save_article(
+                ParsedArticle(key=f"m{n}", title=f"Market {n}", paragraphs=("Market market.",))
+            )
+        own = ArchiveRepository(session, LibraryScope(home=guild, visible=(guild,)))
+        await own.save_article(
+            ParsedArticle(
+                key="stall",
+                title="Stall",
+                paragraphs=("A long passage about one market among many other words.",),
+            )
+        )
+    monkeypatch.setattr(postgres, "LIST_MIN_MATCHES", 2)
+    monkeypatch.setattr(postgres, "LIST_SIZE", 1)
+    monkeypatch.setattr(postgres, "PARTIAL_BUDGET", 1)
+    async with sessionmaker() as session, session.begin():
+        await refresh_term_lists(session)
+    hits = await search(sessionmaker, "market zephyr", filters=SearchFilters(libraries=(guild,)))
+    assert [h.title for h in hits] == ["Stall"] and hits[0].partial
