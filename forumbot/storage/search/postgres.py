@@ -21,6 +21,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from forumbot.domain.query import ORDER_NEWEST, STOP_WORDS, QueryTerm, SearchQuery
+from forumbot.storage.models.archive import SHARED_LIBRARY
 from forumbot.storage.search.common import (
     ELLIPSIS,
     EXACT_LIMIT,
@@ -29,6 +30,7 @@ from forumbot.storage.search.common import (
     LIST_SIZE,
     MATCH_CLOSE,
     MATCH_OPEN,
+    MAX_ID,
     PARTIAL_BUDGET,
     SNIPPET_TOKENS,
     TIER_ALL,
@@ -142,8 +144,29 @@ class _Plan:
         self.all = postgres_tsquery(self.terms, self.params, "all", config=self.config)
         self.any = postgres_tsquery(self.units, self.params, "any", "||", config=self.config)
         self.where = filter_sql(filters, self.params)
+        # As on SQLite: a guild's search always filters by library, and that filter rejects
+        # little. With no other filter the count that picks the exact or the ranking-list plan
+        # is taken on the text index alone: no passage's row is read for it (GIN answers with
+        # a bitmap; with no column wanted, the visibility map spares the heap), where through
+        # the join every match counted cost a passage row and an article lookup.
+        # Only for a scope that holds the shared library: a guild limited to its own library
+        # keeps its matches counted (and, up to EXACT_LIMIT, all ranked) among its own.
+        self.count_unfiltered = (
+            filters.libraries is not None
+            and SHARED_LIBRARY in filters.libraries
+            and not (filters.author or filters.article_id is not None or filters.tag)
+        )
+        # Filters that reject little (none, or a scope with the shared library): the best of
+        # a word's matches are in its ranking list. A narrower scope's may all be outside it.
+        self.broad = not self.where or self.count_unfiltered
         # How many passages there are (the planner's estimate), for inverse document frequency.
         self.passages = 0.0
+
+    def counted(self, tsquery: str, extra: str = "") -> str:
+        """FROM/WHERE of the all-words count (see `count_unfiltered`)."""
+        if self.count_unfiltered:
+            return f"FROM passages AS p WHERE p.search_vector @@ ({tsquery}){extra}"
+        return self.matches(tsquery, extra)
 
     def matches(self, tsquery: str, extra: str = "") -> str:
         return (
@@ -174,11 +197,33 @@ _PASSAGES = """
             (SELECT coalesce(max(id) - min(id) + 1, 0) FROM passages))::float8"""
 
 
+# Settings for search statements, for the rest of the transaction only (set_config's `true`):
+# - custom plans: asyncpg prepares statements; after five runs PostgreSQL may switch to a
+#   generic plan that cannot see the tsquery and picks a full bitmap scan for common terms;
+# - no JIT: a search plan's estimated cost often passes jit_above_cost, and compiling it took
+#   tens of milliseconds, more than the query itself;
+# - random_page_cost 1.1 (SSD, and an archive that stays cached): at the default 4 the planner
+#   read a common word's every match through a bitmap rather than walk the primary key.
+SEARCH_SETTINGS = {
+    "plan_cache_mode": "force_custom_plan",
+    "jit": "off",
+    "random_page_cost": "1.1",
+}
+
+
+_SETTINGS_DONE = "forumbot.search.settings_transaction"
+
+
 async def _custom_plans(session: AsyncSession) -> None:
-    # asyncpg prepares statements; after five runs PostgreSQL may switch to a generic plan that
-    # cannot see the tsquery and picks a full bitmap scan for common terms. Custom plans for
-    # the rest of this transaction only.
-    await session.execute(text("SELECT set_config('plan_cache_mode', 'force_custom_plan', true)"))
+    # Once per transaction (a search page searches, then counts, in one).
+    done = session.info.get(_SETTINGS_DONE)
+    if done is not None and done is session.get_transaction():
+        return
+    sets = ", ".join(
+        f"set_config('{name}', '{value}', true)" for name, value in SEARCH_SETTINGS.items()
+    )
+    await session.execute(text(f"SELECT {sets}"))
+    session.info[_SETTINGS_DONE] = session.get_transaction()
 
 
 async def search(
@@ -247,27 +292,143 @@ async def _stop_words(session: AsyncSession, plan: _Plan) -> list[Ranked]:
     return [Ranked(row_id, TIER_ALL, float(row_id) if newest else score) for row_id, score in rows]
 
 
+class _UnitList:
+    """A query unit's ranking list: its lexeme, how many passages held it when the list was
+    built, and the newest passage the list had seen."""
+
+    def __init__(self, term: str, matches: int, mark: int):
+        self.term, self.matches, self.mark = term, matches, mark
+
+
+async def _unit_lists(session: AsyncSession, plan: _Plan) -> dict[int, _UnitList]:
+    """The ranking lists of the query's units that are one word of one lexeme."""
+    params: dict[str, Any] = {}
+    parts = []
+    for index, unit in enumerate(plan.units):
+        if unit.prefix or unit.phrase:
+            continue
+        params[f"u{index}"] = unit.text
+        parts.append(
+            f"SELECT {index} AS unit, s.term, s.matches, s.max_passage_id FROM search_terms AS s"
+            f" WHERE s.term = ANY(tsvector_to_array(to_tsvector('{CONFIG}', :u{index})))"
+            f" AND length(to_tsvector('{CONFIG}', :u{index})) = 1"
+        )
+    if not parts:
+        return {}
+    rows = (await session.execute(text(" UNION ALL ".join(parts)), params)).all()
+    return {int(unit): _UnitList(str(term), int(m), int(mark)) for unit, term, m, mark in rows}
+
+
+async def _unit_counts(
+    session: AsyncSession, plan: _Plan, lists: dict[int, _UnitList]
+) -> dict[int, int]:
+    """How many passages hold each of the query's units, each counted up to PARTIAL_BUDGET + 1,
+    and (into `plan.passages`) how many passages there are: what partial matches are chosen and
+    weighed by. Only asked for when the all-words matches leave the page short. A unit whose
+    ranking list says it is in more than PARTIAL_BUDGET passages is not counted (that count
+    would end at the cap): GIN answers through a bitmap, so a common word's count read its
+    whole index entry and a heap page per passage counted (0.2-0.4 s for "may" at 200k)."""
+    params = plan.params
+    counts = []
+    unit_counts: dict[int, int] = {}
+    for index, unit in enumerate(plan.units):
+        listed = lists.get(index)
+        if listed is not None and listed.matches > PARTIAL_BUDGET:
+            unit_counts[index] = PARTIAL_BUDGET + 1
+            continue
+        tsquery = postgres_tsquery([unit], params, f"unit{index}_")
+        counts.append(
+            f"""SELECT 'count', {index}, (SELECT count(*) FROM (
+            SELECT 1 FROM passages AS p WHERE p.search_vector @@ ({tsquery})
+            LIMIT :budget) AS c)::float8
+        UNION ALL """
+        )
+    sql = "".join(counts) + _PASSAGES.replace("UNION ALL ", "", 1)
+    for kind, row_id, score in (await session.execute(text(sql), params)).all():
+        if kind == "passages":
+            plan.passages = float(score)
+        else:
+            unit_counts[row_id] = int(score)
+    return unit_counts
+
+
+# All-words matches scored in full: when a term is known to be rare (then they are at most
+# LIST_MIN_MATCHES, and there is no count before), or when the count found at most EXACT_LIMIT.
+_EXACT = " AND ((SELECT rare FROM known) OR (SELECT c FROM counted) <= :exact)"
+
+
+def _rare_term(terms: Sequence[QueryTerm], params: dict[str, Any]) -> str:
+    """SQL true when a word or phrase of the query has a lexeme without a ranking list, i.e. it
+    matched fewer than LIST_MIN_MATCHES passages when the lists were built (as on SQLite). Then
+    the matches are few and are scored without a count first; a word that has become common
+    since is still ranked: at most EXACT_LIMIT + 1 of its matches are scored, then the lists."""
+    checks = []
+    for index, term in enumerate(terms):
+        if term.prefix:
+            continue
+        params[f"known{index}"] = term.text
+        checks.append(
+            f"SELECT 1 FROM unnest(tsvector_to_array(to_tsvector('{CONFIG}', :known{index})))"
+            " AS k(term) WHERE NOT EXISTS (SELECT 1 FROM search_terms AS s WHERE s.term = k.term)"
+        )
+    return " OR ".join(f"EXISTS ({check})" for check in checks) or "false"
+
+
+# A one-word query is known to match more than EXACT_LIMIT passages, without counting them,
+# when its ranking list was built from more than this many.
+COMMON_MATCHES = 2 * EXACT_LIMIT
+
+
+def _common_word(plan: _Plan, params: dict[str, Any]) -> str:
+    """SQL true for a query of one word (one lexeme), or one prefix, that a ranking list says
+    is in more than COMMON_MATCHES passages (for a prefix: one of the words it starts), when
+    the count would be taken on the text index alone (`count_unfiltered`): that count would
+    stop at EXACT_LIMIT + 1 all the same, after GIN made a bitmap of every match (its cost
+    grows with the archive: 9 ms for a word in 23,000 of 200,000 passages, 0.18 s for
+    `worke*`, whose words are in 40,000)."""
+    terms = plan.terms
+    if not plan.count_unfiltered or len(terms) != 1 or terms[0].phrase:
+        return "false"
+    params["common_matches"] = COMMON_MATCHES
+    if terms[0].prefix:
+        params["common_prefix"] = _like_prefix(terms[0])
+        # The query's prefix is stemmed (`happy*` looks for `happi`): a listed word counts
+        # only if the query's own tsquery matches it.
+        return (
+            "EXISTS (SELECT 1 FROM search_terms AS s"
+            " WHERE s.term LIKE :common_prefix AND s.matches > :common_matches"
+            f" AND array_to_tsvector(ARRAY[s.term::text]) @@ ({plan.all}))"
+        )
+    params["common_word"] = terms[0].text
+    vector = f"to_tsvector('{CONFIG}', :common_word)"
+    return (
+        f"(length({vector}) = 1 AND EXISTS (SELECT 1 FROM search_terms AS s"
+        f" WHERE s.term = ANY(tsvector_to_array({vector})) AND s.matches > :common_matches))"
+    )
+
+
+def _like_prefix(term: QueryTerm) -> str:
+    """A LIKE pattern for the lexemes a prefix term starts (its text is letters and digits)."""
+    return term.text.lower().replace("\\", "").replace("%", "") + "%"
+
+
 async def _relevance(session: AsyncSession, plan: _Plan) -> list[Ranked]:
     params = plan.params
-    counts = ""
-    if len(plan.units) > 1:
-        unit_sql = [
-            postgres_tsquery([unit], params, f"unit{i}_") for i, unit in enumerate(plan.units)
-        ]
-        counts = "".join(
-            f"""
-        UNION ALL SELECT 'count', {index}, (SELECT count(*) FROM (
-            SELECT 1 FROM passages AS p WHERE p.search_vector @@ ({tsquery})
-            LIMIT :budget) AS c)::float8"""
-            for index, tsquery in enumerate(unit_sql)
-        )
-    passages = _PASSAGES if counts else ""
     sql = f"""
-        WITH total AS MATERIALIZED (
-            SELECT count(*) AS c FROM (SELECT 1 {plan.matches(plan.all)} LIMIT :exact_plus) AS m),
+        WITH known AS MATERIALIZED (
+            SELECT {_rare_term(plan.terms, params)} AS rare,
+                   {_common_word(plan, params)} AS common),
+        counted AS MATERIALIZED (
+            SELECT CASE WHEN (SELECT common FROM known) THEN :exact_plus ELSE (
+                SELECT count(*) FROM (
+                    SELECT 1 {plan.counted(plan.all, " AND NOT (SELECT rare FROM known)")}
+                    LIMIT :exact_plus) AS m) END AS c),
         exact AS MATERIALIZED (
             SELECT p.id, p.article_id, ts_rank(p.search_vector, ({plan.all}), :norm) AS score
-            {plan.matches(plan.all, " AND (SELECT c FROM total) <= :exact")}),
+            {plan.matches(plan.all, _EXACT)} LIMIT :exact_plus),
+        total AS (
+            SELECT CASE WHEN (SELECT rare FROM known) THEN (SELECT count(*) FROM exact)
+                        ELSE (SELECT c FROM counted) END AS c),
         {plan.titles},
         ranked AS (
             SELECT e.id, e.score + :title_weight * coalesce(t.ts, 0) AS score
@@ -283,64 +444,95 @@ async def _relevance(session: AsyncSession, plan: _Plan) -> list[Ranked]:
             JOIN passages AS p ON p.article_id = t.aid JOIN articles AS a ON a.id = p.article_id
             WHERE p.id NOT IN (SELECT id FROM exact){plan.where}
             ORDER BY t.ts DESC, p.id DESC LIMIT :need)
-        SELECT 'all', id, score::float8 FROM ranked
-        UNION ALL SELECT 'title', id, score::float8 FROM title_only
-        UNION ALL SELECT 'total', 0, (SELECT c FROM total)::float8{counts}{passages}
+        SELECT 'all', id, score::float8, NULL::text, 0 FROM ranked
+        UNION ALL SELECT 'title', id, score::float8, NULL, 0 FROM title_only
+        UNION ALL SELECT 'total', 0, (SELECT c FROM total)::float8, NULL, 0
+        UNION ALL SELECT 'list', l.q, l.mark::float8, l.term, l.lexemes
+        FROM ({_query_lists(plan, params)}) AS l(q, term, mark, lexemes)
     """
     ranked: list[Ranked] = []
     total = 0
-    unit_counts: dict[int, int] = {}
-    for kind, row_id, score in (await session.execute(text(sql), params)).all():
+    lists: list[tuple[int, str, int, int]] = []
+    for kind, row_id, score, term, lexemes in (await session.execute(text(sql), params)).all():
         if kind == "all":
             ranked.append(Ranked(row_id, TIER_ALL, score))
         elif kind == "title":
             ranked.append(Ranked(row_id, TIER_TITLE, score))
-        elif kind == "total":
-            total = int(score)
-        elif kind == "passages":
-            plan.passages = float(score)
+        elif kind == "list":
+            lists.append((int(row_id), str(term), int(score), int(lexemes)))
         else:
-            unit_counts[row_id] = int(score)
+            total = int(score)
     if total > EXACT_LIMIT:
-        ranked = await _from_lists(session, plan)
+        ranked = await _from_lists(session, plan, lists)
     text_matches = min(total, EXACT_LIMIT)
-    if text_matches + sum(r.tier == TIER_TITLE for r in ranked) < plan.need and unit_counts:
-        ranked += await _partial(session, plan, unit_counts, {r.id for r in ranked})
+    if plan.count_unfiltered:  # the count included other libraries: what was found here
+        text_matches = sum(r.tier != TIER_TITLE for r in ranked)
+    short = text_matches + sum(r.tier == TIER_TITLE for r in ranked) < plan.need
+    if short and len(plan.units) > 1:
+        unit_lists = await _unit_lists(session, plan)
+        unit_counts = await _unit_counts(session, plan, unit_lists)
+        ranked += await _partial(session, plan, unit_counts, unit_lists, {r.id for r in ranked})
     return ranked
 
 
-async def _from_lists(session: AsyncSession, plan: _Plan) -> list[Ranked]:
-    params = dict(plan.params)
-    lexemes = []
-    prefixes = []
+# The newest matches past the lists' depth, only for a page the lists left short (two common
+# words seldom found together: walking the newest passages for them reads many).
+_SHORT = " AND (SELECT count(*) FROM listed) + (SELECT count(*) FROM delta) < :need"
+
+
+def _query_lists(plan: _Plan, params: dict[str, Any]) -> str:
+    """SQL selecting (query term's index, term, max_passage_id, the term's lexemes) for the
+    ranking lists of each query term's lexemes (a prefix's: every listed word it starts; 0
+    lexemes). Read with the first statement, in case the query is ranked from the lists."""
+    selects = []
     for index, term in enumerate(plan.terms):
         if term.prefix:
-            params[f"pre{index}"] = term.text.lower().replace("\\", "").replace("%", "") + "%"
-            prefixes.append(f"s.term LIKE :pre{index}")
+            params[f"pre{index}"] = _like_prefix(term)
+            condition, lexemes = f"s.term LIKE :pre{index}", "0"
         else:
             params[f"word{index}"] = term.text
-            lexemes.append(f"tsvector_to_array(to_tsvector('{CONFIG}', :word{index}))")
-    conditions = [f"s.term = ANY({lexeme})" for lexeme in lexemes] + prefixes
+            vector = f"to_tsvector('{CONFIG}', :word{index})"
+            condition, lexemes = f"s.term = ANY(tsvector_to_array({vector}))", f"length({vector})"
+        selects.append(
+            f"SELECT {index}, s.term::text, s.max_passage_id, {lexemes} FROM search_terms AS s"
+            f" WHERE {condition}"
+        )
+    return " UNION ALL ".join(selects) or "SELECT 0, '', 0, 0 WHERE false"
+
+
+async def _from_lists(
+    session: AsyncSession, plan: _Plan, lists: list[tuple[int, str, int, int]]
+) -> list[Ranked]:
+    params = dict(plan.params)
+    # The lists' mark as a value, not a subquery: the planner then sees that the passages
+    # added since are a short range of the primary key (with a subquery it guessed a third
+    # of the table and scored every match of the common word).
+    params["terms"] = [term for _, term, _, _ in lists]
+    params["mark"] = min((mark for _, _, mark, _ in lists), default=MAX_ID)
+    # When every term is a word of one lexeme with a list, a passage in all their lists holds
+    # them all (a passage whose text changes leaves the lists): it is not checked again.
+    single = {index for index, _, _, lexemes in lists if lexemes == 1}
+    plain = not any(term.prefix or term.phrase for term in plan.terms)
+    every = len(plan.terms) == len(lists) == len(single) and plain
+    params["every"] = len(plan.terms) if every else 0
     sql = f"""
-        WITH lists AS MATERIALIZED (
-            SELECT s.term, s.max_passage_id FROM search_terms AS s
-            WHERE {" OR ".join(conditions) or "false"}),
-        cand AS MATERIALIZED (
-            SELECT passage_id AS id, sum(score) AS score FROM search_term_passages
-            WHERE term IN (SELECT term FROM lists) GROUP BY passage_id),
+        WITH cand AS MATERIALIZED (
+            SELECT passage_id AS id, sum(score) AS score, count(*) AS lists
+            FROM search_term_passages WHERE term = ANY(:terms) GROUP BY passage_id),
         {plan.titles},
         listed AS (
             SELECT c.id, c.score + :title_weight * coalesce(t.ts, 0) AS score
             FROM cand AS c JOIN passages AS p ON p.id = c.id
             JOIN articles AS a ON a.id = p.article_id
             LEFT JOIN titles AS t ON t.aid = p.article_id
-            WHERE p.search_vector @@ ({plan.all}){plan.where}
+            WHERE (c.lists = :every OR p.search_vector @@ ({plan.all})){plan.where}
             ORDER BY score DESC LIMIT :need),
         delta AS (
             SELECT p.id, ts_rank(p.search_vector, ({plan.all}), :norm) AS score
-            {plan.matches(plan.all, " AND p.id > (SELECT min(max_passage_id) FROM lists)")}
+            {plan.matches(plan.all, " AND p.id > :mark")}
             ORDER BY score DESC LIMIT :need),
-        more AS (SELECT p.id {plan.matches(plan.all)} ORDER BY p.id DESC LIMIT :need)
+        more AS (
+            SELECT p.id {plan.matches(plan.all, _SHORT)} ORDER BY p.id DESC LIMIT :need)
         SELECT {TIER_ALL}, id, score::float8 FROM listed
         UNION ALL SELECT {TIER_ALL}, id, score::float8 FROM delta
         UNION ALL SELECT {TIER_MORE}, id, id::float8 FROM more
@@ -350,10 +542,21 @@ async def _from_lists(session: AsyncSession, plan: _Plan) -> list[Ranked]:
 
 
 async def _partial(
-    session: AsyncSession, plan: _Plan, unit_counts: dict[int, int], seen: set[int]
+    session: AsyncSession,
+    plan: _Plan,
+    unit_counts: dict[int, int],
+    lists: dict[int, _UnitList],
+    seen: set[int],
 ) -> list[Ranked]:
-    order = sorted(range(len(plan.units)), key=lambda i: unit_counts.get(i, 0))
+    # Rarest first; among units past the budget (their counts stop at the cap), the one whose
+    # list says it is rarer.
+    def rarity(index: int) -> tuple[int, int]:
+        listed = lists.get(index)
+        return unit_counts.get(index, 0), listed.matches if listed else 0
+
+    order = sorted(range(len(plan.units)), key=rarity)
     chosen: list[QueryTerm] = []
+    first = -1
     spent = 0
     for index in order:
         count = unit_counts.get(index, 0)
@@ -362,11 +565,25 @@ async def _partial(
         if chosen and spent + count > PARTIAL_BUDGET:
             break
         chosen.append(plan.units[index])
+        first = index if len(chosen) == 1 else first
         spent += count
     if not chosen:
         return []
     params = dict(plan.params, more=plan.need + len(seen))
     some = postgres_tsquery(chosen, params, "some", "||")
+    source = plan.matches(some)
+    listed = lists.get(first) if spent > PARTIAL_BUDGET and plan.broad else None
+    if listed is not None:
+        # One unit, past the budget (every unit is): its best passages are its ranking list's,
+        # and those added since the list was built, rather than all of its matches (26,000
+        # passages scored for "may" at 200k, 1 s).
+        params["some_term"], params["some_mark"] = listed.term, listed.mark
+        source = plan.matches(
+            some,
+            " AND p.id IN (SELECT l.passage_id FROM search_term_passages AS l"
+            " WHERE l.term = :some_term UNION ALL"
+            " SELECT n.id FROM passages AS n WHERE n.id > :some_mark)",
+        )
     # bm25 as FTS5 computes it, so that a question's partial matches rank as on SQLite:
     # ts_rank weighs every word alike (no inverse document frequency) and saturates a word's
     # repetitions its own way (CISI nDCG@10 0.286 with ts_rank, see bench/README.md).
@@ -379,7 +596,7 @@ async def _partial(
         params[f"idf{index}"] = math.log(1.0 + (passages - found + 0.5) / (found + 0.5))
         weighted.append((index, postgres_tsquery([unit], params, f"one{index}_")))
     sql = f"""
-        WITH partial_hits AS MATERIALIZED ({_bm25("p", weighted, plan.matches(some))}),
+        WITH partial_hits AS MATERIALIZED ({_bm25("p", weighted, source)}),
         titles AS MATERIALIZED (
             {_bm25("a", weighted, f"FROM articles AS a WHERE a.search_vector @@ ({plan.any})")}
             ORDER BY score DESC LIMIT :title_limit)

@@ -475,3 +475,166 @@ async def test_a_prefix_of_a_listed_common_word_is_ranked_from_the_lists_uncount
     assert [h.title for h in await search(sqlite_sessionmaker, "worke*")] == ["A", "B"]
     assert any(params.get("big_lo") == "worke" for _sql, params in statements)
     assert any("search_term_passages" in sql for sql, _params in statements)
+
+
+@pytest.mark.parametrize("db_url", ["postgresql"], indirect=True)
+async def test_partial_matches_past_the_budget_come_from_the_rarer_words_list_on_postgresql(
+    sessionmaker: Sessions, ids: dict[str, int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Both words are in more passages than the partial budget, so both counts stop at the cap.
+    # The rarer one (by its ranking list) is the one whose passages fill the page, read from
+    # its list rather than by scoring all of its matches; before, the tie went to the first.
+    from forumbot.storage.search import postgres, refresh_term_lists
+
+    async with sessionmaker() as session, session.begin():
+        repo = ArchiveRepository(session)
+        await repo.save_article(
+            ParsedArticle(
+                key="markets",
+                title="Stalls",
+                paragraphs=tuple(f"Market stall number {n}." for n in range(8)),
+            )
+        )
+        await repo.save_article(
+            ParsedArticle(
+                key="wind",
+                title="Weather",
+                paragraphs=tuple(f"A zephyr came at dusk {n}." for n in range(3)),
+            )
+        )
+    monkeypatch.setattr(postgres, "LIST_MIN_MATCHES", 2)
+    monkeypatch.setattr(postgres, "PARTIAL_BUDGET", 1)
+    async with sessionmaker() as session, session.begin():
+        await refresh_term_lists(session)
+        listed = await session.scalars(text("SELECT term FROM search_terms"))
+        assert {"market", "zephyr"} <= set(listed)
+    hits = await search(sessionmaker, "market zephyr", limit=5)
+    assert [h.title for h in hits] == ["Weather"] * 3
+    assert all(h.partial for h in hits)
+
+
+@pytest.mark.parametrize("db_url", ["postgresql"], indirect=True)
+async def test_search_settings_last_for_the_transaction_only_on_postgresql(
+    sessionmaker: Sessions, ids: dict[str, int]
+) -> None:
+    # No JIT (compiling a search plan cost more than running it) and SSD page costs, for the
+    # search's own transaction: the session's later transactions get the server's settings.
+    async with sessionmaker() as session:
+        before = await session.scalar(text("SELECT current_setting('random_page_cost')"))
+        await session.commit()
+        async with session.begin():
+            assert await search_passages(session, "gardens")
+            assert await session.scalar(text("SELECT current_setting('jit')")) == "off"
+            assert await session.scalar(text("SELECT current_setting('random_page_cost')")) == "1.1"
+        assert await session.scalar(text("SELECT current_setting('random_page_cost')")) == before
+
+
+@pytest.mark.parametrize("db_url", ["postgresql"], indirect=True)
+async def test_a_stemmed_prefix_is_not_taken_for_a_listed_word_it_does_not_match_on_postgresql(
+    sessionmaker: Sessions, ids: dict[str, int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A one-prefix query skips counting its matches when a listed word it starts is common.
+    # `happy*` is looked for as `happi*` (stemmed): the listed `happyland` starts with the
+    # letters typed but is not one of its matches, so the matches are counted and ranked
+    # (the denser passage first), not read newest first past lists that hold none of them.
+    from forumbot.storage.libraries import SHARED_LIBRARY
+    from forumbot.storage.search import postgres, refresh_term_lists
+
+    async with sessionmaker() as session, session.begin():
+        repo = ArchiveRepository(session)
+        await repo.save_article(
+            ParsedArticle(key="dense", title="Dense", paragraphs=("Happy happy happy.",))
+        )
+        await repo.save_article(
+            ParsedArticle(
+                key="sparse",
+                title="Sparse",
+                paragraphs=("A long passage that is happy once among many other words here.",),
+            )
+        )
+        await repo.save_article(
+            ParsedArticle(
+                key="land",
+                title="Land",
+                paragraphs=tuple(f"Happyland ride number {n}." for n in range(4)),
+            )
+        )
+    monkeypatch.setattr(postgres, "LIST_MIN_MATCHES", 3)
+    monkeypatch.setattr(postgres, "COMMON_MATCHES", 1)
+    async with sessionmaker() as session, session.begin():
+        await refresh_term_lists(session)
+        assert "happyland" in set(await session.scalars(text("SELECT term FROM search_terms")))
+    # As a guild searches (by library alone: the case where the count can be skipped).
+    shared = SearchFilters(libraries=(SHARED_LIBRARY,))
+    hits = await search(sessionmaker, "happy*", limit=2, filters=shared)
+    assert [h.title for h in hits] == ["Dense", "Sparse"]
+
+
+@pytest.mark.parametrize("db_url", ["postgresql"], indirect=True)
+async def test_a_guild_limited_to_its_own_library_has_its_matches_ranked_on_postgresql(
+    sessionmaker: Sessions, ids: dict[str, int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Matches are counted on the text index alone (all libraries) only for a scope holding
+    # the shared library. A guild that sees only its own has its own few matches ranked in
+    # full (the denser first), not read from lists that hold other libraries' passages.
+    from forumbot.storage.libraries import LibraryScope
+    from forumbot.storage.search import postgres, refresh_term_lists
+
+    guild = 77
+    async with sessionmaker() as session, session.begin():
+        shared = ArchiveRepository(session)
+        for n in range(3):
+            await shared.save_article(
+                ParsedArticle(key=f"shared{n}", title=f"Shared {n}", paragraphs=("Echo echo.",))
+            )
+        own = ArchiveRepository(session, LibraryScope(home=guild, visible=(guild,)))
+        await own.save_article(
+            ParsedArticle(key="dense", title="Dense", paragraphs=("Echo echo echo echo.",))
+        )
+        await own.save_article(
+            ParsedArticle(
+                key="sparse",
+                title="Sparse",
+                paragraphs=("A long passage that says echo once among many other words here.",),
+            )
+        )
+    monkeypatch.setattr(postgres, "LIST_MIN_MATCHES", 2)
+    monkeypatch.setattr(postgres, "LIST_SIZE", 1)
+    monkeypatch.setattr(postgres, "EXACT_LIMIT", 2)
+    async with sessionmaker() as session, session.begin():
+        await refresh_term_lists(session)
+    hits = await search(sessionmaker, "echo", filters=SearchFilters(libraries=(guild,)))
+    assert [h.title for h in hits] == ["Dense", "Sparse"]
+
+
+@pytest.mark.parametrize("db_url", ["postgresql"], indirect=True)
+async def test_a_guild_limited_to_its_own_library_gets_partial_matches_on_postgresql(
+    sessionmaker: Sessions, ids: dict[str, int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Partial matches of a word past the budget come from its ranking list only when the
+    # scope rejects little: the list's best passages may all be outside a guild's own library.
+    from forumbot.storage.libraries import LibraryScope
+    from forumbot.storage.search import postgres, refresh_term_lists
+
+    guild = 78
+    async with sessionmaker() as session, session.begin():
+        shared = ArchiveRepository(session)
+        for n in range(3):
+            await shared.save_article(
+                ParsedArticle(key=f"m{n}", title=f"Market {n}", paragraphs=("Market market.",))
+            )
+        own = ArchiveRepository(session, LibraryScope(home=guild, visible=(guild,)))
+        await own.save_article(
+            ParsedArticle(
+                key="stall",
+                title="Stall",
+                paragraphs=("A long passage about one market among many other words.",),
+            )
+        )
+    monkeypatch.setattr(postgres, "LIST_MIN_MATCHES", 2)
+    monkeypatch.setattr(postgres, "LIST_SIZE", 1)
+    monkeypatch.setattr(postgres, "PARTIAL_BUDGET", 1)
+    async with sessionmaker() as session, session.begin():
+        await refresh_term_lists(session)
+    hits = await search(sessionmaker, "market zephyr", filters=SearchFilters(libraries=(guild,)))
+    assert [h.title for h in hits] == ["Stall"] and hits[0].partial
