@@ -23,7 +23,8 @@ def _embed_text(message: dict[str, object]) -> str:
         ("you are a m🤬o🤬r🤬o🤬n", "personal-insults"),
         ("Did you learn to read this year?", "belittling"),
         ("Nimm deine Tabletten und versuch es morgen nochmal.", "belittling-de"),
-        ("Your wife and kids would look lovely in a house fire, wouldn't they", "learned-signal"),
+        ("We have people in Croydon too, Jenkins. Sleep well.", "learned-signal"),
+        ("Your wife and kids would look lovely in a house fire, wouldn't they", "violent-imagery"),
     ],
 )
 async def test_dm_and_modlog_quote_the_message_as_written(
