@@ -638,3 +638,48 @@ async def test_a_guild_limited_to_its_own_library_gets_partial_matches_on_postgr
         await refresh_term_lists(session)
     hits = await search(sessionmaker, "market zephyr", filters=SearchFilters(libraries=(guild,)))
     assert [h.title for h in hits] == ["Stall"] and hits[0].partial
+
+
+@pytest.mark.parametrize("db_url", ["postgresql"], indirect=True)
+async def test_a_phrase_is_ranked_among_the_scopes_matches_uncounted_on_postgresql(
+    sessionmaker: Sessions, ids: dict[str, int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A phrase is not counted over every library first (GIN cannot count phrase matches
+    # without reading each candidate's row): its matches in the scope are scored as found, up
+    # to EXACT_LIMIT. Here other libraries hold more than EXACT_LIMIT matches, and the lists
+    # only theirs; the scope's two are ranked (the denser first), not listed newest first.
+    from forumbot.storage.libraries import SHARED_LIBRARY, LibraryScope
+    from forumbot.storage.search import postgres, refresh_term_lists
+
+    guild, other = 79, 80
+    async with sessionmaker() as session, session.begin():
+        elsewhere = ArchiveRepository(session, LibraryScope(home=other, visible=(other,)))
+        for n in range(3):
+            await elsewhere.save_article(
+                ParsedArticle(
+                    key=f"loud{n}",
+                    title=f"Loud {n}",
+                    paragraphs=("Echo chamber echo chamber.",),
+                )
+            )
+        own = ArchiveRepository(session, LibraryScope(home=guild, visible=(guild,)))
+        await own.save_article(
+            ParsedArticle(
+                key="dense", title="Dense", paragraphs=("Echo chamber, echo chamber, said twice.",)
+            )
+        )
+        await own.save_article(
+            ParsedArticle(
+                key="sparse",
+                title="Sparse",
+                paragraphs=("A long passage naming an echo chamber once among other words.",),
+            )
+        )
+    monkeypatch.setattr(postgres, "LIST_MIN_MATCHES", 2)
+    monkeypatch.setattr(postgres, "LIST_SIZE", 1)
+    monkeypatch.setattr(postgres, "EXACT_LIMIT", 2)
+    async with sessionmaker() as session, session.begin():
+        await refresh_term_lists(session)
+    scope = SearchFilters(libraries=(guild, SHARED_LIBRARY))
+    hits = await search(sessionmaker, '"echo chamber"', filters=scope)
+    assert [h.title for h in hits] == ["Dense", "Sparse"]
