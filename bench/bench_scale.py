@@ -25,7 +25,7 @@ as the child reports it over a pipe (CLOCK_MONOTONIC is the same clock in both p
 most `--inflight` comments are outstanding at a time (a closed loop), so the figure is
 per-message work plus a bounded queue, not an ever-growing backlog.
 
-Prints one JSON document: per window of `--window` comments the p50/p95/max latency, the
+Prints one JSON document: per window of `--window` comments the p50/p95/p99/max latency, the
 throughput, the bot's resident memory (and the sandbox's), the count of objects the bot's
 garbage collector tracks, and where the bot's memory is (`memory`: anonymous pages, malloc's
 heaps in use and free, SQLite's allocations, Python's arenas); then the first and last
@@ -430,6 +430,7 @@ async def soak(args: argparse.Namespace) -> dict[str, Any]:
                     "comments": n + 1,
                     "p50_ms": round(statistics.median(values), 2),
                     "p95_ms": round(percentile(values, 95), 2),
+                    "p99_ms": round(percentile(values, 99), 2),
                     "max_ms": round(max(values), 1),
                     "per_second": round(args.window / (now - window_start), 1),
                     "bot_rss_mb": rss_mb(proc.pid),
@@ -467,6 +468,7 @@ async def soak(args: argparse.Namespace) -> dict[str, Any]:
         "first_vs_last": {
             "p50_ms": [first["p50_ms"], last["p50_ms"]],
             "p95_ms": [first["p95_ms"], last["p95_ms"]],
+            "p99_ms": [first["p99_ms"], last["p99_ms"]],
             "bot_rss_mb": [first["bot_rss_mb"], last["bot_rss_mb"]],
             "gc_objects": [first["gc_objects"], last["gc_objects"]],
         },
