@@ -22,7 +22,8 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from forumbot.domain.query import QueryTerm
-from forumbot.storage.search.common import LIST_MIN_MATCHES, LIST_REBUILD_GROWTH, LIST_SIZE
+from forumbot.storage.search.common import LIST_MIN_MATCHES
+from forumbot.storage.search.lists import sync_lists
 from forumbot.storage.search.tokens import TextTokens, index_tokens
 
 JOIN = "_"
@@ -137,42 +138,14 @@ async def refresh_pair_lists(session: AsyncSession, max_passage_id: int) -> dict
     """The ranking lists of pairs found in at least LIST_MIN_MATCHES passages (as
     `refresh_term_lists` builds the words'), for pair phrases matching too many passages to
     score them all. Reads the pair vocabulary: run it with the words' lists."""
-    await session.execute(
-        text(
-            "CREATE VIRTUAL TABLE IF NOT EXISTS temp.forumbot_pairs_vocab"
-            " USING fts5vocab(main, 'passage_pairs', 'row')"
-        )
+    frequent, rebuilt, _ = await sync_lists(
+        session,
+        "passage_pairs",
+        min_matches=LIST_MIN_MATCHES,
+        owns=is_pair,
+        max_passage_id=max_passage_id,
     )
-    result = await session.execute(
-        text("SELECT term, doc FROM temp.forumbot_pairs_vocab WHERE doc >= :min"),
-        {"min": LIST_MIN_MATCHES},
-    )
-    frequent = {str(term): int(doc) for term, doc in result.all()}
-    result = await session.execute(text("SELECT term, matches FROM search_terms"))
-    built = {str(t): int(m) for t, m in result.all() if is_pair(str(t))}
-    gone = [term for term in built if term not in frequent]
-    stale = [
-        term
-        for term, matches in frequent.items()
-        if term not in built or abs(matches - built[term]) > LIST_REBUILD_GROWTH * built[term]
-    ]
-    for term in gone + stale:
-        await session.execute(text("DELETE FROM search_term_passages WHERE term = :t"), {"t": term})
-        await session.execute(text("DELETE FROM search_terms WHERE term = :t"), {"t": term})
-    for term in stale:
-        await session.execute(
-            text("INSERT INTO search_terms (term, matches, max_passage_id) VALUES (:t, :m, :x)"),
-            {"t": term, "m": frequent[term], "x": max_passage_id},
-        )
-        await session.execute(
-            text(
-                "INSERT INTO search_term_passages (term, passage_id, score)"
-                " SELECT :t, rowid, -bm25(passage_pairs) FROM passage_pairs"
-                " WHERE passage_pairs MATCH :q ORDER BY rank LIMIT :k"
-            ),
-            {"t": term, "q": '"' + term + '"', "k": LIST_SIZE},
-        )
-    return {"frequent_pairs": len(frequent), "pairs_rebuilt": len(stale)}
+    return {"frequent_pairs": frequent, "pairs_rebuilt": rebuilt}
 
 
 def pair_list_params(groups: Sequence[Sequence[str]], params: dict[str, Any]) -> str:

@@ -35,8 +35,6 @@ from forumbot.storage.search.common import (
     ELLIPSIS,
     EXACT_LIMIT,
     LIST_MIN_MATCHES,
-    LIST_REBUILD_GROWTH,
-    LIST_SIZE,
     MATCH_CLOSE,
     MATCH_OPEN,
     PARTIAL_BUDGET,
@@ -54,6 +52,7 @@ from forumbot.storage.search.common import (
     page,
     partial_terms,
 )
+from forumbot.storage.search.lists import sync_lists
 from forumbot.storage.search.pairs import (
     USABLE,
     is_pair,
@@ -621,51 +620,20 @@ async def _rows(session: AsyncSession, plan: _Plan, ids: list[int]) -> Iterable[
 
 async def refresh_term_lists(session: AsyncSession) -> dict[str, int]:
     """Build the ranking lists of terms that match at least LIST_MIN_MATCHES passages, rebuild
-    those whose match count moved by LIST_REBUILD_GROWTH, drop those of rarer terms. Costs one
-    read of the term index's vocabulary plus a bm25 scan per rebuilt term. The caller commits."""
-    await session.execute(
-        text(
-            "CREATE VIRTUAL TABLE IF NOT EXISTS temp.forumbot_passages_vocab"
-            " USING fts5vocab(main, 'passages_fts', 'row')"
-        )
-    )
-    result = await session.execute(
-        text("SELECT term, doc FROM temp.forumbot_passages_vocab WHERE doc >= :min"),
-        {"min": LIST_MIN_MATCHES},
-    )
-    frequent = {str(term): int(doc) for term, doc in result.all()}
-    result = await session.execute(text("SELECT term, matches FROM search_terms"))
-    built = {str(t): int(m) for t, m in result.all() if not is_pair(str(t))}  # (pairs: below)
+    those whose match count moved by LIST_REBUILD_GROWTH, drop those of rarer terms
+    (`lists.sync_lists`), then the word pairs' from a complete pair index. The caller commits."""
     max_id = (await session.scalar(text("SELECT coalesce(max(id), 0) FROM passages"))) or 0
-    gone = [term for term in built if term not in frequent]
-    stale = [
-        term
-        for term, matches in frequent.items()
-        if term not in built or abs(matches - built[term]) > LIST_REBUILD_GROWTH * built[term]
-    ]
-    for term in gone + stale:
-        await session.execute(text("DELETE FROM search_term_passages WHERE term = :t"), {"t": term})
-        await session.execute(text("DELETE FROM search_terms WHERE term = :t"), {"t": term})
-    rebuilt = 0
-    for term in stale:
+    frequent, rebuilt, gone = await sync_lists(
+        session,
+        "passages_fts",
+        min_matches=LIST_MIN_MATCHES,
+        owns=lambda term: not is_pair(term),
+        max_passage_id=max_id,
         # A list is found by the query's tokens; a token FTS5 would tokenize differently when
         # typed (Porter is not idempotent for a few words) cannot be matched alone: skip it.
-        if index_tokens(term) != (term,):
-            continue
-        await session.execute(
-            text("INSERT INTO search_terms (term, matches, max_passage_id) VALUES (:t, :m, :x)"),
-            {"t": term, "m": frequent[term], "x": max_id},
-        )
-        await session.execute(
-            text(
-                "INSERT INTO search_term_passages (term, passage_id, score)"
-                " SELECT :t, rowid, -bm25(passages_fts) FROM passages_fts"
-                " WHERE passages_fts MATCH :q ORDER BY rank LIMIT :k"
-            ),
-            {"t": term, "q": _quoted(term), "k": LIST_SIZE},
-        )
-        rebuilt += 1
-    report = {"frequent_terms": len(frequent), "rebuilt": rebuilt, "dropped": len(gone)}
+        listable=lambda term: index_tokens(term) == (term,),
+    )
+    report = {"frequent_terms": frequent, "rebuilt": rebuilt, "dropped": gone}
     if await has_pairs(session):  # the pairs' lists from a complete pair index
         report.update(await refresh_pairs(session))
         report.update(await refresh_pair_lists(session, max_id))
