@@ -3,16 +3,13 @@ one `error: ...` line on stderr and exit code 1, never a traceback."""
 
 from __future__ import annotations
 
-import socket
-
 import asyncpg
 import pytest
-from sqlalchemy import text
 from sqlalchemy.exc import OperationalError
 
 from forumbot.cli.app import run_or_fail
 from forumbot.services.errors import UserFacingError
-from forumbot.storage.db import make_engine
+from tests.fixtures.db import closed_port, connect_and_select
 
 
 class Expected(Exception):
@@ -70,23 +67,11 @@ def test_the_result_is_returned() -> None:
     assert run_or_fail(answer()) == 42
 
 
-async def select_one(url: str) -> None:
-    engine = make_engine(url)
-    try:
-        async with engine.connect() as conn:
-            await conn.execute(text("SELECT 1"))
-    finally:
-        await engine.dispose()
-
-
 def test_a_postgresql_server_that_is_down_cannot_be_reached(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]  # nothing listens there once closed
     with pytest.raises(SystemExit):
-        run_or_fail(select_one(f"postgresql://postgres@127.0.0.1:{port}/test"))
+        run_or_fail(connect_and_select(f"postgresql://postgres@127.0.0.1:{closed_port()}/test"))
     err = capsys.readouterr().err
     assert err.startswith("error: cannot reach the database: [Errno 111]"), err
     assert err.count("\n") == 1

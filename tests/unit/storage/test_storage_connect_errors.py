@@ -6,34 +6,18 @@ used to come through unwrapped."""
 from __future__ import annotations
 
 import asyncio
-import socket
 import sqlite3
 import struct
 from collections.abc import AsyncIterator
 
 import asyncpg
 import pytest
-from sqlalchemy import text
 from sqlalchemy.exc import OperationalError
 
-from forumbot.storage.db import innermost_cause, is_unavailable, is_unreachable, make_engine
+from forumbot.storage.db import innermost_cause, is_unavailable, is_unreachable
+from tests.fixtures.db import closed_port, connect_and_select
 
 SSL_REQUEST, GSSENC_REQUEST = 80877103, 80877104
-
-
-def closed_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])  # nothing listens there once closed
-
-
-async def connect_and_select(url: str) -> None:
-    engine = make_engine(url)
-    try:
-        async with engine.connect() as conn:
-            await conn.execute(text("SELECT 1"))
-    finally:
-        await engine.dispose()
 
 
 async def refusing_server(code: str, message: str) -> AsyncIterator[int]:
