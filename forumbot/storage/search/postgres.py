@@ -652,8 +652,10 @@ def _bm25(alias: str, weighted: Sequence[tuple[int, str]], source: str) -> str:
         + f" AS tf{index}"
         for index, tsquery in weighted
     )
+    # The CAST: PostgreSQL types a bare parameter after what it meets (tf, an integer), and
+    # asyncpg then sent every idf as 0, so partial matches all scored 0 (newest first).
     terms = " + ".join(
-        f":idf{index} * tf{index} * {BM25_K1 + 1} / (tf{index} + {BM25_K1}"
+        f"CAST(:idf{index} AS float8) * tf{index} * {BM25_K1 + 1} / (tf{index} + {BM25_K1}"
         f" * ({1 - BM25_B} + {BM25_B} * dl / greatest(avg(dl) OVER (), 1)))"
         for index, _ in weighted
     )

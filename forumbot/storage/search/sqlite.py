@@ -155,9 +155,10 @@ class _Plan:
             filters.author or filters.article_id is not None or filters.tag
         )
         # Likewise the matches scored in full (at most EXACT_LIMIT, or the partial tier's
-        # PARTIAL_BUDGET) are filtered where their passage row is read anyway.
+        # PARTIAL_BUDGET) are filtered after they are ranked, best first, until a page is found
+        # (`_best_first`): an article lookup for each of them was ~1 ms of a 2,000-match query.
         late = self.count_unfiltered
-        self.late_join = " JOIN articles AS a ON a.id = p.article_id" if late else ""
+        self.late_join = " CROSS JOIN articles AS a ON a.id = p.article_id" if late else ""
         self.late_where = self.where if late else ""
         # The text index searched for every-word matches and its query (`textq`, a CTE every
         # statement using them starts with): the words' index, or the word-pair index.
@@ -193,6 +194,18 @@ class _Plan:
         if self.count_unfiltered:
             return f"FROM {fts} WHERE {fts} MATCH {expression}"
         return self.matches(expression, fts)
+
+
+def _best_first(candidates: str, more: str = "") -> str:
+    """The body of a CTE `scored`: the `candidates` (a CTE of id, article_id, score) with their
+    title's score added, best first, for a scan that stops early (the filters are then checked
+    only until a page is found). SQLite 3.40 drops the ORDER BY of a CTE that a join reads, as
+    the filters' join with articles does: a LIMIT keeps it (-1: none). The join is a CROSS JOIN,
+    which keeps that CTE the outer loop."""
+    return f"""
+            SELECT p.id, {more}p.article_id, p.score + :title_weight * coalesce(t.ts, 0) AS score
+            FROM {candidates} AS p LEFT JOIN titles AS t ON t.aid = p.article_id
+            ORDER BY score DESC LIMIT -1"""
 
 
 def _titles(articles: str) -> str:
@@ -319,12 +332,10 @@ async def _relevance(session: AsyncSession, plan: _Plan) -> list[Ranked] | None:
         exact_p AS MATERIALIZED (
             SELECT e.id, e.score, p.article_id FROM exact AS e JOIN {_PASSAGES} ON p.id = e.id),
         {_titles("SELECT article_id FROM exact_p")},
+        scored AS MATERIALIZED ({_best_first("exact_p")}),
         ranked AS (
-            SELECT p.id, p.score + :title_weight * coalesce(t.ts, 0) AS score
-            FROM exact_p AS p{plan.late_join}
-            LEFT JOIN titles AS t ON t.aid = p.article_id
-            WHERE 1{plan.late_where}
-            ORDER BY score DESC LIMIT :need),
+            SELECT p.id, p.score FROM scored AS p{plan.late_join}
+            WHERE 1{plan.late_where} LIMIT :need),
         title_all AS MATERIALIZED (
             SELECT rowid AS aid, -bm25(articles_fts) AS ts FROM articles_fts
             WHERE articles_fts MATCH CASE WHEN (SELECT c FROM total) < :need
@@ -425,20 +436,15 @@ async def _from_lists(session: AsyncSession, plan: _Plan) -> list[Ranked]:
             SELECT c.id, c.score, c.covered, p.article_id
             FROM cand AS c JOIN {_PASSAGES} ON p.id = c.id),
         {_titles("SELECT article_id FROM cand_p")},
-        scored AS MATERIALIZED (
-            SELECT p.id, p.covered, p.score + :title_weight * coalesce(t.ts, 0) AS score
-            FROM cand_p AS p JOIN articles AS a ON a.id = p.article_id
-            LEFT JOIN titles AS t ON t.aid = p.article_id
-            WHERE 1{plan.where}
-            ORDER BY score DESC),
-        -- Best first, each checked only until a page is found (a check is a rowid-bound MATCH,
-        -- ~0.1 ms at 1M passages for a phrase of common words; checking all 400 candidates of
-        -- a 3-word phrase first was its whole cost). The scan keeps the stored order.
+        scored AS MATERIALIZED ({_best_first("cand_p", "p.covered, ")}),
+        -- Best first, each filtered and checked only until a page is found (a check is a
+        -- rowid-bound MATCH, ~0.1 ms at 1M passages for a phrase of common words; checking all
+        -- 400 candidates of a 3-word phrase first was its whole cost).
         listed AS MATERIALIZED (
-            SELECT p.id, p.score FROM scored AS p
-            WHERE {covered}EXISTS (
+            SELECT p.id, p.score FROM scored AS p CROSS JOIN articles AS a ON a.id = p.article_id
+            WHERE 1{plan.where} AND ({covered}EXISTS (
                 SELECT 1 FROM {fts}
-                WHERE {fts} MATCH {_TEXT} AND {fts}.rowid = p.id)
+                WHERE {fts} MATCH {_TEXT} AND {fts}.rowid = p.id))
             LIMIT :need),
         delta AS MATERIALIZED (
             SELECT {fts}.rowid AS id, -bm25({fts}) AS score {plan.matches(_DELTA)}
@@ -497,12 +503,10 @@ async def _partial(
                 SELECT id, score FROM rare UNION ALL SELECT id, score FROM listed) GROUP BY id),
         found_p AS MATERIALIZED (
             SELECT f.id, f.score, p.article_id FROM found AS f JOIN {_PASSAGES} ON p.id = f.id),
-        {_titles("SELECT article_id FROM found_p")}
-        SELECT p.id, p.score + :title_weight * coalesce(t.ts, 0) AS score
-        FROM found_p AS p{plan.late_join}
-        LEFT JOIN titles AS t ON t.aid = p.article_id
-        WHERE 1{plan.late_where}
-        ORDER BY score DESC LIMIT :more
+        {_titles("SELECT article_id FROM found_p")},
+        scored AS MATERIALIZED ({_best_first("found_p")})
+        SELECT p.id, p.score FROM scored AS p{plan.late_join}
+        WHERE 1{plan.late_where} LIMIT :more
     """
     rows = await fetchall(session, sql, params)
     return [Ranked(row_id, TIER_PARTIAL, score) for row_id, score in rows if row_id not in seen]

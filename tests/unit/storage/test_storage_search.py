@@ -683,3 +683,40 @@ async def test_a_phrase_is_ranked_among_the_scopes_matches_uncounted_on_postgres
     scope = SearchFilters(libraries=(guild, SHARED_LIBRARY))
     hits = await search(sessionmaker, '"echo chamber"', filters=scope)
     assert [h.title for h in hits] == ["Dense", "Sparse"]
+
+
+async def test_a_guild_gets_the_best_matches_when_a_page_holds_fewer(
+    sessionmaker: Sessions, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A guild's library filter is checked on the matches best first until a page is found:
+    # the page must be the best ones, not the first ones found (oldest first, on SQLite, if
+    # the best-first order were lost), whether all matches are scored, read from the ranking
+    # lists or taken as partial matches.
+    from forumbot.storage.libraries import SHARED_LIBRARY
+    from forumbot.storage.search import postgres, refresh_term_lists, sqlite
+
+    async with sessionmaker() as session, session.begin():
+        repo = ArchiveRepository(session)
+        for n in range(4):  # the later, the denser
+            words = ["echo"] * (n + 1) + ["plain"] * (6 - n)
+            await repo.save_article(
+                ParsedArticle(key=f"e{n}", title=f"Article {n}", paragraphs=(" ".join(words),))
+            )
+        # (passages without the word, so that it weighs something in bm25's idf)
+        await repo.save_article(
+            ParsedArticle(key="rest", title="Rest", paragraphs=("Plain words.",) * 6)
+        )
+    shared = SearchFilters(libraries=(SHARED_LIBRARY,))
+
+    async def best(query: str) -> list[str]:
+        return [h.title for h in await search(sessionmaker, query, limit=1, filters=shared)]
+
+    assert await best("echo") == ["Article 3"]
+    partial = await search(sessionmaker, "echo zephyr", limit=1, filters=shared)
+    assert [h.title for h in partial] == ["Article 3"] and partial[0].partial
+    for module in (sqlite, postgres):
+        monkeypatch.setattr(module, "EXACT_LIMIT", 1)
+        monkeypatch.setattr(module, "LIST_MIN_MATCHES", 2)
+    async with sessionmaker() as session, session.begin():
+        await refresh_term_lists(session)
+    assert await best("echo") == ["Article 3"]
