@@ -20,6 +20,7 @@ query's rarest words (PARTIAL_BUDGET), marked partial. Branches that must not ru
 
 from __future__ import annotations
 
+import json
 import re
 import sqlite3
 from collections.abc import Callable, Iterable, Sequence
@@ -138,7 +139,16 @@ class _Plan:
             "title_weight": TITLE_WEIGHT,
             "title_articles": TITLE_ARTICLES,
             "budget": PARTIAL_BUDGET + 1,
+            "offset": offset,
+            "open": MATCH_OPEN,
+            "close": MATCH_CLOSE,
+            "ellipsis": ELLIPSIS,
+            "tokens": SNIPPET_TOKENS,
         }
+        self.params["snippet_any"], self.cut = _snippet_expression(self.units)
+        # The rows (as `hits` takes them) of the passages that the ranking statements found on
+        # the page, by id; the page's others are fetched after (`_rows`).
+        self.details: dict[int, tuple[Any, ...]] = {}
         self.where = filter_sql(filters, self.params, lower=SQLITE_LOWER)
         self.joins = (
             f" JOIN {_PASSAGES} ON p.id = passages_fts.rowid"
@@ -219,6 +229,40 @@ def _titles(articles: str) -> str:
             WHERE articles_fts MATCH :any AND +articles_fts.rowid IN ({articles}))"""
 
 
+# A page row's columns (`hits`, after the id): the passage, its article, its snippet.
+_DETAILS = """p.article_id, a.title, a.author, p.number, p.stable_id, p.text,
+               CASE WHEN p.id IS NOT NULL THEN (
+                   SELECT snippet(passages_fts, 0, :open, :close, :ellipsis, :tokens)
+                   FROM passages_fts
+                   WHERE passages_fts MATCH :snippet_any AND passages_fts.rowid = p.id) END"""
+_NO_DETAILS = ", ".join(["NULL"] * 7)
+
+
+def _paged(found: str, before: str = "0") -> str:
+    """A SELECT of ('hit', tier, id, score, details) for each row of `found` (SQL: a CTE of
+    tier, id, score, each id once), with the details of the rows that fall on the page: `found`
+    best first, as `page` orders it, after `before` (SQL) better ones. Fetching the page's rows
+    and snippets in the statement that ranks them saves a statement (a trip through
+    aiosqlite's thread, and its planning)."""
+    return f"""
+        SELECT 'hit', f.tier, f.id, f.score, {_DETAILS}
+        FROM (SELECT tier, id, score,
+                     {before} + row_number() OVER (ORDER BY tier, score DESC, id DESC) AS n
+              FROM {found}) AS f
+        LEFT JOIN passages AS p ON p.id = f.id AND f.n > :offset AND f.n <= :need
+        LEFT JOIN articles AS a ON a.id = p.article_id"""
+
+
+def _hits_of(plan: _Plan, rows: Iterable[Sequence[Any]]) -> list[Ranked]:
+    """The 'hit' rows of `_paged` as ranked passages; their details kept in `plan.details`."""
+    ranked = []
+    for _kind, tier, row_id, score, *details in rows:
+        ranked.append(Ranked(row_id, tier, score))
+        if details[0] is not None:
+            plan.details[row_id] = (row_id, *details)
+    return ranked
+
+
 async def search(
     session: AsyncSession, query: SearchQuery, filters: SearchFilters, limit: int, offset: int
 ) -> list[SearchHit]:
@@ -236,11 +280,17 @@ async def search(
             except DBAPIError as exc:  # a database before migration 0016
                 if "passage_pairs" not in str(exc.orig):
                     raise
+            if found is not None:
+                plan = paired
         ranked = found if found is not None else (await _relevance(session, plan) or [])
     chosen = page(ranked, limit, offset)
     if not chosen:
         return []
-    return hits(await _rows(session, plan, [r.id for r in chosen]), chosen)
+    rows = [plan.details[r.id] for r in chosen if r.id in plan.details]
+    missing = [r.id for r in chosen if r.id not in plan.details]
+    if missing:  # (a tie ordered otherwise, a deep page, order:newest)
+        rows += await _rows(session, plan, missing)
+    return hits(_marked(rows, plan), chosen)
 
 
 async def _newest(session: AsyncSession, plan: _Plan) -> list[Ranked]:
@@ -307,17 +357,25 @@ async def _relevance(session: AsyncSession, plan: _Plan) -> list[Ranked] | None:
     params = plan.params
     unusable = ""
     if plan.pair_groups is not None:
-        unusable = f"\n        UNION ALL SELECT 'unusable', 0, 0, 0 WHERE NOT ({USABLE})"
-    counts = ""
-    if len(plan.units) > 1:  # each unit's matches, for the partial tier (stops at the budget)
-        for index, unit in enumerate(plan.units):
-            params[f"unit{index}"] = _term_expression(unit)
-        counts = "".join(
-            f"""
-        UNION ALL SELECT 'count', {index}, (SELECT count(*) FROM (
-            SELECT 1 FROM passages_fts WHERE passages_fts MATCH :unit{index} LIMIT :budget)), 0"""
-            for index in range(len(plan.units))
-        )
+        unusable = f"""
+        UNION ALL SELECT 'unusable', 0, 0, 0, {_NO_DETAILS} WHERE NOT ({USABLE})"""
+    # Each unit's matches, for the partial tier (stopping at the budget): counted only when
+    # every-word and title matches leave the page short, which few queries do (each count
+    # reads up to PARTIAL_BUDGET rowids of a common word).
+    counts = "".join(
+        f"""
+        UNION ALL SELECT 'count', {index}, 0, CASE WHEN (SELECT yes FROM short) THEN (
+            SELECT count(*) FROM (SELECT 1 FROM passages_fts
+                                  WHERE passages_fts MATCH :unit{index} LIMIT :budget)) END,
+            {_NO_DETAILS}"""
+        for index in range(len(plan.units) if len(plan.units) > 1 else 0)
+    )
+    for index, unit in enumerate(plan.units):
+        params[f"unit{index}"] = _term_expression(unit)
+    # (as `_relevance` tells a short page below, for a total within EXACT_LIMIT)
+    text_matches = (
+        "(SELECT count(*) FROM ranked)" if plan.count_unfiltered else "(SELECT c FROM total)"
+    )
     sql = f"""
         WITH {plan.textq},
         known(rare, big) AS (
@@ -333,7 +391,7 @@ async def _relevance(session: AsyncSession, plan: _Plan) -> list[Ranked] | None:
             SELECT e.id, e.score, p.article_id FROM exact AS e JOIN {_PASSAGES} ON p.id = e.id),
         {_titles("SELECT article_id FROM exact_p")},
         scored AS MATERIALIZED ({_best_first("exact_p")}),
-        ranked AS (
+        ranked AS MATERIALIZED (
             SELECT p.id, p.score FROM scored AS p{plan.late_join}
             WHERE 1{plan.late_where} LIMIT :need),
         title_all AS MATERIALIZED (
@@ -341,38 +399,48 @@ async def _relevance(session: AsyncSession, plan: _Plan) -> list[Ranked] | None:
             WHERE articles_fts MATCH CASE WHEN (SELECT c FROM total) < :need
                                           THEN :all ELSE :nothing END
             ORDER BY rank LIMIT :title_articles),
-        title_only AS (
+        title_only AS MATERIALIZED (
             SELECT p.id, t.ts AS score FROM title_all AS t
             JOIN passages AS p ON p.article_id = t.aid JOIN articles AS a ON a.id = p.article_id
             WHERE p.id NOT IN (SELECT id FROM exact){plan.where}
-            ORDER BY t.ts DESC, p.id DESC LIMIT :need)
-        SELECT 'all', id, score, 0 FROM ranked
-        UNION ALL SELECT 'title', id, score, 0 FROM title_only
-        UNION ALL SELECT 'total', 0, (SELECT c FROM total), 0{counts}{unusable}
+            ORDER BY t.ts DESC, p.id DESC LIMIT :need),
+        -- Title-only passages keep their article's order (the score is the title's).
+        found AS (
+            SELECT {TIER_ALL} AS tier, id, score FROM ranked
+            UNION ALL SELECT {TIER_TITLE}, id, score FROM title_only),
+        short(yes) AS (
+            SELECT (SELECT c FROM total) <= :exact
+                   AND {text_matches} + (SELECT count(*) FROM title_only) < :need)
+        {_paged("found")}
+        UNION ALL SELECT 'total', 0, 0, (SELECT c FROM total), {_NO_DETAILS}{counts}{unusable}
     """
-    ranked: list[Ranked] = []
-    total = 0
-    unit_counts: dict[int, int] = {}
-    for kind, row_id, score, _ in await fetchall(session, sql, params):
-        if kind == "all":
-            ranked.append(Ranked(row_id, TIER_ALL, score))
-        elif kind == "title":
-            # Title-only passages keep their article's order (the score is the title's).
-            ranked.append(Ranked(row_id, TIER_TITLE, score))
-        elif kind == "total":
-            total = int(score)
-        elif kind == "unusable":
-            return None
-        else:
-            unit_counts[row_id] = int(score)
+    rows = list(await fetchall(session, sql, params))
+    if any(row[0] == "unusable" for row in rows):
+        return None
+    ranked = _hits_of(plan, [row for row in rows if row[0] == "hit"])
+    total = next(int(row[3]) for row in rows if row[0] == "total")
+    unit_counts = {row[1]: int(row[3]) for row in rows if row[0] == "count" and row[3] is not None}
     if total > EXACT_LIMIT:
         ranked = await _from_lists(session, plan)
     text_matches = min(total, EXACT_LIMIT)
     if plan.count_unfiltered:  # the count included other libraries: what was found here
         text_matches = sum(r.tier != TIER_TITLE for r in ranked)
-    if text_matches + sum(r.tier == TIER_TITLE for r in ranked) < plan.need and unit_counts:
+    short = text_matches + sum(r.tier == TIER_TITLE for r in ranked) < plan.need
+    if short and len(plan.units) > 1:
+        if not unit_counts:  # a short page the statement could not foresee (from the lists)
+            unit_counts = await _unit_counts(session, plan)
         ranked += await _partial(session, plan, unit_counts, {r.id for r in ranked})
     return ranked
+
+
+async def _unit_counts(session: AsyncSession, plan: _Plan) -> dict[int, int]:
+    """Each unit's matches, counted up to the partial tier's budget."""
+    sql = " UNION ALL ".join(
+        f"""SELECT {index}, (SELECT count(*) FROM (SELECT 1 FROM passages_fts
+                                  WHERE passages_fts MATCH :unit{index} LIMIT :budget))"""
+        for index in range(len(plan.units))
+    )
+    return {index: int(found) for index, found in await fetchall(session, sql, plan.params)}
 
 
 def _list_terms(terms: Sequence[QueryTerm], params: dict[str, Any], name: str) -> str:
@@ -452,13 +520,19 @@ async def _from_lists(session: AsyncSession, plan: _Plan) -> list[Ranked]:
             ORDER BY rank LIMIT :need),
         more AS (
             SELECT {fts}.rowid AS id {plan.matches(_MORE)}
-            ORDER BY {fts}.rowid DESC LIMIT :need)
-        SELECT {TIER_ALL}, id, score FROM listed
-        UNION ALL SELECT {TIER_ALL}, id, score FROM delta
-        UNION ALL SELECT {TIER_MORE}, id, id FROM more
+            ORDER BY {fts}.rowid DESC LIMIT :need),
+        -- Each passage once, at its best (as `page` keeps it).
+        found AS (
+            SELECT tier, id, score FROM (
+                SELECT tier, id, score,
+                       row_number() OVER (PARTITION BY id ORDER BY tier, score DESC) AS k
+                FROM (SELECT {TIER_ALL} AS tier, id, score FROM listed
+                      UNION ALL SELECT {TIER_ALL}, id, score FROM delta
+                      UNION ALL SELECT {TIER_MORE}, id, id FROM more))
+            WHERE k = 1)
+        {_paged("found")}
     """
-    rows = await fetchall(session, sql, params)
-    return [Ranked(row_id, tier, score) for tier, row_id, score in rows]
+    return _hits_of(plan, await fetchall(session, sql, params))
 
 
 async def _partial(
@@ -484,6 +558,8 @@ async def _partial(
         plan.params,
         some=fts5_expression(rare, "OR") if rare else NOTHING,
         more=plan.need + len(seen),
+        seen=json.dumps(sorted(seen)),
+        before=len(seen),
     )
     lists = _list_terms(frequent, params, "f")
     joins = " JOIN articles AS a ON a.id = p.article_id" if plan.where else ""
@@ -504,12 +580,17 @@ async def _partial(
         found_p AS MATERIALIZED (
             SELECT f.id, f.score, p.article_id FROM found AS f JOIN {_PASSAGES} ON p.id = f.id),
         {_titles("SELECT article_id FROM found_p")},
-        scored AS MATERIALIZED ({_best_first("found_p")})
-        SELECT p.id, p.score FROM scored AS p{plan.late_join}
-        WHERE 1{plan.late_where} LIMIT :more
+        scored AS MATERIALIZED ({_best_first("found_p")}),
+        taken AS MATERIALIZED (
+            SELECT p.id, p.score FROM scored AS p{plan.late_join}
+            WHERE 1{plan.late_where} LIMIT :more),
+        -- After the `before` passages of the tiers above (`seen`).
+        fill AS (
+            SELECT {TIER_PARTIAL} AS tier, id, score FROM taken
+            WHERE id NOT IN (SELECT value FROM json_each(:seen)))
+        {_paged("fill", ":before")}
     """
-    rows = await fetchall(session, sql, params)
-    return [Ranked(row_id, TIER_PARTIAL, score) for row_id, score in rows if row_id not in seen]
+    return _hits_of(plan, await fetchall(session, sql, params))
 
 
 # FTS5 reads a prefix of up to this many characters from its prefix index (migration 0004's
@@ -583,30 +664,25 @@ def _unmark(snippet: str, units: Sequence[QueryTerm]) -> str:
     return "".join(out)
 
 
-async def _rows(session: AsyncSession, plan: _Plan, ids: list[int]) -> Iterable[Sequence[Any]]:
-    expression, cut = _snippet_expression(plan.units)
-    params = dict(
-        plan.params,
-        snippet_any=expression,
-        open=MATCH_OPEN,
-        close=MATCH_CLOSE,
-        ellipsis=ELLIPSIS,
-        tokens=SNIPPET_TOKENS,
-    )
+async def _rows(session: AsyncSession, plan: _Plan, ids: list[int]) -> list[Sequence[Any]]:
+    """The rows of these passages, as `hits` takes them."""
+    params = dict(plan.params)
     marks = []
     for index, passage_id in enumerate(ids):
         params[f"id{index}"] = passage_id
         marks.append(f":id{index}")
     sql = f"""
-        SELECT p.id, p.article_id, a.title, a.author, p.number, p.stable_id, p.text,
-               (SELECT snippet(passages_fts, 0, :open, :close, :ellipsis, :tokens)
-                FROM passages_fts
-                WHERE passages_fts MATCH :snippet_any AND passages_fts.rowid = p.id)
+        SELECT p.id, {_DETAILS}
         FROM passages AS p JOIN articles AS a ON a.id = p.article_id
         WHERE p.id IN ({", ".join(marks)})
     """
-    rows = list(await fetchall(session, sql, params))
-    if not cut:
+    return list(await fetchall(session, sql, params))
+
+
+def _marked(rows: list[Sequence[Any]], plan: _Plan) -> list[Sequence[Any]]:
+    """The rows with their snippets' highlight taken off the words only a cut prefix matched
+    (`_snippet_expression`)."""
+    if not plan.cut:
         return rows
     rows = [(*row[:7], _unmark(row[7], plan.units) if row[7] else row[7]) for row in rows]
     # A window chosen for the cut prefix's other words may show no real match: such a row's

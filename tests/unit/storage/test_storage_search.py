@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -720,3 +722,40 @@ async def test_a_guild_gets_the_best_matches_when_a_page_holds_fewer(
     async with sessionmaker() as session, session.begin():
         await refresh_term_lists(session)
     assert await best("echo") == ["Article 3"]
+
+
+async def test_a_page_comes_with_the_statement_that_ranks_it(
+    sqlite_sessionmaker: Sessions, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # SQLite: the page's rows and snippets are fetched by the statement that ranks them (one
+    # statement for a word), and the words' match counts that partial matches need are taken
+    # only when every-word matches leave the page short.
+    from forumbot.storage.search import sqlite
+
+    async with sqlite_sessionmaker() as session, session.begin():
+        paragraphs = (*(f"Alpha beta number {n}." for n in range(12)), "Alpha alone.")
+        await ArchiveRepository(session).save_articles(
+            [ParsedArticle(key="pairs", title="Pairs", paragraphs=paragraphs)]
+        )
+    statements: list[list[Sequence[object]]] = []
+    original = sqlite.fetchall
+
+    async def recording(session: AsyncSession, sql: str, params: dict[str, object]) -> object:
+        rows = list(await original(session, sql, params))
+        statements.append(rows)
+        return rows
+
+    monkeypatch.setattr(sqlite, "fetchall", recording)
+    hits = await search(sqlite_sessionmaker, "beta")
+    assert len(hits) == 10 and all("**beta**" in h.snippet for h in hits)
+    assert len(statements) == 1
+    statements.clear()
+    full = await search(sqlite_sessionmaker, "alpha beta")
+    assert len(full) == 10 and not any(h.partial for h in full)
+    assert len(statements) == 1
+    assert [row[3] for row in statements[0] if row[0] == "count"] == [None, None]
+    statements.clear()
+    short = await search(sqlite_sessionmaker, "alpha beta", offset=10)
+    assert [h.partial for h in short] == [False, False, True]
+    assert short[2].text == "Alpha alone." and "**Alpha**" in short[2].snippet
+    assert len(statements) == 2  # ranked with the counts, then the partial matches
