@@ -148,7 +148,7 @@ class _Plan:
         self.params["snippet_any"], self.cut = _snippet_expression(self.units)
         # The rows (as `hits` takes them) of the passages that the ranking statements found on
         # the page, by id; the page's others are fetched after (`_rows`).
-        self.details: dict[int, tuple[Any, ...]] = {}
+        self.details: dict[int, Sequence[Any]] = {}
         self.where = filter_sql(filters, self.params, lower=SQLITE_LOWER)
         self.joins = (
             f" JOIN {_PASSAGES} ON p.id = passages_fts.rowid"
@@ -373,9 +373,7 @@ async def _relevance(session: AsyncSession, plan: _Plan) -> list[Ranked] | None:
     for index, unit in enumerate(plan.units):
         params[f"unit{index}"] = _term_expression(unit)
     # (as `_relevance` tells a short page below, for a total within EXACT_LIMIT)
-    text_matches = (
-        "(SELECT count(*) FROM ranked)" if plan.count_unfiltered else "(SELECT c FROM total)"
-    )
+    matched = "(SELECT count(*) FROM ranked)" if plan.count_unfiltered else "(SELECT c FROM total)"
     sql = f"""
         WITH {plan.textq},
         known(rare, big) AS (
@@ -410,7 +408,7 @@ async def _relevance(session: AsyncSession, plan: _Plan) -> list[Ranked] | None:
             UNION ALL SELECT {TIER_TITLE}, id, score FROM title_only),
         short(yes) AS (
             SELECT (SELECT c FROM total) <= :exact
-                   AND {text_matches} + (SELECT count(*) FROM title_only) < :need)
+                   AND {matched} + (SELECT count(*) FROM title_only) < :need)
         {_paged("found")}
         UNION ALL SELECT 'total', 0, 0, (SELECT c FROM total), {_NO_DETAILS}{counts}{unusable}
     """
