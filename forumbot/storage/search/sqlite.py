@@ -1,20 +1,18 @@
 """Search on SQLite FTS5: `passages_fts(text)` and `articles_fts(title)` (migration 0004), both
 'porter unicode61 remove_diacritics 2' with prefix indexes '2 3'.
 
-A search is two statements, each one trip through aiosqlite's thread (a trip costs ~0.1 ms of
-CPU, a fair share of a 1 ms search):
+A search is mostly one statement, one trip through aiosqlite's thread (a trip costs ~0.1 ms of
+CPU, a fair share of a 1 ms search). It counts the all-words matches (stopping past
+EXACT_LIMIT) and, when there are no more than that, scores them all with bm25, adds the article
+title's bm25 (TITLE_WEIGHT; one pass over the title index, not over passages), lists passages
+under a title that holds every word, and fetches the page's rows with their snippets
+(`_paged`). Past EXACT_LIMIT the terms' ranking lists rank it instead (a second statement, which
+fetches the page): scoring every match of a common word is what made the slow tail, and bm25
+also walks every match of each term once more for its statistics.
 
-1. Counts the all-words matches (stopping past EXACT_LIMIT) and, when there are no more than
-   that, scores them all with bm25, adds the article title's bm25 (TITLE_WEIGHT; one pass over
-   the title index, not over passages), and lists passages under a title that holds every word.
-   Past EXACT_LIMIT it reads the terms' ranking lists instead (a second statement): scoring every
-   match of a common word is what made the slow tail, and bm25 also walks every match of each
-   term once more for its statistics. For a query of several words it also counts each word's
-   matches (again stopping early), for the partial tier.
-2. Fetches the page's rows with their snippets.
-
-When every-word matches fill less than the page, one more statement ranks passages holding the
-query's rarest words (PARTIAL_BUDGET), marked partial. Branches that must not run get
+When every-word matches fill less than the page, each word's matches are counted (stopping
+early; in the first statement when it can tell) and one more statement ranks passages holding
+the query's rarest words (PARTIAL_BUDGET), marked partial. Branches that must not run get
 `MATCH '""'`, which matches nothing at once (SQLite would still scan under a false constant).
 """
 
