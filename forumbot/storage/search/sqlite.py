@@ -612,25 +612,45 @@ def _snippet_expression(units: Sequence[QueryTerm]) -> tuple[str, list[str]]:
     return " OR ".join(parts), cut
 
 
+# A Porter stem keeps all of its word but the last letters (at most one differed, over the
+# 70,000 English and synthetic words of the benchmarks; two is the margin): a word whose stem
+# equals a token, or starts with a prefix, starts with all of it but its last STEM_TAIL letters.
+STEM_TAIL = 2
+
+
 def _matcher(units: Sequence[QueryTerm]) -> Callable[[str], bool]:
-    """Whether a word of a passage matches one of the query's units."""
-    prefixes = [fold(unit.text) for unit in units if unit.prefix]
+    """Whether a word of a passage matches one of the query's units. Only a word that starts
+    as a unit does is stemmed (stemming is ~15 us a word, and a snippet made from a whole
+    passage checks a hundred), and each word once."""
+    prefixes = tuple(fold(unit.text) for unit in units if unit.prefix)
     words = {token for unit in units if not unit.prefix for token in index_tokens(unit.text)}
+    heads = tuple({unit[: max(0, len(unit) - STEM_TAIL)] for unit in (*prefixes, *words)})
+    known: dict[str, bool] = {}
 
     def matches(word: str) -> bool:
+        found = known.get(word)
+        if found is None:
+            found = known[word] = _matches(word)
+        return found
+
+    def _matches(word: str) -> bool:
+        ascii_word = word.isascii()  # (one token, its stem; folding may split other words)
+        folded = word.lower() if ascii_word else fold(word)
+        if prefixes and folded.startswith(prefixes):
+            return True
+        if ascii_word and not folded.startswith(heads):
+            return False
         tokens = index_tokens(word)
         if words.intersection(tokens):
             return True
-        folded = fold(word)
-        return any(folded.startswith(p) or any(t.startswith(p) for t in tokens) for p in prefixes)
+        return any(t.startswith(p) for t in tokens for p in prefixes)
 
     return matches
 
 
-def _window(passage: str, units: Sequence[QueryTerm]) -> str | None:
-    """A snippet made here: SNIPPET_TOKENS words from just before the first match, matches
-    marked (FTS5 would merge a long prefix's words again for it: 20 ms at 1M passages)."""
-    keep = _matcher(units)
+def _window(passage: str, keep: Callable[[str], bool]) -> str | None:
+    """A snippet made here: SNIPPET_TOKENS words from just before the first word `keep`s,
+    matches marked (FTS5 would merge a long prefix's words again for it: 20 ms at 1M passages)."""
     words = list(_PASSAGE_WORD.finditer(passage))
     first = next((i for i, word in enumerate(words) if keep(word.group())), None)
     if first is None:
@@ -649,9 +669,8 @@ def _window(passage: str, units: Sequence[QueryTerm]) -> str | None:
     return "".join(out)
 
 
-def _unmark(snippet: str, units: Sequence[QueryTerm]) -> str:
+def _unmark(snippet: str, keep: Callable[[str], bool]) -> str:
     """Take the highlight off words the cut prefixes matched but the query does not."""
-    keep = _matcher(units)
     pieces = snippet.split(MATCH_OPEN)
     out = [pieces[0]]
     for piece in pieces[1:]:
@@ -680,13 +699,12 @@ def _marked(rows: list[Sequence[Any]], plan: _Plan) -> list[Sequence[Any]]:
     (`_snippet_expression`)."""
     if not plan.cut:
         return rows
-    rows = [(*row[:7], _unmark(row[7], plan.units) if row[7] else row[7]) for row in rows]
+    keep = _matcher(plan.units)
+    rows = [(*row[:7], _unmark(row[7], keep) if row[7] else row[7]) for row in rows]
     # A window chosen for the cut prefix's other words may show no real match: such a row's
     # snippet is made here around its first match.
     return [
-        (*row[:7], _window(row[6], plan.units) or row[7])
-        if row[7] and MATCH_OPEN not in row[7]
-        else row
+        (*row[:7], _window(row[6], keep) or row[7]) if row[7] and MATCH_OPEN not in row[7] else row
         for row in rows
     ]
 

@@ -759,3 +759,27 @@ async def test_a_page_comes_with_the_statement_that_ranks_it(
     assert [h.partial for h in short] == [False, False, True]
     assert short[2].text == "Alpha alone." and "**Alpha**" in short[2].snippet
     assert len(statements) == 2  # ranked with the counts, then the partial matches
+
+
+def test_a_cut_prefix_highlight_stems_only_words_that_could_match(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # SQLite: which highlighted words a long prefix (or a word beside it) really matches is
+    # told by stemming; a word that does not start as a unit does cannot match and is not
+    # stemmed, and no word is stemmed twice.
+    from forumbot.domain.query import QueryTerm
+    from forumbot.storage.search import sqlite
+
+    stemmed: list[str] = []
+    original = sqlite.index_tokens
+
+    def counting(value: str) -> tuple[str, ...]:
+        stemmed.append(value)
+        return original(value)
+
+    monkeypatch.setattr(sqlite, "index_tokens", counting)
+    keep = sqlite._matcher([QueryTerm("happi", prefix=True), QueryTerm("running")])
+    stemmed.clear()
+    assert keep("happy") and keep("Happiness") and keep("runs") and keep("happy")
+    assert not keep("hapless") and not keep("world") and not keep("Rome")
+    assert sorted(stemmed) == ["Rome", "hapless", "happy", "runs"]
