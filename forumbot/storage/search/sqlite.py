@@ -65,6 +65,9 @@ from forumbot.storage.search.tokens import fold, index_tokens
 
 NOTHING = '""'  # an FTS5 query that matches no row, found at once
 TITLE_ARTICLES = 50  # articles whose title holds every word, for the title tier
+# Up to this many titles holding a word of the query, the matches they add to are found among
+# their passages (by article) rather than by looking up every match's article.
+TITLE_FEW = 20
 # Passages joined only for their article id: through the covering index (migration 0012), not
 # the ~600-character rows (SQLite would take the rowid; at 1M passages each is a page read).
 _PASSAGES = "passages AS p INDEXED BY ix_passages_id_article"
@@ -136,6 +139,7 @@ class _Plan:
             "exact_plus": EXACT_LIMIT + 1,
             "title_weight": TITLE_WEIGHT,
             "title_articles": TITLE_ARTICLES,
+            "title_few": TITLE_FEW,
             "budget": PARTIAL_BUDGET + 1,
             "offset": offset,
             "open": MATCH_OPEN,
@@ -372,6 +376,12 @@ async def _relevance(session: AsyncSession, plan: _Plan) -> list[Ranked] | None:
         params[f"unit{index}"] = _term_expression(unit)
     # (as `_relevance` tells a short page below, for a total within EXACT_LIMIT)
     matched = "(SELECT count(*) FROM ranked)" if plan.count_unfiltered else "(SELECT c FROM total)"
+    # (the late filters, best first: see `_best_first`)
+    ranked_join = (
+        f" CROSS JOIN {_PASSAGES} ON p.id = s.id CROSS JOIN articles AS a ON a.id = p.article_id"
+        if plan.late_where
+        else ""
+    )
     sql = f"""
         WITH {plan.textq},
         known(rare, big) AS (
@@ -383,12 +393,32 @@ async def _relevance(session: AsyncSession, plan: _Plan) -> list[Ranked] | None:
         total(c) AS (SELECT CASE WHEN (SELECT rare FROM known) THEN (SELECT count(*) FROM exact)
                                  WHEN (SELECT big FROM known) THEN :exact_plus
                                  ELSE (SELECT c FROM counted) END),
-        exact_p AS MATERIALIZED (
-            SELECT e.id, e.score, p.article_id FROM exact AS e JOIN {_PASSAGES} ON p.id = e.id),
-        {_titles("SELECT article_id FROM exact_p")},
-        scored AS MATERIALIZED ({_best_first("exact_p")}),
+        -- The matches a title may add to, with their article: when few titles hold a word
+        -- (TITLE_FEW), the matches among those titles' passages (read by article); otherwise
+        -- every match, its article looked up (~1.3 us a match: most of a rare word's cost).
+        tany AS MATERIALIZED (
+            SELECT rowid AS aid FROM articles_fts WHERE articles_fts MATCH :any
+            LIMIT :title_few + 1),
+        few(yes) AS (SELECT count(*) <= :title_few FROM tany),
+        -- (`few` first, so that the branch not taken reads nothing; '+' keeps SQLite from
+        -- reading the passages by the matches' ids rather than by the titles' articles)
+        under AS MATERIALIZED (
+            SELECT e.id, p.article_id
+            FROM few CROSS JOIN exact AS e CROSS JOIN {_PASSAGES} ON p.id = e.id
+            WHERE NOT few.yes
+            UNION ALL
+            SELECT p.id, p.article_id
+            FROM few CROSS JOIN tany AS t CROSS JOIN passages AS p ON p.article_id = t.aid
+            WHERE few.yes AND +p.id IN (SELECT id FROM exact)),
+        {_titles("SELECT article_id FROM under")},
+        bonus AS MATERIALIZED (
+            SELECT u.id, t.ts FROM under AS u JOIN titles AS t ON t.aid = u.article_id),
+        scored AS MATERIALIZED (
+            SELECT e.id, e.score + :title_weight * coalesce(b.ts, 0) AS score
+            FROM exact AS e LEFT JOIN bonus AS b ON b.id = e.id
+            ORDER BY score DESC LIMIT -1),
         ranked AS MATERIALIZED (
-            SELECT p.id, p.score FROM scored AS p{plan.late_join}
+            SELECT s.id, s.score FROM scored AS s{ranked_join}
             WHERE 1{plan.late_where} LIMIT :need),
         title_all AS MATERIALIZED (
             SELECT rowid AS aid, -bm25(articles_fts) AS ts FROM articles_fts

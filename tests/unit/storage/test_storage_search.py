@@ -428,14 +428,18 @@ async def test_a_long_prefix_is_highlighted_through_the_prefix_index(
     assert any(params.get("snippet_any") == '"wor" *' for _sql, params in statements)
 
 
+@pytest.mark.parametrize("title_few", [0, 1, 2, 20])
 async def test_every_matching_title_weighs_however_many_titles_match(
-    sqlite_sessionmaker: Sessions, monkeypatch: pytest.MonkeyPatch
+    sqlite_sessionmaker: Sessions, monkeypatch: pytest.MonkeyPatch, title_few: int
 ) -> None:
     # SQLite scores the titles of the candidates' articles only, so no title is left out for
-    # being past the best TITLE_LIMIT titles (gone; set to 1 here for the code before).
+    # being past the best TITLE_LIMIT titles (gone; set to 1 here for the code before). The
+    # matches a title adds to are found from either side: the titles' passages when at most
+    # TITLE_FEW titles hold the word (here 2), each match's article otherwise.
     from forumbot.storage.search import sqlite
 
     monkeypatch.setattr(sqlite, "TITLE_LIMIT", 1, raising=False)
+    monkeypatch.setattr(sqlite, "TITLE_FEW", title_few)
     async with sqlite_sessionmaker() as session, session.begin():
         await ArchiveRepository(session).save_articles(
             [
