@@ -363,15 +363,18 @@ async def _relevance(session: AsyncSession, plan: _Plan) -> list[Ranked] | None:
         UNION ALL SELECT 'unusable', 0, 0, 0, {_NO_DETAILS} WHERE NOT ({USABLE})"""
     # Each unit's matches, for the partial tier (stopping at the budget): counted only when
     # every-word and title matches leave the page short, which few queries do (each count
-    # reads up to PARTIAL_BUDGET rowids of a common word).
-    counts = "".join(
-        f"""
-        UNION ALL SELECT 'count', {index}, 0, CASE WHEN (SELECT yes FROM short) THEN (
+    # reads up to PARTIAL_BUDGET rowids of a common word). One reference to `short` for all
+    # units: SQLite copies a CTE's body into each reference, and 32 units' copies of it
+    # overran its 65,535 references to a table.
+    counts = ""
+    if len(plan.units) > 1:
+        params["units"] = json.dumps([_term_expression(unit) for unit in plan.units])
+        counts = f"""
+        UNION ALL SELECT 'count', u.key, 0, (
             SELECT count(*) FROM (SELECT 1 FROM passages_fts
-                                  WHERE passages_fts MATCH :unit{index} LIMIT :budget)) END,
-            {_NO_DETAILS}"""
-        for index in range(len(plan.units) if len(plan.units) > 1 else 0)
-    )
+                                  WHERE passages_fts MATCH u.value LIMIT :budget)),
+            {_NO_DETAILS}
+        FROM json_each(:units) AS u WHERE (SELECT yes FROM short)"""
     for index, unit in enumerate(plan.units):
         params[f"unit{index}"] = _term_expression(unit)
     # (as `_relevance` tells a short page below, for a total within EXACT_LIMIT)
@@ -449,7 +452,7 @@ async def _relevance(session: AsyncSession, plan: _Plan) -> list[Ranked] | None:
         return None
     ranked = _hits_of(plan, [row for row in rows if row[0] == "hit"])
     total = next(int(row[3]) for row in rows if row[0] == "total")
-    unit_counts = {row[1]: int(row[3]) for row in rows if row[0] == "count" and row[3] is not None}
+    unit_counts = {row[1]: int(row[3]) for row in rows if row[0] == "count"}
     if total > EXACT_LIMIT:
         ranked = await _from_lists(session, plan)
     text_matches = min(total, EXACT_LIMIT)
