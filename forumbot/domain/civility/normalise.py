@@ -216,8 +216,10 @@ def normalise_lowered(text: str, needed: Collection[int]) -> tuple[str, frozense
         return text, _NO_JOINS
     if _NEED_PICTURE in needed:
         # weapons and nooses drawn instead of written: "ima 🔪 you", "go 🪢 yourself"
+        # ...but a picture between single letters is a separator: "s🔪t🔪a🔪b" spells "stab"
         for picture, word in _PICTURE_WORDS.items():
-            text = text.replace(picture, word)
+            if picture in text:
+                text = _picture_re(picture).sub(word, text)
     if _NEED_MENTION in needed:
         # a member mentioned by @ is spoken to or about directly: read it as "you"
         text = _MENTION_RE.sub(" you ", text)
@@ -227,6 +229,9 @@ def normalise_lowered(text: str, needed: Collection[int]) -> tuple[str, frozense
         # (a lone "**" is a mask, "f**k", and stays for the unmasking)
         text = _MARKDOWN_RE.sub(_drop_mark if text.count("**") % 2 else "", text)
     joined: set[str] = set()
+    if _NEED_SPACED in needed and _HEAD_PAIR_RE.search(text):
+        # "ch_u_j_u", "sh-i-t": a digraph heading a run spelled with a visible separator
+        text = _HEAD_PAIR_RE.sub(r"\1\3\2\3", text)
     if _NEED_SPACED in needed and _SPACED_RE.search(text):
 
         def _join_one(run: str, *, chat: bool = True) -> str:
@@ -257,6 +262,13 @@ def normalise_lowered(text: str, needed: Collection[int]) -> tuple[str, frozense
 
 
 _NO_JOINS: frozenset[str] = frozenset()
+# two letters, then a visible separator and at least three more single letters with the same one
+_HEAD_PAIR_RE = re.compile(r"(?<![a-z0-9@$])([a-z])([a-z])([_\-.~*|])(?=[a-z]\3[a-z]\3[a-z](?![a-z]))")
+
+
+@lru_cache(maxsize=8)
+def _picture_re(picture: str) -> re.Pattern[str]:
+    return re.compile(rf"(?<![a-z]){picture}|{picture}(?![a-z])")
 
 
 def _drop_mark(m: re.Match[str]) -> str:

@@ -35,7 +35,7 @@ posting replied replies replying dmed dm dms messaged texted tweeted commented s
 screamed chanted typed quote quoted quoting reported reporting flagged flagging screenshot
 screenshots heard whispered slur slurs insult insults according statements statement posts
 comments stuff things like say believe tolerate hurtful hateful dehumanising dehumanizing
-wishing write report
+wishing write report allowed allow permitted etymology word words meaning means meant
 aussagen aussage sprüche spruche kommentare beiträge beitrage dinge verletzend hasserfüllt
 entmenschlichend dulden
 frases comentarios comentario cosas hiriente odioso tolerar denunciaré denunciare
@@ -88,6 +88,9 @@ bericht reactie opmerk melding scheld
 komentarz wiadomo zglos zgłos obraza obraża napisa usun usuń
 коммент сообщен жалова жалоб написа модерат удален обзыва
 yorum mesaj sikayet şikayet bildir yazd
+etymolog etimolog palabr palavr parola woord wort slowo słowo слово kelime
+означа oznacza signif bedeut beteken anlam
+permit consent erlaub toegest dozwol разреш
 """
 
 

@@ -1,0 +1,91 @@
+"""Families and structures added after rounds 7 and 8 (issue 10, civfix): insults with the
+target in other positions, menace by whereabouts, violent fates for "people like you",
+belittling by schooling, reading, brains, age and childhood in the ten languages, evasion
+with a digraph or a weapon between letters, elided articles, and quotation cues that discuss a
+word. Sentences of our own, written to fit (a regression guard, not first-seen figures)."""
+
+from __future__ import annotations
+
+import pytest
+
+from forumbot.domain.civility import Action, Engine, MessageContext, load_default_rules
+
+
+@pytest.fixture(scope="module")
+def engine() -> Engine:
+    # the rules alone: the learned signal is tested in test_civility_learned.py
+    off = {"rules": [{"id": "learned-signal", "enabled": False}]}
+    return Engine(load_default_rules().with_overrides(off))
+
+
+def _action(engine: Engine, text: str) -> Action:
+    return engine.check(MessageContext(text=text), track=False).action
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # an adjective the lists do not know, between the target and the insult
+        "you are a preening little weasel",
+        "honestly you're the most tiresome gobshite I have met",
+        # "... is what you are" followed by more than the naming
+        "Coward is what you are. End of story.",
+        # an interjection between the insult and its target
+        "what a clown lol, you",
+        # a group insulted where the message is posted
+        "all the tankie clowns in this thread cheering again",
+        # an elided article glued to the insult
+        "Encore une bande d'abrutis qui parle sans lire.",
+        # menace by whereabouts and by what happens when the speaker arrives
+        "I know which gym you go to on Tuesdays.",
+        "Sag das nochmal und ich warte vor deiner Tür.",
+        "Continua pure, so dove abiti.",
+        "Wiem, gdzie mieszkasz, do zobaczenia.",
+        # violent fates for the reader's kind
+        "mensen zoals jij horen tegen de muur",
+        "gente como você devia levar um tiro",
+        # belittling families in other languages
+        "Con esa ortografía normal que no te enteres de nada.",
+        "Mit Hauptschulniveau diskutierst du über Geldpolitik?",
+        "Wracaj do podstawówki, ty nic nie rozumiesz.",
+        "Тебя в школе читать учили вообще?",
+        "Quando sarai grande capirai, tesoro.",
+    ],
+)
+def test_new_families_are_caught(engine: Engine, text: str) -> None:
+    assert _action(engine, text) >= Action.NUDGE, text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Your guinea pig study is fascinating.",
+        "Du bist kein Lügner, das weiß ich.",
+        "What you are saying is that rents should be capped.",
+        "Calling someone an idiot in this thread breaks the rules.",
+        "The article is garbage, but the comments are good.",
+        "On peut discuter sans se traiter d'abrutis.",
+        "See you at the rally on Saturday.",
+        "Do you know which bus goes to the museum?",
+        "My grandmother's memory is failing, so I read the article to her.",
+        "Mijn vader heeft kanker aan de lever.",
+        "Sì, Troia in Puglia è un bel paese.",
+        "The word 'idiot' comes from the Greek for a private citizen; the etymology is lovely.",
+        "In 1937 they were shot against a wall at the camp.",
+        "The café on the corner has a pet snake.",
+    ],
+)
+def test_neighbours_are_left_alone(engine: Engine, text: str) -> None:
+    assert _action(engine, text) < Action.NUDGE, text
+
+
+@pytest.mark.parametrize(
+    ("hidden", "plain"),
+    [
+        ("ty ch_u_j_u jeden", "ty chuju jeden"),
+        ("I'll find you and s🔪t🔪a🔪b you", "I'll find you and stab you"),
+    ],
+)
+def test_hidden_words_get_the_plain_action(engine: Engine, hidden: str, plain: str) -> None:
+    assert _action(engine, plain) >= Action.HOLD
+    assert _action(engine, hidden) == _action(engine, plain)
