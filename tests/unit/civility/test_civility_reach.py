@@ -89,3 +89,29 @@ def test_neighbours_are_left_alone(engine: Engine, text: str) -> None:
 def test_hidden_words_get_the_plain_action(engine: Engine, hidden: str, plain: str) -> None:
     assert _action(engine, plain) >= Action.HOLD
     assert _action(engine, hidden) == _action(engine, plain)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The author is a smug charlatan.",
+        "Tu uns einen Gefallen und spring vom Dach.",
+        "Somebody's just discovered Hayek, bless.",
+        "Zoek een flat en spring van het dak.",
+        "Frankly we'd all be better off if you died in a fire.",
+    ],
+)
+def test_more_families_are_caught(engine: Engine, text: str) -> None:
+    assert _action(engine, text) >= Action.NUDGE, text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The author is right about the grain figures.",
+        "Er ist 1999 von der Brücke in den Fluss gesprungen, zum Baden.",
+        "My bike's pedals squeak again.",
+    ],
+)
+def test_more_neighbours_are_left_alone(engine: Engine, text: str) -> None:
+    assert _action(engine, text) < Action.NUDGE, text
