@@ -27,9 +27,19 @@ from forumbot.domain.civility.language import ENGLISH, LANGUAGES, LanguageGuesse
 from forumbot.domain.civility.learned import LinearModel, has_noise, load_model
 from forumbot.domain.civility.learned import tokens_of as model_tokens
 from forumbot.domain.civility.normalise import (
+    NEED_MARKDOWN as _NEED_MARKDOWN,
+)
+from forumbot.domain.civility.normalise import (
+    NEED_SPACED as _NEED_SPACED,
+)
+from forumbot.domain.civility.normalise import (
+    NEED_STRETCH as _NEED_STRETCH,
+)
+from forumbot.domain.civility.normalise import (
     PRECHECK_PATTERNS,
     clean_text,
     dedouble,
+    derobe,
     normalise_detail,
     normalise_lowered,
 )
@@ -132,7 +142,8 @@ _AFTER_NAMING = frozenset({"and", "so", "but", "lol", "mate", "pal", "honestly",
 _NAMING_GOES_ON = frozenset({"about", "for", "to", "in", "on", "at", "with", "doing", "going",
                              "saying", "talking", "asking", "describing", "looking", "trying",
                              "getting", "missing", "proposing", "suggesting", "arguing", "like",
-                             "not", "really", "actually", "after", "against", "of", "by"})  # fmt: skip
+                             "not", "really", "actually", "after", "against", "of",
+                             "by"})  # fmt: skip
 
 
 def _ends_naming(word: str) -> bool:
@@ -141,6 +152,8 @@ def _ends_naming(word: str) -> bool:
     return word in _AFTER_NAMING or not (word in _NAMING_GOES_ON or word.endswith("ing"))
 
 
+_STRETCHED_WORD_RE = re.compile(r"[a-z]*([a-z])\1{2,}[a-z]*")
+_STRETCH_RUN_RE = re.compile(r"([a-z])\1{2,}")
 # elided articles and pronouns of French and Italian: "d'abrutis", "l'idiota", "un'idiota"
 _ELISION_RE = re.compile(r"(?<![a-z])(d|l|qu|un|dell|all|dall|nell|sull)'(?=[a-z])")
 _ELIDED_HEADS = ("dell", "dall", "nell", "sull", "all", "qu", "un", "d", "l")
@@ -155,10 +168,11 @@ _NOT_ADJECTIVES = _NEGATIONS | _PHRASE_NEGATIONS | _DETERMINERS | frozenset(
 _CALLING = frozenset({"traiter", "traite", "traites", "traitez", "traitant", "sans", "senza",
                       "darsi", "darci", "dare", "darmi", "chiamare", "pas", "non"})  # fmt: skip
 _INTERJECTIONS = frozenset({"lol", "lmao", "lmfao", "rofl", "haha", "tbh", "honestly", "mate",
-                            "yes", "yeah", "yep", "innit", "bro", "pal", "ptdr", "mdr", "jaja"})  # fmt: skip
+                            "yes", "yeah", "yep", "innit", "bro", "pal", "ptdr", "mdr",
+                            "jaja"})  # fmt: skip
 # the thread, channel or server the message is posted in, in the pack's languages (normalised)
 _PLACES = frozenset({"thread", "threads", "channel", "server", "chat", "forum",
-                     "serveur", "salon", "fil", "canal", "foro", "forum", "server", "kanal",
+                     "serveur", "salon", "fil", "canal", "foro", "kanal",
                      "kanale", "kanalu", "kanaal", "draad", "czat", "czacie", "serwerze",
                      "sunucu", "sunucuda", "kanalda", "tpede", "betke", "kahal", "cepbep",
                      "fopym"})  # fmt: skip
@@ -617,8 +631,33 @@ class Engine:
         infos = list(map(lookup, tokens))
         if joined:
             for pos, tok in enumerate(tokens):
-                if not infos[pos].roles and tok in joined and len(tok) > 4 and tok[0] in "aiu":
-                    infos[pos] = lookup(tok[1:])  # "ur a i d i o t" was joined into "aidiot"
+                if (
+                    not (infos[pos].roles or infos[pos].hot)
+                    and tok in joined
+                    and len(tok) > 4
+                    and tok[0] in "aiu"
+                ):
+                    rest = lookup(tok[1:])  # "ur a i d i o t" was joined into "aidiot"
+                    if rest.roles or rest.hot:
+                        infos[pos] = rest
+        if _NEED_STRETCH in low_hits:
+            # "whattttt", "parasiteeeee": the normaliser leaves two letters of a stretched run
+            # ("idiooooot" -> "idioot", which the lexicon de-doubles); a stretched word whose
+            # one-letter form the rules know is read as that form, so structures see "what"
+            stretched = {
+                _STRETCH_RUN_RE.sub(r"\1\1", w): _STRETCH_RUN_RE.sub(r"\1", w)
+                for w in (m.group(0) for m in _STRETCHED_WORD_RE.finditer(low))
+            }
+            exact = self._lex.exact
+            for pos, tok in enumerate(tokens):
+                single = stretched.get(tok, tok)
+                # "willllll" stays "will" (a word of the rules); "whattttt" becomes "what"
+                if single != tok and tok not in exact and single in exact:
+                    info = lookup(single)
+                    if info.roles or info.hot:
+                        tokens[pos], infos[pos] = single, info
+                        # the regex rules read the same words
+                        normalised = re.sub(rf"\b{tok}\b", single, normalised)
         if "'" in low:
             # French and Italian elisions are glued by the normaliser ("d'abrutis" ->
             # "dabrutis"): a glued word no rule knows is looked up without its article
@@ -650,15 +689,38 @@ class Engine:
                 if idx not in found:
                     m = rx.search(low)
                     found[idx] = m.group(0) if m else ""
-        for target, (rset, compiled) in self._regex_sets.items():
-            subject = normalised if target == "normalised" else _encodable(text)
-            matched = rset.Match(subject.encode())
-            if matched:
-                for n in matched:
-                    idx, rx = compiled[n]
+        # the raw text without its disguises, for the raw and clean layers (only when a
+        # disguise may be there: markdown, spelled-out letters, or characters clean_text folds)
+        robed = ""
+        if (
+            clean_cased != text
+            or _NEED_STRETCH in low_hits
+            or _NEED_SPACED in low_hits
+            or _NEED_MARKDOWN in low_hits
+        ):
+            robed = derobe(clean_cased)
+            if robed == text:
+                robed = ""
+        if robed and self._low_rules:
+            robed_low = robed.lower()
+            for n in self._low_set.Match(robed_low.encode()):
+                if n >= base:
+                    idx, rx = self._low_rules[n - base]
                     if idx not in found:
-                        m = rx.search(subject)
+                        m = rx.search(robed_low)
                         found[idx] = m.group(0) if m else ""
+        for target, (rset, compiled) in self._regex_sets.items():
+            subjects = [normalised] if target == "normalised" else [_encodable(text)]
+            if robed and target != "normalised":
+                subjects.append(_encodable(robed))
+            for subject in subjects:
+                matched = rset.Match(subject.encode())
+                if matched:
+                    for n in matched:
+                        idx, rx = compiled[n]
+                        if idx not in found:
+                            m = rx.search(subject)
+                            found[idx] = m.group(0) if m else ""
 
         # structural rules
         if self._other:

@@ -115,3 +115,39 @@ def test_more_families_are_caught(engine: Engine, text: str) -> None:
 )
 def test_more_neighbours_are_left_alone(engine: Engine, text: str) -> None:
     assert _action(engine, text) < Action.NUDGE, text
+
+
+@pytest.mark.parametrize(
+    ("hidden", "plain"),
+    [
+        # rules that read the raw text (addresses, workplaces) see it without its disguises
+        ("Her address: 14 ||Wattle|| Grove, Brunswick 3056, go say hi", None),
+        ("@someone w-o-r-k-s at the Tesco on Mill Road, pop in", None),
+        ("@someone `works` at the Tesco on Mill Road, pop in", None),
+        # a stretched word reads as the word the structures know
+        ("Coward is whatttttt you are. End of story.", "Coward is what you are. End of story."),
+        # a spelled-out word made of chat letters is still the word
+        ("I hope someone breaks y-o-u-r jaw", "I hope someone breaks your jaw"),
+        # letters of other scripts spelled out, or typed many times
+        ("Ты н-и-ч-т-о-ж-е-с-т-в-о.", "Ты ничтожество."),
+        ("иди повесьсяяяяя", "иди повесься"),
+        # a spelled-out word keeps the comma that follows it
+        (
+            "P-o-b-r-e-c-i-t-o, a tu edad todavía crees eso.",
+            "Pobrecito, a tu edad todavía crees eso.",
+        ),
+    ],
+)
+def test_disguises_never_soften(engine: Engine, hidden: str, plain: str | None) -> None:
+    undisguised = plain if plain is not None else hidden.replace("||", "").replace("`", "")
+    undisguised = undisguised.replace("w-o-r-k-s", "works")
+    assert _action(engine, undisguised) >= Action.HOLD, undisguised
+    assert _action(engine, hidden) == _action(engine, undisguised), hidden
+
+
+def test_code_around_a_mention_still_quotes_it(engine: Engine) -> None:
+    assert _action(engine, "type `@everyone` only in an emergency") < Action.NUDGE
+
+
+def test_repeated_emoji_are_still_a_flood(engine: Engine) -> None:
+    assert _action(engine, "🤡" * 120) >= Action.HOLD
