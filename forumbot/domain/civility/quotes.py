@@ -138,6 +138,16 @@ def outside_quotes(raw: str) -> str | None:
     pieces.append(text[last:])
     # " - " keeps the words on either side of a quote from running together
     outside = " - ".join(pieces)
-    if not _has_cue(_tokens(outside)):
+    if not _has_cue(_tokens(outside)) and not _attributed(text, spans):
         return None
     return outside
+
+
+def _attributed(text: str, spans: list[tuple[int, int]]) -> bool:
+    """A quote introduced by a colon after words ("Sarkozy à Argenteuil en 2005 : '…'",
+    "Orwell, 1946: '…'") is attributed to whoever the words before the colon name."""
+    for start, _ in spans:
+        before = text[max(0, start - 3) : start].rstrip()
+        if before.endswith(":") and _TOKEN_RE.search(normalise(text[:start])):
+            return True
+    return False

@@ -151,3 +151,18 @@ def test_code_around_a_mention_still_quotes_it(engine: Engine) -> None:
 
 def test_repeated_emoji_are_still_a_flood(engine: Engine) -> None:
     assert _action(engine, "🤡" * 120) >= Action.HOLD
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # a quote attributed by a colon is discussed, not said
+        "Churchill in 1940: 'we shall fight them, we will kill them all.' Still quoted.",
+        "Ich spring von der Bank und lauf los.",
+        "Ik ga van de duikplank springen, kom je kijken?",
+        "Спи и не просыпайся до обеда, ты заслужил.",
+    ],
+)
+def test_attributions_and_everyday_jumps_are_left_alone(engine: Engine, text: str) -> None:
+    assert _action(engine, text) < Action.REMOVE, text
+    assert _action(engine, text) < Action.NUDGE, text
