@@ -652,8 +652,11 @@ def _bm25(alias: str, weighted: Sequence[tuple[int, str]], source: str) -> str:
         + f" AS tf{index}"
         for index, tsquery in weighted
     )
+    # The CAST: PostgreSQL types a bare parameter after what it meets (tf, an integer), and
+    # asyncpg then sent each idf cut to a whole number (2.7 as 2; 0 for a word in over a third
+    # of the passages, whose partial matches then all scored 0).
     terms = " + ".join(
-        f":idf{index} * tf{index} * {BM25_K1 + 1} / (tf{index} + {BM25_K1}"
+        f"CAST(:idf{index} AS float8) * tf{index} * {BM25_K1 + 1} / (tf{index} + {BM25_K1}"
         f" * ({1 - BM25_B} + {BM25_B} * dl / greatest(avg(dl) OVER (), 1)))"
         for index, _ in weighted
     )

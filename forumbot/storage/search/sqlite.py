@@ -1,25 +1,24 @@
 """Search on SQLite FTS5: `passages_fts(text)` and `articles_fts(title)` (migration 0004), both
 'porter unicode61 remove_diacritics 2' with prefix indexes '2 3'.
 
-A search is two statements, each one trip through aiosqlite's thread (a trip costs ~0.1 ms of
-CPU, a fair share of a 1 ms search):
+A search is mostly one statement, one trip through aiosqlite's thread (a trip costs ~0.1 ms of
+CPU, a fair share of a 1 ms search). It counts the all-words matches (stopping past
+EXACT_LIMIT) and, when there are no more than that, scores them all with bm25, adds the article
+title's bm25 (TITLE_WEIGHT; one pass over the title index, not over passages), lists passages
+under a title that holds every word, and fetches the page's rows with their snippets
+(`_paged`). Past EXACT_LIMIT the terms' ranking lists rank it instead (a second statement, which
+fetches the page): scoring every match of a common word is what made the slow tail, and bm25
+also walks every match of each term once more for its statistics.
 
-1. Counts the all-words matches (stopping past EXACT_LIMIT) and, when there are no more than
-   that, scores them all with bm25, adds the article title's bm25 (TITLE_WEIGHT; one pass over
-   the title index, not over passages), and lists passages under a title that holds every word.
-   Past EXACT_LIMIT it reads the terms' ranking lists instead (a second statement): scoring every
-   match of a common word is what made the slow tail, and bm25 also walks every match of each
-   term once more for its statistics. For a query of several words it also counts each word's
-   matches (again stopping early), for the partial tier.
-2. Fetches the page's rows with their snippets.
-
-When every-word matches fill less than the page, one more statement ranks passages holding the
-query's rarest words (PARTIAL_BUDGET), marked partial. Branches that must not run get
+When every-word matches fill less than the page, each word's matches are counted (stopping
+early; in the first statement when it can tell) and one more statement ranks passages holding
+the query's rarest words (PARTIAL_BUDGET), marked partial. Branches that must not run get
 `MATCH '""'`, which matches nothing at once (SQLite would still scan under a false constant).
 """
 
 from __future__ import annotations
 
+import json
 import re
 import sqlite3
 from collections.abc import Callable, Iterable, Sequence
@@ -66,6 +65,9 @@ from forumbot.storage.search.tokens import fold, index_tokens
 
 NOTHING = '""'  # an FTS5 query that matches no row, found at once
 TITLE_ARTICLES = 50  # articles whose title holds every word, for the title tier
+# Up to this many titles holding a word of the query, the matches they add to are found among
+# their passages (by article) rather than by looking up every match's article.
+TITLE_FEW = 20
 # Passages joined only for their article id: through the covering index (migration 0012), not
 # the ~600-character rows (SQLite would take the rowid; at 1M passages each is a page read).
 _PASSAGES = "passages AS p INDEXED BY ix_passages_id_article"
@@ -137,8 +139,18 @@ class _Plan:
             "exact_plus": EXACT_LIMIT + 1,
             "title_weight": TITLE_WEIGHT,
             "title_articles": TITLE_ARTICLES,
+            "title_few": TITLE_FEW,
             "budget": PARTIAL_BUDGET + 1,
+            "offset": offset,
+            "open": MATCH_OPEN,
+            "close": MATCH_CLOSE,
+            "ellipsis": ELLIPSIS,
+            "tokens": SNIPPET_TOKENS,
         }
+        self.params["snippet_any"], self.cut = _snippet_expression(self.units)
+        # The rows (as `hits` takes them) of the passages that the ranking statements found on
+        # the page, by id; the page's others are fetched after (`_rows`).
+        self.details: dict[int, Sequence[Any]] = {}
         self.where = filter_sql(filters, self.params, lower=SQLITE_LOWER)
         self.joins = (
             f" JOIN {_PASSAGES} ON p.id = passages_fts.rowid"
@@ -155,9 +167,10 @@ class _Plan:
             filters.author or filters.article_id is not None or filters.tag
         )
         # Likewise the matches scored in full (at most EXACT_LIMIT, or the partial tier's
-        # PARTIAL_BUDGET) are filtered where their passage row is read anyway.
+        # PARTIAL_BUDGET) are filtered after they are ranked, best first, until a page is found
+        # (`_best_first`): an article lookup for each of them was ~1 ms of a 2,000-match query.
         late = self.count_unfiltered
-        self.late_join = " JOIN articles AS a ON a.id = p.article_id" if late else ""
+        self.late_join = " CROSS JOIN articles AS a ON a.id = p.article_id" if late else ""
         self.late_where = self.where if late else ""
         # The text index searched for every-word matches and its query (`textq`, a CTE every
         # statement using them starts with): the words' index, or the word-pair index.
@@ -195,6 +208,18 @@ class _Plan:
         return self.matches(expression, fts)
 
 
+def _best_first(candidates: str, more: str = "") -> str:
+    """The body of a CTE `scored`: the `candidates` (a CTE of id, article_id, score) with their
+    title's score added, best first, for a scan that stops early (the filters are then checked
+    only until a page is found). SQLite 3.40 drops the ORDER BY of a CTE that a join reads, as
+    the filters' join with articles does: a LIMIT keeps it (-1: none). The join is a CROSS JOIN,
+    which keeps that CTE the outer loop."""
+    return f"""
+            SELECT p.id, {more}p.article_id, p.score + :title_weight * coalesce(t.ts, 0) AS score
+            FROM {candidates} AS p LEFT JOIN titles AS t ON t.aid = p.article_id
+            ORDER BY score DESC LIMIT -1"""
+
+
 def _titles(articles: str) -> str:
     """Title scores: bm25 of the titles holding any of the words, among the candidates'
     `articles` (SQL) only. The '+' keeps that set from FTS5, which would look each article up
@@ -204,6 +229,40 @@ def _titles(articles: str) -> str:
     return f"""titles AS MATERIALIZED (
             SELECT rowid AS aid, -bm25(articles_fts) AS ts FROM articles_fts
             WHERE articles_fts MATCH :any AND +articles_fts.rowid IN ({articles}))"""
+
+
+# A page row's columns (`hits`, after the id): the passage, its article, its snippet.
+_DETAILS = """p.article_id, a.title, a.author, p.number, p.stable_id, p.text,
+               CASE WHEN p.id IS NOT NULL THEN (
+                   SELECT snippet(passages_fts, 0, :open, :close, :ellipsis, :tokens)
+                   FROM passages_fts
+                   WHERE passages_fts MATCH :snippet_any AND passages_fts.rowid = p.id) END"""
+_NO_DETAILS = ", ".join(["NULL"] * 7)
+
+
+def _paged(found: str, before: str = "0") -> str:
+    """A SELECT of ('hit', tier, id, score, details) for each row of `found` (SQL: a CTE of
+    tier, id, score, each id once), with the details of the rows that fall on the page: `found`
+    best first, as `page` orders it, after `before` (SQL) better ones. Fetching the page's rows
+    and snippets in the statement that ranks them saves a statement (a trip through
+    aiosqlite's thread, and its planning)."""
+    return f"""
+        SELECT 'hit', f.tier, f.id, f.score, {_DETAILS}
+        FROM (SELECT tier, id, score,
+                     {before} + row_number() OVER (ORDER BY tier, score DESC, id DESC) AS n
+              FROM {found}) AS f
+        LEFT JOIN passages AS p ON p.id = f.id AND f.n > :offset AND f.n <= :need
+        LEFT JOIN articles AS a ON a.id = p.article_id"""
+
+
+def _hits_of(plan: _Plan, rows: Iterable[Sequence[Any]]) -> list[Ranked]:
+    """The 'hit' rows of `_paged` as ranked passages; their details kept in `plan.details`."""
+    ranked = []
+    for _kind, tier, row_id, score, *details in rows:
+        ranked.append(Ranked(row_id, tier, score))
+        if details[0] is not None:
+            plan.details[row_id] = (row_id, *details)
+    return ranked
 
 
 async def search(
@@ -223,11 +282,17 @@ async def search(
             except DBAPIError as exc:  # a database before migration 0016
                 if "passage_pairs" not in str(exc.orig):
                     raise
+            if found is not None:
+                plan = paired
         ranked = found if found is not None else (await _relevance(session, plan) or [])
     chosen = page(ranked, limit, offset)
     if not chosen:
         return []
-    return hits(await _rows(session, plan, [r.id for r in chosen]), chosen)
+    rows = [plan.details[r.id] for r in chosen if r.id in plan.details]
+    missing = [r.id for r in chosen if r.id not in plan.details]
+    if missing:  # (a tie ordered otherwise, a deep page, order:newest)
+        rows += await _rows(session, plan, missing)
+    return hits(_marked(rows, plan), chosen)
 
 
 async def _newest(session: AsyncSession, plan: _Plan) -> list[Ranked]:
@@ -294,17 +359,29 @@ async def _relevance(session: AsyncSession, plan: _Plan) -> list[Ranked] | None:
     params = plan.params
     unusable = ""
     if plan.pair_groups is not None:
-        unusable = f"\n        UNION ALL SELECT 'unusable', 0, 0, 0 WHERE NOT ({USABLE})"
-    counts = ""
-    if len(plan.units) > 1:  # each unit's matches, for the partial tier (stops at the budget)
-        for index, unit in enumerate(plan.units):
-            params[f"unit{index}"] = _term_expression(unit)
-        counts = "".join(
-            f"""
-        UNION ALL SELECT 'count', {index}, (SELECT count(*) FROM (
-            SELECT 1 FROM passages_fts WHERE passages_fts MATCH :unit{index} LIMIT :budget)), 0"""
-            for index in range(len(plan.units))
-        )
+        unusable = f"""
+        UNION ALL SELECT 'unusable', 0, 0, 0, {_NO_DETAILS} WHERE NOT ({USABLE})"""
+    # Each unit's matches, for the partial tier (stopping at the budget): counted only when
+    # every-word and title matches leave the page short, which few queries do (each count
+    # reads up to PARTIAL_BUDGET rowids of a common word).
+    counts = "".join(
+        f"""
+        UNION ALL SELECT 'count', {index}, 0, CASE WHEN (SELECT yes FROM short) THEN (
+            SELECT count(*) FROM (SELECT 1 FROM passages_fts
+                                  WHERE passages_fts MATCH :unit{index} LIMIT :budget)) END,
+            {_NO_DETAILS}"""
+        for index in range(len(plan.units) if len(plan.units) > 1 else 0)
+    )
+    for index, unit in enumerate(plan.units):
+        params[f"unit{index}"] = _term_expression(unit)
+    # (as `_relevance` tells a short page below, for a total within EXACT_LIMIT)
+    matched = "(SELECT count(*) FROM ranked)" if plan.count_unfiltered else "(SELECT c FROM total)"
+    # (the late filters, best first: see `_best_first`)
+    ranked_join = (
+        f" CROSS JOIN {_PASSAGES} ON p.id = s.id CROSS JOIN articles AS a ON a.id = p.article_id"
+        if plan.late_where
+        else ""
+    )
     sql = f"""
         WITH {plan.textq},
         known(rare, big) AS (
@@ -316,52 +393,80 @@ async def _relevance(session: AsyncSession, plan: _Plan) -> list[Ranked] | None:
         total(c) AS (SELECT CASE WHEN (SELECT rare FROM known) THEN (SELECT count(*) FROM exact)
                                  WHEN (SELECT big FROM known) THEN :exact_plus
                                  ELSE (SELECT c FROM counted) END),
-        exact_p AS MATERIALIZED (
-            SELECT e.id, e.score, p.article_id FROM exact AS e JOIN {_PASSAGES} ON p.id = e.id),
-        {_titles("SELECT article_id FROM exact_p")},
-        ranked AS (
-            SELECT p.id, p.score + :title_weight * coalesce(t.ts, 0) AS score
-            FROM exact_p AS p{plan.late_join}
-            LEFT JOIN titles AS t ON t.aid = p.article_id
-            WHERE 1{plan.late_where}
-            ORDER BY score DESC LIMIT :need),
+        -- The matches a title may add to, with their article: when few titles hold a word
+        -- (TITLE_FEW), the matches among those titles' passages (read by article); otherwise
+        -- every match, its article looked up (~1.3 us a match: most of a rare word's cost).
+        tany AS MATERIALIZED (
+            SELECT rowid AS aid FROM articles_fts WHERE articles_fts MATCH :any
+            LIMIT :title_few + 1),
+        few(yes) AS (SELECT count(*) <= :title_few FROM tany),
+        -- (`few` first, so that the branch not taken reads nothing; '+' keeps SQLite from
+        -- reading the passages by the matches' ids rather than by the titles' articles)
+        under AS MATERIALIZED (
+            SELECT e.id, p.article_id
+            FROM few CROSS JOIN exact AS e CROSS JOIN {_PASSAGES} ON p.id = e.id
+            WHERE NOT few.yes
+            UNION ALL
+            SELECT p.id, p.article_id
+            FROM few CROSS JOIN tany AS t CROSS JOIN passages AS p ON p.article_id = t.aid
+            WHERE few.yes AND +p.id IN (SELECT id FROM exact)),
+        {_titles("SELECT article_id FROM under")},
+        bonus AS MATERIALIZED (
+            SELECT u.id, t.ts FROM under AS u JOIN titles AS t ON t.aid = u.article_id),
+        scored AS MATERIALIZED (
+            SELECT e.id, e.score + :title_weight * coalesce(b.ts, 0) AS score
+            FROM exact AS e LEFT JOIN bonus AS b ON b.id = e.id
+            ORDER BY score DESC LIMIT -1),
+        ranked AS MATERIALIZED (
+            SELECT s.id, s.score FROM scored AS s{ranked_join}
+            WHERE 1{plan.late_where} LIMIT :need),
         title_all AS MATERIALIZED (
             SELECT rowid AS aid, -bm25(articles_fts) AS ts FROM articles_fts
             WHERE articles_fts MATCH CASE WHEN (SELECT c FROM total) < :need
                                           THEN :all ELSE :nothing END
             ORDER BY rank LIMIT :title_articles),
-        title_only AS (
+        title_only AS MATERIALIZED (
             SELECT p.id, t.ts AS score FROM title_all AS t
             JOIN passages AS p ON p.article_id = t.aid JOIN articles AS a ON a.id = p.article_id
             WHERE p.id NOT IN (SELECT id FROM exact){plan.where}
-            ORDER BY t.ts DESC, p.id DESC LIMIT :need)
-        SELECT 'all', id, score, 0 FROM ranked
-        UNION ALL SELECT 'title', id, score, 0 FROM title_only
-        UNION ALL SELECT 'total', 0, (SELECT c FROM total), 0{counts}{unusable}
+            ORDER BY t.ts DESC, p.id DESC LIMIT :need),
+        -- Title-only passages keep their article's order (the score is the title's).
+        found AS (
+            SELECT {TIER_ALL} AS tier, id, score FROM ranked
+            UNION ALL SELECT {TIER_TITLE}, id, score FROM title_only),
+        short(yes) AS (
+            SELECT (SELECT c FROM total) <= :exact
+                   AND {matched} + (SELECT count(*) FROM title_only) < :need)
+        {_paged("found")}
+        UNION ALL SELECT 'total', 0, 0, (SELECT c FROM total), {_NO_DETAILS}{counts}{unusable}
     """
-    ranked: list[Ranked] = []
-    total = 0
-    unit_counts: dict[int, int] = {}
-    for kind, row_id, score, _ in await fetchall(session, sql, params):
-        if kind == "all":
-            ranked.append(Ranked(row_id, TIER_ALL, score))
-        elif kind == "title":
-            # Title-only passages keep their article's order (the score is the title's).
-            ranked.append(Ranked(row_id, TIER_TITLE, score))
-        elif kind == "total":
-            total = int(score)
-        elif kind == "unusable":
-            return None
-        else:
-            unit_counts[row_id] = int(score)
+    rows = list(await fetchall(session, sql, params))
+    if any(row[0] == "unusable" for row in rows):
+        return None
+    ranked = _hits_of(plan, [row for row in rows if row[0] == "hit"])
+    total = next(int(row[3]) for row in rows if row[0] == "total")
+    unit_counts = {row[1]: int(row[3]) for row in rows if row[0] == "count" and row[3] is not None}
     if total > EXACT_LIMIT:
         ranked = await _from_lists(session, plan)
     text_matches = min(total, EXACT_LIMIT)
     if plan.count_unfiltered:  # the count included other libraries: what was found here
         text_matches = sum(r.tier != TIER_TITLE for r in ranked)
-    if text_matches + sum(r.tier == TIER_TITLE for r in ranked) < plan.need and unit_counts:
+    short = text_matches + sum(r.tier == TIER_TITLE for r in ranked) < plan.need
+    if short and len(plan.units) > 1:
+        if not unit_counts:  # a short page the statement could not foresee (from the lists)
+            unit_counts = await _unit_counts(session, plan)
         ranked += await _partial(session, plan, unit_counts, {r.id for r in ranked})
     return ranked
+
+
+async def _unit_counts(session: AsyncSession, plan: _Plan) -> dict[int, int]:
+    """Each unit's matches, counted up to the partial tier's budget."""
+    sql = " UNION ALL ".join(
+        f"""SELECT {index}, (SELECT count(*) FROM (SELECT 1 FROM passages_fts
+                                  WHERE passages_fts MATCH :unit{index} LIMIT :budget))"""
+        for index in range(len(plan.units))
+    )
+    return {index: int(found) for index, found in await fetchall(session, sql, plan.params)}
 
 
 def _list_terms(terms: Sequence[QueryTerm], params: dict[str, Any], name: str) -> str:
@@ -425,20 +530,15 @@ async def _from_lists(session: AsyncSession, plan: _Plan) -> list[Ranked]:
             SELECT c.id, c.score, c.covered, p.article_id
             FROM cand AS c JOIN {_PASSAGES} ON p.id = c.id),
         {_titles("SELECT article_id FROM cand_p")},
-        scored AS MATERIALIZED (
-            SELECT p.id, p.covered, p.score + :title_weight * coalesce(t.ts, 0) AS score
-            FROM cand_p AS p JOIN articles AS a ON a.id = p.article_id
-            LEFT JOIN titles AS t ON t.aid = p.article_id
-            WHERE 1{plan.where}
-            ORDER BY score DESC),
-        -- Best first, each checked only until a page is found (a check is a rowid-bound MATCH,
-        -- ~0.1 ms at 1M passages for a phrase of common words; checking all 400 candidates of
-        -- a 3-word phrase first was its whole cost). The scan keeps the stored order.
+        scored AS MATERIALIZED ({_best_first("cand_p", "p.covered, ")}),
+        -- Best first, each filtered and checked only until a page is found (a check is a
+        -- rowid-bound MATCH, ~0.1 ms at 1M passages for a phrase of common words; checking all
+        -- 400 candidates of a 3-word phrase first was its whole cost).
         listed AS MATERIALIZED (
-            SELECT p.id, p.score FROM scored AS p
-            WHERE {covered}EXISTS (
+            SELECT p.id, p.score FROM scored AS p CROSS JOIN articles AS a ON a.id = p.article_id
+            WHERE 1{plan.where} AND ({covered}EXISTS (
                 SELECT 1 FROM {fts}
-                WHERE {fts} MATCH {_TEXT} AND {fts}.rowid = p.id)
+                WHERE {fts} MATCH {_TEXT} AND {fts}.rowid = p.id))
             LIMIT :need),
         delta AS MATERIALIZED (
             SELECT {fts}.rowid AS id, -bm25({fts}) AS score {plan.matches(_DELTA)}
@@ -446,13 +546,19 @@ async def _from_lists(session: AsyncSession, plan: _Plan) -> list[Ranked]:
             ORDER BY rank LIMIT :need),
         more AS (
             SELECT {fts}.rowid AS id {plan.matches(_MORE)}
-            ORDER BY {fts}.rowid DESC LIMIT :need)
-        SELECT {TIER_ALL}, id, score FROM listed
-        UNION ALL SELECT {TIER_ALL}, id, score FROM delta
-        UNION ALL SELECT {TIER_MORE}, id, id FROM more
+            ORDER BY {fts}.rowid DESC LIMIT :need),
+        -- Each passage once, at its best (as `page` keeps it).
+        found AS (
+            SELECT tier, id, score FROM (
+                SELECT tier, id, score,
+                       row_number() OVER (PARTITION BY id ORDER BY tier, score DESC) AS k
+                FROM (SELECT {TIER_ALL} AS tier, id, score FROM listed
+                      UNION ALL SELECT {TIER_ALL}, id, score FROM delta
+                      UNION ALL SELECT {TIER_MORE}, id, id FROM more))
+            WHERE k = 1)
+        {_paged("found")}
     """
-    rows = await fetchall(session, sql, params)
-    return [Ranked(row_id, tier, score) for tier, row_id, score in rows]
+    return _hits_of(plan, await fetchall(session, sql, params))
 
 
 async def _partial(
@@ -478,6 +584,8 @@ async def _partial(
         plan.params,
         some=fts5_expression(rare, "OR") if rare else NOTHING,
         more=plan.need + len(seen),
+        seen=json.dumps(sorted(seen)),
+        before=len(seen),
     )
     lists = _list_terms(frequent, params, "f")
     joins = " JOIN articles AS a ON a.id = p.article_id" if plan.where else ""
@@ -497,15 +605,18 @@ async def _partial(
                 SELECT id, score FROM rare UNION ALL SELECT id, score FROM listed) GROUP BY id),
         found_p AS MATERIALIZED (
             SELECT f.id, f.score, p.article_id FROM found AS f JOIN {_PASSAGES} ON p.id = f.id),
-        {_titles("SELECT article_id FROM found_p")}
-        SELECT p.id, p.score + :title_weight * coalesce(t.ts, 0) AS score
-        FROM found_p AS p{plan.late_join}
-        LEFT JOIN titles AS t ON t.aid = p.article_id
-        WHERE 1{plan.late_where}
-        ORDER BY score DESC LIMIT :more
+        {_titles("SELECT article_id FROM found_p")},
+        scored AS MATERIALIZED ({_best_first("found_p")}),
+        taken AS MATERIALIZED (
+            SELECT p.id, p.score FROM scored AS p{plan.late_join}
+            WHERE 1{plan.late_where} LIMIT :more),
+        -- After the `before` passages of the tiers above (`seen`).
+        fill AS (
+            SELECT {TIER_PARTIAL} AS tier, id, score FROM taken
+            WHERE id NOT IN (SELECT value FROM json_each(:seen)))
+        {_paged("fill", ":before")}
     """
-    rows = await fetchall(session, sql, params)
-    return [Ranked(row_id, TIER_PARTIAL, score) for row_id, score in rows if row_id not in seen]
+    return _hits_of(plan, await fetchall(session, sql, params))
 
 
 # FTS5 reads a prefix of up to this many characters from its prefix index (migration 0004's
@@ -531,25 +642,45 @@ def _snippet_expression(units: Sequence[QueryTerm]) -> tuple[str, list[str]]:
     return " OR ".join(parts), cut
 
 
+# A Porter stem keeps all of its word but the last letters (at most one differed, over the
+# 70,000 English and synthetic words of the benchmarks; two is the margin): a word whose stem
+# equals a token, or starts with a prefix, starts with all of it but its last STEM_TAIL letters.
+STEM_TAIL = 2
+
+
 def _matcher(units: Sequence[QueryTerm]) -> Callable[[str], bool]:
-    """Whether a word of a passage matches one of the query's units."""
-    prefixes = [fold(unit.text) for unit in units if unit.prefix]
+    """Whether a word of a passage matches one of the query's units. Only a word that starts
+    as a unit does is stemmed (stemming is ~15 us a word, and a snippet made from a whole
+    passage checks a hundred), and each word once."""
+    prefixes = tuple(fold(unit.text) for unit in units if unit.prefix)
     words = {token for unit in units if not unit.prefix for token in index_tokens(unit.text)}
+    heads = tuple({unit[: max(0, len(unit) - STEM_TAIL)] for unit in (*prefixes, *words)})
+    known: dict[str, bool] = {}
 
     def matches(word: str) -> bool:
+        found = known.get(word)
+        if found is None:
+            found = known[word] = _matches(word)
+        return found
+
+    def _matches(word: str) -> bool:
+        ascii_word = word.isascii()  # (one token, its stem; folding may split other words)
+        folded = word.lower() if ascii_word else fold(word)
+        if prefixes and folded.startswith(prefixes):
+            return True
+        if ascii_word and not folded.startswith(heads):
+            return False
         tokens = index_tokens(word)
         if words.intersection(tokens):
             return True
-        folded = fold(word)
-        return any(folded.startswith(p) or any(t.startswith(p) for t in tokens) for p in prefixes)
+        return any(t.startswith(p) for t in tokens for p in prefixes)
 
     return matches
 
 
-def _window(passage: str, units: Sequence[QueryTerm]) -> str | None:
-    """A snippet made here: SNIPPET_TOKENS words from just before the first match, matches
-    marked (FTS5 would merge a long prefix's words again for it: 20 ms at 1M passages)."""
-    keep = _matcher(units)
+def _window(passage: str, keep: Callable[[str], bool]) -> str | None:
+    """A snippet made here: SNIPPET_TOKENS words from just before the first word `keep`s,
+    matches marked (FTS5 would merge a long prefix's words again for it: 20 ms at 1M passages)."""
     words = list(_PASSAGE_WORD.finditer(passage))
     first = next((i for i, word in enumerate(words) if keep(word.group())), None)
     if first is None:
@@ -568,9 +699,8 @@ def _window(passage: str, units: Sequence[QueryTerm]) -> str | None:
     return "".join(out)
 
 
-def _unmark(snippet: str, units: Sequence[QueryTerm]) -> str:
+def _unmark(snippet: str, keep: Callable[[str], bool]) -> str:
     """Take the highlight off words the cut prefixes matched but the query does not."""
-    keep = _matcher(units)
     pieces = snippet.split(MATCH_OPEN)
     out = [pieces[0]]
     for piece in pieces[1:]:
@@ -579,38 +709,32 @@ def _unmark(snippet: str, units: Sequence[QueryTerm]) -> str:
     return "".join(out)
 
 
-async def _rows(session: AsyncSession, plan: _Plan, ids: list[int]) -> Iterable[Sequence[Any]]:
-    expression, cut = _snippet_expression(plan.units)
-    params = dict(
-        plan.params,
-        snippet_any=expression,
-        open=MATCH_OPEN,
-        close=MATCH_CLOSE,
-        ellipsis=ELLIPSIS,
-        tokens=SNIPPET_TOKENS,
-    )
+async def _rows(session: AsyncSession, plan: _Plan, ids: list[int]) -> list[Sequence[Any]]:
+    """The rows of these passages, as `hits` takes them."""
+    params = dict(plan.params)
     marks = []
     for index, passage_id in enumerate(ids):
         params[f"id{index}"] = passage_id
         marks.append(f":id{index}")
     sql = f"""
-        SELECT p.id, p.article_id, a.title, a.author, p.number, p.stable_id, p.text,
-               (SELECT snippet(passages_fts, 0, :open, :close, :ellipsis, :tokens)
-                FROM passages_fts
-                WHERE passages_fts MATCH :snippet_any AND passages_fts.rowid = p.id)
+        SELECT p.id, {_DETAILS}
         FROM passages AS p JOIN articles AS a ON a.id = p.article_id
         WHERE p.id IN ({", ".join(marks)})
     """
-    rows = list(await fetchall(session, sql, params))
-    if not cut:
+    return list(await fetchall(session, sql, params))
+
+
+def _marked(rows: list[Sequence[Any]], plan: _Plan) -> list[Sequence[Any]]:
+    """The rows with their snippets' highlight taken off the words only a cut prefix matched
+    (`_snippet_expression`)."""
+    if not plan.cut:
         return rows
-    rows = [(*row[:7], _unmark(row[7], plan.units) if row[7] else row[7]) for row in rows]
+    keep = _matcher(plan.units)
+    rows = [(*row[:7], _unmark(row[7], keep) if row[7] else row[7]) for row in rows]
     # A window chosen for the cut prefix's other words may show no real match: such a row's
     # snippet is made here around its first match.
     return [
-        (*row[:7], _window(row[6], plan.units) or row[7])
-        if row[7] and MATCH_OPEN not in row[7]
-        else row
+        (*row[:7], _window(row[6], keep) or row[7]) if row[7] and MATCH_OPEN not in row[7] else row
         for row in rows
     ]
 

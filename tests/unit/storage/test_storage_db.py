@@ -20,6 +20,8 @@ async def test_sqlite_engine_settings(tmp_path: Path) -> None:
             assert (await conn.scalar(text("PRAGMA journal_mode"))) == "wal"
             assert (await conn.scalar(text("PRAGMA foreign_keys"))) == 1
             assert (await conn.scalar(text("PRAGMA busy_timeout"))) >= 1000
+            # Search reads its index through a memory map.
+            assert (await conn.scalar(text("PRAGMA mmap_size"))) > 0
     finally:
         await engine.dispose()
     assert path.exists()

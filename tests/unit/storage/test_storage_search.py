@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -426,14 +428,18 @@ async def test_a_long_prefix_is_highlighted_through_the_prefix_index(
     assert any(params.get("snippet_any") == '"wor" *' for _sql, params in statements)
 
 
+@pytest.mark.parametrize("title_few", [0, 1, 2, 20])
 async def test_every_matching_title_weighs_however_many_titles_match(
-    sqlite_sessionmaker: Sessions, monkeypatch: pytest.MonkeyPatch
+    sqlite_sessionmaker: Sessions, monkeypatch: pytest.MonkeyPatch, title_few: int
 ) -> None:
     # SQLite scores the titles of the candidates' articles only, so no title is left out for
-    # being past the best TITLE_LIMIT titles (gone; set to 1 here for the code before).
+    # being past the best TITLE_LIMIT titles (gone; set to 1 here for the code before). The
+    # matches a title adds to are found from either side: the titles' passages when at most
+    # TITLE_FEW titles hold the word (here 2), each match's article otherwise.
     from forumbot.storage.search import sqlite
 
     monkeypatch.setattr(sqlite, "TITLE_LIMIT", 1, raising=False)
+    monkeypatch.setattr(sqlite, "TITLE_FEW", title_few)
     async with sqlite_sessionmaker() as session, session.begin():
         await ArchiveRepository(session).save_articles(
             [
@@ -683,3 +689,101 @@ async def test_a_phrase_is_ranked_among_the_scopes_matches_uncounted_on_postgres
     scope = SearchFilters(libraries=(guild, SHARED_LIBRARY))
     hits = await search(sessionmaker, '"echo chamber"', filters=scope)
     assert [h.title for h in hits] == ["Dense", "Sparse"]
+
+
+async def test_a_guild_gets_the_best_matches_when_a_page_holds_fewer(
+    sessionmaker: Sessions, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A guild's library filter is checked on the matches best first until a page is found:
+    # the page must be the best ones, not the first ones found (oldest first, on SQLite, if
+    # the best-first order were lost), whether all matches are scored, read from the ranking
+    # lists or taken as partial matches.
+    from forumbot.storage.libraries import SHARED_LIBRARY
+    from forumbot.storage.search import postgres, refresh_term_lists, sqlite
+
+    async with sessionmaker() as session, session.begin():
+        repo = ArchiveRepository(session)
+        for n in range(4):  # the later, the denser
+            words = ["echo"] * (n + 1) + ["plain"] * (6 - n)
+            await repo.save_article(
+                ParsedArticle(key=f"e{n}", title=f"Article {n}", paragraphs=(" ".join(words),))
+            )
+        # (passages without the word, so that it weighs something in bm25's idf)
+        await repo.save_article(
+            ParsedArticle(key="rest", title="Rest", paragraphs=("Plain words.",) * 6)
+        )
+    shared = SearchFilters(libraries=(SHARED_LIBRARY,))
+
+    async def best(query: str) -> list[str]:
+        return [h.title for h in await search(sessionmaker, query, limit=1, filters=shared)]
+
+    assert await best("echo") == ["Article 3"]
+    partial = await search(sessionmaker, "echo zephyr", limit=1, filters=shared)
+    assert [h.title for h in partial] == ["Article 3"] and partial[0].partial
+    for module in (sqlite, postgres):
+        monkeypatch.setattr(module, "EXACT_LIMIT", 1)
+        monkeypatch.setattr(module, "LIST_MIN_MATCHES", 2)
+    async with sessionmaker() as session, session.begin():
+        await refresh_term_lists(session)
+    assert await best("echo") == ["Article 3"]
+
+
+async def test_a_page_comes_with_the_statement_that_ranks_it(
+    sqlite_sessionmaker: Sessions, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # SQLite: the page's rows and snippets are fetched by the statement that ranks them (one
+    # statement for a word), and the words' match counts that partial matches need are taken
+    # only when every-word matches leave the page short.
+    from forumbot.storage.search import sqlite
+
+    async with sqlite_sessionmaker() as session, session.begin():
+        paragraphs = (*(f"Alpha beta number {n}." for n in range(12)), "Alpha alone.")
+        await ArchiveRepository(session).save_articles(
+            [ParsedArticle(key="pairs", title="Pairs", paragraphs=paragraphs)]
+        )
+    statements: list[list[Sequence[object]]] = []
+    original = sqlite.fetchall
+
+    async def recording(session: AsyncSession, sql: str, params: dict[str, object]) -> object:
+        rows = list(await original(session, sql, params))
+        statements.append(rows)
+        return rows
+
+    monkeypatch.setattr(sqlite, "fetchall", recording)
+    hits = await search(sqlite_sessionmaker, "beta")
+    assert len(hits) == 10 and all("**beta**" in h.snippet for h in hits)
+    assert len(statements) == 1
+    statements.clear()
+    full = await search(sqlite_sessionmaker, "alpha beta")
+    assert len(full) == 10 and not any(h.partial for h in full)
+    assert len(statements) == 1
+    assert [row[3] for row in statements[0] if row[0] == "count"] == [None, None]
+    statements.clear()
+    short = await search(sqlite_sessionmaker, "alpha beta", offset=10)
+    assert [h.partial for h in short] == [False, False, True]
+    assert short[2].text == "Alpha alone." and "**Alpha**" in short[2].snippet
+    assert len(statements) == 2  # ranked with the counts, then the partial matches
+
+
+def test_a_cut_prefix_highlight_stems_only_words_that_could_match(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # SQLite: which highlighted words a long prefix (or a word beside it) really matches is
+    # told by stemming; a word that does not start as a unit does cannot match and is not
+    # stemmed, and no word is stemmed twice.
+    from forumbot.domain.query import QueryTerm
+    from forumbot.storage.search import sqlite
+
+    stemmed: list[str] = []
+    original = sqlite.index_tokens
+
+    def counting(value: str) -> tuple[str, ...]:
+        stemmed.append(value)
+        return original(value)
+
+    monkeypatch.setattr(sqlite, "index_tokens", counting)
+    keep = sqlite._matcher([QueryTerm("happi", prefix=True), QueryTerm("running")])
+    stemmed.clear()
+    assert keep("happy") and keep("Happiness") and keep("runs") and keep("happy")
+    assert not keep("hapless") and not keep("world") and not keep("Rome")
+    assert sorted(stemmed) == ["Rome", "hapless", "happy", "runs"]
