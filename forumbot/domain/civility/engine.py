@@ -23,13 +23,23 @@ from typing import Any, Literal, NamedTuple
 import re2
 
 from forumbot.domain.civility.actions import Action
-from forumbot.domain.civility.language import ENGLISH, LanguageGuesser
+from forumbot.domain.civility.language import ENGLISH, LANGUAGES, LanguageGuesser
 from forumbot.domain.civility.learned import LinearModel, has_noise, load_model
 from forumbot.domain.civility.learned import tokens_of as model_tokens
+from forumbot.domain.civility.normalise import (
+    NEED_MARKDOWN as _NEED_MARKDOWN,
+)
+from forumbot.domain.civility.normalise import (
+    NEED_SPACED as _NEED_SPACED,
+)
+from forumbot.domain.civility.normalise import (
+    NEED_STRETCH as _NEED_STRETCH,
+)
 from forumbot.domain.civility.normalise import (
     PRECHECK_PATTERNS,
     clean_text,
     dedouble,
+    derobe,
     normalise_detail,
     normalise_lowered,
 )
@@ -117,7 +127,7 @@ def _names_the_reader(tail: list[str]) -> bool:
     ):
         return len(tail) == 5
     return (
-        (len(tail) == 4 or (len(tail) > 4 and tail[4] in _AFTER_NAMING))
+        (len(tail) == 4 or (len(tail) > 4 and _ends_naming(tail[4])))
         and tail[0] in ("is", "s")
         and tail[1] in ("what", "all")
         and tail[2] in _FORWARD_TARGETS
@@ -128,6 +138,64 @@ def _names_the_reader(tail: list[str]) -> bool:
 # "... is what you are, and everyone here can see it": what may follow the naming
 _AFTER_NAMING = frozenset({"and", "so", "but", "lol", "mate", "pal", "honestly", "period",
                            "nothing", "thats", "everyone", "deal", "sorry"})  # fmt: skip
+# ...while "is what you are saying / about to / for" continues a clause about something else
+_NAMING_GOES_ON = frozenset({"about", "for", "to", "in", "on", "at", "with", "doing", "going",
+                             "saying", "talking", "asking", "describing", "looking", "trying",
+                             "getting", "missing", "proposing", "suggesting", "arguing", "like",
+                             "not", "really", "actually", "after", "against", "of",
+                             "by"})  # fmt: skip
+
+
+def _ends_naming(word: str) -> bool:
+    """Whether the word after "... is what you are" starts a new thought ("Full stop.",
+    "Kev.", "and everyone knows it") rather than continuing the clause ("saying", "about")."""
+    return word in _AFTER_NAMING or not (word in _NAMING_GOES_ON or word.endswith("ing"))
+
+
+_STRETCHED_WORD_RE = re.compile(r"[a-z]*([a-z])\1{2,}[a-z]*")
+_STRETCH_RUN_RE = re.compile(r"([a-z])\1{2,}")
+# elided articles and pronouns of French and Italian: "d'abrutis", "l'idiota", "un'idiota"
+_ELISION_RE = re.compile(r"(?<![a-z])(d|l|qu|un|dell|all|dall|nell|sull)'(?=[a-z])")
+_ELIDED_HEADS = ("dell", "dall", "nell", "sull", "all", "qu", "un", "d", "l")
+# words that are never the insult's own adjective: negations ("Du bist kein Lügner") and
+# determiners
+_NOT_ADJECTIVES = _NEGATIONS | _PHRASE_NEGATIONS | _DETERMINERS | frozenset(
+    {"kein", "keine", "keinen", "keiner", "geen", "zaden", "zadna", "zadnym", "ningun",
+     "ninguno", "ninguna", "nenhum", "nenhuma", "aucun", "aucune", "nessun", "nessuno",
+     "nessuna", "hic", "hicbir", "nor", "nothing", "less", "former", "ex"})  # fmt: skip
+# before an elided insult, words that discuss calling someone it rather than doing so:
+# "sans se traiter d'abrutis", "senza darci dell'idiota"
+_CALLING = frozenset({"traiter", "traite", "traites", "traitez", "traitant", "sans", "senza",
+                      "darsi", "darci", "dare", "darmi", "chiamare", "pas", "non"})  # fmt: skip
+_INTERJECTIONS = frozenset({"lol", "lmao", "lmfao", "rofl", "haha", "tbh", "honestly", "mate",
+                            "yes", "yeah", "yep", "innit", "bro", "pal", "ptdr", "mdr",
+                            "jaja"})  # fmt: skip
+# the thread, channel or server the message is posted in, in the pack's languages (normalised)
+_PLACES = frozenset({"thread", "threads", "channel", "server", "chat", "forum",
+                     "serveur", "salon", "fil", "canal", "foro", "kanal",
+                     "kanale", "kanalu", "kanaal", "draad", "czat", "czacie", "serwerze",
+                     "sunucu", "sunucuda", "kanalda", "tpede", "betke", "kahal", "cepbep",
+                     "fopym"})  # fmt: skip
+_PLACE_DETERMINERS = frozenset({"every", "all", "these", "those", "you", "ye"})
+# what joins the group to the place: "in this thread", "de ce serveur", "z tego kanału", "в чате"
+_PLACE_LINKS = frozenset({"in", "on", "of", "from", "here", "around", "dans", "de", "du", "sur",
+                          "en", "del", "nel", "sul", "di", "im", "auf", "aus", "op", "uit", "w",
+                          "na", "z", "ze", "b", "ha", "da", "do", "no", "em", "desse", "deste",
+                          "este", "ese", "cet", "ce", "questo"})  # fmt: skip
+
+
+def _in_this_place(tokens: list[str], pos: int) -> bool:
+    """An insult of a group followed by where the message is posted: "the clowns in this
+    thread", "every MAGA moron on this server". The group is named by a plural or by
+    every/all/these; "calling someone an idiot in this thread is..." names nobody."""
+    after = tokens[pos + 1 : pos + 5]
+    if _PLACES.isdisjoint(after) or not after or after[0] not in _PLACE_LINKS:
+        return False
+    tok = tokens[pos]
+    before = tokens[max(0, pos - 4) : pos]
+    if any(t in ("calling", "call", "called", "calls") for t in before):
+        return False
+    return tok.endswith("s") or not _PLACE_DETERMINERS.isdisjoint(before)
 
 
 # Insult words that are also verbs ("you fool yourself", "you bitch about it", "you trash the
@@ -389,7 +457,12 @@ class Engine:
             if rule.languages:
                 self._languages[i] = frozenset(rule.languages)
                 self._lex.unmasked_rules.add(i)
-                for name in ("words", "insults", "adjectives", "harms", "acts", "phrases"):
+                # a rule for every language (reach.yaml) is evidence for none of them
+                for name in (
+                    ("words", "insults", "adjectives", "harms", "acts", "phrases")
+                    if len(rule.languages) < len(LANGUAGES)
+                    else ()
+                ):
                     for entry in p.get(name, ()):
                         word, _ = _entry_forms(entry)
                         for lang in rule.languages:
@@ -558,8 +631,50 @@ class Engine:
         infos = list(map(lookup, tokens))
         if joined:
             for pos, tok in enumerate(tokens):
-                if not infos[pos].roles and tok in joined and len(tok) > 4 and tok[0] in "aiu":
-                    infos[pos] = lookup(tok[1:])  # "ur a i d i o t" was joined into "aidiot"
+                if (
+                    not (infos[pos].roles or infos[pos].hot)
+                    and tok in joined
+                    and len(tok) > 4
+                    and tok[0] in "aiu"
+                ):
+                    rest = lookup(tok[1:])  # "ur a i d i o t" was joined into "aidiot"
+                    if rest.roles or rest.hot:
+                        infos[pos] = rest
+        if _NEED_STRETCH in low_hits:
+            # "whattttt", "parasiteeeee": the normaliser leaves two letters of a stretched run
+            # ("idiooooot" -> "idioot", which the lexicon de-doubles); a stretched word whose
+            # one-letter form the rules know is read as that form, so structures see "what"
+            stretched = {
+                _STRETCH_RUN_RE.sub(r"\1\1", w): _STRETCH_RUN_RE.sub(r"\1", w)
+                for w in (m.group(0) for m in _STRETCHED_WORD_RE.finditer(low))
+            }
+            exact = self._lex.exact
+            for pos, tok in enumerate(tokens):
+                single = stretched.get(tok, tok)
+                # "willllll" stays "will" (a word of the rules); "whattttt" becomes "what"
+                if single != tok and tok not in exact and single in exact:
+                    info = lookup(single)
+                    if info.roles or info.hot:
+                        tokens[pos], infos[pos] = single, info
+                        # the regex rules read the same words
+                        normalised = re.sub(rf"\b{tok}\b", single, normalised)
+        if "'" in low:
+            # French and Italian elisions are glued by the normaliser ("d'abrutis" ->
+            # "dabrutis"): a glued word no rule knows is looked up without its article
+            elided = set(_ELISION_RE.findall(low))
+            for pos, tok in enumerate(tokens):
+                if not infos[pos].roles and not infos[pos].words:
+                    for head in _ELIDED_HEADS:
+                        if (
+                            head in elided
+                            and tok.startswith(head)
+                            and len(tok) > len(head) + 3
+                            and _CALLING.isdisjoint(tokens[max(0, pos - 3) : pos])
+                        ):
+                            rest = lookup(tok[len(head) :])
+                            if rest.roles or rest.words:
+                                infos[pos] = rest
+                            break
         hot = [info for info in infos if info.hot]
         language_shadowed: set[int] = set()
         if hot:
@@ -574,15 +689,38 @@ class Engine:
                 if idx not in found:
                     m = rx.search(low)
                     found[idx] = m.group(0) if m else ""
-        for target, (rset, compiled) in self._regex_sets.items():
-            subject = normalised if target == "normalised" else _encodable(text)
-            matched = rset.Match(subject.encode())
-            if matched:
-                for n in matched:
-                    idx, rx = compiled[n]
+        # the raw text without its disguises, for the raw and clean layers (only when a
+        # disguise may be there: markdown, spelled-out letters, or characters clean_text folds)
+        robed = ""
+        if (
+            clean_cased != text
+            or _NEED_STRETCH in low_hits
+            or _NEED_SPACED in low_hits
+            or _NEED_MARKDOWN in low_hits
+        ):
+            robed = derobe(clean_cased)
+            if robed == text:
+                robed = ""
+        if robed and self._low_rules:
+            robed_low = robed.lower()
+            for n in self._low_set.Match(robed_low.encode()):
+                if n >= base:
+                    idx, rx = self._low_rules[n - base]
                     if idx not in found:
-                        m = rx.search(subject)
+                        m = rx.search(robed_low)
                         found[idx] = m.group(0) if m else ""
+        for target, (rset, compiled) in self._regex_sets.items():
+            subjects = [normalised] if target == "normalised" else [_encodable(text)]
+            if robed and target != "normalised":
+                subjects.append(_encodable(robed))
+            for subject in subjects:
+                matched = rset.Match(subject.encode())
+                if matched:
+                    for n in matched:
+                        idx, rx = compiled[n]
+                        if idx not in found:
+                            m = rx.search(subject)
+                            found[idx] = m.group(0) if m else ""
 
         # structural rules
         if self._other:
@@ -796,9 +934,10 @@ class Engine:
             # backwards: target [wildcard] filler* insult
             gap = 0
             j = pos - 1
+            described = False  # an unlisted adjective was passed: "a pompous windbag"
             while j >= 0 and gap <= ins.max_gap:
                 r = role_at(j)
-                if "target" in r or ("weak_target" in r and gap >= 1):
+                if "target" in r or ("weak_target" in r and gap >= 1 and not described):
                     # "you fool yourself", "you bitch about", "you trash the record": verbs
                     if (
                         gap == 0
@@ -823,6 +962,22 @@ class Engine:
                 # a name or "this guy" as the subject: "Rahul is a total dickhead"
                 if _named_subject(tokens, j):
                     return " ".join(tokens[: pos + 1])
+                # one word the lists do not know, as the noun's own adjective after an article
+                # or a filler ("the most tedious gobshite", "a sanctimonious prick"):
+                # adjectives are an open class. Not right after the target, where it is a verb
+                # ("you saw a rat"), nor towards a weak "your" ("your guinea pig").
+                if (
+                    is_noun
+                    and not described
+                    and not r
+                    and tokens[j] not in _NOT_ADJECTIVES
+                    and j >= 1
+                    and "filler" in role_at(j - 1)
+                ):
+                    described = True
+                    gap += 1
+                    j -= 1
+                    continue
                 # one unknown word right after the target: "you liberals are idiots",
                 # "you tankie clowns"
                 if (
@@ -870,10 +1025,21 @@ class Engine:
             # forwards: "idiot, you", "what a moron you are", "an idiot like you"
             # ...but not "Stalin was a fool, you know": only at the end or before "are"/"all".
             nxt = tokens[pos + 1] if pos + 1 < n_tokens else ""
+            # "what a moron lol, you": an interjection does not separate an insult from its target
+            skip = pos + 1
+            while skip < min(n_tokens - 1, pos + 3) and tokens[skip] in _INTERJECTIONS:
+                skip += 1
+            if skip > pos + 1 and tokens[skip] in _FORWARD_TARGETS:
+                nxt, pos_t = tokens[skip], skip
+            else:
+                pos_t = pos + 1
             if nxt in _FORWARD_TARGETS:
-                after = tokens[pos + 2] if pos + 2 < n_tokens else ""
+                after = tokens[pos_t + 1] if pos_t + 1 < n_tokens else ""
                 if after in _FORWARD_OK and not negated(pos):
-                    return " ".join(tokens[pos : pos + 2])
+                    return " ".join(tokens[pos : pos_t + 1])
+            elif _in_this_place(tokens, pos) and not negated(pos) and not reported_after(pos):
+                # "every single MAGA clown in this thread": the group is here, so it is the readers
+                return " ".join(tokens[pos : pos + 5])
             elif (
                 nxt == "like"
                 and pos + 2 < n_tokens

@@ -138,7 +138,23 @@ def clean_text(text: str) -> str:
     text = unicodedata.normalize("NFKC", text)
     if text.isascii():
         return text
+    if _WIDE_STRETCH_RE.search(text):
+        text = _WIDE_STRETCH_RE.sub(r"\1", text)  # "повесьсяяяя": no such word needs three
+    if _SPACED_WIDE_RE.search(text):
+        # letters spelled out with a visible separator are rejoined before they are folded:
+        # "н-и-ч-т-о-ж-е-с-т-в-о" would otherwise fold into "h-i-ch-t-o-zh-...", which no
+        # later step can read as one word
+        text = _SPACED_WIDE_RE.sub(_join_wide, text)
     return _NON_ASCII_RE.sub(_fold_match, text)
+
+
+# a non-ASCII letter typed three times or more (emoji runs are left for the flood rules)
+_WIDE_STRETCH_RE = re.compile(r"((?![\x00-\x7f])[^\W\d_])\1{2,}")
+
+
+def _join_wide(m: re.Match[str]) -> str:
+    run = m.group(0)
+    return run if run.isascii() else _SPACED_STRIP_RE.sub("", run)
 
 
 # --- word-level folding ----------------------------------------------------------------------
@@ -155,11 +171,16 @@ _SPACED_RE = re.compile(
     rf"(?<![a-z0-9@$])[a-z0-9@$](?:{_SEP}{{1,3}}[a-z0-9@$](?![a-z0-9@$])){{2,}}"
 )
 _SPACED_STRIP_RE = re.compile(_SEP)
+# The same run in letters of any script ("н-и-ч-т-о-ж-е-с-т-в-о", "k.ł.a.m.c.a"), only with a
+# visible separator: single-letter words such as "и", "в", "я" are everyday Russian and Polish.
+# Joined in clean_text, before Cyrillic letters are transliterated into one or two.
+_WIDE_SEP = _SEP.replace(" \t", "")
+_SPACED_WIDE_RE = re.compile(rf"(?<![^\W_])[^\W_](?:{_WIDE_SEP}{{1,3}}[^\W_](?![^\W_])){{2,}}")
 _WORD_GAP_RE = re.compile(r"\s{2,}")
 # A run spelled with a visible separator ("f-u-c-k-i-n-g i-d-i-o-t", "y.o.u a.r.e"): a plain
 # space right between two letters there is a gap between words, not one more separator.
 _VISIBLE_SEP_RE = re.compile(r"[a-z0-9@$][^\sa-z0-9@$]{1,3}[a-z0-9@$]")
-_LETTER_GAP_RE = re.compile(r"(?<=[a-z0-9@$])\s+(?=[a-z0-9@$])")
+_LETTER_GAP_RE = re.compile(r"(?<=[a-z0-9@$])([^a-z0-9@$\s]*\s[^a-z0-9@$]*)(?=[a-z0-9@$])")
 _CHAT_LETTERS = frozenset("aiurykonc24@")
 _STRETCH_RE = re.compile(r"([a-z])\1{2,}")
 # Tokens that may carry leetspeak: letters mixed with digits or symbols.
@@ -216,8 +237,10 @@ def normalise_lowered(text: str, needed: Collection[int]) -> tuple[str, frozense
         return text, _NO_JOINS
     if _NEED_PICTURE in needed:
         # weapons and nooses drawn instead of written: "ima 🔪 you", "go 🪢 yourself"
+        # ...but a picture between single letters is a separator: "s🔪t🔪a🔪b" spells "stab"
         for picture, word in _PICTURE_WORDS.items():
-            text = text.replace(picture, word)
+            if picture in text:
+                text = _picture_re(picture).sub(word, text)
     if _NEED_MENTION in needed:
         # a member mentioned by @ is spoken to or about directly: read it as "you"
         text = _MENTION_RE.sub(" you ", text)
@@ -227,6 +250,9 @@ def normalise_lowered(text: str, needed: Collection[int]) -> tuple[str, frozense
         # (a lone "**" is a mask, "f**k", and stays for the unmasking)
         text = _MARKDOWN_RE.sub(_drop_mark if text.count("**") % 2 else "", text)
     joined: set[str] = set()
+    if _NEED_SPACED in needed and _HEAD_PAIR_RE.search(text):
+        # "ch_u_j_u", "sh-i-t": a digraph heading a run spelled with a visible separator
+        text = _HEAD_PAIR_RE.sub(r"\1\3\2\3", text)
     if _NEED_SPACED in needed and _SPACED_RE.search(text):
 
         def _join_one(run: str, *, chat: bool = True) -> str:
@@ -244,9 +270,14 @@ def normalise_lowered(text: str, needed: Collection[int]) -> tuple[str, frozense
                 # and "an" are rejoined too (alone, "y o u" could be chat shorthand).
                 return " ".join(_join_one(part, chat=False) for part in _WORD_GAP_RE.split(run))
             if " " in run and _VISIBLE_SEP_RE.search(run):
+                # a gap that holds a space is between words, and keeps its punctuation:
+                # "P-o-b-r-e-c-i-t-o, a tu edad" is "pobrecito, a tu edad"
                 parts = _LETTER_GAP_RE.split(run)
-                return " ".join(_join_one(part, chat=False) for part in parts)
-            return _join_one(run)
+                return "".join(
+                    part if k % 2 else _join_one(part, chat=False) for k, part in enumerate(parts)
+                )
+            # chat shorthand is typed with spaces ("u r a"); "y-o-u-r" is a word spelled out
+            return _join_one(run, chat=" " in run)
 
         text = _SPACED_RE.sub(_join, text)
     if _NEED_STRETCH in needed:
@@ -257,6 +288,41 @@ def normalise_lowered(text: str, needed: Collection[int]) -> tuple[str, frozense
 
 
 _NO_JOINS: frozenset[str] = frozenset()
+# two letters, then a visible separator and at least three more single letters with the same one
+_HEAD_PAIR_RE = re.compile(
+    r"(?<![a-z0-9@$])([a-z])([a-z])([_\-.~*|])(?=[a-z]\3[a-z]\3[a-z](?![a-z]))"
+)
+
+
+# --- the raw text without its disguises, case and digits kept --------------------------------
+# Rules that read the raw or clean text (addresses, workplaces, names) must not be escaped by
+# the disguises the normaliser undoes for the word rules: markdown marks in or around a word
+# and letters spelled out with a visible separator ("w-o-r-k-s at", "||calle|| Pez 27").
+_ROBE_MARKS_RE = re.compile(r"\|\||\*\*|__|~~")
+# inline code around a plain word hides it; around a mention it quotes it, and stays
+_ROBE_CODE_RE = re.compile(r"`+([^`\s@<]+)`+")
+_VISIBLE_SEP = _SEP.replace(" \t", "")
+_ROBE_SPACED_RE = re.compile(
+    rf"(?<![^\W\d_])[^\W\d_](?:{_VISIBLE_SEP}{{1,3}}[^\W\d_](?![^\W\d_])){{2,}}"
+)
+_ROBE_STRIP_RE = re.compile(_VISIBLE_SEP)
+# a letter typed three times or more: no word of the pack's languages needs it ("worksssss")
+_ROBE_STRETCH_RE = re.compile(r"([^\W\d_])\1{2,}")
+
+
+def derobe(clean_cased: str) -> str:
+    """`clean_text` output with markdown marks dropped and spelled-out letters rejoined, case,
+    digits and punctuation otherwise kept: what raw-text rules read besides the raw text."""
+    text = _ROBE_MARKS_RE.sub("", clean_cased)
+    if "`" in text:
+        text = _ROBE_CODE_RE.sub(r"\1", text)
+    text = _ROBE_STRETCH_RE.sub(r"\1", text)
+    return _ROBE_SPACED_RE.sub(lambda m: _ROBE_STRIP_RE.sub("", m.group(0)), text)
+
+
+@lru_cache(maxsize=8)
+def _picture_re(picture: str) -> re.Pattern[str]:
+    return re.compile(rf"(?<![a-z]){picture}|{picture}(?![a-z])")
 
 
 def _drop_mark(m: re.Match[str]) -> str:
@@ -264,6 +330,8 @@ def _drop_mark(m: re.Match[str]) -> str:
 
 
 _NEED_STRETCH, _NEED_SPACED, _NEED_LEET, _NEED_MARKDOWN, _NEED_MENTION = 0, 1, 2, 3, 4
+# for the engine: which PRECHECK_PATTERNS say a disguise may be there
+NEED_STRETCH, NEED_SPACED, NEED_MARKDOWN = _NEED_STRETCH, _NEED_SPACED, _NEED_MARKDOWN
 _NEED_PICTURE = 5
 _PICTURE_WORDS = {"🔪": " stab ", "🗡": " stab ", "🔫": " shoot ", "🪢": " hang ", "⚰": " bury "}
 _MENTION_RE = re.compile(r"<@!?\d+>|(?<![^\s(])@(?!everyone\b|here\b)[a-z][\w.]*")

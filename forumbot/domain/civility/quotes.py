@@ -35,7 +35,7 @@ posting replied replies replying dmed dm dms messaged texted tweeted commented s
 screamed chanted typed quote quoted quoting reported reporting flagged flagging screenshot
 screenshots heard whispered slur slurs insult insults according statements statement posts
 comments stuff things like say believe tolerate hurtful hateful dehumanising dehumanizing
-wishing write report
+wishing write report allowed allow permitted etymology word words meaning means meant
 aussagen aussage sprüche spruche kommentare beiträge beitrage dinge verletzend hasserfüllt
 entmenschlichend dulden
 frases comentarios comentario cosas hiriente odioso tolerar denunciaré denunciare
@@ -88,6 +88,9 @@ bericht reactie opmerk melding scheld
 komentarz wiadomo zglos zgłos obraza obraża napisa usun usuń
 коммент сообщен жалова жалоб написа модерат удален обзыва
 yorum mesaj sikayet şikayet bildir yazd
+etymolog etimolog palabr palavr parola woord wort slowo słowo слово kelime
+означа oznacza signif bedeut beteken anlam
+permit consent erlaub toegest dozwol разреш
 """
 
 
@@ -135,6 +138,16 @@ def outside_quotes(raw: str) -> str | None:
     pieces.append(text[last:])
     # " - " keeps the words on either side of a quote from running together
     outside = " - ".join(pieces)
-    if not _has_cue(_tokens(outside)):
+    if not _has_cue(_tokens(outside)) and not _attributed(text, spans):
         return None
     return outside
+
+
+def _attributed(text: str, spans: list[tuple[int, int]]) -> bool:
+    """A quote introduced by a colon after words ("Sarkozy à Argenteuil en 2005 : '…'",
+    "Orwell, 1946: '…'") is attributed to whoever the words before the colon name."""
+    for start, _ in spans:
+        before = text[max(0, start - 3) : start].rstrip()
+        if before.endswith(":") and _TOKEN_RE.search(normalise(text[:start])):
+            return True
+    return False

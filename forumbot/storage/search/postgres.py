@@ -143,6 +143,11 @@ class _Plan:
         # Inlined (not a CTE) so the planner sees each tsquery and can tell rare from common.
         self.all = postgres_tsquery(self.terms, self.params, "all", config=self.config)
         self.any = postgres_tsquery(self.units, self.params, "any", "||", config=self.config)
+        # The same as one-row subqueries, for statements run with a generic plan (`_plans`):
+        # there a tsquery is no constant, and inlined it would be made again for every row
+        # ranked or rechecked; a subquery is evaluated once per execution.
+        self.all_once = f"(SELECT {self.all})"
+        self.any_once = f"(SELECT {self.any})"
         self.where = filter_sql(filters, self.params)
         # As on SQLite: a guild's search always filters by library, and that filter rejects
         # little. With no other filter the count that picks the exact or the ranking-list plan
@@ -174,15 +179,12 @@ class _Plan:
             f" WHERE p.search_vector @@ ({tsquery}){extra}{self.where}"
         )
 
-    @property
-    def titles(self) -> str:
-        return self.titles_ranked(f"ts_rank(a.search_vector, ({self.any}), :norm)")
-
-    def titles_ranked(self, rank: str) -> str:
-        """Title scores: `rank` over the titles holding any of the words."""
+    def titles(self, any_sql: str) -> str:
+        """Title scores: ts_rank over the titles holding any of the words (`any_sql`: self.any
+        or self.any_once)."""
         return f"""titles AS MATERIALIZED (
-            SELECT a.id AS aid, {rank} AS ts
-            FROM articles AS a WHERE a.search_vector @@ ({self.any})
+            SELECT a.id AS aid, ts_rank(a.search_vector, ({any_sql}), :norm) AS ts
+            FROM articles AS a WHERE a.search_vector @@ ({any_sql})
             ORDER BY ts DESC LIMIT :title_limit)"""
 
 
@@ -198,42 +200,55 @@ _PASSAGES = """
 
 
 # Settings for search statements, for the rest of the transaction only (set_config's `true`):
-# - custom plans: asyncpg prepares statements; after five runs PostgreSQL may switch to a
-#   generic plan that cannot see the tsquery and picks a full bitmap scan for common terms;
 # - no JIT: a search plan's estimated cost often passes jit_above_cost, and compiling it took
 #   tens of milliseconds, more than the query itself;
 # - random_page_cost 1.1 (SSD, and an archive that stays cached): at the default 4 the planner
 #   read a common word's every match through a bitmap rather than walk the primary key.
 SEARCH_SETTINGS = {
-    "plan_cache_mode": "force_custom_plan",
     "jit": "off",
     "random_page_cost": "1.1",
 }
+# plan_cache_mode, per statement (asyncpg prepares every statement):
+# - custom plans where the plan depends on the tsquery or on a value: the ranking lists'
+#   passages added since a mark, the newest matches, partial matches, counts. A generic plan
+#   cannot see the tsquery and read every match of a common word through a bitmap (3.5 ->
+#   16 ms for a common word's list statement at 1M, 6 -> 21 ms for a partial fill);
+# - a generic plan, made once per connection, for the first statement of a relevance search
+#   and the page's rows: their plan is the same for every tsquery (GIN, then the primary key;
+#   rare and common are told apart while they run), and planning that statement afresh cost
+#   1.2-1.6 ms of the 2-4 ms a rare word's search took at 1M passages.
+CUSTOM = "force_custom_plan"
+GENERIC = "force_generic_plan"
 
 
 _SETTINGS_DONE = "forumbot.search.settings_transaction"
 
 
-async def _custom_plans(session: AsyncSession) -> None:
-    # Once per transaction (a search page searches, then counts, in one).
+async def _plans(session: AsyncSession, mode: str) -> None:
+    """The transaction's search settings with plan_cache_mode `mode`: all of them once per
+    transaction (a search page searches, then counts, in one), then the mode when it changes."""
+    transaction = session.get_transaction()
     done = session.info.get(_SETTINGS_DONE)
-    if done is not None and done is session.get_transaction():
-        return
-    sets = ", ".join(
-        f"set_config('{name}', '{value}', true)" for name, value in SEARCH_SETTINGS.items()
-    )
+    if done is not None and done[0] is transaction:
+        if done[1] == mode:
+            return
+        settings = {"plan_cache_mode": mode}
+    else:
+        settings = {"plan_cache_mode": mode, **SEARCH_SETTINGS}
+    sets = ", ".join(f"set_config('{name}', '{value}', true)" for name, value in settings.items())
     await session.execute(text(f"SELECT {sets}"))
-    session.info[_SETTINGS_DONE] = session.get_transaction()
+    session.info[_SETTINGS_DONE] = (transaction, mode)
 
 
 async def search(
     session: AsyncSession, query: SearchQuery, filters: SearchFilters, limit: int, offset: int
 ) -> list[SearchHit]:
     plan = _Plan(query, filters, limit, offset)
-    await _custom_plans(session)
     if plan.stop_only:
+        await _plans(session, CUSTOM)
         ranked = await _stop_words(session, plan)
     elif query.order == ORDER_NEWEST:
+        await _plans(session, CUSTOM)
         ranked = await _newest(session, plan)
     else:
         ranked = await _relevance(session, plan)
@@ -381,7 +396,7 @@ def _positional(plan: _Plan) -> str:
     before scoring read the same rows twice ("state Will denoseto": 7,400 heap pages for 79
     matches, 0.17 s counted, then again to score). Its matches are scored as they are found,
     as a rare word's: at most EXACT_LIMIT + 1, then the lists."""
-    return f"strpos(({plan.all})::text, '<') > 0"
+    return f"strpos(({plan.all_once})::text, '<') > 0"
 
 
 # A one-word query is known to match more than EXACT_LIMIT passages, without counting them,
@@ -407,12 +422,12 @@ def _common_word(plan: _Plan, params: dict[str, Any]) -> str:
         return (
             "EXISTS (SELECT 1 FROM search_terms AS s"
             " WHERE s.term LIKE :common_prefix AND s.matches > :common_matches"
-            f" AND array_to_tsvector(ARRAY[s.term::text]) @@ ({plan.all}))"
+            f" AND array_to_tsvector(ARRAY[s.term::text]) @@ ({plan.all_once}))"
         )
     params["common_word"] = terms[0].text
     vector = f"to_tsvector('{CONFIG}', :common_word)"
     # A phrase whose tsquery is one lexeme ("the new": english drops `the`) is that word.
-    one = f"numnode(({plan.all})) = 1" if terms[0].phrase else f"length({vector}) = 1"
+    one = f"numnode(({plan.all_once})) = 1" if terms[0].phrase else f"length({vector}) = 1"
     return (
         f"({one} AND EXISTS (SELECT 1 FROM search_terms AS s"
         f" WHERE s.term = ANY(tsvector_to_array({vector})) AND s.matches > :common_matches))"
@@ -426,6 +441,7 @@ def _like_prefix(term: QueryTerm) -> str:
 
 async def _relevance(session: AsyncSession, plan: _Plan) -> list[Ranked]:
     params = plan.params
+    await _plans(session, GENERIC)  # every tsquery below is `*_once`
     sql = f"""
         WITH known AS MATERIALIZED (
             SELECT ({_rare_term(plan.terms, params)}) OR {_positional(plan)} AS rare,
@@ -433,23 +449,23 @@ async def _relevance(session: AsyncSession, plan: _Plan) -> list[Ranked]:
         counted AS MATERIALIZED (
             SELECT CASE WHEN (SELECT common FROM known) THEN :exact_plus ELSE (
                 SELECT count(*) FROM (
-                    SELECT 1 {plan.counted(plan.all, " AND NOT (SELECT rare FROM known)")}
+                    SELECT 1 {plan.counted(plan.all_once, " AND NOT (SELECT rare FROM known)")}
                     LIMIT :exact_plus) AS m) END AS c),
         exact AS MATERIALIZED (
-            SELECT p.id, p.article_id, ts_rank(p.search_vector, ({plan.all}), :norm) AS score
-            {plan.matches(plan.all, _EXACT)} LIMIT :exact_plus),
+            SELECT p.id, p.article_id, ts_rank(p.search_vector, ({plan.all_once}), :norm) AS score
+            {plan.matches(plan.all_once, _EXACT)} LIMIT :exact_plus),
         total AS (
             SELECT CASE WHEN (SELECT rare FROM known) THEN (SELECT count(*) FROM exact)
                         ELSE (SELECT c FROM counted) END AS c),
-        {plan.titles},
+        {plan.titles(plan.any_once)},
         ranked AS (
             SELECT e.id, e.score + :title_weight * coalesce(t.ts, 0) AS score
             FROM exact AS e LEFT JOIN titles AS t ON t.aid = e.article_id
             ORDER BY score DESC LIMIT :need),
         title_all AS MATERIALIZED (
-            SELECT a.id AS aid, ts_rank(a.search_vector, ({plan.all}), :norm) AS ts
+            SELECT a.id AS aid, ts_rank(a.search_vector, ({plan.all_once}), :norm) AS ts
             FROM articles AS a
-            WHERE a.search_vector @@ ({plan.all}) AND (SELECT c FROM total) < :need
+            WHERE a.search_vector @@ ({plan.all_once}) AND (SELECT c FROM total) < :need
             ORDER BY ts DESC LIMIT :title_articles),
         title_only AS (
             SELECT p.id, t.ts AS score FROM title_all AS t
@@ -475,12 +491,14 @@ async def _relevance(session: AsyncSession, plan: _Plan) -> list[Ranked]:
         else:
             total = int(score)
     if total > EXACT_LIMIT:
+        await _plans(session, CUSTOM)
         ranked = await _from_lists(session, plan, lists)
     text_matches = min(total, EXACT_LIMIT)
     if plan.count_unfiltered:  # the count included other libraries: what was found here
         text_matches = sum(r.tier != TIER_TITLE for r in ranked)
     short = text_matches + sum(r.tier == TIER_TITLE for r in ranked) < plan.need
     if short and len(plan.units) > 1:
+        await _plans(session, CUSTOM)
         unit_lists = await _unit_lists(session, plan)
         unit_counts = await _unit_counts(session, plan, unit_lists)
         ranked += await _partial(session, plan, unit_counts, unit_lists, {r.id for r in ranked})
@@ -541,7 +559,7 @@ async def _from_lists(
         WITH cand AS MATERIALIZED (
             SELECT passage_id AS id, sum(score) AS score, count(*) AS lists
             FROM search_term_passages WHERE term = ANY(:terms) GROUP BY passage_id),
-        {plan.titles},
+        {plan.titles(plan.any)},
         listed AS (
             SELECT c.id, c.score + :title_weight * coalesce(t.ts, 0) AS score
             FROM cand AS c JOIN passages AS p ON p.id = c.id
@@ -675,8 +693,8 @@ async def _rows(session: AsyncSession, plan: _Plan, ids: list[int]) -> Iterable[
     vector = f"to_tsvector('{SIMPLE}', p.text)" if plan.stop_only else "p.search_vector"
     sql = f"""
         SELECT p.id, p.article_id, a.title, a.author, p.number, p.stable_id, p.text,
-               CASE WHEN {vector} @@ ({plan.any})
-                    THEN ts_headline('{plan.config}', p.text, ({plan.any}), :options) END
+               CASE WHEN {vector} @@ ({plan.any_once})
+                    THEN ts_headline('{plan.config}', p.text, ({plan.any_once}), :options) END
         FROM passages AS p JOIN articles AS a ON a.id = p.article_id
         WHERE p.id = ANY(:ids)
     """
@@ -749,7 +767,7 @@ async def count(session: AsyncSession, query: SearchQuery, filters: SearchFilter
     """Passages holding every word (with the filters), counted up to `cap` + 1."""
     plan = _Plan(query, filters, 1, 0)
     params = dict(plan.params, cap=cap + 1)
-    await _custom_plans(session)
+    await _plans(session, CUSTOM)
     if plan.stop_only:  # among the newest passages, as searched
         sql = f"SELECT count(*) FROM ({_stop_matches(plan, ':cap')}) AS m"
         return int((await session.execute(text(sql), dict(plan.params, cap=cap + 1))).scalar_one())

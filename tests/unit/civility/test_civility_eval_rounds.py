@@ -27,7 +27,12 @@ FLOORS = {
     4: (0.97, 0.01),
     5: (0.96, 0.01),
     6: (0.93, 0.01),
+    # first-seen 83.7% / 0.9% (round 7) and 74.0% / 1.3% (round 8): docs/rules.md
+    7: (0.99, 0.01),
+    8: (0.97, 0.01),
 }
+# round 7 is the smaller one (184 uncivil, 216 civil)
+MIN_ITEMS = 180
 
 
 @pytest.fixture(scope="module")
@@ -46,7 +51,7 @@ def test_round_holds_its_floor(reports: dict[int, Report], k: int) -> None:
     report = reports[k]
     recall, alarms = FLOORS[k]
     total = report.total
-    assert total.uncivil >= 250 and total.civil >= 250
+    assert total.uncivil >= MIN_ITEMS and total.civil >= MIN_ITEMS
     assert total.recall is not None and total.recall >= recall, report.to_dict(examples=20)
     assert total.false_alarm_rate is not None and total.false_alarm_rate <= alarms
     # neutrality: left- and right-leaning civil messages are treated alike

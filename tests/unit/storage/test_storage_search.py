@@ -536,6 +536,33 @@ async def test_search_settings_last_for_the_transaction_only_on_postgresql(
 
 
 @pytest.mark.parametrize("db_url", ["postgresql"], indirect=True)
+async def test_searches_sharing_a_transaction_find_what_each_finds_alone_on_postgresql(
+    sessionmaker: Sessions, ids: dict[str, int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A relevance search's first statement runs with a generic plan, the ranking lists' and
+    # partial matches' statements with custom plans: searches of every kind, one after the
+    # other in one transaction (the mode switching back and forth), find what each finds in a
+    # transaction of its own, and the server's plan_cache_mode is back after the transaction.
+    from forumbot.storage.search import postgres, refresh_term_lists
+
+    monkeypatch.setattr(postgres, "EXACT_LIMIT", 1)
+    monkeypatch.setattr(postgres, "LIST_MIN_MATCHES", 2)
+    async with sessionmaker() as session, session.begin():
+        await refresh_term_lists(session)
+    queries = ["open", "gardens", "irrigation water", "open zephyr", "sour*", '"open source"']
+    queries += ["open order:newest", "the", "gardens", "open"]
+    alone = [keys(await search(sessionmaker, q), ids) for q in queries]
+    assert all(alone[:4])
+    async with sessionmaker() as session:
+        before = await session.scalar(text("SELECT current_setting('plan_cache_mode')"))
+        await session.commit()
+        async with session.begin():
+            shared = [keys(await search_passages(session, q), ids) for q in queries]
+        assert shared == alone
+        assert await session.scalar(text("SELECT current_setting('plan_cache_mode')")) == before
+
+
+@pytest.mark.parametrize("db_url", ["postgresql"], indirect=True)
 async def test_a_stemmed_prefix_is_not_taken_for_a_listed_word_it_does_not_match_on_postgresql(
     sessionmaker: Sessions, ids: dict[str, int], monkeypatch: pytest.MonkeyPatch
 ) -> None:
