@@ -235,7 +235,10 @@ _SETTINGS_DONE = "forumbot.search.settings_transaction"
 
 async def _plans(session: AsyncSession, mode: str) -> None:
     """The transaction's search settings with plan_cache_mode `mode`: all of them once per
-    transaction (a search page searches, then counts, in one), then the mode when it changes."""
+    transaction (a search page searches, then counts, in one), then the mode when it changes.
+    A search leaves the mode of its last statement for the rest of the transaction (resetting
+    it would be a statement more per search): what follows a search in the same transaction
+    today is `count` (which sets its own) and simple lookups by key."""
     transaction = session.get_transaction()
     done = session.info.get(_SETTINGS_DONE)
     if done is not None and done[0] is transaction:
