@@ -164,6 +164,14 @@ class _Plan:
         # Filters that reject little (none, or a scope with the shared library): the best of
         # a word's matches are in its ranking list. A narrower scope's may all be outside it.
         self.broad = not self.where or self.count_unfiltered
+        # The first statement of a relevance search runs with a generic plan (`_plans`) for
+        # such filters: GIN, then the primary key, whatever the words. A narrower scope keeps
+        # custom plans, which see how common a word is: for a common word, walking the scope's
+        # passages beats a bitmap of all its matches (a generic plan: 0.5 s, against 21 ms, for
+        # a common word in a guild's own 1 % at 1M).
+        self.generic = self.broad
+        self.first_all = self.all_once if self.generic else self.all
+        self.first_any = self.any_once if self.generic else self.any
         # How many passages there are (the planner's estimate), for inverse document frequency.
         self.passages = 0.0
 
@@ -214,9 +222,10 @@ SEARCH_SETTINGS = {
 #   cannot see the tsquery and read every match of a common word through a bitmap (3.5 ->
 #   16 ms for a common word's list statement at 1M, 6 -> 21 ms for a partial fill);
 # - a generic plan, made once per connection, for the first statement of a relevance search
-#   and the page's rows: their plan is the same for every tsquery (GIN, then the primary key;
-#   rare and common are told apart while they run), and planning that statement afresh cost
-#   1.2-1.6 ms of the 2-4 ms a rare word's search took at 1M passages.
+#   whose filters reject little (`_Plan.generic`): its plan is the same for every tsquery
+#   (GIN, then the primary key; rare and common are told apart while it runs), and planning
+#   it afresh cost 1.2-1.6 ms of the 2-4 ms a rare word's search took at 1M passages.
+# The page's rows are read in whichever mode is set (by primary key either way).
 CUSTOM = "force_custom_plan"
 GENERIC = "force_generic_plan"
 
@@ -226,7 +235,10 @@ _SETTINGS_DONE = "forumbot.search.settings_transaction"
 
 async def _plans(session: AsyncSession, mode: str) -> None:
     """The transaction's search settings with plan_cache_mode `mode`: all of them once per
-    transaction (a search page searches, then counts, in one), then the mode when it changes."""
+    transaction (a search page searches, then counts, in one), then the mode when it changes.
+    A search leaves the mode of its last statement for the rest of the transaction (resetting
+    it would be a statement more per search): what follows a search in the same transaction
+    today is `count` (which sets its own) and simple lookups by key."""
     transaction = session.get_transaction()
     done = session.info.get(_SETTINGS_DONE)
     if done is not None and done[0] is transaction:
@@ -396,7 +408,7 @@ def _positional(plan: _Plan) -> str:
     before scoring read the same rows twice ("state Will denoseto": 7,400 heap pages for 79
     matches, 0.17 s counted, then again to score). Its matches are scored as they are found,
     as a rare word's: at most EXACT_LIMIT + 1, then the lists."""
-    return f"strpos(({plan.all_once})::text, '<') > 0"
+    return f"strpos(({plan.first_all})::text, '<') > 0"
 
 
 # A one-word query is known to match more than EXACT_LIMIT passages, without counting them,
@@ -422,12 +434,12 @@ def _common_word(plan: _Plan, params: dict[str, Any]) -> str:
         return (
             "EXISTS (SELECT 1 FROM search_terms AS s"
             " WHERE s.term LIKE :common_prefix AND s.matches > :common_matches"
-            f" AND array_to_tsvector(ARRAY[s.term::text]) @@ ({plan.all_once}))"
+            f" AND array_to_tsvector(ARRAY[s.term::text]) @@ ({plan.first_all}))"
         )
     params["common_word"] = terms[0].text
     vector = f"to_tsvector('{CONFIG}', :common_word)"
     # A phrase whose tsquery is one lexeme ("the new": english drops `the`) is that word.
-    one = f"numnode(({plan.all_once})) = 1" if terms[0].phrase else f"length({vector}) = 1"
+    one = f"numnode(({plan.first_all})) = 1" if terms[0].phrase else f"length({vector}) = 1"
     return (
         f"({one} AND EXISTS (SELECT 1 FROM search_terms AS s"
         f" WHERE s.term = ANY(tsvector_to_array({vector})) AND s.matches > :common_matches))"
@@ -441,7 +453,7 @@ def _like_prefix(term: QueryTerm) -> str:
 
 async def _relevance(session: AsyncSession, plan: _Plan) -> list[Ranked]:
     params = plan.params
-    await _plans(session, GENERIC)  # every tsquery below is `*_once`
+    await _plans(session, GENERIC if plan.generic else CUSTOM)
     sql = f"""
         WITH known AS MATERIALIZED (
             SELECT ({_rare_term(plan.terms, params)}) OR {_positional(plan)} AS rare,
@@ -449,23 +461,23 @@ async def _relevance(session: AsyncSession, plan: _Plan) -> list[Ranked]:
         counted AS MATERIALIZED (
             SELECT CASE WHEN (SELECT common FROM known) THEN :exact_plus ELSE (
                 SELECT count(*) FROM (
-                    SELECT 1 {plan.counted(plan.all_once, " AND NOT (SELECT rare FROM known)")}
+                    SELECT 1 {plan.counted(plan.first_all, " AND NOT (SELECT rare FROM known)")}
                     LIMIT :exact_plus) AS m) END AS c),
         exact AS MATERIALIZED (
-            SELECT p.id, p.article_id, ts_rank(p.search_vector, ({plan.all_once}), :norm) AS score
-            {plan.matches(plan.all_once, _EXACT)} LIMIT :exact_plus),
+            SELECT p.id, p.article_id, ts_rank(p.search_vector, ({plan.first_all}), :norm) AS score
+            {plan.matches(plan.first_all, _EXACT)} LIMIT :exact_plus),
         total AS (
             SELECT CASE WHEN (SELECT rare FROM known) THEN (SELECT count(*) FROM exact)
                         ELSE (SELECT c FROM counted) END AS c),
-        {plan.titles(plan.any_once)},
+        {plan.titles(plan.first_any)},
         ranked AS (
             SELECT e.id, e.score + :title_weight * coalesce(t.ts, 0) AS score
             FROM exact AS e LEFT JOIN titles AS t ON t.aid = e.article_id
             ORDER BY score DESC LIMIT :need),
         title_all AS MATERIALIZED (
-            SELECT a.id AS aid, ts_rank(a.search_vector, ({plan.all_once}), :norm) AS ts
+            SELECT a.id AS aid, ts_rank(a.search_vector, ({plan.first_all}), :norm) AS ts
             FROM articles AS a
-            WHERE a.search_vector @@ ({plan.all_once}) AND (SELECT c FROM total) < :need
+            WHERE a.search_vector @@ ({plan.first_all}) AND (SELECT c FROM total) < :need
             ORDER BY ts DESC LIMIT :title_articles),
         title_only AS (
             SELECT p.id, t.ts AS score FROM title_all AS t
@@ -503,11 +515,6 @@ async def _relevance(session: AsyncSession, plan: _Plan) -> list[Ranked]:
         unit_counts = await _unit_counts(session, plan, unit_lists)
         ranked += await _partial(session, plan, unit_counts, unit_lists, {r.id for r in ranked})
     return ranked
-
-
-# The newest matches past the lists' depth, only for a page the lists left short (two common
-# words seldom found together: walking the newest passages for them reads many).
-_SHORT = " AND (SELECT count(*) FROM listed) + (SELECT count(*) FROM delta) < :need"
 
 
 def _query_lists(plan: _Plan, params: dict[str, Any]) -> str:
@@ -570,15 +577,21 @@ async def _from_lists(
         delta AS (
             SELECT p.id, ts_rank(p.search_vector, ({plan.all}), :norm) AS score
             {plan.matches(plan.all, " AND p.id > :mark")}
-            ORDER BY score DESC LIMIT :need),
-        more AS (
-            SELECT p.id {plan.matches(plan.all, _SHORT)} ORDER BY p.id DESC LIMIT :need)
-        SELECT {TIER_ALL}, id, score::float8 FROM listed
-        UNION ALL SELECT {TIER_ALL}, id, score::float8 FROM delta
-        UNION ALL SELECT {TIER_MORE}, id, id::float8 FROM more
+            ORDER BY score DESC LIMIT :need)
+        SELECT id, score::float8 FROM listed
+        UNION ALL SELECT id, score::float8 FROM delta
     """
     rows = (await session.execute(text(sql), params)).all()
-    return [Ranked(row_id, tier, score) for tier, row_id, score in rows]
+    ranked = [Ranked(row_id, TIER_ALL, score) for row_id, score in rows]
+    if len(rows) < plan.need:
+        # The newest matches past the lists' depth, only for a page the lists left short (two
+        # common words seldom found together: walking the newest passages for them reads
+        # many). A statement of its own: planned within the one above, it cost every common
+        # word's search 0.2-0.3 ms of planning (at 1M passages) for a page seldom short.
+        sql = f"SELECT p.id {plan.matches(plan.all)} ORDER BY p.id DESC LIMIT :need"
+        rows = (await session.execute(text(sql), params)).all()
+        ranked += [Ranked(row_id, TIER_MORE, float(row_id)) for (row_id,) in rows]
+    return ranked
 
 
 async def _partial(
