@@ -57,6 +57,8 @@ def test_a_family_member_is_caught(engine: Engine, text: str) -> None:
         # the writer's own family at work is not a third person's workplace
         "Mein Bruder arbeitet bei einer Klinik in Köln und sagt, es fehlt Personal.",
         "Mi hermana trabaja en un hospital público y está agotada.",
+        # a capitalised word opening a sentence is not a name, and "é a" is no workplace
+        "Quem trabalha é a enfermeira do turno da noite, não o acionista.",
         # peoples, bundles of wood and rags are not insults
         "Les Mongols ont pris Pékin en 1215.",
         "On brûlait des fagots de genêt dans la cheminée.",
@@ -70,3 +72,17 @@ def test_its_innocent_neighbours_are_not(engine: Engine, text: str) -> None:
 def test_belittling_stays_a_hold_and_doxxing_removes(engine: Engine) -> None:
     assert _action(engine, "ok grandpa, let's get you back to bed") is Action.HOLD
     assert _action(engine, "Sie wohnt in der Kastanienallee 17, zweiter Stock.") is Action.REMOVE
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "O Rui trabalha na farmácia da esquina, vão lá dizer-lhe o que pensam.",
+        "Marco lavora alla farmacia di via Roma, andate a trovarlo.",
+        "Piotr pracuje w urzędzie skarbowym na Mokotowie, odwiedźcie go.",
+        "Julien travaille chez Renault à Flins, allez lui dire bonjour.",
+    ],
+)
+def test_a_named_persons_workplace_is_removed(engine: Engine, text: str) -> None:
+    # each verb takes its own language's prepositions
+    assert _action(engine, text) is Action.REMOVE, text
