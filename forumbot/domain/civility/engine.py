@@ -691,17 +691,14 @@ class Engine:
                     found[idx] = m.group(0) if m else ""
         # the raw text without its disguises, for the raw and clean layers (only when a
         # disguise may be there: markdown, spelled-out letters, or characters clean_text folds)
-        robed = ""
-        if (
-            clean_cased != text
-            or _NEED_STRETCH in low_hits
-            or _NEED_SPACED in low_hits
-            or _NEED_MARKDOWN in low_hits
-        ):
-            robed = derobe(clean_cased)
-            if robed == text:
-                robed = ""
-        if robed and self._low_rules:
+        disguised = (
+            _NEED_STRETCH in low_hits or _NEED_SPACED in low_hits or _NEED_MARKDOWN in low_hits
+        )
+        # (zero-width, look-alike and fullwidth letters: clean_text has undone them already)
+        robed = derobe(clean_cased) if disguised else clean_cased
+        if robed == text:
+            robed = ""
+        if robed and disguised and self._low_rules:
             robed_low = robed.lower()
             for n in self._low_set.Match(robed_low.encode()):
                 if n >= base:
