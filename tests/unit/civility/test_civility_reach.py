@@ -193,3 +193,17 @@ def test_batch_ten_families_are_caught(engine: Engine, text: str) -> None:
 )
 def test_batch_ten_neighbours_are_left_alone(engine: Engine, text: str) -> None:
     assert _action(engine, text) < Action.NUDGE, text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Hast du verschlafen? Der Bus ist weg.",
+        "Did you sleep through the storm last night?",
+        "I love that haircut on you.",
+        "Mag je al stemmen bij de gemeenteraad als expat?",
+        "Iyi uyudun mu?",
+    ],
+)
+def test_belittling_families_leave_everyday_questions_alone(engine: Engine, text: str) -> None:
+    assert _action(engine, text) < Action.NUDGE, text
