@@ -155,8 +155,7 @@ def _ends_naming(word: str) -> bool:
 _STRETCHED_WORD_RE = re.compile(r"[a-z]*([a-z])\1{2,}[a-z]*")
 _STRETCH_RUN_RE = re.compile(r"([a-z])\1{2,}")
 # elided articles and pronouns of French and Italian: "d'abrutis", "l'idiota", "un'idiota"
-_ELISION_RE = re.compile(r"(?<![a-z])(d|l|qu|un|dell|all|dall|nell|sull)'(?=[a-z])")
-_ELIDED_HEADS = ("dell", "dall", "nell", "sull", "all", "qu", "un", "d", "l")
+_ELISION_RE = re.compile(r"(?<![a-z])(d|l|qu|un|dell|all|dall|nell|sull)'([a-z]{4,})")
 # words that are never the insult's own adjective: negations ("Du bist kein Lügner") and
 # determiners
 _NOT_ADJECTIVES = _NEGATIONS | _PHRASE_NEGATIONS | _DETERMINERS | frozenset(
@@ -661,20 +660,19 @@ class Engine:
         if "'" in low:
             # French and Italian elisions are glued by the normaliser ("d'abrutis" ->
             # "dabrutis"): a glued word no rule knows is looked up without its article
-            elided = set(_ELISION_RE.findall(low))
-            for pos, tok in enumerate(tokens):
-                if not infos[pos].roles and not infos[pos].words:
-                    for head in _ELIDED_HEADS:
-                        if (
-                            head in elided
-                            and tok.startswith(head)
-                            and len(tok) > len(head) + 3
-                            and _CALLING.isdisjoint(tokens[max(0, pos - 3) : pos])
-                        ):
-                            rest = lookup(tok[len(head) :])
-                            if rest.roles or rest.words:
-                                infos[pos] = rest
-                            break
+            elided = {head + rest: rest for head, rest in _ELISION_RE.findall(low)}
+            if elided:
+                for pos, tok in enumerate(tokens):
+                    rest_word = elided.get(tok)
+                    if (
+                        rest_word
+                        and not infos[pos].roles
+                        and not infos[pos].words
+                        and _CALLING.isdisjoint(tokens[max(0, pos - 3) : pos])
+                    ):
+                        rest = lookup(rest_word)
+                        if rest.roles or rest.words:
+                            infos[pos] = rest
         hot = [info for info in infos if info.hot]
         language_shadowed: set[int] = set()
         if hot:
