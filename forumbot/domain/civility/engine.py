@@ -40,6 +40,7 @@ from forumbot.domain.civility.normalise import (
     clean_text,
     dedouble,
     derobe,
+    folded_disguise,
     normalise_detail,
     normalise_lowered,
 )
@@ -692,8 +693,12 @@ class Engine:
         disguised = (
             _NEED_STRETCH in low_hits or _NEED_SPACED in low_hits or _NEED_MARKDOWN in low_hits
         )
-        # (zero-width, look-alike and fullwidth letters: clean_text has undone them already)
-        robed = derobe(clean_cased) if disguised else clean_cased
+        if disguised:
+            robed = derobe(clean_cased)
+        elif folded_disguise(text):
+            robed = clean_cased  # zero-width, look-alike, fullwidth: clean_text undid them
+        else:
+            robed = ""
         if robed == text:
             robed = ""
         if robed and disguised and self._low_rules:
