@@ -658,7 +658,7 @@ class Engine:
                         tokens[pos], infos[pos] = single, info
                         # the regex rules read the same words
                         normalised = re.sub(rf"\b{tok}\b", single, normalised)
-        if "'" in low:
+        if "'" in low and ("d'" in low or "l'" in low or "qu'" in low or "un'" in low):
             # French and Italian elisions are glued by the normaliser ("d'abrutis" ->
             # "dabrutis"): a glued word no rule knows is looked up without its article
             elided = {head + rest: rest for head, rest in _ELISION_RE.findall(low)}

@@ -156,18 +156,13 @@ _WIDE_STRETCH_RE = re.compile(r"([\u0400-\u04ff])\1{2,}")
 _CYRILLIC_HINT = re2.compile(r"\p{Cyrillic}")
 # characters clean_text undoes that are disguises rather than spelling: invisible characters,
 # fullwidth and mathematical letters, a Latin letter next to a Cyrillic or Greek one
-_FOLDED_DISGUISE = re2.compile(
-    r"[\x{00AD}\x{200B}-\x{200F}\x{2060}-\x{2064}\x{FEFF}\x{FF01}-\x{FF5E}\x{1D400}-\x{1D7FF}]"
-    r"|\p{Latin}[\p{Cyrillic}\p{Greek}]|[\p{Cyrillic}\p{Greek}]\p{Latin}"
-)
 
 
 def folded_disguise(text: str) -> bool:
     """Whether clean_text undid a disguise in `text` (not just accents or curly quotes)."""
     if text.isascii():
         return False
-    # ...or letters spelled out around emoji, which clean_text has rejoined
-    return _hint(_FOLDED_DISGUISE, text) or _hint(_WIDE_RUN_HINT, text)
+    return _hint(_FOLDED_DISGUISE, text)
 
 
 def _hint(pattern: Any, text: str) -> bool:
@@ -205,6 +200,12 @@ _WIDE_SEP = _SEP.replace(" \t", "")
 _SPACED_WIDE_RE = re.compile(rf"(?<![^\W_])[^\W_](?:{_WIDE_SEP}{{1,3}}[^\W_](?![^\W_])){{2,}}")
 # RE2 (linear, in C) finds such a run cheaply before the Python rewrite looks for it
 _WIDE_RUN_HINT = re2.compile(rf"(?:^|[^\pL\pN])\pL{_WIDE_SEP}{{1,3}}\pL{_WIDE_SEP}{{1,3}}\pL")
+_FOLDED_DISGUISE = re2.compile(
+    r"[\x{00AD}\x{200B}-\x{200F}\x{2060}-\x{2064}\x{FEFF}\x{FF01}-\x{FF5E}\x{1D400}-\x{1D7FF}]"
+    r"|\p{Latin}[\p{Cyrillic}\p{Greek}]|[\p{Cyrillic}\p{Greek}]\p{Latin}"
+    # ...or letters spelled out around emoji or other separators, which clean_text rejoins
+    rf"|(?:^|[^\pL\pN])\pL{_WIDE_SEP}{{1,3}}\pL{_WIDE_SEP}{{1,3}}\pL"
+)
 _WORD_GAP_RE = re.compile(r"\s{2,}")
 # A run spelled with a visible separator ("f-u-c-k-i-n-g i-d-i-o-t", "y.o.u a.r.e"): a plain
 # space right between two letters there is a gap between words, not one more separator.
