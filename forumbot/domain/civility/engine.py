@@ -40,6 +40,7 @@ from forumbot.domain.civility.normalise import (
     clean_text,
     dedouble,
     derobe,
+    folded_disguise,
     normalise_detail,
     normalise_lowered,
 )
@@ -155,8 +156,7 @@ def _ends_naming(word: str) -> bool:
 _STRETCHED_WORD_RE = re.compile(r"[a-z]*([a-z])\1{2,}[a-z]*")
 _STRETCH_RUN_RE = re.compile(r"([a-z])\1{2,}")
 # elided articles and pronouns of French and Italian: "d'abrutis", "l'idiota", "un'idiota"
-_ELISION_RE = re.compile(r"(?<![a-z])(d|l|qu|un|dell|all|dall|nell|sull)'(?=[a-z])")
-_ELIDED_HEADS = ("dell", "dall", "nell", "sull", "all", "qu", "un", "d", "l")
+_ELISION_RE = re.compile(r"(?<![a-z])(d|l|qu|un|dell|all|dall|nell|sull)'([a-z]{4,})")
 # words that are never the insult's own adjective: negations ("Du bist kein Lügner") and
 # determiners
 _NOT_ADJECTIVES = _NEGATIONS | _PHRASE_NEGATIONS | _DETERMINERS | frozenset(
@@ -658,23 +658,22 @@ class Engine:
                         tokens[pos], infos[pos] = single, info
                         # the regex rules read the same words
                         normalised = re.sub(rf"\b{tok}\b", single, normalised)
-        if "'" in low:
+        if "'" in low and ("d'" in low or "l'" in low or "qu'" in low or "un'" in low):
             # French and Italian elisions are glued by the normaliser ("d'abrutis" ->
             # "dabrutis"): a glued word no rule knows is looked up without its article
-            elided = set(_ELISION_RE.findall(low))
-            for pos, tok in enumerate(tokens):
-                if not infos[pos].roles and not infos[pos].words:
-                    for head in _ELIDED_HEADS:
-                        if (
-                            head in elided
-                            and tok.startswith(head)
-                            and len(tok) > len(head) + 3
-                            and _CALLING.isdisjoint(tokens[max(0, pos - 3) : pos])
-                        ):
-                            rest = lookup(tok[len(head) :])
-                            if rest.roles or rest.words:
-                                infos[pos] = rest
-                            break
+            elided = {head + rest: rest for head, rest in _ELISION_RE.findall(low)}
+            if elided:
+                for pos, tok in enumerate(tokens):
+                    rest_word = elided.get(tok)
+                    if (
+                        rest_word
+                        and not infos[pos].roles
+                        and not infos[pos].words
+                        and _CALLING.isdisjoint(tokens[max(0, pos - 3) : pos])
+                    ):
+                        rest = lookup(rest_word)
+                        if rest.roles or rest.words:
+                            infos[pos] = rest
         hot = [info for info in infos if info.hot]
         language_shadowed: set[int] = set()
         if hot:
@@ -691,17 +690,18 @@ class Engine:
                     found[idx] = m.group(0) if m else ""
         # the raw text without its disguises, for the raw and clean layers (only when a
         # disguise may be there: markdown, spelled-out letters, or characters clean_text folds)
-        robed = ""
-        if (
-            clean_cased != text
-            or _NEED_STRETCH in low_hits
-            or _NEED_SPACED in low_hits
-            or _NEED_MARKDOWN in low_hits
-        ):
+        disguised = (
+            _NEED_STRETCH in low_hits or _NEED_SPACED in low_hits or _NEED_MARKDOWN in low_hits
+        )
+        if disguised:
             robed = derobe(clean_cased)
-            if robed == text:
-                robed = ""
-        if robed and self._low_rules:
+        elif folded_disguise(text):
+            robed = clean_cased  # zero-width, look-alike, fullwidth: clean_text undid them
+        else:
+            robed = ""
+        if robed == text:
+            robed = ""
+        if robed and disguised and self._low_rules:
             robed_low = robed.lower()
             for n in self._low_set.Match(robed_low.encode()):
                 if n >= base:

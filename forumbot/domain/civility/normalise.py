@@ -18,6 +18,7 @@ import re
 import unicodedata
 from collections.abc import Collection
 from functools import lru_cache
+from typing import Any
 
 import re2
 from anyascii import anyascii
@@ -138,9 +139,10 @@ def clean_text(text: str) -> str:
     text = unicodedata.normalize("NFKC", text)
     if text.isascii():
         return text
-    if _WIDE_STRETCH_RE.search(text):
+    # (each Python rewrite below runs only where RE2, in one linear pass, found its cue)
+    if _hint(_CYRILLIC_HINT, text) and _WIDE_STRETCH_RE.search(text):
         text = _WIDE_STRETCH_RE.sub(r"\1", text)  # "повесьсяяяя": no such word needs three
-    if _SPACED_WIDE_RE.search(text):
+    if _hint(_WIDE_RUN_HINT, text):
         # letters spelled out with a visible separator are rejoined before they are folded:
         # "н-и-ч-т-о-ж-е-с-т-в-о" would otherwise fold into "h-i-ch-t-o-zh-...", which no
         # later step can read as one word
@@ -148,8 +150,28 @@ def clean_text(text: str) -> str:
     return _NON_ASCII_RE.sub(_fold_match, text)
 
 
-# a non-ASCII letter typed three times or more (emoji runs are left for the flood rules)
-_WIDE_STRETCH_RE = re.compile(r"((?![\x00-\x7f])[^\W\d_])\1{2,}")
+# a Cyrillic letter typed three times or more ("повесьсяяяя"): transliterated first, "я" would
+# become "yayaya", which the later stretch step cannot read (other scripts fold letter by letter)
+_WIDE_STRETCH_RE = re.compile(r"([\u0400-\u04ff])\1{2,}")
+_CYRILLIC_HINT = re2.compile(r"\p{Cyrillic}")
+# characters clean_text undoes that are disguises rather than spelling: invisible characters,
+# fullwidth and mathematical letters, a Latin letter next to a Cyrillic or Greek one
+
+
+def folded_disguise(text: str) -> bool:
+    """Whether clean_text undid a disguise in `text` (not just accents or curly quotes)."""
+    if text.isascii():
+        return False
+    return _hint(_FOLDED_DISGUISE, text)
+
+
+def _hint(pattern: Any, text: str) -> bool:
+    """RE2 search; a lone surrogate (possible from JSON) cannot be encoded for RE2, and then
+    the answer is yes: the Python rewrites behind the hint handle such text."""
+    try:
+        return pattern.search(text) is not None
+    except UnicodeEncodeError:
+        return True
 
 
 def _join_wide(m: re.Match[str]) -> str:
@@ -176,6 +198,14 @@ _SPACED_STRIP_RE = re.compile(_SEP)
 # Joined in clean_text, before Cyrillic letters are transliterated into one or two.
 _WIDE_SEP = _SEP.replace(" \t", "")
 _SPACED_WIDE_RE = re.compile(rf"(?<![^\W_])[^\W_](?:{_WIDE_SEP}{{1,3}}[^\W_](?![^\W_])){{2,}}")
+# RE2 (linear, in C) finds such a run cheaply before the Python rewrite looks for it
+_WIDE_RUN_HINT = re2.compile(rf"(?:^|[^\pL\pN])\pL{_WIDE_SEP}{{1,3}}\pL{_WIDE_SEP}{{1,3}}\pL")
+_FOLDED_DISGUISE = re2.compile(
+    r"[\x{00AD}\x{200B}-\x{200F}\x{2060}-\x{2064}\x{FEFF}\x{FF01}-\x{FF5E}\x{1D400}-\x{1D7FF}]"
+    r"|\p{Latin}[\p{Cyrillic}\p{Greek}]|[\p{Cyrillic}\p{Greek}]\p{Latin}"
+    # ...or letters spelled out around emoji or other separators, which clean_text rejoins
+    rf"|(?:^|[^\pL\pN])\pL{_WIDE_SEP}{{1,3}}\pL{_WIDE_SEP}{{1,3}}\pL"
+)
 _WORD_GAP_RE = re.compile(r"\s{2,}")
 # A run spelled with a visible separator ("f-u-c-k-i-n-g i-d-i-o-t", "y.o.u a.r.e"): a plain
 # space right between two letters there is a gap between words, not one more separator.

@@ -166,3 +166,44 @@ def test_repeated_emoji_are_still_a_flood(engine: Engine) -> None:
 def test_attributions_and_everyday_jumps_are_left_alone(engine: Engine, text: str) -> None:
     assert _action(engine, text) < Action.REMOVE, text
     assert _action(engine, text) < Action.NUDGE, text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Nette Wohnung, wäre doch schade, wenn da was passiert.",
+        "Tua figlia va al liceo Manzoni, giusto?",
+        "Na twoim miejscu dawno bym się powiesił.",
+        "The moderators in this thread better watch their backs.",
+        "We have your full name now, Tom.",
+    ],
+)
+def test_batch_ten_families_are_caught(engine: Engine, text: str) -> None:
+    assert _action(engine, text) >= Action.NUDGE, text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Sarebbe un peccato se la riforma non passasse.",
+        "Mój syn chodzi do szkoły na Mokotowie.",
+        "Po tym meczu bym się powiesił, taki był nudny.",
+        "When the day comes that rents fall, I'll celebrate.",
+    ],
+)
+def test_batch_ten_neighbours_are_left_alone(engine: Engine, text: str) -> None:
+    assert _action(engine, text) < Action.NUDGE, text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Hast du verschlafen? Der Bus ist weg.",
+        "Did you sleep through the storm last night?",
+        "I love that haircut on you.",
+        "Mag je al stemmen bij de gemeenteraad als expat?",
+        "Iyi uyudun mu?",
+    ],
+)
+def test_belittling_families_leave_everyday_questions_alone(engine: Engine, text: str) -> None:
+    assert _action(engine, text) < Action.NUDGE, text
