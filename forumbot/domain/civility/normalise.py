@@ -373,6 +373,8 @@ _ROBE_STRETCH_HINT = _hint_set(
     "|".join(c * 3 for c in "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ")
     + r"|[^\x00-\x7f]"
 )
+# (RE2's \s is ASCII only, so its class takes every character Python's takes, and more)
+_ROBE_CODE_HINT = _hint_set(r"`[^`\s@<]+`")
 _ROBE_SPACED_HINT = _hint_set(
     rf"[\pL\pN]{_VISIBLE_SEP}{{1,3}}[\pL\pN]{_VISIBLE_SEP}{{1,3}}[\pL\pN]"
 )
@@ -384,7 +386,7 @@ def derobe(clean_cased: str) -> str:
     text = clean_cased
     if "||" in text or "**" in text or "__" in text or "~~" in text:
         text = _ROBE_MARKS_RE.sub("", text)
-    if "`" in text:
+    if "`" in text and _hint(_ROBE_CODE_HINT, text):
         text = _ROBE_CODE_RE.sub(r"\1", text)
     if _hint(_ROBE_STRETCH_HINT, text):
         text = _ROBE_STRETCH_RE.sub(r"\1", text)
