@@ -701,7 +701,8 @@ class Engine:
             robed = ""
         if robed == text:
             robed = ""
-        if robed and disguised and self._low_rules:
+        # (a disguise hint with nothing undone, e.g. backtick quotes: `low` was matched already)
+        if robed and disguised and self._low_rules and robed != clean_cased:
             robed_low = robed.lower()
             for n in self._low_set.Match(robed_low.encode()):
                 if n >= base:

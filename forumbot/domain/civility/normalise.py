@@ -102,6 +102,33 @@ for _cp in (0x2800, 0x00A0, 0x2007, 0x202F, 0x3000):
 _NON_ASCII_RE = re.compile(r"[^\x00-\x7f]")
 
 
+def _hint_set(*patterns: str) -> Any:
+    """Patterns as an unwrapped RE2 set: its `Match` takes UTF-8 bytes and returns the indices
+    of the patterns that occur. The wrapper's `search` costs several microseconds of Python
+    per call (offsets, a match object) for what is only a yes or no."""
+    rset = re2.Set.SearchSet()
+    for pattern in patterns:
+        rset.Add(pattern)
+    rset.Compile()
+    return rset._set
+
+
+def _hints(rset: Any, text: str) -> list[int] | None:
+    """RE2 search of a `_hint_set`; a lone surrogate (possible from JSON) cannot be encoded for
+    RE2, and then the answer is None, meaning any: the Python rewrites behind the hints
+    handle such text."""
+    try:
+        return rset.Match(text.encode())
+    except UnicodeEncodeError:
+        return None
+
+
+def _hint(rset: Any, text: str) -> bool:
+    """Whether any pattern of the `_hint_set` may occur in `text`."""
+    hits = _hints(rset, text)
+    return hits is None or bool(hits)
+
+
 @lru_cache(maxsize=8192)
 def _fold_char(ch: str) -> str:
     """Fold one non-ASCII character (after NFKC): our table first, then drop format characters
@@ -140,9 +167,13 @@ def clean_text(text: str) -> str:
     if text.isascii():
         return text
     # (each Python rewrite below runs only where RE2, in one linear pass, found its cue)
-    if _hint(_CYRILLIC_HINT, text) and _WIDE_STRETCH_RE.search(text):
+    # one pass for both cues: Cyrillic letters, and a run spelled out with separators
+    hints = _hints(_CLEAN_HINTS, text)
+    wide_run = hints is None or 1 in hints
+    if (hints is None or 0 in hints) and _WIDE_STRETCH_RE.search(text):
         text = _WIDE_STRETCH_RE.sub(r"\1", text)  # "повесьсяяяя": no such word needs three
-    if _hint(_WIDE_RUN_HINT, text):
+        wide_run = _hint(_WIDE_RUN_HINT, text)  # ...and "я-яяя-я" is a run once rewritten
+    if wide_run:
         # letters spelled out with a visible separator are rejoined before they are folded:
         # "н-и-ч-т-о-ж-е-с-т-в-о" would otherwise fold into "h-i-ch-t-o-zh-...", which no
         # later step can read as one word
@@ -153,7 +184,7 @@ def clean_text(text: str) -> str:
 # a Cyrillic letter typed three times or more ("повесьсяяяя"): transliterated first, "я" would
 # become "yayaya", which the later stretch step cannot read (other scripts fold letter by letter)
 _WIDE_STRETCH_RE = re.compile(r"([\u0400-\u04ff])\1{2,}")
-_CYRILLIC_HINT = re2.compile(r"\p{Cyrillic}")
+_CYRILLIC = r"\p{Cyrillic}"
 # characters clean_text undoes that are disguises rather than spelling: invisible characters,
 # fullwidth and mathematical letters, a Latin letter next to a Cyrillic or Greek one
 
@@ -163,15 +194,6 @@ def folded_disguise(text: str) -> bool:
     if text.isascii():
         return False
     return _hint(_FOLDED_DISGUISE, text)
-
-
-def _hint(pattern: Any, text: str) -> bool:
-    """RE2 search; a lone surrogate (possible from JSON) cannot be encoded for RE2, and then
-    the answer is yes: the Python rewrites behind the hint handle such text."""
-    try:
-        return pattern.search(text) is not None
-    except UnicodeEncodeError:
-        return True
 
 
 def _join_wide(m: re.Match[str]) -> str:
@@ -199,8 +221,10 @@ _SPACED_STRIP_RE = re.compile(_SEP)
 _WIDE_SEP = _SEP.replace(" \t", "")
 _SPACED_WIDE_RE = re.compile(rf"(?<![^\W_])[^\W_](?:{_WIDE_SEP}{{1,3}}[^\W_](?![^\W_])){{2,}}")
 # RE2 (linear, in C) finds such a run cheaply before the Python rewrite looks for it
-_WIDE_RUN_HINT = re2.compile(rf"(?:^|[^\pL\pN])\pL{_WIDE_SEP}{{1,3}}\pL{_WIDE_SEP}{{1,3}}\pL")
-_FOLDED_DISGUISE = re2.compile(
+_WIDE_RUN = rf"(?:^|[^\pL\pN])\pL{_WIDE_SEP}{{1,3}}\pL{_WIDE_SEP}{{1,3}}\pL"
+_WIDE_RUN_HINT = _hint_set(_WIDE_RUN)
+_CLEAN_HINTS = _hint_set(_CYRILLIC, _WIDE_RUN)
+_FOLDED_DISGUISE = _hint_set(
     r"[\x{00AD}\x{200B}-\x{200F}\x{2060}-\x{2064}\x{FEFF}\x{FF01}-\x{FF5E}\x{1D400}-\x{1D7FF}]"
     r"|\p{Latin}[\p{Cyrillic}\p{Greek}]|[\p{Cyrillic}\p{Greek}]\p{Latin}"
     # ...or letters spelled out around emoji or other separators, which clean_text rejoins
@@ -340,14 +364,35 @@ _ROBE_STRIP_RE = re.compile(_VISIBLE_SEP)
 _ROBE_STRETCH_RE = re.compile(r"([^\W\d_])\1{2,}")
 
 
+# The two scans above try every position in Python's re (about 0.1 us a character: 200 us on a
+# long article paragraph whose backtick quotes count as markdown). RE2 finds, in one linear pass
+# in C, whether either can match at all: any letter typed three times is ASCII or non-ASCII,
+# and a spelled-out run holds letter, separators, letter, separators, letter (`\pL\pN` covers
+# every character `[^\W\d_]` does).
+_ROBE_STRETCH_HINT = _hint_set(
+    "|".join(c * 3 for c in "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ")
+    + r"|[^\x00-\x7f]"
+)
+# (RE2's \s is ASCII only, so its class takes every character Python's takes, and more)
+_ROBE_CODE_HINT = _hint_set(r"`[^`\s@<]+`")
+_ROBE_SPACED_HINT = _hint_set(
+    rf"[\pL\pN]{_VISIBLE_SEP}{{1,3}}[\pL\pN]{_VISIBLE_SEP}{{1,3}}[\pL\pN]"
+)
+
+
 def derobe(clean_cased: str) -> str:
     """`clean_text` output with markdown marks dropped and spelled-out letters rejoined, case,
     digits and punctuation otherwise kept: what raw-text rules read besides the raw text."""
-    text = _ROBE_MARKS_RE.sub("", clean_cased)
-    if "`" in text:
+    text = clean_cased
+    if "||" in text or "**" in text or "__" in text or "~~" in text:
+        text = _ROBE_MARKS_RE.sub("", text)
+    if "`" in text and _hint(_ROBE_CODE_HINT, text):
         text = _ROBE_CODE_RE.sub(r"\1", text)
-    text = _ROBE_STRETCH_RE.sub(r"\1", text)
-    return _ROBE_SPACED_RE.sub(lambda m: _ROBE_STRIP_RE.sub("", m.group(0)), text)
+    if _hint(_ROBE_STRETCH_HINT, text):
+        text = _ROBE_STRETCH_RE.sub(r"\1", text)
+    if _hint(_ROBE_SPACED_HINT, text):
+        text = _ROBE_SPACED_RE.sub(lambda m: _ROBE_STRIP_RE.sub("", m.group(0)), text)
+    return text
 
 
 @lru_cache(maxsize=8)
