@@ -4,20 +4,11 @@ These sentences are written to fit (a regression guard), not first-seen figures.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pytest
 
-from forumbot.domain.civility import Action, Engine, MessageContext, load_default_rules
-
-
-@pytest.fixture(scope="module")
-def engine() -> Engine:
-    # the rules alone: the learned signal is tested in test_civility_learned.py
-    off = {"rules": [{"id": "learned-signal", "enabled": False}]}
-    return Engine(load_default_rules().with_overrides(off))
-
-
-def _action(engine: Engine, text: str) -> Action:
-    return engine.check(MessageContext(text=text), track=False).action
+from forumbot.domain.civility import Action
 
 
 @pytest.mark.parametrize(
@@ -38,8 +29,8 @@ def _action(engine: Engine, text: str) -> Action:
         "Lavora alla banca di via Garibaldi, andate a trovarlo.",
     ],
 )
-def test_a_family_member_is_caught(engine: Engine, text: str) -> None:
-    assert _action(engine, text) >= Action.HOLD, text
+def test_a_family_member_is_caught(action: Callable[[str], Action], text: str) -> None:
+    assert action(text) >= Action.HOLD, text
 
 
 @pytest.mark.parametrize(
@@ -65,13 +56,13 @@ def test_a_family_member_is_caught(engine: Engine, text: str) -> None:
         "Dziadek czyścił buty starą szmatą.",
     ],
 )
-def test_its_innocent_neighbours_are_not(engine: Engine, text: str) -> None:
-    assert _action(engine, text) < Action.NUDGE, text
+def test_its_innocent_neighbours_are_not(action: Callable[[str], Action], text: str) -> None:
+    assert action(text) < Action.NUDGE, text
 
 
-def test_belittling_stays_a_hold_and_doxxing_removes(engine: Engine) -> None:
-    assert _action(engine, "ok grandpa, let's get you back to bed") is Action.HOLD
-    assert _action(engine, "Sie wohnt in der Kastanienallee 17, zweiter Stock.") is Action.REMOVE
+def test_belittling_stays_a_hold_and_doxxing_removes(action: Callable[[str], Action]) -> None:
+    assert action("ok grandpa, let's get you back to bed") is Action.HOLD
+    assert action("Sie wohnt in der Kastanienallee 17, zweiter Stock.") is Action.REMOVE
 
 
 @pytest.mark.parametrize(
@@ -83,6 +74,6 @@ def test_belittling_stays_a_hold_and_doxxing_removes(engine: Engine) -> None:
         "Julien travaille chez Renault à Flins, allez lui dire bonjour.",
     ],
 )
-def test_a_named_persons_workplace_is_removed(engine: Engine, text: str) -> None:
+def test_a_named_persons_workplace_is_removed(action: Callable[[str], Action], text: str) -> None:
     # each verb takes its own language's prepositions
-    assert _action(engine, text) is Action.REMOVE, text
+    assert action(text) is Action.REMOVE, text

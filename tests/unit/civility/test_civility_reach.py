@@ -6,20 +6,11 @@ word. Sentences of our own, written to fit (a regression guard, not first-seen f
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pytest
 
-from forumbot.domain.civility import Action, Engine, MessageContext, load_default_rules
-
-
-@pytest.fixture(scope="module")
-def engine() -> Engine:
-    # the rules alone: the learned signal is tested in test_civility_learned.py
-    off = {"rules": [{"id": "learned-signal", "enabled": False}]}
-    return Engine(load_default_rules().with_overrides(off))
-
-
-def _action(engine: Engine, text: str) -> Action:
-    return engine.check(MessageContext(text=text), track=False).action
+from forumbot.domain.civility import Action
 
 
 @pytest.mark.parametrize(
@@ -52,8 +43,8 @@ def _action(engine: Engine, text: str) -> Action:
         "Quando sarai grande capirai, tesoro.",
     ],
 )
-def test_new_families_are_caught(engine: Engine, text: str) -> None:
-    assert _action(engine, text) >= Action.NUDGE, text
+def test_new_families_are_caught(action: Callable[[str], Action], text: str) -> None:
+    assert action(text) >= Action.NUDGE, text
 
 
 @pytest.mark.parametrize(
@@ -75,8 +66,8 @@ def test_new_families_are_caught(engine: Engine, text: str) -> None:
         "The café on the corner has a pet snake.",
     ],
 )
-def test_neighbours_are_left_alone(engine: Engine, text: str) -> None:
-    assert _action(engine, text) < Action.NUDGE, text
+def test_neighbours_are_left_alone(action: Callable[[str], Action], text: str) -> None:
+    assert action(text) < Action.NUDGE, text
 
 
 @pytest.mark.parametrize(
@@ -86,9 +77,11 @@ def test_neighbours_are_left_alone(engine: Engine, text: str) -> None:
         ("I'll find you and s🔪t🔪a🔪b you", "I'll find you and stab you"),
     ],
 )
-def test_hidden_words_get_the_plain_action(engine: Engine, hidden: str, plain: str) -> None:
-    assert _action(engine, plain) >= Action.HOLD
-    assert _action(engine, hidden) == _action(engine, plain)
+def test_hidden_words_get_the_plain_action(
+    action: Callable[[str], Action], hidden: str, plain: str
+) -> None:
+    assert action(plain) >= Action.HOLD
+    assert action(hidden) == action(plain)
 
 
 @pytest.mark.parametrize(
@@ -101,8 +94,8 @@ def test_hidden_words_get_the_plain_action(engine: Engine, hidden: str, plain: s
         "Frankly we'd all be better off if you died in a fire.",
     ],
 )
-def test_more_families_are_caught(engine: Engine, text: str) -> None:
-    assert _action(engine, text) >= Action.NUDGE, text
+def test_more_families_are_caught(action: Callable[[str], Action], text: str) -> None:
+    assert action(text) >= Action.NUDGE, text
 
 
 @pytest.mark.parametrize(
@@ -113,8 +106,8 @@ def test_more_families_are_caught(engine: Engine, text: str) -> None:
         "My bike's pedals squeak again.",
     ],
 )
-def test_more_neighbours_are_left_alone(engine: Engine, text: str) -> None:
-    assert _action(engine, text) < Action.NUDGE, text
+def test_more_neighbours_are_left_alone(action: Callable[[str], Action], text: str) -> None:
+    assert action(text) < Action.NUDGE, text
 
 
 @pytest.mark.parametrize(
@@ -138,19 +131,21 @@ def test_more_neighbours_are_left_alone(engine: Engine, text: str) -> None:
         ),
     ],
 )
-def test_disguises_never_soften(engine: Engine, hidden: str, plain: str | None) -> None:
+def test_disguises_never_soften(
+    action: Callable[[str], Action], hidden: str, plain: str | None
+) -> None:
     undisguised = plain if plain is not None else hidden.replace("||", "").replace("`", "")
     undisguised = undisguised.replace("w-o-r-k-s", "works")
-    assert _action(engine, undisguised) >= Action.HOLD, undisguised
-    assert _action(engine, hidden) == _action(engine, undisguised), hidden
+    assert action(undisguised) >= Action.HOLD, undisguised
+    assert action(hidden) == action(undisguised), hidden
 
 
-def test_code_around_a_mention_still_quotes_it(engine: Engine) -> None:
-    assert _action(engine, "type `@everyone` only in an emergency") < Action.NUDGE
+def test_code_around_a_mention_still_quotes_it(action: Callable[[str], Action]) -> None:
+    assert action("type `@everyone` only in an emergency") < Action.NUDGE
 
 
-def test_repeated_emoji_are_still_a_flood(engine: Engine) -> None:
-    assert _action(engine, "🤡" * 120) >= Action.HOLD
+def test_repeated_emoji_are_still_a_flood(action: Callable[[str], Action]) -> None:
+    assert action("🤡" * 120) >= Action.HOLD
 
 
 @pytest.mark.parametrize(
@@ -163,9 +158,11 @@ def test_repeated_emoji_are_still_a_flood(engine: Engine) -> None:
         "Спи и не просыпайся до обеда, ты заслужил.",
     ],
 )
-def test_attributions_and_everyday_jumps_are_left_alone(engine: Engine, text: str) -> None:
-    assert _action(engine, text) < Action.REMOVE, text
-    assert _action(engine, text) < Action.NUDGE, text
+def test_attributions_and_everyday_jumps_are_left_alone(
+    action: Callable[[str], Action], text: str
+) -> None:
+    assert action(text) < Action.REMOVE, text
+    assert action(text) < Action.NUDGE, text
 
 
 @pytest.mark.parametrize(
@@ -178,8 +175,8 @@ def test_attributions_and_everyday_jumps_are_left_alone(engine: Engine, text: st
         "We have your full name now, Tom.",
     ],
 )
-def test_batch_ten_families_are_caught(engine: Engine, text: str) -> None:
-    assert _action(engine, text) >= Action.NUDGE, text
+def test_batch_ten_families_are_caught(action: Callable[[str], Action], text: str) -> None:
+    assert action(text) >= Action.NUDGE, text
 
 
 @pytest.mark.parametrize(
@@ -191,8 +188,8 @@ def test_batch_ten_families_are_caught(engine: Engine, text: str) -> None:
         "When the day comes that rents fall, I'll celebrate.",
     ],
 )
-def test_batch_ten_neighbours_are_left_alone(engine: Engine, text: str) -> None:
-    assert _action(engine, text) < Action.NUDGE, text
+def test_batch_ten_neighbours_are_left_alone(action: Callable[[str], Action], text: str) -> None:
+    assert action(text) < Action.NUDGE, text
 
 
 @pytest.mark.parametrize(
@@ -205,5 +202,7 @@ def test_batch_ten_neighbours_are_left_alone(engine: Engine, text: str) -> None:
         "Iyi uyudun mu?",
     ],
 )
-def test_belittling_families_leave_everyday_questions_alone(engine: Engine, text: str) -> None:
-    assert _action(engine, text) < Action.NUDGE, text
+def test_belittling_families_leave_everyday_questions_alone(
+    action: Callable[[str], Action], text: str
+) -> None:
+    assert action(text) < Action.NUDGE, text

@@ -4,20 +4,11 @@ first-seen figures: those come from the blind rounds in docs/rules.md."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pytest
 
-from forumbot.domain.civility import Action, Engine, MessageContext, load_default_rules
-
-
-@pytest.fixture(scope="module")
-def engine() -> Engine:
-    # the rules alone: the learned signal is tested in test_civility_learned.py
-    off = {"rules": [{"id": "learned-signal", "enabled": False}]}
-    return Engine(load_default_rules().with_overrides(off))
-
-
-def _action(engine: Engine, text: str) -> Action:
-    return engine.check(MessageContext(text=text), track=False).action
+from forumbot.domain.civility import Action
 
 
 # a negation does not reach across a comma into a clause that opens with the target
@@ -29,8 +20,8 @@ def _action(engine: Engine, text: str) -> Action:
         "not this again, you utter moron",
     ],
 )
-def test_negation_stops_at_a_new_clause(engine: Engine, text: str) -> None:
-    assert _action(engine, text) >= Action.HOLD
+def test_negation_stops_at_a_new_clause(action: Callable[[str], Action], text: str) -> None:
+    assert action(text) >= Action.HOLD
 
 
 @pytest.mark.parametrize(
@@ -41,8 +32,8 @@ def test_negation_stops_at_a_new_clause(engine: Engine, text: str) -> None:
         "Nobody thinks you are a fool, for what it's worth",
     ],
 )
-def test_negation_still_covers_its_own_clause(engine: Engine, text: str) -> None:
-    assert _action(engine, text) < Action.NUDGE
+def test_negation_still_covers_its_own_clause(action: Callable[[str], Action], text: str) -> None:
+    assert action(text) < Action.NUDGE
 
 
 # condescension families: caught in our own wordings, held (never removed)
@@ -61,8 +52,8 @@ def test_negation_still_covers_its_own_clause(engine: Engine, text: str) -> None
         "Mods, can we get this guy a helmet?",
     ],
 )
-def test_condescension_is_held(engine: Engine, text: str) -> None:
-    assert _action(engine, text) == Action.HOLD
+def test_condescension_is_held(action: Callable[[str], Action], text: str) -> None:
+    assert action(text) == Action.HOLD
 
 
 @pytest.mark.parametrize(
@@ -76,8 +67,10 @@ def test_condescension_is_held(engine: Engine, text: str) -> None:
         "That's sweet of you, thanks for the link.",
     ],
 )
-def test_condescension_neighbours_are_left_alone(engine: Engine, text: str) -> None:
-    assert _action(engine, text) < Action.NUDGE
+def test_condescension_neighbours_are_left_alone(
+    action: Callable[[str], Action], text: str
+) -> None:
+    assert action(text) < Action.NUDGE
 
 
 # threats by structure: someone else's violence wished on the reader, violent images aimed at
@@ -98,8 +91,8 @@ def test_condescension_neighbours_are_left_alone(engine: Engine, text: str) -> N
         "nice car you have there, I'd check under your car before driving anywhere",
     ],
 )
-def test_threat_structures_are_held(engine: Engine, text: str) -> None:
-    assert _action(engine, text) >= Action.HOLD
+def test_threat_structures_are_held(action: Callable[[str], Action], text: str) -> None:
+    assert action(text) >= Action.HOLD
 
 
 @pytest.mark.parametrize(
@@ -113,8 +106,8 @@ def test_threat_structures_are_held(engine: Engine, text: str) -> None:
         "Yo que tú me mataría.",
     ],
 )
-def test_self_harm_imperatives_are_removed(engine: Engine, text: str) -> None:
-    assert _action(engine, text) >= Action.REMOVE
+def test_self_harm_imperatives_are_removed(action: Callable[[str], Action], text: str) -> None:
+    assert action(text) >= Action.REMOVE
 
 
 @pytest.mark.parametrize(
@@ -130,8 +123,8 @@ def test_self_harm_imperatives_are_removed(engine: Engine, text: str) -> None:
         "Ich hoffe, jemand hilft dir mit dem Antrag.",
     ],
 )
-def test_threat_neighbours_are_left_alone(engine: Engine, text: str) -> None:
-    assert _action(engine, text) < Action.NUDGE
+def test_threat_neighbours_are_left_alone(action: Callable[[str], Action], text: str) -> None:
+    assert action(text) < Action.NUDGE
 
 
 # insults: regional English words aimed at the reader, German with Austrian and Swiss forms,
@@ -151,8 +144,8 @@ def test_threat_neighbours_are_left_alone(engine: Engine, text: str) -> None:
         "Sinnerfassendes Lesen ist nicht so deins, oder?",
     ],
 )
-def test_insults_are_held(engine: Engine, text: str) -> None:
-    assert _action(engine, text) >= Action.HOLD
+def test_insults_are_held(action: Callable[[str], Action], text: str) -> None:
+    assert action(text) >= Action.HOLD
 
 
 @pytest.mark.parametrize(
@@ -168,8 +161,8 @@ def test_insults_are_held(engine: Engine, text: str) -> None:
         "Git is a version control system you should learn.",
     ],
 )
-def test_insult_neighbours_are_left_alone(engine: Engine, text: str) -> None:
-    assert _action(engine, text) < Action.NUDGE
+def test_insult_neighbours_are_left_alone(action: Callable[[str], Action], text: str) -> None:
+    assert action(text) < Action.NUDGE
 
 
 @pytest.mark.parametrize(
@@ -181,8 +174,10 @@ def test_insult_neighbours_are_left_alone(engine: Engine, text: str) -> None:
         "do us all a favour and stop breathing",
     ],
 )
-def test_english_self_harm_incitement_is_removed(engine: Engine, text: str) -> None:
-    assert _action(engine, text) >= Action.REMOVE
+def test_english_self_harm_incitement_is_removed(
+    action: Callable[[str], Action], text: str
+) -> None:
+    assert action(text) >= Action.REMOVE
 
 
 @pytest.mark.parametrize(
@@ -194,8 +189,8 @@ def test_english_self_harm_incitement_is_removed(engine: Engine, text: str) -> N
         "Buy a rope and some pegs before the camping trip.",
     ],
 )
-def test_self_harm_neighbours_are_left_alone(engine: Engine, text: str) -> None:
-    assert _action(engine, text) < Action.NUDGE
+def test_self_harm_neighbours_are_left_alone(action: Callable[[str], Action], text: str) -> None:
+    assert action(text) < Action.NUDGE
 
 
 @pytest.mark.parametrize(
@@ -209,8 +204,10 @@ def test_self_harm_neighbours_are_left_alone(engine: Engine, text: str) -> None:
         "Je hebt vast twee hersencellen en die zijn ruzie aan het maken.",
     ],
 )
-def test_condescension_in_other_languages_is_held(engine: Engine, text: str) -> None:
-    assert _action(engine, text) == Action.HOLD
+def test_condescension_in_other_languages_is_held(
+    action: Callable[[str], Action], text: str
+) -> None:
+    assert action(text) == Action.HOLD
 
 
 @pytest.mark.parametrize(
@@ -223,9 +220,9 @@ def test_condescension_in_other_languages_is_held(engine: Engine, text: str) -> 
     ],
 )
 def test_condescension_neighbours_in_other_languages_are_left_alone(
-    engine: Engine, text: str
+    action: Callable[[str], Action], text: str
 ) -> None:
-    assert _action(engine, text) < Action.NUDGE
+    assert action(text) < Action.NUDGE
 
 
 # a message that opens by filing the reader under a label and an insult
@@ -233,8 +230,8 @@ def test_condescension_neighbours_in_other_languages_are_left_alone(
     "text",
     ["Typical centrist coward, no spine at all", "Another woke snowflake melting down"],
 )
-def test_labelled_insult_openers_are_held(engine: Engine, text: str) -> None:
-    assert _action(engine, text) >= Action.HOLD
+def test_labelled_insult_openers_are_held(action: Callable[[str], Action], text: str) -> None:
+    assert action(text) >= Action.HOLD
 
 
 @pytest.mark.parametrize(
@@ -245,8 +242,10 @@ def test_labelled_insult_openers_are_held(engine: Engine, text: str) -> None:
         "The typical voter is no idiot, whatever the pundits say.",
     ],
 )
-def test_labelled_insult_neighbours_are_left_alone(engine: Engine, text: str) -> None:
-    assert _action(engine, text) < Action.NUDGE
+def test_labelled_insult_neighbours_are_left_alone(
+    action: Callable[[str], Action], text: str
+) -> None:
+    assert action(text) < Action.NUDGE
 
 
 # the same self-harm families ordered in the other languages (removed), not their reports
@@ -261,8 +260,10 @@ def test_labelled_insult_neighbours_are_left_alone(engine: Engine, text: str) ->
         "Самоубейся, всем будет легче.",
     ],
 )
-def test_self_harm_orders_in_other_languages_are_removed(engine: Engine, text: str) -> None:
-    assert _action(engine, text) >= Action.REMOVE
+def test_self_harm_orders_in_other_languages_are_removed(
+    action: Callable[[str], Action], text: str
+) -> None:
+    assert action(text) >= Action.REMOVE
 
 
 @pytest.mark.parametrize(
@@ -274,5 +275,7 @@ def test_self_harm_orders_in_other_languages_are_removed(engine: Engine, text: s
         "Er hat im Krankenhaus alle Tabletten bekommen, die er brauchte.",
     ],
 )
-def test_self_harm_neighbours_in_other_languages_are_left_alone(engine: Engine, text: str) -> None:
-    assert _action(engine, text) < Action.NUDGE
+def test_self_harm_neighbours_in_other_languages_are_left_alone(
+    action: Callable[[str], Action], text: str
+) -> None:
+    assert action(text) < Action.NUDGE
