@@ -27,15 +27,9 @@ from forumbot.domain.civility.language import ENGLISH, LANGUAGES, LanguageGuesse
 from forumbot.domain.civility.learned import LinearModel, has_noise, load_model
 from forumbot.domain.civility.learned import tokens_of as model_tokens
 from forumbot.domain.civility.normalise import (
-    NEED_MARKDOWN as _NEED_MARKDOWN,
-)
-from forumbot.domain.civility.normalise import (
-    NEED_SPACED as _NEED_SPACED,
-)
-from forumbot.domain.civility.normalise import (
-    NEED_STRETCH as _NEED_STRETCH,
-)
-from forumbot.domain.civility.normalise import (
+    NEED_MARKDOWN,
+    NEED_SPACED,
+    NEED_STRETCH,
     PRECHECK_PATTERNS,
     clean_text,
     dedouble,
@@ -640,7 +634,7 @@ class Engine:
                     rest = lookup(tok[1:])  # "ur a i d i o t" was joined into "aidiot"
                     if rest.roles or rest.hot:
                         infos[pos] = rest
-        if _NEED_STRETCH in low_hits:
+        if NEED_STRETCH in low_hits:
             # "whattttt", "parasiteeeee": the normaliser leaves two letters of a stretched run
             # ("idiooooot" -> "idioot", which the lexicon de-doubles); a stretched word whose
             # one-letter form the rules know is read as that form, so structures see "what"
@@ -690,9 +684,7 @@ class Engine:
                     found[idx] = m.group(0) if m else ""
         # the raw text without its disguises, for the raw and clean layers (only when a
         # disguise may be there: markdown, spelled-out letters, or characters clean_text folds)
-        disguised = (
-            _NEED_STRETCH in low_hits or _NEED_SPACED in low_hits or _NEED_MARKDOWN in low_hits
-        )
+        disguised = NEED_STRETCH in low_hits or NEED_SPACED in low_hits or NEED_MARKDOWN in low_hits
         if disguised:
             robed = derobe(clean_cased)
         elif folded_disguise(text):

@@ -185,8 +185,6 @@ def clean_text(text: str) -> str:
 # become "yayaya", which the later stretch step cannot read (other scripts fold letter by letter)
 _WIDE_STRETCH_RE = re.compile(r"([\u0400-\u04ff])\1{2,}")
 _CYRILLIC = r"\p{Cyrillic}"
-# characters clean_text undoes that are disguises rather than spelling: invisible characters,
-# fullwidth and mathematical letters, a Latin letter next to a Cyrillic or Greek one
 
 
 def folded_disguise(text: str) -> bool:
@@ -218,17 +216,19 @@ _SPACED_STRIP_RE = re.compile(_SEP)
 # The same run in letters of any script ("н-и-ч-т-о-ж-е-с-т-в-о", "k.ł.a.m.c.a"), only with a
 # visible separator: single-letter words such as "и", "в", "я" are everyday Russian and Polish.
 # Joined in clean_text, before Cyrillic letters are transliterated into one or two.
-_WIDE_SEP = _SEP.replace(" \t", "")
-_SPACED_WIDE_RE = re.compile(rf"(?<![^\W_])[^\W_](?:{_WIDE_SEP}{{1,3}}[^\W_](?![^\W_])){{2,}}")
+_VISIBLE_SEP = _SEP.replace(" \t", "")  # the separators but whitespace
+_SPACED_WIDE_RE = re.compile(rf"(?<![^\W_])[^\W_](?:{_VISIBLE_SEP}{{1,3}}[^\W_](?![^\W_])){{2,}}")
 # RE2 (linear, in C) finds such a run cheaply before the Python rewrite looks for it
-_WIDE_RUN = rf"(?:^|[^\pL\pN])\pL{_WIDE_SEP}{{1,3}}\pL{_WIDE_SEP}{{1,3}}\pL"
+_WIDE_RUN = rf"(?:^|[^\pL\pN])\pL{_VISIBLE_SEP}{{1,3}}\pL{_VISIBLE_SEP}{{1,3}}\pL"
 _WIDE_RUN_HINT = _hint_set(_WIDE_RUN)
 _CLEAN_HINTS = _hint_set(_CYRILLIC, _WIDE_RUN)
+# characters clean_text undoes that are disguises rather than spelling: invisible characters,
+# fullwidth and mathematical letters, a Latin letter next to a Cyrillic or Greek one
 _FOLDED_DISGUISE = _hint_set(
     r"[\x{00AD}\x{200B}-\x{200F}\x{2060}-\x{2064}\x{FEFF}\x{FF01}-\x{FF5E}\x{1D400}-\x{1D7FF}]"
     r"|\p{Latin}[\p{Cyrillic}\p{Greek}]|[\p{Cyrillic}\p{Greek}]\p{Latin}"
     # ...or letters spelled out around emoji or other separators, which clean_text rejoins
-    rf"|(?:^|[^\pL\pN])\pL{_WIDE_SEP}{{1,3}}\pL{_WIDE_SEP}{{1,3}}\pL"
+    rf"|{_WIDE_RUN}"
 )
 _WORD_GAP_RE = re.compile(r"\s{2,}")
 # A run spelled with a visible separator ("f-u-c-k-i-n-g i-d-i-o-t", "y.o.u a.r.e"): a plain
@@ -355,7 +355,6 @@ _HEAD_PAIR_RE = re.compile(
 _ROBE_MARKS_RE = re.compile(r"\|\||\*\*|__|~~")
 # inline code around a plain word hides it; around a mention it quotes it, and stays
 _ROBE_CODE_RE = re.compile(r"`+([^`\s@<]+)`+")
-_VISIBLE_SEP = _SEP.replace(" \t", "")
 _ROBE_SPACED_RE = re.compile(
     rf"(?<![^\W\d_])[^\W\d_](?:{_VISIBLE_SEP}{{1,3}}[^\W\d_](?![^\W\d_])){{2,}}"
 )
