@@ -375,8 +375,6 @@ async def _relevance(session: AsyncSession, plan: _Plan) -> list[Ranked] | None:
                                   WHERE passages_fts MATCH u.value LIMIT :budget)),
             {_NO_DETAILS}
         FROM json_each(:units) AS u WHERE (SELECT yes FROM short)"""
-    for index, unit in enumerate(plan.units):
-        params[f"unit{index}"] = _term_expression(unit)
     # (as `_relevance` tells a short page below, for a total within EXACT_LIMIT)
     matched = "(SELECT count(*) FROM ranked)" if plan.count_unfiltered else "(SELECT c FROM total)"
     # (the late filters, best first: see `_best_first`)
@@ -467,12 +465,11 @@ async def _relevance(session: AsyncSession, plan: _Plan) -> list[Ranked] | None:
 
 
 async def _unit_counts(session: AsyncSession, plan: _Plan) -> dict[int, int]:
-    """Each unit's matches, counted up to the partial tier's budget."""
-    sql = " UNION ALL ".join(
-        f"""SELECT {index}, (SELECT count(*) FROM (SELECT 1 FROM passages_fts
-                                  WHERE passages_fts MATCH :unit{index} LIMIT :budget))"""
-        for index in range(len(plan.units))
-    )
+    """Each unit's matches (`:units`, as `_relevance` set it), counted up to the partial
+    tier's budget."""
+    sql = """SELECT u.key, (SELECT count(*) FROM (SELECT 1 FROM passages_fts
+                                  WHERE passages_fts MATCH u.value LIMIT :budget))
+             FROM json_each(:units) AS u"""
     return {index: int(found) for index, found in await fetchall(session, sql, plan.params)}
 
 
