@@ -1226,7 +1226,8 @@ class Engine:
 
 def _insult_set_aside(tokens: list[str], infos: list[_TokInfo]) -> bool:
     """An insult word the rules deliberately left alone: negated ("nobody thinks you are an
-    idiot", "not a fool is what you are") or a verb ("you fool yourself"). The model, which
+    idiot", "not a fool is what you are"), a verb ("you fool yourself") or the subject of a
+    clause about something else ("the fool is what you are describing"). The model, which
     weighs "you" and "idiot" without their order, does not overrule that."""
     for pos, info in enumerate(infos):
         if not info.insult:
@@ -1239,6 +1240,17 @@ def _insult_set_aside(tokens: list[str], infos: list[_TokInfo]) -> bool:
             and pos + 1 < len(tokens)
             and tokens[pos + 1] in _VERB_NEXT
             and dedouble(tokens[pos]) in _VERBISH
+        ):
+            return True
+        # "the fool is what you are describing": the naming goes on about something else
+        tail = tokens[pos + 1 : pos + 6]
+        if (
+            len(tail) == 5
+            and tail[0] in ("is", "s")
+            and tail[1] == "what"
+            and tail[2] in _FORWARD_TARGETS
+            and tail[3] in ("are", "r", "re")
+            and not _ends_naming(tail[4])
         ):
             return True
     return False
