@@ -444,6 +444,12 @@ class Engine:
         self._learned: list[tuple[int, LinearModel, float, frozenset[str], int, int]] = []
         # rules written for some languages only: they count when the message looks like one
         self._languages: dict[int, frozenset[str]] = {}
+        # other-language word rules, whose words a writer may call himself ("Ich Depp")
+        self._self_aside = frozenset(
+            i
+            for i, r in enumerate(self._active)
+            if r.kind == "words" and r.languages and "en" not in r.languages
+        )
         language_words: dict[str, set[str]] = {}
         patterns: dict[str, list[tuple[int, str]]] = {}
         for i, rule in enumerate(self._active):
@@ -778,6 +784,8 @@ class Engine:
                             continue
                         idioms = self._allow_phrases.get(idx)
                         if idioms and _in_idiom(tokens, pos, idioms):
+                            continue
+                        if idx in self._self_aside and _said_of_oneself(tokens, pos):
                             continue
                         found[idx] = tok
         # only the insult rules one of whose insults or adjectives occurs
@@ -1222,6 +1230,45 @@ class Engine:
                         if n >= need:
                             found[idx] = f"same message {need} times: {normalised[:40]}"
                             break
+
+
+# "Ich Depp", "sono un cretino", "ik ben een sukkel", "jestem idiotą": the writer names himself
+# (first-person copulas and pronouns of the other languages, "ya" for Russian "я"; not Dutch
+# "je", which is "you", nor Italian "sono", which is also "they are")
+_SELF_MARKERS = frozenset({"ich", "bin", "ik", "ben", "io", "soy", "sou", "suis",
+                           "jestem", "bylem", "bylam", "eu", "estoy", "ya", "fui", "ero",
+                           "war"})  # fmt: skip
+
+
+# naming and writing verbs in the infinitive or participle: counter-speech discusses calling
+# someone a word ("mich einen Spasti zu nennen", "om mensen mongool te noemen", "scrivere che
+# i disabili sono tutti stronzi"); the first-person forms ("ich nenne dich") are not here
+_NAMING = frozenset({"nennen", "bezeichnen", "noemen", "llamar", "llamarme", "llamarle",
+                     "llamando", "decirme", "chamar", "chamando", "appeler", "traiter",
+                     "chiamare", "chiamarmi", "nazywac", "nazwac", "nazywanie", "nazyvat",
+                     "nazvat", "demek"})  # fmt: skip
+# ...and writing it, before the word: "scrivere che i disabili sono tutti stronzi"
+_WRITING = frozenset({"scrivere", "escrever", "schrijven", "ecrire", "escribir"})
+_SECOND_PERSON = frozenset({"du", "dich", "dir", "dein", "deine", "tu", "te", "ti", "ty",
+                            "cie", "ciebie", "jij", "je", "jou", "jouw", "sen", "seni", "you",
+                            "u", "vous", "voi"})  # fmt: skip
+
+
+def _said_of_oneself(tokens: list[str], pos: int) -> bool:
+    """Whether the word at pos is the writer's of himself, with a first-person marker and no
+    second person in the four words before it ("ich war wirklich ein krasser Vollidiot"), or
+    discussed rather than said (a naming or writing verb near it)."""
+    before = tokens[max(0, pos - 4) : pos]
+    if not _SECOND_PERSON.intersection(before) and (
+        _SELF_MARKERS.intersection(before)
+        # Italian "sono" is "I am" before a singular article ("sono un cretino")
+        or any(a == "sono" and b in ("un", "una", "uno") for a, b in itertools.pairwise(before))
+    ):
+        return True
+    return not (
+        _NAMING.isdisjoint(tokens[max(0, pos - 8) : pos + 4])
+        and _WRITING.isdisjoint(tokens[max(0, pos - 8) : pos])
+    )
 
 
 def _insult_set_aside(tokens: list[str], infos: list[_TokInfo]) -> bool:
