@@ -839,7 +839,7 @@ class Engine:
             # the rare message with a link or a mention: the model reads it without them
             scored = model_tokens(text) if has_noise(text) else tokens
             z = model.logit(scored)
-            if z < cut or _insult_set_aside(tokens, infos):
+            if z < cut or _insult_set_aside(tokens, infos) or self._said_aside(tokens, infos):
                 continue
             # the model reads every language, so a guild's `languages:` switches apply to it too
             mode = self._language_mode(text, tokens)
@@ -850,6 +850,16 @@ class Engine:
             why = ", ".join(model.reasons(scored))
             found[idx] = f"{1.0 / (1.0 + math.exp(-min(z, 30.0))):.2f}: {why}"
         return frozenset(shadowed)
+
+    def _said_aside(self, tokens: list[str], infos: list[_TokInfo]) -> bool:
+        """A word of another language's list that its rule set aside as the writer's of himself
+        or as discussed ("ich war so ein Vollidiot", "mich einen Spasti zu nennen"): the model
+        does not overrule that either."""
+        aside = self._self_aside
+        return any(
+            info.words and not aside.isdisjoint(info.words) and _said_of_oneself(tokens, pos)
+            for pos, info in enumerate(infos)
+        )
 
     def _language_mode(self, text: str, tokens: list[str]) -> str:
         """enforce, shadow or off: the guild's setting for the language the message is in
