@@ -35,6 +35,9 @@ from forumbot.domain.civility import Action
         "Vergeten je pillen te nemen, Joost?",
         "Ok nonno, torna a guardare i cantieri",
         "Mehr als zwei Absätze sind wohl zu viel für dich",
+        "Skończ szkołę, potem pogadamy o podatkach",
+        "С таким образованием лучше бы помолчал",
+        "Za dużo ciot na tym forum",
     ],
 )
 def test_aimed_and_inflected_forms_are_caught(action: Callable[[str], Action], text: str) -> None:
@@ -60,6 +63,8 @@ def test_aimed_and_inflected_forms_are_caught(action: Callable[[str], Action], t
         "Pass auf dich auf und schlaf dich aus",
         "Po operacji wrócił do domu na własnych nogach.",
         "La lucha de clases es tu contrato basura.",
+        "Mit deinem Bildungsniveau findest du sicher eine gute Stelle.",
+        "Mój syn skończył szkołę w czerwcu.",
     ],
 )
 def test_neighbours_of_the_new_forms_are_left_alone(
