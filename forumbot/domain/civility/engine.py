@@ -787,6 +787,8 @@ class Engine:
                             continue
                         if idx in self._self_aside and _said_of_oneself(tokens, pos):
                             continue
+                        if _named_as_a_word(tokens, pos):
+                            continue
                         found[idx] = tok
         # only the insult rules one of whose insults or adjectives occurs
         insult_rules = frozenset().union(*(info.insults for info in hot if info.insult))
@@ -1279,6 +1281,22 @@ def _said_of_oneself(tokens: list[str], pos: int) -> bool:
         _NAMING.isdisjoint(tokens[max(0, pos - 8) : pos + 4])
         and _WRITING.isdisjoint(tokens[max(0, pos - 8) : pos])
     )
+
+
+# "why would you call me a coon?", "stop calling people retards", "the word faggot can
+# describe a bundle of sticks": the word is discussed, not said to anyone
+_CALL_VERBS = frozenset({"call", "calling", "called", "calls"})
+_CALLED = frozenset({"me", "people", "someone", "somebody", "anyone", "others", "ourselves",
+                     "us", "each", "other"})  # fmt: skip
+
+
+def _named_as_a_word(tokens: list[str], pos: int) -> bool:
+    """Whether the word at pos is mentioned rather than used: "the word X", or the object of
+    "call(ing) me/people/someone (a) X"."""
+    if pos >= 2 and tokens[pos - 2] == "the" and tokens[pos - 1] in ("word", "term", "slur"):
+        return True
+    before = tokens[max(0, pos - 4) : pos]
+    return any(a in _CALL_VERBS and b in _CALLED for a, b in itertools.pairwise(before))
 
 
 def _insult_set_aside(tokens: list[str], infos: list[_TokInfo]) -> bool:

@@ -38,6 +38,8 @@ from forumbot.domain.civility import Action
         "Skończ szkołę, potem pogadamy o podatkach",
         "С таким образованием лучше бы помолчал",
         "Za dużo ciot na tym forum",
+        # calling the reader a word is using it
+        "I'll call you a retard if I want",
     ],
 )
 def test_aimed_and_inflected_forms_are_caught(action: Callable[[str], Action], text: str) -> None:
@@ -65,6 +67,11 @@ def test_aimed_and_inflected_forms_are_caught(action: Callable[[str], Action], t
         "La lucha de clases es tu contrato basura.",
         "Mit deinem Bildungsniveau findest du sicher eine gute Stelle.",
         "Mój syn skończył szkołę w czerwcu.",
+        # the word discussed, not said to anyone
+        "Why would you think it's okay to call me a retard?",
+        "Please stop calling people retards, it hurts.",
+        "The word faggot once meant a bundle of sticks.",
+        "Vous traitez les réfugiés d'ordures, et vous parlez de valeurs ?",
     ],
 )
 def test_neighbours_of_the_new_forms_are_left_alone(
