@@ -38,6 +38,9 @@ from forumbot.domain.civility import Action
         "Skończ szkołę, potem pogadamy o podatkach",
         "С таким образованием лучше бы помолчал",
         "Za dużo ciot na tym forum",
+        # the reader addressed by an imperative or a patronising vocative
+        "Imagine being this confidently wrong about the Weimar Republic.",
+        "Learn to read, sweetie.",
         # calling the reader a word is using it
         "I'll call you a retard if I want",
     ],
@@ -67,6 +70,8 @@ def test_aimed_and_inflected_forms_are_caught(action: Callable[[str], Action], t
         "La lucha de clases es tu contrato basura.",
         "Mit deinem Bildungsniveau findest du sicher eine gute Stelle.",
         "Mój syn skończył szkołę w czerwcu.",
+        "Imagine being able to read the archive in the original Russian!",
+        "Stay in school, kids, and read everything you can.",
         # the word discussed, not said to anyone
         "Why would you think it's okay to call me a retard?",
         "Please stop calling people retards, it hurts.",
