@@ -399,6 +399,11 @@ class _Lexicon:
 
 
 _FLAT = operator.itemgetter(_TokInfo._fields.index("flat"))
+_WORDS = operator.itemgetter(_TokInfo._fields.index("words"))
+_PHRASE = operator.itemgetter(_TokInfo._fields.index("phrase"))
+_THREAT = operator.itemgetter(_TokInfo._fields.index("threat"))
+_INSULTS = operator.itemgetter(_TokInfo._fields.index("insults"))
+_HOT = operator.itemgetter(_TokInfo._fields.index("hot"))
 
 
 # --- compiled rules ---------------------------------------------------------------------------
@@ -558,6 +563,11 @@ class Engine:
                 else:
                     by_second.setdefault(parts[1], []).append((parts, owner))
             self._phrase_index[first] = (singles, by_second)
+        # what a hit of each rule reports, read once here rather than per hit
+        self._hit_facts = [
+            (r.id, r.guideline, r.severity, r.action, r.mode, r.shadow, frozenset(r.applies_to))
+            for r in self._active
+        ]
         self._guesser = (
             LanguageGuesser(language_words)
             if self._languages or (self._learned and rules.language_modes)
@@ -604,7 +614,6 @@ class Engine:
     def _check(self, ctx: MessageContext, track: bool) -> Verdict:
         text = ctx.text or ""
         kind = ctx.kind
-        active = self._active
         found: dict[int, str] = {}  # rule index -> excerpt (first hit per rule)
 
         clean_cased = clean_text(text)
@@ -668,7 +677,7 @@ class Engine:
                         rest = lookup(rest_word)
                         if rest.roles or rest.words:
                             infos[pos] = rest
-        hot = [info for info in infos if info.hot]
+        hot = list(itertools.compress(infos, map(_HOT, infos)))
         language_shadowed: set[int] = set()
         if hot:
             self._lexical(tokens, infos, hot, found, normalised)
@@ -730,19 +739,13 @@ class Engine:
 
         hits: list[RuleHit] = []
         shadow: list[RuleHit] = []
+        facts = self._hit_facts
         for idx, excerpt in found.items():
-            rule = active[idx]
-            if kind not in rule.applies_to:
+            rule_id, guideline, severity, action, mode, shadow_mode, kinds = facts[idx]
+            if kind not in kinds:
                 continue
-            hit = RuleHit(
-                rule_id=rule.id,
-                guideline=rule.guideline,
-                severity=rule.severity,
-                action=rule.action,
-                mode=rule.mode,
-                excerpt=excerpt[:_EXCERPT],
-            )
-            (shadow if rule.shadow or idx in shadowed else hits).append(hit)
+            hit = RuleHit(rule_id, guideline, severity, action, mode, excerpt[:_EXCERPT])
+            (shadow if shadow_mode or idx in shadowed else hits).append(hit)
         if not hits and not shadow:
             return Verdict(action=Action.NONE, normalised=normalised)
         hits.sort(key=lambda h: (h.action, h.severity), reverse=True)
@@ -766,7 +769,7 @@ class Engine:
         normalised: str,
     ) -> None:
         # the word rules, if any token is one of their words (most messages: none)
-        if any(info.words for info in hot):
+        if any(map(_WORDS, hot)):
             for pos, info in enumerate(infos):
                 if not info.words:
                     continue
@@ -781,7 +784,7 @@ class Engine:
                             continue
                         found[idx] = tok
         # only the insult rules one of whose insults or adjectives occurs
-        insult_rules = frozenset().union(*(info.insults for info in hot if info.insult))
+        insult_rules = _EMPTY_IDX.union(*map(_INSULTS, hot))
         if insult_rules:
             roles = [info.roles for info in infos]
             for ins in self._insults:
@@ -791,7 +794,7 @@ class Engine:
                         found[ins.index] = excerpt
         clauses: list[int] | None = None
         # only the threat rules whose harm or act words occur (most messages: none)
-        threat_rules = frozenset().union(*(info.threat for info in hot if info.threat))
+        threat_rules = _EMPTY_IDX.union(*map(_THREAT, hot))
         if threat_rules:
             clauses = _clauses(normalised, tokens)
             roles = [info.roles for info in infos]
@@ -805,7 +808,7 @@ class Engine:
                 excerpt = find_threat(tokens, role_at, clauses, window=window, max_gap=max_gap)
                 if excerpt:
                     found[idx] = excerpt
-        if any(info.phrase for info in hot):
+        if any(map(_PHRASE, hot)):
             self._match_phrases(tokens, infos, found, normalised, clauses)
 
     def _learned_signal(
@@ -818,11 +821,11 @@ class Engine:
     ) -> frozenset[int]:
         """Run the learned rules; returns the ones to report in shadow mode only (the message
         is in a language the guild set to shadow)."""
-        active = self._active
+        facts = self._hit_facts
         for i in found:
             # any rule, shadowed ones too: a guild trialling `personal-insults` in shadow mode
             # wants those messages through, not held by the model instead
-            if kind in active[i].applies_to:
+            if kind in facts[i][6]:
                 return _EMPTY_IDX
         shadowed: set[int] = set()
         for idx, model, cut, kinds, min_tokens, max_tokens in self._learned:
@@ -1155,6 +1158,7 @@ class Engine:
         history = None
         digest = 0
         flood: _FloodFacts | None = None
+        may_flood: bool | None = None  # whether any flood rule can fire (asked once)
         if self._needs_tracker and track and ctx.author_id and ctx.kind == "message":
             digest = hash(" ".join(tokens)) if tokens else hash(normalised.strip())
             history = self.tracker.observe((ctx.author_id, ctx.channel_id), ctx.timestamp, digest)
@@ -1174,13 +1178,15 @@ class Engine:
                 if upper / letters >= p["ratio"]:
                     found[idx] = clean_cased[:_EXCERPT]
             elif kind == "flood":
-                if flood is None and not (
-                    maybe_run
-                    or clean_cased.count("\n") >= self._min_lines
-                    or _may_repeat_words(tokens, self._min_repeats)
-                ):
-                    # no flood rule can fire: lines within every limit, no long character run,
-                    # too few repeated tokens for a run of words or a repeated phrase
+                if may_flood is None:
+                    # no flood rule can fire without: too many lines, a long character run, or
+                    # enough repeated tokens for a run of words or a repeated phrase
+                    may_flood = (
+                        maybe_run
+                        or clean_cased.count("\n") >= self._min_lines
+                        or _may_repeat_words(tokens, self._min_repeats)
+                    )
+                if not may_flood:
                     continue
                 if flood is None:
                     flood = _FloodFacts.of(
@@ -1314,10 +1320,10 @@ def _repeated_phrase(tokens: list[str], longest: int = 12) -> tuple[str, int]:
     times: the token list is (almost) periodic. ("", 1) when it is not."""
     n = len(tokens)
     for period in range(2, min(longest, n // 3) + 1):
-        # cheap test first: a message that repeats a phrase repeats it from the start
-        if (
-            tokens[:period] != tokens[period : 2 * period]
-            and tokens[-period:] != tokens[-2 * period : -period]
+        # cheap test first: a message that repeats a phrase repeats it from the start (or up to
+        # its end); the first word compared alone spares most messages the slices
+        if (tokens[0] != tokens[period] or tokens[:period] != tokens[period : 2 * period]) and (
+            tokens[-1] != tokens[-1 - period] or tokens[-period:] != tokens[-2 * period : -period]
         ):
             continue
         same = sum(1 for i in range(n - period) if tokens[i] == tokens[i + period])
