@@ -403,6 +403,7 @@ _WORDS = operator.itemgetter(_TokInfo._fields.index("words"))
 _PHRASE = operator.itemgetter(_TokInfo._fields.index("phrase"))
 _THREAT = operator.itemgetter(_TokInfo._fields.index("threat"))
 _INSULTS = operator.itemgetter(_TokInfo._fields.index("insults"))
+_ROLES = operator.itemgetter(_TokInfo._fields.index("roles"))
 _HOT = operator.itemgetter(_TokInfo._fields.index("hot"))
 
 
@@ -785,11 +786,14 @@ class Engine:
                         found[idx] = tok
         # only the insult rules one of whose insults or adjectives occurs
         insult_rules = _EMPTY_IDX.union(*map(_INSULTS, hot))
+        roles: list[Mapping[int, frozenset[str]]] | None = None
         if insult_rules:
-            roles = [info.roles for info in infos]
+            roles = list(map(_ROLES, infos))
+            # where each comma-separated segment starts: the same for every insult rule
+            starts = _segment_starts(normalised, tokens) if "," in normalised else None
             for ins in self._insults:
                 if ins.index not in found and ins.index in insult_rules:
-                    excerpt = self._targeted(ins, tokens, roles, normalised)
+                    excerpt = self._targeted(ins, tokens, roles, normalised, starts)
                     if excerpt:
                         found[ins.index] = excerpt
         clauses: list[int] | None = None
@@ -797,7 +801,8 @@ class Engine:
         threat_rules = _EMPTY_IDX.union(*map(_THREAT, hot))
         if threat_rules:
             clauses = _clauses(normalised, tokens)
-            roles = [info.roles for info in infos]
+            if roles is None:
+                roles = list(map(_ROLES, infos))
             for idx, window, max_gap in self._threats:
                 if idx in found or idx not in threat_rules:
                     continue
@@ -886,6 +891,7 @@ class Engine:
         tokens: list[str],
         roles: list[Mapping[int, frozenset[str]]],
         normalised: str,
+        starts: list[int] | None,
     ) -> str | None:
         """Second person near an insult, in either order, with only filler words between.
 
@@ -903,8 +909,7 @@ class Engine:
         reporting = ins.reporting
         # a target that opens a new segment starts a new clause, which an earlier negation
         # does not reach: "nobody asked, you complete dumbass" is an insult, while "I would
-        # never, ever call you an idiot" is not
-        starts = _segment_starts(normalised, tokens) if "," in normalised else None
+        # never, ever call you an idiot" is not (`starts`: see `_segment_starts`)
 
         def negated(j: int) -> bool:
             lo = j if starts is not None and starts[j] == j else max(0, j - 3)
@@ -1109,7 +1114,7 @@ class Engine:
         index = self._phrase_index
         flat: list[str] | None = None
         n_tokens = len(tokens)
-        for pos in [p for p, info in enumerate(infos) if info.phrase]:
+        for pos in itertools.compress(range(n_tokens), map(_PHRASE, infos)):
             if flat is None:
                 flat = list(map(_FLAT, infos))
             singles, by_second = index[flat[pos]]
@@ -1265,26 +1270,46 @@ _RUN_CACHE: dict[int, re.Pattern[str]] = {}
 _THREAT_ROLES = {"agents": "agent", "intents": "intent", "harms": "harm", "acts": "act",
                  "targets": "target", "possessives": "possessive", "kin": "kin",
                  "negations": "negation"}  # fmt: skip
-_CLAUSE_RE = re.compile(r"[.!?;:\n]+|\s-\s|,\s*(?:but|and\s+then|then)\b")
+# [.!?;:\n]+ | \s-\s | ,\s*(?:but|and\s+then|then)\b, written to open with one character class so
+# that re skips to the candidates in C instead of trying the alternatives at every position
+_CLAUSE_RE = re.compile(
+    r"[\s.!?;:,](?:(?<=[.!?;:\n])[.!?;:\n]*|(?<=\s)-\s|(?<=,)\s*(?:but|and\s+then|then)\b)"
+)
 
 
 def _clauses(normalised: str, tokens: list[str]) -> list[int]:
     """The clause index of each token (clauses end at . ! ? ; : and line breaks). Falls back to
     one clause when re-tokenising the pieces does not give the same tokens."""
+    count = _token_counter(normalised)
     out: list[int] = []
     for n, piece in enumerate(_CLAUSE_RE.split(normalised)):
-        out += [n] * len(_strip_stars(_TOKEN_RE.findall(piece)))
+        out += [n] * count(piece)
     return out if len(out) == len(tokens) else [0] * len(tokens)
 
 
 def _segment_starts(normalised: str, tokens: list[str]) -> list[int] | None:
     """For each token, the position of the first token of its segment (segments end at commas
     and clause marks). None when re-tokenising the pieces does not give the same tokens."""
+    count = _token_counter(normalised)
     out: list[int] = []
     for piece in _SEGMENT_RE.split(normalised):
-        n = len(_strip_stars(_TOKEN_RE.findall(piece)))
-        out += [len(out)] * n
+        out += [len(out)] * count(piece)
     return out if len(out) == len(tokens) else None
+
+
+def _count_tokens(piece: str) -> int:
+    return len(_strip_stars(_TOKEN_RE.findall(piece)))
+
+
+def _count_plain(piece: str) -> int:
+    # ASCII without masks: the tokens are what `_check` splits off (see _TOKEN_TABLE)
+    return len(piece.translate(_TOKEN_TABLE).split())
+
+
+def _token_counter(normalised: str) -> Callable[[str], int]:
+    """How to count the tokens of a piece of `normalised` (the fast way where it gives the same
+    count: no mask's stars to strip, no non-ASCII character for the table to leave alone)."""
+    return _count_plain if normalised.isascii() and "*" not in normalised else _count_tokens
 
 
 def _encodable(text: str) -> str:
