@@ -78,6 +78,7 @@ _EXCLAMATIONS = frozenset({"fuck", "shit", "damn", "hell", "crap", "bollocks", "
 _SEGMENT_RE = re.compile(r"[,;:.!?\n]+")
 _FORWARD_TARGETS = frozenset({"you", "u", "ya", "yall"})
 _BARE_ROLES = frozenset({"insult", "adjective", "filler"})
+_GAP_ROLES = _BARE_ROLES  # what may stand between a target and its insult
 
 
 _PERSON_NOUNS = frozenset({"guy", "dude", "bloke", "poster", "user", "person", "lad", "man",
@@ -569,6 +570,7 @@ class Engine:
             (r.id, r.guideline, r.severity, r.action, r.mode, r.shadow, frozenset(r.applies_to))
             for r in self._active
         ]
+        self._language_rules = frozenset(self._languages)
         self._guesser = (
             LanguageGuesser(language_words)
             if self._languages or (self._learned and rules.language_modes)
@@ -682,7 +684,8 @@ class Engine:
         language_shadowed: set[int] = set()
         if hot:
             self._lexical(tokens, infos, hot, found, normalised)
-            if self._languages and not found.keys().isdisjoint(self._languages):
+            # (a set, so that isdisjoint walks the few hits, not every language-bound rule)
+            if self._languages and not found.keys().isdisjoint(self._language_rules):
                 language_shadowed = self._drop_other_languages(text, tokens, found)
 
         # regular expressions: `clean` ones were matched above; one RE2 set per other layer
@@ -803,6 +806,7 @@ class Engine:
             clauses = _clauses(normalised, tokens)
             if roles is None:
                 roles = list(map(_ROLES, infos))
+            threats = list(map(_THREAT, infos))
             for idx, window, max_gap in self._threats:
                 if idx in found or idx not in threat_rules:
                     continue
@@ -810,7 +814,13 @@ class Engine:
                 def role_at(k: int, idx: int = idx) -> frozenset[str]:
                     return roles[k].get(idx, _EMPTY)
 
-                excerpt = find_threat(tokens, role_at, clauses, window=window, max_gap=max_gap)
+                # only where this rule has a harm or act word: every other position is passed over
+                at = itertools.compress(
+                    range(len(tokens)), map(operator.contains, threats, itertools.repeat(idx))
+                )
+                excerpt = find_threat(
+                    tokens, role_at, clauses, window=window, max_gap=max_gap, positions=at
+                )
                 if excerpt:
                     found[idx] = excerpt
         if any(map(_PHRASE, hot)):
@@ -874,10 +884,9 @@ class Engine:
         langs = self._guesser.guess(text, tokens)
         modes = self.rules.language_modes
         shadowed: set[int] = set()
-        for idx, rule_langs in self._languages.items():
-            if idx not in found:
-                continue
-            matching = rule_langs & langs
+        languages = self._languages
+        for idx in [i for i in found if i in languages]:
+            matching = languages[idx] & langs
             settings = {modes.get(lang, "enforce") for lang in matching}
             if not matching or settings == {"off"}:
                 del found[idx]
@@ -924,7 +933,11 @@ class Engine:
         n_tokens = len(tokens)
         # only the positions where this rule has a role at all (most tokens of a long
         # paragraph have none)
-        for pos in [k for k, r in enumerate(roles) if i_idx in r]:
+        for pos in list(
+            itertools.compress(
+                range(n_tokens), map(operator.contains, roles, itertools.repeat(i_idx))
+            )
+        ):
             tok = tokens[pos]
             here = role_at(pos)
             is_noun = "insult" in here
@@ -956,7 +969,7 @@ class Engine:
                     ):
                         break
                     return " ".join(tokens[j : pos + 1])
-                if r & {"filler", "insult", "adjective"}:
+                if r & _GAP_ROLES:
                     gap += 1
                     j -= 1
                     continue

@@ -18,13 +18,14 @@ file, and a unit test checks that the file is what the committed data produce.
 
 from __future__ import annotations
 
+import collections
 import itertools
 import json
 import math
 import operator
 import random
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
@@ -81,6 +82,8 @@ def _char_grams(tokens: Sequence[str], n: int) -> set[str]:
 # bytes each, so at most ~10 MB for the process (one model, shared by every guild's engine).
 UNIT_CACHE_SIZE = 32_768
 _FIRST = operator.itemgetter(0)
+_SECOND = operator.itemgetter(1)
+_consume: Callable[[Iterable[Any]], None] = collections.deque(maxlen=0).extend
 
 
 def features(tokens: Sequence[str], char_ngrams: Sequence[int] = ()) -> list[str]:
@@ -146,8 +149,7 @@ class LinearModel:
             pairs = set(map(" ".join, itertools.pairwise(tokens)))
             units = [*map(unit, set(tokens)), *map(unit, pairs)]
             grams: dict[str, float] = {}
-            for _, g in units:
-                grams.update(g)
+            _consume(map(grams.update, map(_SECOND, units)))  # a loop in C
             total = sum(map(_FIRST, units)) + sum(grams.values())
             return self.bias + total / math.sqrt(max(1, len(units) + len(grams)))
         get = self.weights.get
