@@ -15,8 +15,10 @@ $(STAMP): pyproject.toml
 run: $(STAMP)
 	$(BIN)/forumbot run
 
+# One pytest process per core, at most 4; each has its own databases (uuid-named). A file's
+# tests stay together in one process, so module fixtures are built once.
 test: $(STAMP) lint typecheck browser
-	$(BIN)/pytest
+	$(BIN)/pytest -n auto --maxprocesses 4 --dist loadfile
 
 # The dashboard's browser tests drive Debian's chromium (never a browser download): installed
 # here when missing and we are root; otherwise those tests skip with the reason (fail under CI).

@@ -451,6 +451,12 @@ class Engine:
         self._learned: list[tuple[int, LinearModel, float, frozenset[str], int, int]] = []
         # rules written for some languages only: they count when the message looks like one
         self._languages: dict[int, frozenset[str]] = {}
+        # other-language word rules, whose words a writer may call himself ("Ich Depp")
+        self._self_aside = frozenset(
+            i
+            for i, r in enumerate(self._active)
+            if r.kind == "words" and r.languages and "en" not in r.languages
+        )
         language_words: dict[str, set[str]] = {}
         patterns: dict[str, list[tuple[int, str]]] = {}
         for i, rule in enumerate(self._active):
@@ -786,6 +792,10 @@ class Engine:
                         idioms = self._allow_phrases.get(idx)
                         if idioms and _in_idiom(tokens, pos, idioms):
                             continue
+                        if idx in self._self_aside and _said_of_oneself(tokens, pos):
+                            continue
+                        if _named_as_a_word(tokens, pos):
+                            continue
                         found[idx] = tok
         # only the insult rules one of whose insults or adjectives occurs
         insult_rules = _EMPTY_IDX.union(*map(_INSULTS, hot))
@@ -849,7 +859,7 @@ class Engine:
             # the rare message with a link or a mention: the model reads it without them
             scored = model_tokens(text) if has_noise(text) else tokens
             z = model.logit(scored)
-            if z < cut or _insult_set_aside(tokens, infos):
+            if z < cut or _insult_set_aside(tokens, infos) or self._said_aside(tokens, infos):
                 continue
             # the model reads every language, so a guild's `languages:` switches apply to it too
             mode = self._language_mode(text, tokens)
@@ -860,6 +870,16 @@ class Engine:
             why = ", ".join(model.reasons(scored))
             found[idx] = f"{1.0 / (1.0 + math.exp(-min(z, 30.0))):.2f}: {why}"
         return frozenset(shadowed)
+
+    def _said_aside(self, tokens: list[str], infos: list[_TokInfo]) -> bool:
+        """A word of another language's list that its rule set aside as the writer's of himself
+        or as discussed ("ich war so ein Vollidiot", "mich einen Spasti zu nennen"): the model
+        does not overrule that either."""
+        aside = self._self_aside
+        return any(
+            info.words and not aside.isdisjoint(info.words) and _said_of_oneself(tokens, pos)
+            for pos, info in enumerate(infos)
+        )
 
     def _language_mode(self, text: str, tokens: list[str]) -> str:
         """enforce, shadow or off: the guild's setting for the language the message is in
@@ -1248,9 +1268,65 @@ class Engine:
                             break
 
 
+# "Ich Depp", "sono un cretino", "ik ben een sukkel", "jestem idiotą": the writer names himself
+# (first-person copulas and pronouns of the other languages, "ya" for Russian "я"; not Dutch
+# "je", which is "you", nor Italian "sono", which is also "they are")
+_SELF_MARKERS = frozenset({"ich", "bin", "ik", "ben", "io", "soy", "sou", "suis",
+                           "jestem", "bylem", "bylam", "eu", "estoy", "ya", "fui", "ero",
+                           "war"})  # fmt: skip
+
+
+# naming and writing verbs in the infinitive or participle: counter-speech discusses calling
+# someone a word ("mich einen Spasti zu nennen", "om mensen mongool te noemen", "scrivere che
+# i disabili sono tutti stronzi"); the first-person forms ("ich nenne dich") are not here
+_NAMING = frozenset({"nennen", "bezeichnen", "noemen", "llamar", "llamarme", "llamarle",
+                     "llamando", "decirme", "chamar", "chamando", "appeler", "traiter",
+                     "chiamare", "chiamarmi", "nazywac", "nazwac", "nazywanie", "nazyvat",
+                     "nazvat", "demek"})  # fmt: skip
+# ...and writing it, before the word: "scrivere che i disabili sono tutti stronzi"
+_WRITING = frozenset({"scrivere", "escrever", "schrijven", "ecrire", "escribir"})
+_SECOND_PERSON = frozenset({"du", "dich", "dir", "dein", "deine", "tu", "te", "ti", "ty",
+                            "cie", "ciebie", "jij", "je", "jou", "jouw", "sen", "seni", "you",
+                            "u", "vous", "voi"})  # fmt: skip
+
+
+def _said_of_oneself(tokens: list[str], pos: int) -> bool:
+    """Whether the word at pos is the writer's of himself, with a first-person marker and no
+    second person in the four words before it ("ich war wirklich ein krasser Vollidiot"), or
+    discussed rather than said (a naming or writing verb near it)."""
+    before = tokens[max(0, pos - 4) : pos]
+    if not _SECOND_PERSON.intersection(before) and (
+        _SELF_MARKERS.intersection(before)
+        # Italian "sono" is "I am" before a singular article ("sono un cretino")
+        or any(a == "sono" and b in ("un", "una", "uno") for a, b in itertools.pairwise(before))
+    ):
+        return True
+    return not (
+        _NAMING.isdisjoint(tokens[max(0, pos - 8) : pos + 4])
+        and _WRITING.isdisjoint(tokens[max(0, pos - 8) : pos])
+    )
+
+
+# "why would you call me a coon?", "stop calling people retards", "the word faggot can
+# describe a bundle of sticks": the word is discussed, not said to anyone
+_CALL_VERBS = frozenset({"call", "calling", "called", "calls"})
+_CALLED = frozenset({"me", "people", "someone", "somebody", "anyone", "others", "ourselves",
+                     "us", "each", "other"})  # fmt: skip
+
+
+def _named_as_a_word(tokens: list[str], pos: int) -> bool:
+    """Whether the word at pos is mentioned rather than used: "the word X", or the object of
+    "call(ing) me/people/someone (a) X"."""
+    if pos >= 2 and tokens[pos - 2] == "the" and tokens[pos - 1] in ("word", "term", "slur"):
+        return True
+    before = tokens[max(0, pos - 4) : pos]
+    return any(a in _CALL_VERBS and b in _CALLED for a, b in itertools.pairwise(before))
+
+
 def _insult_set_aside(tokens: list[str], infos: list[_TokInfo]) -> bool:
     """An insult word the rules deliberately left alone: negated ("nobody thinks you are an
-    idiot", "not a fool is what you are") or a verb ("you fool yourself"). The model, which
+    idiot", "not a fool is what you are"), a verb ("you fool yourself") or the subject of a
+    clause about something else ("the fool is what you are describing"). The model, which
     weighs "you" and "idiot" without their order, does not overrule that."""
     for pos, info in enumerate(infos):
         if not info.insult:
@@ -1263,6 +1339,17 @@ def _insult_set_aside(tokens: list[str], infos: list[_TokInfo]) -> bool:
             and pos + 1 < len(tokens)
             and tokens[pos + 1] in _VERB_NEXT
             and dedouble(tokens[pos]) in _VERBISH
+        ):
+            return True
+        # "the fool is what you are describing": the naming goes on about something else
+        tail = tokens[pos + 1 : pos + 6]
+        if (
+            len(tail) == 5
+            and tail[0] in ("is", "s")
+            and tail[1] == "what"
+            and tail[2] in _FORWARD_TARGETS
+            and tail[3] in ("are", "r", "re")
+            and not _ends_naming(tail[4])
         ):
             return True
     return False
