@@ -78,6 +78,7 @@ _EXCLAMATIONS = frozenset({"fuck", "shit", "damn", "hell", "crap", "bollocks", "
 _SEGMENT_RE = re.compile(r"[,;:.!?\n]+")
 _FORWARD_TARGETS = frozenset({"you", "u", "ya", "yall"})
 _BARE_ROLES = frozenset({"insult", "adjective", "filler"})
+_GAP_ROLES = _BARE_ROLES  # what may stand between a target and its insult
 
 
 _PERSON_NOUNS = frozenset({"guy", "dude", "bloke", "poster", "user", "person", "lad", "man",
@@ -399,6 +400,12 @@ class _Lexicon:
 
 
 _FLAT = operator.itemgetter(_TokInfo._fields.index("flat"))
+_WORDS = operator.itemgetter(_TokInfo._fields.index("words"))
+_PHRASE = operator.itemgetter(_TokInfo._fields.index("phrase"))
+_THREAT = operator.itemgetter(_TokInfo._fields.index("threat"))
+_INSULTS = operator.itemgetter(_TokInfo._fields.index("insults"))
+_ROLES = operator.itemgetter(_TokInfo._fields.index("roles"))
+_HOT = operator.itemgetter(_TokInfo._fields.index("hot"))
 
 
 # --- compiled rules ---------------------------------------------------------------------------
@@ -564,6 +571,12 @@ class Engine:
                 else:
                     by_second.setdefault(parts[1], []).append((parts, owner))
             self._phrase_index[first] = (singles, by_second)
+        # what a hit of each rule reports, read once here rather than per hit
+        self._hit_facts = [
+            (r.id, r.guideline, r.severity, r.action, r.mode, r.shadow, frozenset(r.applies_to))
+            for r in self._active
+        ]
+        self._language_rules = frozenset(self._languages)
         self._guesser = (
             LanguageGuesser(language_words)
             if self._languages or (self._learned and rules.language_modes)
@@ -610,7 +623,6 @@ class Engine:
     def _check(self, ctx: MessageContext, track: bool) -> Verdict:
         text = ctx.text or ""
         kind = ctx.kind
-        active = self._active
         found: dict[int, str] = {}  # rule index -> excerpt (first hit per rule)
 
         clean_cased = clean_text(text)
@@ -674,11 +686,12 @@ class Engine:
                         rest = lookup(rest_word)
                         if rest.roles or rest.words:
                             infos[pos] = rest
-        hot = [info for info in infos if info.hot]
+        hot = list(itertools.compress(infos, map(_HOT, infos)))
         language_shadowed: set[int] = set()
         if hot:
             self._lexical(tokens, infos, hot, found, normalised)
-            if self._languages and not found.keys().isdisjoint(self._languages):
+            # (a set, so that isdisjoint walks the few hits, not every language-bound rule)
+            if self._languages and not found.keys().isdisjoint(self._language_rules):
                 language_shadowed = self._drop_other_languages(text, tokens, found)
 
         # regular expressions: `clean` ones were matched above; one RE2 set per other layer
@@ -736,19 +749,13 @@ class Engine:
 
         hits: list[RuleHit] = []
         shadow: list[RuleHit] = []
+        facts = self._hit_facts
         for idx, excerpt in found.items():
-            rule = active[idx]
-            if kind not in rule.applies_to:
+            rule_id, guideline, severity, action, mode, shadow_mode, kinds = facts[idx]
+            if kind not in kinds:
                 continue
-            hit = RuleHit(
-                rule_id=rule.id,
-                guideline=rule.guideline,
-                severity=rule.severity,
-                action=rule.action,
-                mode=rule.mode,
-                excerpt=excerpt[:_EXCERPT],
-            )
-            (shadow if rule.shadow or idx in shadowed else hits).append(hit)
+            hit = RuleHit(rule_id, guideline, severity, action, mode, excerpt[:_EXCERPT])
+            (shadow if shadow_mode or idx in shadowed else hits).append(hit)
         if not hits and not shadow:
             return Verdict(action=Action.NONE, normalised=normalised)
         hits.sort(key=lambda h: (h.action, h.severity), reverse=True)
@@ -772,7 +779,7 @@ class Engine:
         normalised: str,
     ) -> None:
         # the word rules, if any token is one of their words (most messages: none)
-        if any(info.words for info in hot):
+        if any(map(_WORDS, hot)):
             for pos, info in enumerate(infos):
                 if not info.words:
                     continue
@@ -791,20 +798,25 @@ class Engine:
                             continue
                         found[idx] = tok
         # only the insult rules one of whose insults or adjectives occurs
-        insult_rules = frozenset().union(*(info.insults for info in hot if info.insult))
+        insult_rules = _EMPTY_IDX.union(*map(_INSULTS, hot))
+        roles: list[Mapping[int, frozenset[str]]] | None = None
         if insult_rules:
-            roles = [info.roles for info in infos]
+            roles = list(map(_ROLES, infos))
+            # where each comma-separated segment starts: the same for every insult rule
+            starts = _segment_starts(normalised, tokens) if "," in normalised else None
             for ins in self._insults:
                 if ins.index not in found and ins.index in insult_rules:
-                    excerpt = self._targeted(ins, tokens, roles, normalised)
+                    excerpt = self._targeted(ins, tokens, roles, normalised, starts)
                     if excerpt:
                         found[ins.index] = excerpt
         clauses: list[int] | None = None
         # only the threat rules whose harm or act words occur (most messages: none)
-        threat_rules = frozenset().union(*(info.threat for info in hot if info.threat))
+        threat_rules = _EMPTY_IDX.union(*map(_THREAT, hot))
         if threat_rules:
             clauses = _clauses(normalised, tokens)
-            roles = [info.roles for info in infos]
+            if roles is None:
+                roles = list(map(_ROLES, infos))
+            threats = list(map(_THREAT, infos))
             for idx, window, max_gap in self._threats:
                 if idx in found or idx not in threat_rules:
                     continue
@@ -812,10 +824,16 @@ class Engine:
                 def role_at(k: int, idx: int = idx) -> frozenset[str]:
                     return roles[k].get(idx, _EMPTY)
 
-                excerpt = find_threat(tokens, role_at, clauses, window=window, max_gap=max_gap)
+                # only where this rule has a harm or act word: every other position is passed over
+                at = itertools.compress(
+                    range(len(tokens)), map(operator.contains, threats, itertools.repeat(idx))
+                )
+                excerpt = find_threat(
+                    tokens, role_at, clauses, window=window, max_gap=max_gap, positions=at
+                )
                 if excerpt:
                     found[idx] = excerpt
-        if any(info.phrase for info in hot):
+        if any(map(_PHRASE, hot)):
             self._match_phrases(tokens, infos, found, normalised, clauses)
 
     def _learned_signal(
@@ -828,11 +846,11 @@ class Engine:
     ) -> frozenset[int]:
         """Run the learned rules; returns the ones to report in shadow mode only (the message
         is in a language the guild set to shadow)."""
-        active = self._active
+        facts = self._hit_facts
         for i in found:
             # any rule, shadowed ones too: a guild trialling `personal-insults` in shadow mode
             # wants those messages through, not held by the model instead
-            if kind in active[i].applies_to:
+            if kind in facts[i][6]:
                 return _EMPTY_IDX
         shadowed: set[int] = set()
         for idx, model, cut, kinds, min_tokens, max_tokens in self._learned:
@@ -886,10 +904,9 @@ class Engine:
         langs = self._guesser.guess(text, tokens)
         modes = self.rules.language_modes
         shadowed: set[int] = set()
-        for idx, rule_langs in self._languages.items():
-            if idx not in found:
-                continue
-            matching = rule_langs & langs
+        languages = self._languages
+        for idx in [i for i in found if i in languages]:
+            matching = languages[idx] & langs
             settings = {modes.get(lang, "enforce") for lang in matching}
             if not matching or settings == {"off"}:
                 del found[idx]
@@ -903,6 +920,7 @@ class Engine:
         tokens: list[str],
         roles: list[Mapping[int, frozenset[str]]],
         normalised: str,
+        starts: list[int] | None,
     ) -> str | None:
         """Second person near an insult, in either order, with only filler words between.
 
@@ -920,8 +938,7 @@ class Engine:
         reporting = ins.reporting
         # a target that opens a new segment starts a new clause, which an earlier negation
         # does not reach: "nobody asked, you complete dumbass" is an insult, while "I would
-        # never, ever call you an idiot" is not
-        starts = _segment_starts(normalised, tokens) if "," in normalised else None
+        # never, ever call you an idiot" is not (`starts`: see `_segment_starts`)
 
         def negated(j: int) -> bool:
             lo = j if starts is not None and starts[j] == j else max(0, j - 3)
@@ -936,7 +953,11 @@ class Engine:
         n_tokens = len(tokens)
         # only the positions where this rule has a role at all (most tokens of a long
         # paragraph have none)
-        for pos in [k for k, r in enumerate(roles) if i_idx in r]:
+        for pos in list(
+            itertools.compress(
+                range(n_tokens), map(operator.contains, roles, itertools.repeat(i_idx))
+            )
+        ):
             tok = tokens[pos]
             here = role_at(pos)
             is_noun = "insult" in here
@@ -968,7 +989,7 @@ class Engine:
                     ):
                         break
                     return " ".join(tokens[j : pos + 1])
-                if r & {"filler", "insult", "adjective"}:
+                if r & _GAP_ROLES:
                     gap += 1
                     j -= 1
                     continue
@@ -1126,7 +1147,7 @@ class Engine:
         index = self._phrase_index
         flat: list[str] | None = None
         n_tokens = len(tokens)
-        for pos in [p for p, info in enumerate(infos) if info.phrase]:
+        for pos in itertools.compress(range(n_tokens), map(_PHRASE, infos)):
             if flat is None:
                 flat = list(map(_FLAT, infos))
             singles, by_second = index[flat[pos]]
@@ -1175,6 +1196,7 @@ class Engine:
         history = None
         digest = 0
         flood: _FloodFacts | None = None
+        may_flood: bool | None = None  # whether any flood rule can fire (asked once)
         if self._needs_tracker and track and ctx.author_id and ctx.kind == "message":
             digest = hash(" ".join(tokens)) if tokens else hash(normalised.strip())
             history = self.tracker.observe((ctx.author_id, ctx.channel_id), ctx.timestamp, digest)
@@ -1194,13 +1216,15 @@ class Engine:
                 if upper / letters >= p["ratio"]:
                     found[idx] = clean_cased[:_EXCERPT]
             elif kind == "flood":
-                if flood is None and not (
-                    maybe_run
-                    or clean_cased.count("\n") >= self._min_lines
-                    or _may_repeat_words(tokens, self._min_repeats)
-                ):
-                    # no flood rule can fire: lines within every limit, no long character run,
-                    # too few repeated tokens for a run of words or a repeated phrase
+                if may_flood is None:
+                    # no flood rule can fire without: too many lines, a long character run, or
+                    # enough repeated tokens for a run of words or a repeated phrase
+                    may_flood = (
+                        maybe_run
+                        or clean_cased.count("\n") >= self._min_lines
+                        or _may_repeat_words(tokens, self._min_repeats)
+                    )
+                if not may_flood:
                     continue
                 if flood is None:
                     flood = _FloodFacts.of(
@@ -1346,26 +1370,46 @@ _RUN_CACHE: dict[int, re.Pattern[str]] = {}
 _THREAT_ROLES = {"agents": "agent", "intents": "intent", "harms": "harm", "acts": "act",
                  "targets": "target", "possessives": "possessive", "kin": "kin",
                  "negations": "negation"}  # fmt: skip
-_CLAUSE_RE = re.compile(r"[.!?;:\n]+|\s-\s|,\s*(?:but|and\s+then|then)\b")
+# [.!?;:\n]+ | \s-\s | ,\s*(?:but|and\s+then|then)\b, written to open with one character class so
+# that re skips to the candidates in C instead of trying the alternatives at every position
+_CLAUSE_RE = re.compile(
+    r"[\s.!?;:,](?:(?<=[.!?;:\n])[.!?;:\n]*|(?<=\s)-\s|(?<=,)\s*(?:but|and\s+then|then)\b)"
+)
 
 
 def _clauses(normalised: str, tokens: list[str]) -> list[int]:
     """The clause index of each token (clauses end at . ! ? ; : and line breaks). Falls back to
     one clause when re-tokenising the pieces does not give the same tokens."""
+    count = _token_counter(normalised)
     out: list[int] = []
     for n, piece in enumerate(_CLAUSE_RE.split(normalised)):
-        out += [n] * len(_strip_stars(_TOKEN_RE.findall(piece)))
+        out += [n] * count(piece)
     return out if len(out) == len(tokens) else [0] * len(tokens)
 
 
 def _segment_starts(normalised: str, tokens: list[str]) -> list[int] | None:
     """For each token, the position of the first token of its segment (segments end at commas
     and clause marks). None when re-tokenising the pieces does not give the same tokens."""
+    count = _token_counter(normalised)
     out: list[int] = []
     for piece in _SEGMENT_RE.split(normalised):
-        n = len(_strip_stars(_TOKEN_RE.findall(piece)))
-        out += [len(out)] * n
+        out += [len(out)] * count(piece)
     return out if len(out) == len(tokens) else None
+
+
+def _count_tokens(piece: str) -> int:
+    return len(_strip_stars(_TOKEN_RE.findall(piece)))
+
+
+def _count_plain(piece: str) -> int:
+    # ASCII without masks: the tokens are what `_check` splits off (see _TOKEN_TABLE)
+    return len(piece.translate(_TOKEN_TABLE).split())
+
+
+def _token_counter(normalised: str) -> Callable[[str], int]:
+    """How to count the tokens of a piece of `normalised` (the fast way where it gives the same
+    count: no mask's stars to strip, no non-ASCII character for the table to leave alone)."""
+    return _count_plain if normalised.isascii() and "*" not in normalised else _count_tokens
 
 
 def _encodable(text: str) -> str:
@@ -1401,10 +1445,10 @@ def _repeated_phrase(tokens: list[str], longest: int = 12) -> tuple[str, int]:
     times: the token list is (almost) periodic. ("", 1) when it is not."""
     n = len(tokens)
     for period in range(2, min(longest, n // 3) + 1):
-        # cheap test first: a message that repeats a phrase repeats it from the start
-        if (
-            tokens[:period] != tokens[period : 2 * period]
-            and tokens[-period:] != tokens[-2 * period : -period]
+        # cheap test first: a message that repeats a phrase repeats it from the start (or up to
+        # its end); the first word compared alone spares most messages the slices
+        if (tokens[0] != tokens[period] or tokens[:period] != tokens[period : 2 * period]) and (
+            tokens[-1] != tokens[-1 - period] or tokens[-period:] != tokens[-2 * period : -period]
         ):
             continue
         same = sum(1 for i in range(n - period) if tokens[i] == tokens[i + period])

@@ -18,12 +18,14 @@ file, and a unit test checks that the file is what the committed data produce.
 
 from __future__ import annotations
 
+import collections
 import itertools
 import json
 import math
+import operator
 import random
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
@@ -76,6 +78,14 @@ def _char_grams(tokens: Sequence[str], n: int) -> set[str]:
     return set(map(s.__getitem__, slices[:count])) if count > 0 else set()
 
 
+# Distinct tokens and word pairs whose features are kept (see `LinearModel._unit`): about 300
+# bytes each, so at most ~10 MB for the process (one model, shared by every guild's engine).
+UNIT_CACHE_SIZE = 32_768
+_FIRST = operator.itemgetter(0)
+_SECOND = operator.itemgetter(1)
+_consume: Callable[[Iterable[Any]], None] = collections.deque(maxlen=0).extend
+
+
 def features(tokens: Sequence[str], char_ngrams: Sequence[int] = ()) -> list[str]:
     """Words, adjacent word pairs and (marked with `CHAR_MARK`) the character n-grams of the
     space-joined tokens, each once, in order of first appearance."""
@@ -99,11 +109,49 @@ class LinearModel:
         # the character grams' weights without their mark, so scoring needs no string building
         chars = {k[1:]: v for k, v in self.weights.items() if k.startswith(CHAR_MARK)}
         object.__setattr__(self, "_chars", chars)
+        # Grams of up to 4 characters never reach past a word's neighbours, so a message's
+        # grams are those of its tokens (" tok ") and of its word pairs (the ones across the
+        # space): each computed once per distinct token or pair, not per message.
+        by_unit = self.char_ngrams and max(self.char_ngrams) <= 4
+        unit = lru_cache(maxsize=UNIT_CACHE_SIZE)(self._unit) if by_unit else None
+        object.__setattr__(self, "_unit_cached", unit)
+
+    def _unit(self, key: str) -> tuple[float, dict[str, float]]:
+        """A token's or a word pair's ("a b") own weight, and the weights (0.0 if none) of the
+        character grams it brings: for a token, the grams of " token "; for a pair, the ones
+        that span the space between its words."""
+        cget = self._chars.get  # type: ignore[attr-defined]
+        grams: dict[str, float] = {}
+        if " " in key:
+            a, b = key.split(" ")
+            s = f" {a} {b} "
+            p = len(a) + 1  # the space between them
+            for n in self.char_ngrams:
+                for start in range(p - n + 2, p):
+                    g = s[start : start + n]
+                    grams[g] = cget(g, 0.0)
+        else:
+            s = f" {key} "
+            for n in self.char_ngrams:
+                for start in range(len(s) - n + 1):
+                    g = s[start : start + n]
+                    grams[g] = cget(g, 0.0)
+        return self.weights.get(key, 0.0), grams
 
     def logit(self, tokens: Sequence[str]) -> float:
         """The bias plus the weighted sum of `features(tokens)` divided by the square root of
         their number, so a short message and a long one are on the same scale (the engine
         calls this for every message, so every loop here runs in C: map, filter, set, join)."""
+        unit = self._unit_cached  # type: ignore[attr-defined]
+        if unit is not None:
+            # each distinct token and pair: its own weight, and its grams merged (a gram
+            # two tokens share counts once)
+            pairs = set(map(" ".join, itertools.pairwise(tokens)))
+            units = [*map(unit, set(tokens)), *map(unit, pairs)]
+            grams: dict[str, float] = {}
+            _consume(map(grams.update, map(_SECOND, units)))  # a loop in C
+            total = sum(map(_FIRST, units)) + sum(grams.values())
+            return self.bias + total / math.sqrt(max(1, len(units) + len(grams)))
         get = self.weights.get
         words = set(tokens)
         pairs = set(map(" ".join, itertools.pairwise(tokens)))
@@ -112,9 +160,9 @@ class LinearModel:
         if self.char_ngrams:
             cget = self._chars.get  # type: ignore[attr-defined]
             for n in self.char_ngrams:
-                grams = _char_grams(tokens, n)
-                total += sum(filter(None, map(cget, grams)))
-                count += len(grams)
+                grams_n = _char_grams(tokens, n)
+                total += sum(filter(None, map(cget, grams_n)))
+                count += len(grams_n)
         return self.bias + total / math.sqrt(max(1, count))
 
     def probability(self, tokens: Sequence[str]) -> float:

@@ -99,7 +99,8 @@ for _start in (0x1F150, 0x1F170, 0x1F1E6):
 for _cp in (0x2800, 0x00A0, 0x2007, 0x202F, 0x3000):
     _TABLE[_cp] = " "
 
-_NON_ASCII_RE = re.compile(r"[^\x00-\x7f]")
+# runs, not single characters: one callback per run ("дебил"), each character folded alone
+_NON_ASCII_RE = re.compile(r"[^\x00-\x7f]+")
 
 
 def _hint_set(*patterns: str) -> Any:
@@ -153,7 +154,8 @@ def _fold_char(ch: str) -> str:
 
 
 def _fold_match(m: re.Match[str]) -> str:
-    return _fold_char(m.group(0))
+    run = m.group(0)
+    return _fold_char(run) if len(run) == 1 else "".join(map(_fold_char, run))
 
 
 def clean_text(text: str) -> str:
@@ -238,7 +240,11 @@ _LETTER_GAP_RE = re.compile(r"(?<=[a-z0-9@$])([^a-z0-9@$\s]*\s[^a-z0-9@$]*)(?=[a
 _CHAT_LETTERS = frozenset("aiurykonc24@")
 _STRETCH_RE = re.compile(r"([a-z])\1{2,}")
 # Tokens that may carry leetspeak: letters mixed with digits or symbols.
-_MIXED_RE = re.compile(r"[a-z0-9@$|!+]*(?:[a-z][0-9@$|!+]|[0-9@$|!+][a-z])[a-z0-9@$|!+]*")
+# (A match is a whole run of these characters, so it can only start where a run does: the
+# lookbehind fails at once inside a word, where the scan would otherwise try every position.)
+_MIXED_RE = re.compile(
+    r"(?<![a-z0-9@$|!+])[a-z0-9@$|!+]*(?:[a-z][0-9@$|!+]|[0-9@$|!+][a-z])[a-z0-9@$|!+]*"
+)
 # Prose tokens that contain digits but are not leetspeak: 1930s, 2nd, 10th, 5pm, 100km.
 # Also codes of one or two letters then digits: archive refs ("P19"), roads ("A38"), vitamins
 # ("B12"), formats ("MP3"); "p19" read as leetspeak was "pig" on the bot's own posts. A repeated

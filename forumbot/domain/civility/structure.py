@@ -14,7 +14,7 @@ clause; everything here is pure and cheap.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 
 Roles = Callable[[int], frozenset[str]]
 
@@ -46,10 +46,12 @@ def find_threat(
     *,
     window: int,
     max_gap: int,
+    positions: Iterable[int] | None = None,
 ) -> str | None:
-    """The excerpt of the first threat in the tokens, or None."""
+    """The excerpt of the first threat in the tokens, or None. `positions`, in order, may name
+    the only positions with a harm or act word (the caller knows them), to skip the rest."""
     n = len(tokens)
-    for pos in range(n):
+    for pos in range(n) if positions is None else positions:
         r = roles(pos)
         if "harm" not in r and "act" not in r:
             continue
