@@ -6,8 +6,8 @@ CPU, a fair share of a 1 ms search). It counts the all-words matches (stopping p
 EXACT_LIMIT) and, when there are no more than that, scores them all with bm25, adds the article
 title's bm25 (TITLE_WEIGHT; one pass over the title index, not over passages), lists passages
 under a title that holds every word, and fetches the page's rows with their snippets
-(`_paged`). Past EXACT_LIMIT the terms' ranking lists rank it instead (a second statement, which
-fetches the page): scoring every match of a common word is what made the slow tail, and bm25
+(`_paged`). Past EXACT_LIMIT the terms' ranking lists rank it instead, in the same statement
+(`_from_lists`): scoring every match of a common word is what made the slow tail, and bm25
 also walks every match of each term once more for its statistics.
 
 When every-word matches fill less than the page, each word's matches are counted (stopping
@@ -208,7 +208,7 @@ class _Plan:
         return self.matches(expression, fts)
 
 
-def _best_first(candidates: str, more: str = "") -> str:
+def _best_first(candidates: str, more: str = "", titles: str = "titles") -> str:
     """The body of a CTE `scored`: the `candidates` (a CTE of id, article_id, score) with their
     title's score added, best first, for a scan that stops early (the filters are then checked
     only until a page is found). SQLite 3.40 drops the ORDER BY of a CTE that a join reads, as
@@ -216,19 +216,19 @@ def _best_first(candidates: str, more: str = "") -> str:
     which keeps that CTE the outer loop."""
     return f"""
             SELECT p.id, {more}p.article_id, p.score + :title_weight * coalesce(t.ts, 0) AS score
-            FROM {candidates} AS p LEFT JOIN titles AS t ON t.aid = p.article_id
+            FROM {candidates} AS p LEFT JOIN {titles} AS t ON t.aid = p.article_id
             ORDER BY score DESC LIMIT -1"""
 
 
-def _titles(articles: str) -> str:
+def _titles(articles: str, name: str = "titles", match: str = ":any") -> str:
     """Title scores: bm25 of the titles holding any of the words, among the candidates'
     `articles` (SQL) only. The '+' keeps that set from FTS5, which would look each article up
     alone and compute bm25's statistics again for each (60 ms for 600 articles): FTS5 lists the
     matching titles, SQLite drops the others, bm25 runs for the rest. Scoring every matching
     title instead cost 7 ms at 200k passages for a phrase of common words ("as to the")."""
-    return f"""titles AS MATERIALIZED (
+    return f"""{name} AS MATERIALIZED (
             SELECT rowid AS aid, -bm25(articles_fts) AS ts FROM articles_fts
-            WHERE articles_fts MATCH :any AND +articles_fts.rowid IN ({articles}))"""
+            WHERE articles_fts MATCH {match} AND +articles_fts.rowid IN ({articles}))"""
 
 
 # A page row's columns (`hits`, after the id): the passage, its article, its snippet.
@@ -311,6 +311,8 @@ async def _newest(session: AsyncSession, plan: _Plan) -> list[Ranked]:
 
 
 _TEXT = "(SELECT e FROM textq)"
+# Titles holding any word, for the all-words matches scored in full (not when the lists rank).
+_EXACT_ANY = "CASE WHEN (SELECT c FROM total) <= :exact THEN :any ELSE :nothing END"
 _COUNT = f"CASE WHEN (SELECT rare OR big FROM known) THEN :nothing ELSE {_TEXT} END"
 # All-words matches scored in full: when a term is known to be rare (then they are at most
 # LIST_MIN_MATCHES, and there is no count before), or when the count found at most EXACT_LIMIT.
@@ -319,21 +321,36 @@ _EXACT = f"""CASE WHEN (SELECT rare FROM known)
                  THEN {_TEXT} ELSE :nothing END"""
 
 
-def _big_prefix(plan: _Plan, params: dict[str, Any]) -> str:
-    """SQL true when the query is a single prefix and a word it starts matched more than
-    EXACT_LIMIT passages when the lists were built: then so does the prefix, and it is ranked
-    from the lists without counting its matches first. Counting merges the lists of every word
-    the prefix starts ("worke*": 40,000 passages at 200k), and that merge was all its cost.
+# A one-word query is known to match more than EXACT_LIMIT passages, without counting them,
+# when its ranking list was built from more than this many (as on PostgreSQL).
+COMMON_MATCHES = 2 * EXACT_LIMIT
+
+
+def _big(plan: _Plan, params: dict[str, Any]) -> str:
+    """SQL true when the query is known to match more than EXACT_LIMIT passages without
+    counting them, so that it is ranked from the lists at once:
+    - a single prefix when a word it starts matched more than EXACT_LIMIT passages when the
+      lists were built: then so does the prefix. Counting merges the lists of every word the
+      prefix starts ("worke*": 40,000 passages at 200k), and that merge was all its cost;
+    - a single word (or a phrase of two words, in the pair index) of one token whose list was
+      built from more than COMMON_MATCHES passages: its count would stop at EXACT_LIMIT + 1.
     Not with a filter the count would have applied (an author's matches may be few)."""
-    if plan.pair_groups is not None or len(plan.terms) != 1 or not plan.terms[0].prefix:
+    if len(plan.terms) != 1 or (plan.where and not plan.count_unfiltered):
         return "0"
-    if plan.where and not plan.count_unfiltered:
+    if plan.pair_groups is None and plan.terms[0].prefix:
+        params["big_lo"] = fold(plan.terms[0].text)
+        params["big_hi"] = fold(plan.terms[0].text) + "\U0010ffff"
+        return (
+            "EXISTS (SELECT 1 FROM search_terms WHERE term >= :big_lo AND term < :big_hi"
+            r" AND matches > :exact AND term NOT LIKE '%\_%' ESCAPE '\')"
+        )
+    groups = plan.token_groups()
+    if len(groups) != 1 or len(groups[0]) != 1:
         return "0"
-    params["big_lo"] = fold(plan.terms[0].text)
-    params["big_hi"] = fold(plan.terms[0].text) + "\U0010ffff"
+    params["big_term"] = groups[0][0]
+    params["common_matches"] = COMMON_MATCHES
     return (
-        "EXISTS (SELECT 1 FROM search_terms WHERE term >= :big_lo AND term < :big_hi"
-        r" AND matches > :exact AND term NOT LIKE '%\_%' ESCAPE '\')"
+        "EXISTS (SELECT 1 FROM search_terms WHERE term = :big_term AND matches > :common_matches)"
     )
 
 
@@ -386,7 +403,7 @@ async def _relevance(session: AsyncSession, plan: _Plan) -> list[Ranked] | None:
     sql = f"""
         WITH {plan.textq},
         known(rare, big) AS (
-            SELECT {_rare_term(plan.token_groups(), params)}, {_big_prefix(plan, params)}),
+            SELECT {_rare_term(plan.token_groups(), params)}, {_big(plan, params)}),
         counted(c) AS (SELECT count(*) FROM (SELECT 1 {plan.counted(_COUNT)} LIMIT :exact_plus)),
         exact AS MATERIALIZED (
             SELECT {plan.fts}.rowid AS id, -bm25({plan.fts}) AS score
@@ -398,7 +415,7 @@ async def _relevance(session: AsyncSession, plan: _Plan) -> list[Ranked] | None:
         -- (TITLE_FEW), the matches among those titles' passages (read by article); otherwise
         -- every match, its article looked up (~1.3 us a match: most of a rare word's cost).
         tany AS MATERIALIZED (
-            SELECT rowid AS aid FROM articles_fts WHERE articles_fts MATCH :any
+            SELECT rowid AS aid FROM articles_fts WHERE articles_fts MATCH {_EXACT_ANY}
             LIMIT :title_few + 1),
         few(yes) AS (SELECT count(*) <= :title_few FROM tany),
         -- (`few` first, so that the branch not taken reads nothing; '+' keeps SQLite from
@@ -411,7 +428,7 @@ async def _relevance(session: AsyncSession, plan: _Plan) -> list[Ranked] | None:
             SELECT p.id, p.article_id
             FROM few CROSS JOIN tany AS t CROSS JOIN passages AS p ON p.article_id = t.aid
             WHERE few.yes AND +p.id IN (SELECT id FROM exact)),
-        {_titles("SELECT article_id FROM under")},
+        {_titles("SELECT article_id FROM under", match=_EXACT_ANY)},
         bonus AS MATERIALIZED (
             SELECT u.id, t.ts FROM under AS u JOIN titles AS t ON t.aid = u.article_id),
         -- (summed, not joined: SQLite joined `bonus` without an index, a scan of it for each
@@ -441,8 +458,20 @@ async def _relevance(session: AsyncSession, plan: _Plan) -> list[Ranked] | None:
             UNION ALL SELECT {TIER_TITLE}, id, score FROM title_only),
         short(yes) AS (
             SELECT (SELECT c FROM total) <= :exact
-                   AND {matched} + (SELECT count(*) FROM title_only) < :need)
-        {_paged("found")}
+                   AND {matched} + (SELECT count(*) FROM title_only) < :need),
+        {_from_lists(plan, params)},
+        -- One branch or the other: the all-words matches scored in full (`ranked` holds up to
+        -- EXACT_LIMIT + 1 when a term was known to be rare: past EXACT_LIMIT the lists rank
+        -- them instead), or the lists' ranking. The latter is read through a scalar subquery,
+        -- which SQLite runs only when its CASE is taken: a table in FROM is made whether or
+        -- not a row of it is read, and its dozen temporary tables cost a rare word ~25 %.
+        every AS (
+            SELECT tier, id, score FROM found WHERE NOT {_LISTED}
+            UNION ALL
+            SELECT j.value ->> 0, j.value ->> 1, j.value ->> 2
+            FROM json_each(CASE WHEN {_LISTED} THEN (
+                SELECT json_group_array(json_array(tier, id, score)) FROM l_found) END) AS j)
+        {_paged("every")}
         UNION ALL SELECT 'total', 0, 0, (SELECT c FROM total), {_NO_DETAILS}{counts}{unusable}
     """
     rows = list(await fetchall(session, sql, params))
@@ -451,8 +480,6 @@ async def _relevance(session: AsyncSession, plan: _Plan) -> list[Ranked] | None:
     ranked = _hits_of(plan, [row for row in rows if row[0] == "hit"])
     total = next(int(row[3]) for row in rows if row[0] == "total")
     unit_counts = {row[1]: int(row[3]) for row in rows if row[0] == "count"}
-    if total > EXACT_LIMIT:
-        ranked = await _from_lists(session, plan)
     text_matches = min(total, EXACT_LIMIT)
     if plan.count_unfiltered:  # the count included other libraries: what was found here
         text_matches = sum(r.tier != TIER_TITLE for r in ranked)
@@ -498,71 +525,75 @@ def _list_terms(terms: Sequence[QueryTerm], params: dict[str, Any], name: str) -
     return " UNION ALL ".join(selects) or empty
 
 
-_DELTA = f"""CASE WHEN (SELECT max(id) FROM passages) > (SELECT min(max_passage_id) FROM lists)
+# The ranking lists rank the query (`_from_lists`): its every-word matches are over EXACT_LIMIT.
+_LISTED = "(SELECT c FROM total) > :exact"
+_LISTED_ANY = f"CASE WHEN {_LISTED} THEN :any ELSE :nothing END"
+_DELTA = f"""CASE WHEN (SELECT max(id) FROM passages) > (SELECT min(max_passage_id) FROM l_lists)
                  THEN {_TEXT} ELSE :nothing END"""
-_MORE = f"""CASE WHEN (SELECT count(*) FROM listed) + (SELECT count(*) FROM delta) < :need
+_MORE = f"""CASE WHEN {_LISTED}
+                      AND (SELECT count(*) FROM l_listed) + (SELECT count(*) FROM l_delta) < :need
                 THEN {_TEXT} ELSE :nothing END"""
 
 
-async def _from_lists(session: AsyncSession, plan: _Plan) -> list[Ranked]:
-    """A query matching more than EXACT_LIMIT passages: candidates from its terms' ranking
-    lists, score = the sum of their list scores. A candidate found in the lists of every query
-    term holds them all (a passage whose text changes leaves the lists); any other is checked
-    against the query. Then passages added since the lists were built (bm25), then, only if
-    the page is still short, the newest matches past the lists' depth.
+def _from_lists(plan: _Plan, params: dict[str, Any]) -> str:
+    """CTEs ranking a query that matches more than EXACT_LIMIT passages (`total`, in the
+    statement of `_relevance`, says so; otherwise they read nothing), ending in `l_found` (tier,
+    id, score): candidates from its terms' ranking lists, score = the sum of their list scores.
+    A candidate found in the lists of every query term holds them all (a passage whose text
+    changes leaves the lists); any other is checked against the query. Then passages added
+    since the lists were built (bm25), then, only if the page is still short, the newest
+    matches past the lists' depth. In the statement that counts, not one of its own: a common
+    word or prefix was two statements, the first only to learn that the lists rank it.
 
     A term of several tokens (a phrase; in the pair index, a phrase of three words or more) is
     held only where they are adjacent, which no list tells: such candidates are all checked."""
     if plan.pair_groups is not None:
-        params = dict(plan.params, terms=sum(len(group) for group in plan.pair_groups))
+        params["terms"] = sum(len(group) for group in plan.pair_groups)
         lists = pair_list_params(plan.pair_groups, params)
         trusted = all(len(group) == 1 for group in plan.pair_groups)
     else:
-        params = dict(plan.params, terms=len(plan.terms))
+        params["terms"] = len(plan.terms)
         lists = _list_terms(plan.terms, params, "l")
         trusted = all(term.prefix or len(index_tokens(term.text)) == 1 for term in plan.terms)
     fts = plan.fts
     covered = "p.covered = :terms OR " if trusted else ""
-    sql = f"""
-        WITH {plan.textq},
-        lists AS MATERIALIZED ({lists}),
-        cand AS MATERIALIZED (
+    return f"""
+        l_lists AS MATERIALIZED (
+            SELECT term, max_passage_id, q FROM ({lists}) WHERE {_LISTED}),
+        l_cand AS MATERIALIZED (
             SELECT s.passage_id AS id, sum(s.score) AS score, count(DISTINCT l.q) AS covered
-            FROM lists AS l CROSS JOIN search_term_passages AS s ON s.term = l.term
+            FROM l_lists AS l CROSS JOIN search_term_passages AS s ON s.term = l.term
             GROUP BY s.passage_id),
-        cand_p AS MATERIALIZED (
+        l_cand_p AS MATERIALIZED (
             SELECT c.id, c.score, c.covered, p.article_id
-            FROM cand AS c JOIN {_PASSAGES} ON p.id = c.id),
-        {_titles("SELECT article_id FROM cand_p")},
-        scored AS MATERIALIZED ({_best_first("cand_p", "p.covered, ")}),
+            FROM l_cand AS c JOIN {_PASSAGES} ON p.id = c.id),
+        {_titles("SELECT article_id FROM l_cand_p", "l_titles", _LISTED_ANY)},
+        l_scored AS MATERIALIZED ({_best_first("l_cand_p", "p.covered, ", "l_titles")}),
         -- Best first, each filtered and checked only until a page is found (a check is a
         -- rowid-bound MATCH, ~0.1 ms at 1M passages for a phrase of common words; checking all
         -- 400 candidates of a 3-word phrase first was its whole cost).
-        listed AS MATERIALIZED (
-            SELECT p.id, p.score FROM scored AS p CROSS JOIN articles AS a ON a.id = p.article_id
+        l_listed AS MATERIALIZED (
+            SELECT p.id, p.score FROM l_scored AS p CROSS JOIN articles AS a ON a.id = p.article_id
             WHERE 1{plan.where} AND ({covered}EXISTS (
                 SELECT 1 FROM {fts}
                 WHERE {fts} MATCH {_TEXT} AND {fts}.rowid = p.id))
             LIMIT :need),
-        delta AS MATERIALIZED (
+        l_delta AS MATERIALIZED (
             SELECT {fts}.rowid AS id, -bm25({fts}) AS score {plan.matches(_DELTA)}
-              AND {fts}.rowid > coalesce((SELECT min(max_passage_id) FROM lists), 0)
+              AND {fts}.rowid > coalesce((SELECT min(max_passage_id) FROM l_lists), 0)
             ORDER BY rank LIMIT :need),
-        more AS (
+        l_more AS (
             SELECT {fts}.rowid AS id {plan.matches(_MORE)}
             ORDER BY {fts}.rowid DESC LIMIT :need),
         -- Each passage once, at its best (as `page` keeps it).
-        found AS (
+        l_found AS (
             SELECT tier, id, score FROM (
                 SELECT tier, id, score,
                        row_number() OVER (PARTITION BY id ORDER BY tier, score DESC) AS k
-                FROM (SELECT {TIER_ALL} AS tier, id, score FROM listed
-                      UNION ALL SELECT {TIER_ALL}, id, score FROM delta
-                      UNION ALL SELECT {TIER_MORE}, id, id FROM more))
-            WHERE k = 1)
-        {_paged("found")}
-    """
-    return _hits_of(plan, await fetchall(session, sql, params))
+                FROM (SELECT {TIER_ALL} AS tier, id, score FROM l_listed
+                      UNION ALL SELECT {TIER_ALL}, id, score FROM l_delta
+                      UNION ALL SELECT {TIER_MORE}, id, id FROM l_more))
+            WHERE k = 1)"""
 
 
 async def _partial(
