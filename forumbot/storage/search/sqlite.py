@@ -168,9 +168,15 @@ class _Plan:
         )
         # Likewise the matches scored in full (at most EXACT_LIMIT, or the partial tier's
         # PARTIAL_BUDGET) are filtered after they are ranked, best first, until a page is found
-        # (`_best_first`): an article lookup for each of them was ~1 ms of a 2,000-match query.
+        # (`_title_bonus`): an article lookup for each of them was ~1 ms of a 2,000-match query.
+        # `late_scored` joins a CTE `s` of (id, score) to the passage's article, for them.
         late = self.count_unfiltered
-        self.late_join = " CROSS JOIN articles AS a ON a.id = p.article_id" if late else ""
+        self.late_scored = (
+            f" CROSS JOIN {_PASSAGES} ON p.id = s.id"
+            " CROSS JOIN articles AS a ON a.id = p.article_id"
+            if late
+            else ""
+        )
         self.late_where = self.where if late else ""
         # The text index searched for every-word matches and its query (`textq`, a CTE every
         # statement using them starts with): the words' index, or the word-pair index.
@@ -229,6 +235,42 @@ def _titles(articles: str, name: str = "titles", match: str = ":any") -> str:
     return f"""{name} AS MATERIALIZED (
             SELECT rowid AS aid, -bm25(articles_fts) AS ts FROM articles_fts
             WHERE articles_fts MATCH {match} AND +articles_fts.rowid IN ({articles}))"""
+
+
+def _title_bonus(matches: str, match: str = ":any") -> str:
+    """CTEs `scored` (id, score): the `matches` (SQL: a CTE of id, score, each id once) with
+    their article title's score added (TITLE_WEIGHT), best first for a scan that stops early
+    (`_best_first`; ties oldest first, as the sort of the matches in id order used to keep
+    them). `match` is the titles' query (the units ORed, or NOTHING when the statement takes
+    another branch)."""
+    return f"""
+        -- The matches a title may add to, with their article: when few titles hold a word
+        -- (TITLE_FEW), the matches among those titles' passages (read by article); otherwise
+        -- every match, its article looked up (~1.3 us a match: most of a rare word's cost).
+        tany AS MATERIALIZED (
+            SELECT rowid AS aid FROM articles_fts WHERE articles_fts MATCH {match}
+            LIMIT :title_few + 1),
+        few(yes) AS (SELECT count(*) <= :title_few FROM tany),
+        -- (`few` first, so that the branch not taken reads nothing; '+' keeps SQLite from
+        -- reading the passages by the matches' ids rather than by the titles' articles)
+        under AS MATERIALIZED (
+            SELECT e.id, p.article_id
+            FROM few CROSS JOIN {matches} AS e CROSS JOIN {_PASSAGES} ON p.id = e.id
+            WHERE NOT few.yes
+            UNION ALL
+            SELECT p.id, p.article_id
+            FROM few CROSS JOIN tany AS t CROSS JOIN passages AS p ON p.article_id = t.aid
+            WHERE few.yes AND +p.id IN (SELECT id FROM {matches})),
+        {_titles("SELECT article_id FROM under", match=match)},
+        bonus AS MATERIALIZED (
+            SELECT u.id, t.ts FROM under AS u JOIN titles AS t ON t.aid = u.article_id),
+        -- (summed, not joined: SQLite joined `bonus` without an index, a scan of it for each
+        -- match: 60 ms for the 2,000 matches of a phrase of common words under common titles)
+        scored AS MATERIALIZED (
+            SELECT id, sum(score) AS score FROM (
+                SELECT id, score FROM {matches}
+                UNION ALL SELECT id, :title_weight * ts FROM bonus)
+            GROUP BY id ORDER BY score DESC, id LIMIT -1)"""
 
 
 # A page row's columns (`hits`, after the id): the passage, its article, its snippet.
@@ -394,12 +436,6 @@ async def _relevance(session: AsyncSession, plan: _Plan) -> list[Ranked] | None:
         FROM json_each(:units) AS u WHERE (SELECT yes FROM short)"""
     # (as `_relevance` tells a short page below, for a total within EXACT_LIMIT)
     matched = "(SELECT count(*) FROM ranked)" if plan.count_unfiltered else "(SELECT c FROM total)"
-    # (the late filters, best first: see `_best_first`)
-    ranked_join = (
-        f" CROSS JOIN {_PASSAGES} ON p.id = s.id CROSS JOIN articles AS a ON a.id = p.article_id"
-        if plan.late_where
-        else ""
-    )
     sql = f"""
         WITH {plan.textq},
         known(rare, big) AS (
@@ -411,36 +447,9 @@ async def _relevance(session: AsyncSession, plan: _Plan) -> list[Ranked] | None:
         total(c) AS (SELECT CASE WHEN (SELECT rare FROM known) THEN (SELECT count(*) FROM exact)
                                  WHEN (SELECT big FROM known) THEN :exact_plus
                                  ELSE (SELECT c FROM counted) END),
-        -- The matches a title may add to, with their article: when few titles hold a word
-        -- (TITLE_FEW), the matches among those titles' passages (read by article); otherwise
-        -- every match, its article looked up (~1.3 us a match: most of a rare word's cost).
-        tany AS MATERIALIZED (
-            SELECT rowid AS aid FROM articles_fts WHERE articles_fts MATCH {_EXACT_ANY}
-            LIMIT :title_few + 1),
-        few(yes) AS (SELECT count(*) <= :title_few FROM tany),
-        -- (`few` first, so that the branch not taken reads nothing; '+' keeps SQLite from
-        -- reading the passages by the matches' ids rather than by the titles' articles)
-        under AS MATERIALIZED (
-            SELECT e.id, p.article_id
-            FROM few CROSS JOIN exact AS e CROSS JOIN {_PASSAGES} ON p.id = e.id
-            WHERE NOT few.yes
-            UNION ALL
-            SELECT p.id, p.article_id
-            FROM few CROSS JOIN tany AS t CROSS JOIN passages AS p ON p.article_id = t.aid
-            WHERE few.yes AND +p.id IN (SELECT id FROM exact)),
-        {_titles("SELECT article_id FROM under", match=_EXACT_ANY)},
-        bonus AS MATERIALIZED (
-            SELECT u.id, t.ts FROM under AS u JOIN titles AS t ON t.aid = u.article_id),
-        -- (summed, not joined: SQLite joined `bonus` without an index, a scan of it for each
-        -- match: 60 ms for the 2,000 matches of a phrase of common words under common titles.
-        -- Ties oldest first, as the sort of the matches in index order used to keep them.)
-        scored AS MATERIALIZED (
-            SELECT id, sum(score) AS score FROM (
-                SELECT id, score FROM exact
-                UNION ALL SELECT id, :title_weight * ts FROM bonus)
-            GROUP BY id ORDER BY score DESC, id LIMIT -1),
+        {_title_bonus("exact", _EXACT_ANY)},
         ranked AS MATERIALIZED (
-            SELECT s.id, s.score FROM scored AS s{ranked_join}
+            SELECT s.id, s.score FROM scored AS s{plan.late_scored}
             WHERE 1{plan.late_where} LIMIT :need),
         title_all AS MATERIALIZED (
             SELECT rowid AS aid, -bm25(articles_fts) AS ts FROM articles_fts
@@ -624,6 +633,16 @@ async def _partial(
     )
     lists = _list_terms(frequent, params, "f")
     joins = " JOIN articles AS a ON a.id = p.article_id" if plan.where else ""
+    # Each passage once, its scores summed; without frequent words, the rare words' matches
+    # are that already (FTS5 gives each row once, in id order): no regrouping (a quarter of
+    # the statement for a question of two rare words).
+    found = """
+        found AS MATERIALIZED (
+            SELECT id, sum(score) AS score FROM (
+                SELECT id, score FROM rare UNION ALL SELECT id, score FROM listed) GROUP BY id)"""
+    if not frequent:
+        found = """
+        found AS (SELECT id, score FROM rare)"""
     sql = f"""
         WITH rare AS MATERIALIZED (
             SELECT passages_fts.rowid AS id, -bm25(passages_fts) AS score
@@ -634,16 +653,10 @@ async def _partial(
             FROM flists AS l CROSS JOIN search_term_passages AS s ON s.term = l.term
             JOIN {_PASSAGES} ON p.id = s.passage_id{joins}
             WHERE 1{plan.where}
-            GROUP BY s.passage_id),
-        found AS (
-            SELECT id, sum(score) AS score FROM (
-                SELECT id, score FROM rare UNION ALL SELECT id, score FROM listed) GROUP BY id),
-        found_p AS MATERIALIZED (
-            SELECT f.id, f.score, p.article_id FROM found AS f JOIN {_PASSAGES} ON p.id = f.id),
-        {_titles("SELECT article_id FROM found_p")},
-        scored AS MATERIALIZED ({_best_first("found_p")}),
+            GROUP BY s.passage_id),{found},
+        {_title_bonus("found")},
         taken AS MATERIALIZED (
-            SELECT p.id, p.score FROM scored AS p{plan.late_join}
+            SELECT s.id, s.score FROM scored AS s{plan.late_scored}
             WHERE 1{plan.late_where} LIMIT :more),
         -- After the `before` passages of the tiers above (`seen`).
         fill AS (

@@ -451,6 +451,27 @@ async def test_every_matching_title_weighs_however_many_titles_match(
     assert [h.title for h in hits] == ["Zebra", "Zebra notes", "Other notes"]
 
 
+@pytest.mark.parametrize("title_few", [0, 20])
+async def test_partial_matches_weigh_their_titles_however_many_titles_match(
+    sqlite_sessionmaker: Sessions, monkeypatch: pytest.MonkeyPatch, title_few: int
+) -> None:
+    # The partial tier adds the title's score as the every-word tier does, its matches under
+    # the titles found either from the titles' passages (few titles) or by article lookups.
+    from forumbot.storage.search import sqlite
+
+    monkeypatch.setattr(sqlite, "TITLE_FEW", title_few)
+    async with sqlite_sessionmaker() as session, session.begin():
+        await ArchiveRepository(session).save_articles(
+            [
+                ParsedArticle(key=key, title=title, paragraphs=("Zebra stripes again.",))
+                for key, title in (("a", "Other notes"), ("b", "Zebra notes"), ("c", "More"))
+            ]
+        )
+    hits = await search(sqlite_sessionmaker, "zebra unicorn")
+    assert [h.title for h in hits] == ["Zebra notes", "More", "Other notes"]
+    assert all(h.partial for h in hits)
+
+
 async def test_a_prefix_of_a_listed_common_word_is_ranked_from_the_lists_uncounted(
     sqlite_sessionmaker: Sessions, monkeypatch: pytest.MonkeyPatch
 ) -> None:
