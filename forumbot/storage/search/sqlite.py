@@ -237,6 +237,18 @@ def _titles(articles: str, name: str = "titles", match: str = ":any") -> str:
             WHERE articles_fts MATCH {match} AND +articles_fts.rowid IN ({articles}))"""
 
 
+def _real_json(value: str) -> str:
+    """SQL: a REAL `value` as JSON text that `_json_real` reads back exactly (SQLite's JSON
+    writes 15 significant digits: most scores came back rounded). Exact for every double of
+    magnitude 1e-90 to 1e90 (checked on SQLite 3.40 over 300,000 random ones); scores and
+    ids are."""
+    return f"printf('%!.17g', {value})"
+
+
+def _json_real(value: str) -> str:
+    return f"CAST({value} AS REAL)"
+
+
 def _title_bonus(matches: str, match: str = ":any") -> str:
     """CTEs `scored` (id, score): the `matches` (SQL: a CTE of id, score, each id once) with
     their article title's score added (TITLE_WEIGHT), best first for a scan that stops early
@@ -473,13 +485,14 @@ async def _relevance(session: AsyncSession, plan: _Plan) -> list[Ranked] | None:
         -- EXACT_LIMIT + 1 when a term was known to be rare: past EXACT_LIMIT the lists rank
         -- them instead), or the lists' ranking. The latter is read through a scalar subquery,
         -- which SQLite runs only when its CASE is taken: a table in FROM is made whether or
-        -- not a row of it is read, and its dozen temporary tables cost a rare word ~25 %.
+        -- not a row of it is read, and its dozen temporary tables cost a rare word ~9 %.
         every AS (
             SELECT tier, id, score FROM found WHERE NOT {_LISTED}
             UNION ALL
-            SELECT j.value ->> 0, j.value ->> 1, j.value ->> 2
+            SELECT j.value ->> 0, j.value ->> 1, {_json_real("j.value ->> 2")}
             FROM json_each(CASE WHEN {_LISTED} THEN (
-                SELECT json_group_array(json_array(tier, id, score)) FROM l_found) END) AS j)
+                SELECT json_group_array(json_array(tier, id, {_real_json("score")}))
+                FROM l_found) END) AS j)
         {_paged("every")}
         UNION ALL SELECT 'total', 0, 0, (SELECT c FROM total), {_NO_DETAILS}{counts}{unusable}
     """
