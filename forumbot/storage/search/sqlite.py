@@ -250,11 +250,11 @@ def _json_real(value: str) -> str:
 
 
 def _title_bonus(matches: str, match: str = ":any") -> str:
-    """CTEs `scored` (id, score): the `matches` (SQL: a CTE of id, score, each id once) with
-    their article title's score added (TITLE_WEIGHT), best first for a scan that stops early
-    (`_best_first`; ties oldest first, as the sort of the matches in id order used to keep
-    them). `match` is the titles' query (the units ORed, or NOTHING when the statement takes
-    another branch)."""
+    """CTEs ending in `scored` (id, score): the `matches` (SQL: a CTE of id, score, each id
+    once) with their article title's score added (TITLE_WEIGHT), best first for a scan that
+    stops early (ties oldest first, as the sort of the matches in id order used to keep them).
+    `match` is the titles' query (the units ORed, or NOTHING when the statement takes another
+    branch)."""
     return f"""
         -- The matches a title may add to, with their article: when few titles hold a word
         -- (TITLE_FEW), the matches among those titles' passages (read by article); otherwise
@@ -266,23 +266,36 @@ def _title_bonus(matches: str, match: str = ":any") -> str:
         -- (`few` first, so that the branch not taken reads nothing; '+' keeps SQLite from
         -- reading the passages by the matches' ids rather than by the titles' articles)
         under AS MATERIALIZED (
-            SELECT e.id, p.article_id
+            SELECT e.id, e.score, p.article_id
             FROM few CROSS JOIN {matches} AS e CROSS JOIN {_PASSAGES} ON p.id = e.id
             WHERE NOT few.yes
             UNION ALL
-            SELECT p.id, p.article_id
+            SELECT p.id, NULL, p.article_id
             FROM few CROSS JOIN tany AS t CROSS JOIN passages AS p ON p.article_id = t.aid
             WHERE few.yes AND +p.id IN (SELECT id FROM {matches})),
         {_titles("SELECT article_id FROM under", match=match)},
+        -- (few titles: the matches under them, each once)
         bonus AS MATERIALIZED (
-            SELECT u.id, t.ts FROM under AS u JOIN titles AS t ON t.aid = u.article_id),
-        -- (summed, not joined: SQLite joined `bonus` without an index, a scan of it for each
-        -- match: 60 ms for the 2,000 matches of a phrase of common words under common titles)
+            SELECT u.id, t.ts
+            FROM few CROSS JOIN under AS u JOIN titles AS t ON t.aid = u.article_id
+            WHERE few.yes),
+        -- Every match with its article: its title's score joined. Few titles: the few
+        -- matches under them looked up in `bonus` (an index of its ids, then a scan of it for
+        -- each of those few: SQLite joined `bonus` without an index, a scan of it for each
+        -- match, 60 ms for the 2,000 matches of a phrase of common words under common titles;
+        -- summing the two by id instead cost a quarter of a partial fill).
         scored AS MATERIALIZED (
-            SELECT id, sum(score) AS score FROM (
-                SELECT id, score FROM {matches}
-                UNION ALL SELECT id, :title_weight * ts FROM bonus)
-            GROUP BY id ORDER BY score DESC, id LIMIT -1)"""
+            SELECT u.id, u.score + :title_weight * coalesce(t.ts, 0) AS score
+            FROM few CROSS JOIN under AS u LEFT JOIN titles AS t ON t.aid = u.article_id
+            WHERE NOT few.yes
+            UNION ALL
+            SELECT e.id, CASE WHEN e.id IN (SELECT id FROM bonus)
+                              THEN e.score + :title_weight * (
+                                  SELECT b.ts FROM bonus AS b WHERE b.id = e.id)
+                              ELSE e.score END
+            FROM few CROSS JOIN {matches} AS e
+            WHERE few.yes
+            ORDER BY score DESC, id LIMIT -1)"""
 
 
 # A page row's columns (`hits`, after the id): the passage, its article, its snippet.
