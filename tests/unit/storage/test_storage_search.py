@@ -655,7 +655,7 @@ async def test_a_stemmed_prefix_is_not_taken_for_a_listed_word_it_does_not_match
             )
         )
     monkeypatch.setattr(postgres, "LIST_MIN_MATCHES", 3)
-    monkeypatch.setattr(postgres, "COMMON_MATCHES", 1)
+    monkeypatch.setattr(postgres, "COMMON_PREFIX_MATCHES", 1)
     async with sessionmaker() as session, session.begin():
         await refresh_term_lists(session)
         assert "happyland" in set(await session.scalars(text("SELECT term FROM search_terms")))
