@@ -659,9 +659,9 @@ async def _partial(
     )
     lists = _list_terms(frequent, params, "f")
     joins = " JOIN articles AS a ON a.id = p.article_id" if plan.where else ""
-    # Each passage once, its scores summed; without frequent words, the rare words' matches
-    # are that already (FTS5 gives each row once, in id order): no regrouping (a quarter of
-    # the statement for a question of two rare words).
+    # Each passage once, its scores summed; with the words of one kind only, their matches
+    # are that already (FTS5 gives each row once, in id order; `listed` is grouped by id): no
+    # regrouping (a quarter of the statement for a question of two rare words).
     found = """
         found AS MATERIALIZED (
             SELECT id, sum(score) AS score FROM (
@@ -669,6 +669,9 @@ async def _partial(
     if not frequent:
         found = """
         found AS (SELECT id, score FROM rare)"""
+    elif not rare:
+        found = """
+        found AS (SELECT id, score FROM listed)"""
     sql = f"""
         WITH rare AS MATERIALIZED (
             SELECT passages_fts.rowid AS id, -bm25(passages_fts) AS score
