@@ -55,7 +55,6 @@ from forumbot.storage.search.lists import sync_lists
 from forumbot.storage.search.pairs import (
     USABLE,
     is_pair,
-    pair_list_params,
     pairs_expression,
     query_pairs,
     refresh_pair_lists,
@@ -395,7 +394,12 @@ async def _newest(session: AsyncSession, plan: _Plan) -> list[Ranked]:
 
 _TEXT = "(SELECT e FROM textq)"
 # Titles holding any word, for the all-words matches scored in full (not when the lists rank).
-_EXACT_ANY = "CASE WHEN (SELECT c FROM total) <= :exact THEN :any ELSE :nothing END"
+_EXACT_ANY = "CASE WHEN (SELECT listed FROM branch) THEN :nothing ELSE :any END"
+# Whether the ranking lists rank the query (`_from_lists`): its every-word matches are over
+# EXACT_LIMIT. Materialized: SQLite compiles a CTE's body into every reference to it, and the
+# half-dozen references to `total` (with its subqueries) made a new statement's preparation
+# cost several times its run (a question of ten words: 3 ms).
+_BRANCH = "branch(listed) AS MATERIALIZED (SELECT (SELECT c FROM total) > :exact)"
 _COUNT = f"CASE WHEN (SELECT rare OR big FROM known) THEN :nothing ELSE {_TEXT} END"
 # All-words matches scored in full: when a term is known to be rare (then they are at most
 # LIST_MIN_MATCHES, and there is no count before), or when the count found at most EXACT_LIMIT.
@@ -443,14 +447,15 @@ def _rare_term(groups: Sequence[Sequence[str]], params: dict[str, Any]) -> str:
     are few: counting them first would read every one of their positions once more, and for a
     phrase of common words ("as to the") that read is the whole cost (three reads of the
     positions of every passage holding all its words, now two). A word that has become common
-    since is still ranked: at most EXACT_LIMIT + 1 of its matches are scored, then the lists."""
-    checks = []
-    for index, tokens in enumerate(groups):
-        for position, token in enumerate(tokens):
-            name = f"k{index}_{position}"
-            params[name] = token
-            checks.append(f"NOT EXISTS (SELECT 1 FROM search_terms WHERE term = :{name})")
-    return " OR ".join(checks) or "0"
+    since is still ranked: at most EXACT_LIMIT + 1 of its matches are scored, then the lists.
+    The tokens are one JSON parameter, so that the statement's text does not depend on them
+    (see `_list_terms`)."""
+    tokens = [token for group in groups for token in group]
+    params["known_tokens"] = json.dumps(tokens, ensure_ascii=False)
+    return (
+        "EXISTS (SELECT 1 FROM json_each(:known_tokens) AS k"
+        " WHERE NOT EXISTS (SELECT 1 FROM search_terms WHERE term = k.value))"
+    )
 
 
 async def _relevance(session: AsyncSession, plan: _Plan) -> list[Ranked] | None:
@@ -477,6 +482,19 @@ async def _relevance(session: AsyncSession, plan: _Plan) -> list[Ranked] | None:
         FROM json_each(:units) AS u WHERE (SELECT yes FROM short)"""
     # (as `_relevance` tells a short page below, for a total within EXACT_LIMIT)
     matched = "(SELECT count(*) FROM ranked)" if plan.count_unfiltered else "(SELECT c FROM total)"
+    every = f"""{_from_lists(plan, params)},
+        -- One branch or the other: the all-words matches scored in full (`ranked` holds up to
+        -- EXACT_LIMIT + 1 when a term was known to be rare: past EXACT_LIMIT the lists rank
+        -- them instead), or the lists' ranking. The latter is read through a scalar subquery,
+        -- which SQLite runs only when its CASE is taken: a table in FROM is made whether or
+        -- not a row of it is read, and its dozen temporary tables cost a rare word ~9 %.
+        every AS (
+            SELECT tier, id, score FROM found WHERE NOT {_LISTED}
+            UNION ALL
+            SELECT j.value ->> 0, j.value ->> 1, {_json_real("j.value ->> 2")}
+            FROM json_each(CASE WHEN {_LISTED} THEN (
+                SELECT json_group_array(json_array(tier, id, {_real_json("score")}))
+                FROM l_found) END) AS j)"""
     sql = f"""
         WITH {plan.textq},
         known(rare, big) AS (
@@ -488,6 +506,7 @@ async def _relevance(session: AsyncSession, plan: _Plan) -> list[Ranked] | None:
         total(c) AS (SELECT CASE WHEN (SELECT rare FROM known) THEN (SELECT count(*) FROM exact)
                                  WHEN (SELECT big FROM known) THEN :exact_plus
                                  ELSE (SELECT c FROM counted) END),
+        {_BRANCH},
         {_title_bonus("exact", _EXACT_ANY)},
         ranked AS MATERIALIZED (
             SELECT s.id, s.score FROM scored AS s{plan.late_scored}
@@ -509,19 +528,7 @@ async def _relevance(session: AsyncSession, plan: _Plan) -> list[Ranked] | None:
         short(yes) AS (
             SELECT (SELECT c FROM total) <= :exact
                    AND {matched} + (SELECT count(*) FROM title_only) < :need),
-        {_from_lists(plan, params)},
-        -- One branch or the other: the all-words matches scored in full (`ranked` holds up to
-        -- EXACT_LIMIT + 1 when a term was known to be rare: past EXACT_LIMIT the lists rank
-        -- them instead), or the lists' ranking. The latter is read through a scalar subquery,
-        -- which SQLite runs only when its CASE is taken: a table in FROM is made whether or
-        -- not a row of it is read, and its dozen temporary tables cost a rare word ~9 %.
-        every AS (
-            SELECT tier, id, score FROM found WHERE NOT {_LISTED}
-            UNION ALL
-            SELECT j.value ->> 0, j.value ->> 1, {_json_real("j.value ->> 2")}
-            FROM json_each(CASE WHEN {_LISTED} THEN (
-                SELECT json_group_array(json_array(tier, id, {_real_json("score")}))
-                FROM l_found) END) AS j)
+        {every}
         {_paged("every")}
         UNION ALL SELECT 'total', 0, 0, (SELECT c FROM total), {_NO_DETAILS}{counts}{unusable}
     """
@@ -553,31 +560,39 @@ async def _unit_counts(session: AsyncSession, plan: _Plan) -> dict[int, int]:
 
 def _list_terms(terms: Sequence[QueryTerm], params: dict[str, Any], name: str) -> str:
     """SQL selecting (term, max_passage_id, q) from search_terms: the lists of each query
-    term's tokens (a prefix's: every listed term it starts), q = the query term's index."""
-    selects = []
+    term's tokens (a prefix's: every listed term it starts), q = the query term's index.
+    The terms are JSON parameters (`:<name>_words`, `:<name>_prefixes`) rather than a select
+    per term: the statement's text is then the same for every query of its shape, and SQLite
+    prepares it once per connection (Python's statement cache) instead of for every question
+    of a new length (several milliseconds for the statements that hold the lists' CTEs)."""
+    words: list[list[Any]] = []
+    prefixes: list[list[Any]] = []
     for index, term in enumerate(terms):
         if term.prefix:  # the typed letters, folded (a prefix is not stemmed)
-            params[f"{name}lo{index}"] = fold(term.text)
-            params[f"{name}hi{index}"] = fold(term.text) + "\U0010ffff"
-            condition = f"term >= :{name}lo{index} AND term < :{name}hi{index}"
-            # (not a pair's list: a pair's term starts with its first word)
-            condition += r" AND term NOT LIKE '%\_%' ESCAPE '\'"
+            prefixes.append([index, fold(term.text), fold(term.text) + "\U0010ffff"])
         else:
-            tokens = index_tokens(term.text) or ("",)
-            marks = []
-            for position, token in enumerate(tokens):
-                params[f"{name}t{index}_{position}"] = token
-                marks.append(f":{name}t{index}_{position}")
-            condition = f"term IN ({', '.join(marks)})"
-        selects.append(
-            f"SELECT term, max_passage_id, {index} AS q FROM search_terms WHERE {condition}"
-        )
-    empty = "SELECT NULL AS term, NULL AS max_passage_id, NULL AS q WHERE 0"
-    return " UNION ALL ".join(selects) or empty
+            words.extend([index, token] for token in index_tokens(term.text) or ("",))
+    return _listed_terms(params, name, words, prefixes)
 
 
-# The ranking lists rank the query (`_from_lists`): its every-word matches are over EXACT_LIMIT.
-_LISTED = "(SELECT c FROM total) > :exact"
+def _listed_terms(
+    params: dict[str, Any], name: str, words: list[list[Any]], prefixes: list[list[Any]]
+) -> str:
+    """SQL selecting (term, max_passage_id, q) for `words` ([q, token]) and `prefixes` ([q,
+    low, high): every listed word term in that range, not a pair's)."""
+    params[f"{name}_words"] = json.dumps(words, ensure_ascii=False)
+    params[f"{name}_prefixes"] = json.dumps(prefixes, ensure_ascii=False)
+    return f"""SELECT s.term, s.max_passage_id, j.value ->> 0 AS q
+            FROM json_each(:{name}_words) AS j CROSS JOIN search_terms AS s
+            ON s.term = j.value ->> 1
+            UNION ALL
+            SELECT s.term, s.max_passage_id, j.value ->> 0
+            FROM json_each(:{name}_prefixes) AS j CROSS JOIN search_terms AS s
+            ON s.term >= j.value ->> 1 AND s.term < j.value ->> 2
+            WHERE s.term NOT LIKE '%\\_%' ESCAPE '\\'"""
+
+
+_LISTED = "(SELECT listed FROM branch)"
 _LISTED_ANY = f"CASE WHEN {_LISTED} THEN :any ELSE :nothing END"
 _DELTA = f"""CASE WHEN (SELECT max(id) FROM passages) > (SELECT min(max_passage_id) FROM l_lists)
                  THEN {_TEXT} ELSE :nothing END"""
@@ -600,7 +615,9 @@ def _from_lists(plan: _Plan, params: dict[str, Any]) -> str:
     held only where they are adjacent, which no list tells: such candidates are all checked."""
     if plan.pair_groups is not None:
         params["terms"] = sum(len(group) for group in plan.pair_groups)
-        lists = pair_list_params(plan.pair_groups, params)
+        # (each pair numbered: a candidate listed under every number holds every pair)
+        pair_terms = [token for group in plan.pair_groups for token in group]
+        lists = _listed_terms(params, "l", [[q, t] for q, t in enumerate(pair_terms)], [])
         trusted = all(len(group) == 1 for group in plan.pair_groups)
     else:
         params["terms"] = len(plan.terms)
