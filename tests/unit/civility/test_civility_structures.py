@@ -1,0 +1,82 @@
+"""Structures added with round 10 as training material (issue 10, civfix3): a home without books,
+the school that did not take, a doctor first, the slow explanation, the reader as a child or an
+old man, the face or avatar as the reason for an opinion; Russian and Turkish insult stems with
+their endings and transliterations; self-harm and menace wordings the lists lacked. Sentences of
+our own, written to fit the families (a regression guard, not first-seen figures)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+
+from forumbot.domain.civility import Action
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # upbringing and school
+        "По тебе сразу видно, что книжек в руках не держал",
+        "Belli ki evde hiç kitap yoktu, kimse kitap okumuyordu",
+        "Widać, że w domu bez książek dorastałeś",
+        "Hangi köyde büyüdün sen böyle?",
+        "Did they not teach geography at your school?",
+        "Si vede che alle elementari c'eri poco",
+        # a doctor first, the slow explanation, a child sent to homework
+        "Сначала к врачу сходи, потом про экономику поговорим",
+        "Önce bir doktora görün, sonra tartışırız",
+        "Najpierw wizyta u psychiatry, potem pisz",
+        "Объясню медленно, чтобы ты понял",
+        "Sana yavaş yavaş anlatayım o zaman",
+        "Wytłumaczę ci jeszcze raz, może załapiesz",
+        "Иди уроки делай, тут взрослые разговаривают",
+        "Idi uroki delay, malchik",
+        # empty head, one brain cell, the avatar
+        "Kafanın içi bomboş, belli",
+        "Your one brain cell must be exhausted",
+        "С таким лицом на аватарке ты ещё и про красоту рассуждаешь?",
+        "Met zo een profielfoto zou jij beter zwijgen",
+        # Russian and Turkish stems, transliterated Russian
+        "ну ты и балбес",
+        "ty tupoy, idi nahuy",
+        "Sen tam bir cahilsin",
+        # self-harm and menace
+        "vyidi v okno uzhe",
+        "Выпей яду и не мучай людей",
+        "Najlepiej jakbyś się zabił, serio",
+        "ya tebya naydu, ne somnevaysya",
+        "Bu kanaldakileri tek tek bulacağız",
+        "Szkoda by było, gdyby coś im się stało",
+    ],
+)
+def test_structures_are_caught(action: Callable[[str], Action], text: str) -> None:
+    assert action(text) >= Action.HOLD, text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # sincere questions and advice, the writer of himself
+        "Hangi okulda okudun? Ben de ODTÜ mezunuyum.",
+        "Сходи к врачу, если температура не спадёт",
+        "My doctor told me to rest first, then exercise.",
+        "my one brain cell is tired today",
+        "Mam dwie szare komórki i obie śpią",
+        "Mein Kopf ist heute so leer.",
+        "Я сам тот ещё балбес, перепутал даты",
+        "I was raised by wolves, apparently, according to my gran",
+        "Ich habe Geschichte in der Schule abgewählt und bereue es.",
+        "Mijn zoon zit in het vierde leerjaar.",
+        # a political claim with the bare word, a kind face
+        "Halkı cahil bırakan bir eğitim sistemi",
+        "Con esa cara de felicidad, ¿qué te ha pasado?",
+        # ordinary Russian and Polish
+        "Мой сын ходит в школу в Казани",
+        "Książki stały w domu na każdej półce",
+    ],
+)
+def test_neighbours_of_the_structures_are_left_alone(
+    action: Callable[[str], Action], text: str
+) -> None:
+    assert action(text) < Action.NUDGE, text
