@@ -37,6 +37,11 @@ from forumbot.domain.civility import Action
         "Your one brain cell must be exhausted",
         "С таким лицом на аватарке ты ещё и про красоту рассуждаешь?",
         "Met zo een profielfoto zou jij beter zwijgen",
+        # deficits with a second-person possessive or verb of their own
+        "Tu única neurona ya no da para más",
+        "Man merkt, dass du in deinem Dorf die hellste Kerze warst",
+        "Когда научишься читать, тогда и поговорим",
+        "Ktoś przeczytał jeden artykuł i już ekspert",
         # Russian and Turkish stems, transliterated Russian
         "ну ты и балбес",
         "ty tupoy, idi nahuy",
@@ -68,6 +73,9 @@ def test_structures_are_caught(action: Callable[[str], Action], text: str) -> No
         "I was raised by wolves, apparently, according to my gran",
         "Ich habe Geschichte in der Schule abgewählt und bereue es.",
         "Mijn zoon zit in het vierde leerjaar.",
+        "I read one article and now I'm worried about microplastics",
+        "Я прочитал одну статью об этом, интересно",
+        "Mi sembri confusa, vuoi che ti rimandi il link?",
         # a political claim with the bare word, a kind face
         "Halkı cahil bırakan bir eğitim sistemi",
         "Con esa cara de felicidad, ¿qué te ha pasado?",
