@@ -53,6 +53,8 @@ from forumbot.domain.civility import Action
         "ya tebya naydu, ne somnevaysya",
         "Bu kanaldakileri tek tek bulacağız",
         "Szkoda by było, gdyby coś im się stało",
+        "Post that again and I will find you, it's not hard with that username",
+        "Carry on. Accidents happen to people who talk too much.",
     ],
 )
 def test_structures_are_caught(action: Callable[[str], Action], text: str) -> None:
@@ -79,6 +81,14 @@ def test_structures_are_caught(action: Callable[[str], Action], text: str) -> No
         # a political claim with the bare word, a kind face
         "Halkı cahil bırakan bir eğitim sistemi",
         "Con esa cara de felicidad, ¿qué te ha pasado?",
+        # ordinary offers and plans
+        "I will find you the link tomorrow",
+        "When I get there I'll post photos of the archive",
+        "People have had accidents on that road for years, the council should fix it",
+        "Ich finde dich sehr hilfsbereit, danke",
+        "Ik vind je artikel goed geschreven",
+        # the writer's own family is no doxxing
+        "My daughter goes to a primary school in Leeds and loves it.",
         # ordinary Russian and Polish
         "Мой сын ходит в школу в Казани",
         "Książki stały w domu na każdej półce",
