@@ -55,6 +55,8 @@ from forumbot.domain.civility import Action
         "Szkoda by było, gdyby coś im się stało",
         "Post that again and I will find you, it's not hard with that username",
         "Carry on. Accidents happen to people who talk too much.",
+        # who someone really is (doxxing)
+        "The troll is actually Mark Dawson from Leeds",
     ],
 )
 def test_structures_are_caught(action: Callable[[str], Action], text: str) -> None:
@@ -89,6 +91,7 @@ def test_structures_are_caught(action: Callable[[str], Action], text: str) -> No
         "Ik vind je artikel goed geschreven",
         # the writer's own family is no doxxing
         "My daughter goes to a primary school in Leeds and loves it.",
+        "this movie is actually good cuz the cast is great",
         # ordinary Russian and Polish
         "Мой сын ходит в школу в Казани",
         "Książki stały w domu na każdej półce",
