@@ -42,6 +42,8 @@ from forumbot.domain.civility import Action
         "Man merkt, dass du in deinem Dorf die hellste Kerze warst",
         "Когда научишься читать, тогда и поговорим",
         "Ktoś przeczytał jeden artykuł i już ekspert",
+        "Ben je als baby op je hoofd gevallen of zo?",
+        "Você caiu do berço quando era pequeno, né?",
         # Russian and Turkish stems, transliterated Russian
         "ну ты и балбес",
         "ty tupoy, idi nahuy",
@@ -80,6 +82,7 @@ def test_structures_are_caught(action: Callable[[str], Action], text: str) -> No
         "I read one article and now I'm worried about microplastics",
         "Я прочитал одну статью об этом, интересно",
         "Mi sembri confusa, vuoi che ti rimandi il link?",
+        "Je suis tombé sur la tête ce matin en skiant",
         # a political claim with the bare word, a kind face
         "Halkı cahil bırakan bir eğitim sistemi",
         "Con esa cara de felicidad, ¿qué te ha pasado?",
