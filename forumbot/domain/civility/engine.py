@@ -877,9 +877,20 @@ class Engine:
         does not overrule that either."""
         aside = self._self_aside
         return any(
-            info.words and not aside.isdisjoint(info.words) and _said_of_oneself(tokens, pos)
+            info.words
+            and not aside.isdisjoint(info.words)
+            and (_said_of_oneself(tokens, pos) or self._allowed_here(tokens, pos, info.words))
             for pos, info in enumerate(infos)
         )
+
+    def _allowed_here(self, tokens: list[str], pos: int, rules: Iterable[int]) -> bool:
+        """Whether the word at pos is in one of its rules' allowed idioms: the place name "a
+        Bastardo", the verb "flikker het ... weg", the comparative "dümmer da" (civfix4)."""
+        for idx in rules:
+            idioms = self._allow_phrases.get(idx)
+            if idioms and _in_idiom(tokens, pos, idioms):
+                return True
+        return False
 
     def _language_mode(self, text: str, tokens: list[str]) -> str:
         """enforce, shadow or off: the guild's setting for the language the message is in
@@ -1181,6 +1192,10 @@ class Engine:
                     # "I don't hate immigrants", "non odio i disabili", "no odio a los trans"
                     if pos and tokens[pos - 1] in _PHRASE_NEGATIONS:
                         continue
+                    # history told in the past and the third person: "troops lined the
+                    # Communards up against the wall and shot them"
+                    if _past_narration(tokens, pos, pos + n):
+                        continue
                 found[idx] = " ".join(tokens[pos : pos + n])
 
     def _structural(
@@ -1288,6 +1303,29 @@ _WRITING = frozenset({"scrivere", "escrever", "schrijven", "ecrire", "escribir"}
 _SECOND_PERSON = frozenset({"du", "dich", "dir", "dein", "deine", "tu", "te", "ti", "ty",
                             "cie", "ciebie", "jij", "je", "jou", "jouw", "sen", "seni", "you",
                             "u", "vous", "voi"})  # fmt: skip
+
+
+# civfix4: a menacing image told as history ("ended with the Bloody Week, troops lined them up
+# against the wall and shot them"): a past-tense verb near it, no reader and nothing to come
+_PAST_MARKERS = frozenset({"were", "ended", "executed", "massacred", "hanged", "had",
+                           "did", "died", "murdered", "killed", "purged", "shot",
+                           "lined"})  # fmt: skip
+_NOT_HISTORY = frozenset({"you", "u", "ya", "yall", "your", "ur", "youre", "youll", "will",
+                          "ll", "gonna", "should", "must", "deserve", "deserves", "need",
+                          "needs", "going", "next", "soon", "wait", "when", "if", "would",
+                          "day", "again", "us", "we", "our", "today", "deine", "deinen", "euch",
+                          "eure", "jullie", "twoi", "twoja", "tvoi", "тебя", "твои"})  # fmt: skip
+
+
+def _past_narration(tokens: list[str], start: int, end: int) -> bool:
+    """Whether the phrase tokens[start:end] is told as past history in the third person: a
+    past-tense verb within ten words and no reader, modal or future there."""
+    near = tokens[max(0, start - 10) : end + 10]
+    return (
+        not _PAST_MARKERS.isdisjoint(near)
+        and _NOT_HISTORY.isdisjoint(near)
+        and _SECOND_PERSON.isdisjoint(near)
+    )
 
 
 def _said_of_oneself(tokens: list[str], pos: int) -> bool:

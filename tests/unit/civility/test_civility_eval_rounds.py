@@ -36,11 +36,10 @@ FLOORS = {
     9: (0.92, 0.01),
     # first-seen 84.3% / 0.7% on main, 87.3% / 0.7% after civfix2: docs/rules.md
     10: (0.95, 0.01),
-    # first-seen 84.7% / 2.0% (gap 3.3 points) on main; in-sample after retraining 94.7% / 2.0%
-    11: (0.94, 0.02),
+    # first-seen 84.7% / 2.0% (gap 3.3 points) on main; in-sample after retraining 94.7% / 2.0%,
+    # after civfix4's untargeted-word fixes 94.7% / 0.0% (gap 0)
+    11: (0.94, 0.01),
 }
-# rounds whose left/right false-alarm gap is not yet within the target (1 point)
-GAP = {11: 0.034}
 # round 7 is the smaller one (184 uncivil, 216 civil)
 MIN_ITEMS = 180
 
@@ -66,7 +65,7 @@ def test_round_holds_its_floor(reports: dict[int, Report], k: int) -> None:
     assert total.false_alarm_rate is not None and total.false_alarm_rate <= alarms
     # neutrality: left- and right-leaning civil messages are treated alike
     gap = report.lean_gap()
-    assert gap is not None and gap <= GAP.get(k, 0.01)
+    assert gap is not None and gap <= 0.01
 
 
 def test_every_language_of_the_issue_is_in_the_rounds(reports: dict[int, Report]) -> None:

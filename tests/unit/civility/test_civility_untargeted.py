@@ -1,0 +1,53 @@
+"""Ambiguous words used without a target stay civil (civfix4): place names, nationality
+adjectives, verb homographs, comparatives, untargeted swearing and history told in the past."""
+
+from __future__ import annotations
+
+import pytest
+
+from forumbot.domain.civility import Engine, load_default_rules
+from forumbot.domain.civility.actions import Action
+from forumbot.domain.civility.engine import MessageContext
+
+
+@pytest.fixture(scope="module")
+def engine() -> Engine:
+    return Engine(load_default_rules())
+
+
+def _action(engine: Engine, text: str) -> Action:
+    return engine.check(MessageContext(text=text), track=False).action
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # the Umbrian village of Bastardo
+        "Siamo passati a Bastardo ieri sera, bellissima piazza e ottimo vino.",
+        # the nationality adjective and the verb "flikkeren" (to fling)
+        "De Mongoolse steppe is in de winter bijna onbewoonbaar, lees het boek maar.",
+        "Flikker het oude hout maar op de stapel achter de schuur.",
+        # a comparative about no one
+        "Mit dieser Reform stehen Sparer am Ende dümmer da als vorher.",
+        # untargeted Turkish swearing about a law
+        "Bu zam ne ya, amına koyayım, maaş yine yetmeyecek.",
+        # history in the past tense and the third person
+        "In 1871 the soldiers were ordered to line the prisoners up against a wall and shot them.",
+    ],
+)
+def test_untargeted_ambiguous_words_stay_civil(engine: Engine, text: str) -> None:
+    assert _action(engine, text) < Action.NUDGE
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Sei proprio un bastardo, lo sanno tutti qui.",
+        "Jij bent echt een mongool, weet je dat?",
+        "Hou je bek, flikker.",
+        "Du dummer Idiot, lies erst mal den Artikel.",
+        "You'll be lined up against the wall and shot when the time comes.",
+    ],
+)
+def test_the_same_words_aimed_at_someone_still_count(engine: Engine, text: str) -> None:
+    assert _action(engine, text) >= Action.NUDGE
