@@ -1328,6 +1328,23 @@ def _past_narration(tokens: list[str], start: int, end: int) -> bool:
     )
 
 
+_SELF_VERBS = frozenset({("ik", "was"), ("ik", "ben"), ("ik", "voelde"), ("ich", "war"),
+                         ("ich", "bin"), ("ich", "fuhlte"), ("eu", "fui"), ("eu", "era"),
+                         ("eu", "sou"), ("io", "ero"), ("yo", "era"), ("yo", "soy"),
+                         ("j", "etais"), ("ja", "bylem"), ("ja", "bylam")})  # fmt: skip
+
+
+def _self_subject_near(tokens: list[str], pos: int) -> bool:
+    """civfix4: a first-person subject and its verb a little further back than the four words
+    ("ik was toen een echte klootzak", "ik voelde me echt een klootzak"), no second person."""
+    if pos <= 4:
+        return False
+    before = tokens[max(0, pos - 6) : pos]
+    return not _SECOND_PERSON.intersection(before) and not _SELF_VERBS.isdisjoint(
+        itertools.pairwise(before)
+    )
+
+
 def _said_of_oneself(tokens: list[str], pos: int) -> bool:
     """Whether the word at pos is the writer's of himself, with a first-person marker and no
     second person in the four words before it ("ich war wirklich ein krasser Vollidiot"), or
@@ -1335,6 +1352,7 @@ def _said_of_oneself(tokens: list[str], pos: int) -> bool:
     before = tokens[max(0, pos - 4) : pos]
     if not _SECOND_PERSON.intersection(before) and (
         _SELF_MARKERS.intersection(before)
+        or _self_subject_near(tokens, pos)
         # Italian "sono" is "I am" before a singular article ("sono un cretino")
         or any(a == "sono" and b in ("un", "una", "uno") for a, b in itertools.pairwise(before))
     ):

@@ -32,6 +32,8 @@ def _action(engine: Engine, text: str) -> Action:
         # untargeted Turkish swearing about a law
         "Bu zam ne ya, amına koyayım, maaş yine yetmeyecek.",
         # history in the past tense and the third person
+        # said of oneself, the subject a few words back
+        "Ik was toen echt een enorme klootzak tegen mijn broer, dat geef ik toe.",
         "In 1871 the soldiers were ordered to line the prisoners up against a wall and shot them.",
     ],
 )
