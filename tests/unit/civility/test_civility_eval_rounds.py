@@ -37,8 +37,8 @@ FLOORS = {
     # first-seen 84.3% / 0.7% on main, 87.3% / 0.7% after civfix2: docs/rules.md
     10: (0.95, 0.01),
     # first-seen 84.7% / 2.0% (gap 3.3 points) on main; in-sample after retraining 94.7% / 2.0%,
-    # after civfix4's untargeted-word fixes 94.7% / 0.0% (gap 0)
-    11: (0.94, 0.01),
+    # after civfix4's untargeted-word fixes 94.7% / 0.0% (gap 0), with its idioms 96.0% / 0.0%
+    11: (0.95, 0.01),
 }
 # round 7 is the smaller one (184 uncivil, 216 civil)
 MIN_ITEMS = 180

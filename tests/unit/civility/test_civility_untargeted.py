@@ -53,3 +53,15 @@ def test_untargeted_ambiguous_words_stay_civil(engine: Engine, text: str) -> Non
 )
 def test_the_same_words_aimed_at_someone_still_count(engine: Engine, text: str) -> None:
     assert _action(engine, text) >= Action.NUDGE
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "nog één keer zo'n reactie en je kan je tanden van de stoep rapen",
+        "continua a scrivere così e vengo a trovarti, non è poi così grande la città",
+        "@Joost jij bent een tyfustrut en dat weet iedereen",
+    ],
+)
+def test_round_11_idioms_count(engine: Engine, text: str) -> None:
+    assert _action(engine, text) >= Action.NUDGE
