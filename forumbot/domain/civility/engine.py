@@ -689,7 +689,7 @@ class Engine:
         hot = list(itertools.compress(infos, map(_HOT, infos)))
         language_shadowed: set[int] = set()
         if hot:
-            self._lexical(tokens, infos, hot, found, normalised)
+            self._lexical(tokens, infos, hot, found, normalised, clean_cased)
             # (a set, so that isdisjoint walks the few hits, not every language-bound rule)
             if self._languages and not found.keys().isdisjoint(self._language_rules):
                 language_shadowed = self._drop_other_languages(text, tokens, found)
@@ -777,6 +777,7 @@ class Engine:
         hot: list[_TokInfo],
         found: dict[int, str],
         normalised: str,
+        cased: str = "",
     ) -> None:
         # the word rules, if any token is one of their words (most messages: none)
         if any(map(_WORDS, hot)):
@@ -792,7 +793,9 @@ class Engine:
                         idioms = self._allow_phrases.get(idx)
                         if idioms and _in_idiom(tokens, pos, idioms):
                             continue
-                        if idx in self._self_aside and _said_of_oneself(tokens, pos):
+                        if idx in self._self_aside and (
+                            _said_of_oneself(tokens, pos) or _place_name(cased, tokens, pos)
+                        ):
                             continue
                         if _named_as_a_word(tokens, pos):
                             continue
@@ -1332,6 +1335,23 @@ _SELF_VERBS = frozenset({("ik", "was"), ("ik", "ben"), ("ik", "voelde"), ("ich",
                          ("ich", "bin"), ("ich", "fuhlte"), ("eu", "fui"), ("eu", "era"),
                          ("eu", "sou"), ("io", "ero"), ("yo", "era"), ("yo", "soy"),
                          ("j", "etais"), ("ja", "bylem"), ("ja", "bylam")})  # fmt: skip
+
+
+# prepositions of place before a capitalised word that is a town, not an insult: "a Bastardo",
+# "w Bydgoszczy", "nach Dummsdorf" (civfix4)
+_PLACE_PREPOSITIONS = frozenset({"a", "da", "di", "in", "per", "verso", "en", "de", "desde",
+                                 "hacia", "em", "para", "no", "na", "do", "vers", "nach", "aus",
+                                 "bei", "von", "naar", "uit", "bij", "te", "van", "w", "we", "z",
+                                 "ze", "pod", "kolo", "near"})  # fmt: skip
+
+
+def _place_name(cased: str, tokens: list[str], pos: int) -> bool:
+    """Whether the word at pos is written capitalised after a preposition of place in the
+    original text, mid-sentence: a place name ("c'è un bar a Bastardo"), not an insult."""
+    if not pos or not cased or tokens[pos - 1] not in _PLACE_PREPOSITIONS:
+        return False
+    word = tokens[pos]
+    return f"{tokens[pos - 1]} {word[:1].upper()}{word[1:]}" in cased
 
 
 def _self_subject_near(tokens: list[str], pos: int) -> bool:

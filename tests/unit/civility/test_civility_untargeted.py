@@ -24,6 +24,8 @@ def _action(engine: Engine, text: str) -> Action:
     [
         # the Umbrian village of Bastardo
         "Siamo passati a Bastardo ieri sera, bellissima piazza e ottimo vino.",
+        # any capitalised word after a preposition of place, mid-sentence, is a place name
+        "Il mercato di Bastardo apre alle sei, poi andiamo a Foligno.",
         # the nationality adjective and the verb "flikkeren" (to fling)
         "De Mongoolse steppe is in de winter bijna onbewoonbaar, lees het boek maar.",
         "Flikker het oude hout maar op de stapel achter de schuur.",
@@ -45,6 +47,7 @@ def test_untargeted_ambiguous_words_stay_civil(engine: Engine, text: str) -> Non
     "text",
     [
         "Sei proprio un bastardo, lo sanno tutti qui.",
+        "Bastardo, ti ho detto di smetterla.",
         "Jij bent echt een mongool, weet je dat?",
         "Hou je bek, flikker.",
         "Du dummer Idiot, lies erst mal den Artikel.",
