@@ -516,6 +516,12 @@ class Engine:
         self._min_run = min((f["max_char_run"] for f in floods), default=3)
         self._min_repeats = min((f["max_word_repeats"] for f in floods), default=2)
         self._min_lines = min((f["max_lines"] for f in floods), default=2)
+        # A run of one repeated non-space character (`_longest_run`) of printable ASCII shows in
+        # the low set's run pattern below (lower-casing maps those characters one to one). Any
+        # other run is made of characters outside printable ASCII and outside Python's ASCII
+        # whitespace: text without `_min_run` of those in a row has no other run, and is spared
+        # the back-reference scan of every position (non-ASCII text used to take it always).
+        self._other_run = re.compile(rf"[^\x21-\x7e \t\n\r\f\v\x1c-\x1f]{{{self._min_run}}}")
         # structural rules per context kind, so `check` does not filter them every time
         self._other_by_kind: dict[str, list[tuple[int, str, Mapping[str, Any]]]] = {
             kind: [(i, r.kind, r.params) for i, r in self._other if kind in r.applies_to]
@@ -630,7 +636,10 @@ class Engine:
         low_hits = self._low_set.Match(low.encode())
         base = self._low_base
         normalised, joined = normalise_lowered(low, [n for n in low_hits if n < base - 1])
-        maybe_run = (base - 1) in low_hits or not low.isascii()
+        # (non-ASCII text: only a run of characters the low set does not spell out can add one)
+        maybe_run = (base - 1) in low_hits or (
+            not low.isascii() and self._other_run.search(clean_cased) is not None
+        )
         if normalised.isascii():
             tokens = normalised.translate(_TOKEN_TABLE).split()
         else:
