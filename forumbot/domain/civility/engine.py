@@ -1449,7 +1449,10 @@ def _longest_run(text: str, minimum: int) -> str:
     return max((m.group(0) for m in rx.finditer(text)), key=len, default="")
 
 
-def _repeated_phrase(tokens: list[str], longest: int = 12) -> tuple[str, int]:
+_PHRASE_LONGEST = 12
+
+
+def _repeated_phrase(tokens: list[str], longest: int = _PHRASE_LONGEST) -> tuple[str, int]:
     """The phrase of up to `longest` words that the message repeats back to back, and how many
     times: the token list is (almost) periodic. ("", 1) when it is not."""
     n = len(tokens)
@@ -1468,8 +1471,21 @@ def _repeated_phrase(tokens: list[str], longest: int = 12) -> tuple[str, int]:
 
 def _may_repeat_words(tokens: list[str], min_repeats: int) -> bool:
     """Whether a run of `min_repeats` equal tokens, or a phrase said that often, may be in
-    `tokens`: either needs at least min_repeats - 1 duplicate tokens."""
-    return len(tokens) >= min_repeats and len(tokens) - len(set(tokens)) >= min_repeats - 1
+    `tokens`. Either needs at least min_repeats - 1 duplicate tokens; the run needs as many
+    equal neighbours, and the phrase (`_repeated_phrase`: the tokens at least 90% periodic,
+    with a period of at most `_PHRASE_LONGEST` words, said n // period times) at least twice
+    min_repeats tokens, of which at most the period plus a tenth of the rest (and one for
+    float rounding) are distinct. A paragraph of prose passes neither: it has many distinct
+    words and few equal neighbours."""
+    n = len(tokens)
+    if n < min_repeats:
+        return False
+    distinct = len(set(tokens))
+    if n - distinct < min_repeats - 1:
+        return False
+    if n >= 2 * min_repeats and distinct <= _PHRASE_LONGEST + 1 + n // 10:
+        return True
+    return sum(map(operator.eq, tokens, tokens[1:])) >= min_repeats - 1
 
 
 class _FloodFacts(NamedTuple):
