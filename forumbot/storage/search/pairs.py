@@ -16,7 +16,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from itertools import pairwise
-from typing import Any
 
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -146,18 +145,3 @@ async def refresh_pair_lists(session: AsyncSession, max_passage_id: int) -> dict
         max_passage_id=max_passage_id,
     )
     return {"frequent_pairs": frequent, "pairs_rebuilt": rebuilt}
-
-
-def pair_list_params(groups: Sequence[Sequence[str]], params: dict[str, Any]) -> str:
-    """SQL selecting (term, max_passage_id, q) from search_terms for every pair of the query,
-    q numbering the pairs (a candidate listed under every q holds every pair)."""
-    selects = []
-    q = 0
-    for group in groups:
-        for token in group:
-            params[f"pt{q}"] = token
-            selects.append(
-                f"SELECT term, max_passage_id, {q} AS q FROM search_terms WHERE term = :pt{q}"
-            )
-            q += 1
-    return " UNION ALL ".join(selects)

@@ -414,11 +414,16 @@ def _positional(plan: _Plan) -> str:
 # A one-word query is known to match more than EXACT_LIMIT passages, without counting them,
 # when its ranking list was built from more than this many.
 COMMON_MATCHES = 2 * EXACT_LIMIT
+# A one-prefix query, when one word it starts had a list built from more than this many (as on
+# SQLite: the prefix matches that word's passages and those of every other word it starts).
+COMMON_PREFIX_MATCHES = EXACT_LIMIT
 
 
 def _common_word(plan: _Plan, params: dict[str, Any]) -> str:
     """SQL true for a query of one word (one lexeme), or one prefix, that a ranking list says
-    is in more than COMMON_MATCHES passages (for a prefix: one of the words it starts), when
+    is in more than COMMON_MATCHES passages (for a prefix: one of the words it starts is in
+    more than COMMON_PREFIX_MATCHES: 30 more of the bench's 100 prefixes at 1M than with
+    COMMON_MATCHES, each a GIN bitmap of tens of thousands of matches to count), when
     the count would be taken on the text index alone (`count_unfiltered`): that count would
     stop at EXACT_LIMIT + 1 all the same, after GIN made a bitmap of every match (its cost
     grows with the archive: 9 ms for a word in 23,000 of 200,000 passages, 0.18 s for
@@ -428,6 +433,7 @@ def _common_word(plan: _Plan, params: dict[str, Any]) -> str:
         return "false"
     params["common_matches"] = COMMON_MATCHES
     if terms[0].prefix:
+        params["common_matches"] = COMMON_PREFIX_MATCHES
         params["common_prefix"] = _like_prefix(terms[0])
         # The query's prefix is stemmed (`happy*` looks for `happi`): a listed word counts
         # only if the query's own tsquery matches it.

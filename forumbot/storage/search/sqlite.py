@@ -6,8 +6,8 @@ CPU, a fair share of a 1 ms search). It counts the all-words matches (stopping p
 EXACT_LIMIT) and, when there are no more than that, scores them all with bm25, adds the article
 title's bm25 (TITLE_WEIGHT; one pass over the title index, not over passages), lists passages
 under a title that holds every word, and fetches the page's rows with their snippets
-(`_paged`). Past EXACT_LIMIT the terms' ranking lists rank it instead (a second statement, which
-fetches the page): scoring every match of a common word is what made the slow tail, and bm25
+(`_paged`). Past EXACT_LIMIT the terms' ranking lists rank it instead, in the same statement
+(`_from_lists`): scoring every match of a common word is what made the slow tail, and bm25
 also walks every match of each term once more for its statistics.
 
 When every-word matches fill less than the page, each word's matches are counted (stopping
@@ -55,7 +55,6 @@ from forumbot.storage.search.lists import sync_lists
 from forumbot.storage.search.pairs import (
     USABLE,
     is_pair,
-    pair_list_params,
     pairs_expression,
     query_pairs,
     refresh_pair_lists,
@@ -99,8 +98,7 @@ async def fetchall(
     """Run one read statement with a single trip through aiosqlite's thread. SQLAlchemy's
     aiosqlite adapter makes four (cursor, execute, fetchall, close), each a thread hop of
     ~0.1 ms CPU. The statement runs on the session's own connection and transaction."""
-    connection = await session.connection()
-    driver = (await connection.get_raw_connection()).driver_connection
+    driver = await _driver(session)
     execute_fetchall = getattr(driver, "execute_fetchall", None)
     try:
         if execute_fetchall is None:  # not aiosqlite
@@ -117,6 +115,23 @@ async def fetchall(
             raise
         return await fetchall(session, sql.replace(_PASSAGES, "passages AS p"), params)
     return rows
+
+
+_DRIVER = "forumbot.search.sqlite_driver"
+
+
+async def _driver(session: AsyncSession) -> Any:
+    """The driver connection of the session's transaction (begun if need be). Asked once per
+    transaction: the session's connection and its raw connection are two greenlet trips
+    (~20 us, a tenth of a statement's overhead), the same answer while the transaction lasts."""
+    transaction = session.get_transaction()
+    known = session.info.get(_DRIVER)
+    if transaction is not None and known is not None and known[0] is transaction:
+        return known[1]
+    connection = await session.connection()
+    driver = (await connection.get_raw_connection()).driver_connection
+    session.info[_DRIVER] = (session.get_transaction(), driver)
+    return driver
 
 
 # ---- search -----------------------------------------------------------------------------------
@@ -168,9 +183,15 @@ class _Plan:
         )
         # Likewise the matches scored in full (at most EXACT_LIMIT, or the partial tier's
         # PARTIAL_BUDGET) are filtered after they are ranked, best first, until a page is found
-        # (`_best_first`): an article lookup for each of them was ~1 ms of a 2,000-match query.
+        # (`_title_bonus`): an article lookup for each of them was ~1 ms of a 2,000-match query.
+        # `late_scored` joins a CTE `s` of (id, score) to the passage's article, for them.
         late = self.count_unfiltered
-        self.late_join = " CROSS JOIN articles AS a ON a.id = p.article_id" if late else ""
+        self.late_scored = (
+            f" CROSS JOIN {_PASSAGES} ON p.id = s.id"
+            " CROSS JOIN articles AS a ON a.id = p.article_id"
+            if late
+            else ""
+        )
         self.late_where = self.where if late else ""
         # The text index searched for every-word matches and its query (`textq`, a CTE every
         # statement using them starts with): the words' index, or the word-pair index.
@@ -208,7 +229,7 @@ class _Plan:
         return self.matches(expression, fts)
 
 
-def _best_first(candidates: str, more: str = "") -> str:
+def _best_first(candidates: str, more: str = "", titles: str = "titles") -> str:
     """The body of a CTE `scored`: the `candidates` (a CTE of id, article_id, score) with their
     title's score added, best first, for a scan that stops early (the filters are then checked
     only until a page is found). SQLite 3.40 drops the ORDER BY of a CTE that a join reads, as
@@ -216,19 +237,80 @@ def _best_first(candidates: str, more: str = "") -> str:
     which keeps that CTE the outer loop."""
     return f"""
             SELECT p.id, {more}p.article_id, p.score + :title_weight * coalesce(t.ts, 0) AS score
-            FROM {candidates} AS p LEFT JOIN titles AS t ON t.aid = p.article_id
+            FROM {candidates} AS p LEFT JOIN {titles} AS t ON t.aid = p.article_id
             ORDER BY score DESC LIMIT -1"""
 
 
-def _titles(articles: str) -> str:
+def _titles(articles: str, name: str = "titles", match: str = ":any") -> str:
     """Title scores: bm25 of the titles holding any of the words, among the candidates'
     `articles` (SQL) only. The '+' keeps that set from FTS5, which would look each article up
     alone and compute bm25's statistics again for each (60 ms for 600 articles): FTS5 lists the
     matching titles, SQLite drops the others, bm25 runs for the rest. Scoring every matching
     title instead cost 7 ms at 200k passages for a phrase of common words ("as to the")."""
-    return f"""titles AS MATERIALIZED (
+    return f"""{name} AS MATERIALIZED (
             SELECT rowid AS aid, -bm25(articles_fts) AS ts FROM articles_fts
-            WHERE articles_fts MATCH :any AND +articles_fts.rowid IN ({articles}))"""
+            WHERE articles_fts MATCH {match} AND +articles_fts.rowid IN ({articles}))"""
+
+
+def _real_json(value: str) -> str:
+    """SQL: a REAL `value` as JSON text that `_json_real` reads back exactly (SQLite's JSON
+    writes 15 significant digits: most scores came back rounded). Exact for every double of
+    magnitude 1e-90 to 1e90 (checked on SQLite 3.40 over 300,000 random ones); scores and
+    ids are."""
+    return f"printf('%!.17g', {value})"
+
+
+def _json_real(value: str) -> str:
+    return f"CAST({value} AS REAL)"
+
+
+def _title_bonus(matches: str, match: str = ":any") -> str:
+    """CTEs ending in `scored` (id, score): the `matches` (SQL: a CTE of id, score, each id
+    once) with their article title's score added (TITLE_WEIGHT), best first for a scan that
+    stops early (ties oldest first, as the sort of the matches in id order used to keep them).
+    `match` is the titles' query (the units ORed, or NOTHING when the statement takes another
+    branch)."""
+    return f"""
+        -- The matches a title may add to, with their article: when few titles hold a word
+        -- (TITLE_FEW), the matches among those titles' passages (read by article); otherwise
+        -- every match, its article looked up (~1.3 us a match: most of a rare word's cost).
+        tany AS MATERIALIZED (
+            SELECT rowid AS aid FROM articles_fts WHERE articles_fts MATCH {match}
+            LIMIT :title_few + 1),
+        few(yes) AS (SELECT count(*) <= :title_few FROM tany),
+        -- (`few` first, so that the branch not taken reads nothing; '+' keeps SQLite from
+        -- reading the passages by the matches' ids rather than by the titles' articles)
+        under AS MATERIALIZED (
+            SELECT e.id, e.score, p.article_id
+            FROM few CROSS JOIN {matches} AS e CROSS JOIN {_PASSAGES} ON p.id = e.id
+            WHERE NOT few.yes
+            UNION ALL
+            SELECT p.id, NULL, p.article_id
+            FROM few CROSS JOIN tany AS t CROSS JOIN passages AS p ON p.article_id = t.aid
+            WHERE few.yes AND +p.id IN (SELECT id FROM {matches})),
+        {_titles("SELECT article_id FROM under", match=match)},
+        -- (few titles: the matches under them, each once)
+        bonus AS MATERIALIZED (
+            SELECT u.id, t.ts
+            FROM few CROSS JOIN under AS u JOIN titles AS t ON t.aid = u.article_id
+            WHERE few.yes),
+        -- Every match with its article: its title's score joined. Few titles: the few
+        -- matches under them looked up in `bonus` (an index of its ids, then a scan of it for
+        -- each of those few: SQLite joined `bonus` without an index, a scan of it for each
+        -- match, 60 ms for the 2,000 matches of a phrase of common words under common titles;
+        -- summing the two by id instead cost a quarter of a partial fill).
+        scored AS MATERIALIZED (
+            SELECT u.id, u.score + :title_weight * coalesce(t.ts, 0) AS score
+            FROM few CROSS JOIN under AS u LEFT JOIN titles AS t ON t.aid = u.article_id
+            WHERE NOT few.yes
+            UNION ALL
+            SELECT e.id, CASE WHEN e.id IN (SELECT id FROM bonus)
+                              THEN e.score + :title_weight * (
+                                  SELECT b.ts FROM bonus AS b WHERE b.id = e.id)
+                              ELSE e.score END
+            FROM few CROSS JOIN {matches} AS e
+            WHERE few.yes
+            ORDER BY score DESC, id LIMIT -1)"""
 
 
 # A page row's columns (`hits`, after the id): the passage, its article, its snippet.
@@ -311,6 +393,13 @@ async def _newest(session: AsyncSession, plan: _Plan) -> list[Ranked]:
 
 
 _TEXT = "(SELECT e FROM textq)"
+# Titles holding any word, for the all-words matches scored in full (not when the lists rank).
+_EXACT_ANY = "CASE WHEN (SELECT listed FROM branch) THEN :nothing ELSE :any END"
+# Whether the ranking lists rank the query (`_from_lists`): its every-word matches are over
+# EXACT_LIMIT. Materialized: SQLite compiles a CTE's body into every reference to it, and the
+# half-dozen references to `total` (with its subqueries) made a new statement's preparation
+# cost several times its run (a question of ten words: 3 ms).
+_BRANCH = "branch(listed) AS MATERIALIZED (SELECT (SELECT c FROM total) > :exact)"
 _COUNT = f"CASE WHEN (SELECT rare OR big FROM known) THEN :nothing ELSE {_TEXT} END"
 # All-words matches scored in full: when a term is known to be rare (then they are at most
 # LIST_MIN_MATCHES, and there is no count before), or when the count found at most EXACT_LIMIT.
@@ -319,21 +408,36 @@ _EXACT = f"""CASE WHEN (SELECT rare FROM known)
                  THEN {_TEXT} ELSE :nothing END"""
 
 
-def _big_prefix(plan: _Plan, params: dict[str, Any]) -> str:
-    """SQL true when the query is a single prefix and a word it starts matched more than
-    EXACT_LIMIT passages when the lists were built: then so does the prefix, and it is ranked
-    from the lists without counting its matches first. Counting merges the lists of every word
-    the prefix starts ("worke*": 40,000 passages at 200k), and that merge was all its cost.
+# A one-word query is known to match more than EXACT_LIMIT passages, without counting them,
+# when its ranking list was built from more than this many (as on PostgreSQL).
+COMMON_MATCHES = 2 * EXACT_LIMIT
+
+
+def _big(plan: _Plan, params: dict[str, Any]) -> str:
+    """SQL true when the query is known to match more than EXACT_LIMIT passages without
+    counting them, so that it is ranked from the lists at once:
+    - a single prefix when a word it starts matched more than EXACT_LIMIT passages when the
+      lists were built: then so does the prefix. Counting merges the lists of every word the
+      prefix starts ("worke*": 40,000 passages at 200k), and that merge was all its cost;
+    - a single word (or a phrase of two words, in the pair index) of one token whose list was
+      built from more than COMMON_MATCHES passages: its count would stop at EXACT_LIMIT + 1.
     Not with a filter the count would have applied (an author's matches may be few)."""
-    if plan.pair_groups is not None or len(plan.terms) != 1 or not plan.terms[0].prefix:
+    if len(plan.terms) != 1 or (plan.where and not plan.count_unfiltered):
         return "0"
-    if plan.where and not plan.count_unfiltered:
+    if plan.pair_groups is None and plan.terms[0].prefix:
+        params["big_lo"] = fold(plan.terms[0].text)
+        params["big_hi"] = fold(plan.terms[0].text) + "\U0010ffff"
+        return (
+            "EXISTS (SELECT 1 FROM search_terms WHERE term >= :big_lo AND term < :big_hi"
+            r" AND matches > :exact AND term NOT LIKE '%\_%' ESCAPE '\')"
+        )
+    groups = plan.token_groups()
+    if len(groups) != 1 or len(groups[0]) != 1:
         return "0"
-    params["big_lo"] = fold(plan.terms[0].text)
-    params["big_hi"] = fold(plan.terms[0].text) + "\U0010ffff"
+    params["big_term"] = groups[0][0]
+    params["common_matches"] = COMMON_MATCHES
     return (
-        "EXISTS (SELECT 1 FROM search_terms WHERE term >= :big_lo AND term < :big_hi"
-        r" AND matches > :exact AND term NOT LIKE '%\_%' ESCAPE '\')"
+        "EXISTS (SELECT 1 FROM search_terms WHERE term = :big_term AND matches > :common_matches)"
     )
 
 
@@ -343,14 +447,15 @@ def _rare_term(groups: Sequence[Sequence[str]], params: dict[str, Any]) -> str:
     are few: counting them first would read every one of their positions once more, and for a
     phrase of common words ("as to the") that read is the whole cost (three reads of the
     positions of every passage holding all its words, now two). A word that has become common
-    since is still ranked: at most EXACT_LIMIT + 1 of its matches are scored, then the lists."""
-    checks = []
-    for index, tokens in enumerate(groups):
-        for position, token in enumerate(tokens):
-            name = f"k{index}_{position}"
-            params[name] = token
-            checks.append(f"NOT EXISTS (SELECT 1 FROM search_terms WHERE term = :{name})")
-    return " OR ".join(checks) or "0"
+    since is still ranked: at most EXACT_LIMIT + 1 of its matches are scored, then the lists.
+    The tokens are one JSON parameter, so that the statement's text does not depend on them
+    (see `_list_terms`)."""
+    tokens = [token for group in groups for token in group]
+    params["known_tokens"] = json.dumps(tokens, ensure_ascii=False)
+    return (
+        "EXISTS (SELECT 1 FROM json_each(:known_tokens) AS k"
+        " WHERE NOT EXISTS (SELECT 1 FROM search_terms WHERE term = k.value))"
+    )
 
 
 async def _relevance(session: AsyncSession, plan: _Plan) -> list[Ranked] | None:
@@ -377,16 +482,23 @@ async def _relevance(session: AsyncSession, plan: _Plan) -> list[Ranked] | None:
         FROM json_each(:units) AS u WHERE (SELECT yes FROM short)"""
     # (as `_relevance` tells a short page below, for a total within EXACT_LIMIT)
     matched = "(SELECT count(*) FROM ranked)" if plan.count_unfiltered else "(SELECT c FROM total)"
-    # (the late filters, best first: see `_best_first`)
-    ranked_join = (
-        f" CROSS JOIN {_PASSAGES} ON p.id = s.id CROSS JOIN articles AS a ON a.id = p.article_id"
-        if plan.late_where
-        else ""
-    )
+    every = f"""{_from_lists(plan, params)},
+        -- One branch or the other: the all-words matches scored in full (`ranked` holds up to
+        -- EXACT_LIMIT + 1 when a term was known to be rare: past EXACT_LIMIT the lists rank
+        -- them instead), or the lists' ranking. The latter is read through a scalar subquery,
+        -- which SQLite runs only when its CASE is taken: a table in FROM is made whether or
+        -- not a row of it is read, and its dozen temporary tables cost a rare word ~9 %.
+        every AS (
+            SELECT tier, id, score FROM found WHERE NOT {_LISTED}
+            UNION ALL
+            SELECT j.value ->> 0, j.value ->> 1, {_json_real("j.value ->> 2")}
+            FROM json_each(CASE WHEN {_LISTED} THEN (
+                SELECT json_group_array(json_array(tier, id, {_real_json("score")}))
+                FROM l_found) END) AS j)"""
     sql = f"""
         WITH {plan.textq},
         known(rare, big) AS (
-            SELECT {_rare_term(plan.token_groups(), params)}, {_big_prefix(plan, params)}),
+            SELECT {_rare_term(plan.token_groups(), params)}, {_big(plan, params)}),
         counted(c) AS (SELECT count(*) FROM (SELECT 1 {plan.counted(_COUNT)} LIMIT :exact_plus)),
         exact AS MATERIALIZED (
             SELECT {plan.fts}.rowid AS id, -bm25({plan.fts}) AS score
@@ -394,36 +506,10 @@ async def _relevance(session: AsyncSession, plan: _Plan) -> list[Ranked] | None:
         total(c) AS (SELECT CASE WHEN (SELECT rare FROM known) THEN (SELECT count(*) FROM exact)
                                  WHEN (SELECT big FROM known) THEN :exact_plus
                                  ELSE (SELECT c FROM counted) END),
-        -- The matches a title may add to, with their article: when few titles hold a word
-        -- (TITLE_FEW), the matches among those titles' passages (read by article); otherwise
-        -- every match, its article looked up (~1.3 us a match: most of a rare word's cost).
-        tany AS MATERIALIZED (
-            SELECT rowid AS aid FROM articles_fts WHERE articles_fts MATCH :any
-            LIMIT :title_few + 1),
-        few(yes) AS (SELECT count(*) <= :title_few FROM tany),
-        -- (`few` first, so that the branch not taken reads nothing; '+' keeps SQLite from
-        -- reading the passages by the matches' ids rather than by the titles' articles)
-        under AS MATERIALIZED (
-            SELECT e.id, p.article_id
-            FROM few CROSS JOIN exact AS e CROSS JOIN {_PASSAGES} ON p.id = e.id
-            WHERE NOT few.yes
-            UNION ALL
-            SELECT p.id, p.article_id
-            FROM few CROSS JOIN tany AS t CROSS JOIN passages AS p ON p.article_id = t.aid
-            WHERE few.yes AND +p.id IN (SELECT id FROM exact)),
-        {_titles("SELECT article_id FROM under")},
-        bonus AS MATERIALIZED (
-            SELECT u.id, t.ts FROM under AS u JOIN titles AS t ON t.aid = u.article_id),
-        -- (summed, not joined: SQLite joined `bonus` without an index, a scan of it for each
-        -- match: 60 ms for the 2,000 matches of a phrase of common words under common titles.
-        -- Ties oldest first, as the sort of the matches in index order used to keep them.)
-        scored AS MATERIALIZED (
-            SELECT id, sum(score) AS score FROM (
-                SELECT id, score FROM exact
-                UNION ALL SELECT id, :title_weight * ts FROM bonus)
-            GROUP BY id ORDER BY score DESC, id LIMIT -1),
+        {_BRANCH},
+        {_title_bonus("exact", _EXACT_ANY)},
         ranked AS MATERIALIZED (
-            SELECT s.id, s.score FROM scored AS s{ranked_join}
+            SELECT s.id, s.score FROM scored AS s{plan.late_scored}
             WHERE 1{plan.late_where} LIMIT :need),
         title_all AS MATERIALIZED (
             SELECT rowid AS aid, -bm25(articles_fts) AS ts FROM articles_fts
@@ -441,8 +527,9 @@ async def _relevance(session: AsyncSession, plan: _Plan) -> list[Ranked] | None:
             UNION ALL SELECT {TIER_TITLE}, id, score FROM title_only),
         short(yes) AS (
             SELECT (SELECT c FROM total) <= :exact
-                   AND {matched} + (SELECT count(*) FROM title_only) < :need)
-        {_paged("found")}
+                   AND {matched} + (SELECT count(*) FROM title_only) < :need),
+        {every}
+        {_paged("every")}
         UNION ALL SELECT 'total', 0, 0, (SELECT c FROM total), {_NO_DETAILS}{counts}{unusable}
     """
     rows = list(await fetchall(session, sql, params))
@@ -451,8 +538,6 @@ async def _relevance(session: AsyncSession, plan: _Plan) -> list[Ranked] | None:
     ranked = _hits_of(plan, [row for row in rows if row[0] == "hit"])
     total = next(int(row[3]) for row in rows if row[0] == "total")
     unit_counts = {row[1]: int(row[3]) for row in rows if row[0] == "count"}
-    if total > EXACT_LIMIT:
-        ranked = await _from_lists(session, plan)
     text_matches = min(total, EXACT_LIMIT)
     if plan.count_unfiltered:  # the count included other libraries: what was found here
         text_matches = sum(r.tier != TIER_TITLE for r in ranked)
@@ -475,94 +560,108 @@ async def _unit_counts(session: AsyncSession, plan: _Plan) -> dict[int, int]:
 
 def _list_terms(terms: Sequence[QueryTerm], params: dict[str, Any], name: str) -> str:
     """SQL selecting (term, max_passage_id, q) from search_terms: the lists of each query
-    term's tokens (a prefix's: every listed term it starts), q = the query term's index."""
-    selects = []
+    term's tokens (a prefix's: every listed term it starts), q = the query term's index.
+    The terms are JSON parameters (`:<name>_words`, `:<name>_prefixes`) rather than a select
+    per term: the statement's text is then the same for every query of its shape, and SQLite
+    prepares it once per connection (Python's statement cache) instead of for every question
+    of a new length (several milliseconds for the statements that hold the lists' CTEs)."""
+    words: list[list[Any]] = []
+    prefixes: list[list[Any]] = []
     for index, term in enumerate(terms):
         if term.prefix:  # the typed letters, folded (a prefix is not stemmed)
-            params[f"{name}lo{index}"] = fold(term.text)
-            params[f"{name}hi{index}"] = fold(term.text) + "\U0010ffff"
-            condition = f"term >= :{name}lo{index} AND term < :{name}hi{index}"
-            # (not a pair's list: a pair's term starts with its first word)
-            condition += r" AND term NOT LIKE '%\_%' ESCAPE '\'"
+            prefixes.append([index, fold(term.text), fold(term.text) + "\U0010ffff"])
         else:
-            tokens = index_tokens(term.text) or ("",)
-            marks = []
-            for position, token in enumerate(tokens):
-                params[f"{name}t{index}_{position}"] = token
-                marks.append(f":{name}t{index}_{position}")
-            condition = f"term IN ({', '.join(marks)})"
-        selects.append(
-            f"SELECT term, max_passage_id, {index} AS q FROM search_terms WHERE {condition}"
-        )
-    empty = "SELECT NULL AS term, NULL AS max_passage_id, NULL AS q WHERE 0"
-    return " UNION ALL ".join(selects) or empty
+            words.extend([index, token] for token in index_tokens(term.text) or ("",))
+    return _listed_terms(params, name, words, prefixes)
 
 
-_DELTA = f"""CASE WHEN (SELECT max(id) FROM passages) > (SELECT min(max_passage_id) FROM lists)
+def _listed_terms(
+    params: dict[str, Any], name: str, words: list[list[Any]], prefixes: list[list[Any]]
+) -> str:
+    """SQL selecting (term, max_passage_id, q) for `words` ([q, token]) and `prefixes` ([q,
+    low, high): every listed word term in that range, not a pair's)."""
+    params[f"{name}_words"] = json.dumps(words, ensure_ascii=False)
+    params[f"{name}_prefixes"] = json.dumps(prefixes, ensure_ascii=False)
+    return f"""SELECT s.term, s.max_passage_id, j.value ->> 0 AS q
+            FROM json_each(:{name}_words) AS j CROSS JOIN search_terms AS s
+            ON s.term = j.value ->> 1
+            UNION ALL
+            SELECT s.term, s.max_passage_id, j.value ->> 0
+            FROM json_each(:{name}_prefixes) AS j CROSS JOIN search_terms AS s
+            ON s.term >= j.value ->> 1 AND s.term < j.value ->> 2
+            WHERE s.term NOT LIKE '%\\_%' ESCAPE '\\'"""
+
+
+_LISTED = "(SELECT listed FROM branch)"
+_LISTED_ANY = f"CASE WHEN {_LISTED} THEN :any ELSE :nothing END"
+_DELTA = f"""CASE WHEN (SELECT max(id) FROM passages) > (SELECT min(max_passage_id) FROM l_lists)
                  THEN {_TEXT} ELSE :nothing END"""
-_MORE = f"""CASE WHEN (SELECT count(*) FROM listed) + (SELECT count(*) FROM delta) < :need
+_MORE = f"""CASE WHEN {_LISTED}
+                      AND (SELECT count(*) FROM l_listed) + (SELECT count(*) FROM l_delta) < :need
                 THEN {_TEXT} ELSE :nothing END"""
 
 
-async def _from_lists(session: AsyncSession, plan: _Plan) -> list[Ranked]:
-    """A query matching more than EXACT_LIMIT passages: candidates from its terms' ranking
-    lists, score = the sum of their list scores. A candidate found in the lists of every query
-    term holds them all (a passage whose text changes leaves the lists); any other is checked
-    against the query. Then passages added since the lists were built (bm25), then, only if
-    the page is still short, the newest matches past the lists' depth.
+def _from_lists(plan: _Plan, params: dict[str, Any]) -> str:
+    """CTEs ranking a query that matches more than EXACT_LIMIT passages (`total`, in the
+    statement of `_relevance`, says so; otherwise they read nothing), ending in `l_found` (tier,
+    id, score): candidates from its terms' ranking lists, score = the sum of their list scores.
+    A candidate found in the lists of every query term holds them all (a passage whose text
+    changes leaves the lists); any other is checked against the query. Then passages added
+    since the lists were built (bm25), then, only if the page is still short, the newest
+    matches past the lists' depth. In the statement that counts, not one of its own: a common
+    word or prefix was two statements, the first only to learn that the lists rank it.
 
     A term of several tokens (a phrase; in the pair index, a phrase of three words or more) is
     held only where they are adjacent, which no list tells: such candidates are all checked."""
     if plan.pair_groups is not None:
-        params = dict(plan.params, terms=sum(len(group) for group in plan.pair_groups))
-        lists = pair_list_params(plan.pair_groups, params)
+        params["terms"] = sum(len(group) for group in plan.pair_groups)
+        # (each pair numbered: a candidate listed under every number holds every pair)
+        pair_terms = [token for group in plan.pair_groups for token in group]
+        lists = _listed_terms(params, "l", [[q, t] for q, t in enumerate(pair_terms)], [])
         trusted = all(len(group) == 1 for group in plan.pair_groups)
     else:
-        params = dict(plan.params, terms=len(plan.terms))
+        params["terms"] = len(plan.terms)
         lists = _list_terms(plan.terms, params, "l")
         trusted = all(term.prefix or len(index_tokens(term.text)) == 1 for term in plan.terms)
     fts = plan.fts
     covered = "p.covered = :terms OR " if trusted else ""
-    sql = f"""
-        WITH {plan.textq},
-        lists AS MATERIALIZED ({lists}),
-        cand AS MATERIALIZED (
+    return f"""
+        l_lists AS MATERIALIZED (
+            SELECT term, max_passage_id, q FROM ({lists}) WHERE {_LISTED}),
+        l_cand AS MATERIALIZED (
             SELECT s.passage_id AS id, sum(s.score) AS score, count(DISTINCT l.q) AS covered
-            FROM lists AS l CROSS JOIN search_term_passages AS s ON s.term = l.term
+            FROM l_lists AS l CROSS JOIN search_term_passages AS s ON s.term = l.term
             GROUP BY s.passage_id),
-        cand_p AS MATERIALIZED (
+        l_cand_p AS MATERIALIZED (
             SELECT c.id, c.score, c.covered, p.article_id
-            FROM cand AS c JOIN {_PASSAGES} ON p.id = c.id),
-        {_titles("SELECT article_id FROM cand_p")},
-        scored AS MATERIALIZED ({_best_first("cand_p", "p.covered, ")}),
+            FROM l_cand AS c JOIN {_PASSAGES} ON p.id = c.id),
+        {_titles("SELECT article_id FROM l_cand_p", "l_titles", _LISTED_ANY)},
+        l_scored AS MATERIALIZED ({_best_first("l_cand_p", "p.covered, ", "l_titles")}),
         -- Best first, each filtered and checked only until a page is found (a check is a
         -- rowid-bound MATCH, ~0.1 ms at 1M passages for a phrase of common words; checking all
         -- 400 candidates of a 3-word phrase first was its whole cost).
-        listed AS MATERIALIZED (
-            SELECT p.id, p.score FROM scored AS p CROSS JOIN articles AS a ON a.id = p.article_id
+        l_listed AS MATERIALIZED (
+            SELECT p.id, p.score FROM l_scored AS p CROSS JOIN articles AS a ON a.id = p.article_id
             WHERE 1{plan.where} AND ({covered}EXISTS (
                 SELECT 1 FROM {fts}
                 WHERE {fts} MATCH {_TEXT} AND {fts}.rowid = p.id))
             LIMIT :need),
-        delta AS MATERIALIZED (
+        l_delta AS MATERIALIZED (
             SELECT {fts}.rowid AS id, -bm25({fts}) AS score {plan.matches(_DELTA)}
-              AND {fts}.rowid > coalesce((SELECT min(max_passage_id) FROM lists), 0)
+              AND {fts}.rowid > coalesce((SELECT min(max_passage_id) FROM l_lists), 0)
             ORDER BY rank LIMIT :need),
-        more AS (
+        l_more AS (
             SELECT {fts}.rowid AS id {plan.matches(_MORE)}
             ORDER BY {fts}.rowid DESC LIMIT :need),
         -- Each passage once, at its best (as `page` keeps it).
-        found AS (
+        l_found AS (
             SELECT tier, id, score FROM (
                 SELECT tier, id, score,
                        row_number() OVER (PARTITION BY id ORDER BY tier, score DESC) AS k
-                FROM (SELECT {TIER_ALL} AS tier, id, score FROM listed
-                      UNION ALL SELECT {TIER_ALL}, id, score FROM delta
-                      UNION ALL SELECT {TIER_MORE}, id, id FROM more))
-            WHERE k = 1)
-        {_paged("found")}
-    """
-    return _hits_of(plan, await fetchall(session, sql, params))
+                FROM (SELECT {TIER_ALL} AS tier, id, score FROM l_listed
+                      UNION ALL SELECT {TIER_ALL}, id, score FROM l_delta
+                      UNION ALL SELECT {TIER_MORE}, id, id FROM l_more))
+            WHERE k = 1)"""
 
 
 async def _partial(
@@ -593,6 +692,19 @@ async def _partial(
     )
     lists = _list_terms(frequent, params, "f")
     joins = " JOIN articles AS a ON a.id = p.article_id" if plan.where else ""
+    # Each passage once, its scores summed; with the words of one kind only, their matches
+    # are that already (FTS5 gives each row once, in id order; `listed` is grouped by id): no
+    # regrouping (a quarter of the statement for a question of two rare words).
+    found = """
+        found AS MATERIALIZED (
+            SELECT id, sum(score) AS score FROM (
+                SELECT id, score FROM rare UNION ALL SELECT id, score FROM listed) GROUP BY id)"""
+    if not frequent:
+        found = """
+        found AS (SELECT id, score FROM rare)"""
+    elif not rare:
+        found = """
+        found AS (SELECT id, score FROM listed)"""
     sql = f"""
         WITH rare AS MATERIALIZED (
             SELECT passages_fts.rowid AS id, -bm25(passages_fts) AS score
@@ -603,16 +715,10 @@ async def _partial(
             FROM flists AS l CROSS JOIN search_term_passages AS s ON s.term = l.term
             JOIN {_PASSAGES} ON p.id = s.passage_id{joins}
             WHERE 1{plan.where}
-            GROUP BY s.passage_id),
-        found AS (
-            SELECT id, sum(score) AS score FROM (
-                SELECT id, score FROM rare UNION ALL SELECT id, score FROM listed) GROUP BY id),
-        found_p AS MATERIALIZED (
-            SELECT f.id, f.score, p.article_id FROM found AS f JOIN {_PASSAGES} ON p.id = f.id),
-        {_titles("SELECT article_id FROM found_p")},
-        scored AS MATERIALIZED ({_best_first("found_p")}),
+            GROUP BY s.passage_id),{found},
+        {_title_bonus("found")},
         taken AS MATERIALIZED (
-            SELECT p.id, p.score FROM scored AS p{plan.late_join}
+            SELECT s.id, s.score FROM scored AS s{plan.late_scored}
             WHERE 1{plan.late_where} LIMIT :more),
         -- After the `before` passages of the tiers above (`seen`).
         fill AS (

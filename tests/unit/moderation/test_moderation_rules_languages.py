@@ -30,7 +30,7 @@ def test_a_language_can_be_turned_off_or_shadowed_and_a_new_kind_disabled() -> N
     both = off + "  - id: learned-signal\n    enabled: false\n"
     assert _action(both, belittle) is Action.NONE
     # and a language switched off is off for the learned signal too
-    russian = "Береги своих детей. Мало ли что бывает."  # only the learned signal holds it
+    russian = "Детей своих береги, мало ли что бывает."  # only the learned signal holds it
     assert _action("", russian) is Action.HOLD
     assert _action("languages:\n  ru: off\n", russian) is Action.NONE
     verdict = Engine(build_rules("languages:\n  ru: shadow\n")).check(

@@ -451,6 +451,27 @@ async def test_every_matching_title_weighs_however_many_titles_match(
     assert [h.title for h in hits] == ["Zebra", "Zebra notes", "Other notes"]
 
 
+@pytest.mark.parametrize("title_few", [0, 20])
+async def test_partial_matches_weigh_their_titles_however_many_titles_match(
+    sqlite_sessionmaker: Sessions, monkeypatch: pytest.MonkeyPatch, title_few: int
+) -> None:
+    # The partial tier adds the title's score as the every-word tier does, its matches under
+    # the titles found either from the titles' passages (few titles) or by article lookups.
+    from forumbot.storage.search import sqlite
+
+    monkeypatch.setattr(sqlite, "TITLE_FEW", title_few)
+    async with sqlite_sessionmaker() as session, session.begin():
+        await ArchiveRepository(session).save_articles(
+            [
+                ParsedArticle(key=key, title=title, paragraphs=("Zebra stripes again.",))
+                for key, title in (("a", "Other notes"), ("b", "Zebra notes"), ("c", "More"))
+            ]
+        )
+    hits = await search(sqlite_sessionmaker, "zebra unicorn")
+    assert [h.title for h in hits] == ["Zebra notes", "More", "Other notes"]
+    assert all(h.partial for h in hits)
+
+
 async def test_a_prefix_of_a_listed_common_word_is_ranked_from_the_lists_uncounted(
     sqlite_sessionmaker: Sessions, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -481,6 +502,47 @@ async def test_a_prefix_of_a_listed_common_word_is_ranked_from_the_lists_uncount
     assert [h.title for h in await search(sqlite_sessionmaker, "worke*")] == ["A", "B"]
     assert any(params.get("big_lo") == "worke" for _sql, params in statements)
     assert any("search_term_passages" in sql for sql, _params in statements)
+
+
+async def test_a_listed_common_word_is_ranked_from_the_lists_in_one_statement(
+    sqlite_sessionmaker: Sessions, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # SQLite: the statement that counts the matches also ranks them from the lists when they
+    # are over EXACT_LIMIT (it was two statements), and a word whose list was built from more
+    # than COMMON_MATCHES passages is not counted at all. Same ranking either way.
+    from forumbot.storage.search import refresh_term_lists, sqlite
+
+    monkeypatch.setattr(sqlite, "EXACT_LIMIT", 1)
+    monkeypatch.setattr(sqlite, "LIST_MIN_MATCHES", 2)
+    async with sqlite_sessionmaker() as session, session.begin():
+        await ArchiveRepository(session).save_articles(
+            [
+                ParsedArticle(key="a", title="A", paragraphs=("Workers workers workers.",)),
+                ParsedArticle(key="b", title="B", paragraphs=("Workers once, among others.",)),
+                ParsedArticle(key="c", title="C", paragraphs=("Nothing of the kind.",)),
+            ]
+        )
+        await refresh_term_lists(session)
+    statements: list[tuple[str, dict[str, object]]] = []
+    original = sqlite.fetchall
+
+    async def recording(session: AsyncSession, sql: str, params: dict[str, object]) -> object:
+        statements.append((sql, params))
+        return await original(session, sql, params)
+
+    monkeypatch.setattr(sqlite, "fetchall", recording)
+    for common_matches in (10**6, 1):  # counted, then known to be common
+        monkeypatch.setattr(sqlite, "COMMON_MATCHES", common_matches)
+        statements.clear()
+        hits = await search(sqlite_sessionmaker, "workers")
+        assert [h.title for h in hits] == ["A", "B"]
+        assert "**Workers**" in hits[0].snippet
+        assert len(statements) == 1 and "search_term_passages" in statements[0][0]
+        assert statements[0][1]["big_term"] == "worker"
+    # A page past the lists' candidates: the newest matches past their depth, same statement.
+    statements.clear()
+    assert [h.title for h in await search(sqlite_sessionmaker, "workers", offset=1)] == ["B"]
+    assert len(statements) == 1
 
 
 @pytest.mark.parametrize("db_url", ["postgresql"], indirect=True)
@@ -593,7 +655,7 @@ async def test_a_stemmed_prefix_is_not_taken_for_a_listed_word_it_does_not_match
             )
         )
     monkeypatch.setattr(postgres, "LIST_MIN_MATCHES", 3)
-    monkeypatch.setattr(postgres, "COMMON_MATCHES", 1)
+    monkeypatch.setattr(postgres, "COMMON_PREFIX_MATCHES", 1)
     async with sessionmaker() as session, session.begin():
         await refresh_term_lists(session)
         assert "happyland" in set(await session.scalars(text("SELECT term FROM search_terms")))
