@@ -577,6 +577,12 @@ class Engine:
                 else:
                     by_second.setdefault(parts[1], []).append((parts, owner))
             self._phrase_index[first] = (singles, by_second)
+        # ...and what a message needs for any of them to be tried at all: an opener of a
+        # one-word entry, or an opener followed by one of its second words
+        self._phrase_singles = frozenset(f for f, (one, _) in self._phrase_index.items() if one)
+        self._phrase_pairs = frozenset(
+            (f, second) for f, (_, by_second) in self._phrase_index.items() for second in by_second
+        )
         # what a hit of each rule reports, read once here rather than per hit
         self._hit_facts = [
             (r.id, r.guideline, r.severity, r.action, r.mode, r.shadow, frozenset(r.applies_to))
@@ -1153,12 +1159,16 @@ class Engine:
         normalised: str,
         clauses: list[int] | None,
     ) -> None:
+        flat = list(map(_FLAT, infos))
+        # most messages have a phrase opener ("you", "the", "de") but none of its second words
+        # after it: told in C, over the word pairs, before any position is visited
+        if self._phrase_pairs.isdisjoint(
+            itertools.pairwise(flat)
+        ) and self._phrase_singles.isdisjoint(flat):
+            return
         index = self._phrase_index
-        flat: list[str] | None = None
         n_tokens = len(tokens)
         for pos in itertools.compress(range(n_tokens), map(_PHRASE, infos)):
-            if flat is None:
-                flat = list(map(_FLAT, infos))
             singles, by_second = index[flat[pos]]
             # most phrase openers ("you", "the", "de") are followed by no phrase's second word
             longer = by_second.get(flat[pos + 1]) if pos + 1 < n_tokens else None
