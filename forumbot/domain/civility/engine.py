@@ -516,6 +516,12 @@ class Engine:
         self._min_run = min((f["max_char_run"] for f in floods), default=3)
         self._min_repeats = min((f["max_word_repeats"] for f in floods), default=2)
         self._min_lines = min((f["max_lines"] for f in floods), default=2)
+        # A run of one repeated non-space character (`_longest_run`) of printable ASCII shows in
+        # the low set's run pattern below (lower-casing maps those characters one to one). Any
+        # other run is made of characters outside printable ASCII and outside Python's ASCII
+        # whitespace: text without `_min_run` of those in a row has no other run, and is spared
+        # the back-reference scan of every position (non-ASCII text used to take it always).
+        self._other_run = re.compile(rf"[^\x21-\x7e \t\n\r\f\v\x1c-\x1f]{{{self._min_run}}}")
         # structural rules per context kind, so `check` does not filter them every time
         self._other_by_kind: dict[str, list[tuple[int, str, Mapping[str, Any]]]] = {
             kind: [(i, r.kind, r.params) for i, r in self._other if kind in r.applies_to]
@@ -571,6 +577,12 @@ class Engine:
                 else:
                     by_second.setdefault(parts[1], []).append((parts, owner))
             self._phrase_index[first] = (singles, by_second)
+        # ...and what a message needs for any of them to be tried at all: an opener of a
+        # one-word entry, or an opener followed by one of its second words
+        self._phrase_singles = frozenset(f for f, (one, _) in self._phrase_index.items() if one)
+        self._phrase_pairs = frozenset(
+            (f, second) for f, (_, by_second) in self._phrase_index.items() for second in by_second
+        )
         # what a hit of each rule reports, read once here rather than per hit
         self._hit_facts = [
             (r.id, r.guideline, r.severity, r.action, r.mode, r.shadow, frozenset(r.applies_to))
@@ -630,7 +642,10 @@ class Engine:
         low_hits = self._low_set.Match(low.encode())
         base = self._low_base
         normalised, joined = normalise_lowered(low, [n for n in low_hits if n < base - 1])
-        maybe_run = (base - 1) in low_hits or not low.isascii()
+        # (non-ASCII text: only a run of characters the low set does not spell out can add one)
+        maybe_run = (base - 1) in low_hits or (
+            not low.isascii() and self._other_run.search(clean_cased) is not None
+        )
         if normalised.isascii():
             tokens = normalised.translate(_TOKEN_TABLE).split()
         else:
@@ -1158,12 +1173,16 @@ class Engine:
         normalised: str,
         clauses: list[int] | None,
     ) -> None:
+        flat = list(map(_FLAT, infos))
+        # most messages have a phrase opener ("you", "the", "de") but none of its second words
+        # after it: told in C, over the word pairs, before any position is visited
+        if self._phrase_pairs.isdisjoint(
+            itertools.pairwise(flat)
+        ) and self._phrase_singles.isdisjoint(flat):
+            return
         index = self._phrase_index
-        flat: list[str] | None = None
         n_tokens = len(tokens)
         for pos in itertools.compress(range(n_tokens), map(_PHRASE, infos)):
-            if flat is None:
-                flat = list(map(_FLAT, infos))
             singles, by_second = index[flat[pos]]
             # most phrase openers ("you", "the", "de") are followed by no phrase's second word
             longer = by_second.get(flat[pos + 1]) if pos + 1 < n_tokens else None
@@ -1516,7 +1535,10 @@ def _longest_run(text: str, minimum: int) -> str:
     return max((m.group(0) for m in rx.finditer(text)), key=len, default="")
 
 
-def _repeated_phrase(tokens: list[str], longest: int = 12) -> tuple[str, int]:
+_PHRASE_LONGEST = 12
+
+
+def _repeated_phrase(tokens: list[str], longest: int = _PHRASE_LONGEST) -> tuple[str, int]:
     """The phrase of up to `longest` words that the message repeats back to back, and how many
     times: the token list is (almost) periodic. ("", 1) when it is not."""
     n = len(tokens)
@@ -1535,8 +1557,21 @@ def _repeated_phrase(tokens: list[str], longest: int = 12) -> tuple[str, int]:
 
 def _may_repeat_words(tokens: list[str], min_repeats: int) -> bool:
     """Whether a run of `min_repeats` equal tokens, or a phrase said that often, may be in
-    `tokens`: either needs at least min_repeats - 1 duplicate tokens."""
-    return len(tokens) >= min_repeats and len(tokens) - len(set(tokens)) >= min_repeats - 1
+    `tokens`. Either needs at least min_repeats - 1 duplicate tokens; the run needs as many
+    equal neighbours, and the phrase (`_repeated_phrase`: the tokens at least 90% periodic,
+    with a period of at most `_PHRASE_LONGEST` words, said n // period times) at least twice
+    min_repeats tokens, of which at most the period plus a tenth of the rest (and one for
+    float rounding) are distinct. A paragraph of prose passes neither: it has many distinct
+    words and few equal neighbours."""
+    n = len(tokens)
+    if n < min_repeats:
+        return False
+    distinct = len(set(tokens))
+    if n - distinct < min_repeats - 1:
+        return False
+    if n >= 2 * min_repeats and distinct <= _PHRASE_LONGEST + 1 + n // 10:
+        return True
+    return sum(map(operator.eq, tokens, tokens[1:])) >= min_repeats - 1
 
 
 class _FloodFacts(NamedTuple):
