@@ -368,10 +368,12 @@ class _Lexicon:
         for length, table in self.prefix.items():
             if len(flat) >= length:
                 owners = table.get(flat[:length])
-                # the de-doubled form stands in only for a token that had doubled letters:
-                # "niiigger" is caught, "Niger" (no doubling) is not mistaken for it
+                # the de-doubled form stands in only for a token whose doubled letters lie in
+                # the matched part: "niiigger" is caught; "Niger", and Polish "Nigerii" (its
+                # doubling comes after the stem), are not mistaken for it
                 if owners and (
-                    stretched or any(token.startswith(w) for w in self.prefix_words[flat[:length]])
+                    (stretched and not token.startswith(flat[:length]))
+                    or any(token.startswith(w) for w in self.prefix_words[flat[:length]])
                 ):
                     found.update(owners)
         return frozenset(found)

@@ -68,3 +68,25 @@ def test_the_same_words_aimed_at_someone_still_count(engine: Engine, text: str) 
 )
 def test_round_11_idioms_count(engine: Engine, text: str) -> None:
     assert _action(engine, text) >= Action.NUDGE
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # Polish case endings and Dutch derivations of a country: the doubled letters come
+        # after the stem, so the de-doubled form must not stand in for a slur's prefix
+        "Esej o kolonializmie w Nigrze i Nigerii jest świetny.",
+        "Mijn buurman is Nigeriaan en kookt geweldig.",
+        # Italian pasta, "fagottini" (little bundles)
+        "Stasera fagottini alla ricotta, la nonna non si smentisce mai.",
+    ],
+)
+def test_doubling_after_a_stem_is_not_a_stretched_slur(engine: Engine, text: str) -> None:
+    assert _action(engine, text) < Action.NUDGE
+
+
+@pytest.mark.parametrize(
+    "text", ["niiigger", "you niggerrr", "shut up you fagggot", "you are an idiooot"]
+)
+def test_letters_stretched_inside_the_stem_still_count(engine: Engine, text: str) -> None:
+    assert _action(engine, text) >= Action.NUDGE
