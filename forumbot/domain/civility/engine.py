@@ -1006,7 +1006,7 @@ class Engine:
             )
         ):
             tok = tokens[pos]
-            here = role_at(pos)
+            here = roles[pos][i_idx]  # (the rule has a role here: what role_at(pos) gives)
             is_noun = "insult" in here
             if not is_noun and "adjective" not in here:
                 continue
