@@ -529,6 +529,18 @@ class Engine:
             kind: [(i, r.kind, r.params) for i, r in self._other if kind in r.applies_to]
             for kind in ("message", "edit", "thread_title", "bot_output")
         }
+        # ...and without the rate and repeat rules, for a message whose history is too short
+        # for any of them (most messages: a member's first in the window), so the loop does
+        # not walk past them; the order of the others, and so of `found`, is kept
+        self._other_no_history = {
+            kind: [r for r in rules_ if r[1] not in ("rate", "repeat")]
+            for kind, rules_ in self._other_by_kind.items()
+        }
+        # a history shorter than every rate and repeat rule's count fires none of them
+        self._min_history = min(
+            (int(r.params["count"]) for _, r in self._other if r.kind in ("rate", "repeat")),
+            default=0,
+        )
         # One RE2 set over the lower-cased clean text answers, in one pass: which normalisation
         # steps are needed, whether a flood-length character run may exist (RE2 has no
         # back-references, so the run is spelled out per printable character), and which
@@ -585,6 +597,7 @@ class Engine:
         self._phrase_pairs = frozenset(
             (f, second) for f, (_, by_second) in self._phrase_index.items() for second in by_second
         )
+        self._insult_at = {ins.index: ins for ins in self._insults}
         # what a hit of each rule reports, read once here rather than per hit
         self._hit_facts = [
             (r.id, r.guideline, r.severity, r.action, r.mode, r.shadow, frozenset(r.applies_to))
@@ -824,11 +837,14 @@ class Engine:
             roles = list(map(_ROLES, infos))
             # where each comma-separated segment starts: the same for every insult rule
             starts = _segment_starts(normalised, tokens) if "," in normalised else None
-            for ins in self._insults:
-                if ins.index not in found and ins.index in insult_rules:
+            # (in rule order, as `self._insults` is; only the rules that occur)
+            by_index = self._insult_at
+            for i_idx in sorted(insult_rules):
+                ins = by_index.get(i_idx)
+                if ins is not None and i_idx not in found:
                     excerpt = self._targeted(ins, tokens, roles, normalised, starts)
                     if excerpt:
-                        found[ins.index] = excerpt
+                        found[i_idx] = excerpt
         clauses: list[int] | None = None
         # only the threat rules whose harm or act words occur (most messages: none)
         threat_rules = _EMPTY_IDX.union(*map(_THREAT, hot))
@@ -990,7 +1006,7 @@ class Engine:
             )
         ):
             tok = tokens[pos]
-            here = role_at(pos)
+            here = roles[pos][i_idx]  # (the rule has a role here: what role_at(pos) gives)
             is_noun = "insult" in here
             if not is_noun and "adjective" not in here:
                 continue
@@ -1239,7 +1255,12 @@ class Engine:
         if self._needs_tracker and track and ctx.author_id and ctx.kind == "message":
             digest = hash(" ".join(tokens)) if tokens else hash(normalised.strip())
             history = self.tracker.observe((ctx.author_id, ctx.channel_id), ctx.timestamp, digest)
-        for idx, kind, p in self._other_by_kind.get(ctx.kind, ()):
+            if len(history) < self._min_history:
+                history = None  # (the message is recorded all the same)
+        others = (self._other_by_kind if history is not None else self._other_no_history).get(
+            ctx.kind, ()
+        )
+        for idx, kind, p in others:
             if kind == "caps":
                 if len(clean_cased) < p["min_letters"] or clean_cased.islower():
                     continue

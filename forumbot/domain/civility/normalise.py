@@ -241,10 +241,11 @@ _CHAT_LETTERS = frozenset("aiurykonc24@")
 _STRETCH_RE = re.compile(r"([a-z])\1{2,}")
 # Tokens that may carry leetspeak: letters mixed with digits or symbols.
 # (A match is a whole run of these characters, so it can only start where a run does: the
-# lookbehind fails at once inside a word, where the scan would otherwise try every position.)
-_MIXED_RE = re.compile(
-    r"(?<![a-z0-9@$|!+])[a-z0-9@$|!+]*(?:[a-z][0-9@$|!+]|[0-9@$|!+][a-z])[a-z0-9@$|!+]*"
-)
+# lookbehind fails at once inside a word, where the scan would otherwise try every position.
+# A run mixes the two kinds exactly when its first block of letters, or of symbols, is
+# followed by the other kind: the possessive block reads each word once, where a greedy run
+# backtracked over every position of it.)
+_MIXED_RE = re.compile(r"(?<![a-z0-9@$|!+])(?:[a-z]++[0-9@$|!+]|[0-9@$|!+]++[a-z])[a-z0-9@$|!+]*")
 # Prose tokens that contain digits but are not leetspeak: 1930s, 2nd, 10th, 5pm, 100km.
 # Also codes of one or two letters then digits: archive refs ("P19"), roads ("A38"), vitamins
 # ("B12"), formats ("MP3"); "p19" read as leetspeak was "pig" on the bot's own posts. A repeated

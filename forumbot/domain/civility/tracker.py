@@ -38,16 +38,15 @@ class RateTracker:
         while events and events[0][0] < horizon:
             events.popleft()
         events.append((timestamp, digest))
-        self._drop_stale(horizon)
-        return events
-
-    def _drop_stale(self, horizon: float) -> None:
-        """Forget the pairs whose last message is older than the window (oldest first)."""
-        while self._events:
-            oldest = next(iter(self._events.values()))
+        # forget the pairs whose last message is older than the window (oldest first; inline,
+        # since it runs for every message)
+        pairs = self._events
+        while pairs:
+            oldest = next(iter(pairs.values()))
             if oldest and oldest[-1][0] >= horizon:
-                return
-            self._events.popitem(last=False)
+                break
+            pairs.popitem(last=False)
+        return events
 
     def clear(self) -> None:
         self._events.clear()
