@@ -921,7 +921,7 @@ class Engine:
 
     def _allowed_here(self, tokens: list[str], pos: int, rules: Iterable[int]) -> bool:
         """Whether the word at pos is in one of its rules' allowed idioms: the place name "a
-        Bastardo", the verb "flikker het ... weg", the comparative "dümmer da" (civfix4)."""
+        Bastardo", the verb "flikker het ... weg", the comparative "dümmer da"."""
         for idx in rules:
             idioms = self._allow_phrases.get(idx)
             if idioms and _in_idiom(tokens, pos, idioms):
@@ -1350,7 +1350,7 @@ _SECOND_PERSON = frozenset({"du", "dich", "dir", "dein", "deine", "tu", "te", "t
                             "u", "vous", "voi"})  # fmt: skip
 
 
-# civfix4: a menacing image told as history ("ended with the Bloody Week, troops lined them up
+# A menacing image told as history ("ended with the Bloody Week, troops lined them up
 # against the wall and shot them"): a past-tense verb near it, no reader and nothing to come
 _PAST_MARKERS = frozenset({"were", "ended", "executed", "massacred", "hanged", "had",
                            "did", "died", "murdered", "killed", "purged", "shot",
@@ -1380,7 +1380,7 @@ _SELF_VERBS = frozenset({("ik", "was"), ("ik", "ben"), ("ik", "voelde"), ("ich",
 
 
 # prepositions of place before a capitalised word that is a town, not an insult: "a Bastardo",
-# "w Bydgoszczy", "nach Dummsdorf" (civfix4)
+# "w Bydgoszczy", "nach Dummsdorf"
 _PLACE_PREPOSITIONS = frozenset({"a", "da", "di", "in", "per", "verso", "en", "de", "desde",
                                  "hacia", "em", "para", "no", "na", "do", "vers", "nach", "aus",
                                  "bei", "von", "naar", "uit", "bij", "te", "van", "w", "we", "z",
@@ -1397,7 +1397,7 @@ def _place_name(cased: str, tokens: list[str], pos: int) -> bool:
 
 
 def _self_subject_near(tokens: list[str], pos: int) -> bool:
-    """civfix4: a first-person subject and its verb a little further back than the four words
+    """A first-person subject and its verb a little further back than the four words
     ("ik was toen een echte klootzak", "ik voelde me echt een klootzak"), no second person."""
     if pos <= 4:
         return False
