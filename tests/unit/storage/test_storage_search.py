@@ -472,12 +472,11 @@ async def test_partial_matches_weigh_their_titles_however_many_titles_match(
     assert all(h.partial for h in hits)
 
 
-async def test_a_prefix_of_a_listed_common_word_is_ranked_from_the_lists_uncounted(
+async def _listed_workers(
     sqlite_sessionmaker: Sessions, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    # SQLite: a single prefix that starts a word known to match more than EXACT_LIMIT passages
-    # goes to the ranking lists without counting its matches (a count merges the lists of
-    # every word the prefix starts). Same ranking as the counted plan.
+) -> list[tuple[str, dict[str, object]]]:
+    """Three passages, "workers" listed as common (EXACT_LIMIT 1); returns the list into which
+    every statement SQLite search runs from then on is recorded, with its parameters."""
     from forumbot.storage.search import refresh_term_lists, sqlite
 
     monkeypatch.setattr(sqlite, "EXACT_LIMIT", 1)
@@ -499,6 +498,17 @@ async def test_a_prefix_of_a_listed_common_word_is_ranked_from_the_lists_uncount
         return await original(session, sql, params)
 
     monkeypatch.setattr(sqlite, "fetchall", recording)
+    return statements
+
+
+async def test_a_prefix_of_a_listed_common_word_is_ranked_from_the_lists_uncounted(
+    sqlite_sessionmaker: Sessions, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # SQLite: a single prefix that starts a word known to match more than EXACT_LIMIT passages
+    # goes to the ranking lists without counting its matches (a count merges the lists of
+    # every word the prefix starts). Same ranking as the counted plan.
+
+    statements = await _listed_workers(sqlite_sessionmaker, monkeypatch)
     assert [h.title for h in await search(sqlite_sessionmaker, "worke*")] == ["A", "B"]
     assert any(params.get("big_lo") == "worke" for _sql, params in statements)
     assert any("search_term_passages" in sql for sql, _params in statements)
@@ -510,27 +520,9 @@ async def test_a_listed_common_word_is_ranked_from_the_lists_in_one_statement(
     # SQLite: the statement that counts the matches also ranks them from the lists when they
     # are over EXACT_LIMIT (it was two statements), and a word whose list was built from more
     # than COMMON_MATCHES passages is not counted at all. Same ranking either way.
-    from forumbot.storage.search import refresh_term_lists, sqlite
+    from forumbot.storage.search import sqlite
 
-    monkeypatch.setattr(sqlite, "EXACT_LIMIT", 1)
-    monkeypatch.setattr(sqlite, "LIST_MIN_MATCHES", 2)
-    async with sqlite_sessionmaker() as session, session.begin():
-        await ArchiveRepository(session).save_articles(
-            [
-                ParsedArticle(key="a", title="A", paragraphs=("Workers workers workers.",)),
-                ParsedArticle(key="b", title="B", paragraphs=("Workers once, among others.",)),
-                ParsedArticle(key="c", title="C", paragraphs=("Nothing of the kind.",)),
-            ]
-        )
-        await refresh_term_lists(session)
-    statements: list[tuple[str, dict[str, object]]] = []
-    original = sqlite.fetchall
-
-    async def recording(session: AsyncSession, sql: str, params: dict[str, object]) -> object:
-        statements.append((sql, params))
-        return await original(session, sql, params)
-
-    monkeypatch.setattr(sqlite, "fetchall", recording)
+    statements = await _listed_workers(sqlite_sessionmaker, monkeypatch)
     for common_matches in (10**6, 1):  # counted, then known to be common
         monkeypatch.setattr(sqlite, "COMMON_MATCHES", common_matches)
         statements.clear()
