@@ -37,6 +37,11 @@ def _action(engine: Engine, text: str) -> Action:
         # said of oneself, the subject a few words back
         "Ik was toen echt een enorme klootzak tegen mijn broer, dat geef ik toe.",
         "In 1871 the soldiers were ordered to line the prisoners up against a wall and shot them.",
+        # the doubled letters come after the stem (Polish case endings, a Dutch derivation of
+        # a country, Italian pasta): the de-doubled form must not stand in for a slur's prefix
+        "Esej o kolonializmie w Nigrze i Nigerii jest świetny.",
+        "Mijn buurman is Nigeriaan en kookt geweldig.",
+        "Stasera fagottini alla ricotta, la nonna non si smentisce mai.",
     ],
 )
 def test_untargeted_ambiguous_words_stay_civil(engine: Engine, text: str) -> None:
@@ -52,6 +57,11 @@ def test_untargeted_ambiguous_words_stay_civil(engine: Engine, text: str) -> Non
         "Hou je bek, flikker.",
         "Du dummer Idiot, lies erst mal den Artikel.",
         "You'll be lined up against the wall and shot when the time comes.",
+        # letters stretched inside the stem still count
+        "niiigger",
+        "you niggerrr",
+        "shut up you fagggot",
+        "you are an idiooot",
     ],
 )
 def test_the_same_words_aimed_at_someone_still_count(engine: Engine, text: str) -> None:
@@ -67,26 +77,4 @@ def test_the_same_words_aimed_at_someone_still_count(engine: Engine, text: str) 
     ],
 )
 def test_round_11_idioms_count(engine: Engine, text: str) -> None:
-    assert _action(engine, text) >= Action.NUDGE
-
-
-@pytest.mark.parametrize(
-    "text",
-    [
-        # Polish case endings and Dutch derivations of a country: the doubled letters come
-        # after the stem, so the de-doubled form must not stand in for a slur's prefix
-        "Esej o kolonializmie w Nigrze i Nigerii jest świetny.",
-        "Mijn buurman is Nigeriaan en kookt geweldig.",
-        # Italian pasta, "fagottini" (little bundles)
-        "Stasera fagottini alla ricotta, la nonna non si smentisce mai.",
-    ],
-)
-def test_doubling_after_a_stem_is_not_a_stretched_slur(engine: Engine, text: str) -> None:
-    assert _action(engine, text) < Action.NUDGE
-
-
-@pytest.mark.parametrize(
-    "text", ["niiigger", "you niggerrr", "shut up you fagggot", "you are an idiooot"]
-)
-def test_letters_stretched_inside_the_stem_still_count(engine: Engine, text: str) -> None:
     assert _action(engine, text) >= Action.NUDGE
