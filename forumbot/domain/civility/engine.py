@@ -1355,22 +1355,20 @@ _SECOND_PERSON = frozenset({"du", "dich", "dir", "dein", "deine", "tu", "te", "t
 _PAST_MARKERS = frozenset({"were", "ended", "executed", "massacred", "hanged", "had",
                            "did", "died", "murdered", "killed", "purged", "shot",
                            "lined"})  # fmt: skip
-_NOT_HISTORY = frozenset({"you", "u", "ya", "yall", "your", "ur", "youre", "youll", "will",
-                          "ll", "gonna", "should", "must", "deserve", "deserves", "need",
-                          "needs", "going", "next", "soon", "wait", "when", "if", "would",
-                          "day", "again", "us", "we", "our", "today", "deine", "deinen", "euch",
-                          "eure", "jullie", "twoi", "twoja", "tvoi", "тебя", "твои"})  # fmt: skip
+# a reader (any second person), a modal or something to come: not history
+_NOT_HISTORY = _SECOND_PERSON | frozenset({"ya", "yall", "your", "ur", "youre", "youll", "will",
+                                           "ll", "gonna", "should", "must", "deserve", "deserves",
+                                           "need", "needs", "going", "next", "soon", "wait",
+                                           "when", "if", "would", "day", "again", "us", "we",
+                                           "our", "today", "deinen", "euch", "eure", "jullie",
+                                           "twoi", "twoja", "tvoi", "тебя", "твои"})  # fmt: skip
 
 
 def _past_narration(tokens: list[str], start: int, end: int) -> bool:
     """Whether the phrase tokens[start:end] is told as past history in the third person: a
     past-tense verb within ten words and no reader, modal or future there."""
     near = tokens[max(0, start - 10) : end + 10]
-    return (
-        not _PAST_MARKERS.isdisjoint(near)
-        and _NOT_HISTORY.isdisjoint(near)
-        and _SECOND_PERSON.isdisjoint(near)
-    )
+    return not _PAST_MARKERS.isdisjoint(near) and _NOT_HISTORY.isdisjoint(near)
 
 
 _SELF_VERBS = frozenset({("ik", "was"), ("ik", "ben"), ("ik", "voelde"), ("ich", "war"),
