@@ -448,6 +448,8 @@ class Engine:
         self._other: list[tuple[int, Rule]] = []
         self._threats: list[tuple[int, int, int]] = []  # (rule index, window, max_gap)
         self._addressed: dict[int, int] = {}  # rule index -> window
+        # regex rules' not_after words (rule index -> lower-cased words)
+        self._not_after: dict[int, frozenset[str]] = {}
         # learned rules: (rule index, model, the logit its threshold comes to, kinds, min and
         # max tokens)
         self._learned: list[tuple[int, LinearModel, float, frozenset[str], int, int]] = []
@@ -512,6 +514,8 @@ class Engine:
             elif rule.kind == "regex":
                 for pat in p["patterns"]:
                     patterns.setdefault(p["target"], []).append((i, pat))
+                if p.get("not_after"):
+                    self._not_after[i] = frozenset(w.lower() for w in p["not_after"])
             else:
                 self._other.append((i, rule))
         floods = [r.params for _, r in self._other if r.kind == "flood"]
@@ -762,6 +766,10 @@ class Engine:
                         idx, rx = compiled[n]
                         if idx not in found:
                             m = rx.search(subject)
+                            if m and idx in self._not_after:
+                                m = _meant_match(rx, subject, self._not_after[idx])
+                                if m is None:
+                                    continue
                             found[idx] = m.group(0) if m else ""
 
         # structural rules
@@ -829,6 +837,10 @@ class Engine:
                             continue
                         if _named_as_a_word(tokens, pos):
                             continue
+                        if tok in _ROLE_WORDS and _generic_role(tokens, pos, normalised):
+                            continue
+                        if tok in _ADDRESS_NOUNS and not _addressed(tokens, pos, normalised):
+                            continue
                         found[idx] = tok
         # only the insult rules one of whose insults or adjectives occurs
         insult_rules = _EMPTY_IDX.union(*map(_INSULTS, hot))
@@ -895,7 +907,11 @@ class Engine:
             # the rare message with a link or a mention: the model reads it without them
             scored = model_tokens(text) if has_noise(text) else tokens
             z = model.logit(scored)
-            if z < cut or _insult_set_aside(tokens, infos) or self._said_aside(tokens, infos):
+            if (
+                z < cut
+                or _insult_set_aside(tokens, infos)
+                or self._said_aside(tokens, infos, text.lower())
+            ):
                 continue
             # the model reads every language, so a guild's `languages:` switches apply to it too
             mode = self._language_mode(text, tokens)
@@ -907,7 +923,7 @@ class Engine:
             found[idx] = f"{1.0 / (1.0 + math.exp(-min(z, 30.0))):.2f}: {why}"
         return frozenset(shadowed)
 
-    def _said_aside(self, tokens: list[str], infos: list[_TokInfo]) -> bool:
+    def _said_aside(self, tokens: list[str], infos: list[_TokInfo], flat: str = "") -> bool:
         """A word of another language's list that its rule set aside as the writer's of himself
         or as discussed ("ich war so ein Vollidiot", "mich einen Spasti zu nennen"): the model
         does not overrule that either."""
@@ -915,7 +931,11 @@ class Engine:
         return any(
             info.words
             and not aside.isdisjoint(info.words)
-            and (_said_of_oneself(tokens, pos) or self._allowed_here(tokens, pos, info.words))
+            and (
+                _said_of_oneself(tokens, pos)
+                or self._allowed_here(tokens, pos, info.words)
+                or (tokens[pos] in _ROLE_WORDS and _generic_role(tokens, pos, flat))
+            )
             for pos, info in enumerate(infos)
         )
 
@@ -1364,6 +1384,27 @@ _NOT_HISTORY = _SECOND_PERSON | frozenset({"ya", "yall", "your", "ur", "youre", 
                                            "twoi", "twoja", "tvoi", "тебя", "твои"})  # fmt: skip
 
 
+_WORD_RE = re.compile(r"\w+")
+
+
+def _meant_match(rx: Any, subject: str, not_after: frozenset[str]) -> Any:
+    """The first match of rx whose word before is none of the rule's not_after words
+    ("un paese che si chiama Cazzago San Martino" names a place, not a person); None if every
+    match is so excused. Only asked on a match of a rule that has such words."""
+    for m in rx.finditer(subject):
+        before = _WORD_RE.findall(subject[max(0, m.start() - 60) : m.start()].lower())[-2:]
+        # the place right before, or before a relative pronoun ("un paese che si chiama")
+        if before and before[-1] in _RELATIVES:
+            before = before[:-1]
+        if not before or before[-1] not in not_after:
+            return m
+    return None
+
+
+_RELATIVES = frozenset({"che", "que", "qui", "das", "der", "die", "dat", "który", "które",
+                        "która", "который", "которое", "которая", "ki"})  # fmt: skip
+
+
 def _past_narration(tokens: list[str], start: int, end: int) -> bool:
     """Whether the phrase tokens[start:end] is told as past history in the third person: a
     past-tense verb within ten words and no reader, modal or future there."""
@@ -1421,6 +1462,85 @@ def _said_of_oneself(tokens: list[str], pos: int) -> bool:
         _NAMING.isdisjoint(tokens[max(0, pos - 8) : pos + 4])
         and _WRITING.isdisjoint(tokens[max(0, pos - 8) : pos])
     )
+
+
+# Insult adjectives that also name a role no one in particular plays: "wer arbeitet, darf nicht
+# der Dumme sein" (the one who loses out), "hacer el tonto" (to fool around), "fare lo scemo",
+# "bancar o otário", "fazer papel de idiota" (normalised forms)
+_ROLE_WORDS = frozenset({"dumme", "tonto", "tonta", "idiota", "scemo", "scema",
+                         "stupido", "stupida", "otario", "otaria", "burro", "burra", "buffone",
+                         "pagliaccio", "palhaco", "payaso", "payasa"})  # fmt: skip
+# the German nominalised adjective after its article, with a being verb near it
+_ROLE_ARTICLES = frozenset({"der", "die", "den"})
+_BEING = frozenset({"sein", "ist", "bin", "sind", "war", "waren", "wird", "werden", "bleibt",
+                    "bleiben", "bleibe", "ware", "waren", "gewesen", "spielen", "spielt"})  # fmt: skip
+# what may follow the nominalised adjective ("der Dumme sein", "der Dumme, weil..."); a noun
+# there makes it attributive again ("der dumme Typ")
+_ROLE_NEXT = _BEING | frozenset({"am", "immer", "wieder", "hier", "dabei", "und", "aber", "oder",
+                                 "weil", "wenn", "da", "doch", "halt", "eben", "ja"})  # fmt: skip
+# verbs of playing a role, two words before the adjective: "hacer el tonto", "fare lo scemo",
+# "bancar o otário", "papel de idiota", "fazer-se de burro"
+_ROLE_VERBS = frozenset({"hacer", "hacerse", "hace", "hacen", "hago", "hacemos", "haciendo",
+                         "hizo", "hicieron", "fare", "fa", "faccio", "fanno", "facendo", "fatto",
+                         "fece", "bancar", "banca", "bancando", "bancou", "papel", "se"})  # fmt: skip
+_ROLE_PARTICLES = frozenset({"el", "la", "lo", "il", "o", "a", "de"})
+# the reader in the clause makes the role his: "du bist der Dumme hier", "eres el tonto"
+_ADDRESSEE = _SECOND_PERSON | frozenset({"bist", "ihr", "euch", "seid", "eres", "sos", "sei",
+                                         "siete", "voce", "vc", "haces", "fai", "fazes",
+                                         "sie"})  # fmt: skip
+
+
+def _generic_role(tokens: list[str], pos: int, flat: str) -> bool:
+    """Whether the insult adjective at pos names a role rather than a person: after its article
+    with a being verb ("darf nicht der Dumme sein", "am Ende ist der Steuerzahler der Dumme")
+    or a verb of playing ("hacer el tonto", "fare lo scemo"), with no reader near it."""
+    if pos == 0 or tokens[pos - 1] not in (_ROLE_ARTICLES | _ROLE_PARTICLES):
+        return False
+    if not _ADDRESSEE.isdisjoint(tokens[max(0, pos - 6) : pos + 4]):
+        return False
+    art = tokens[pos - 1]
+    if pos >= 2 and art in _ROLE_PARTICLES and tokens[pos - 2] in _ROLE_VERBS:
+        # "se" only in "fazer-se de burro", "hacerse el tonto" is one token
+        return tokens[pos - 2] != "se" or (art == "de" and tokens[pos - 3 : pos - 2] == ["fazer"])
+    if art not in _ROLE_ARTICLES:
+        return False
+    if _BEING.isdisjoint(tokens[max(0, pos - 5) : pos + 3]):
+        return False
+    nxt = tokens[pos + 1] if pos + 1 < len(tokens) else ""
+    # nothing after it, a being verb or a particle, or the end of its clause ("der Dumme,
+    # egal wer regiert"), not a noun ("der dumme Typ"): `flat` is the lower-cased text
+    return (
+        not nxt
+        or nxt in _ROLE_NEXT
+        or re.search(rf"\b{tokens[pos]}\s*[,.;:!?]", flat) is not None
+    )
+
+
+# Nouns of address that belittle only when said to someone ("Calma, miúdo", "Tranqui, chaval,
+# cuando acabes la ESO"); about no one they are plain words ("em Portugal puto é só miúdo",
+# "il ragazzino del vicino", "mijn lieverd")
+_ADDRESS_NOUNS = frozenset({"miudo", "chaval", "criatura", "ragazzino", "jochie", "lieverd",
+                            "kiddo", "деточка", "малыш"})  # fmt: skip
+
+
+def _addressed(tokens: list[str], pos: int, normalised: str) -> bool:
+    """Whether the noun at pos is said to someone: it opens the message or a segment ("Tadinho,
+    ...", "sé dónde curras, chaval"), or follows a calling word as a segment of its own ("Ó
+    miúdo, vai estudar"), or a second person is near it."""
+    if pos == 0 or not _ADDRESSEE.isdisjoint(tokens[max(0, pos - 4) : pos + 5]):
+        return True
+    starts = _segment_starts(normalised, tokens)
+    if starts is None or starts[pos] == pos:
+        return True
+    return (
+        starts[pos] == pos - 1
+        and tokens[pos - 1] in _CALLING_WORDS
+        and (pos + 1 == len(tokens) or starts[pos + 1] == pos + 1)
+    )
+
+
+_CALLING_WORDS = frozenset({"o", "oh", "ai", "ay", "ei", "eh", "hey", "oye", "olha", "calma",
+                            "ok", "okay", "mira", "dai", "ma", "nou", "ach", "ну"})  # fmt: skip
 
 
 # "why would you call me a coon?", "stop calling people retards", "the word faggot can

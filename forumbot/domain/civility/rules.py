@@ -52,7 +52,7 @@ _INSULT_FIELDS = frozenset(
 _KINDS: dict[str, tuple[frozenset[str], tuple[str, ...]]] = {
     "words": (frozenset({"words", "allow"}), _CONTENT),
     "targeted_insult": (_INSULT_FIELDS, _CONTENT),
-    "regex": (frozenset({"patterns", "target"}), _CONTENT),
+    "regex": (frozenset({"patterns", "target", "not_after"}), _CONTENT),
     "threat": (_THREAT_FIELDS, _CONTENT),
     "addressed": (frozenset({"phrases", "targets", "window"}), _CONTENT),
     # members' words only: article paragraphs the bot posts are not what it was trained on
@@ -226,6 +226,11 @@ def _validate_params(
                     where, "patterns", f"pattern {i + 1} `{pat}` is not valid RE2: {reason}"
                 )
         p["patterns"] = patterns
+        # words that, among the two right before a match, show the match means something else
+        # ("un paese che si chiama Cazzago San Martino": a place's name, not a person's)
+        p["not_after"] = _str_list(
+            raw.get("not_after"), where, "not_after", problems, required=False
+        )
         target = raw.get("target", "normalised")
         if target not in TARGETS:
             problems.add(where, "target", f"must be one of {', '.join(TARGETS)}, got {target!r}")
