@@ -461,6 +461,11 @@ class Engine:
             for i, r in enumerate(self._active)
             if r.kind == "words" and r.languages and "en" not in r.languages
         )
+        # ...and, of those, the ones about insults rather than threats: a predicate noun said
+        # of the writer or no one ("ich kann ein echter Wichser sein") is set aside there
+        self._self_predicates = frozenset(
+            i for i in self._self_aside if self._active[i].guideline != "no threats"
+        )
         language_words: dict[str, set[str]] = {}
         patterns: dict[str, list[tuple[int, str]]] = {}
         for i, rule in enumerate(self._active):
@@ -837,6 +842,8 @@ class Engine:
                             continue
                         if _named_as_a_word(tokens, pos):
                             continue
+                        if idx in self._self_predicates and _self_predicate(tokens, pos):
+                            continue
                         if tok in _ROLE_WORDS and _generic_role(tokens, pos, normalised):
                             continue
                         if tok in _ADDRESS_NOUNS and not _addressed(tokens, pos, normalised):
@@ -934,6 +941,10 @@ class Engine:
             and (
                 _said_of_oneself(tokens, pos)
                 or self._allowed_here(tokens, pos, info.words)
+                or (
+                    not self._self_predicates.isdisjoint(info.words)
+                    and _self_predicate(tokens, pos)
+                )
                 or (tokens[pos] in _ROLE_WORDS and _generic_role(tokens, pos, flat))
             )
             for pos, info in enumerate(infos)
@@ -1012,7 +1023,20 @@ class Engine:
             if any(t in _NEGATIONS for t in tokens[lo:j]):
                 return True
             # "people say that the lives of X are worthless", "X als Müll bezeichnen"
-            return bool(reporting) and not reporting.isdisjoint(tokens[max(0, j - 5) : j])
+            if not reporting:
+                return False
+            if not reporting.isdisjoint(tokens[max(0, j - 5) : j]):
+                return True
+            # ...and the clause a reporting verb opens further back: "no puedes creer de
+            # verdad que todos los X son...", "nie wierzysz na serio, że wszystkie X są..."
+            # (a verb, not a negation: "¿no es obvio que los X son escoria?" is no report)
+            for k in range(j - 1, max(-1, j - 5), -1):
+                if tokens[k] in _COMPLEMENTISERS:
+                    return any(
+                        t in reporting and t not in _NEGATION_WORDS
+                        for t in tokens[max(0, k - 5) : k]
+                    )
+            return False
 
         def reported_after(pos: int) -> bool:
             return bool(reporting) and not reporting.isdisjoint(tokens[pos + 1 : pos + 4])
@@ -1239,6 +1263,9 @@ class Engine:
                 idioms = self._allow_phrases.get(idx) if role == "word" else None
                 if idioms and _in_idiom(tokens, pos, idioms):
                     continue  # "she told me to fuck off": reported, not said
+                # "j'ai été une vraie tête de con": the writer's of himself
+                if role == "word" and idx in self._self_predicates and _self_predicate(tokens, pos):
+                    continue
                 if role == "aphrase":
                     if clauses is None:
                         clauses = _clauses(normalised, tokens)
@@ -1360,11 +1387,21 @@ _SELF_MARKERS = frozenset({"ich", "bin", "ik", "ben", "io", "soy", "sou", "suis"
 # someone a word ("mich einen Spasti zu nennen", "om mensen mongool te noemen", "scrivere che
 # i disabili sono tutti stronzi"); the first-person forms ("ich nenne dich") are not here
 _NAMING = frozenset({"nennen", "bezeichnen", "noemen", "llamar", "llamarme", "llamarle",
+                     "decirle", "decirles", "dappeler",
                      "llamando", "decirme", "chamar", "chamando", "appeler", "traiter",
                      "chiamare", "chiamarmi", "nazywac", "nazwac", "nazywanie", "nazyvat",
                      "nazvat", "demek"})  # fmt: skip
 # ...and writing it, before the word: "scrivere che i disabili sono tutti stronzi"
-_WRITING = frozenset({"scrivere", "escrever", "schrijven", "ecrire", "escribir"})
+_WRITING = frozenset({"scrivere", "escrever", "schrijven", "ecrire", "escribir", "schreiben",
+                      "pisac", "napisac", "pisat", "napisat", "yazmak"})  # fmt: skip
+_NEGATION_WORDS = (
+    _NEGATIONS
+    | _PHRASE_NEGATIONS
+    | frozenset({"kein", "keine", "keinen", "niemals", "jamas", "geen", "никогда", "не", "degil"})
+)
+# words that open a reported clause ("...creer de verdad que", "...dire che", "...sagen, dass")
+_COMPLEMENTISERS = frozenset({"que", "che", "dass", "ze", "dat", "that", "что", "chto",
+                              "qu"})  # fmt: skip
 _SECOND_PERSON = frozenset({"du", "dich", "dir", "dein", "deine", "tu", "te", "ti", "ty",
                             "cie", "ciebie", "jij", "je", "jou", "jouw", "sen", "seni", "you",
                             "u", "vous", "voi"})  # fmt: skip
@@ -1469,11 +1506,12 @@ def _said_of_oneself(tokens: list[str], pos: int) -> bool:
 # "bancar o otário", "fazer papel de idiota" (normalised forms)
 _ROLE_WORDS = frozenset({"dumme", "tonto", "tonta", "idiota", "scemo", "scema",
                          "stupido", "stupida", "otario", "otaria", "burro", "burra", "buffone",
-                         "pagliaccio", "palhaco", "payaso", "payasa"})  # fmt: skip
+                         "pagliaccio", "palhaco", "payaso", "payasa", "coglione", "cazzone",
+                         "cretino"})  # fmt: skip
 # the German nominalised adjective after its article, with a being verb near it
 _ROLE_ARTICLES = frozenset({"der", "die", "den"})
 _BEING = frozenset({"sein", "ist", "bin", "sind", "war", "waren", "wird", "werden", "bleibt",
-                    "bleiben", "bleibe", "ware", "waren", "gewesen", "spielen", "spielt"})  # fmt: skip
+                    "bleiben", "bleibe", "ware", "gewesen", "spielen", "spielt"})  # fmt: skip
 # what may follow the nominalised adjective ("der Dumme sein", "der Dumme, weil..."); a noun
 # there makes it attributive again ("der dumme Typ")
 _ROLE_NEXT = _BEING | frozenset({"am", "immer", "wieder", "hier", "dabei", "und", "aber", "oder",
@@ -1481,13 +1519,16 @@ _ROLE_NEXT = _BEING | frozenset({"am", "immer", "wieder", "hier", "dabei", "und"
 # verbs of playing a role, two words before the adjective: "hacer el tonto", "fare lo scemo",
 # "bancar o otário", "papel de idiota", "fazer-se de burro"
 _ROLE_VERBS = frozenset({"hacer", "hacerse", "hace", "hacen", "hago", "hacemos", "haciendo",
-                         "hizo", "hicieron", "fare", "fa", "faccio", "fanno", "facendo", "fatto",
-                         "fece", "bancar", "banca", "bancando", "bancou", "papel", "se"})  # fmt: skip
+                         "hizo", "hicieron", "fare", "fa", "faccio", "fanno", "facendo",
+                         "fatto", "fece", "bancar", "banca", "bancando", "bancou", "papel",
+                         "se"})  # fmt: skip
 _ROLE_PARTICLES = frozenset({"el", "la", "lo", "il", "o", "a", "de"})
 # the reader in the clause makes the role his: "du bist der Dumme hier", "eres el tonto"
 _ADDRESSEE = _SECOND_PERSON | frozenset({"bist", "ihr", "euch", "seid", "eres", "sos", "sei",
                                          "siete", "voce", "vc", "haces", "fai", "fazes",
-                                         "sie"})  # fmt: skip
+                                         "sie", "jestes", "jestescie", "estas", "es",
+                                         "eras", "fuiste", "ты", "вы", "sen",
+                                         "lei"})  # fmt: skip
 
 
 def _generic_role(tokens: list[str], pos: int, flat: str) -> bool:
@@ -1510,9 +1551,7 @@ def _generic_role(tokens: list[str], pos: int, flat: str) -> bool:
     # nothing after it, a being verb or a particle, or the end of its clause ("der Dumme,
     # egal wer regiert"), not a noun ("der dumme Typ"): `flat` is the lower-cased text
     return (
-        not nxt
-        or nxt in _ROLE_NEXT
-        or re.search(rf"\b{tokens[pos]}\s*[,.;:!?]", flat) is not None
+        not nxt or nxt in _ROLE_NEXT or re.search(rf"\b{tokens[pos]}\s*[,.;:!?]", flat) is not None
     )
 
 
@@ -1541,6 +1580,38 @@ def _addressed(tokens: list[str], pos: int, normalised: str) -> bool:
 
 _CALLING_WORDS = frozenset({"o", "oh", "ai", "ay", "ei", "eh", "hey", "oye", "olha", "calma",
                             "ok", "okay", "mira", "dai", "ma", "nou", "ach", "ну"})  # fmt: skip
+
+
+# a noun used as a predicate: an indefinite article, "as"/"like" or "no" right before it (or
+# before its one adjective)
+_PREDICATE_MARKS = frozenset({"un", "une", "una", "uno", "um", "uma", "ein", "eine", "einen",
+                              "einem", "einer", "een", "als", "comme", "come", "como", "jak",
+                              "как", "kein", "keine", "keinen", "geen", "zon", "tal",
+                              "unos", "unas", "stel", "haufen"})  # fmt: skip
+# the writer, his group, or no one, as the subject or object of that predicate
+_SELF_PARTIES = frozenset({"ich", "ik", "io", "yo", "eu", "ja", "j", "mich", "mij", "moi",
+                           "mnie", "wir", "we", "nous", "nosotros", "noi", "nos", "niemand",
+                           "nadie", "nessuno", "nikt", "ninguem", "intentaremos",
+                           "proberen",
+                           # first-person verbs and pronouns where the pronoun is dropped or
+                           # elided: "posso essere un vero ...", "mi scuso per essere stato un
+                           # ...", "je peux être un vrai ...", "désolée d'avoir été une ..."
+                           "sono", "ero", "fossi", "mi", "posso", "devo", "vorrei",
+                           "cercheremo", "faro", "m", "peux", "suis", "vais", "aimerais",
+                           "desole", "desolee", "puedo", "estoy", "soy", "fui", "era", "sou",
+                           "estou", "kann", "bin", "war", "ware", "ben",
+                           "kan", "zal", "jestem", "bylem", "bylam", "jai", "jetais",
+                           "javais"})  # fmt: skip
+
+
+def _self_predicate(tokens: list[str], pos: int) -> bool:
+    """Whether the word at pos is a predicate noun ("a real X") said of the writer, his group or
+    no one, with no reader in the six words before: "ich kann manchmal ein echter Wichser
+    sein", "j'ai été une vraie tête de con", "niemand hoeft een klootzak te zijn"."""
+    if pos < 2 or _PREDICATE_MARKS.isdisjoint(tokens[pos - 2 : pos]):
+        return False
+    before = tokens[max(0, pos - 7) : pos]
+    return _ADDRESSEE.isdisjoint(before) and not _SELF_PARTIES.isdisjoint(before)
 
 
 # "why would you call me a coon?", "stop calling people retards", "the word faggot can

@@ -74,3 +74,44 @@ def test_its_addressed_counterpart_is_caught(action: Callable[[str], Action], te
 def test_a_person_near_a_place_keeps_the_name_form(action: Callable[[str], Action]) -> None:
     # only the word right before the naming verb (or before its relative pronoun) is asked
     assert action("Il paese è piccolo e il mio vicino si chiama Luca Ferraris.") >= Action.HOLD
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # a predicate noun said of the writer, the writer's group or no one
+        "Ich kann an schlechten Tagen ein echter Arschloch-Chef sein, das weiß ich.",
+        "Ik zal mijn best doen om voortaan geen klootzak te zijn.",
+        "Posso essere un vero stronzo quando sono stanco.",
+        "Mi scuso per essere stato un cretino ieri sera.",
+        "J'ai été un vrai connard avec mon frère, je le reconnais.",
+        "Niemand muss ein Arschloch sein, nur weil es Montag ist.",
+        # a reporting verb further back opens the clause that names the group
+        "No puedes creer en serio que todos los inmigrantes son basura.",
+        "Não dá para acreditar seriamente que todos os imigrantes são lixo.",
+        # playing the fool, in Italian slang
+        "Smettila di fare il cazzone e aiutami a montare il palco.",
+    ],
+)
+def test_a_self_predicate_or_a_reported_clause_is_civil(
+    action: Callable[[str], Action], text: str
+) -> None:
+    assert action(text) < Action.NUDGE, text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Du bist ein echter Arschloch, Timo.",
+        "Sei un vero stronzo, Marco.",
+        "Lei è, mi permetta, un perfetto cretino.",
+        "Todos los inmigrantes son basura.",
+        "Todos os imigrantes são lixo, e tu sabes disso.",
+        "Tu es une vraie tête de con, Julien.",
+        "Jesteś dla mnie tylko ciotą.",
+    ],
+)
+def test_the_same_nouns_said_to_someone_are_caught(
+    action: Callable[[str], Action], text: str
+) -> None:
+    assert action(text) >= Action.HOLD, text
