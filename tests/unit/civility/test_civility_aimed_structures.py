@@ -122,6 +122,9 @@ CIVIL = [
     "Calla ya, que no me dejas oír la radio.",
     "I was such an idiot in my twenties, honestly.",
     "The leaflet had a 🌹 and a ✊ on it.",
+    # "der Dumme sein": to lose out, said of whoever works or pays
+    "Wer spart, ist am Ende immer der Dumme.",
+    "Am Ende sind die Dummen wieder die Mieter.",
 ]
 
 
