@@ -886,7 +886,11 @@ class Engine:
                         if tok in allow or dedouble(tok) in allow:
                             continue
                         idioms = self._allow_phrases.get(idx)
-                        if idioms and _in_idiom(tokens, pos, idioms) and not _called_one(tokens, pos):
+                        if (
+                            idioms
+                            and _in_idiom(tokens, pos, idioms)
+                            and not _called_one(tokens, pos)
+                        ):
                             continue
                         if idx in self._self_aside and (
                             _said_of_oneself(tokens, pos, "ru" in self._languages.get(idx, ()))

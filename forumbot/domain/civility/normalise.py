@@ -245,6 +245,8 @@ def join_emoji_split(text: str) -> str:
     if text.isascii() or not _hint(_EMOJI_SPLIT_HINT, text):
         return text
     return _EMOJI_SPLIT_RE.sub(_join_emoji, text)
+
+
 _CLEAN_HINTS = _hint_set(_CYRILLIC, _WIDE_RUN)
 # characters clean_text undoes that are disguises rather than spelling: invisible characters,
 # fullwidth and mathematical letters, a Latin letter next to a Cyrillic or Greek one
