@@ -198,3 +198,14 @@ def test_civil_neighbours_take_no_action(action: Callable[[str], Action], text: 
 def test_no_new_structure_removes_or_times_out_alone() -> None:
     rules = {r.id: r for r in load_default_rules().active}
     assert all(rules[rid].action <= Action.HOLD for rid in NEW)
+
+
+def test_also_and_not_before_are_validated_lists() -> None:
+    from forumbot.domain.civility import RuleSet, RuleSetError
+
+    rule = {"id": "x", "kind": "addressed", "guideline": "no threats", "severity": 1,
+            "action": "hold", "phrases": ["a b"], "targets": ["you"]}  # fmt: skip
+    assert RuleSet.from_dict({"rules": [dict(rule, also=["c"], not_before=["d"])]})
+    for field in ("also", "not_before"):
+        with pytest.raises(RuleSetError, match=field):
+            RuleSet.from_dict({"rules": [dict(rule, **{field: "c"})]})
