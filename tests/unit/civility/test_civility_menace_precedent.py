@@ -22,6 +22,8 @@ NEW = {
     "self-harm-as-you",
     "menace-lucky-internet",
     "personal-data-workplace",
+    "menace-people-who-visit",
+    "menace-no-return",
 }
 
 
@@ -209,3 +211,23 @@ def test_also_and_not_before_are_validated_lists() -> None:
     for field in ("also", "not_before"):
         with pytest.raises(RuleSetError, match=field):
             RuleSet.from_dict({"rules": [dict(rule, **{field: "c"})]})
+
+
+@pytest.mark.parametrize(
+    ("rule", "text", "civil"),
+    [
+        ("menace-people-who-visit", "Ich kenne Leute in Köln, die dich gerne mal besuchen würden.",
+         "I know people in Leeds who went to that school"),
+        ("menace-people-who-visit", "Znam ludzi w Radomiu, chętnie cię odwiedzą.",
+         "Znam ludzi w Radomiu, to miłe miasto."),
+        ("menace-no-return", "Continue comme ça et tu ne rentreras pas chez toi.",
+         "Si te mudas a Alemania no vas a volver, sigue tu sueño"),
+        ("menace-no-return", "Keep it up and one day you'll walk out and never come back.",
+         "You went to Lisbon and never came back, lucky you"),
+    ],
+)  # fmt: skip
+def test_visits_and_no_return(
+    fired: Callable[[str], set[str]], rule: str, text: str, civil: str
+) -> None:
+    assert rule in fired(text), text
+    assert rule not in fired(civil), civil
