@@ -513,6 +513,8 @@ class Engine:
         self._other: list[tuple[int, Rule]] = []
         self._threats: list[tuple[int, int, int]] = []  # (rule index, window, max_gap)
         self._addressed: dict[int, int] = {}  # rule index -> window
+        self._addressed_also: set[int] = set()  # addressed rules that need an `also` word too
+        self._not_before: dict[int, frozenset[str]] = {}  # rule index -> words that undo a phrase
         # learned rules: (rule index, model, the logit its threshold comes to, kinds, min and
         # max tokens)
         self._learned: list[tuple[int, LinearModel, float, frozenset[str], int, int]] = []
@@ -568,6 +570,14 @@ class Engine:
                 for w in p["targets"]:
                     self._lex.add(w, (i, "target"))
                 self._addressed[i] = p["window"]
+                for w in p.get("also", ()):
+                    self._lex.add(w, (i, "also"))
+                    self._addressed_also.add(i)
+                if p.get("not_before"):
+                    # compared with the tokens' flat (de-doubled) forms
+                    self._not_before[i] = frozenset(
+                        dedouble(_entry_forms(w)[0]) for w in p["not_before"]
+                    )
             elif rule.kind == "learned":
                 th = p["threshold"]
                 model = load_model(p["model"])
@@ -1317,6 +1327,14 @@ class Engine:
 
                     window = self._addressed[idx]
                     if not addressed_near(pos, pos + n, role_at, clauses, n_tokens, window):
+                        continue
+                    undo = self._not_before.get(idx)
+                    if undo and pos + n < n_tokens and flat[pos + n] in undo:
+                        continue
+                    # the structure's second part, anywhere in the message (asked on a hit only)
+                    if idx in self._addressed_also and not any(
+                        "also" in role_at(k) for k in range(n_tokens)
+                    ):
                         continue
                     # "I don't hate immigrants", "non odio i disabili", "no odio a los trans"
                     if pos and tokens[pos - 1] in _PHRASE_NEGATIONS:
