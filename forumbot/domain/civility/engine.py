@@ -35,6 +35,7 @@ from forumbot.domain.civility.normalise import (
     dedouble,
     derobe,
     folded_disguise,
+    join_emoji_split,
     normalise_detail,
     normalise_lowered,
 )
@@ -79,6 +80,11 @@ _SEGMENT_RE = re.compile(r"[,;:.!?\n]+")
 _FORWARD_TARGETS = frozenset({"you", "u", "ya", "yall"})
 _BARE_ROLES = frozenset({"insult", "adjective", "filler"})
 _GAP_ROLES = _BARE_ROLES  # what may stand between a target and its insult
+# ...without counting: articles, "are"/"is" and the superlative's "most"
+_FREE_GAP = frozenset({"a", "an", "the", "are", "is", "re", "r", "most"})
+# a message that opens on these and then the insult describes the one it answers:
+# "another brain-dead MAGA idiot lecturing us", "typical tankie moron"
+_OPENERS = frozenset({"another", "typical", "yet"})
 
 
 _PERSON_NOUNS = frozenset({"guy", "dude", "bloke", "poster", "user", "person", "lad", "man",
@@ -95,19 +101,78 @@ def _in_idiom(tokens: list[str], pos: int, idioms: list[tuple[str, ...]]) -> boo
     return False
 
 
+# "you are" and the indefinite article in the pack's languages (normalised): a word right after
+# them is said of the reader, whatever innocent idiom it might also begin ("sei una troia e...")
+_YOU_ARE = frozenset({"sei", "eres", "sos", "es", "bist", "bent", "ben", "jestes", "youre",
+                      "are", "tes"})  # fmt: skip
+_ARTICLES = frozenset({"a", "an", "un", "una", "uno", "une", "um", "uma", "ein", "eine", "een",
+                       "ne"})  # fmt: skip
+
+
+def _called_one(tokens: list[str], pos: int) -> bool:
+    """Whether tokens[pos] follows "you are a" (one intensifier may stand between)."""
+    before = tokens[max(0, pos - 4) : pos]
+    return (
+        len(before) >= 2
+        and before[-1] in _ARTICLES
+        and (before[-2] in _YOU_ARE or (len(before) >= 3 and before[-3] in _YOU_ARE))
+    )
+
+
+_AFTER_LABEL = frozenset({"who", "that", "thats", "again", "here", "lol", "lmao", "as", "with"})
+
+
+def _phrase_ends(tokens: list[str], pos: int, normalised: str) -> bool:
+    """Whether the noun phrase ends at tokens[pos]: the message or a clause ends there, or a
+    relative or participle follows ("another MAGA idiot lecturing us", "... moron who")."""
+    if pos + 1 >= len(tokens):
+        return True
+    nxt = tokens[pos + 1]
+    if nxt in _AFTER_LABEL or nxt.endswith("ing"):
+        return True
+    return re.search(rf"\b{re.escape(tokens[pos])}\s*[,.;:!?]", normalised) is not None
+
+
 def _named_subject(tokens: list[str], j: int) -> bool:
     """tokens[j] ends a subject that names one participant, followed by "is": a lone first word
     ("Rahul is a total dickhead") or "this guy" ("this guy is a bellend"). Past tense ("was")
     is not taken: that is how history talks about people."""
     if j + 1 >= len(tokens) or tokens[j + 1] not in ("is", "s"):
         return False
-    # A lone name is not taken: "Trump is an idiot" is about a public figure as often as
-    # "Rahul is a dickhead" is about a member, and the words cannot tell them apart.
-    return j == 1 and tokens[0] in ("this", "that") and tokens[1] in _PERSON_NOUNS
+    if j == 1 and tokens[0] in ("this", "that") and tokens[1] in _PERSON_NOUNS:
+        return True
+    # A lone name alone is not taken: "Trump is an idiot" is about a public figure as often as
+    # "Rahul is a dickhead" is about a member, and the words cannot tell them apart. The message
+    # tells them apart when it speaks of the forum itself ("Derek is a spineless little weasel
+    # who reports people", "Dennis is such a weasel, deletes his posts"): a member's doings.
+    return (
+        (j == 0 or (j == 1 and tokens[0] in _INTERJECTIONS))
+        and tokens[j] not in _NOT_NAMES
+        and not _FORUM_DOINGS.isdisjoint(tokens)
+    )
+
+
+# what a member does or has here: posting, reporting, deleting, a profile picture (not "this
+# thread" alone: "Boris is a clown and this thread proves it" is about Boris)
+_FORUM_DOINGS = frozenset({"post", "posts", "posting", "posted", "reports", "reported",
+                           "reporting", "deletes", "deleted", "upvotes", "downvotes", "pfp",
+                           "avatar"})  # fmt: skip
+# subjects that are not a name: pronouns and words that open a clause about something else
+_NOT_NAMES = frozenset({"it", "this", "that", "there", "what", "which", "who", "he", "she",
+                        "everyone", "everybody", "nobody", "someone", "somebody", "anyone",
+                        "history", "capitalism", "communism", "socialism", "fascism",
+                        "politics", "government", "party", "state", "media"})  # fmt: skip
 
 
 def _names_the_reader(tail: list[str]) -> bool:
-    """After an insult, the message ends "is what you are" / "(that's) all you are"."""
+    """After an insult, the message ends "is what you are" / "(that's) all you are", or goes
+    on "is the (only) word for you"."""
+    if tail[:1] in (["is"], ["s"]) and tail[1:6] in (
+        ["the", "only", "word", "for", "you"],
+        ["the", "word", "for", "you"],
+        ["the", "right", "word", "for", "you"],
+    ):
+        return True
     if tail[:1] == ["thats"]:
         tail = ["is", *tail[1:]]
     elif tail[:1] in (["that"], ["this"]):
@@ -448,6 +513,8 @@ class Engine:
         self._other: list[tuple[int, Rule]] = []
         self._threats: list[tuple[int, int, int]] = []  # (rule index, window, max_gap)
         self._addressed: dict[int, int] = {}  # rule index -> window
+        self._addressed_also: set[int] = set()  # addressed rules that need an `also` word too
+        self._not_before: dict[int, frozenset[str]] = {}  # rule index -> words that undo a phrase
         # regex rules' not_after words (rule index -> lower-cased words)
         self._not_after: dict[int, frozenset[str]] = {}
         # learned rules: (rule index, model, the logit its threshold comes to, kinds, min and
@@ -510,6 +577,14 @@ class Engine:
                 for w in p["targets"]:
                     self._lex.add(w, (i, "target"))
                 self._addressed[i] = p["window"]
+                for w in p.get("also", ()):
+                    self._lex.add(w, (i, "also"))
+                    self._addressed_also.add(i)
+                if p.get("not_before"):
+                    # compared with the tokens' flat (de-doubled) forms
+                    self._not_before[i] = frozenset(
+                        dedouble(_entry_forms(w)[0]) for w in p["not_before"]
+                    )
             elif rule.kind == "learned":
                 th = p["threshold"]
                 model = load_model(p["model"])
@@ -661,7 +736,7 @@ class Engine:
         kind = ctx.kind
         found: dict[int, str] = {}  # rule index -> excerpt (first hit per rule)
 
-        clean_cased = clean_text(text)
+        clean_cased = clean_text(join_emoji_split(text))
         low = clean_cased.lower()
         low_hits = self._low_set.Match(low.encode())
         base = self._low_base
@@ -834,10 +909,15 @@ class Engine:
                         if tok in allow or dedouble(tok) in allow:
                             continue
                         idioms = self._allow_phrases.get(idx)
-                        if idioms and _in_idiom(tokens, pos, idioms):
+                        if (
+                            idioms
+                            and _in_idiom(tokens, pos, idioms)
+                            and not _called_one(tokens, pos)
+                        ):
                             continue
                         if idx in self._self_aside and (
-                            _said_of_oneself(tokens, pos) or _place_name(cased, tokens, pos)
+                            _said_of_oneself(tokens, pos, "ru" in self._languages.get(idx, ()))
+                            or _place_name(cased, tokens, pos)
                         ):
                             continue
                         if _named_as_a_word(tokens, pos):
@@ -1062,10 +1142,10 @@ class Engine:
             described = False  # an unlisted adjective was passed: "a pompous windbag"
             while j >= 0 and gap <= ins.max_gap:
                 r = role_at(j)
-                if "target" in r or ("weak_target" in r and gap >= 1 and not described):
+                if "target" in r or ("weak_target" in r and j < pos - 1 and not described):
                     # "you fool yourself", "you bitch about", "you trash the record": verbs
                     if (
-                        gap == 0
+                        j == pos - 1
                         and pos + 1 < n_tokens
                         and tokens[pos + 1] in _VERB_NEXT
                         and dedouble(tok) in _VERBISH
@@ -1081,9 +1161,16 @@ class Engine:
                         break
                     return " ".join(tokens[j : pos + 1])
                 if r & _GAP_ROLES:
-                    gap += 1
+                    # articles, "are"/"is" and "most" do not count: "you are the most
+                    # insufferable smug prick" has two describing words, not five
+                    gap += tokens[j] not in _FREE_GAP
                     j -= 1
                     continue
+                # "imagine being (this much of) a moron": the reader is the one imagined
+                if tokens[j] == "imagine" and tokens[j + 1] == "being":
+                    if negated(j):
+                        break
+                    return " ".join(tokens[j : pos + 1])
                 # a name or "this guy" as the subject: "Rahul is a total dickhead"
                 if _named_subject(tokens, j):
                     return " ".join(tokens[: pos + 1])
@@ -1115,6 +1202,18 @@ class Engine:
                     if j + 1 == pos or nxt in ("are", "r"):
                         return " ".join(tokens[j - 1 : pos + 1])
                 break
+            # the message opens on the one it answers: "another brain-dead MAGA idiot
+            # lecturing us", "typical tankie moron" (only describing words between)
+            # ...where the insult ends the phrase ("another fool's errand" goes on to a noun)
+            if (
+                is_noun
+                and j <= 0
+                and gap <= ins.max_gap
+                and tokens[0] in _OPENERS
+                and pos > 0
+                and _phrase_ends(tokens, pos, normalised)
+            ):
+                return " ".join(tokens[: pos + 1])
             # a contemptuous adjective right before a group of people, opening the message or
             # after "those"/"these"/"all": "disgusting muslims everywhere", "those filthy
             # leftists" (group rules only: they are the ones with reporting words)
@@ -1276,6 +1375,14 @@ class Engine:
                     window = self._addressed[idx]
                     if not addressed_near(pos, pos + n, role_at, clauses, n_tokens, window):
                         continue
+                    undo = self._not_before.get(idx)
+                    if undo and pos + n < n_tokens and flat[pos + n] in undo:
+                        continue
+                    # the structure's second part, anywhere in the message (asked on a hit only)
+                    if idx in self._addressed_also and not any(
+                        "also" in role_at(k) for k in range(n_tokens)
+                    ):
+                        continue
                     # "I don't hate immigrants", "non odio i disabili", "no odio a los trans"
                     if pos and tokens[pos - 1] in _PHRASE_NEGATIONS:
                         continue
@@ -1381,6 +1488,7 @@ class Engine:
 _SELF_MARKERS = frozenset({"ich", "bin", "ik", "ben", "io", "soy", "sou", "suis",
                            "jestem", "bylem", "bylam", "eu", "estoy", "ya", "fui", "ero",
                            "war"})  # fmt: skip
+_SELF_MARKERS_NOT_RU = _SELF_MARKERS - {"ya"}
 
 
 # naming and writing verbs in the infinitive or participle: counter-speech discusses calling
@@ -1483,13 +1591,16 @@ def _self_subject_near(tokens: list[str], pos: int) -> bool:
     )
 
 
-def _said_of_oneself(tokens: list[str], pos: int) -> bool:
+def _said_of_oneself(tokens: list[str], pos: int, russian: bool = True) -> bool:
     """Whether the word at pos is the writer's of himself, with a first-person marker and no
     second person in the four words before it ("ich war wirklich ein krasser Vollidiot"), or
     discussed rather than said (a naming or writing verb near it)."""
     before = tokens[max(0, pos - 4) : pos]
+    # "ya" is Russian "я" transliterated, but Spanish "already" ("calla ya, gilipollas"): it
+    # marks the writer only for a rule that reads Russian
+    markers = _SELF_MARKERS if russian else _SELF_MARKERS_NOT_RU
     if not _SECOND_PERSON.intersection(before) and (
-        _SELF_MARKERS.intersection(before)
+        markers.intersection(before)
         or _self_subject_near(tokens, pos)
         # Italian "sono" is "I am" before a singular article ("sono un cretino")
         or any(a == "sono" and b in ("un", "una", "uno") for a, b in itertools.pairwise(before))

@@ -54,7 +54,7 @@ _KINDS: dict[str, tuple[frozenset[str], tuple[str, ...]]] = {
     "targeted_insult": (_INSULT_FIELDS, _CONTENT),
     "regex": (frozenset({"patterns", "target", "not_after"}), _CONTENT),
     "threat": (_THREAT_FIELDS, _CONTENT),
-    "addressed": (frozenset({"phrases", "targets", "window"}), _CONTENT),
+    "addressed": (frozenset({"phrases", "targets", "window", "also", "not_before"}), _CONTENT),
     # members' words only: article paragraphs the bot posts are not what it was trained on
     "learned": (frozenset({"model", "threshold", "max_tokens", "min_tokens"}), _MEMBER_CONTENT),
     "caps": (frozenset({"min_letters", "ratio"}), _MEMBER_CONTENT),
@@ -247,6 +247,16 @@ def _validate_params(
         p["phrases"] = _str_list(raw.get("phrases"), where, "phrases", problems, required=True)
         p["targets"] = _str_list(raw.get("targets"), where, "targets", problems, required=True)
         p["window"] = _int(raw.get("window"), where, "window", problems, lo=0, hi=12, default=6)
+        # optional: one of these words must also be somewhere in the message (a second part of
+        # the structure that may sit in another sentence: "... Ça pourrait revenir")
+        also = _str_list(raw.get("also"), where, "also", problems, required=False)
+        if also:
+            p["also"] = also
+        # optional: a phrase followed by one of these words is left alone (an object of giving:
+        # "I'll find you the source")
+        not_before = _str_list(raw.get("not_before"), where, "not_before", problems, required=False)
+        if not_before:
+            p["not_before"] = not_before
     elif kind == "learned":
         name = raw.get("model", DEFAULT_MODEL)
         if not isinstance(name, str) or not model_exists(name):

@@ -53,7 +53,7 @@ def test_a_role_an_unaddressed_noun_or_a_place_is_civil(
         # the reader is the one named
         "du bist der Dumme hier",
         "Du bist und bleibst der Dumme, Kevin.",
-        "Jörg ist der dumme Typ, der hier immer alles kaputtmacht.",
+        "Jörg, der dumme Typ, macht hier immer alles kaputt.",
         "Eres el tonto del grupo, Rubén, asúmelo.",
         "Sei lo scemo del forum, Marco.",
         "Você é um otário, Rodrigo.",
