@@ -77,3 +77,45 @@ def test_belittling_stays_a_hold_and_doxxing_removes(action: Callable[[str], Act
 def test_a_named_persons_workplace_is_removed(action: Callable[[str], Action], text: str) -> None:
     # each verb takes its own language's prepositions
     assert action(text) is Action.REMOVE, text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Chomsky teaches at MIT, so he should know better.",
+        "She works at Biedronka and likes it.",
+        "Marta pracuje w Biedronce i bardzo to lubi.",
+        "Lei insegna al liceo, e le piace.",
+    ],
+)
+def test_a_workplace_alone_is_held_not_removed(action: Callable[[str], Action], text: str) -> None:
+    # the same words tell of a public figure or a friend; a moderator decides
+    assert action(text) is Action.HOLD, text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "My brother works at Siemens and says the layoffs are coming.",
+        "my cousin studies at Oxford",
+        "Mi hermana trabaja en un hospital, turno de noche, y está agotada.",
+        "Meine Schwester arbeitet im Klinikum, Schicht bis zehn.",
+    ],
+)
+def test_the_writers_own_family_at_work_is_left_alone(
+    action: Callable[[str], Action], text: str
+) -> None:
+    assert action(text) is Action.NONE, text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Aisha works nights at the Tesco Extra on Cowley Road. just fyi",
+        "Hij werkt bij de Albert Heijn aan de Vaartweg, vrijdagavond staat ie achter de kassa.",
+    ],
+)
+def test_a_workplace_with_what_finds_the_person_is_removed(
+    action: Callable[[str], Action], text: str
+) -> None:
+    assert action(text) is Action.REMOVE, text
