@@ -514,6 +514,7 @@ class Engine:
         self._threats: list[tuple[int, int, int]] = []  # (rule index, window, max_gap)
         self._addressed: dict[int, int] = {}  # rule index -> window
         self._addressed_also: set[int] = set()  # addressed rules that need an `also` word too
+        self._addressed_unless: set[int] = set()  # addressed rules an `unless` word sets aside
         self._not_before: dict[int, frozenset[str]] = {}  # rule index -> words that undo a phrase
         # regex rules' not_after words (rule index -> lower-cased words)
         self._not_after: dict[int, frozenset[str]] = {}
@@ -580,6 +581,9 @@ class Engine:
                 for w in p.get("also", ()):
                     self._lex.add(w, (i, "also"))
                     self._addressed_also.add(i)
+                for w in p.get("unless", ()):
+                    self._lex.add(w, (i, "unless"))
+                    self._addressed_unless.add(i)
                 if p.get("not_before"):
                     # compared with the tokens' flat (de-doubled) forms
                     self._not_before[i] = frozenset(
@@ -1381,6 +1385,11 @@ class Engine:
                     # the structure's second part, anywhere in the message (asked on a hit only)
                     if idx in self._addressed_also and not any(
                         "also" in role_at(k) for k in range(n_tokens)
+                    ):
+                        continue
+                    # a game, a vote or an argument named anywhere (asked on a hit only)
+                    if idx in self._addressed_unless and any(
+                        "unless" in role_at(k) for k in range(n_tokens)
                     ):
                         continue
                     # "I don't hate immigrants", "non odio i disabili", "no odio a los trans"
