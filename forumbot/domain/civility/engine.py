@@ -514,6 +514,7 @@ class Engine:
         self._threats: list[tuple[int, int, int]] = []  # (rule index, window, max_gap)
         self._addressed: dict[int, int] = {}  # rule index -> window
         self._addressed_also: set[int] = set()  # addressed rules that need an `also` word too
+        self._addressed_question: set[int] = set()  # ...for which a '?' may stand in instead
         self._not_before: dict[int, frozenset[str]] = {}  # rule index -> words that undo a phrase
         # regex rules' not_after words (rule index -> lower-cased words)
         self._not_after: dict[int, frozenset[str]] = {}
@@ -580,6 +581,8 @@ class Engine:
                 for w in p.get("also", ()):
                     self._lex.add(w, (i, "also"))
                     self._addressed_also.add(i)
+                if p.get("question"):
+                    self._addressed_question.add(i)
                 if p.get("not_before"):
                     # compared with the tokens' flat (de-doubled) forms
                     self._not_before[i] = frozenset(
@@ -1379,8 +1382,10 @@ class Engine:
                     if undo and pos + n < n_tokens and flat[pos + n] in undo:
                         continue
                     # the structure's second part, anywhere in the message (asked on a hit only)
-                    if idx in self._addressed_also and not any(
-                        "also" in role_at(k) for k in range(n_tokens)
+                    if (
+                        idx in self._addressed_also
+                        and not (idx in self._addressed_question and "?" in normalised)
+                        and not any("also" in role_at(k) for k in range(n_tokens))
                     ):
                         continue
                     # "I don't hate immigrants", "non odio i disabili", "no odio a los trans"

@@ -54,7 +54,10 @@ _KINDS: dict[str, tuple[frozenset[str], tuple[str, ...]]] = {
     "targeted_insult": (_INSULT_FIELDS, _CONTENT),
     "regex": (frozenset({"patterns", "target", "not_after"}), _CONTENT),
     "threat": (_THREAT_FIELDS, _CONTENT),
-    "addressed": (frozenset({"phrases", "targets", "window", "also", "not_before"}), _CONTENT),
+    "addressed": (
+        frozenset({"phrases", "targets", "window", "also", "not_before", "question"}),
+        _CONTENT,
+    ),
     # members' words only: article paragraphs the bot posts are not what it was trained on
     "learned": (frozenset({"model", "threshold", "max_tokens", "min_tokens"}), _MEMBER_CONTENT),
     "caps": (frozenset({"min_letters", "ratio"}), _MEMBER_CONTENT),
@@ -257,6 +260,13 @@ def _validate_params(
         not_before = _str_list(raw.get("not_before"), where, "not_before", problems, required=False)
         if not_before:
             p["not_before"] = not_before
+        # optional: a question mark in the message stands in for an `also` word (a rhetorical
+        # question: "did mummy pack your lunch?")
+        question = raw.get("question", False)
+        if not isinstance(question, bool):
+            problems.append(f"{where}: question must be true or false")
+        elif question:
+            p["question"] = True
     elif kind == "learned":
         name = raw.get("model", DEFAULT_MODEL)
         if not isinstance(name, str) or not model_exists(name):
