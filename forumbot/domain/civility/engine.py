@@ -515,6 +515,7 @@ class Engine:
         self._addressed: dict[int, int] = {}  # rule index -> window
         self._addressed_also: set[int] = set()  # addressed rules that need an `also` word too
         self._addressed_question: set[int] = set()  # ...for which a '?' may stand in instead
+        self._addressed_unless: set[int] = set()  # addressed rules some words anywhere undo
         self._not_before: dict[int, frozenset[str]] = {}  # rule index -> words that undo a phrase
         # regex rules' not_after words (rule index -> lower-cased words)
         self._not_after: dict[int, frozenset[str]] = {}
@@ -583,6 +584,9 @@ class Engine:
                     self._addressed_also.add(i)
                 if p.get("question"):
                     self._addressed_question.add(i)
+                for w in p.get("unless", ()):
+                    self._lex.add(w, (i, "unless"))
+                    self._addressed_unless.add(i)
                 if p.get("not_before"):
                     # compared with the tokens' flat (de-doubled) forms
                     self._not_before[i] = frozenset(
@@ -1386,6 +1390,10 @@ class Engine:
                         idx in self._addressed_also
                         and not (idx in self._addressed_question and "?" in normalised)
                         and not any("also" in role_at(k) for k in range(n_tokens))
+                    ):
+                        continue
+                    if idx in self._addressed_unless and any(
+                        "unless" in role_at(k) for k in range(n_tokens)
                     ):
                         continue
                     # "I don't hate immigrants", "non odio i disabili", "no odio a los trans"

@@ -55,7 +55,7 @@ _KINDS: dict[str, tuple[frozenset[str], tuple[str, ...]]] = {
     "regex": (frozenset({"patterns", "target", "not_after"}), _CONTENT),
     "threat": (_THREAT_FIELDS, _CONTENT),
     "addressed": (
-        frozenset({"phrases", "targets", "window", "also", "not_before", "question"}),
+        frozenset({"phrases", "targets", "window", "also", "not_before", "question", "unless"}),
         _CONTENT,
     ),
     # members' words only: article paragraphs the bot posts are not what it was trained on
@@ -260,6 +260,11 @@ def _validate_params(
         not_before = _str_list(raw.get("not_before"), where, "not_before", problems, required=False)
         if not_before:
             p["not_before"] = not_before
+        # optional: any of these words anywhere in the message undoes a hit (the praise is for
+        # someone else: "aww, your daughter's first school day, so cute")
+        unless = _str_list(raw.get("unless"), where, "unless", problems, required=False)
+        if unless:
+            p["unless"] = unless
         # optional: a question mark in the message stands in for an `also` word (a rhetorical
         # question: "did mummy pack your lunch?")
         question = raw.get("question", False)
