@@ -1350,6 +1350,7 @@ class Engine:
             return
         index = self._phrase_index
         n_tokens = len(tokens)
+        also_seen: dict[int, bool] = {}
         for pos in itertools.compress(range(n_tokens), map(_PHRASE, infos)):
             singles, by_second = index[flat[pos]]
             # most phrase openers ("you", "the", "de") are followed by no phrase's second word
@@ -1373,6 +1374,16 @@ class Engine:
                 if role == "word" and idx in self._self_predicates and _self_predicate(tokens, pos):
                     continue
                 if role == "aphrase":
+                    # a structure's second part, anywhere in the message: asked first, once per
+                    # rule and message, since most field words come without it
+                    if idx in self._addressed_also:
+                        seen = also_seen.get(idx)
+                        if seen is None:
+                            seen = also_seen[idx] = (
+                                idx in self._addressed_question and "?" in normalised
+                            ) or any("also" in info.roles.get(idx, _EMPTY) for info in infos)
+                        if not seen:
+                            continue
                     if clauses is None:
                         clauses = _clauses(normalised, tokens)
 
@@ -1384,13 +1395,6 @@ class Engine:
                         continue
                     undo = self._not_before.get(idx)
                     if undo and pos + n < n_tokens and flat[pos + n] in undo:
-                        continue
-                    # the structure's second part, anywhere in the message (asked on a hit only)
-                    if (
-                        idx in self._addressed_also
-                        and not (idx in self._addressed_question and "?" in normalised)
-                        and not any("also" in role_at(k) for k in range(n_tokens))
-                    ):
                         continue
                     if idx in self._addressed_unless and any(
                         "unless" in role_at(k) for k in range(n_tokens)
