@@ -269,7 +269,7 @@ def _validate_params(
         # question: "did mummy pack your lunch?")
         question = raw.get("question", False)
         if not isinstance(question, bool):
-            problems.append(f"{where}: question must be true or false")
+            problems.add(where, "question", "must be true or false")
         elif question:
             p["question"] = True
     elif kind == "learned":
