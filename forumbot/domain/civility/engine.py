@@ -514,7 +514,8 @@ class Engine:
         self._threats: list[tuple[int, int, int]] = []  # (rule index, window, max_gap)
         self._addressed: dict[int, int] = {}  # rule index -> window
         self._addressed_also: set[int] = set()  # addressed rules that need an `also` word too
-        self._addressed_unless: set[int] = set()  # addressed rules an `unless` word sets aside
+        self._addressed_question: set[int] = set()  # ...for which a '?' may stand in instead
+        self._addressed_unless: set[int] = set()  # addressed rules some words anywhere undo
         self._not_before: dict[int, frozenset[str]] = {}  # rule index -> words that undo a phrase
         # regex rules' not_after words (rule index -> lower-cased words)
         self._not_after: dict[int, frozenset[str]] = {}
@@ -581,6 +582,8 @@ class Engine:
                 for w in p.get("also", ()):
                     self._lex.add(w, (i, "also"))
                     self._addressed_also.add(i)
+                if p.get("question"):
+                    self._addressed_question.add(i)
                 for w in p.get("unless", ()):
                     self._lex.add(w, (i, "unless"))
                     self._addressed_unless.add(i)
@@ -1347,6 +1350,7 @@ class Engine:
             return
         index = self._phrase_index
         n_tokens = len(tokens)
+        also_seen: dict[int, bool] = {}
         for pos in itertools.compress(range(n_tokens), map(_PHRASE, infos)):
             singles, by_second = index[flat[pos]]
             # most phrase openers ("you", "the", "de") are followed by no phrase's second word
@@ -1370,6 +1374,16 @@ class Engine:
                 if role == "word" and idx in self._self_predicates and _self_predicate(tokens, pos):
                     continue
                 if role == "aphrase":
+                    # a structure's second part, anywhere in the message: asked first, once per
+                    # rule and message, since most field words come without it
+                    if idx in self._addressed_also:
+                        seen = also_seen.get(idx)
+                        if seen is None:
+                            seen = also_seen[idx] = (
+                                idx in self._addressed_question and "?" in normalised
+                            ) or any("also" in info.roles.get(idx, _EMPTY) for info in infos)
+                        if not seen:
+                            continue
                     if clauses is None:
                         clauses = _clauses(normalised, tokens)
 
@@ -1382,12 +1396,9 @@ class Engine:
                     undo = self._not_before.get(idx)
                     if undo and pos + n < n_tokens and flat[pos + n] in undo:
                         continue
-                    # the structure's second part, anywhere in the message (asked on a hit only)
-                    if idx in self._addressed_also and not any(
-                        "also" in role_at(k) for k in range(n_tokens)
-                    ):
-                        continue
-                    # a game, a vote or an argument named anywhere (asked on a hit only)
+                    # a word anywhere that sets the hit aside: a game, a vote or an argument
+                    # ("I'll destroy you at chess"), praise for someone else ("your daughter's
+                    # first school day, so cute"); asked on a hit only
                     if idx in self._addressed_unless and any(
                         "unless" in role_at(k) for k in range(n_tokens)
                     ):

@@ -55,7 +55,7 @@ _KINDS: dict[str, tuple[frozenset[str], tuple[str, ...]]] = {
     "regex": (frozenset({"patterns", "target", "not_after"}), _CONTENT),
     "threat": (_THREAT_FIELDS, _CONTENT),
     "addressed": (
-        frozenset({"phrases", "targets", "window", "also", "not_before", "unless"}),
+        frozenset({"phrases", "targets", "window", "also", "not_before", "question", "unless"}),
         _CONTENT,
     ),
     # members' words only: article paragraphs the bot posts are not what it was trained on
@@ -260,11 +260,19 @@ def _validate_params(
         not_before = _str_list(raw.get("not_before"), where, "not_before", problems, required=False)
         if not_before:
             p["not_before"] = not_before
-        # optional: one of these words anywhere in the message sets a hit aside (a game, a
-        # vote, an argument: "I'll destroy you at chess next time")
+        # optional: any of these words anywhere in the message undoes a hit (a game or a vote:
+        # "I'll destroy you at chess next time"; praise for someone else: "aww, your
+        # daughter's first school day, so cute")
         unless = _str_list(raw.get("unless"), where, "unless", problems, required=False)
         if unless:
             p["unless"] = unless
+        # optional: a question mark in the message stands in for an `also` word (a rhetorical
+        # question: "did mummy pack your lunch?")
+        question = raw.get("question", False)
+        if not isinstance(question, bool):
+            problems.add(where, "question", "must be true or false")
+        elif question:
+            p["question"] = True
     elif kind == "learned":
         name = raw.get("model", DEFAULT_MODEL)
         if not isinstance(name, str) or not model_exists(name):
