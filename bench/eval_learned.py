@@ -8,7 +8,10 @@ after studying every round, so the "rules" and "rules + model" figures flatter t
 "model alone" column is the honest one, and the first-seen figures in docs/rules.md are the
 ones that count.
 
-    .venv/bin/python bench/eval_learned.py [--threshold 0.9] [--sweep]
+    .venv/bin/python bench/eval_learned.py [--threshold 0.9] [--sweep] [--folds 4]
+
+With --folds K the batches are dealt round-robin into K folds, each held out in turn (K
+trainings instead of one per batch: a quicker, slightly harsher estimate for comparing options).
 
 With --sweep it also prints, for a range of thresholds, the pooled held-out recall and false
 alarms of the model alone and of rules-or-model: that is how the pack's threshold is chosen
@@ -57,10 +60,41 @@ def _rates(flags: list[bool], items: list[EvalItem]) -> dict[str, Any]:
     }
 
 
+def _held_out(
+    model: Any,
+    held: Path,
+    rules_only: Engine,
+    params: dict[str, Any],
+    cut: float,
+    pooled: list[tuple[bool, bool, float]],
+) -> dict[str, Any]:
+    """Round `held` scored by the rules alone, the model alone and both (appends to pooled)."""
+    items = _load(held)
+    min_tokens, max_tokens = params["min_tokens"], params["max_tokens"]
+    by_rules = [
+        rules_only.check(MessageContext(text=i.text), track=False).action >= Action.NUDGE
+        for i in items
+    ]
+    by_model = []
+    for i, ruled in zip(items, by_rules, strict=True):
+        tokens = tokens_of(i.text)
+        z = model.logit(tokens) if min_tokens <= len(tokens) <= max_tokens else -math.inf
+        by_model.append(z >= cut)
+        pooled.append((i.label == "uncivil", ruled, z))
+    return {
+        "trained_on": model.trained_on,
+        "rules": _rates(by_rules, items),
+        "model_alone": _rates(by_model, items),
+        # an upper bound of rules + model: the engine runs the model only where no rule hit
+        "rules_or_model": _rates([a or b for a, b in zip(by_rules, by_model, strict=True)], items),
+    }  # fmt: skip
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--threshold", type=float, default=None, help="default: the pack's")
     parser.add_argument("--sweep", action="store_true", help="pooled figures per threshold")
+    parser.add_argument("--folds", type=int, default=0, help="default: one per batch")
     args = parser.parse_args()
     sweep = (0.75, 0.8, 0.82, 0.85, 0.88, 0.9, 0.92, 0.94, 0.95, 0.96, 0.97)
     pooled: list[tuple[bool, bool, float]] = []  # (uncivil, rules hit, model logit)
@@ -69,7 +103,6 @@ def main() -> None:
     assert rule is not None
     threshold = args.threshold or rule.params["threshold"]
     max_tokens = rule.params["max_tokens"]
-    min_tokens = rule.params["min_tokens"]
     cut = math.log(threshold / (1 - threshold))
     off = {"rules": [{"id": "learned-signal", "enabled": False}]}
     rules_only = Engine(pack.with_overrides(off))
@@ -84,32 +117,17 @@ def main() -> None:
     seeds = civil_paragraphs(ROOT / "seeds")  # make civility-model trains on them too
     out: dict[str, Any] = {"threshold": threshold, "max_tokens": max_tokens, "rounds": {}}
     t0 = time.process_time()
-    for held in rounds:
-        items = _load(held)
-        training = [i for p in others + [r for r in rounds if r != held] for i in _load(p)]
+    k = args.folds or len(rounds)
+    for fold in range(k):
+        held_out = rounds[fold::k]
+        training = [i for p in others + [r for r in rounds if r not in held_out] for i in _load(p)]
         model = train(
             [(tokens_of(i.text), i.label == "uncivil") for i in training]
             + [(tokens, False) for tokens in seeds]
         )
-        by_rules = [
-            rules_only.check(MessageContext(text=i.text), track=False).action >= Action.NUDGE
-            for i in items
-        ]
-        by_model = []
-        for i, ruled in zip(items, by_rules, strict=True):
-            tokens = tokens_of(i.text)
-            z = model.logit(tokens) if min_tokens <= len(tokens) <= max_tokens else -math.inf
-            by_model.append(z >= cut)
-            pooled.append((i.label == "uncivil", ruled, z))
-        out["rounds"][held.stem] = {
-            "trained_on": model.trained_on,
-            "rules": _rates(by_rules, items),
-            "model_alone": _rates(by_model, items),
-            # an upper bound of rules + model: the engine runs the model only where no rule hit
-            "rules_or_model": _rates(
-                [a or b for a, b in zip(by_rules, by_model, strict=True)], items
-            ),
-        }
+        for held in held_out:
+            out["rounds"][held.stem] = _held_out(model, held, rules_only, rule.params, cut, pooled)
+    out["rounds"] = {r.stem: out["rounds"][r.stem] for r in rounds}
     if args.sweep:
         table = {}
         for th in sweep:
