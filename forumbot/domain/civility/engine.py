@@ -35,6 +35,7 @@ from forumbot.domain.civility.normalise import (
     dedouble,
     derobe,
     folded_disguise,
+    join_emoji_split,
     normalise_detail,
     normalise_lowered,
 )
@@ -79,6 +80,11 @@ _SEGMENT_RE = re.compile(r"[,;:.!?\n]+")
 _FORWARD_TARGETS = frozenset({"you", "u", "ya", "yall"})
 _BARE_ROLES = frozenset({"insult", "adjective", "filler"})
 _GAP_ROLES = _BARE_ROLES  # what may stand between a target and its insult
+# ...without counting: articles, "are"/"is" and the superlative's "most"
+_FREE_GAP = frozenset({"a", "an", "the", "are", "is", "re", "r", "most"})
+# a message that opens on these and then the insult describes the one it answers:
+# "another brain-dead MAGA idiot lecturing us", "typical tankie moron"
+_OPENERS = frozenset({"another", "typical", "yet"})
 
 
 _PERSON_NOUNS = frozenset({"guy", "dude", "bloke", "poster", "user", "person", "lad", "man",
@@ -95,19 +101,78 @@ def _in_idiom(tokens: list[str], pos: int, idioms: list[tuple[str, ...]]) -> boo
     return False
 
 
+# "you are" and the indefinite article in the pack's languages (normalised): a word right after
+# them is said of the reader, whatever innocent idiom it might also begin ("sei una troia e...")
+_YOU_ARE = frozenset({"sei", "eres", "sos", "es", "bist", "bent", "ben", "jestes", "youre",
+                      "are", "tes"})  # fmt: skip
+_ARTICLES = frozenset({"a", "an", "un", "una", "uno", "une", "um", "uma", "ein", "eine", "een",
+                       "ne"})  # fmt: skip
+
+
+def _called_one(tokens: list[str], pos: int) -> bool:
+    """Whether tokens[pos] follows "you are a" (one intensifier may stand between)."""
+    before = tokens[max(0, pos - 4) : pos]
+    return (
+        len(before) >= 2
+        and before[-1] in _ARTICLES
+        and (before[-2] in _YOU_ARE or (len(before) >= 3 and before[-3] in _YOU_ARE))
+    )
+
+
+_AFTER_LABEL = frozenset({"who", "that", "thats", "again", "here", "lol", "lmao", "as", "with"})
+
+
+def _phrase_ends(tokens: list[str], pos: int, normalised: str) -> bool:
+    """Whether the noun phrase ends at tokens[pos]: the message or a clause ends there, or a
+    relative or participle follows ("another MAGA idiot lecturing us", "... moron who")."""
+    if pos + 1 >= len(tokens):
+        return True
+    nxt = tokens[pos + 1]
+    if nxt in _AFTER_LABEL or nxt.endswith("ing"):
+        return True
+    return re.search(rf"\b{re.escape(tokens[pos])}\s*[,.;:!?]", normalised) is not None
+
+
 def _named_subject(tokens: list[str], j: int) -> bool:
     """tokens[j] ends a subject that names one participant, followed by "is": a lone first word
     ("Rahul is a total dickhead") or "this guy" ("this guy is a bellend"). Past tense ("was")
     is not taken: that is how history talks about people."""
     if j + 1 >= len(tokens) or tokens[j + 1] not in ("is", "s"):
         return False
-    # A lone name is not taken: "Trump is an idiot" is about a public figure as often as
-    # "Rahul is a dickhead" is about a member, and the words cannot tell them apart.
-    return j == 1 and tokens[0] in ("this", "that") and tokens[1] in _PERSON_NOUNS
+    if j == 1 and tokens[0] in ("this", "that") and tokens[1] in _PERSON_NOUNS:
+        return True
+    # A lone name alone is not taken: "Trump is an idiot" is about a public figure as often as
+    # "Rahul is a dickhead" is about a member, and the words cannot tell them apart. The message
+    # tells them apart when it speaks of the forum itself ("Derek is a spineless little weasel
+    # who reports people", "Dennis is such a weasel, deletes his posts"): a member's doings.
+    return (
+        (j == 0 or (j == 1 and tokens[0] in _INTERJECTIONS))
+        and tokens[j] not in _NOT_NAMES
+        and not _FORUM_DOINGS.isdisjoint(tokens)
+    )
+
+
+# what a member does or has here: posting, reporting, deleting, a profile picture (not "this
+# thread" alone: "Boris is a clown and this thread proves it" is about Boris)
+_FORUM_DOINGS = frozenset({"post", "posts", "posting", "posted", "reports", "reported",
+                           "reporting", "deletes", "deleted", "upvotes", "downvotes", "pfp",
+                           "avatar"})  # fmt: skip
+# subjects that are not a name: pronouns and words that open a clause about something else
+_NOT_NAMES = frozenset({"it", "this", "that", "there", "what", "which", "who", "he", "she",
+                        "everyone", "everybody", "nobody", "someone", "somebody", "anyone",
+                        "history", "capitalism", "communism", "socialism", "fascism",
+                        "politics", "government", "party", "state", "media"})  # fmt: skip
 
 
 def _names_the_reader(tail: list[str]) -> bool:
-    """After an insult, the message ends "is what you are" / "(that's) all you are"."""
+    """After an insult, the message ends "is what you are" / "(that's) all you are", or goes
+    on "is the (only) word for you"."""
+    if tail[:1] in (["is"], ["s"]) and tail[1:6] in (
+        ["the", "only", "word", "for", "you"],
+        ["the", "word", "for", "you"],
+        ["the", "right", "word", "for", "you"],
+    ):
+        return True
     if tail[:1] == ["thats"]:
         tail = ["is", *tail[1:]]
     elif tail[:1] in (["that"], ["this"]):
@@ -448,6 +513,10 @@ class Engine:
         self._other: list[tuple[int, Rule]] = []
         self._threats: list[tuple[int, int, int]] = []  # (rule index, window, max_gap)
         self._addressed: dict[int, int] = {}  # rule index -> window
+        self._addressed_also: set[int] = set()  # addressed rules that need an `also` word too
+        self._not_before: dict[int, frozenset[str]] = {}  # rule index -> words that undo a phrase
+        # regex rules' not_after words (rule index -> lower-cased words)
+        self._not_after: dict[int, frozenset[str]] = {}
         # learned rules: (rule index, model, the logit its threshold comes to, kinds, min and
         # max tokens)
         self._learned: list[tuple[int, LinearModel, float, frozenset[str], int, int]] = []
@@ -458,6 +527,11 @@ class Engine:
             i
             for i, r in enumerate(self._active)
             if r.kind == "words" and r.languages and "en" not in r.languages
+        )
+        # ...and, of those, the ones about insults rather than threats: a predicate noun said
+        # of the writer or no one ("ich kann ein echter Wichser sein") is set aside there
+        self._self_predicates = frozenset(
+            i for i in self._self_aside if self._active[i].guideline != "no threats"
         )
         language_words: dict[str, set[str]] = {}
         patterns: dict[str, list[tuple[int, str]]] = {}
@@ -503,6 +577,14 @@ class Engine:
                 for w in p["targets"]:
                     self._lex.add(w, (i, "target"))
                 self._addressed[i] = p["window"]
+                for w in p.get("also", ()):
+                    self._lex.add(w, (i, "also"))
+                    self._addressed_also.add(i)
+                if p.get("not_before"):
+                    # compared with the tokens' flat (de-doubled) forms
+                    self._not_before[i] = frozenset(
+                        dedouble(_entry_forms(w)[0]) for w in p["not_before"]
+                    )
             elif rule.kind == "learned":
                 th = p["threshold"]
                 model = load_model(p["model"])
@@ -512,6 +594,8 @@ class Engine:
             elif rule.kind == "regex":
                 for pat in p["patterns"]:
                     patterns.setdefault(p["target"], []).append((i, pat))
+                if p.get("not_after"):
+                    self._not_after[i] = frozenset(w.lower() for w in p["not_after"])
             else:
                 self._other.append((i, rule))
         floods = [r.params for _, r in self._other if r.kind == "flood"]
@@ -652,7 +736,7 @@ class Engine:
         kind = ctx.kind
         found: dict[int, str] = {}  # rule index -> excerpt (first hit per rule)
 
-        clean_cased = clean_text(text)
+        clean_cased = clean_text(join_emoji_split(text))
         low = clean_cased.lower()
         low_hits = self._low_set.Match(low.encode())
         base = self._low_base
@@ -762,6 +846,10 @@ class Engine:
                         idx, rx = compiled[n]
                         if idx not in found:
                             m = rx.search(subject)
+                            if m and idx in self._not_after:
+                                m = _meant_match(rx, subject, self._not_after[idx])
+                                if m is None:
+                                    continue
                             found[idx] = m.group(0) if m else ""
 
         # structural rules
@@ -821,13 +909,24 @@ class Engine:
                         if tok in allow or dedouble(tok) in allow:
                             continue
                         idioms = self._allow_phrases.get(idx)
-                        if idioms and _in_idiom(tokens, pos, idioms):
+                        if (
+                            idioms
+                            and _in_idiom(tokens, pos, idioms)
+                            and not _called_one(tokens, pos)
+                        ):
                             continue
                         if idx in self._self_aside and (
-                            _said_of_oneself(tokens, pos) or _place_name(cased, tokens, pos)
+                            _said_of_oneself(tokens, pos, "ru" in self._languages.get(idx, ()))
+                            or _place_name(cased, tokens, pos)
                         ):
                             continue
                         if _named_as_a_word(tokens, pos):
+                            continue
+                        if idx in self._self_predicates and _self_predicate(tokens, pos):
+                            continue
+                        if tok in _ROLE_WORDS and _generic_role(tokens, pos, normalised):
+                            continue
+                        if tok in _ADDRESS_NOUNS and not _addressed(tokens, pos, normalised):
                             continue
                         found[idx] = tok
         # only the insult rules one of whose insults or adjectives occurs
@@ -895,7 +994,11 @@ class Engine:
             # the rare message with a link or a mention: the model reads it without them
             scored = model_tokens(text) if has_noise(text) else tokens
             z = model.logit(scored)
-            if z < cut or _insult_set_aside(tokens, infos) or self._said_aside(tokens, infos):
+            if (
+                z < cut
+                or _insult_set_aside(tokens, infos)
+                or self._said_aside(tokens, infos, text.lower())
+            ):
                 continue
             # the model reads every language, so a guild's `languages:` switches apply to it too
             mode = self._language_mode(text, tokens)
@@ -907,7 +1010,7 @@ class Engine:
             found[idx] = f"{1.0 / (1.0 + math.exp(-min(z, 30.0))):.2f}: {why}"
         return frozenset(shadowed)
 
-    def _said_aside(self, tokens: list[str], infos: list[_TokInfo]) -> bool:
+    def _said_aside(self, tokens: list[str], infos: list[_TokInfo], flat: str = "") -> bool:
         """A word of another language's list that its rule set aside as the writer's of himself
         or as discussed ("ich war so ein Vollidiot", "mich einen Spasti zu nennen"): the model
         does not overrule that either."""
@@ -915,7 +1018,15 @@ class Engine:
         return any(
             info.words
             and not aside.isdisjoint(info.words)
-            and (_said_of_oneself(tokens, pos) or self._allowed_here(tokens, pos, info.words))
+            and (
+                _said_of_oneself(tokens, pos)
+                or self._allowed_here(tokens, pos, info.words)
+                or (
+                    not self._self_predicates.isdisjoint(info.words)
+                    and _self_predicate(tokens, pos)
+                )
+                or (tokens[pos] in _ROLE_WORDS and _generic_role(tokens, pos, flat))
+            )
             for pos, info in enumerate(infos)
         )
 
@@ -992,7 +1103,20 @@ class Engine:
             if any(t in _NEGATIONS for t in tokens[lo:j]):
                 return True
             # "people say that the lives of X are worthless", "X als Müll bezeichnen"
-            return bool(reporting) and not reporting.isdisjoint(tokens[max(0, j - 5) : j])
+            if not reporting:
+                return False
+            if not reporting.isdisjoint(tokens[max(0, j - 5) : j]):
+                return True
+            # ...and the clause a reporting verb opens further back: "no puedes creer de
+            # verdad que todos los X son...", "nie wierzysz na serio, że wszystkie X są..."
+            # (a verb, not a negation: "¿no es obvio que los X son escoria?" is no report)
+            for k in range(j - 1, max(-1, j - 5), -1):
+                if tokens[k] in _COMPLEMENTISERS:
+                    return any(
+                        t in reporting and t not in _NEGATION_WORDS
+                        for t in tokens[max(0, k - 5) : k]
+                    )
+            return False
 
         def reported_after(pos: int) -> bool:
             return bool(reporting) and not reporting.isdisjoint(tokens[pos + 1 : pos + 4])
@@ -1018,10 +1142,10 @@ class Engine:
             described = False  # an unlisted adjective was passed: "a pompous windbag"
             while j >= 0 and gap <= ins.max_gap:
                 r = role_at(j)
-                if "target" in r or ("weak_target" in r and gap >= 1 and not described):
+                if "target" in r or ("weak_target" in r and j < pos - 1 and not described):
                     # "you fool yourself", "you bitch about", "you trash the record": verbs
                     if (
-                        gap == 0
+                        j == pos - 1
                         and pos + 1 < n_tokens
                         and tokens[pos + 1] in _VERB_NEXT
                         and dedouble(tok) in _VERBISH
@@ -1037,9 +1161,16 @@ class Engine:
                         break
                     return " ".join(tokens[j : pos + 1])
                 if r & _GAP_ROLES:
-                    gap += 1
+                    # articles, "are"/"is" and "most" do not count: "you are the most
+                    # insufferable smug prick" has two describing words, not five
+                    gap += tokens[j] not in _FREE_GAP
                     j -= 1
                     continue
+                # "imagine being (this much of) a moron": the reader is the one imagined
+                if tokens[j] == "imagine" and tokens[j + 1] == "being":
+                    if negated(j):
+                        break
+                    return " ".join(tokens[j : pos + 1])
                 # a name or "this guy" as the subject: "Rahul is a total dickhead"
                 if _named_subject(tokens, j):
                     return " ".join(tokens[: pos + 1])
@@ -1071,6 +1202,18 @@ class Engine:
                     if j + 1 == pos or nxt in ("are", "r"):
                         return " ".join(tokens[j - 1 : pos + 1])
                 break
+            # the message opens on the one it answers: "another brain-dead MAGA idiot
+            # lecturing us", "typical tankie moron" (only describing words between)
+            # ...where the insult ends the phrase ("another fool's errand" goes on to a noun)
+            if (
+                is_noun
+                and j <= 0
+                and gap <= ins.max_gap
+                and tokens[0] in _OPENERS
+                and pos > 0
+                and _phrase_ends(tokens, pos, normalised)
+            ):
+                return " ".join(tokens[: pos + 1])
             # a contemptuous adjective right before a group of people, opening the message or
             # after "those"/"these"/"all": "disgusting muslims everywhere", "those filthy
             # leftists" (group rules only: they are the ones with reporting words)
@@ -1219,6 +1362,9 @@ class Engine:
                 idioms = self._allow_phrases.get(idx) if role == "word" else None
                 if idioms and _in_idiom(tokens, pos, idioms):
                     continue  # "she told me to fuck off": reported, not said
+                # "j'ai été une vraie tête de con": the writer's of himself
+                if role == "word" and idx in self._self_predicates and _self_predicate(tokens, pos):
+                    continue
                 if role == "aphrase":
                     if clauses is None:
                         clauses = _clauses(normalised, tokens)
@@ -1228,6 +1374,14 @@ class Engine:
 
                     window = self._addressed[idx]
                     if not addressed_near(pos, pos + n, role_at, clauses, n_tokens, window):
+                        continue
+                    undo = self._not_before.get(idx)
+                    if undo and pos + n < n_tokens and flat[pos + n] in undo:
+                        continue
+                    # the structure's second part, anywhere in the message (asked on a hit only)
+                    if idx in self._addressed_also and not any(
+                        "also" in role_at(k) for k in range(n_tokens)
+                    ):
                         continue
                     # "I don't hate immigrants", "non odio i disabili", "no odio a los trans"
                     if pos and tokens[pos - 1] in _PHRASE_NEGATIONS:
@@ -1334,17 +1488,28 @@ class Engine:
 _SELF_MARKERS = frozenset({"ich", "bin", "ik", "ben", "io", "soy", "sou", "suis",
                            "jestem", "bylem", "bylam", "eu", "estoy", "ya", "fui", "ero",
                            "war"})  # fmt: skip
+_SELF_MARKERS_NOT_RU = _SELF_MARKERS - {"ya"}
 
 
 # naming and writing verbs in the infinitive or participle: counter-speech discusses calling
 # someone a word ("mich einen Spasti zu nennen", "om mensen mongool te noemen", "scrivere che
 # i disabili sono tutti stronzi"); the first-person forms ("ich nenne dich") are not here
 _NAMING = frozenset({"nennen", "bezeichnen", "noemen", "llamar", "llamarme", "llamarle",
+                     "decirle", "decirles", "dappeler",
                      "llamando", "decirme", "chamar", "chamando", "appeler", "traiter",
                      "chiamare", "chiamarmi", "nazywac", "nazwac", "nazywanie", "nazyvat",
                      "nazvat", "demek"})  # fmt: skip
 # ...and writing it, before the word: "scrivere che i disabili sono tutti stronzi"
-_WRITING = frozenset({"scrivere", "escrever", "schrijven", "ecrire", "escribir"})
+_WRITING = frozenset({"scrivere", "escrever", "schrijven", "ecrire", "escribir", "schreiben",
+                      "pisac", "napisac", "pisat", "napisat", "yazmak"})  # fmt: skip
+_NEGATION_WORDS = (
+    _NEGATIONS
+    | _PHRASE_NEGATIONS
+    | frozenset({"kein", "keine", "keinen", "niemals", "jamas", "geen", "никогда", "не", "degil"})
+)
+# words that open a reported clause ("...creer de verdad que", "...dire che", "...sagen, dass")
+_COMPLEMENTISERS = frozenset({"que", "che", "dass", "ze", "dat", "that", "что", "chto",
+                              "qu"})  # fmt: skip
 _SECOND_PERSON = frozenset({"du", "dich", "dir", "dein", "deine", "tu", "te", "ti", "ty",
                             "cie", "ciebie", "jij", "je", "jou", "jouw", "sen", "seni", "you",
                             "u", "vous", "voi"})  # fmt: skip
@@ -1362,6 +1527,27 @@ _NOT_HISTORY = _SECOND_PERSON | frozenset({"ya", "yall", "your", "ur", "youre", 
                                            "when", "if", "would", "day", "again", "us", "we",
                                            "our", "today", "deinen", "euch", "eure", "jullie",
                                            "twoi", "twoja", "tvoi", "тебя", "твои"})  # fmt: skip
+
+
+_WORD_RE = re.compile(r"\w+")
+
+
+def _meant_match(rx: Any, subject: str, not_after: frozenset[str]) -> Any:
+    """The first match of rx whose word before is none of the rule's not_after words
+    ("un paese che si chiama Cazzago San Martino" names a place, not a person); None if every
+    match is so excused. Only asked on a match of a rule that has such words."""
+    for m in rx.finditer(subject):
+        before = _WORD_RE.findall(subject[max(0, m.start() - 60) : m.start()].lower())[-2:]
+        # the place right before, or before a relative pronoun ("un paese che si chiama")
+        if before and before[-1] in _RELATIVES:
+            before = before[:-1]
+        if not before or before[-1] not in not_after:
+            return m
+    return None
+
+
+_RELATIVES = frozenset({"che", "que", "qui", "das", "der", "die", "dat", "który", "które",
+                        "która", "который", "которое", "которая", "ki"})  # fmt: skip
 
 
 def _past_narration(tokens: list[str], start: int, end: int) -> bool:
@@ -1405,13 +1591,16 @@ def _self_subject_near(tokens: list[str], pos: int) -> bool:
     )
 
 
-def _said_of_oneself(tokens: list[str], pos: int) -> bool:
+def _said_of_oneself(tokens: list[str], pos: int, russian: bool = True) -> bool:
     """Whether the word at pos is the writer's of himself, with a first-person marker and no
     second person in the four words before it ("ich war wirklich ein krasser Vollidiot"), or
     discussed rather than said (a naming or writing verb near it)."""
     before = tokens[max(0, pos - 4) : pos]
+    # "ya" is Russian "я" transliterated, but Spanish "already" ("calla ya, gilipollas"): it
+    # marks the writer only for a rule that reads Russian
+    markers = _SELF_MARKERS if russian else _SELF_MARKERS_NOT_RU
     if not _SECOND_PERSON.intersection(before) and (
-        _SELF_MARKERS.intersection(before)
+        markers.intersection(before)
         or _self_subject_near(tokens, pos)
         # Italian "sono" is "I am" before a singular article ("sono un cretino")
         or any(a == "sono" and b in ("un", "una", "uno") for a, b in itertools.pairwise(before))
@@ -1421,6 +1610,119 @@ def _said_of_oneself(tokens: list[str], pos: int) -> bool:
         _NAMING.isdisjoint(tokens[max(0, pos - 8) : pos + 4])
         and _WRITING.isdisjoint(tokens[max(0, pos - 8) : pos])
     )
+
+
+# Insult adjectives that also name a role no one in particular plays: "wer arbeitet, darf nicht
+# der Dumme sein" (the one who loses out), "hacer el tonto" (to fool around), "fare lo scemo",
+# "bancar o otário", "fazer papel de idiota" (normalised forms)
+_ROLE_WORDS = frozenset({"dumme", "tonto", "tonta", "idiota", "scemo", "scema",
+                         "stupido", "stupida", "otario", "otaria", "burro", "burra", "buffone",
+                         "pagliaccio", "palhaco", "payaso", "payasa", "coglione", "cazzone",
+                         "cretino"})  # fmt: skip
+# the German nominalised adjective after its article, with a being verb near it
+_ROLE_ARTICLES = frozenset({"der", "die", "den"})
+_BEING = frozenset({"sein", "ist", "bin", "sind", "war", "waren", "wird", "werden", "bleibt",
+                    "bleiben", "bleibe", "ware", "gewesen", "spielen", "spielt"})  # fmt: skip
+# what may follow the nominalised adjective ("der Dumme sein", "der Dumme, weil..."); a noun
+# there makes it attributive again ("der dumme Typ")
+_ROLE_NEXT = _BEING | frozenset({"am", "immer", "wieder", "hier", "dabei", "und", "aber", "oder",
+                                 "weil", "wenn", "da", "doch", "halt", "eben", "ja"})  # fmt: skip
+# verbs of playing a role, two words before the adjective: "hacer el tonto", "fare lo scemo",
+# "bancar o otário", "papel de idiota", "fazer-se de burro"
+_ROLE_VERBS = frozenset({"hacer", "hacerse", "hace", "hacen", "hago", "hacemos", "haciendo",
+                         "hizo", "hicieron", "fare", "fa", "faccio", "fanno", "facendo",
+                         "fatto", "fece", "bancar", "banca", "bancando", "bancou", "papel",
+                         "se"})  # fmt: skip
+_ROLE_PARTICLES = frozenset({"el", "la", "lo", "il", "o", "a", "de"})
+# the reader in the clause makes the role his: "du bist der Dumme hier", "eres el tonto"
+_ADDRESSEE = _SECOND_PERSON | frozenset({"bist", "ihr", "euch", "seid", "eres", "sos", "sei",
+                                         "siete", "voce", "vc", "haces", "fai", "fazes",
+                                         "sie", "jestes", "jestescie", "estas", "es",
+                                         "eras", "fuiste", "ты", "вы", "sen",
+                                         "lei"})  # fmt: skip
+
+
+def _generic_role(tokens: list[str], pos: int, flat: str) -> bool:
+    """Whether the insult adjective at pos names a role rather than a person: after its article
+    with a being verb ("darf nicht der Dumme sein", "am Ende ist der Steuerzahler der Dumme")
+    or a verb of playing ("hacer el tonto", "fare lo scemo"), with no reader near it."""
+    if pos == 0 or tokens[pos - 1] not in (_ROLE_ARTICLES | _ROLE_PARTICLES):
+        return False
+    if not _ADDRESSEE.isdisjoint(tokens[max(0, pos - 6) : pos + 4]):
+        return False
+    art = tokens[pos - 1]
+    if pos >= 2 and art in _ROLE_PARTICLES and tokens[pos - 2] in _ROLE_VERBS:
+        # "se" only in "fazer-se de burro", "hacerse el tonto" is one token
+        return tokens[pos - 2] != "se" or (art == "de" and tokens[pos - 3 : pos - 2] == ["fazer"])
+    if art not in _ROLE_ARTICLES:
+        return False
+    if _BEING.isdisjoint(tokens[max(0, pos - 5) : pos + 3]):
+        return False
+    nxt = tokens[pos + 1] if pos + 1 < len(tokens) else ""
+    # nothing after it, a being verb or a particle, or the end of its clause ("der Dumme,
+    # egal wer regiert"), not a noun ("der dumme Typ"): `flat` is the lower-cased text
+    return (
+        not nxt or nxt in _ROLE_NEXT or re.search(rf"\b{tokens[pos]}\s*[,.;:!?]", flat) is not None
+    )
+
+
+# Nouns of address that belittle only when said to someone ("Calma, miúdo", "Tranqui, chaval,
+# cuando acabes la ESO"); about no one they are plain words ("em Portugal puto é só miúdo",
+# "il ragazzino del vicino", "mijn lieverd")
+_ADDRESS_NOUNS = frozenset({"miudo", "chaval", "criatura", "ragazzino", "jochie", "lieverd",
+                            "kiddo", "деточка", "малыш"})  # fmt: skip
+
+
+def _addressed(tokens: list[str], pos: int, normalised: str) -> bool:
+    """Whether the noun at pos is said to someone: it opens the message or a segment ("Tadinho,
+    ...", "sé dónde curras, chaval"), or follows a calling word as a segment of its own ("Ó
+    miúdo, vai estudar"), or a second person is near it."""
+    if pos == 0 or not _ADDRESSEE.isdisjoint(tokens[max(0, pos - 4) : pos + 5]):
+        return True
+    starts = _segment_starts(normalised, tokens)
+    if starts is None or starts[pos] == pos:
+        return True
+    return (
+        starts[pos] == pos - 1
+        and tokens[pos - 1] in _CALLING_WORDS
+        and (pos + 1 == len(tokens) or starts[pos + 1] == pos + 1)
+    )
+
+
+_CALLING_WORDS = frozenset({"o", "oh", "ai", "ay", "ei", "eh", "hey", "oye", "olha", "calma",
+                            "ok", "okay", "mira", "dai", "ma", "nou", "ach", "ну"})  # fmt: skip
+
+
+# a noun used as a predicate: an indefinite article, "as"/"like" or "no" right before it (or
+# before its one adjective)
+_PREDICATE_MARKS = frozenset({"un", "une", "una", "uno", "um", "uma", "ein", "eine", "einen",
+                              "einem", "einer", "een", "als", "comme", "come", "como", "jak",
+                              "как", "kein", "keine", "keinen", "geen", "zon", "tal",
+                              "unos", "unas", "stel", "haufen"})  # fmt: skip
+# the writer, his group, or no one, as the subject or object of that predicate
+_SELF_PARTIES = frozenset({"ich", "ik", "io", "yo", "eu", "ja", "j", "mich", "mij", "moi",
+                           "mnie", "wir", "we", "nous", "nosotros", "noi", "nos", "niemand",
+                           "nadie", "nessuno", "nikt", "ninguem", "intentaremos",
+                           "proberen",
+                           # first-person verbs and pronouns where the pronoun is dropped or
+                           # elided: "posso essere un vero ...", "mi scuso per essere stato un
+                           # ...", "je peux être un vrai ...", "désolée d'avoir été une ..."
+                           "sono", "ero", "fossi", "mi", "posso", "devo", "vorrei",
+                           "cercheremo", "faro", "m", "peux", "suis", "vais", "aimerais",
+                           "desole", "desolee", "puedo", "estoy", "soy", "fui", "era", "sou",
+                           "estou", "kann", "bin", "war", "ware", "ben",
+                           "kan", "zal", "jestem", "bylem", "bylam", "jai", "jetais",
+                           "javais"})  # fmt: skip
+
+
+def _self_predicate(tokens: list[str], pos: int) -> bool:
+    """Whether the word at pos is a predicate noun ("a real X") said of the writer, his group or
+    no one, with no reader in the six words before: "ich kann manchmal ein echter Wichser
+    sein", "j'ai été une vraie tête de con", "niemand hoeft een klootzak te zijn"."""
+    if pos < 2 or _PREDICATE_MARKS.isdisjoint(tokens[pos - 2 : pos]):
+        return False
+    before = tokens[max(0, pos - 7) : pos]
+    return _ADDRESSEE.isdisjoint(before) and not _SELF_PARTIES.isdisjoint(before)
 
 
 # "why would you call me a coon?", "stop calling people retards", "the word faggot can

@@ -96,7 +96,12 @@ class LanguageGuesser:
                 for lang in langs:
                     scores[lang] = scores.get(lang, 0) + weight
         votes = self._votes
+        # an @mention reaches the rules as "you": in "@Bartek ty skurwysynu" that is no
+        # English word, so "you" votes only when the writer typed it
+        typed_you = "you" in raw.lower()
         for tok in tokens:
+            if tok == "you" and not typed_you:
+                continue
             for lang in votes.get(tok, ()):
                 scores[lang] = scores.get(lang, 0) + 1
         if not scores:

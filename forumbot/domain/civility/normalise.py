@@ -223,6 +223,30 @@ _SPACED_WIDE_RE = re.compile(rf"(?<![^\W_])[^\W_](?:{_VISIBLE_SEP}{{1,3}}[^\W_](
 # RE2 (linear, in C) finds such a run cheaply before the Python rewrite looks for it
 _WIDE_RUN = rf"(?:^|[^\pL\pN])\pL{_VISIBLE_SEP}{{1,3}}\pL{_VISIBLE_SEP}{{1,3}}\pL"
 _WIDE_RUN_HINT = _hint_set(_WIDE_RUN)
+# Groups of one or two letters split by emoji alone, no space ("ch🤡u🤡j🤡u", "sz🐍m🐍a🐍t🐍o"):
+# emoji between words come with spaces, so three such splits make one word. clean_text's
+# one-letter rejoin leaves "ch🤡uju" (a digraph is two letters); the engine rejoins these
+# before clean_text (`join_emoji_split`), so every rule reads the word. (Not inside clean_text:
+# the learned model's training tokens, which go through it, must stay as they were trained.)
+_EMOJI = "[\u2190-\u2bff\U0001f000-\U0001faff]"
+_EMOJI_SPLIT_RE = re.compile(
+    rf"(?<![^\W_])[^\W_]{{1,2}}(?:{_EMOJI}{{1,3}}[^\W_]{{1,2}}(?![^\W_])){{3,}}"
+)
+_EMOJI_SPLIT_HINT = _hint_set(rf"\pL{_EMOJI}{{1,3}}\pL{{1,2}}{_EMOJI}{{1,3}}\pL")
+_EMOJI_STRIP_RE = re.compile(_EMOJI)
+
+
+def _join_emoji(m: re.Match[str]) -> str:
+    return _EMOJI_STRIP_RE.sub("", m.group(0))
+
+
+def join_emoji_split(text: str) -> str:
+    """Rejoin a word split by emoji into groups of one or two letters ("ch🤡u🤡j🤡u")."""
+    if text.isascii() or not _hint(_EMOJI_SPLIT_HINT, text):
+        return text
+    return _EMOJI_SPLIT_RE.sub(_join_emoji, text)
+
+
 _CLEAN_HINTS = _hint_set(_CYRILLIC, _WIDE_RUN)
 # characters clean_text undoes that are disguises rather than spelling: invisible characters,
 # fullwidth and mathematical letters, a Latin letter next to a Cyrillic or Greek one

@@ -52,9 +52,9 @@ _INSULT_FIELDS = frozenset(
 _KINDS: dict[str, tuple[frozenset[str], tuple[str, ...]]] = {
     "words": (frozenset({"words", "allow"}), _CONTENT),
     "targeted_insult": (_INSULT_FIELDS, _CONTENT),
-    "regex": (frozenset({"patterns", "target"}), _CONTENT),
+    "regex": (frozenset({"patterns", "target", "not_after"}), _CONTENT),
     "threat": (_THREAT_FIELDS, _CONTENT),
-    "addressed": (frozenset({"phrases", "targets", "window"}), _CONTENT),
+    "addressed": (frozenset({"phrases", "targets", "window", "also", "not_before"}), _CONTENT),
     # members' words only: article paragraphs the bot posts are not what it was trained on
     "learned": (frozenset({"model", "threshold", "max_tokens", "min_tokens"}), _MEMBER_CONTENT),
     "caps": (frozenset({"min_letters", "ratio"}), _MEMBER_CONTENT),
@@ -226,6 +226,11 @@ def _validate_params(
                     where, "patterns", f"pattern {i + 1} `{pat}` is not valid RE2: {reason}"
                 )
         p["patterns"] = patterns
+        # words that, among the two right before a match, show the match means something else
+        # ("un paese che si chiama Cazzago San Martino": a place's name, not a person's)
+        p["not_after"] = _str_list(
+            raw.get("not_after"), where, "not_after", problems, required=False
+        )
         target = raw.get("target", "normalised")
         if target not in TARGETS:
             problems.add(where, "target", f"must be one of {', '.join(TARGETS)}, got {target!r}")
@@ -242,6 +247,16 @@ def _validate_params(
         p["phrases"] = _str_list(raw.get("phrases"), where, "phrases", problems, required=True)
         p["targets"] = _str_list(raw.get("targets"), where, "targets", problems, required=True)
         p["window"] = _int(raw.get("window"), where, "window", problems, lo=0, hi=12, default=6)
+        # optional: one of these words must also be somewhere in the message (a second part of
+        # the structure that may sit in another sentence: "... Ça pourrait revenir")
+        also = _str_list(raw.get("also"), where, "also", problems, required=False)
+        if also:
+            p["also"] = also
+        # optional: a phrase followed by one of these words is left alone (an object of giving:
+        # "I'll find you the source")
+        not_before = _str_list(raw.get("not_before"), where, "not_before", problems, required=False)
+        if not_before:
+            p["not_before"] = not_before
     elif kind == "learned":
         name = raw.get("model", DEFAULT_MODEL)
         if not isinstance(name, str) or not model_exists(name):
