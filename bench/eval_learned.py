@@ -26,6 +26,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import re
 import sys
 import time
 from pathlib import Path
@@ -38,7 +39,9 @@ sys.path.insert(0, str(ROOT))
 
 from forumbot.domain.civility import Action, Engine, MessageContext, load_default_rules  # noqa: E402
 from forumbot.domain.civility.evaluation import EvalItem, parse_items  # noqa: E402
+from forumbot.domain.civility.engine import speaks_to_someone, tells_of_others  # noqa: E402
 from forumbot.domain.civility.learned import civil_paragraphs, tokens_of, train  # noqa: E402
+from forumbot.domain.civility.normalise import normalise  # noqa: E402
 
 HERE = ROOT / "tests" / "unit" / "civility"
 
@@ -66,7 +69,7 @@ def _held_out(
     rules_only: Engine,
     params: dict[str, Any],
     cut: float,
-    pooled: list[tuple[bool, bool, float]],
+    pooled: list[tuple[bool, bool, float, bool, bool]],
 ) -> dict[str, Any]:
     """Round `held` scored by the rules alone, the model alone and both (appends to pooled)."""
     items = _load(held)
@@ -80,7 +83,11 @@ def _held_out(
         tokens = tokens_of(i.text)
         z = model.logit(tokens) if min_tokens <= len(tokens) <= max_tokens else -math.inf
         by_model.append(z >= cut)
-        pooled.append((i.label == "uncivil", ruled, z))
+        # the engine's gate (the writer telling of others is left alone), and a stricter one
+        # measured for comparison (the model holds only a message that speaks to someone)
+        toks = re.findall(r"[a-z0-9*]+", normalise(i.text))
+        pooled.append((i.label == "uncivil", ruled, z, not tells_of_others(i.text, toks),
+                       speaks_to_someone(i.text, toks)))  # fmt: skip
     return {
         "trained_on": model.trained_on,
         "rules": _rates(by_rules, items),
@@ -96,8 +103,9 @@ def main() -> None:
     parser.add_argument("--sweep", action="store_true", help="pooled figures per threshold")
     parser.add_argument("--folds", type=int, default=0, help="default: one per batch")
     args = parser.parse_args()
-    sweep = (0.75, 0.8, 0.82, 0.85, 0.88, 0.9, 0.92, 0.94, 0.95, 0.96, 0.97)
-    pooled: list[tuple[bool, bool, float]] = []  # (uncivil, rules hit, model logit)
+    sweep = (0.6, 0.65, 0.7, 0.75, 0.8, 0.82, 0.85, 0.88, 0.9, 0.92, 0.94, 0.95, 0.96, 0.97)
+    # (uncivil, rules hit, model logit, passes the engine's gate, speaks to someone)
+    pooled: list[tuple[bool, bool, float, bool, bool]] = []
     pack = load_default_rules()
     rule = pack.get("learned-signal")
     assert rule is not None
@@ -132,14 +140,15 @@ def main() -> None:
         table = {}
         for th in sweep:
             c = math.log(th / (1 - th))
-            unc = [(r, z >= c) for u, r, z in pooled if u]
-            civ = [(r, z >= c) for u, r, z in pooled if not u]
-            table[str(th)] = {
-                "model_alone": [round(sum(m for _, m in unc) / len(unc), 4),
-                                round(sum(m for _, m in civ) / len(civ), 4)],
-                "rules_or_model": [round(sum(r or m for r, m in unc) / len(unc), 4),
-                                   round(sum(r or m for r, m in civ) / len(civ), 4)],
-            }  # fmt: skip
+            row = {}
+            for name, g in (("_ungated", -1), ("", 0), ("_spoken_to_only", 1)):
+                unc = [(r, z >= c and (g < 0 or a[g])) for u, r, z, *a in pooled if u]
+                civ = [(r, z >= c and (g < 0 or a[g])) for u, r, z, *a in pooled if not u]
+                row["model_alone" + name] = [round(sum(m for _, m in unc) / len(unc), 4),
+                                             round(sum(m for _, m in civ) / len(civ), 4)]
+                row["rules_or_model" + name] = [round(sum(r or m for r, m in unc) / len(unc), 4),
+                                                round(sum(r or m for r, m in civ) / len(civ), 4)]
+            table[str(th)] = row  # fmt: skip
         out["sweep_recall_false_alarms"] = table
     out["cpu_seconds"] = round(time.process_time() - t0, 1)
     print(json.dumps(out, indent=2))

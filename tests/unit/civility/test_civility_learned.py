@@ -226,3 +226,26 @@ def test_one_or_two_words_are_not_scored() -> None:
     assert _check(engine, "LOL")[0] == Action.NONE
     assert _check(engine, "look here")[0] == Action.NONE
     assert _check(engine, "look here please")[0] == Action.HOLD
+    # the count is of the words the model reads: mentions and links are not among them
+    assert _check(engine, "<@123456789012345678> <@223456789012345678> enjoy http://t.co/x")[
+        0
+    ] == Action.NONE
+    assert _check(engine, "@anna look here please")[0] == Action.HOLD
+
+
+def test_the_writer_telling_of_others_is_left_to_the_rules() -> None:
+    # a model that scores every message as incivility: its words weigh the same in "I'll shoot
+    # him an email" and "I'll shoot you an email", but only the second speaks to someone
+    engine = Engine(load_default_rules())
+    eager = LinearModel(30.0, {}, 0, (4,))
+    engine._learned = [(i, eager, c, k, lo, hi) for i, _, c, k, lo, hi in engine._learned]
+    for text in ("I'll send him the minutes tomorrow",
+                 "je lui ai envoyé le mail ce matin",
+                 "ich habe ihn gestern getroffen"):  # fmt: skip
+        assert _check(engine, text)[0] == Action.NONE, text
+    for text in ("I'll send you the minutes tomorrow",  # the reader
+                 "hou je mond nou eens",  # Dutch "je" is the reader, not the writer
+                 "I met him yesterday, Jenkins.",  # a name called
+                 "@anna I met him yesterday",  # a mention
+                 "he posts the same thing every day"):  # no writer: third persons only
+        assert _check(engine, text)[0] == Action.HOLD, text
