@@ -74,7 +74,7 @@ def test_the_learned_rule_holds_a_phrasing_no_list_names() -> None:
     hit = Engine(rules).check(MessageContext(text=text), track=False).hits[0]
     # the score, then the words that weighed most
     score, _, reasons = hit.excerpt.partition(": ")
-    assert 0.85 <= float(score) <= 1  # the pack's threshold
+    assert 0.8 <= float(score) <= 1  # the pack's threshold
     assert reasons and set(" ".join(reasons.split(", ")).split()) <= set(tokens_of(text))
 
 
