@@ -995,14 +995,16 @@ class Engine:
             if kind in facts[i][6]:
                 return _EMPTY_IDX
         shadowed: set[int] = set()
+        # the rare message with a link or a mention: the model reads it without them, and its
+        # token limits count what it reads ("<@1> <@2> enjoy http://..." is one word, not four)
+        scored = model_tokens(text) if has_noise(text) else tokens
         for idx, model, cut, kinds, min_tokens, max_tokens in self._learned:
-            if idx in found or kind not in kinds or not min_tokens <= len(tokens) <= max_tokens:
+            if idx in found or kind not in kinds or not min_tokens <= len(scored) <= max_tokens:
                 continue
-            # the rare message with a link or a mention: the model reads it without them
-            scored = model_tokens(text) if has_noise(text) else tokens
             z = model.logit(scored)
             if (
                 z < cut
+                or tells_of_others(text, tokens)
                 or _insult_set_aside(tokens, infos)
                 or self._said_aside(tokens, infos, text.lower())
             ):
@@ -1707,6 +1709,79 @@ def _addressed(tokens: list[str], pos: int, normalised: str) -> bool:
         and tokens[pos - 1] in _CALLING_WORDS
         and (pos + 1 == len(tokens) or starts[pos + 1] == pos + 1)
     )
+
+
+# The learned signal holds only a message that speaks to someone: the reader in any of the
+# languages (pronouns, possessives, second-person "to be"; a mention reads as "you"), a name
+# called, or the people of the place it is posted in. Words alone weigh the same in "I'll shoot him an email"
+# and "I'll shoot you"; a message told of third persons is left to the rules.
+_READER = frozenset({"you", "u", "ya", "yall", "your", "ur", "youre", "yours", "yourself",
+                     "yourselves", "youll", "youd", "youve", "thou", "thee",
+                     "du", "dich", "dir", "dein", "deine", "deinen", "deinem", "deiner",
+                     "deines", "ihr", "euch", "eure", "euer", "euren", "eurem", "bist", "seid",
+                     "tu", "te", "toi", "ton", "ta", "tes", "vous", "votre", "vos", "ti",
+                     "tus", "tuyo", "tuya", "vosotros", "vosotras", "os", "usted", "ustedes",
+                     "eres", "sos", "estas", "vuestro", "vuestra", "contigo", "tuo", "tua",
+                     "tuoi", "tue", "voi", "vi", "vostro", "vostra", "sei", "siete", "voce",
+                     "voces", "vc", "vcs", "teu", "teus", "tuas", "jij", "jou", "jouw",
+                     "jullie", "uw", "bent", "ty", "cie", "ciebie", "ci", "tobie", "twoj",
+                     "twoja", "twoje", "twoi", "twojej", "wy", "wam", "jestes", "jestescie",
+                     "tebya", "tebe", "toboi", "tvoi", "tvoya", "sen", "seni", "sana",
+                     "senin", "sende", "senden", "siz", "sizi", "size", "sizin", "twoim",
+                     "twojego", "twoich", "ge", "gij", "here", "thread", "server", "channel",
+                     "chat", "forum", "kanal", "canal", "watku", "draad", "hilo", "filo",
+                     "hier", "ici", "aqui", "aca", "qui", "tutaj", "burada"})  # fmt: skip
+# (Russian after its look-alike folding collides with English: "вы" reads "by")
+_RU_READER = frozenset({"ты", "тебя", "тебе", "тобой", "твой", "твоя", "твои", "твое", "твоё",
+                        "вы", "вас", "вам", "ваш", "ваша", "ваши", "ваше"})  # fmt: skip
+# Turkish says "you are" in the verb's ending: "aptalsın", "salaksınız"
+_TR_YOU_ENDINGS = ("sin", "sun", "siniz", "sunuz")
+# a name called at the end of a sentence: "..., Jenkins." "..., Karen!"
+_VOCATIVE_NAME_RE = re.compile(r",\s*([^\W\d_]\w+(?: [^\W\d_]\w+)?)\s*(?:[.!?]|$)")
+_FUNCTION_WORDS_ONLY = LanguageGuesser()
+_EMPTY_WORDS: frozenset[str] = frozenset()
+_ENGLISH_ONLY = frozenset({ENGLISH})
+
+
+# the writer as subject, by the language the message reads as: "I'll", "je l'ai", "ich habe"
+# ("i" is also Polish, Russian and Italian "and"/"the"; "je" Dutch "you")
+_WRITER = {"en": frozenset({"i", "im", "ill", "ive", "id"}), "fr": frozenset({"je"}),
+           "de": frozenset({"ich"}), "es": frozenset({"yo"}), "it": frozenset({"io"}),
+           "pt": frozenset({"eu"}), "nl": frozenset({"ik"})}  # fmt: skip
+
+
+def tells_of_others(text: str, tokens: Iterable[str]) -> bool:
+    """The writer tells of himself and others to no one in particular ("I'll shoot him an
+    email", "je l'ai croisée à Lyon"): the learned signal leaves such a message to the rules.
+    Asked only of the few messages the model would hold."""
+    toks = list(tokens)
+    langs = _FUNCTION_WORDS_ONLY.guess(text, toks)
+    if len(langs) > 2:  # no evidence either way reads as English, as for a guild's switches
+        langs = _ENGLISH_ONLY
+    elif "fr" in langs and "nl" in langs:  # "hou je bek": "je" could be either
+        langs = langs - {"fr"}
+    writer = any(not _WRITER.get(lang, _EMPTY_WORDS).isdisjoint(toks) for lang in langs)
+    return writer and not speaks_to_someone(text, toks, langs)
+
+
+def speaks_to_someone(
+    text: str, tokens: Iterable[str], langs: frozenset[str] | None = None
+) -> bool:
+    """Whether the message (raw `text`, the rules' `tokens`, the languages it reads as)
+    addresses a reader: asked only of the few messages the model would hold."""
+    toks = list(tokens)
+    if not _READER.isdisjoint(toks):
+        return True
+    # Dutch "je" is you, French "je" is I: Dutch unless the message reads only French
+    if langs is None:
+        langs = _FUNCTION_WORDS_ONLY.guess(text, toks)
+    if "je" in toks and not ("fr" in langs and "nl" not in langs):
+        return True
+    if any(len(t) > 5 and t.endswith(_TR_YOU_ENDINGS) for t in toks):
+        return True
+    if any(m.group(1).istitle() for m in _VOCATIVE_NAME_RE.finditer(text)):  # "Herr Doktor"
+        return True
+    return not text.isascii() and not _RU_READER.isdisjoint(_WORD_RE.findall(text.lower()))
 
 
 _CALLING_WORDS = frozenset({"o", "oh", "ai", "ay", "ei", "eh", "hey", "oye", "olha", "calma",

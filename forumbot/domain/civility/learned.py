@@ -7,8 +7,8 @@ all written for this project) generalises a little past the lists. It is only ev
 signal, so a moderator decides (rules.py refuses a harsher action for a `learned` rule).
 
 Features are the normalised tokens the rules see (evasions undone), adjacent pairs of them and
-the character n-grams (4 letters by default) of the message's tokens joined by single spaces,
-so a gram may run across a word boundary ("u ar", "r me"); each is counted once. The character
+the character n-grams (4 letters by default) of each token (" word "; grams across the space
+between two words, "e mo", only echoed the word pairs); each is counted once. The character
 grams carry what word features cannot: inflected and suffixed forms in the other languages
 ("aptalsın", "дебилы"), compounds and misspellings the training data never spelled that way.
 Training is plain SGD in pure Python, deterministic for a given input order
@@ -86,15 +86,17 @@ _SECOND = operator.itemgetter(1)
 _consume: Callable[[Iterable[Any]], None] = collections.deque(maxlen=0).extend
 
 
-def features(tokens: Sequence[str], char_ngrams: Sequence[int] = ()) -> list[str]:
+def features(
+    tokens: Sequence[str], char_ngrams: Sequence[int] = (), within_words: bool = False
+) -> list[str]:
     """Words, adjacent word pairs and (marked with `CHAR_MARK`) the character n-grams of the
     space-joined tokens, each once, in order of first appearance."""
     out = dict.fromkeys(tokens)
     out.update(dict.fromkeys(f"{a} {b}" for a, b in itertools.pairwise(tokens)))
     if char_ngrams:
-        s = " " + " ".join(tokens) + " "
-        for n in char_ngrams:
-            out.update(dict.fromkeys(CHAR_MARK + s[i : i + n] for i in range(len(s) - n + 1)))
+        for s in [f" {t} " for t in tokens] if within_words else [" " + " ".join(tokens) + " "]:
+            for n in char_ngrams:
+                out.update(dict.fromkeys(CHAR_MARK + s[i : i + n] for i in range(len(s) - n + 1)))
     return list(out)
 
 
@@ -104,6 +106,8 @@ class LinearModel:
     weights: Mapping[str, float]
     trained_on: int = 0  # how many labelled messages
     char_ngrams: tuple[int, ...] = ()  # lengths of the character n-gram features (none: words)
+    # grams of each token alone (" word "), none across the space between two words
+    within_words: bool = False
 
     def __post_init__(self) -> None:
         # the character grams' weights without their mark, so scoring needs no string building
@@ -112,7 +116,7 @@ class LinearModel:
         # Grams of up to 4 characters never reach past a word's neighbours, so a message's
         # grams are those of its tokens (" tok ") and of its word pairs (the ones across the
         # space): each computed once per distinct token or pair, not per message.
-        by_unit = self.char_ngrams and max(self.char_ngrams) <= 4
+        by_unit = self.char_ngrams and (self.within_words or max(self.char_ngrams) <= 4)
         unit = lru_cache(maxsize=UNIT_CACHE_SIZE)(self._unit) if by_unit else None
         object.__setattr__(self, "_unit_cached", unit)
 
@@ -123,6 +127,8 @@ class LinearModel:
         cget = self._chars.get  # type: ignore[attr-defined]
         grams: dict[str, float] = {}
         if " " in key:
+            if self.within_words:
+                return self.weights.get(key, 0.0), grams
             a, b = key.split(" ")
             s = f" {a} {b} "
             p = len(a) + 1  # the space between them
@@ -178,6 +184,7 @@ class LinearModel:
             "format": FORMAT,
             "trained_on": self.trained_on,
             "char_ngrams": list(self.char_ngrams),
+            **({"within_words": True} if self.within_words else {}),
             "bias": round(self.bias, 4),
             "weights": {k: round(v, 3) for k, v in sorted(self.weights.items())},
         }
@@ -206,6 +213,7 @@ class LinearModel:
             {k: float(v) for k, v in weights.items()},
             data.get("trained_on", 0),
             tuple(grams),
+            bool(data.get("within_words", False)),
         )
 
 
@@ -250,49 +258,75 @@ def train(
     *,
     epochs: int = 15,
     rate: float = 1.0,
-    l2: float = 1e-4,
+    l2: float = 3e-3,
     seed: int = 1,
     keep: float = 0.2,
     char_ngrams: Sequence[int] = (4,),
+    min_df: int = 3,
+    average: int = 8,
+    max_weights: int = 0,
+    within_words: bool = True,
 ) -> LinearModel:
     """Logistic regression by SGD on (tokens, uncivil) pairs. A message's features are each
     worth 1/sqrt(number of features), so long messages do not dominate and a short one with
     no telling feature is not pushed either way; weights smaller than `keep` are dropped from
     the result (they change no decision and would bloat the file).
 
-    The defaults (character 4-grams, keep 0.2, rate 1.0) were chosen by leave-one-round-out
-    cross-validation over the evaluation rounds (bench/eval_learned.py, docs/rules.md)."""
+    The defaults (character 4-grams within words, keep 0.2, rate 1.0, l2 3e-3, min_df 3, the
+    last 8 epochs averaged) were chosen by leave-one-round-out cross-validation over the
+    evaluation rounds (bench/eval_learned.py, docs/rules.md): together the last four raised
+    pooled held-out recall at the same false alarms."""
     grams = tuple(char_ngrams)
-    data = [(features(tokens, grams), bool(y)) for tokens, y in examples]
+    data = [(features(tokens, grams, within_words), bool(y)) for tokens, y in examples]
     if not data:
         raise ValueError("no training examples")
+    # every feature counts in a message's scale, as when scoring, learned or not
+    scales = [1.0 / math.sqrt(max(1, len(feats))) for feats, _ in data]
+    if min_df > 1:
+        # a feature of fewer than `min_df` messages is one writer's wording, not a pattern
+        df = collections.Counter(f for feats, _ in data for f in feats)
+        data = [([f for f in feats if df[f] >= min_df], y) for feats, y in data]
     w: dict[str, float] = {}
     bias = 0.0
+    total: dict[str, float] = {}
+    total_bias = 0.0
     order = list(range(len(data)))
     rng = random.Random(seed)
     decay = 1.0 - rate * l2
-    for _ in range(epochs):
+    for epoch in range(epochs):
         rng.shuffle(order)
         for i in order:
             feats, y = data[i]
-            scale = 1.0 / math.sqrt(max(1, len(feats)))
+            scale = scales[i]
             z = bias + scale * sum(w.get(f, 0.0) for f in feats)
             g = _sigmoid(z) - (1.0 if y else 0.0)
             bias -= rate * g
             step = rate * g * scale
             for f in feats:
                 w[f] = w.get(f, 0.0) * decay - step
+        if epoch >= epochs - average:
+            for f, v in w.items():
+                total[f] = total.get(f, 0.0) + v
+            total_bias += bias
+    if average:
+        # the mean of the last epochs' weights: a constant rate leaves the last one noisy
+        n = min(average, epochs)
+        w = {f: v / n for f, v in total.items()}
+        bias = total_bias / n
+    if max_weights and len(w) > max_weights:
+        # the largest by size, civil side and uncivil side alike (file size and memory)
+        w = dict(sorted(w.items(), key=lambda kv: (-abs(kv[1]), kv[0]))[:max_weights])
     kept = {f: v for f, v in w.items() if abs(v) >= keep}
     # Dropping the small weights removes more of the civil side (spread over many common
     # features) than of the uncivil one (concentrated on few), which left every message with
     # no strong feature scored as incivility ("Ibid., p. 124"). Refit the bias to the kept
     # weights: a few Newton steps on the log-loss, the weights held fixed.
     sums = [
-        sum(kept.get(f, 0.0) for f in feats) / math.sqrt(max(1, len(feats))) for feats, _ in data
+        sum(kept.get(f, 0.0) for f in feats) * s for (feats, _), s in zip(data, scales, strict=True)
     ]
     for _ in range(20):
         probs = [_sigmoid(bias + z) for z in sums]
         grad = sum(pr - (1.0 if y else 0.0) for pr, (_, y) in zip(probs, data, strict=True))
         hess = sum(pr * (1.0 - pr) for pr in probs) or 1.0
         bias -= grad / hess
-    return LinearModel(bias, kept, len(data), grams)
+    return LinearModel(bias, kept, len(data), grams, within_words)
