@@ -38,8 +38,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from forumbot.domain.civility import Action, Engine, MessageContext, load_default_rules  # noqa: E402
-from forumbot.domain.civility.evaluation import EvalItem, parse_items  # noqa: E402
 from forumbot.domain.civility.engine import speaks_to_someone, tells_of_others  # noqa: E402
+from forumbot.domain.civility.evaluation import EvalItem, parse_items  # noqa: E402
 from forumbot.domain.civility.learned import civil_paragraphs, tokens_of, train  # noqa: E402
 from forumbot.domain.civility.normalise import normalise  # noqa: E402
 
@@ -144,10 +144,14 @@ def main() -> None:
             for name, g in (("_ungated", -1), ("", 0), ("_spoken_to_only", 1)):
                 unc = [(r, z >= c and (g < 0 or a[g])) for u, r, z, *a in pooled if u]
                 civ = [(r, z >= c and (g < 0 or a[g])) for u, r, z, *a in pooled if not u]
-                row["model_alone" + name] = [round(sum(m for _, m in unc) / len(unc), 4),
-                                             round(sum(m for _, m in civ) / len(civ), 4)]
-                row["rules_or_model" + name] = [round(sum(r or m for r, m in unc) / len(unc), 4),
-                                                round(sum(r or m for r, m in civ) / len(civ), 4)]
+                row["model_alone" + name] = [
+                    round(sum(m for _, m in unc) / len(unc), 4),
+                    round(sum(m for _, m in civ) / len(civ), 4),
+                ]
+                row["rules_or_model" + name] = [
+                    round(sum(r or m for r, m in unc) / len(unc), 4),
+                    round(sum(r or m for r, m in civ) / len(civ), 4),
+                ]
             table[str(th)] = row  # fmt: skip
         out["sweep_recall_false_alarms"] = table
     out["cpu_seconds"] = round(time.process_time() - t0, 1)

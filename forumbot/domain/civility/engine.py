@@ -1713,8 +1713,8 @@ def _addressed(tokens: list[str], pos: int, normalised: str) -> bool:
 
 # The learned signal holds only a message that speaks to someone: the reader in any of the
 # languages (pronouns, possessives, second-person "to be"; a mention reads as "you"), a name
-# called, or the people of the place it is posted in. Words alone weigh the same in "I'll shoot him an email"
-# and "I'll shoot you"; a message told of third persons is left to the rules.
+# called, or the people of the place it is posted in. Words alone weigh the same in "I'll shoot
+# him an email" and "I'll shoot you"; a message told of third persons is left to the rules.
 _READER = frozenset({"you", "u", "ya", "yall", "your", "ur", "youre", "yours", "yourself",
                      "yourselves", "youll", "youd", "youve", "thou", "thee",
                      "du", "dich", "dir", "dein", "deine", "deinen", "deinem", "deiner",

@@ -227,9 +227,10 @@ def test_one_or_two_words_are_not_scored() -> None:
     assert _check(engine, "look here")[0] == Action.NONE
     assert _check(engine, "look here please")[0] == Action.HOLD
     # the count is of the words the model reads: mentions and links are not among them
-    assert _check(engine, "<@123456789012345678> <@223456789012345678> enjoy http://t.co/x")[
-        0
-    ] == Action.NONE
+    assert (
+        _check(engine, "<@123456789012345678> <@223456789012345678> enjoy http://t.co/x")[0]
+        == Action.NONE
+    )
     assert _check(engine, "@anna look here please")[0] == Action.HOLD
 
 
@@ -243,9 +244,11 @@ def test_the_writer_telling_of_others_is_left_to_the_rules() -> None:
                  "je lui ai envoyé le mail ce matin",
                  "ich habe ihn gestern getroffen"):  # fmt: skip
         assert _check(engine, text)[0] == Action.NONE, text
-    for text in ("I'll send you the minutes tomorrow",  # the reader
-                 "hou je mond nou eens",  # Dutch "je" is the reader, not the writer
-                 "I met him yesterday, Jenkins.",  # a name called
-                 "@anna I met him yesterday",  # a mention
-                 "he posts the same thing every day"):  # no writer: third persons only
+    for text in (
+        "I'll send you the minutes tomorrow",  # the reader
+        "hou je mond nou eens",  # Dutch "je" is the reader, not the writer
+        "I met him yesterday, Jenkins.",  # a name called
+        "@anna I met him yesterday",  # a mention
+        "he posts the same thing every day",
+    ):  # no writer: third persons only
         assert _check(engine, text)[0] == Action.HOLD, text
