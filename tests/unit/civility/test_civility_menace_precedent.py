@@ -1,4 +1,4 @@
-"""Threat, self-harm and personal-data structures of languages/menace_precedent.yaml (civfix5):
+"""Threat, self-harm and personal-data structures of languages/menace_precedent.yaml:
 a violent precedent for "people like you" with its return promised, "I'll find you" after a dare
 or an oath, fire foretold for what the reader owns, a warning about the reader's children, not
 waking up suggested, the speaker "as dim as you" with a way of dying, luck that this is the

@@ -1,4 +1,4 @@
-"""Structures added with blind batches 11a/11b as training material (issue 10, civfix2): swearing
+"""Structures added with blind batches 11a/11b as training material (issue 10): swearing
 held only when aimed, a word the writer says of himself or discusses, inflected and vocative
 forms in Polish, Russian and Turkish, the reader in a pro-drop second-person verb, and the
 belittling families across the ten languages. Sentences of our own, written to fit (a

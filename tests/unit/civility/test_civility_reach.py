@@ -1,4 +1,4 @@
-"""Families and structures added after rounds 7 and 8 (issue 10, civfix): insults with the
+"""Families and structures added after rounds 7 and 8 (issue 10): insults with the
 target in other positions, menace by whereabouts, violent fates for "people like you",
 belittling by schooling, reading, brains, age and childhood in the ten languages, evasion
 with a digraph or a weapon between letters, elided articles, and quotation cues that discuss a

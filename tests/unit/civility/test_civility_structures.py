@@ -1,4 +1,4 @@
-"""Structures added with round 10 as training material (issue 10, civfix3): a home without books,
+"""Structures added with round 10 as training material (issue 10): a home without books,
 the school that did not take, a doctor first, the slow explanation, the reader as a child or an
 old man, the face or avatar as the reason for an opinion; Russian and Turkish insult stems with
 their endings and transliterations; self-harm and menace wordings the lists lacked. Sentences of

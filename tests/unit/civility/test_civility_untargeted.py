@@ -1,4 +1,4 @@
-"""Ambiguous words used without a target stay civil (civfix4): place names, nationality
+"""Ambiguous words used without a target stay civil: place names, nationality
 adjectives, verb homographs, comparatives, untargeted swearing and history told in the past."""
 
 from __future__ import annotations
