@@ -1715,22 +1715,21 @@ def _addressed(tokens: list[str], pos: int, normalised: str) -> bool:
 # languages (pronouns, possessives, second-person "to be"; a mention reads as "you"), a name
 # called, or the people of the place it is posted in. Words alone weigh the same in "I'll shoot
 # him an email" and "I'll shoot you"; a message told of third persons is left to the rules.
-_READER = frozenset({"you", "u", "ya", "yall", "your", "ur", "youre", "yours", "yourself",
-                     "yourselves", "youll", "youd", "youve", "thou", "thee",
-                     "du", "dich", "dir", "dein", "deine", "deinen", "deinem", "deiner",
-                     "deines", "ihr", "euch", "eure", "euer", "euren", "eurem", "bist", "seid",
-                     "tu", "te", "toi", "ton", "ta", "tes", "vous", "votre", "vos", "ti",
-                     "tus", "tuyo", "tuya", "vosotros", "vosotras", "os", "usted", "ustedes",
-                     "eres", "sos", "estas", "vuestro", "vuestra", "contigo", "tuo", "tua",
-                     "tuoi", "tue", "voi", "vi", "vostro", "vostra", "sei", "siete", "voce",
-                     "voces", "vc", "vcs", "teu", "teus", "tuas", "jij", "jou", "jouw",
-                     "jullie", "uw", "bent", "ty", "cie", "ciebie", "ci", "tobie", "twoj",
-                     "twoja", "twoje", "twoi", "twojej", "wy", "wam", "jestes", "jestescie",
-                     "tebya", "tebe", "toboi", "tvoi", "tvoya", "sen", "seni", "sana",
-                     "senin", "sende", "senden", "siz", "sizi", "size", "sizin", "twoim",
-                     "twojego", "twoich", "ge", "gij", "here", "thread", "server", "channel",
-                     "chat", "forum", "kanal", "canal", "watku", "draad", "hilo", "filo",
-                     "hier", "ici", "aqui", "aca", "qui", "tutaj", "burada"})  # fmt: skip
+# the second persons the other rules know, but "je" (French "I" as often as Dutch "you"),
+# and the rest of the reader's forms and the places a message is posted in
+_READER = (_SECOND_PERSON - {"je"}) | frozenset({
+    "ya", "yall", "your", "ur", "youre", "yours", "yourself", "yourselves", "youll", "youd",
+    "youve", "thou", "thee", "deinen", "deinem", "deiner", "deines", "ihr", "euch", "eure",
+    "euer", "euren", "eurem", "bist", "seid", "toi", "ton", "ta", "tes", "votre", "vos", "tus",
+    "tuyo", "tuya", "vosotros", "vosotras", "os", "usted", "ustedes", "eres", "sos", "estas",
+    "vuestro", "vuestra", "contigo", "tuo", "tua", "tuoi", "tue", "vi", "vostro", "vostra",
+    "sei", "siete", "voce", "voces", "vc", "vcs", "teu", "teus", "tuas", "jullie", "uw", "bent",
+    "ci", "tobie", "twoj", "twoja", "twoje", "twoi", "twojej", "wy", "wam", "jestes",
+    "jestescie", "tebya", "tebe", "toboi", "tvoi", "tvoya", "sana", "senin", "sende", "senden",
+    "siz", "sizi", "size", "sizin", "twoim", "twojego", "twoich", "ge", "gij", "here", "thread",
+    "server", "channel", "chat", "forum", "kanal", "canal", "watku", "draad", "hilo", "filo",
+    "hier", "ici", "aqui", "aca", "qui", "tutaj", "burada"
+})  # fmt: skip
 # (Russian after its look-alike folding collides with English: "вы" reads "by")
 _RU_READER = frozenset({"ты", "тебя", "тебе", "тобой", "твой", "твоя", "твои", "твое", "твоё",
                         "вы", "вас", "вам", "ваш", "ваша", "ваши", "ваше"})  # fmt: skip
