@@ -72,6 +72,9 @@ def test_belittling_stays_a_hold_and_doxxing_removes(action: Callable[[str], Act
         "Marco lavora alla farmacia di via Roma, andate a trovarlo.",
         "Piotr pracuje w urzędzie skarbowym na Mokotowie, odwiedźcie go.",
         "Julien travaille chez Renault à Flins, allez lui dire bonjour.",
+        # a workplace with what finds the person there: a street, a shift
+        "Aisha works nights at the Tesco Extra on Cowley Road. just fyi",
+        "Hij werkt bij de Albert Heijn aan de Vaartweg, vrijdagavond staat ie achter de kassa.",
     ],
 )
 def test_a_named_persons_workplace_is_removed(action: Callable[[str], Action], text: str) -> None:
@@ -80,42 +83,22 @@ def test_a_named_persons_workplace_is_removed(action: Callable[[str], Action], t
 
 
 @pytest.mark.parametrize(
-    "text",
+    ("text", "expected"),
     [
-        "Chomsky teaches at MIT, so he should know better.",
-        "She works at Biedronka and likes it.",
-        "Marta pracuje w Biedronce i bardzo to lubi.",
-        "Lei insegna al liceo, e le piace.",
+        # a workplace alone: the same words tell of a public figure or a friend; a moderator
+        # decides
+        ("Chomsky teaches at MIT, so he should know better.", Action.HOLD),
+        ("She works at Biedronka and likes it.", Action.HOLD),
+        ("Marta pracuje w Biedronce i bardzo to lubi.", Action.HOLD),
+        ("Lei insegna al liceo, e le piace.", Action.HOLD),
+        # the writer's own family at work
+        ("My brother works at Siemens and says the layoffs are coming.", Action.NONE),
+        ("my cousin studies at Oxford", Action.NONE),
+        ("Mi hermana trabaja en un hospital, turno de noche, y está agotada.", Action.NONE),
+        ("Meine Schwester arbeitet im Klinikum, Schicht bis zehn.", Action.NONE),
     ],
 )
-def test_a_workplace_alone_is_held_not_removed(action: Callable[[str], Action], text: str) -> None:
-    # the same words tell of a public figure or a friend; a moderator decides
-    assert action(text) is Action.HOLD, text
-
-
-@pytest.mark.parametrize(
-    "text",
-    [
-        "My brother works at Siemens and says the layoffs are coming.",
-        "my cousin studies at Oxford",
-        "Mi hermana trabaja en un hospital, turno de noche, y está agotada.",
-        "Meine Schwester arbeitet im Klinikum, Schicht bis zehn.",
-    ],
-)
-def test_the_writers_own_family_at_work_is_left_alone(
-    action: Callable[[str], Action], text: str
+def test_a_workplace_alone_is_never_removed(
+    action: Callable[[str], Action], text: str, expected: Action
 ) -> None:
-    assert action(text) is Action.NONE, text
-
-
-@pytest.mark.parametrize(
-    "text",
-    [
-        "Aisha works nights at the Tesco Extra on Cowley Road. just fyi",
-        "Hij werkt bij de Albert Heijn aan de Vaartweg, vrijdagavond staat ie achter de kassa.",
-    ],
-)
-def test_a_workplace_with_what_finds_the_person_is_removed(
-    action: Callable[[str], Action], text: str
-) -> None:
-    assert action(text) is Action.REMOVE, text
+    assert action(text) is expected, text
